@@ -1,0 +1,105 @@
+"""localize: grounded regional editions of news stories.
+
+    >>> import localize
+    >>> result = localize.localize(localize.load_story("story.md"), "uk")
+    >>> print(result.section.body)
+"""
+
+from localize._version import __version__
+from localize.budget import TokenCount, count_messages, count_text
+from localize.checks import CheckReport, Finding, check
+from localize.config import Settings
+from localize.errors import (
+    BackendError,
+    BudgetError,
+    ChecksFailedError,
+    ConfigError,
+    EndpointAuthError,
+    EndpointUnreachableError,
+    GenerationError,
+    InputError,
+    LocalizeError,
+    LocalModelError,
+    OutputError,
+    ProfileError,
+    RegionNotFoundError,
+    StoryError,
+    TemplateError,
+)
+from localize.llm import Completion, LLMClient, Usage
+from localize.local import LocalServer
+from localize.pipeline import (
+    LocalizeResult,
+    PreparedPrompt,
+    Provenance,
+    alocalize,
+    connect,
+    localize,
+    prepare,
+)
+from localize.prompts import PromptTemplate, list_templates, load_template
+from localize.regions import (
+    Institution,
+    Law,
+    RegionProfile,
+    builtin_regions,
+    get_region,
+    load_profile,
+    load_profiles,
+)
+from localize.render import render, write_atomic
+from localize.section import LocalizedSection
+from localize.story import Story, load_story, parse_story
+
+__all__ = [
+    "BackendError",
+    "BudgetError",
+    "CheckReport",
+    "ChecksFailedError",
+    "Completion",
+    "ConfigError",
+    "EndpointAuthError",
+    "EndpointUnreachableError",
+    "Finding",
+    "GenerationError",
+    "InputError",
+    "Institution",
+    "LLMClient",
+    "Law",
+    "LocalModelError",
+    "LocalServer",
+    "LocalizeError",
+    "LocalizeResult",
+    "LocalizedSection",
+    "OutputError",
+    "PreparedPrompt",
+    "ProfileError",
+    "PromptTemplate",
+    "Provenance",
+    "RegionNotFoundError",
+    "RegionProfile",
+    "Settings",
+    "Story",
+    "StoryError",
+    "TemplateError",
+    "TokenCount",
+    "Usage",
+    "__version__",
+    "alocalize",
+    "builtin_regions",
+    "check",
+    "connect",
+    "count_messages",
+    "count_text",
+    "get_region",
+    "list_templates",
+    "load_profile",
+    "load_profiles",
+    "load_story",
+    "load_template",
+    "localize",
+    "parse_story",
+    "prepare",
+    "render",
+    "write_atomic",
+]

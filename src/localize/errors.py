@@ -1,0 +1,168 @@
+"""The error hierarchy: every failure localize raises is a `LocalizeError`.
+
+Each subclass carries the structured facts a caller needs (a path, a field, an HTTP status) and an
+``exit_code`` the CLI uses: 2 for a bad input or option, 1 for a run that could not produce an
+acceptable result, 3 for an LLM endpoint that failed.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendError",
+    "BudgetError",
+    "ChecksFailedError",
+    "ConfigError",
+    "EndpointAuthError",
+    "EndpointUnreachableError",
+    "GenerationError",
+    "InputError",
+    "LocalModelError",
+    "LocalizeError",
+    "OutputError",
+    "ProfileError",
+    "RegionNotFoundError",
+    "StoryError",
+    "TemplateError",
+]
+
+
+class LocalizeError(Exception):
+    """Root of every error localize raises."""
+
+    exit_code: int = 1
+
+
+class InputError(LocalizeError):
+    """A user-supplied input (file, option, profile, template) is unusable."""
+
+    exit_code = 2
+
+
+class StoryError(InputError):
+    """A story could not be read or holds no text."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ProfileError(InputError):
+    """A region profile file is malformed; names the file and the field."""
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+        self.path = path
+        self.field = field
+        where = ": ".join(p for p in (path, f"field '{field}'" if field else None) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RegionNotFoundError(InputError):
+    """No profile has the requested region id."""
+
+    def __init__(self, region: str, available: list[str], suggestion: str | None) -> None:
+        self.region = region
+        self.available = available
+        self.suggestion = suggestion
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(
+            f"unknown region '{region}'.{hint} Available regions: {', '.join(available)}"
+        )
+
+
+class TemplateError(InputError):
+    """A prompt template cannot be loaded or rendered."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str | None = None,
+        line: int | None = None,
+        missing: list[str] | None = None,
+    ) -> None:
+        self.template = template
+        self.line = line
+        self.missing = missing or []
+        where = template or "template"
+        if line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(InputError):
+    """An option, environment variable or config file entry is invalid."""
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        self.option = option
+        super().__init__(f"{option}: {message}" if option else message)
+
+
+class OutputError(InputError):
+    """The requested output file cannot be written."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+class BudgetError(LocalizeError):
+    """The story cannot be made to fit the model's context window."""
+
+    def __init__(self, message: str, *, needed: int, window: int) -> None:
+        self.needed = needed
+        self.window = window
+        super().__init__(message)
+
+
+class BackendError(LocalizeError):
+    """The LLM endpoint failed; keeps the HTTP status and request id when there are any."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        base_url: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.status_code = status_code
+        self.request_id = request_id
+        parts = [message]
+        if status_code is not None:
+            parts.append(f"HTTP {status_code}")
+        if request_id:
+            parts.append(f"request id {request_id}")
+        super().__init__("; ".join(parts))
+
+
+class EndpointUnreachableError(BackendError):
+    """The endpoint could not be connected to, or timed out, after all retries."""
+
+
+class EndpointAuthError(BackendError):
+    """The endpoint refused the API key."""
+
+
+class LocalModelError(LocalizeError):
+    """The embedded llama.cpp model is not installed or failed to start."""
+
+    exit_code = 3
+
+
+class GenerationError(LocalizeError):
+    """No attempt produced output that parsed into a section."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class ChecksFailedError(LocalizeError):
+    """Grounding checks still report errors after every attempt (raised in strict mode)."""
+
+    def __init__(self, message: str, *, findings: int) -> None:
+        self.findings = findings
+        super().__init__(message)

@@ -1,0 +1,352 @@
+"""The LLM client: the openai SDK over HTTP, with one retry policy and structured output.
+
+The SDK's own retries are off (``max_retries=0``); tenacity retries rate limits (honouring
+Retry-After), timeouts, connection errors and 5xx with exponential backoff and jitter. Every other
+failure is raised at once as a `BackendError` that keeps the HTTP status and request id.
+
+Structured output is negotiated per endpoint: ``json_schema`` (OpenAI), then ``json_object`` with a
+``schema`` (llama.cpp's server constrains decoding with it), then plain text with JSON
+instructions. The first mode an endpoint accepts is remembered for the client's lifetime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import openai
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from localize.budget import count_messages
+from localize.errors import (
+    BackendError,
+    EndpointAuthError,
+    EndpointUnreachableError,
+)
+from localize.prompts import ChatMessage
+
+__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "StructuredMode", "Usage"]
+
+StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
+_NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
+_SCHEMA_NAME = "localized_section"
+_MAX_RETRY_AFTER = 60.0
+_OPENAI_HOST = "api.openai.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token usage; adds up across attempts."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One model answer and what it cost."""
+
+    content: str
+    finish_reason: str | None
+    usage: Usage
+    model: str
+    mode: StructuredMode
+    request_id: str | None = None
+    from_cache: bool = False
+
+
+class ResponseCache(Protocol):
+    """Stores completions by the hash of the exact request (see `localize.cache`)."""
+
+    def get(self, key: str) -> Completion | None: ...
+
+    def put(self, key: str, completion: Completion) -> None: ...
+
+
+class RequestGate(Protocol):
+    """Paces requests across a whole run (rate limits); see `localize.batch`."""
+
+    async def acquire(self, tokens: int) -> None:
+        """Wait until a request of about ``tokens`` tokens may be sent."""
+
+    def penalize(self, seconds: float) -> None:
+        """A 429 arrived: hold every request back for ``seconds``."""
+
+
+def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
+    """A stable hash of everything that determines the answer: endpoint, model, messages, params."""
+    blob = json.dumps({"endpoint": endpoint, **kwargs}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _is_format_rejection(exc: BaseException) -> bool:
+    """True when the endpoint refused the response_format rather than failing."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500, 501):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return any(k in text for k in ("response_format", "json_schema", "json_object", "schema"))
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        if _is_format_rejection(exc):
+            return False
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The server's Retry-After (or retry-after-ms) hint, when the error carries one."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / scale
+        except ValueError:
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return min(seconds, _MAX_RETRY_AFTER)
+    return None
+
+
+class _Wait:
+    """Retry-After when the server gives one, else exponential backoff with jitter.
+
+    A 429 is also reported to the run's gate, so every request slows down, not just this one.
+    """
+
+    def __init__(self, initial: float, gate: RequestGate | None) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=20.0)
+        self._gate = gate
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = retry_after_seconds(exc)
+        seconds = hinted if hinted is not None else self._backoff(state)
+        if self._gate is not None and isinstance(exc, openai.RateLimitError):
+            self._gate.penalize(seconds)
+        return seconds
+
+
+def _estimated_tokens(messages: Sequence[ChatMessage], params: dict[str, Any], model: str) -> int:
+    """Prompt plus the most the answer may use: what a tokens-per-minute limit counts."""
+    return count_messages(messages, model).tokens + int(params.get("max_tokens", 0))
+
+
+def _translate(exc: Exception, base_url: str, model: str) -> BackendError:
+    """Turn an SDK exception into localize's error, keeping status and request id."""
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return EndpointAuthError(
+            f"{base_url} refused the API key (check OPENAI_API_KEY)",
+            base_url=base_url, status_code=exc.status_code, request_id=exc.request_id)
+    if isinstance(exc, openai.NotFoundError):
+        return BackendError(
+            f"{base_url} has no model '{model}' or no chat completions route",
+            base_url=base_url, status_code=exc.status_code, request_id=exc.request_id)
+    if isinstance(exc, openai.APITimeoutError):
+        return EndpointUnreachableError(f"{base_url} timed out", base_url=base_url)
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(f"cannot connect to {base_url}", base_url=base_url)
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(
+            f"{base_url} failed: {exc.message}", base_url=base_url,
+            status_code=exc.status_code, request_id=exc.request_id)
+    return BackendError(f"{base_url} failed: {exc}", base_url=base_url)
+
+
+@dataclass
+class LLMClient:
+    """An OpenAI-compatible chat endpoint: sync and async calls share one policy."""
+
+    model: str
+    base_url: str | None = None
+    api_key: str = field(default="", repr=False)
+    timeout: float = 120.0
+    max_retries: int = 3
+    structured: StructuredMode = "auto"
+    retry_initial_wait: float = 0.5
+    cache: ResponseCache | None = None
+    gate: RequestGate | None = None
+    _mode: StructuredMode | None = field(default=None, init=False, repr=False)
+    _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
+    _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.structured != "auto":
+            self._mode = self.structured
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to."""
+        return self.base_url or f"https://{_OPENAI_HOST}/v1"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.endpoint).netloc
+
+    @property
+    def is_openai(self) -> bool:
+        return self.host == _OPENAI_HOST
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        # A self-hosted server needs no key, but the SDK insists on one.
+        return {"api_key": self.api_key or "unused", "base_url": self.endpoint,
+                "timeout": self.timeout, "max_retries": 0}
+
+    def _request(
+        self, messages: Sequence[ChatMessage], params: dict[str, Any], schema: dict[str, Any],
+        mode: StructuredMode, prompt_cache_key: str | None,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
+        for key, value in params.items():
+            if key == "max_tokens" and self.is_openai:
+                kwargs["max_completion_tokens"] = value  # OpenAI deprecated max_tokens
+            else:
+                kwargs[key] = value
+        if mode == "json_schema":
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": _SCHEMA_NAME, "strict": True, "schema": schema}}
+        elif mode == "json_object":
+            # "schema" is llama.cpp's extension; OpenAI ignores it and only enforces JSON.
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        if prompt_cache_key and self.is_openai:
+            kwargs["prompt_cache_key"] = prompt_cache_key
+        return kwargs
+
+    def _modes(self) -> tuple[StructuredMode, ...]:
+        if self._mode is not None:
+            return (self._mode,)
+        return _NEGOTIATION_ORDER
+
+    def _retrying_kwargs(self) -> dict[str, Any]:
+        return {"retry": retry_if_exception(_is_retryable),
+                "stop": stop_after_attempt(self.max_retries + 1),
+                "wait": _Wait(self.retry_initial_wait, self.gate), "reraise": True}
+
+    def _fall_back_or_raise(self, exc: openai.OpenAIError, *, last: bool) -> None:
+        """Return to try the next output mode; raise if that is not the problem or none is left."""
+        if _is_format_rejection(exc) and not last:
+            return
+        raise _translate(exc, self.endpoint, self.model) from exc
+
+    def _accept(self, response: Any, mode: StructuredMode) -> Completion:
+        self._mode = mode  # remembered: later requests skip the negotiation
+        choice = response.choices[0] if response.choices else None
+        usage = response.usage
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        return Completion(
+            content=(choice.message.content or "") if choice else "",
+            finish_reason=choice.finish_reason if choice else None,
+            usage=Usage(
+                usage.prompt_tokens if usage else 0,
+                usage.completion_tokens if usage else 0,
+                (getattr(details, "cached_tokens", None) or 0) if details else 0,
+            ),
+            model=response.model or self.model,
+            mode=mode,
+            request_id=getattr(response, "_request_id", None),
+        )
+
+    def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
+        if self.cache is None:
+            return None, None
+        key = request_key(kwargs, self.endpoint)
+        hit = self.cache.get(key)
+        return key, (replace(hit, from_cache=True) if hit is not None else None)
+
+    def _store(self, key: str | None, completion: Completion) -> Completion:
+        # Cut-off answers are not worth replaying: a rerun should try again.
+        if key is not None and self.cache is not None and completion.finish_reason != "length":
+            self.cache.put(key, completion)
+        return completion
+
+    def complete(
+        self, messages: Sequence[ChatMessage], *, params: dict[str, Any],
+        schema: dict[str, Any], prompt_cache_key: str | None = None,
+    ) -> Completion:
+        """Send one chat completion request (negotiating the output mode on first use)."""
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs())
+        modes = self._modes()
+        for i, mode in enumerate(modes):
+            kwargs = self._request(messages, params, schema, mode, prompt_cache_key)
+            key, hit = self._cached(kwargs)
+            if hit is not None:
+                return hit
+            try:
+                response = Retrying(**self._retrying_kwargs())(
+                    self._sync.chat.completions.create, **kwargs)
+            except openai.OpenAIError as exc:
+                self._fall_back_or_raise(exc, last=i + 1 == len(modes))
+                continue
+            return self._store(key, self._accept(response, mode))
+        raise AssertionError("unreachable: the last mode either returns or raises")
+
+    async def acomplete(
+        self, messages: Sequence[ChatMessage], *, params: dict[str, Any],
+        schema: dict[str, Any], prompt_cache_key: str | None = None,
+    ) -> Completion:
+        """Async twin of `complete`; waits on the gate, when there is one, before each send."""
+        if self._async is None:
+            self._async = openai.AsyncOpenAI(**self._client_kwargs())
+        client = self._async
+        modes = self._modes()
+        for i, mode in enumerate(modes):
+            kwargs = self._request(messages, params, schema, mode, prompt_cache_key)
+            key, hit = self._cached(kwargs)
+            if hit is not None:
+                return hit
+            tokens = _estimated_tokens(messages, params, self.model)
+
+            async def send(kwargs: dict[str, Any], tokens: int) -> Any:
+                if self.gate is not None:
+                    await self.gate.acquire(tokens)
+                return await client.chat.completions.create(**kwargs)
+
+            try:
+                response = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)
+            except openai.OpenAIError as exc:
+                self._fall_back_or_raise(exc, last=i + 1 == len(modes))
+                continue
+            return self._store(key, self._accept(response, mode))
+        raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.close()
+            self._async = None

@@ -1,0 +1,187 @@
+"""Prompt templates: YAML front matter plus a sandboxed Jinja2 body.
+
+A template file defines ``{% block system %}`` and ``{% block user %}`` (and optionally
+``{% block reask %}``, rendered with ``problems`` when an answer is sent back). Each block is
+rendered on its own, so story text is only ever data: it cannot open a new message or run as
+template source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2 import meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from localize.errors import TemplateError
+
+__all__ = ["ChatMessage", "PromptTemplate", "list_templates", "load_template"]
+
+ChatMessage = dict[str, str]
+DEFAULT_TEMPLATE = "section"
+_SUFFIX = ".jinja"
+# Variables the pipeline supplies itself at re-ask time, not the caller.
+_RUNTIME_VARIABLES = frozenset({"problems"})
+_REASK_FALLBACK = (
+    "Your previous answer cannot be published as it is.\n{problems}\n"
+    'Write the whole section again, as a JSON object with the key "body".'
+)
+
+_env = ImmutableSandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
+)
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A loaded template: metadata from the front matter and the compiled body."""
+
+    name: str
+    version: str
+    source: str
+    sha256: str
+    body: str
+    description: str = ""
+    inputs: tuple[str, ...] = ("story", "region")
+    defaults: dict[str, Any] = field(default_factory=dict)
+    min_words: int = 40
+    max_words: int = 400
+    _line_offset: int = 0
+
+    @classmethod
+    def from_string(cls, text: str, *, source: str = "<string>") -> PromptTemplate:
+        """Parse a template file's text: ``---`` front matter, then the Jinja2 body."""
+        front: dict[str, Any] = {}
+        body, offset = text, 0
+        if text.startswith("---\n"):
+            end = text.find("\n---\n", 4)
+            if end < 0:
+                raise TemplateError("front matter has no closing '---' line", template=source)
+            try:
+                loaded = yaml.safe_load(text[4:end])
+            except yaml.YAMLError as exc:
+                raise TemplateError(f"front matter is not valid YAML: {exc}",
+                                    template=source) from None
+            if not isinstance(loaded, dict):
+                raise TemplateError("front matter must be a mapping", template=source)
+            front = loaded
+            body = text[end + 5 :]
+            offset = text[: end + 5].count("\n")
+        unknown = set(front) - {"name", "version", "description", "inputs", "defaults", "words"}
+        if unknown:
+            raise TemplateError(f"unknown front matter key(s): {', '.join(sorted(unknown))}",
+                                template=source)
+        words = front.get("words") or {}
+        defaults = front.get("defaults") or {}
+        if not isinstance(words, dict) or not isinstance(defaults, dict):
+            raise TemplateError("front matter 'words' and 'defaults' must be mappings",
+                                template=source)
+        template = cls(
+            name=str(front.get("name") or Path(source).stem),
+            version=str(front.get("version", "0")),
+            source=source,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            body=body,
+            description=str(front.get("description", "")),
+            inputs=tuple(front.get("inputs") or ("story", "region")),
+            defaults=dict(defaults),
+            min_words=int(words.get("min", 40)),
+            max_words=int(words.get("max", 400)),
+            _line_offset=offset,
+        )
+        template._compiled()  # fail on syntax errors at load time, not mid-run
+        return template
+
+    def _compiled(self) -> jinja2.Template:
+        try:
+            return _compile(self.body, self.source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"syntax error: {exc.message}", template=self.source,
+                                line=(exc.lineno or 0) + self._line_offset) from None
+
+    def _render_block(self, block: str, variables: dict[str, Any]) -> str:
+        compiled = self._compiled()
+        try:
+            render = compiled.blocks[block]
+            return "".join(render(compiled.new_context(variables))).strip()
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"undefined value while rendering: {exc.message}",
+                                template=self.source) from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"render failed: {exc}", template=self.source) from None
+
+    def render(self, **variables: Any) -> list[ChatMessage]:
+        """Render the system and user messages; every missing variable is named at once."""
+        compiled_ast = _env.parse(self.body)
+        needed = (meta.find_undeclared_variables(compiled_ast) | set(self.inputs)) \
+            - _RUNTIME_VARIABLES
+        missing = sorted(needed - set(variables))
+        if missing:
+            raise TemplateError(f"missing variable(s): {', '.join(missing)}",
+                                template=self.source, missing=missing)
+        blocks = self._compiled().blocks
+        if "user" not in blocks:
+            raise TemplateError("defines no {% block user %}", template=self.source)
+        messages: list[ChatMessage] = []
+        if "system" in blocks:
+            messages.append({"role": "system", "content": self._render_block("system", variables)})
+        messages.append({"role": "user", "content": self._render_block("user", variables)})
+        return messages
+
+    def render_reask(self, problems: str) -> str:
+        """The user message that sends an answer back with what was wrong with it."""
+        if "reask" in self._compiled().blocks:
+            return self._render_block("reask", {"problems": problems})
+        return _REASK_FALLBACK.format(problems=problems)
+
+
+_compile_cache: dict[tuple[str, str], jinja2.Template] = {}
+
+
+def _compile(body: str, source: str) -> jinja2.Template:
+    key = (source, body)
+    if key not in _compile_cache:
+        _compile_cache[key] = _env.from_string(body)
+    return _compile_cache[key]
+
+
+def _builtin_dirs() -> list[Path]:
+    # In a wheel the top-level prompts/ is installed as localize/prompts; in a source checkout
+    # (editable install, tests) it is still at the repository root.
+    dirs = [Path(str(resources.files("localize"))) / "prompts",
+            Path(__file__).resolve().parents[2] / "prompts"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def list_templates() -> dict[str, Path]:
+    """Built-in template names and their files."""
+    found: dict[str, Path] = {}
+    for folder in reversed(_builtin_dirs()):
+        found.update({p.stem: p for p in folder.glob(f"*{_SUFFIX}")})
+    return dict(sorted(found.items()))
+
+
+def load_template(template: str | Path | PromptTemplate | None = None) -> PromptTemplate:
+    """Load a template by built-in name, by file path, or pass an object through."""
+    if isinstance(template, PromptTemplate):
+        return template
+    name = str(template or DEFAULT_TEMPLATE)
+    builtin = list_templates()
+    path = builtin.get(name)
+    if path is None:
+        path = Path(name)
+        if not path.is_file():
+            known = ", ".join(builtin) or "none"
+            raise TemplateError(f"no such template file or built-in template (built-in: {known})",
+                                template=name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read: {exc}", template=str(path)) from None
+    return PromptTemplate.from_string(text, source=str(path))

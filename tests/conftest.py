@@ -1,0 +1,98 @@
+"""Shared fixtures: recorded-endpoint clients, cassette rules, example data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localize import LLMClient, Settings, Story, load_story
+from localize.local import LOCAL_MODEL
+
+ROOT = Path(__file__).resolve().parents[1]
+STORIES = ROOT / "examples" / "stories"
+CASSETTES = ROOT / "cassettes"
+# Cassettes match on host and port, so recording and replay use the same fixed address:
+# scripts/record_cassettes.py starts the embedded server there.
+RECORD_BASE_URL = "http://127.0.0.1:8765/v1"
+AUTH_BASE_URL = "http://127.0.0.1:8766/v1"  # a second server started with an API key
+_DROP_RESPONSE_HEADERS = ("set-cookie", "x-request-id", "openai-organization", "openai-project",
+                          "date")
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _DROP_RESPONSE_HEADERS:
+            del headers[name]
+    return response
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project",
+                           "cookie"],
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+    }
+
+
+@pytest.fixture
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(autouse=True)
+def _require_cassette(request: pytest.FixtureRequest, record_mode: str,
+                      vcr_cassette_dir: str) -> None:
+    """A missing cassette fails with how to record it, not as a network error after retries."""
+    if request.node.get_closest_marker("vcr") is None or record_mode != "none":
+        return
+    path = Path(vcr_cassette_dir) / f"{request.node.name}.yaml"
+    if not path.exists():
+        pytest.fail(f"missing cassette {path.relative_to(ROOT)}; record it with "
+                    "`python scripts/record_cassettes.py`", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's keys, endpoints or config file."""
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LOCALIZE_BASE_URL", "LOCALIZE_MODEL",
+                "LOCALIZE_TEMPLATE", "LOCALIZE_PROFILES", "LOCALIZE_MAX_ATTEMPTS",
+                "LOCALIZE_MAX_RETRIES", "LOCALIZE_TIMEOUT", "LOCALIZE_CONTEXT_WINDOW",
+                "LOCALIZE_STRUCTURED", "LOCALIZE_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.resolve(base_url=RECORD_BASE_URL, model=LOCAL_MODEL, max_retries=0)
+
+
+@pytest.fixture
+def client() -> Iterator[LLMClient]:
+    c = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
+                  structured="json_object")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def wire_story() -> Story:
+    """The wire story without its human-written UK paragraph: the base story to localise."""
+    return load_story(STORIES / "wire.txt")
+
+
+def request_bodies(cassette: Any) -> list[dict[str, Any]]:
+    """The JSON bodies of the requests a cassette holds, in order."""
+    return [json.loads(r.body) for r in cassette.requests]
+
+
+def response_bodies(cassette: Any) -> list[dict[str, Any]]:
+    return [json.loads(r["body"]["string"]) for r in cassette.responses]
