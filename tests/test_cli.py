@@ -106,6 +106,7 @@ def test_unwritable_output_fails_before_any_call(tmp_path: Path) -> None:
     _one_line_error(result, 2, "does not exist")
 
 
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # port 9 on loopback: refused at once
 def test_unreachable_endpoint(tmp_path: Path) -> None:
     out = tmp_path / "o.md"
     result = run("rewrite", WIRE, "-r", "uk", "--base-url", "http://127.0.0.1:9/v1", "-o",

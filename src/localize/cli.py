@@ -16,7 +16,7 @@ from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError, LocalizeError
 from localize.local import LocalServer
-from localize.pipeline import localize, prepare
+from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
 from localize.regions import builtin_regions, get_region, load_profiles
 from localize.render import check_writable, render, write_atomic
@@ -98,11 +98,10 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
     settings = Settings.resolve(model=model, base_url=base_url, template=template,
                                 max_attempts=max_attempts, context_window=context_window,
                                 structured=structured, profiles=profiles)
-    the_story = load_story(story)
+    prep = prepare(load_story(story), region, settings=settings)
     if output is not None and not dry_run:
         check_writable(output)
     if dry_run:
-        prep = prepare(the_story, region, settings=settings)
         for m in prep.messages:
             n = count_text(m["content"], prep.model).tokens
             click.echo(f"--- {m['role']} ({n} tokens) ---\n{m['content']}\n")
@@ -115,7 +114,8 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
         return
     if settings.use_local_model:
         _say(_LOCAL_NOTICE)
-    result = localize(the_story, region, settings=settings)
+    with connect(settings) as client:
+        result = generate(prep, client, settings.max_attempts)
     _print_findings(result.checks)
     if strict and not result.checks.ok:
         raise ChecksFailedError(

@@ -146,7 +146,7 @@ class _Wait:
     """
 
     def __init__(self, initial: float, gate: RequestGate | None) -> None:
-        self._backoff = wait_exponential_jitter(initial=initial, max=20.0)
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0)
         self._gate = gate
 
     def __call__(self, state: RetryCallState) -> float:

@@ -32,8 +32,10 @@ __all__ = [
     "LocalizeResult",
     "PreparedPrompt",
     "Provenance",
+    "agenerate",
     "alocalize",
     "connect",
+    "generate",
     "localize",
     "prepare",
 ]
@@ -279,7 +281,8 @@ def connect(settings: Settings | None = None) -> Iterator[LLMClient]:
             client.close()
 
 
-def _run(prep: PreparedPrompt, client: LLMClient, max_attempts: int) -> LocalizeResult:
+def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> LocalizeResult:
+    """Run the attempt loop for a prepared prompt: generate, check, re-ask."""
     started = time.perf_counter()
     steps = _attempts(prep, max_attempts)
     messages = next(steps)
@@ -293,7 +296,10 @@ def _run(prep: PreparedPrompt, client: LLMClient, max_attempts: int) -> Localize
         return _result(prep, client, stop.value, time.perf_counter() - started)
 
 
-async def _arun(prep: PreparedPrompt, client: LLMClient, max_attempts: int) -> LocalizeResult:
+async def agenerate(
+    prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3
+) -> LocalizeResult:
+    """Async `generate`."""
     started = time.perf_counter()
     steps = _attempts(prep, max_attempts)
     messages = next(steps)
@@ -327,9 +333,9 @@ def localize(
                    model=client.model if client else None)
     attempts = max_attempts or settings.max_attempts
     if client is not None:
-        return _run(prep, client, attempts)
+        return generate(prep, client, attempts)
     with connect(settings) as own:
-        return _run(prep, own, attempts)
+        return generate(prep, own, attempts)
 
 
 async def alocalize(
@@ -347,9 +353,9 @@ async def alocalize(
                    model=client.model if client else None)
     attempts = max_attempts or settings.max_attempts
     if client is not None:
-        return await _arun(prep, client, attempts)
+        return await agenerate(prep, client, attempts)
     with connect(settings) as own:
         try:
-            return await _arun(prep, own, attempts)
+            return await agenerate(prep, own, attempts)
         finally:
             await own.aclose()
