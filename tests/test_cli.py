@@ -150,9 +150,49 @@ def test_rewrite_splice_markdown_and_strict(tmp_path: Path) -> None:
     out = tmp_path / "eu.md"
     strict = run("rewrite", WIRE, "--region", "eu", "--strict", "-o", str(out),
                  "--base-url", RECORD_BASE_URL, "--model", "smollm2-135m-instruct")
-    # Same recorded answers: strict mode refuses to write when check errors remain.
-    if "check error" in result.stderr:
-        assert strict.exit_code == 1 and not out.exists()
-        assert "nothing written (--strict)" in strict.stderr
-    else:
-        assert strict.exit_code == 0 and out.exists()
+    # The embedded model's EU answer stays too short after every attempt: without --strict
+    # it is printed with its findings, with --strict nothing is written.
+    assert "check error [length]" in result.stderr
+    assert strict.exit_code == 1 and not out.exists()
+    assert "nothing written (--strict)" in strict.stderr
+
+
+def _seed_split(tmp_path: Path) -> tuple[Path, Path]:
+    """The seed wire story's own UK paragraph, and the story without it."""
+    lines = (STORIES / "wire-with-uk-section.txt").read_text().splitlines()
+    story, section = tmp_path / "story.txt", tmp_path / "section.md"
+    story.write_text("\n".join(lines[:-1]))
+    section.write_text("## What it means for the UK\n\n" + lines[-1])
+    return story, section
+
+
+def test_check_passes_the_human_written_section(tmp_path: Path) -> None:
+    story, section = _seed_split(tmp_path)
+    result = run("check", str(section), "--story", str(story), "--region", "uk",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["findings"] == []
+
+
+def test_check_flags_an_invented_regulator_and_quote(tmp_path: Path) -> None:
+    story, section = _seed_split(tmp_path)
+    section.write_text(section.read_text() + ' The UK Cyber Defence Agency (UKCDA) said the ban '
+                       '"will cost British firms dearly".')
+    result = run("check", str(section), "--story", str(story), "--region", "uk",
+                 "--format", "json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert {"institution", "quote"} <= {f["check"] for f in findings}
+    assert any(f["text"] == "will cost British firms dearly" for f in findings)
+    text = run("check", str(section), "--story", str(story), "--region", "uk")
+    assert text.exit_code == 1 and "FAILED" in text.stdout
+
+
+def test_check_bad_input_exits_2(tmp_path: Path) -> None:
+    story, section = _seed_split(tmp_path)
+    _one_line_error(run("check", str(tmp_path / "none.md"), "--story", str(story), "-r", "uk"),
+                    2, "no such file")
+    _one_line_error(run("check", str(section), "--story", str(story), "-r", "mars"),
+                    2, "unknown region 'mars'")
+    assert run("check", str(section), "-r", "uk").exit_code == 2  # --story is required

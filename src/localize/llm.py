@@ -334,7 +334,7 @@ class LLMClient:
                 return await client.chat.completions.create(**kwargs)
 
             try:
-                response = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)
+                response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)
             except openai.OpenAIError as exc:
                 self._fall_back_or_raise(exc, last=i + 1 == len(modes))
                 continue

@@ -173,6 +173,10 @@ def _parse_section(content: str) -> SectionOutput:
     return out
 
 
+def _severity(report: CheckReport) -> tuple[int, int]:
+    return len(report.errors), len(report.warnings)
+
+
 @dataclass
 class _Outcome:
     section: LocalizedSection
@@ -217,7 +221,9 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
                                        body=output.body.strip())
             report = check(section, prep.story, prep.region,
                            min_words=prep.template.min_words, max_words=prep.template.max_words)
-            if best is None or len(report.errors) <= len(best[1].errors):
+            # Fewest errors, then fewest warnings; the earlier answer wins a tie, as later
+            # ones from a weak model tend to echo the re-ask instead of improving.
+            if best is None or _severity(report) < _severity(best[1]):
                 best = (section, report)
             if report.ok:
                 break

@@ -1,0 +1,110 @@
+"""The whole flow against recorded traffic of the embedded model: every region, re-asks, async."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from localize import (
+    GenerationError,
+    LLMClient,
+    Story,
+    alocalize,
+    get_region,
+    load_template,
+    localize,
+)
+from localize.local import LOCAL_MODEL
+from tests.conftest import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
+
+PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
+
+
+def _user_message(body: dict[str, Any]) -> str:
+    return str(body["messages"][1]["content"])
+
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("region", ["uk", "eu", "us", "au"])
+def test_every_builtin_region_gets_a_section(
+    region: str, wire_story: Story, client: LLMClient, vcr: Any
+) -> None:
+    result = localize(wire_story, region, client=client)
+    profile = get_region(region)
+    assert result.section.heading == profile.section_heading
+    assert result.section.body.strip()
+    requests, responses = request_bodies(vcr), response_bodies(vcr)
+    # The profile reaches the model: every institution, after the story (shared prefix first).
+    prompt = _user_message(requests[0])
+    for inst in profile.institutions:
+        assert inst.name in prompt
+        assert prompt.index(inst.name) > prompt.index("</story>")
+    # Usage is summed over every attempt the cassette holds.
+    prov = result.provenance
+    assert prov.attempts == len(requests)
+    assert prov.prompt_tokens == sum(r["usage"]["prompt_tokens"] for r in responses)
+    assert prov.completion_tokens == sum(r["usage"]["completion_tokens"] for r in responses)
+    assert prov.structured_mode == "json_object" and prov.region == region
+    assert prov.template_sha256 == load_template().sha256
+    assert result.checks.to_dict()["ok"] == result.checks.ok
+
+
+@pytest.mark.vcr
+def test_check_findings_are_sent_back_in_a_reask(
+    wire_story: Story, client: LLMClient, vcr: Any
+) -> None:
+    result = localize(wire_story, "eu", client=client, max_attempts=2)
+    requests = request_bodies(vcr)
+    assert len(requests) == 2, "the first answer was expected to fail a check"
+    reask = requests[1]["messages"]
+    first_answer = response_bodies(vcr)[0]["choices"][0]["message"]["content"]
+    assert reask[-2] == {"role": "assistant", "content": first_answer}
+    assert reask[-1]["role"] == "user"
+    assert "cannot be published" in reask[-1]["content"]
+    assert result.provenance.attempts == 2
+
+
+@pytest.mark.vcr
+def test_invalid_output_is_reasked_with_the_validation_error(
+    wire_story: Story, vcr: Any
+) -> None:
+    client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
+                       structured="text")
+    with pytest.raises(GenerationError, match="not a JSON object") as info:
+        localize(wire_story, "uk", client=client, template=PROSE, max_attempts=2)
+    assert info.value.attempts == 2
+    first, second = request_bodies(vcr)
+    assert "response_format" not in first
+    answer = response_bodies(vcr)[0]["choices"][0]["message"]["content"]
+    assert second["messages"][-2] == {"role": "assistant", "content": answer}
+    assert "the answer is not a JSON object" in second["messages"][-1]["content"]
+
+
+@pytest.mark.vcr
+def test_a_cut_off_answer_is_not_sent_back(
+    wire_story: Story, client: LLMClient, vcr: Any
+) -> None:
+    short = dataclasses.replace(load_template(), defaults={"max_tokens": 12, "seed": 42,
+                                                           "temperature": 0})
+    with pytest.raises(GenerationError, match="cut off"):
+        localize(wire_story, "uk", client=client, template=short, max_attempts=2)
+    first, second = request_bodies(vcr)
+    assert all(r["choices"][0]["finish_reason"] == "length" for r in response_bodies(vcr))
+    assert [m["role"] for m in second["messages"]] == ["system", "user", "user"]
+    assert second["messages"][:2] == first["messages"]
+    assert "cut off" in second["messages"][-1]["content"]
+
+
+@pytest.mark.vcr
+async def test_alocalize_matches_the_sync_flow(wire_story: Story, vcr: Any) -> None:
+    client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
+                       structured="json_object")
+    try:
+        result = await alocalize(wire_story, "uk", client=client, max_attempts=1)
+    finally:
+        await client.aclose()
+    assert result.section.heading == "What it means for the UK"
+    assert result.provenance.attempts == 1
+    assert result.provenance.prompt_tokens == response_bodies(vcr)[0]["usage"]["prompt_tokens"]
