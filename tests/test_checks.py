@@ -375,6 +375,9 @@ def test_degenerate_loop_is_reported_once() -> None:
     ("\nREGION PROFILE: UK", "REGION PROFILE:"),
     ("\n### Instructions", "### Instructions"),
     ('{"body": "x"}', '{"body":'),
+    # Echoes of the re-ask, as the embedded model produced in a recorded us run.
+    ("The section is 26 words long; write at least 40 words.", "The section is 26 words long"),
+    ("Fix these problems: none.", "Fix these problems"),
 ])
 def test_prompt_and_model_artefacts_are_leaks(planted: str, span: str) -> None:
     report = run(UK_BASE + " " + planted)

@@ -923,6 +923,9 @@ _LEAKS_PROSE = tuple(re.compile(p) for p in (
     r"(?:section|paragraphs?|text|draft|version|rewrite|response|answer|json|output)\b",
     r"(?m)^[ \t]*Sure\b[,!.]|\A\s*(?:Okay|OK)\b[,!]|\A\s*Certainly!",
     r"(?i)\bword count\s*:|\blet me know if\b",
+    # A weak model may echo the re-ask instead of answering it.
+    r"(?i)\bfix these problems\b|\bcannot be published as it is\b|"
+    r"\bthe section is \d+ words long\b|\bJSON object with the key\b",
 ))
 
 
