@@ -31,9 +31,9 @@ def main() -> int:
             story = localize.load_story(path)
             for region in regions:
                 result = localize.localize(story, region, client=client)
-                stem = args.out / f"{path.stem}.{region.id}"
-                localize.write_atomic(stem.with_suffix(".md"), localize.render(result))
-                localize.write_atomic(stem.with_suffix(".json"), localize.render(result, "json"))
+                stem = f"{path.stem}.{region.id}"
+                localize.write_atomic(args.out / f"{stem}.md", localize.render(result))
+                localize.write_atomic(args.out / f"{stem}.json", localize.render(result, "json"))
                 p = result.provenance
                 print(f"{path.name} {region.id}: {p.attempts} attempt(s), "
                       f"{p.prompt_tokens}+{p.completion_tokens} tokens, {p.latency_s:.1f} s, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,8 @@ def check_cmd(section_file: Path, story_file: Path, region: str, fmt: str,
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 def serve(port: int | None, host: str) -> None:
     """Run the embedded model's server until Ctrl-C, for repeated use."""
+    # SIGTERM unwinds like Ctrl-C, so the server is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LocalServer(port=port, host=host) as server:
         click.echo(server.base_url)
         _say(f"localize: serving {server.model}; use it with: "

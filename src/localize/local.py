@@ -6,8 +6,10 @@ The server runs as a child process on a free loopback port and is stopped when t
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,7 @@ LOCAL_CONTEXT_WINDOW = 4096
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = "pip install 'localize[local]'"
 _START_TIMEOUT = 120.0
+_PR_SET_PDEATHSIG = 1
 
 
 def local_model_path() -> Path:
@@ -47,6 +50,15 @@ def _check_server_installed() -> None:
             raise LocalModelError(
                 f"llama.cpp's server is not installed (missing '{module}'); add it with: "
                 f"{_INSTALL_HINT} (or set OPENAI_API_KEY / --base-url to use another endpoint)")
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to stop the server if localize dies without cleaning up."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() still runs on every normal exit
 
 
 def _free_port(host: str) -> int:
@@ -87,8 +99,9 @@ class LocalServer:
                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads)]
         if self.api_key:
             cmd += ["--api_key", self.api_key]
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
