@@ -112,7 +112,7 @@ def test_retry_after_headers_are_honoured() -> None:
 
 def test_openai_gets_max_completion_tokens_and_cache_key() -> None:
     client = LLMClient(model="gpt-4o-mini", api_key="k", structured="json_schema")
-    kwargs = client._request([{"role": "user", "content": "x"}], {"max_tokens": 10}, SCHEMA,
+    kwargs = client.request_body([{"role": "user", "content": "x"}], {"max_tokens": 10}, SCHEMA,
                              "json_schema", "story-hash")
     assert kwargs["max_completion_tokens"] == 10 and "max_tokens" not in kwargs
     assert kwargs["prompt_cache_key"] == "story-hash"

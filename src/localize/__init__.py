@@ -6,7 +6,9 @@
 """
 
 from localize._version import __version__
+from localize.batch import BatchSummary, JobResult, RateGate, ResultsFile, localize_many
 from localize.budget import TokenCount, count_messages, count_text
+from localize.cache import DiskCache
 from localize.checks import CheckReport, Finding, check
 from localize.config import Settings
 from localize.errors import (
@@ -55,17 +57,20 @@ from localize.story import Story, load_story, parse_story
 
 __all__ = [
     "BackendError",
+    "BatchSummary",
     "BudgetError",
     "CheckReport",
     "ChecksFailedError",
     "Completion",
     "ConfigError",
+    "DiskCache",
     "EndpointAuthError",
     "EndpointUnreachableError",
     "Finding",
     "GenerationError",
     "InputError",
     "Institution",
+    "JobResult",
     "LLMClient",
     "Law",
     "LocalModelError",
@@ -78,8 +83,10 @@ __all__ = [
     "ProfileError",
     "PromptTemplate",
     "Provenance",
+    "RateGate",
     "RegionNotFoundError",
     "RegionProfile",
+    "ResultsFile",
     "Settings",
     "Story",
     "StoryError",
@@ -102,6 +109,7 @@ __all__ = [
     "load_story",
     "load_template",
     "localize",
+    "localize_many",
     "parse_story",
     "prepare",
     "render",

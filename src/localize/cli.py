@@ -12,10 +12,12 @@ from typing import Any
 import click
 
 from localize._version import __version__
+from localize.batch_cli import batch
 from localize.budget import count_text
 from localize.checks import CheckReport, check
+from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, say
 from localize.config import Settings
-from localize.errors import ChecksFailedError, LocalizeError
+from localize.errors import ChecksFailedError
 from localize.local import LocalServer
 from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
@@ -24,26 +26,8 @@ from localize.render import check_writable, render, write_atomic
 from localize.section import LocalizedSection
 from localize.story import load_story
 
-_LOCAL_NOTICE = ("localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
-                 "(SmolLM2-135M-Instruct on llama.cpp; weak output, for trying localize out)")
 
-
-def _say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-class _Group(click.Group):
-    """Turns every LocalizeError into one line on stderr and the error's exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except LocalizeError as exc:
-            _say(f"localize: error: {exc}")
-            ctx.exit(exc.exit_code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="localize")
 def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
@@ -62,7 +46,7 @@ def _profiles_option(f: Any) -> Any:
 def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
         span = f": \"{f.text}\"" if f.text else ""
-        _say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+        say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
 
 
 @cli.command()
@@ -114,7 +98,7 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
                    f"trimmed paragraphs: {trimmed}")
         return
     if settings.use_local_model:
-        _say(_LOCAL_NOTICE)
+        say(LOCAL_NOTICE)
     with connect(settings) as client:
         result = generate(prep, client, settings.max_attempts)
     _print_findings(result.checks)
@@ -128,7 +112,7 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
         click.echo(text, nl=False)
     else:
         write_atomic(output, text)
-        _say(f"localize: wrote {output}")
+        say(f"localize: wrote {output}")
 
 
 @cli.command(name="check")
@@ -173,7 +157,7 @@ def serve(port: int | None, host: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LocalServer(port=port, host=host) as server:
         click.echo(server.base_url)
-        _say(f"localize: serving {server.model}; use it with: "
+        say(f"localize: serving {server.model}; use it with: "
              f"LOCALIZE_BASE_URL={server.base_url} localize rewrite ...  (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
@@ -208,6 +192,9 @@ def regions_show(settings: Settings, region: str, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+cli.add_command(batch)
 
 
 def main() -> None:

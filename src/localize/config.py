@@ -68,8 +68,10 @@ def _coerce(name: str, value: object, where: str) -> object:
         out = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
-    if isinstance(out, int | float) and out <= 0:
-        raise ConfigError(f"must be greater than 0, got {value!r}", option=where)
+    # Zero retries is a valid choice; zero attempts, timeout or window is not.
+    if isinstance(out, int | float) and (out < 0 if name == "max_retries" else out <= 0):
+        raise ConfigError(f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, "
+                          f"got {value!r}", option=where)
     if name == "structured" and out not in get_args(StructuredMode):
         raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
     return out

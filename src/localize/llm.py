@@ -197,6 +197,9 @@ class LLMClient:
     retry_initial_wait: float = 0.5
     cache: ResponseCache | None = None
     gate: RequestGate | None = None
+    # What the response cache calls this endpoint; the base URL unless set (the embedded server
+    # gets a new port each run, yet answers the same).
+    cache_namespace: str | None = None
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
@@ -223,10 +226,11 @@ class LLMClient:
         return {"api_key": self.api_key or "unused", "base_url": self.endpoint,
                 "timeout": self.timeout, "max_retries": 0}
 
-    def _request(
+    def request_body(
         self, messages: Sequence[ChatMessage], params: dict[str, Any], schema: dict[str, Any],
         mode: StructuredMode, prompt_cache_key: str | None,
     ) -> dict[str, Any]:
+        """The exact chat-completions body this client sends (also written to Batch API files)."""
         kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         for key, value in params.items():
             if key == "max_tokens" and self.is_openai:
@@ -280,7 +284,7 @@ class LLMClient:
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
         if self.cache is None:
             return None, None
-        key = request_key(kwargs, self.endpoint)
+        key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
         return key, (replace(hit, from_cache=True) if hit is not None else None)
 
@@ -299,7 +303,7 @@ class LLMClient:
             self._sync = openai.OpenAI(**self._client_kwargs())
         modes = self._modes()
         for i, mode in enumerate(modes):
-            kwargs = self._request(messages, params, schema, mode, prompt_cache_key)
+            kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
                 return hit
@@ -322,7 +326,7 @@ class LLMClient:
         client = self._async
         modes = self._modes()
         for i, mode in enumerate(modes):
-            kwargs = self._request(messages, params, schema, mode, prompt_cache_key)
+            kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
                 return hit

@@ -6,6 +6,7 @@ model's completion, so the sync and async entry points differ only in how they m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -21,7 +22,7 @@ from localize.budget import FittedPrompt, TokenCount, context_window, estimate_c
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import GenerationError
-from localize.llm import Completion, LLMClient, Usage
+from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
 from localize.local import LOCAL_MODEL, LocalServer
 from localize.prompts import ChatMessage, PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
@@ -37,6 +38,7 @@ __all__ = [
     "connect",
     "generate",
     "localize",
+    "parse_section",
     "prepare",
 ]
 
@@ -147,7 +149,8 @@ def prepare(
     return PreparedPrompt(the_story, profile, tmpl, fitted, params, model)
 
 
-def _parse_section(content: str) -> SectionOutput:
+def parse_section(content: str) -> SectionOutput:
+    """Parse a model answer into `SectionOutput`; ValueError says what is wrong with it."""
     text = content.strip()
     try:
         data = json.loads(text)
@@ -212,7 +215,7 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
             messages = [*prep.messages, {"role": "user", "content": reask}]
             continue
         try:
-            output = _parse_section(completion.content)
+            output = parse_section(completion.content)
         except ValueError as exc:
             last_problem = str(exc)
             problems = f"- {exc}."
@@ -256,7 +259,9 @@ def _result(prep: PreparedPrompt, client: LLMClient, out: _Outcome, latency: flo
     return LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
 
 
-def _client_for(settings: Settings, model: str, local_url: str | None = None) -> LLMClient:
+def _client_for(settings: Settings, model: str, *, local_url: str | None = None,
+                cache: ResponseCache | None = None, gate: RequestGate | None = None
+                ) -> LLMClient:
     local = local_url is not None
     return LLMClient(
         model=model, base_url=local_url or settings.base_url, api_key=settings.api_key or "",
@@ -264,27 +269,25 @@ def _client_for(settings: Settings, model: str, local_url: str | None = None) ->
         # llama.cpp's server is known to reject json_schema: skip the failing first request.
         structured="json_object" if local and settings.structured == "auto"
         else settings.structured,
+        cache=cache, gate=gate, cache_namespace=f"embedded:{model}" if local else None,
     )
 
 
 @contextmanager
-def connect(settings: Settings | None = None) -> Iterator[LLMClient]:
+def connect(
+    settings: Settings | None = None, *, cache: ResponseCache | None = None,
+    gate: RequestGate | None = None,
+) -> Iterator[LLMClient]:
     """A client for the configured endpoint, starting the embedded model when none is set."""
     settings = settings or Settings.resolve()
     model = _model_for(settings)
-    if settings.use_local_model:
-        with LocalServer() as server:
-            client = _client_for(settings, model, server.base_url)
-            try:
-                yield client
-            finally:
-                client.close()
-    else:
-        client = _client_for(settings, model)
-        try:
-            yield client
-        finally:
-            client.close()
+    with contextlib.ExitStack() as stack:
+        local_url = None
+        if settings.use_local_model:
+            local_url = stack.enter_context(LocalServer()).base_url
+        client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        stack.callback(client.close)
+        yield client
 
 
 def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> LocalizeResult:

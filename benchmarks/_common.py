@@ -1,0 +1,95 @@
+"""Shared helpers for the benchmarks: the load-test server, stories, and running `localize batch`
+in-process (so interpreter start-up is not timed)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WIRE = ROOT / "examples" / "stories" / "wire.txt"
+REGIONS = ["uk", "eu", "us", "au"]
+
+
+@contextlib.contextmanager
+def load_server(*args: str, max_seconds: int = 290) -> Iterator[str]:
+    """Start benchmarks/loadtest_server.py; yields its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "loadtest_server.py"),
+         "--max-seconds", str(max_seconds), *args],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def server_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
+    root = url.rsplit("/v1", 1)[0]
+    req = urllib.request.Request(f"{root}{path}", method=method, data=b"" if method == "POST"
+                                 else None)
+    with urllib.request.urlopen(req, timeout=5) as r:
+        data: dict[str, Any] = json.loads(r.read())
+    return data
+
+
+def write_stories(path: Path, n: int) -> Path:
+    """``n`` distinct stories (the wire story plus a numbered update paragraph) as JSONL."""
+    text = WIRE.read_text(encoding="utf-8")
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
+            f.write(json.dumps({"id": f"story-{i:03d}", "body": body}) + "\n")
+    return path
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[int, float, str]:
+    """Run `localize batch ARGS` in this process: exit code, wall seconds, stderr text."""
+    import os
+
+    from localize.batch_cli import batch
+
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    err = io.StringIO()
+    started = time.perf_counter()
+    code = 0
+    try:
+        with contextlib.redirect_stderr(err):
+            batch.main(args, prog_name="localize batch", standalone_mode=False)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return code, time.perf_counter() - started, err.getvalue()
+
+
+def count_results(path: Path) -> tuple[int, int]:
+    ok = failed = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if json.loads(line)["ok"]:
+            ok += 1
+        else:
+            failed += 1
+    return ok, failed

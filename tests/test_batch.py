@@ -1,0 +1,601 @@
+"""`localize batch`: inputs, the results file (resume, torn lines, lock), pacing, scheduling,
+Batch API file formats, bad input, and a small real batch from recorded traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+from click.testing import CliRunner
+
+import localize.cli  # noqa: F401  (imported first: batch_cli reuses its error handling)
+from localize import LLMClient, Settings, load_story
+from localize.batch import (
+    BatchSummary,
+    Job,
+    JobResult,
+    RateGate,
+    ResultsFile,
+    StoryInput,
+    _Scheduler,
+    collect_batch,
+    custom_id,
+    export_requests,
+    load_inputs,
+    load_manifest,
+    localize_many,
+    plan_jobs,
+    resolve_regions,
+    split_custom_id,
+    submit_batch,
+)
+from localize.batch_cli import batch
+from localize.cache import DiskCache
+from localize.errors import InputError, OutputError, RegionNotFoundError, StoryError
+from localize.llm import Usage
+from localize.local import LOCAL_MODEL
+from tests.conftest import RECORD_BASE_URL, STORIES, request_bodies
+
+WIRE = STORIES / "wire.txt"
+
+
+@pytest.fixture(autouse=True)
+def _cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LOCALIZE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def invoke(*args: str | Path) -> Any:
+    return CliRunner().invoke(batch, [str(a) for a in args])
+
+
+def result(story: str, region: str, ok: bool = True) -> JobResult:
+    if ok:
+        return JobResult(story, region, True, section={"heading": "H", "body": "B"},
+                         checks={"ok": True}, provenance={"model": "m"})
+    return JobResult(story, region, False, error="boom")
+
+
+# ------------------------------------------------------------------------------------ inputs
+
+
+def test_inputs_from_files_folders_and_jsonl(tmp_path: Path) -> None:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Headline\n\nFirst paragraph.")
+    (folder / "b.md").write_text("# Title\n\nBody text.")
+    (folder / ".hidden.txt").write_text("skipped")
+    (folder / "notes.csv").write_text("skipped")
+    (folder / "empty.txt").write_text("   ")
+    lines = [json.dumps({"id": "j1", "body": "Some text.", "headline": "H"}), "",
+             "{broken", json.dumps({"body": "no id"}), json.dumps({"id": 7, "body": 3})]
+    (tmp_path / "more.jsonl").write_text("\n".join(lines) + "\n")
+    inputs = load_inputs([folder, tmp_path / "more.jsonl", WIRE])
+    assert [i.id for i in inputs] == ["a", "b", "empty", "j1", "more:3", "more:4", "7", "wire"]
+    by_id = {i.id: i for i in inputs}
+    assert by_id["j1"].story is not None and by_id["j1"].story.headline == "H"
+    assert by_id["empty"].story is None and "empty.txt: the story is empty" in str(
+        by_id["empty"].error)
+    assert "line 3: invalid JSON" in str(by_id["more:3"].error)
+    assert "line 4: field 'id' is missing" in str(by_id["more:4"].error)
+    assert "field 'body' is missing" in str(by_id["7"].error)
+
+
+def test_inputs_that_stop_the_run(tmp_path: Path) -> None:
+    with pytest.raises(StoryError, match="no such file or folder"):
+        load_inputs([tmp_path / "nope.txt"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoryError, match="folder has no story files"):
+        load_inputs([tmp_path / "empty"])
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "wire.txt").write_text("Another story.")
+    with pytest.raises(InputError, match="story id 'wire' is used twice"):
+        load_inputs([WIRE, tmp_path / "x"])
+    assert len(load_inputs([WIRE, WIRE])) == 1  # the same file twice is one story
+
+
+def test_jobs_are_story_major_and_regions_checked_first() -> None:
+    stories = [StoryInput.of(load_story(STORIES / n)) for n in ("wire.txt", "brief.txt")]
+    regions = resolve_regions(["uk", "EU", "uk", ""])
+    assert [r.id for r in regions] == ["uk", "eu"]
+    assert [j.key for j in plan_jobs(stories, regions)] == [
+        ("wire", "uk"), ("wire", "eu"), ("brief", "uk"), ("brief", "eu")]
+    with pytest.raises(RegionNotFoundError, match="'ukk'"):
+        resolve_regions(["uk", "ukk"])
+
+
+# ------------------------------------------------------------------------------ results file
+
+
+def test_result_lines_have_exactly_the_documented_keys() -> None:
+    line = result("s", "uk").to_line()
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert list(json.loads(line)) == ["story_id", "region", "ok", "section", "checks",
+                                      "provenance", "error"]
+
+
+def test_append_then_resume(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with ResultsFile(out) as rf:
+        rf.begin([("a", "uk"), ("a", "eu")])
+        rf.append(result("a", "uk"))
+        rf.append(result("a", "eu", ok=False))
+    with ResultsFile(out) as rf:
+        assert rf.done == {("a", "uk")} and rf.failed == {("a", "eu")}
+        rf.begin([("a", "eu")])  # the failed pair is retried: its old line goes
+        rf.append(result("a", "eu"))
+    keys = [(d["story_id"], d["region"], d["ok"]) for d in map(json.loads, out.open())]
+    assert keys == [("a", "uk", True), ("a", "eu", True)]
+
+
+def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    whole = result("a", "uk").to_line()
+    out.write_bytes(whole + result("a", "eu").to_line()[:40])  # killed mid-write
+    with ResultsFile(out) as rf:
+        assert rf.done == {("a", "uk")} and rf.dropped_torn_line
+        rf.begin([("a", "eu")])
+        rf.append(result("a", "eu"))
+    assert out.read_bytes() == whole + result("a", "eu").to_line()
+
+
+def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("a", "uk").to_line()[:-1])
+    with ResultsFile(out) as rf:
+        assert rf.done == {("a", "uk")} and not rf.dropped_torn_line
+        rf.append(result("a", "eu"))
+    assert len(out.read_bytes().splitlines()) == 2
+
+
+def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "notes.jsonl"
+    out.write_text('{"something": "else"}\n')
+    with pytest.raises(OutputError, match="line 1 is not a localize result"):
+        ResultsFile(out).open()
+    assert out.read_text() == '{"something": "else"}\n'
+
+
+def test_two_runs_on_one_file_refuse(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with ResultsFile(out):
+        with pytest.raises(OutputError, match="another localize run is writing this file"):
+            ResultsFile(out).open()
+        res = invoke(WIRE, "--regions", "uk", "--out", out)
+        assert res.exit_code == 2 and "another localize run" in res.stderr
+    assert not (tmp_path / "r.jsonl.lock").exists()  # released and removed
+    with ResultsFile(out):  # free again
+        pass
+
+
+# --------------------------------------------------------------------------------- rate gate
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sent: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def run_gate(gate: RateGate, clock: FakeClock, tokens: list[int]) -> list[float]:
+    async def go() -> list[float]:
+        times = []
+        for t in tokens:
+            await gate.acquire(t)
+            times.append(round(clock.now, 6))
+        return times
+
+    return asyncio.run(go())
+
+
+def test_gate_spaces_requests_under_the_rpm() -> None:
+    clock = FakeClock()
+    gate = RateGate(rpm=60, headroom=1.0, clock=clock, sleep=clock.sleep)
+    assert run_gate(gate, clock, [100] * 4) == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_gate_spaces_requests_by_their_tokens_under_the_tpm() -> None:
+    clock = FakeClock()
+    gate = RateGate(rpm=600, tpm=6000, headroom=1.0, clock=clock, sleep=clock.sleep)
+    # 6000 tokens a minute is 100 a second: 500 tokens hold the next request for 5 s.
+    assert run_gate(gate, clock, [500, 100, 100]) == [0.0, 5.0, 6.0]
+
+
+def test_gate_keeps_headroom_below_the_limit() -> None:
+    clock = FakeClock()
+    gate = RateGate(rpm=60, clock=clock, sleep=clock.sleep)  # default headroom 0.95
+    times = run_gate(gate, clock, [1] * 11)
+    assert times[-1] == pytest.approx(10 / 0.95)
+
+
+def test_a_429_pauses_every_request_and_slows_the_run() -> None:
+    clock = FakeClock()
+    gate = RateGate(rpm=60, headroom=1.0, clock=clock, sleep=clock.sleep)
+    run_gate(gate, clock, [1])
+    gate.penalize(5.0)
+    gate.penalize(5.0)  # a second 429 from the same episode: one slowdown step only
+    assert gate.rate_limited == 2
+    assert gate.slowdown() == pytest.approx(1.25)
+    times = run_gate(gate, clock, [1, 1])
+    # Spacing after the pause: 1 s x the slowdown, which has decayed for 5 s (half-life 30 s).
+    assert times == [5.0, pytest.approx(6 + 0.25 * 0.5 ** (5 / 30))]
+    clock.now += 300  # ten half-lives without a 429: back to the configured pace
+    assert gate.slowdown() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_gate_without_limits_only_pauses_after_a_429() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    assert run_gate(gate, clock, [10_000] * 3) == [0.0, 0.0, 0.0]
+    gate.penalize(2.0)
+    assert run_gate(gate, clock, [1]) == [2.0]
+
+
+def test_waiters_are_served_in_order() -> None:
+    clock = FakeClock()
+    gate = RateGate(rpm=60, headroom=1.0, clock=clock, sleep=clock.sleep)
+    order: list[int] = []
+
+    async def one(i: int) -> None:
+        await gate.acquire(1)
+        order.append(i)
+
+    async def go() -> None:
+        await asyncio.gather(*(one(i) for i in range(5)))
+
+    asyncio.run(go())
+    assert order == [0, 1, 2, 3, 4] and clock.now == 4.0
+
+
+# -------------------------------------------------------------------------------- scheduling
+
+
+def test_a_storys_first_region_runs_before_its_others() -> None:
+    stories = [StoryInput(f"s{i}", error="x") for i in range(3)]
+    jobs = plan_jobs(stories, resolve_regions(["uk", "eu", "us"]))
+
+    async def go() -> list[tuple[str, str]]:
+        sched = _Scheduler(jobs, warm_first=True)
+        first = [await sched.next() for _ in range(3)]
+        picked = [j.key for j in first if j]
+        # Only leads can start while each story's lead is in flight.
+        assert picked == [("s0", "uk"), ("s1", "uk"), ("s2", "uk")]
+        waiting = asyncio.ensure_future(sched.next())
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        assert first[1] is not None
+        sched.finished(first[1])
+        nxt = await waiting
+        assert nxt is not None
+        picked.append(nxt.key)
+        return picked
+
+    assert asyncio.run(go())[-1] == ("s1", "eu")
+
+
+def test_summary_counts_only_what_was_paid_for() -> None:
+    s = BatchSummary(total=3)
+    s.add(JobResult("a", "uk", True, provenance={"response_cache_hits": 1},
+                    spent=Usage(100, 20, 0), spent_cost_usd=0.5))
+    s.add(JobResult("a", "eu", False, error="x"))
+    assert (s.done, s.failed, s.tokens, s.cache_hits, s.cost_usd) == (1, 1, 120, 1, 0.5)
+    assert "done 1, failed 1" in s.line() and "$0.5000" in s.line()
+
+
+# ------------------------------------------------------------------------ bad input, the CLI
+
+
+def test_cli_help_documents_every_flag() -> None:
+    out = invoke("--help").output
+    for flag in ("--regions", "--out", "--concurrency", "--rpm", "--tpm", "--no-cache",
+                 "--cache-dir", "--submit", "--export", "--model", "--base-url",
+                 "--max-attempts", "--template", "--profiles"):
+        assert flag in out
+    assert "--manifest" in invoke("collect", "--help").output
+
+
+def _one_line_error(res: Any, code: int, *needles: str) -> None:
+    assert res.exit_code == code, res.output
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.mark.parametrize(("args", "needles"), [
+    (["--regions", "uk,narnia"], ["unknown region 'narnia'"]),
+    (["--regions", " , "], ["--regions"]),
+    (["--regions", "uk", "--template", "nope"], ["nope"]),
+])
+def test_bad_options_stop_before_any_request(tmp_path: Path, args: list[str],
+                                             needles: list[str]) -> None:
+    out = tmp_path / "r.jsonl"
+    res = invoke(WIRE, "--out", out, "--base-url", RECORD_BASE_URL, *args)
+    _one_line_error(res, 2, *needles)
+    assert not out.exists()
+
+
+def test_an_unwritable_output_stops_before_any_request(tmp_path: Path) -> None:
+    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path / "no" / "r.jsonl",
+                 "--base-url", RECORD_BASE_URL)
+    _one_line_error(res, 2, "does not exist")
+    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path, "--base-url", RECORD_BASE_URL)
+    assert res.exit_code == 2
+
+
+def test_a_missing_story_path_stops(tmp_path: Path) -> None:
+    res = invoke(tmp_path / "nope.txt", "--regions", "uk", "--out", tmp_path / "r.jsonl")
+    assert res.exit_code == 2 and "does not exist" in res.stderr
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_nothing_to_do_when_every_pair_is_done(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("wire", "uk").to_line())
+    res = invoke(WIRE, "--regions", "uk", "--out", out, "--base-url", RECORD_BASE_URL)
+    assert res.exit_code == 0 and "already done" in res.stderr
+
+
+# ---------------------------------------------------------------------- Batch API file format
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Path, Path, list[Job]]:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("")
+    jobs = plan_jobs(load_inputs([WIRE, bad]), resolve_regions(["uk", "us"]))
+    settings = Settings.resolve({}, model="gpt-4o-mini")
+    path, manifest, failed = export_requests(jobs, tmp_path / "requests.jsonl",
+                                             settings=settings)
+    assert [(f.story_id, f.region) for f in failed] == [("bad", "uk"), ("bad", "us")]
+    return path, manifest, jobs
+
+
+def test_export_writes_batch_api_request_lines(exported: tuple[Path, Path, list[Job]]) -> None:
+    path, manifest, _ = exported
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["custom_id"] for line in lines] == ["wire::uk", "wire::us"]
+    for line in lines:
+        assert set(line) == {"custom_id", "method", "url", "body"}
+        assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+        body = line["body"]
+        assert body["model"] == "gpt-4o-mini" and body["temperature"] == 0
+        assert body["max_completion_tokens"] == 450 and "max_tokens" not in body
+        assert body["response_format"]["type"] == "json_schema"
+        assert body["response_format"]["json_schema"]["strict"] is True
+        assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    # Same story, same prefix: the requests differ only after the story.
+    a, b = (line["body"]["messages"][1]["content"] for line in lines)
+    assert a.split("<region>")[0] == b.split("<region>")[0]
+    assert manifest.name == "requests.jsonl.manifest.json"
+    data = load_manifest(manifest)
+    assert set(data["regions"]) == {"uk", "us"} and set(data["stories"]) == {"wire"}
+
+
+def test_custom_ids_round_trip() -> None:
+    assert split_custom_id(custom_id("a::b", "uk")) == ("a::b", "uk")
+    with pytest.raises(ValueError):
+        split_custom_id("nothing")
+
+
+def _answer_line(cid: str, content: str, *, status: int = 200,
+                 finish: str = "stop") -> str:
+    body = {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "finish_reason": finish,
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 80, "total_tokens": 980,
+                      "prompt_tokens_details": {"cached_tokens": 768}}}
+    if status != 200:
+        body = {"error": {"message": "Invalid request", "type": "invalid_request_error"}}
+    return json.dumps({"id": "batch_req_1", "custom_id": cid,
+                       "response": {"status_code": status, "request_id": "req_9", "body": body},
+                       "error": None})
+
+
+SECTION = json.dumps({"body": (
+    "The United States has banned the export of advanced AI chips to China, the story says. "
+    "For businesses in the United Kingdom that buy or build on these chips, the ban is a "
+    "reason to check their supply chains, and the National Cyber Security Centre (NCSC) may "
+    "advise organisations on the security side of any changes.")})
+
+
+def test_collect_turns_output_lines_into_checked_results(
+        exported: tuple[Path, Path, list[Job]]) -> None:
+    _, manifest_path, _ = exported
+    manifest = load_manifest(manifest_path)
+    lines = [_answer_line("wire::uk", SECTION), _answer_line("wire::us", "no json here")]
+    results, missing = collect_batch(lines, manifest)
+    assert missing == []
+    uk, us = results
+    assert uk.ok and uk.section is not None and uk.section["heading"].endswith("the UK")
+    assert uk.checks is not None and "ok" in uk.checks
+    assert uk.provenance is not None and uk.provenance["cached_tokens"] == 768
+    assert uk.provenance["model"] == "gpt-4o-mini-2024-07-18"
+    assert uk.provenance["estimated_cost_usd"] < 0.0002  # at the Batch API's half price
+    assert not us.ok and "unusable answer" in str(us.error)
+    assert set(json.loads(uk.to_line())) == set(json.loads(us.to_line()))
+
+
+def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
+    manifest = load_manifest(exported[1])
+    errored = json.dumps({"id": "x", "custom_id": "wire::us", "response": None,
+                          "error": {"code": "batch_expired", "message": "expired"}})
+    results, missing = collect_batch([errored], manifest)
+    assert [r.error for r in results] == ["batch request failed: expired"]
+    assert missing == ["wire::uk"]
+    results, _ = collect_batch([_answer_line("wire::uk", SECTION, status=400)], manifest)
+    assert "HTTP 400: Invalid request" in str(results[0].error)
+    results, _ = collect_batch([_answer_line("wire::uk", SECTION, finish="length")], manifest)
+    assert "cut off" in str(results[0].error)
+    results, _ = collect_batch([_answer_line("wire::uk", SECTION)], manifest,
+                               skip={("wire", "uk")})
+    assert results == []
+    with pytest.raises(InputError, match="not in the manifest"):
+        collect_batch([_answer_line("other::uk", SECTION)], manifest)
+
+
+def test_collect_a_vllm_output_file_from_the_cli(
+        tmp_path: Path, exported: tuple[Path, Path, list[Job]]) -> None:
+    _, manifest, _ = exported
+    output = tmp_path / "vllm-out.jsonl"
+    output.write_text("\n".join([_answer_line("wire::uk", SECTION),
+                                 _answer_line("wire::us", SECTION)]) + "\n")
+    out = tmp_path / "results.jsonl"
+    res = invoke("collect", output, "--out", out, "--manifest", manifest)
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["region"] for line in out.open()] == ["uk", "us"]
+    again = invoke("collect", output, "--out", out, "--manifest", manifest)
+    assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
+
+
+def _fake_openai(handler: Any) -> openai.OpenAI:
+    return openai.OpenAI(api_key="sk-test", base_url="https://api.example.test/v1",
+                         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+
+
+def test_submit_uploads_the_file_and_creates_the_batch(
+        exported: tuple[Path, Path, list[Job]]) -> None:
+    path, manifest, _ = exported
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append((request.method, request.url.path))
+        if request.url.path.endswith("/files"):
+            assert b'name="purpose"' in request.content and b"batch" in request.content
+            assert path.read_bytes() in request.content
+            return httpx2.Response(200, json={"id": "file-1", "object": "file", "bytes": 1,
+                                              "created_at": 0, "filename": "r.jsonl",
+                                              "purpose": "batch", "status": "processed"})
+        body = json.loads(request.content)
+        assert body == {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
+                        "completion_window": "24h", "metadata": {"created_by": "localize"}}
+        return httpx2.Response(200, json={"id": "batch_1", "object": "batch",
+                                          "endpoint": body["endpoint"],
+                                          "input_file_id": "file-1", "completion_window": "24h",
+                                          "status": "validating", "created_at": 0})
+
+    assert submit_batch(path, manifest, client=_fake_openai(handler)) == "batch_1"
+    assert seen == [("POST", "/v1/files"), ("POST", "/v1/batches")]
+    assert load_manifest(manifest)["batch_id"] == "batch_1"
+
+
+def test_download_waits_for_a_finished_batch(exported: tuple[Path, Path, list[Job]]) -> None:
+    from localize.batch import download_batch_output
+    from localize.errors import LocalizeError
+
+    status = {"s": "in_progress"}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/content"):
+            return httpx2.Response(200, content=_answer_line("wire::uk", SECTION).encode())
+        return httpx2.Response(200, json={
+            "id": "batch_1", "object": "batch", "endpoint": "/v1/chat/completions",
+            "input_file_id": "file-1", "completion_window": "24h", "status": status["s"],
+            "created_at": 0, "output_file_id": "file-out",
+            "request_counts": {"completed": 1, "failed": 0, "total": 2}})
+
+    client = _fake_openai(handler)
+    with pytest.raises(LocalizeError, match="in_progress \\(1 of 2 requests done\\)"):
+        download_batch_output("batch_1", client=client)
+    status["s"] = "completed"
+    lines = download_batch_output("batch_1", client=client)
+    results, missing = collect_batch(lines, load_manifest(exported[1]))
+    assert [r.ok for r in results] == [True] and missing == ["wire::us"]
+
+
+def test_submit_without_a_key_stops_before_writing(tmp_path: Path) -> None:
+    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path / "r.jsonl", "--submit")
+    _one_line_error(res, 2, "OPENAI_API_KEY")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_from_the_cli(tmp_path: Path) -> None:
+    req = tmp_path / "req.jsonl"
+    res = invoke(WIRE, "--regions", "uk,eu", "--export", req, "--model", "my-model")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["body"]["model"] for line in req.open()] == ["my-model"] * 2
+
+
+# ----------------------------------------------------------------------------- recorded runs
+
+
+@pytest.fixture
+def recorded_client() -> Iterator[LLMClient]:
+    # A long timeout only matters while recording on a busy 2-core machine; replay is instant.
+    c = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
+                  structured="json_object", timeout=600)
+    yield c
+    c.close()
+
+
+def _settings() -> Settings:
+    return Settings.resolve({}, base_url=RECORD_BASE_URL, model=LOCAL_MODEL, timeout=600)
+
+
+async def _collect(it: Any) -> list[JobResult]:
+    return [r async for r in it]
+
+
+@pytest.mark.vcr
+def test_localize_many_runs_every_pair(recorded_client: LLMClient, tmp_path: Path,
+                                       vcr: Any) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    it = localize_many([WIRE, bad], ["uk", "eu"], client=recorded_client, settings=_settings(),
+                       cache=DiskCache(tmp_path / "cache"), max_attempts=2, concurrency=2)
+    results = asyncio.run(_collect(it))
+    assert sorted(r.key for r in results) == [("bad", "eu"), ("bad", "uk"), ("wire", "eu"),
+                                              ("wire", "uk")]
+    by_key = {r.key: r for r in results}
+    assert not by_key["bad", "uk"].ok and "binary file" in str(by_key["bad", "uk"].error)
+    for region in ("uk", "eu"):
+        r = by_key["wire", region]
+        assert r.ok, r.error
+        assert r.section and r.section["body"] and r.checks and r.provenance
+        assert r.provenance["region"] == region and r.provenance["response_cache_hits"] == 0
+    bodies = request_bodies(vcr)
+    assert all(b["messages"][1]["content"].startswith("<story>") for b in bodies)
+    # The second run is answered from the response cache: no request is sent (the cassette
+    # holds each answer once, so a repeated request would fail here).
+    again = asyncio.run(_collect(localize_many(
+        [WIRE], ["uk", "eu"], client=recorded_client, settings=_settings(),
+        cache=DiskCache(tmp_path / "cache"), max_attempts=2)))
+    assert len(vcr.requests) == len(bodies)
+    for r in again:
+        assert r.ok and r.spent.total_tokens == 0 and r.spent_cost_usd in (0.0, None)
+        assert r.section == by_key[r.key].section
+
+
+@pytest.mark.vcr
+def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
+    out = tmp_path / "results.jsonl"
+    args = [WIRE, "--regions", "uk,eu", "--out", out, "--base-url", RECORD_BASE_URL,
+            "--model", LOCAL_MODEL, "--max-attempts", "1", "--no-cache", "-c", "2"]
+    env = {"LOCALIZE_STRUCTURED": "json_object", "LOCALIZE_TIMEOUT": "600"}
+    res = CliRunner().invoke(batch, [str(a) for a in args], env=env)
+    assert res.exit_code in (0, 1), res.output
+    assert "done 2, failed 0" in res.stderr or "failed" in res.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"),
+                                                                   ("wire", "uk")]
+    sent = len(vcr.requests)
+    again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
+    assert again.exit_code == 0 and "already done" in again.stderr
+    assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
+    assert not Path(f"{out}.lock").exists()
+
+
+def test_env_is_clean() -> None:
+    assert "OPENAI_API_KEY" not in os.environ
