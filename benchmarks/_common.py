@@ -23,9 +23,16 @@ REGIONS = ["uk", "eu", "us", "au"]
 def load_server(*args: str, max_seconds: int = 290) -> Iterator[str]:
     """Start benchmarks/loadtest_server.py; yields its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "loadtest_server.py"),
-         "--max-seconds", str(max_seconds), *args],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "loadtest_server.py"),
+            "--max-seconds",
+            str(max_seconds),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -43,8 +50,9 @@ def load_server(*args: str, max_seconds: int = 290) -> Iterator[str]:
 
 def server_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
     root = url.rsplit("/v1", 1)[0]
-    req = urllib.request.Request(f"{root}{path}", method=method, data=b"" if method == "POST"
-                                 else None)
+    req = urllib.request.Request(
+        f"{root}{path}", method=method, data=b"" if method == "POST" else None
+    )
     with urllib.request.urlopen(req, timeout=5) as r:
         data: dict[str, Any] = json.loads(r.read())
     return data

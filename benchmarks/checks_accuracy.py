@@ -30,15 +30,25 @@ from localize.story import Story, load_story, parse_story  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "checks"
 STORIES = ROOT / "examples" / "stories"
-CHECK_IDS = ("quote", "number", "institution", "mention", "spelling", "length", "repetition",
-             "leak")
+CHECK_IDS = (
+    "quote",
+    "number",
+    "institution",
+    "mention",
+    "spelling",
+    "length",
+    "repetition",
+    "leak",
+)
 
 
 def load_stories() -> dict[str, Story]:
     lines = (STORIES / "wire-with-uk-section.txt").read_text(encoding="utf-8").splitlines()
-    return {"wire": parse_story("\n".join(lines[:-1])),
-            "brief": load_story(STORIES / "brief.txt"),
-            "feature": load_story(STORIES / "feature.txt")}
+    return {
+        "wire": parse_story("\n".join(lines[:-1])),
+        "brief": load_story(STORIES / "brief.txt"),
+        "feature": load_story(STORIES / "feature.txt"),
+    }
 
 
 def load_cases(name: str) -> list[dict[str, Any]]:
@@ -47,8 +57,13 @@ def load_cases(name: str) -> list[dict[str, Any]]:
 
 
 def run_case(case: dict[str, Any], story: Story) -> CheckReport:
-    return check(case["section"], story, get_region(case["region"]),
-                 min_words=case.get("min_words", 40), max_words=case.get("max_words", 400))
+    return check(
+        case["section"],
+        story,
+        get_region(case["region"]),
+        min_words=case.get("min_words", 40),
+        max_words=case.get("max_words", 400),
+    )
 
 
 def matches(finding_check: str, finding_text: str, expected: dict[str, str]) -> bool:
@@ -62,8 +77,12 @@ def percentile(values: list[float], pct: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=100,
-                        help="timing repetitions over the whole corpus (default 100)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=100,
+        help="timing repetitions over the whole corpus (default 100)",
+    )
     args = parser.parse_args()
 
     stories = load_stories()
@@ -89,8 +108,10 @@ def main() -> int:
                 print(f"  extra finding on {case['id']}: {c} {t!r}")
     for check_id in CHECK_IDS:
         print(f"  {check_id:<11} {caught[check_id]:>3} / {planted[check_id]:<3} caught")
-    print(f"  {'all':<11} {sum(caught.values()):>3} / {sum(planted.values()):<3} caught "
-          f"({len(faults)} fault sections)")
+    print(
+        f"  {'all':<11} {sum(caught.values()):>3} / {sum(planted.values()):<3} caught "
+        f"({len(faults)} fault sections)"
+    )
 
     flagged = 0
     for case in clean:
@@ -119,10 +140,14 @@ def main() -> int:
             run_case(case, fresh)
             cold.append(time.perf_counter() - t0)
     print(f"Time per section ({len(everything)} sections)")
-    print(f"  warm: mean {statistics.fmean(warm) * 1e3:.3f} ms, "
-          f"p95 {percentile(warm, 95) * 1e3:.3f} ms  ({len(warm)} calls)")
-    print(f"  cold: mean {statistics.fmean(cold) * 1e3:.3f} ms, "
-          f"p95 {percentile(cold, 95) * 1e3:.3f} ms  ({len(cold)} calls)")
+    print(
+        f"  warm: mean {statistics.fmean(warm) * 1e3:.3f} ms, "
+        f"p95 {percentile(warm, 95) * 1e3:.3f} ms  ({len(warm)} calls)"
+    )
+    print(
+        f"  cold: mean {statistics.fmean(cold) * 1e3:.3f} ms, "
+        f"p95 {percentile(cold, 95) * 1e3:.3f} ms  ({len(cold)} calls)"
+    )
     return 1 if problems else 0
 
 

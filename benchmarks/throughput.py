@@ -45,9 +45,16 @@ def requests_for(stories: Path) -> list[dict[str, Any]]:
     for job in jobs:
         assert job.story.story is not None
         prep = prepare(job.story.story, job.region, settings=settings, model=MODEL)
-        out.append({"model": MODEL, "messages": prep.messages, "temperature": 0, "seed": 42,
-                    "max_tokens": prep.params["max_tokens"],
-                    "response_format": {"type": "json_object"}})
+        out.append(
+            {
+                "model": MODEL,
+                "messages": prep.messages,
+                "temperature": 0,
+                "seed": 42,
+                "max_tokens": prep.params["max_tokens"],
+                "response_format": {"type": "json_object"},
+            }
+        )
     return out
 
 
@@ -67,8 +74,9 @@ def sequential(url: str, requests: list[dict[str, Any]]) -> tuple[int, int, floa
 async def gathered(url: str, requests: list[dict[str, Any]]) -> tuple[int, int, float]:
     client = openai.AsyncOpenAI(api_key="x", base_url=url)
     started = time.perf_counter()
-    outcomes = await asyncio.gather(*(client.chat.completions.create(**kw) for kw in requests),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(client.chat.completions.create(**kw) for kw in requests), return_exceptions=True
+    )
     elapsed = time.perf_counter() - started
     await client.close()
     failed = sum(isinstance(o, BaseException) for o in outcomes)
@@ -91,19 +99,38 @@ def main() -> None:
     per_job = sum(tokens) / len(tokens)
     limit = min(args.rpm / 60, args.tpm / 60 / per_job)
     binds = "TPM" if args.tpm / 60 / per_job < args.rpm / 60 else "RPM"
-    print(f"server: RPM {args.rpm}, TPM {args.tpm}, latency {args.latency} s, bucket 1 s; "
-          f"{per_job:.0f} tokens/job counted toward TPM -> limit {limit:.2f} jobs/s "
-          f"({binds} binds)")
+    print(
+        f"server: RPM {args.rpm}, TPM {args.tpm}, latency {args.latency} s, bucket 1 s; "
+        f"{per_job:.0f} tokens/job counted toward TPM -> limit {limit:.2f} jobs/s "
+        f"({binds} binds)"
+    )
     rows = []
-    with load_server("--rpm", str(args.rpm), "--tpm", str(args.tpm),
-                     "--latency", str(args.latency)) as url:
+    with load_server(
+        "--rpm", str(args.rpm), "--tpm", str(args.tpm), "--latency", str(args.latency)
+    ) as url:
         server_call(url, "/reset", "POST")
         out = tmp / "results.jsonl"
-        code, wall, err = run_cli([str(stories), "--regions", ",".join(REGIONS), "--out",
-                                   str(out), "--base-url", url, "--model", MODEL,
-                                   "--rpm", str(args.rpm), "--tpm", str(args.tpm),
-                                   "--max-attempts", "1", "--no-cache"],
-                                  env={"OPENAI_API_KEY": "x"})
+        code, wall, err = run_cli(
+            [
+                str(stories),
+                "--regions",
+                ",".join(REGIONS),
+                "--out",
+                str(out),
+                "--base-url",
+                url,
+                "--model",
+                MODEL,
+                "--rpm",
+                str(args.rpm),
+                "--tpm",
+                str(args.tpm),
+                "--max-attempts",
+                "1",
+                "--no-cache",
+            ],
+            env={"OPENAI_API_KEY": "x"},
+        )
         ok, failed = count_results(out)
         stats = server_call(url, "/stats")
         rows.append(("localize batch", len(requests), ok, failed, wall, stats["rejected_429"]))
@@ -111,23 +138,29 @@ def main() -> None:
         print(f"  localize batch exit {code}: {summary[-1] if summary else err[-300:]}")
 
         server_call(url, "/reset", "POST")
-        ok, failed, wall = sequential(url, requests[:args.sequential_jobs])
+        ok, failed, wall = sequential(url, requests[: args.sequential_jobs])
         stats = server_call(url, "/stats")
-        rows.append(("sequential openai SDK", args.sequential_jobs, ok, failed, wall,
-                     stats["rejected_429"]))
+        rows.append(
+            ("sequential openai SDK", args.sequential_jobs, ok, failed, wall, stats["rejected_429"])
+        )
 
         server_call(url, "/reset", "POST")
         ok, failed, wall = asyncio.run(gathered(url, requests))
         stats = server_call(url, "/stats")
-        rows.append(("naive asyncio.gather", len(requests), ok, failed, wall,
-                     stats["rejected_429"]))
+        rows.append(
+            ("naive asyncio.gather", len(requests), ok, failed, wall, stats["rejected_429"])
+        )
 
-    print(f"\n{'variant':24} {'jobs':>5} {'ok':>5} {'failed':>6} {'wall s':>7} "
-          f"{'ok jobs/s':>9} {'of limit':>8} {'429s':>6}")
+    print(
+        f"\n{'variant':24} {'jobs':>5} {'ok':>5} {'failed':>6} {'wall s':>7} "
+        f"{'ok jobs/s':>9} {'of limit':>8} {'429s':>6}"
+    )
     for name, n, ok, failed, wall, r429 in rows:
         rate = ok / wall
-        print(f"{name:24} {n:5d} {ok:5d} {failed:6d} {wall:7.1f} {rate:9.2f} "
-              f"{rate / limit:8.2f} {r429:6d}")
+        print(
+            f"{name:24} {n:5d} {ok:5d} {failed:6d} {wall:7.1f} {rate:9.2f} "
+            f"{rate / limit:8.2f} {r429:6d}"
+        )
 
 
 if __name__ == "__main__":

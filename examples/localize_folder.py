@@ -35,9 +35,12 @@ def main() -> int:
                 localize.write_atomic(args.out / f"{stem}.md", localize.render(result))
                 localize.write_atomic(args.out / f"{stem}.json", localize.render(result, "json"))
                 p = result.provenance
-                print(f"{path.name} {region.id}: {p.attempts} attempt(s), "
-                      f"{p.prompt_tokens}+{p.completion_tokens} tokens, {p.latency_s:.1f} s, "
-                      f"{len(result.checks.errors)} check error(s)", file=sys.stderr)
+                print(
+                    f"{path.name} {region.id}: {p.attempts} attempt(s), "
+                    f"{p.prompt_tokens}+{p.completion_tokens} tokens, {p.latency_s:.1f} s, "
+                    f"{len(result.checks.errors)} check error(s)",
+                    file=sys.stderr,
+                )
     return 0
 
 

@@ -27,8 +27,18 @@ def main(argv: list[str]) -> int:
     targets = argv or ["tests"]
     with LocalServer(port=8765) as plain, LocalServer(port=8766, api_key=SERVER_KEY) as keyed:
         print(f"recording against {plain.base_url} and {keyed.base_url}", file=sys.stderr)
-        cmd = [sys.executable, "-m", "pytest", "-m", "vcr", "--record-mode=rewrite",
-               "-p", "no:randomly", "-q", *targets]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "vcr",
+            "--record-mode=rewrite",
+            "-p",
+            "no:randomly",
+            "-q",
+            *targets,
+        ]
         return subprocess.call(cmd, cwd=ROOT)
 
 

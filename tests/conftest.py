@@ -19,8 +19,13 @@ CASSETTES = ROOT / "cassettes"
 # scripts/record_cassettes.py starts the embedded server there.
 RECORD_BASE_URL = "http://127.0.0.1:8765/v1"
 AUTH_BASE_URL = "http://127.0.0.1:8766/v1"  # a second server started with an API key
-_DROP_RESPONSE_HEADERS = ("set-cookie", "x-request-id", "openai-organization", "openai-project",
-                          "date")
+_DROP_RESPONSE_HEADERS = (
+    "set-cookie",
+    "x-request-id",
+    "openai-organization",
+    "openai-project",
+    "date",
+)
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -34,8 +39,13 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     return {
-        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project",
-                           "cookie"],
+        "filter_headers": [
+            "authorization",
+            "api-key",
+            "openai-organization",
+            "openai-project",
+            "cookie",
+        ],
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
@@ -48,24 +58,38 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _require_cassette(request: pytest.FixtureRequest, record_mode: str,
-                      vcr_cassette_dir: str) -> None:
+def _require_cassette(
+    request: pytest.FixtureRequest, record_mode: str, vcr_cassette_dir: str
+) -> None:
     """A missing cassette fails with how to record it, not as a network error after retries."""
     if request.node.get_closest_marker("vcr") is None or record_mode != "none":
         return
     path = Path(vcr_cassette_dir) / f"{request.node.name}.yaml"
     if not path.exists():
-        pytest.fail(f"missing cassette {path.relative_to(ROOT)}; record it with "
-                    "`python scripts/record_cassettes.py`", pytrace=False)
+        pytest.fail(
+            f"missing cassette {path.relative_to(ROOT)}; record it with "
+            "`python scripts/record_cassettes.py`",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's keys, endpoints or config file."""
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LOCALIZE_BASE_URL", "LOCALIZE_MODEL",
-                "LOCALIZE_TEMPLATE", "LOCALIZE_PROFILES", "LOCALIZE_MAX_ATTEMPTS",
-                "LOCALIZE_MAX_RETRIES", "LOCALIZE_TIMEOUT", "LOCALIZE_CONTEXT_WINDOW",
-                "LOCALIZE_STRUCTURED", "LOCALIZE_CONFIG"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "LOCALIZE_BASE_URL",
+        "LOCALIZE_MODEL",
+        "LOCALIZE_TEMPLATE",
+        "LOCALIZE_PROFILES",
+        "LOCALIZE_MAX_ATTEMPTS",
+        "LOCALIZE_MAX_RETRIES",
+        "LOCALIZE_TIMEOUT",
+        "LOCALIZE_CONTEXT_WINDOW",
+        "LOCALIZE_STRUCTURED",
+        "LOCALIZE_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
@@ -77,8 +101,9 @@ def settings() -> Settings:
 
 @pytest.fixture
 def client() -> Iterator[LLMClient]:
-    c = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                  structured="json_object")
+    c = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="json_object"
+    )
     yield c
     c.close()
 

@@ -57,8 +57,14 @@ def invoke(*args: str | Path) -> Any:
 
 def result(story: str, region: str, ok: bool = True) -> JobResult:
     if ok:
-        return JobResult(story, region, True, section={"heading": "H", "body": "B"},
-                         checks={"ok": True}, provenance={"model": "m"})
+        return JobResult(
+            story,
+            region,
+            True,
+            section={"heading": "H", "body": "B"},
+            checks={"ok": True},
+            provenance={"model": "m"},
+        )
     return JobResult(story, region, False, error="boom")
 
 
@@ -73,15 +79,21 @@ def test_inputs_from_files_folders_and_jsonl(tmp_path: Path) -> None:
     (folder / ".hidden.txt").write_text("skipped")
     (folder / "notes.csv").write_text("skipped")
     (folder / "empty.txt").write_text("   ")
-    lines = [json.dumps({"id": "j1", "body": "Some text.", "headline": "H"}), "",
-             "{broken", json.dumps({"body": "no id"}), json.dumps({"id": 7, "body": 3})]
+    lines = [
+        json.dumps({"id": "j1", "body": "Some text.", "headline": "H"}),
+        "",
+        "{broken",
+        json.dumps({"body": "no id"}),
+        json.dumps({"id": 7, "body": 3}),
+    ]
     (tmp_path / "more.jsonl").write_text("\n".join(lines) + "\n")
     inputs = load_inputs([folder, tmp_path / "more.jsonl", WIRE])
     assert [i.id for i in inputs] == ["a", "b", "empty", "j1", "more:3", "more:4", "7", "wire"]
     by_id = {i.id: i for i in inputs}
     assert by_id["j1"].story is not None and by_id["j1"].story.headline == "H"
     assert by_id["empty"].story is None and "empty.txt: the story is empty" in str(
-        by_id["empty"].error)
+        by_id["empty"].error
+    )
     assert "line 3: invalid JSON" in str(by_id["more:3"].error)
     assert "line 4: field 'id' is missing" in str(by_id["more:4"].error)
     assert "field 'body' is missing" in str(by_id["7"].error)
@@ -105,7 +117,11 @@ def test_jobs_are_story_major_and_regions_checked_first() -> None:
     regions = resolve_regions(["uk", "EU", "uk", ""])
     assert [r.id for r in regions] == ["uk", "eu"]
     assert [j.key for j in plan_jobs(stories, regions)] == [
-        ("wire", "uk"), ("wire", "eu"), ("brief", "uk"), ("brief", "eu")]
+        ("wire", "uk"),
+        ("wire", "eu"),
+        ("brief", "uk"),
+        ("brief", "eu"),
+    ]
     with pytest.raises(RegionNotFoundError, match="'ukk'"):
         resolve_regions(["uk", "ukk"])
 
@@ -116,8 +132,15 @@ def test_jobs_are_story_major_and_regions_checked_first() -> None:
 def test_result_lines_have_exactly_the_documented_keys() -> None:
     line = result("s", "uk").to_line()
     assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert list(json.loads(line)) == ["story_id", "region", "ok", "section", "checks",
-                                      "provenance", "error"]
+    assert list(json.loads(line)) == [
+        "story_id",
+        "region",
+        "ok",
+        "section",
+        "checks",
+        "provenance",
+        "error",
+    ]
 
 
 def test_append_then_resume(tmp_path: Path) -> None:
@@ -287,8 +310,16 @@ def test_a_storys_first_region_runs_before_its_others() -> None:
 
 def test_summary_counts_only_what_was_paid_for() -> None:
     s = BatchSummary(total=3)
-    s.add(JobResult("a", "uk", True, provenance={"response_cache_hits": 1},
-                    spent=Usage(100, 20, 0), spent_cost_usd=0.5))
+    s.add(
+        JobResult(
+            "a",
+            "uk",
+            True,
+            provenance={"response_cache_hits": 1},
+            spent=Usage(100, 20, 0),
+            spent_cost_usd=0.5,
+        )
+    )
     s.add(JobResult("a", "eu", False, error="x"))
     assert (s.done, s.failed, s.tokens, s.cache_hits, s.cost_usd) == (1, 1, 120, 1, 0.5)
     assert "done 1, failed 1" in s.line() and "$0.5000" in s.line()
@@ -299,9 +330,22 @@ def test_summary_counts_only_what_was_paid_for() -> None:
 
 def test_cli_help_documents_every_flag() -> None:
     out = invoke("--help").output
-    for flag in ("--regions", "--out", "--concurrency", "--rpm", "--tpm", "--no-cache",
-                 "--cache-dir", "--submit", "--export", "--model", "--base-url",
-                 "--max-attempts", "--template", "--profiles"):
+    for flag in (
+        "--regions",
+        "--out",
+        "--concurrency",
+        "--rpm",
+        "--tpm",
+        "--no-cache",
+        "--cache-dir",
+        "--submit",
+        "--export",
+        "--model",
+        "--base-url",
+        "--max-attempts",
+        "--template",
+        "--profiles",
+    ):
         assert flag in out
     assert "--manifest" in invoke("collect", "--help").output
 
@@ -314,13 +358,17 @@ def _one_line_error(res: Any, code: int, *needles: str) -> None:
         assert needle in lines[0]
 
 
-@pytest.mark.parametrize(("args", "needles"), [
-    (["--regions", "uk,narnia"], ["unknown region 'narnia'"]),
-    (["--regions", " , "], ["--regions"]),
-    (["--regions", "uk", "--template", "nope"], ["nope"]),
-])
-def test_bad_options_stop_before_any_request(tmp_path: Path, args: list[str],
-                                             needles: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--regions", "uk,narnia"], ["unknown region 'narnia'"]),
+        (["--regions", " , "], ["--regions"]),
+        (["--regions", "uk", "--template", "nope"], ["nope"]),
+    ],
+)
+def test_bad_options_stop_before_any_request(
+    tmp_path: Path, args: list[str], needles: list[str]
+) -> None:
     out = tmp_path / "r.jsonl"
     res = invoke(WIRE, "--out", out, "--base-url", RECORD_BASE_URL, *args)
     _one_line_error(res, 2, *needles)
@@ -328,8 +376,9 @@ def test_bad_options_stop_before_any_request(tmp_path: Path, args: list[str],
 
 
 def test_an_unwritable_output_stops_before_any_request(tmp_path: Path) -> None:
-    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path / "no" / "r.jsonl",
-                 "--base-url", RECORD_BASE_URL)
+    res = invoke(
+        WIRE, "--regions", "uk", "--out", tmp_path / "no" / "r.jsonl", "--base-url", RECORD_BASE_URL
+    )
     _one_line_error(res, 2, "does not exist")
     res = invoke(WIRE, "--regions", "uk", "--out", tmp_path, "--base-url", RECORD_BASE_URL)
     assert res.exit_code == 2
@@ -357,8 +406,7 @@ def exported(tmp_path: Path) -> tuple[Path, Path, list[Job]]:
     bad.write_text("")
     jobs = plan_jobs(load_inputs([WIRE, bad]), resolve_regions(["uk", "us"]))
     settings = Settings.resolve({}, model="gpt-4o-mini")
-    path, manifest, failed = export_requests(jobs, tmp_path / "requests.jsonl",
-                                             settings=settings)
+    path, manifest, failed = export_requests(jobs, tmp_path / "requests.jsonl", settings=settings)
     assert [(f.story_id, f.region) for f in failed] == [("bad", "uk"), ("bad", "us")]
     return path, manifest, jobs
 
@@ -390,29 +438,52 @@ def test_custom_ids_round_trip() -> None:
         split_custom_id("nothing")
 
 
-def _answer_line(cid: str, content: str, *, status: int = 200,
-                 finish: str = "stop") -> str:
-    body = {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini-2024-07-18",
-            "choices": [{"index": 0, "finish_reason": finish,
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 900, "completion_tokens": 80, "total_tokens": 980,
-                      "prompt_tokens_details": {"cached_tokens": 768}}}
+def _answer_line(cid: str, content: str, *, status: int = 200, finish: str = "stop") -> str:
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 900,
+            "completion_tokens": 80,
+            "total_tokens": 980,
+            "prompt_tokens_details": {"cached_tokens": 768},
+        },
+    }
     if status != 200:
         body = {"error": {"message": "Invalid request", "type": "invalid_request_error"}}
-    return json.dumps({"id": "batch_req_1", "custom_id": cid,
-                       "response": {"status_code": status, "request_id": "req_9", "body": body},
-                       "error": None})
+    return json.dumps(
+        {
+            "id": "batch_req_1",
+            "custom_id": cid,
+            "response": {"status_code": status, "request_id": "req_9", "body": body},
+            "error": None,
+        }
+    )
 
 
-SECTION = json.dumps({"body": (
-    "The United States has banned the export of advanced AI chips to China, the story says. "
-    "For businesses in the United Kingdom that buy or build on these chips, the ban is a "
-    "reason to check their supply chains, and the National Cyber Security Centre (NCSC) may "
-    "advise organisations on the security side of any changes.")})
+SECTION = json.dumps(
+    {
+        "body": (
+            "The United States has banned the export of advanced AI chips to China, the story "
+            "says. For businesses in the United Kingdom that buy or build on these chips, the ban "
+            "is a reason to check their supply chains, and the National Cyber Security Centre "
+            "(NCSC) may advise organisations on the security side of any changes."
+        )
+    }
+)
 
 
 def test_collect_turns_output_lines_into_checked_results(
-        exported: tuple[Path, Path, list[Job]]) -> None:
+    exported: tuple[Path, Path, list[Job]],
+) -> None:
     _, manifest_path, _ = exported
     manifest = load_manifest(manifest_path)
     lines = [_answer_line("wire::uk", SECTION), _answer_line("wire::us", "no json here")]
@@ -430,8 +501,14 @@ def test_collect_turns_output_lines_into_checked_results(
 
 def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
     manifest = load_manifest(exported[1])
-    errored = json.dumps({"id": "x", "custom_id": "wire::us", "response": None,
-                          "error": {"code": "batch_expired", "message": "expired"}})
+    errored = json.dumps(
+        {
+            "id": "x",
+            "custom_id": "wire::us",
+            "response": None,
+            "error": {"code": "batch_expired", "message": "expired"},
+        }
+    )
     results, missing = collect_batch([errored], manifest)
     assert [r.error for r in results] == ["batch request failed: expired"]
     assert missing == ["wire::uk"]
@@ -439,19 +516,20 @@ def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[
     assert "HTTP 400: Invalid request" in str(results[0].error)
     results, _ = collect_batch([_answer_line("wire::uk", SECTION, finish="length")], manifest)
     assert "cut off" in str(results[0].error)
-    results, _ = collect_batch([_answer_line("wire::uk", SECTION)], manifest,
-                               skip={("wire", "uk")})
+    results, _ = collect_batch([_answer_line("wire::uk", SECTION)], manifest, skip={("wire", "uk")})
     assert results == []
     with pytest.raises(InputError, match="not in the manifest"):
         collect_batch([_answer_line("other::uk", SECTION)], manifest)
 
 
 def test_collect_a_vllm_output_file_from_the_cli(
-        tmp_path: Path, exported: tuple[Path, Path, list[Job]]) -> None:
+    tmp_path: Path, exported: tuple[Path, Path, list[Job]]
+) -> None:
     _, manifest, _ = exported
     output = tmp_path / "vllm-out.jsonl"
-    output.write_text("\n".join([_answer_line("wire::uk", SECTION),
-                                 _answer_line("wire::us", SECTION)]) + "\n")
+    output.write_text(
+        "\n".join([_answer_line("wire::uk", SECTION), _answer_line("wire::us", SECTION)]) + "\n"
+    )
     out = tmp_path / "results.jsonl"
     res = invoke("collect", output, "--out", out, "--manifest", manifest)
     assert res.exit_code == 0, res.output
@@ -461,12 +539,16 @@ def test_collect_a_vllm_output_file_from_the_cli(
 
 
 def _fake_openai(handler: Any) -> openai.OpenAI:
-    return openai.OpenAI(api_key="sk-test", base_url="https://api.example.test/v1",
-                         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+    return openai.OpenAI(
+        api_key="sk-test",
+        base_url="https://api.example.test/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
 
 
 def test_submit_uploads_the_file_and_creates_the_batch(
-        exported: tuple[Path, Path, list[Job]]) -> None:
+    exported: tuple[Path, Path, list[Job]],
+) -> None:
     path, manifest, _ = exported
     seen: list[tuple[str, str]] = []
 
@@ -475,16 +557,37 @@ def test_submit_uploads_the_file_and_creates_the_batch(
         if request.url.path.endswith("/files"):
             assert b'name="purpose"' in request.content and b"batch" in request.content
             assert path.read_bytes() in request.content
-            return httpx2.Response(200, json={"id": "file-1", "object": "file", "bytes": 1,
-                                              "created_at": 0, "filename": "r.jsonl",
-                                              "purpose": "batch", "status": "processed"})
+            return httpx2.Response(
+                200,
+                json={
+                    "id": "file-1",
+                    "object": "file",
+                    "bytes": 1,
+                    "created_at": 0,
+                    "filename": "r.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+            )
         body = json.loads(request.content)
-        assert body == {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
-                        "completion_window": "24h", "metadata": {"created_by": "localize"}}
-        return httpx2.Response(200, json={"id": "batch_1", "object": "batch",
-                                          "endpoint": body["endpoint"],
-                                          "input_file_id": "file-1", "completion_window": "24h",
-                                          "status": "validating", "created_at": 0})
+        assert body == {
+            "input_file_id": "file-1",
+            "endpoint": "/v1/chat/completions",
+            "completion_window": "24h",
+            "metadata": {"created_by": "localize"},
+        }
+        return httpx2.Response(
+            200,
+            json={
+                "id": "batch_1",
+                "object": "batch",
+                "endpoint": body["endpoint"],
+                "input_file_id": "file-1",
+                "completion_window": "24h",
+                "status": "validating",
+                "created_at": 0,
+            },
+        )
 
     assert submit_batch(path, manifest, client=_fake_openai(handler)) == "batch_1"
     assert seen == [("POST", "/v1/files"), ("POST", "/v1/batches")]
@@ -500,11 +603,20 @@ def test_download_waits_for_a_finished_batch(exported: tuple[Path, Path, list[Jo
     def handler(request: httpx2.Request) -> httpx2.Response:
         if request.url.path.endswith("/content"):
             return httpx2.Response(200, content=_answer_line("wire::uk", SECTION).encode())
-        return httpx2.Response(200, json={
-            "id": "batch_1", "object": "batch", "endpoint": "/v1/chat/completions",
-            "input_file_id": "file-1", "completion_window": "24h", "status": status["s"],
-            "created_at": 0, "output_file_id": "file-out",
-            "request_counts": {"completed": 1, "failed": 0, "total": 2}})
+        return httpx2.Response(
+            200,
+            json={
+                "id": "batch_1",
+                "object": "batch",
+                "endpoint": "/v1/chat/completions",
+                "input_file_id": "file-1",
+                "completion_window": "24h",
+                "status": status["s"],
+                "created_at": 0,
+                "output_file_id": "file-out",
+                "request_counts": {"completed": 1, "failed": 0, "total": 2},
+            },
+        )
 
     client = _fake_openai(handler)
     with pytest.raises(LocalizeError, match="in_progress \\(1 of 2 requests done\\)"):
@@ -534,8 +646,13 @@ def test_export_from_the_cli(tmp_path: Path) -> None:
 @pytest.fixture
 def recorded_client() -> Iterator[LLMClient]:
     # A long timeout only matters while recording on a busy 2-core machine; replay is instant.
-    c = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                  structured="json_object", timeout=600)
+    c = LLMClient(
+        model=LOCAL_MODEL,
+        base_url=RECORD_BASE_URL,
+        max_retries=0,
+        structured="json_object",
+        timeout=600,
+    )
     yield c
     c.close()
 
@@ -549,15 +666,27 @@ async def _collect(it: Any) -> list[JobResult]:
 
 
 @pytest.mark.vcr
-def test_localize_many_runs_every_pair(recorded_client: LLMClient, tmp_path: Path,
-                                       vcr: Any) -> None:
+def test_localize_many_runs_every_pair(
+    recorded_client: LLMClient, tmp_path: Path, vcr: Any
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01binary")
-    it = localize_many([WIRE, bad], ["uk", "eu"], client=recorded_client, settings=_settings(),
-                       cache=DiskCache(tmp_path / "cache"), max_attempts=2, concurrency=2)
+    it = localize_many(
+        [WIRE, bad],
+        ["uk", "eu"],
+        client=recorded_client,
+        settings=_settings(),
+        cache=DiskCache(tmp_path / "cache"),
+        max_attempts=2,
+        concurrency=2,
+    )
     results = asyncio.run(_collect(it))
-    assert sorted(r.key for r in results) == [("bad", "eu"), ("bad", "uk"), ("wire", "eu"),
-                                              ("wire", "uk")]
+    assert sorted(r.key for r in results) == [
+        ("bad", "eu"),
+        ("bad", "uk"),
+        ("wire", "eu"),
+        ("wire", "uk"),
+    ]
     by_key = {r.key: r for r in results}
     assert not by_key["bad", "uk"].ok and "binary file" in str(by_key["bad", "uk"].error)
     for region in ("uk", "eu"):
@@ -569,9 +698,18 @@ def test_localize_many_runs_every_pair(recorded_client: LLMClient, tmp_path: Pat
     assert all(b["messages"][1]["content"].startswith("<story>") for b in bodies)
     # The second run is answered from the response cache: no request is sent (the cassette
     # holds each answer once, so a repeated request would fail here).
-    again = asyncio.run(_collect(localize_many(
-        [WIRE], ["uk", "eu"], client=recorded_client, settings=_settings(),
-        cache=DiskCache(tmp_path / "cache"), max_attempts=2)))
+    again = asyncio.run(
+        _collect(
+            localize_many(
+                [WIRE],
+                ["uk", "eu"],
+                client=recorded_client,
+                settings=_settings(),
+                cache=DiskCache(tmp_path / "cache"),
+                max_attempts=2,
+            )
+        )
+    )
     assert len(vcr.requests) == len(bodies)
     for r in again:
         assert r.ok and r.spent.total_tokens == 0 and r.spent_cost_usd in (0.0, None)
@@ -581,15 +719,28 @@ def test_localize_many_runs_every_pair(recorded_client: LLMClient, tmp_path: Pat
 @pytest.mark.vcr
 def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
     out = tmp_path / "results.jsonl"
-    args = [WIRE, "--regions", "uk,eu", "--out", out, "--base-url", RECORD_BASE_URL,
-            "--model", LOCAL_MODEL, "--max-attempts", "1", "--no-cache", "-c", "2"]
+    args = [
+        WIRE,
+        "--regions",
+        "uk,eu",
+        "--out",
+        out,
+        "--base-url",
+        RECORD_BASE_URL,
+        "--model",
+        LOCAL_MODEL,
+        "--max-attempts",
+        "1",
+        "--no-cache",
+        "-c",
+        "2",
+    ]
     env = {"LOCALIZE_STRUCTURED": "json_object", "LOCALIZE_TIMEOUT": "600"}
     res = CliRunner().invoke(batch, [str(a) for a in args], env=env)
     assert res.exit_code in (0, 1), res.output
     assert "done 2, failed 0" in res.stderr or "failed" in res.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"),
-                                                                   ("wire", "uk")]
+    assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"), ("wire", "uk")]
     sent = len(vcr.requests)
     again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
     assert again.exit_code == 0 and "already done" in again.stderr

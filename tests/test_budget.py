@@ -6,8 +6,9 @@ from localize import BudgetError, count_messages, count_text, get_region, load_t
 from localize.budget import context_window, estimate_cost, fit_story
 from localize.story import parse_story
 
-STORY = parse_story("# Headline\n\n" + "\n\n".join(
-    f"Paragraph {i} " + "word " * 60 for i in range(12)))
+STORY = parse_story(
+    "# Headline\n\n" + "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(12))
+)
 
 
 def _render(s):  # type: ignore[no-untyped-def]
@@ -15,7 +16,7 @@ def _render(s):  # type: ignore[no-untyped-def]
 
 
 def test_counts_are_exact_for_cl100k_models_and_flagged_otherwise() -> None:
-    assert count_text("hello world", "gpt-4") .approximate is False
+    assert count_text("hello world", "gpt-4").approximate is False
     assert count_text("hello world", "gpt-4o").approximate is True
     assert count_text("hello world", "gpt-4").tokens == 2
     msgs = [{"role": "user", "content": "hello world"}]
@@ -48,6 +49,7 @@ def test_windows_and_costs() -> None:
     assert context_window("smollm2-135m-instruct") == 4096
     assert context_window("my-local-model") == 8192
     assert estimate_cost("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.15)
-    assert estimate_cost("gpt-4o-mini", 1_000_000, 0, cached_tokens=1_000_000) == \
-        pytest.approx(0.075)
+    assert estimate_cost("gpt-4o-mini", 1_000_000, 0, cached_tokens=1_000_000) == pytest.approx(
+        0.075
+    )
     assert estimate_cost("smollm2-135m-instruct", 10, 10) is None

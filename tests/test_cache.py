@@ -17,9 +17,14 @@ from localize.section import SectionOutput
 from tests.conftest import RECORD_BASE_URL, STORIES
 
 KEY = "ab" + "0" * 62
-ANSWER = Completion(content='{"body": "Text."}', finish_reason="stop",
-                    usage=Usage(800, 60, 512), model="gpt-4o-mini", mode="json_schema",
-                    request_id="req_123")
+ANSWER = Completion(
+    content='{"body": "Text."}',
+    finish_reason="stop",
+    usage=Usage(800, 60, 512),
+    model="gpt-4o-mini",
+    mode="json_schema",
+    request_id="req_123",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,14 +45,29 @@ def test_stores_only_the_answer(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path)
     cache.put(KEY, ANSWER)
     stored = json.loads((tmp_path / "ab" / f"{KEY}.json").read_text())
-    assert set(stored) == {"format", "content", "finish_reason", "usage", "model", "mode",
-                           "request_id"}
+    assert set(stored) == {
+        "format",
+        "content",
+        "finish_reason",
+        "usage",
+        "model",
+        "mode",
+        "request_id",
+    }
     assert "from_cache" not in stored
     assert list(tmp_path.rglob("*.tmp")) == []  # written via a temporary file and a rename
 
 
-@pytest.mark.parametrize("text", ["", "{not json", '{"format": 99}', '[1, 2]',
-                                  '{"format": 1, "content": "x", "usage": {}, "mode": "json"}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{not json",
+        '{"format": 99}',
+        "[1, 2]",
+        '{"format": 1, "content": "x", "usage": {}, "mode": "json"}',
+    ],
+)
 def test_a_corrupt_or_foreign_entry_is_a_miss(tmp_path: Path, text: str) -> None:
     (tmp_path / "ab").mkdir()
     (tmp_path / "ab" / f"{KEY}.json").write_text(text)
@@ -60,8 +80,9 @@ def test_keys_must_be_hashes(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_an_unwritable_cache_does_not_fail_the_run(tmp_path: Path,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unwritable_cache_does_not_fail_the_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o500)
@@ -98,10 +119,17 @@ def test_an_identical_request_is_sent_once(tmp_path: Path, vcr: Any) -> None:
     params = {**prep.params, "max_tokens": 120}
     answers = []
     for _ in range(2):
-        client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                           structured="json_object", cache=DiskCache(tmp_path), timeout=600)
-        answers.append(client.complete(prep.messages, params=params,
-                                       schema=SectionOutput.json_schema()))
+        client = LLMClient(
+            model=LOCAL_MODEL,
+            base_url=RECORD_BASE_URL,
+            max_retries=0,
+            structured="json_object",
+            cache=DiskCache(tmp_path),
+            timeout=600,
+        )
+        answers.append(
+            client.complete(prep.messages, params=params, schema=SectionOutput.json_schema())
+        )
         client.close()
     assert len(vcr.requests) == 1
     first, second = answers

@@ -71,6 +71,7 @@ def test_bases_are_clean() -> None:
 
 # --- the seed's human-written paragraph ---------------------------------------------------------
 
+
 def test_seed_uk_paragraph_passes_with_no_findings_at_all() -> None:
     paragraph = seed_uk_paragraph()
     assert paragraph.startswith("The implications for UK businesses and consumers are significant.")
@@ -81,46 +82,62 @@ def test_seed_uk_paragraph_passes_with_no_findings_at_all() -> None:
 
 # --- quote --------------------------------------------------------------------------------------
 
+
 def test_straight_and_curly_quotes_from_the_story_pass() -> None:
-    section = (UK_BASE + ' The letter warns that the order "has taken the best models away from '
-               "[cybersecurity] defenders\", and Moussouris says the behaviour \u201ccannot "
-               "meaningfully be fixed\u201d without harm.")
+    section = (
+        UK_BASE + ' The letter warns that the order "has taken the best models away from '
+        '[cybersecurity] defenders", and Moussouris says the behaviour \u201ccannot '
+        "meaningfully be fixed\u201d without harm."
+    )
     assert found(run(section), "quote") == []
 
 
 def test_quote_matching_folds_case_whitespace_and_quote_style() -> None:
-    section = (UK_BASE + " The experts warn that \u201cADVERSARIES are   rapidly\nadvancing\u201d "
-               "and that the order \u2018has taken the best models away\u2019 from defenders.")
+    section = (
+        UK_BASE + " The experts warn that \u201cADVERSARIES are   rapidly\nadvancing\u201d "
+        "and that the order \u2018has taken the best models away\u2019 from defenders."
+    )
     assert found(run(section), "quote") == []
 
 
 def test_editorial_insertion_in_brackets_is_tolerated() -> None:
     # The feature story has no "[cybersecurity]": the bracket stands for zero or more words.
-    section = (UK_BASE + ' The letter says "To pull the best capabilities away from '
-               '[cybersecurity] defenders without a good reason" is dangerous.')
+    section = (
+        UK_BASE + ' The letter says "To pull the best capabilities away from '
+        '[cybersecurity] defenders without a good reason" is dangerous.'
+    )
     assert found(run(section, "feature"), "quote") == []
 
 
 def test_bracket_does_not_excuse_a_changed_word() -> None:
-    section = (UK_BASE + ' The letter says the move "has taken the best models away from '
-               '[cybersecurity] businesses".')
+    section = (
+        UK_BASE + ' The letter says the move "has taken the best models away from '
+        '[cybersecurity] businesses".'
+    )
     assert found(run(section), "quote") == [
-        "has taken the best models away from [cybersecurity] businesses"]
+        "has taken the best models away from [cybersecurity] businesses"
+    ]
 
 
 def test_fabricated_quotes_are_errors() -> None:
-    section = (UK_BASE + ' The NCSC called the ban "a serious setback for British resilience", '
-               "and one expert said \u201cevery firm is now exposed\u201d.")
+    section = (
+        UK_BASE + ' The NCSC called the ban "a serious setback for British resilience", '
+        "and one expert said \u201cevery firm is now exposed\u201d."
+    )
     report = run(section)
-    assert found(report, "quote") == ["a serious setback for British resilience",
-                                      "every firm is now exposed"]
+    assert found(report, "quote") == [
+        "a serious setback for British resilience",
+        "every firm is now exposed",
+    ]
     assert not report.ok
 
 
 def test_single_quoted_passages_of_three_words_are_checked_but_apostrophes_are_not_quotes() -> None:
-    section = (UK_BASE + " Anthropic's critics, the UK's defenders and organisations' staff don't "
-               "agree; the letter's authors call the 'jailbreak' claim "
-               "\u2018a reckless and short-sighted decision\u2019.")
+    section = (
+        UK_BASE + " Anthropic's critics, the UK's defenders and organisations' staff don't "
+        "agree; the letter's authors call the 'jailbreak' claim "
+        "\u2018a reckless and short-sighted decision\u2019."
+    )
     assert found(run(section), "quote") == ["a reckless and short-sighted decision"]
 
 
@@ -171,8 +188,7 @@ def test_invented_figures_are_errors() -> None:
 
 
 def test_figure_in_another_currency_is_an_error() -> None:
-    report = check("The company was fined \u00a35m.", NUMBERS_STORY, get_region("uk"),
-                   min_words=1)
+    report = check("The company was fined \u00a35m.", NUMBERS_STORY, get_region("uk"), min_words=1)
     [finding] = [f for f in report.findings if f.check == "number"]
     assert finding.text == "\u00a35m"
     assert "currency" in finding.message
@@ -183,15 +199,19 @@ def test_number_word_used_as_a_quantity_is_checked() -> None:
 
 
 def test_numerals_inside_names_are_not_figures() -> None:
-    section = ("Models such as GPT-5.5, Claude Opus 4.8 and Kimi 2.7 reach Mythos-level skill; "
-               "firms under NIS2, COVID-19 rules, 5G networks and the Data Protection Act 2018 "
-               "will notice, like users of Windows 11.")
+    section = (
+        "Models such as GPT-5.5, Claude Opus 4.8 and Kimi 2.7 reach Mythos-level skill; "
+        "firms under NIS2, COVID-19 rules, 5G networks and the Data Protection Act 2018 "
+        "will notice, like users of Windows 11."
+    )
     assert numbers(section) == []
 
 
 def test_idioms_ordinals_and_pronoun_one_are_not_figures() -> None:
-    section = ("One of the experts said no one had seen a one-off like it. Two-factor checks and "
-               "zero-day flaws come first, 24/7; the second review is the 21st-century way.")
+    section = (
+        "One of the experts said no one had seen a one-off like it. Two-factor checks and "
+        "zero-day flaws come first, 24/7; the second review is the 21st-century way."
+    )
     assert numbers(section) == []
 
 
@@ -207,23 +227,28 @@ def test_years_from_the_profile_are_grounded() -> None:
 
 # --- institution --------------------------------------------------------------------------------
 
+
 def institutions(section: str, story_name: str = "wire", region: str = "uk") -> list[str]:
     return found(run(section, story_name, region, min_words=1), "institution")
 
 
 def test_profile_bodies_laws_and_everyday_acronyms_pass() -> None:
-    section = ("The UK's National Cyber Security Centre (NCSC), the Information Commissioner's "
-               "Office (ICO), the Competition and Markets Authority, the FCA, Ofcom under the "
-               "Online Safety Act, the Department for Science, Innovation and Technology (DSIT), "
-               "UK GDPR, the Data Protection Act 2018 and the Computer Misuse Act 1990 all matter "
-               "to CEOs, CISOs, IT teams and SMEs using AI tools and APIs in Britain and the EU.")
+    section = (
+        "The UK's National Cyber Security Centre (NCSC), the Information Commissioner's "
+        "Office (ICO), the Competition and Markets Authority, the FCA, Ofcom under the "
+        "Online Safety Act, the Department for Science, Innovation and Technology (DSIT), "
+        "UK GDPR, the Data Protection Act 2018 and the Computer Misuse Act 1990 all matter "
+        "to CEOs, CISOs, IT teams and SMEs using AI tools and APIs in Britain and the EU."
+    )
     assert institutions(section) == []
 
 
 def test_eu_laws_and_bodies_pass() -> None:
-    section = ("ENISA, the European Data Protection Board (EDPB), CERT-EU, the EU AI Office and "
-               "the European Commission apply the GDPR, the AI Act, the Cyber Resilience Act "
-               "(CRA) and the Network and Information Security Directive (NIS2) across Europe.")
+    section = (
+        "ENISA, the European Data Protection Board (EDPB), CERT-EU, the EU AI Office and "
+        "the European Commission apply the GDPR, the AI Act, the Cyber Resilience Act "
+        "(CRA) and the Network and Information Security Directive (NIS2) across Europe."
+    )
     assert institutions(section, region="eu") == []
 
 
@@ -236,8 +261,9 @@ def test_acronym_must_be_grounded_in_this_profile_not_another() -> None:
 
 
 def test_acronym_named_in_the_story_passes_in_any_region() -> None:
-    story_with_ncsc = parse_story("The UK's National Cyber Security Centre (NCSC) said the ban "
-                                  "would hurt defenders.")
+    story_with_ncsc = parse_story(
+        "The UK's National Cyber Security Centre (NCSC) said the ban would hurt defenders."
+    )
     report = check("The NCSC expects fallout.", story_with_ncsc, get_region("eu"), min_words=1)
     assert found(report, "institution") == []
 
@@ -250,12 +276,15 @@ def test_invented_regulator_is_one_error() -> None:
 
 def test_invented_bodies_and_laws_are_errors() -> None:
     assert institutions("The European Cyber Defence Authority will act.", region="eu") == [
-        "European Cyber Defence Authority"]
+        "European Cyber Defence Authority"
+    ]
     assert institutions("The Home Office and the NCSC will act.") == ["Home Office"]
     assert institutions("Firms must meet the Cyber Security Act 2024.") == [
-        "Cyber Security Act 2024"]
+        "Cyber Security Act 2024"
+    ]
     assert institutions("The Information Commissioner's Office will act.", region="au") == [
-        "Information Commissioner's Office"]
+        "Information Commissioner's Office"
+    ]
 
 
 def test_wrong_expansion_of_a_profile_acronym_is_an_error() -> None:
@@ -264,7 +293,8 @@ def test_wrong_expansion_of_a_profile_acronym_is_an_error() -> None:
     assert finding.text == "National Crime Security Council (NCSC)"
     assert "National Cyber Security Centre" in finding.message
     assert institutions("The Information Commissioner's Office (NCSC) will act.") == [
-        "Information Commissioner's Office (NCSC)"]
+        "Information Commissioner's Office (NCSC)"
+    ]
 
 
 def test_descriptions_before_an_acronym_are_not_expansions() -> None:
@@ -273,9 +303,12 @@ def test_descriptions_before_an_acronym_are_not_expansions() -> None:
 
 # --- mention ------------------------------------------------------------------------------------
 
+
 def test_no_profile_institution_or_law_is_a_warning() -> None:
-    section = UK_BASE.replace(" The National Cyber Security Centre (NCSC) depends on defenders "
-                              "keeping systems patched.", " Defenders must keep systems patched.")
+    section = UK_BASE.replace(
+        " The National Cyber Security Centre (NCSC) depends on defenders keeping systems patched.",
+        " Defenders must keep systems patched.",
+    )
     report = run(section)
     [finding] = report.findings
     assert (finding.check, finding.severity, finding.text) == ("mention", "warning", "")
@@ -290,6 +323,7 @@ def test_mention_by_name_acronym_or_law_counts() -> None:
 
 
 # --- spelling -----------------------------------------------------------------------------------
+
 
 def test_american_spelling_in_a_british_edition_is_a_warning() -> None:
     report = run(UK_BASE + " Organizations need a stronger defense.")
@@ -308,11 +342,14 @@ def test_british_spelling_in_an_american_edition_is_a_warning() -> None:
 
 def test_proper_nouns_and_story_words_keep_their_spelling() -> None:
     # "Centre" is part of a name; "behaviour" and "organisations" are the wire story's own words.
-    section = (US_BASE + " Australia's Cyber Security Centre disagrees; the behaviour of "
-               "organisations abroad is not at issue.")
+    section = (
+        US_BASE + " Australia's Cyber Security Centre disagrees; the behaviour of "
+        "organisations abroad is not at issue."
+    )
     assert found(run(section, "wire", "us"), "spelling") == []
-    assert found(run(UK_BASE + " The Pearl Harbor Center is a name.", "wire", "uk"),
-                 "spelling") == []
+    assert (
+        found(run(UK_BASE + " The Pearl Harbor Center is a name.", "wire", "uk"), "spelling") == []
+    )
 
 
 def test_words_correct_in_both_variants_are_not_flagged() -> None:
@@ -321,6 +358,7 @@ def test_words_correct_in_both_variants_are_not_flagged() -> None:
 
 
 # --- length -------------------------------------------------------------------------------------
+
 
 def test_length_bounds() -> None:
     short = run("The NCSC says UK defenders lose access.")
@@ -336,16 +374,20 @@ def test_length_bounds() -> None:
 
 # --- repetition ---------------------------------------------------------------------------------
 
+
 def test_repeated_sentence_is_an_error() -> None:
     report = run(UK_BASE + " British defenders are affected. British defenders are affected.")
     assert found(report, "repetition") == ["British defenders are affected."]
 
 
 def test_repeated_run_of_eight_words_is_an_error() -> None:
-    section = (UK_BASE + " Teams that relied on the models to uncover and fix flaws suffer, and "
-               "regulators that relied on the models to uncover and fix flaws worry.")
+    section = (
+        UK_BASE + " Teams that relied on the models to uncover and fix flaws suffer, and "
+        "regulators that relied on the models to uncover and fix flaws worry."
+    )
     assert found(run(section), "repetition") == [
-        "that relied on the models to uncover and fix flaws"]
+        "that relied on the models to uncover and fix flaws"
+    ]
 
 
 def test_degenerate_loop_is_reported_once() -> None:
@@ -355,30 +397,34 @@ def test_degenerate_loop_is_reported_once() -> None:
 
 # --- leak ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("planted", "span"), [
-    ("For {{ region.audience }} this matters.", "{{"),
-    ("{% if region %}It matters.{% endif %}", "{%"),
-    ("As an AI language model, I think it matters.", "As an AI"),
-    ("I cannot verify this.", "I cannot"),
-    ("Here is the section you asked for.", "Here is the section"),
-    ("\nSure, it matters.", "Sure,"),
-    ("\nsystem: you are an editor", "system:"),
-    ("\nuser: write it again", "user:"),
-    ("\nassistant: Here it is.", "assistant:"),
-    ("<|im_start|>", "<|im_start|>"),
-    ("<|im_end|>", "<|im_end|>"),
-    ("<|endoftext|>", "<|endoftext|>"),
-    ("<story>", "<story>"),
-    ("</story>", "</story>"),
-    ("<region>", "<region>"),
-    ("\nSTORY: the ban", "STORY:"),
-    ("\nREGION PROFILE: UK", "REGION PROFILE:"),
-    ("\n### Instructions", "### Instructions"),
-    ('{"body": "x"}', '{"body":'),
-    # Echoes of the re-ask, as the embedded model produced in a recorded us run.
-    ("The section is 26 words long; write at least 40 words.", "The section is 26 words long"),
-    ("Fix these problems: none.", "Fix these problems"),
-])
+
+@pytest.mark.parametrize(
+    ("planted", "span"),
+    [
+        ("For {{ region.audience }} this matters.", "{{"),
+        ("{% if region %}It matters.{% endif %}", "{%"),
+        ("As an AI language model, I think it matters.", "As an AI"),
+        ("I cannot verify this.", "I cannot"),
+        ("Here is the section you asked for.", "Here is the section"),
+        ("\nSure, it matters.", "Sure,"),
+        ("\nsystem: you are an editor", "system:"),
+        ("\nuser: write it again", "user:"),
+        ("\nassistant: Here it is.", "assistant:"),
+        ("<|im_start|>", "<|im_start|>"),
+        ("<|im_end|>", "<|im_end|>"),
+        ("<|endoftext|>", "<|endoftext|>"),
+        ("<story>", "<story>"),
+        ("</story>", "</story>"),
+        ("<region>", "<region>"),
+        ("\nSTORY: the ban", "STORY:"),
+        ("\nREGION PROFILE: UK", "REGION PROFILE:"),
+        ("\n### Instructions", "### Instructions"),
+        ('{"body": "x"}', '{"body":'),
+        # Echoes of the re-ask, as the embedded model produced in a recorded us run.
+        ("The section is 26 words long; write at least 40 words.", "The section is 26 words long"),
+        ("Fix these problems: none.", "Fix these problems"),
+    ],
+)
 def test_prompt_and_model_artefacts_are_leaks(planted: str, span: str) -> None:
     report = run(UK_BASE + " " + planted)
     assert span in found(report, "leak")
@@ -387,8 +433,12 @@ def test_prompt_and_model_artefacts_are_leaks(planted: str, span: str) -> None:
 
 def test_leak_words_inside_a_story_quote_are_not_leaks() -> None:
     quoting = parse_story('The minister said: "I cannot support this order." Firms disagreed.')
-    report = check('The minister said "I cannot support this order," a view the NCSC noted.',
-                   quoting, get_region("uk"), min_words=1)
+    report = check(
+        'The minister said "I cannot support this order," a view the NCSC noted.',
+        quoting,
+        get_region("uk"),
+        min_words=1,
+    )
     assert report.findings == ()
 
 
@@ -397,6 +447,7 @@ def test_leading_markdown_heading_is_not_checked() -> None:
 
 
 # --- report API ---------------------------------------------------------------------------------
+
 
 def test_report_api_and_feedback() -> None:
     report = run(UK_BASE + ' The NCSC called it "a serious setback". Organizations lost 200 tools.')
@@ -407,21 +458,29 @@ def test_report_api_and_feedback() -> None:
     assert data["ok"] is False and data["errors"] == 2 and data["warnings"] == 1
     assert data["findings"] == [f.to_dict() for f in report.findings]
     assert report.findings[0].to_dict() == {
-        "check": "quote", "severity": "error", "text": "a serious setback",
-        "message": 'The quote "a serious setback" does not appear in the story.'}
+        "check": "quote",
+        "severity": "error",
+        "text": "a serious setback",
+        "message": 'The quote "a serious setback" does not appear in the story.',
+    }
     assert report.feedback() == (
         "Fix these problems:\n"
         '- The quote "a serious setback" does not appear in the story; quote only the story\'s '
         "own words, exactly.\n"
         '- The figure "200" does not appear in the story; use only figures the story gives, '
-        "written as the story writes them.")
+        "written as the story writes them."
+    )
     assert run(UK_BASE).feedback() == ""
 
 
 def test_finding_is_a_frozen_value() -> None:
     finding = Finding("leak", "error", "The section contains prompt text.", "{{")
-    assert finding.to_dict() == {"check": "leak", "severity": "error",
-                                 "message": "The section contains prompt text.", "text": "{{"}
+    assert finding.to_dict() == {
+        "check": "leak",
+        "severity": "error",
+        "message": "The section contains prompt text.",
+        "text": "{{",
+    }
     with pytest.raises(AttributeError):
         finding.text = "x"  # type: ignore[misc]
 
@@ -437,6 +496,7 @@ def test_module_exports() -> None:
 
 # --- corpus: tests/data/checks ------------------------------------------------------------------
 
+
 def cases(name: str) -> list[dict[str, Any]]:
     loaded: list[dict[str, Any]] = yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))
     return loaded
@@ -448,8 +508,13 @@ def corpus(name: str) -> list[Any]:
 
 def check_case(case: dict[str, Any]) -> CheckReport:
     region: RegionProfile = get_region(case["region"])
-    return check(case["section"], story(case["story"]), region,
-                 min_words=case.get("min_words", 40), max_words=case.get("max_words", 400))
+    return check(
+        case["section"],
+        story(case["story"]),
+        region,
+        min_words=case.get("min_words", 40),
+        max_words=case.get("max_words", 400),
+    )
 
 
 @pytest.mark.parametrize("case", corpus("clean.yaml"))
@@ -468,6 +533,9 @@ def test_fault_corpus_sections_report_exactly_their_planted_faults(case: dict[st
     got = [(f.check, f.text) for f in report.findings]
     for expected in case["expect"]:
         assert any(c == expected["check"] and expected["text"] in t for c, t in got), got
-    extra = [(c, t) for c, t in got
-             if not any(c == e["check"] and e["text"] in t for e in case["expect"])]
+    extra = [
+        (c, t)
+        for c, t in got
+        if not any(c == e["check"] and e["text"] in t for e in case["expect"])
+    ]
     assert extra == []

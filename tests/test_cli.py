@@ -30,9 +30,21 @@ def _one_line_error(result: Any, code: int, *needles: str) -> None:
 
 def test_help_lists_every_rewrite_option() -> None:
     out = run("rewrite", "--help").output
-    for flag in ("--region", "--format", "--output", "--splice", "--dry-run", "--template",
-                 "--model", "--base-url", "--max-attempts", "--strict", "--context-window",
-                 "--structured", "--profiles"):
+    for flag in (
+        "--region",
+        "--format",
+        "--output",
+        "--splice",
+        "--dry-run",
+        "--template",
+        "--model",
+        "--base-url",
+        "--max-attempts",
+        "--strict",
+        "--context-window",
+        "--structured",
+        "--profiles",
+    ):
         assert flag in out
 
 
@@ -52,8 +64,15 @@ def test_dry_run_prints_messages_and_counts_without_calling() -> None:
 
 
 def test_dry_run_reports_trimmed_paragraphs() -> None:
-    result = run("rewrite", str(STORIES / "brief.txt"), "--region", "uk", "--dry-run",
-                 "--context-window", "1500")
+    result = run(
+        "rewrite",
+        str(STORIES / "brief.txt"),
+        "--region",
+        "uk",
+        "--dry-run",
+        "--context-window",
+        "1500",
+    )
     assert result.exit_code == 0, result.output
     assert "trimmed paragraphs: none" not in result.output
 
@@ -92,25 +111,49 @@ def test_bad_profile_names_file_and_field(tmp_path: Path) -> None:
 def test_template_errors(tmp_path: Path) -> None:
     broken = tmp_path / "broken.jinja"
     broken.write_text("{% block user %}{{ story.headline {% endblock %}")
-    _one_line_error(run("rewrite", WIRE, "-r", "uk", "--template", str(broken), "--dry-run"),
-                    2, str(broken), "syntax error")
+    _one_line_error(
+        run("rewrite", WIRE, "-r", "uk", "--template", str(broken), "--dry-run"),
+        2,
+        str(broken),
+        "syntax error",
+    )
     missing = tmp_path / "missing.jinja"
     missing.write_text("{% block user %}{{ story.headline }} {{ tone }}{% endblock %}")
-    _one_line_error(run("rewrite", WIRE, "-r", "uk", "--template", str(missing), "--dry-run"),
-                    2, "missing variable(s): tone")
+    _one_line_error(
+        run("rewrite", WIRE, "-r", "uk", "--template", str(missing), "--dry-run"),
+        2,
+        "missing variable(s): tone",
+    )
 
 
 def test_unwritable_output_fails_before_any_call(tmp_path: Path) -> None:
-    result = run("rewrite", WIRE, "-r", "uk", "-o", str(tmp_path / "no" / "such" / "o.md"),
-                 "--base-url", "http://127.0.0.1:9/v1")
+    result = run(
+        "rewrite",
+        WIRE,
+        "-r",
+        "uk",
+        "-o",
+        str(tmp_path / "no" / "such" / "o.md"),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+    )
     _one_line_error(result, 2, "does not exist")
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # port 9 on loopback: refused at once
 def test_unreachable_endpoint(tmp_path: Path) -> None:
     out = tmp_path / "o.md"
-    result = run("rewrite", WIRE, "-r", "uk", "--base-url", "http://127.0.0.1:9/v1", "-o",
-                 str(out), env={"LOCALIZE_MAX_RETRIES": "1"})
+    result = run(
+        "rewrite",
+        WIRE,
+        "-r",
+        "uk",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "-o",
+        str(out),
+        env={"LOCALIZE_MAX_RETRIES": "1"},
+    )
     _one_line_error(result, 3, "cannot connect to http://127.0.0.1:9/v1")
     assert not out.exists()
 
@@ -125,8 +168,20 @@ def test_bad_option_values_exit_2() -> None:
 @pytest.mark.vcr
 def test_rewrite_writes_json_with_provenance(tmp_path: Path) -> None:
     out = tmp_path / "uk.json"
-    result = run("rewrite", WIRE, "--region", "uk", "--format", "json", "-o", str(out),
-                 "--base-url", RECORD_BASE_URL, "--model", "smollm2-135m-instruct")
+    result = run(
+        "rewrite",
+        WIRE,
+        "--region",
+        "uk",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--base-url",
+        RECORD_BASE_URL,
+        "--model",
+        "smollm2-135m-instruct",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["section"]["heading"] == "What it means for the UK"
@@ -142,14 +197,34 @@ def test_rewrite_writes_json_with_provenance(tmp_path: Path) -> None:
 
 @pytest.mark.vcr
 def test_rewrite_splice_markdown_and_strict(tmp_path: Path) -> None:
-    result = run("rewrite", WIRE, "--region", "eu", "--splice", "--base-url", RECORD_BASE_URL,
-                 "--model", "smollm2-135m-instruct")
+    result = run(
+        "rewrite",
+        WIRE,
+        "--region",
+        "eu",
+        "--splice",
+        "--base-url",
+        RECORD_BASE_URL,
+        "--model",
+        "smollm2-135m-instruct",
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("A coalition of cybersecurity veterans")
     assert "\n## What it means for the EU\n" in result.stdout
     out = tmp_path / "eu.md"
-    strict = run("rewrite", WIRE, "--region", "eu", "--strict", "-o", str(out),
-                 "--base-url", RECORD_BASE_URL, "--model", "smollm2-135m-instruct")
+    strict = run(
+        "rewrite",
+        WIRE,
+        "--region",
+        "eu",
+        "--strict",
+        "-o",
+        str(out),
+        "--base-url",
+        RECORD_BASE_URL,
+        "--model",
+        "smollm2-135m-instruct",
+    )
     # The embedded model's EU answer stays too short after every attempt: without --strict
     # it is printed with its findings, with --strict nothing is written.
     assert "check error [length]" in result.stderr
@@ -168,8 +243,7 @@ def _seed_split(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_check_passes_the_human_written_section(tmp_path: Path) -> None:
     story, section = _seed_split(tmp_path)
-    result = run("check", str(section), "--story", str(story), "--region", "uk",
-                 "--format", "json")
+    result = run("check", str(section), "--story", str(story), "--region", "uk", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["findings"] == []
@@ -177,10 +251,11 @@ def test_check_passes_the_human_written_section(tmp_path: Path) -> None:
 
 def test_check_flags_an_invented_regulator_and_quote(tmp_path: Path) -> None:
     story, section = _seed_split(tmp_path)
-    section.write_text(section.read_text() + ' The UK Cyber Defence Agency (UKCDA) said the ban '
-                       '"will cost British firms dearly".')
-    result = run("check", str(section), "--story", str(story), "--region", "uk",
-                 "--format", "json")
+    section.write_text(
+        section.read_text() + " The UK Cyber Defence Agency (UKCDA) said the ban "
+        '"will cost British firms dearly".'
+    )
+    result = run("check", str(section), "--story", str(story), "--region", "uk", "--format", "json")
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["findings"]
     assert {"institution", "quote"} <= {f["check"] for f in findings}
@@ -191,8 +266,12 @@ def test_check_flags_an_invented_regulator_and_quote(tmp_path: Path) -> None:
 
 def test_check_bad_input_exits_2(tmp_path: Path) -> None:
     story, section = _seed_split(tmp_path)
-    _one_line_error(run("check", str(tmp_path / "none.md"), "--story", str(story), "-r", "uk"),
-                    2, "no such file")
-    _one_line_error(run("check", str(section), "--story", str(story), "-r", "mars"),
-                    2, "unknown region 'mars'")
+    _one_line_error(
+        run("check", str(tmp_path / "none.md"), "--story", str(story), "-r", "uk"),
+        2,
+        "no such file",
+    )
+    _one_line_error(
+        run("check", str(section), "--story", str(story), "-r", "mars"), 2, "unknown region 'mars'"
+    )
     assert run("check", str(section), "-r", "uk").exit_code == 2  # --story is required

@@ -13,13 +13,18 @@ def test_precedence_argument_env_file_default(tmp_path: Path) -> None:
     env = {"LOCALIZE_CONFIG": str(cfg), "LOCALIZE_MODEL": "from-env"}
     s = Settings.resolve(env)
     assert (s.model, s.base_url, s.max_attempts, s.timeout) == (
-        "from-env", "http://file/v1", 5, 120.0)
+        "from-env",
+        "http://file/v1",
+        5,
+        120.0,
+    )
     s = Settings.resolve(env, model="from-arg")
     assert s.model == "from-arg"
     s = Settings.resolve({**env, "OPENAI_BASE_URL": "http://openai-env/v1"})
     assert s.base_url == "http://openai-env/v1"
-    s = Settings.resolve({**env, "OPENAI_BASE_URL": "http://o/v1",
-                          "LOCALIZE_BASE_URL": "http://l/v1"})
+    s = Settings.resolve(
+        {**env, "OPENAI_BASE_URL": "http://o/v1", "LOCALIZE_BASE_URL": "http://l/v1"}
+    )
     assert s.base_url == "http://l/v1"
 
 

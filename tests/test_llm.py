@@ -59,8 +59,9 @@ def test_auto_negotiation_falls_back_to_json_object_once(vcr: Any) -> None:
 
 @pytest.mark.vcr
 async def test_async_client_matches_sync_request(vcr: Any) -> None:
-    client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                       structured="json_object")
+    client = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="json_object"
+    )
     completion = await client.acomplete(_messages("au"), params=PARAMS, schema=SCHEMA)
     await client.aclose()
     assert completion.usage.prompt_tokens > 500
@@ -71,8 +72,13 @@ async def test_async_client_matches_sync_request(vcr: Any) -> None:
 def test_wrong_api_key_is_an_auth_error_and_the_key_is_not_recorded(
     vcr: Any, vcr_cassette_dir: str
 ) -> None:
-    client = LLMClient(model=LOCAL_MODEL, base_url=AUTH_BASE_URL, api_key="sk-wrong-key-0000",
-                       max_retries=0, structured="json_object")
+    client = LLMClient(
+        model=LOCAL_MODEL,
+        base_url=AUTH_BASE_URL,
+        api_key="sk-wrong-key-0000",
+        max_retries=0,
+        structured="json_object",
+    )
     with pytest.raises(EndpointAuthError) as info:
         client.complete(_messages(), params=PARAMS, schema=SCHEMA)
     assert info.value.status_code == 401
@@ -86,8 +92,13 @@ def test_wrong_api_key_is_an_auth_error_and_the_key_is_not_recorded(
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # port 9 on loopback: refused at once
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    client = LLMClient(model="m", base_url="http://127.0.0.1:9/v1", max_retries=1,
-                       retry_initial_wait=0.01, structured="json_object")
+    client = LLMClient(
+        model="m",
+        base_url="http://127.0.0.1:9/v1",
+        max_retries=1,
+        retry_initial_wait=0.01,
+        structured="json_object",
+    )
     with pytest.raises(EndpointUnreachableError, match=r"127\.0\.0\.1:9"):
         client.complete([{"role": "user", "content": "x"}], params={}, schema=SCHEMA)
 
@@ -112,11 +123,13 @@ def test_retry_after_headers_are_honoured() -> None:
 
 def test_openai_gets_max_completion_tokens_and_cache_key() -> None:
     client = LLMClient(model="gpt-4o-mini", api_key="k", structured="json_schema")
-    kwargs = client.request_body([{"role": "user", "content": "x"}], {"max_tokens": 10}, SCHEMA,
-                             "json_schema", "story-hash")
+    kwargs = client.request_body(
+        [{"role": "user", "content": "x"}], {"max_tokens": 10}, SCHEMA, "json_schema", "story-hash"
+    )
     assert kwargs["max_completion_tokens"] == 10 and "max_tokens" not in kwargs
     assert kwargs["prompt_cache_key"] == "story-hash"
     assert kwargs["response_format"]["json_schema"]["strict"] is True
     assert request_key(kwargs, client.endpoint) == request_key(dict(kwargs), client.endpoint)
     assert request_key(kwargs, client.endpoint) != request_key(
-        {**kwargs, "seed": 1}, client.endpoint)
+        {**kwargs, "seed": 1}, client.endpoint
+    )

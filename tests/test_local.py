@@ -40,9 +40,23 @@ def _clean_env() -> dict[str, str]:
 @pytest.mark.live
 def test_rewrite_runs_on_the_embedded_model() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "localize", "rewrite", str(STORIES / "wire.txt"), "-r", "uk",
-         "--format", "json"],
-        capture_output=True, text=True, env=_clean_env(), cwd=ROOT, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "localize",
+            "rewrite",
+            str(STORIES / "wire.txt"),
+            "-r",
+            "uk",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "embedded demo model" in done.stderr
     data = json.loads(done.stdout)
@@ -52,8 +66,13 @@ def test_rewrite_runs_on_the_embedded_model() -> None:
 
 @pytest.mark.live
 def test_serve_prints_a_working_base_url() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "localize", "serve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_clean_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localize", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
     try:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()

@@ -67,11 +67,10 @@ def test_check_findings_are_sent_back_in_a_reask(
 
 
 @pytest.mark.vcr
-def test_invalid_output_is_reasked_with_the_validation_error(
-    wire_story: Story, vcr: Any
-) -> None:
-    client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                       structured="text")
+def test_invalid_output_is_reasked_with_the_validation_error(wire_story: Story, vcr: Any) -> None:
+    client = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="text"
+    )
     with pytest.raises(GenerationError, match="not a JSON object") as info:
         localize(wire_story, "uk", client=client, template=PROSE, max_attempts=2)
     assert info.value.attempts == 2
@@ -83,11 +82,10 @@ def test_invalid_output_is_reasked_with_the_validation_error(
 
 
 @pytest.mark.vcr
-def test_a_cut_off_answer_is_not_sent_back(
-    wire_story: Story, client: LLMClient, vcr: Any
-) -> None:
-    short = dataclasses.replace(load_template(), defaults={"max_tokens": 12, "seed": 42,
-                                                           "temperature": 0})
+def test_a_cut_off_answer_is_not_sent_back(wire_story: Story, client: LLMClient, vcr: Any) -> None:
+    short = dataclasses.replace(
+        load_template(), defaults={"max_tokens": 12, "seed": 42, "temperature": 0}
+    )
     with pytest.raises(GenerationError, match="cut off"):
         localize(wire_story, "uk", client=client, template=short, max_attempts=2)
     first, second = request_bodies(vcr)
@@ -99,8 +97,9 @@ def test_a_cut_off_answer_is_not_sent_back(
 
 @pytest.mark.vcr
 async def test_alocalize_matches_the_sync_flow(wire_story: Story, vcr: Any) -> None:
-    client = LLMClient(model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0,
-                       structured="json_object")
+    client = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="json_object"
+    )
     try:
         result = await alocalize(wire_story, "uk", client=client, max_attempts=1)
     finally:

@@ -29,8 +29,9 @@ def test_story_text_is_data_not_template_source() -> None:
 
 
 def test_missing_variables_are_all_named() -> None:
-    t = PromptTemplate.from_string("{% block user %}{{ story.headline }} {{ tone }} {{ x }}"
-                                   "{% endblock %}", source="t.jinja")
+    t = PromptTemplate.from_string(
+        "{% block user %}{{ story.headline }} {{ tone }} {{ x }}{% endblock %}", source="t.jinja"
+    )
     with pytest.raises(TemplateError) as info:
         t.render(story=STORY)
     assert info.value.missing == ["region", "tone", "x"]
@@ -48,7 +49,8 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 def test_sandbox_blocks_unsafe_attribute_access() -> None:
     t = PromptTemplate.from_string(
-        "{% block user %}{{ story.__class__.__mro__ }}{% endblock %}", source="evil")
+        "{% block user %}{{ story.__class__.__mro__ }}{% endblock %}", source="evil"
+    )
     with pytest.raises(TemplateError):
         t.render(story=STORY, region=get_region("uk"))
 

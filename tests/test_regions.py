@@ -55,10 +55,16 @@ def test_user_profile_folder_overrides_and_adds(tmp_path: Path) -> None:
         (_GOOD.replace("currency: EUR\n", ""), "currency", "is required"),
         (_GOOD.replace("currency: EUR", "currency: 12"), "currency", "string"),
         (_GOOD + "colour: green\n", "colour", "not a known field"),
-        (_GOOD.replace("    acronym: NCSC\n", "    acronym: NCSC\n    motto: x\n"),
-         "institutions[0].motto", "not a known field"),
-        (_GOOD.replace("remit: Ireland's cyber security centre", "remit: ''"),
-         "institutions[0].remit", "at least 1"),
+        (
+            _GOOD.replace("    acronym: NCSC\n", "    acronym: NCSC\n    motto: x\n"),
+            "institutions[0].motto",
+            "not a known field",
+        ),
+        (
+            _GOOD.replace("remit: Ireland's cyber security centre", "remit: ''"),
+            "institutions[0].remit",
+            "at least 1",
+        ),
     ],
 )
 def test_bad_profile_names_file_and_field(

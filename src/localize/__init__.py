@@ -1,8 +1,8 @@
 """localize: grounded regional editions of news stories.
 
-    >>> import localize
-    >>> result = localize.localize(localize.load_story("story.md"), "uk")
-    >>> print(result.section.body)
+>>> import localize
+>>> result = localize.localize(localize.load_story("story.md"), "uk")
+>>> print(result.section.body)
 """
 
 from localize._version import __version__

@@ -124,8 +124,9 @@ def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise StoryError(f"is not UTF-8 text (bad byte at offset {exc.start})",
-                         path=str(path)) from None
+        raise StoryError(
+            f"is not UTF-8 text (bad byte at offset {exc.start})", path=str(path)
+        ) from None
     except OSError as exc:
         raise StoryError(f"cannot read: {exc.strerror}", path=str(path)) from None
     for n, line in enumerate(text.splitlines(), start=1):
@@ -145,8 +146,9 @@ def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
         if isinstance(sid, int) and not isinstance(sid, bool):
             sid = str(sid)
         if not isinstance(sid, str) or not sid.strip():
-            yield StoryInput(fallback_id, error=f"{where}: field 'id' is missing or not a string",
-                             source=where)
+            yield StoryInput(
+                fallback_id, error=f"{where}: field 'id' is missing or not a string", source=where
+            )
             continue
         sid = sid.strip()
         body, headline = data.get("body"), data.get("headline")
@@ -186,11 +188,15 @@ def load_inputs(paths: Iterable[str | Path]) -> list[StoryInput]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file()
-                           and not p.name.startswith(".") and p.suffix.lower() in STORY_SUFFIXES)
+            files = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in STORY_SUFFIXES
+            )
             if not files:
-                raise StoryError(f"folder has no story files ({', '.join(STORY_SUFFIXES)})",
-                                 path=str(path))
+                raise StoryError(
+                    f"folder has no story files ({', '.join(STORY_SUFFIXES)})", path=str(path)
+                )
             for f in files:
                 found.extend(_file_inputs(f))
         elif path.is_file():
@@ -206,8 +212,10 @@ def load_inputs(paths: Iterable[str | Path]) -> list[StoryInput]:
             out.append(item)
         elif other.source != item.source:
             # Resuming and the results file key on (story id, region): ids must be unique.
-            raise InputError(f"story id '{item.id}' is used twice: {other.source} and "
-                             f"{item.source}; give one of them another name or id")
+            raise InputError(
+                f"story id '{item.id}' is used twice: {other.source} and "
+                f"{item.source}; give one of them another name or id"
+            )
     return out
 
 
@@ -226,8 +234,9 @@ def _as_inputs(stories: Iterable[Story | StoryInput | str | Path]) -> list[Story
     return out + (load_inputs(paths) if paths else [])
 
 
-def resolve_regions(regions: Iterable[str | RegionProfile],
-                    profiles: str | None = None) -> list[RegionProfile]:
+def resolve_regions(
+    regions: Iterable[str | RegionProfile], profiles: str | None = None
+) -> list[RegionProfile]:
     """Region ids or profile files to profiles, duplicates dropped; an unknown id raises."""
     extra = load_profiles(profiles) if profiles else None
     out: dict[str, RegionProfile] = {}
@@ -281,9 +290,15 @@ class JobResult:
         return (self.story_id, self.region)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"story_id": self.story_id, "region": self.region, "ok": self.ok,
-                "section": self.section, "checks": self.checks, "provenance": self.provenance,
-                "error": self.error}
+        return {
+            "story_id": self.story_id,
+            "region": self.region,
+            "ok": self.ok,
+            "section": self.section,
+            "checks": self.checks,
+            "provenance": self.provenance,
+            "error": self.error,
+        }
 
     def to_line(self) -> bytes:
         """One JSONL line: compact, UTF-8, newline-terminated (no newline inside)."""
@@ -301,8 +316,12 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    if (not isinstance(data, dict) or not isinstance(data.get("story_id"), str)
-            or not isinstance(data.get("region"), str) or not isinstance(data.get("ok"), bool)):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("story_id"), str)
+        or not isinstance(data.get("region"), str)
+        or not isinstance(data.get("ok"), bool)
+    ):
         return None
     return data
 
@@ -331,8 +350,12 @@ class ResultsFile:
     def __enter__(self) -> ResultsFile:
         return self.open()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def open(self) -> ResultsFile:
@@ -350,8 +373,10 @@ class ResultsFile:
             try:
                 fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
-                raise OutputError(f"cannot create lock file {self._lock_path}: {exc.strerror}",
-                                  path=str(self.path)) from None
+                raise OutputError(
+                    f"cannot create lock file {self._lock_path}: {exc.strerror}",
+                    path=str(self.path),
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -360,9 +385,11 @@ class ResultsFile:
                     raise OutputError(
                         f"another localize run is writing this file (it holds "
                         f"{self._lock_path}); wait for it to finish or choose another --out",
-                        path=str(self.path)) from None
-                raise OutputError(f"cannot lock {self._lock_path}: {exc.strerror}",
-                                  path=str(self.path)) from None
+                        path=str(self.path),
+                    ) from None
+                raise OutputError(
+                    f"cannot lock {self._lock_path}: {exc.strerror}", path=str(self.path)
+                ) from None
             # The previous holder unlinks the lock file when it finishes: a lock on an unlinked
             # file locks nothing, so try again until the locked file is the one on disk.
             try:
@@ -391,7 +418,8 @@ class ResultsFile:
                 raise OutputError(
                     f"line {n} is not a localize result; this does not look like a results "
                     "file from `localize batch` (nothing was changed): choose another --out",
-                    path=str(self.path))
+                    path=str(self.path),
+                )
             key = (data["story_id"], data["region"])
             (self.done if data["ok"] else self.failed).add(key)
         if tail:
@@ -427,14 +455,18 @@ class ResultsFile:
 
     def _rewrite_without(self, drop: set[tuple[str, str]]) -> None:
         # A new file renamed over the old one: killed at any point, one of the two is on disk.
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                   dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         try:
             with os.fdopen(fd, "wb") as out, self.path.open("rb") as src:
                 for line in src:
                     data = _parse_line(line)
-                    if data is not None and not data["ok"] and (
-                            data["story_id"], data["region"]) in drop:
+                    if (
+                        data is not None
+                        and not data["ok"]
+                        and (data["story_id"], data["region"]) in drop
+                    ):
                         continue
                     out.write(line)
                 out.flush()
@@ -502,10 +534,15 @@ class RateGate:
     _SLOWDOWN_MAX = 4.0
     _HALF_LIFE_S = 30.0
 
-    def __init__(self, rpm: int | None = None, tpm: int | None = None, *,
-                 headroom: float = DEFAULT_HEADROOM,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        *,
+        headroom: float = DEFAULT_HEADROOM,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
         self.rpm, self.tpm = rpm, tpm
@@ -616,33 +653,46 @@ class _CacheTap:
 
 
 _served_from_cache: contextvars.ContextVar[list[Usage] | None] = contextvars.ContextVar(
-    "localize_served_from_cache", default=None)
+    "localize_served_from_cache", default=None
+)
 
 
 def _success(job: Job, prep: PreparedPrompt, result: Any, from_cache: list[Usage]) -> JobResult:
     prov = result.provenance.to_dict()
     prov["response_cache_hits"] = len(from_cache)
     cached = sum(from_cache, Usage())
-    spent = Usage(prov["prompt_tokens"] - cached.prompt_tokens,
-                  prov["completion_tokens"] - cached.completion_tokens,
-                  prov["cached_tokens"] - cached.cached_tokens)
-    cost = estimate_cost(prov["model"], spent.prompt_tokens, spent.completion_tokens,
-                         spent.cached_tokens)
-    return JobResult(job.story.id, job.region.id, True,
-                     section={"heading": result.section.heading, "body": result.section.body},
-                     checks=result.checks.to_dict(), provenance=prov, error=None,
-                     spent=spent, spent_cost_usd=cost)
+    spent = Usage(
+        prov["prompt_tokens"] - cached.prompt_tokens,
+        prov["completion_tokens"] - cached.completion_tokens,
+        prov["cached_tokens"] - cached.cached_tokens,
+    )
+    cost = estimate_cost(
+        prov["model"], spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
+    )
+    return JobResult(
+        job.story.id,
+        job.region.id,
+        True,
+        section={"heading": result.section.heading, "body": result.section.body},
+        checks=result.checks.to_dict(),
+        provenance=prov,
+        error=None,
+        spent=spent,
+        spent_cost_usd=cost,
+    )
 
 
-async def _run_one(job: Job, client: LLMClient, template: PromptTemplate, settings: Settings,
-                   max_attempts: int) -> JobResult:
+async def _run_one(
+    job: Job, client: LLMClient, template: PromptTemplate, settings: Settings, max_attempts: int
+) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
     served: list[Usage] = []
     _served_from_cache.set(served)
     try:
-        prep = prepare(job.story.story, job.region, template=template, settings=settings,
-                       model=client.model)
+        prep = prepare(
+            job.story.story, job.region, template=template, settings=settings, model=client.model
+        )
         result = await agenerate(prep, client, max_attempts)
     except EndpointAuthError:
         raise  # every other job would fail the same way: stop the run
@@ -756,15 +806,23 @@ async def localize_many(
         return
     async with contextlib.AsyncExitStack() as stack:
         if client is None:
-            the_client = stack.enter_context(connect(settings, cache=response_cache,
-                                                         gate=gate))
+            the_client = stack.enter_context(connect(settings, cache=response_cache, gate=gate))
         else:
             the_client = replace(client, cache=response_cache, gate=gate)
         stack.push_async_callback(the_client.aclose)
-        width = concurrency or (LOCAL_CONCURRENCY if settings.use_local_model and client is None
-                                else DEFAULT_CONCURRENCY)
-        async for result in run_jobs(jobs, the_client, template=tmpl, settings=settings,
-                                     concurrency=width, max_attempts=max_attempts):
+        width = concurrency or (
+            LOCAL_CONCURRENCY
+            if settings.use_local_model and client is None
+            else DEFAULT_CONCURRENCY
+        )
+        async for result in run_jobs(
+            jobs,
+            the_client,
+            template=tmpl,
+            settings=settings,
+            concurrency=width,
+            max_attempts=max_attempts,
+        ):
             yield result
 
 
@@ -830,11 +888,13 @@ class BatchSummary:
             extra += f", {self.cache_hits} answer(s) from cache"
         if self.rate_limited:
             extra += f", {self.rate_limited} rate-limit response(s) (429)"
-        return (f"done {self.done}, failed {self.failed}, skipped {self.skipped} already done "
-                f"(of {self.total}); tokens {self.tokens:,} ({self.prompt_tokens:,} prompt, "
-                f"{self.cached_tokens:,} of them provider-cached, {self.completion_tokens:,} "
-                f"completion){extra}; estimated cost {self.cost_text()}; "
-                f"time {self.elapsed_s:.1f} s")
+        return (
+            f"done {self.done}, failed {self.failed}, skipped {self.skipped} already done "
+            f"(of {self.total}); tokens {self.tokens:,} ({self.prompt_tokens:,} prompt, "
+            f"{self.cached_tokens:,} of them provider-cached, {self.completion_tokens:,} "
+            f"completion){extra}; estimated cost {self.cost_text()}; "
+            f"time {self.elapsed_s:.1f} s"
+        )
 
 
 # ------------------------------------------------------------------------------ Batch API files
@@ -842,8 +902,9 @@ class BatchSummary:
 
 def _request_body(client: LLMClient, prep: PreparedPrompt, mode: StructuredMode) -> dict[str, Any]:
     # The same request body the synchronous client sends (one place decides its shape).
-    return client.request_body(prep.messages, prep.params, SectionOutput.json_schema(), mode,
-                           prep.story.sha256[:32])
+    return client.request_body(
+        prep.messages, prep.params, SectionOutput.json_schema(), mode, prep.story.sha256[:32]
+    )
 
 
 def custom_id(story_id: str, region: str) -> str:
@@ -859,8 +920,12 @@ def split_custom_id(value: str) -> tuple[str, str]:
 
 
 def _story_record(story: Story) -> dict[str, Any]:
-    return {"id": story.id, "headline": story.headline, "paragraphs": list(story.paragraphs),
-            "source": story.source}
+    return {
+        "id": story.id,
+        "headline": story.headline,
+        "paragraphs": list(story.paragraphs),
+        "source": story.source,
+    }
 
 
 def export_requests(
@@ -898,28 +963,56 @@ def export_requests(
             failed.append(JobResult.failure(job, job.story.error or "unreadable story"))
             continue
         try:
-            prep = prepare(job.story.story, job.region, template=tmpl, settings=job_settings,
-                           model=model)
+            prep = prepare(
+                job.story.story, job.region, template=tmpl, settings=job_settings, model=model
+            )
         except LocalizeError as exc:
             failed.append(JobResult.failure(job, str(exc)))
             continue
         cid = custom_id(*job.key)
-        lines.append(json.dumps({"custom_id": cid, "method": "POST", "url": BATCH_ENDPOINT,
-                                 "body": _request_body(builder, prep, mode)},
-                                ensure_ascii=False, separators=(",", ":")))
+        lines.append(
+            json.dumps(
+                {
+                    "custom_id": cid,
+                    "method": "POST",
+                    "url": BATCH_ENDPOINT,
+                    "body": _request_body(builder, prep, mode),
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
         stories.setdefault(prep.story.id, _story_record(prep.story))
         regions.setdefault(job.region.id, job.region.model_dump(mode="json"))
-        entries.append({"custom_id": cid, "story_id": job.story.id, "region": job.region.id,
-                        "trimmed_paragraphs": list(prep.fitted.trimmed),
-                        "prompt_tokens_estimate": prep.prompt_tokens.tokens,
-                        "estimate_approximate": prep.prompt_tokens.approximate})
+        entries.append(
+            {
+                "custom_id": cid,
+                "story_id": job.story.id,
+                "region": job.region.id,
+                "trimmed_paragraphs": list(prep.fitted.trimmed),
+                "prompt_tokens_estimate": prep.prompt_tokens.tokens,
+                "estimate_approximate": prep.prompt_tokens.approximate,
+            }
+        )
     manifest = {
-        "kind": "localize-batch-manifest", "format": 1, "request_file": out.name,
-        "batch_id": None, "input_file_id": None, "model": model, "endpoint": builder.endpoint,
+        "kind": "localize-batch-manifest",
+        "format": 1,
+        "request_file": out.name,
+        "batch_id": None,
+        "input_file_id": None,
+        "model": model,
+        "endpoint": builder.endpoint,
         "structured_mode": mode,
-        "template": {"name": tmpl.name, "version": tmpl.version, "sha256": tmpl.sha256,
-                     "min_words": tmpl.min_words, "max_words": tmpl.max_words},
-        "regions": regions, "stories": stories, "jobs": entries,
+        "template": {
+            "name": tmpl.name,
+            "version": tmpl.version,
+            "sha256": tmpl.sha256,
+            "min_words": tmpl.min_words,
+            "max_words": tmpl.max_words,
+        },
+        "regions": regions,
+        "stories": stories,
+        "jobs": entries,
     }
     _write_atomic_bytes(out, "".join(line + "\n" for line in lines).encode("utf-8"))
     _write_manifest(manifest_path, manifest)
@@ -941,8 +1034,9 @@ def _write_atomic_bytes(path: Path, data: bytes) -> None:
 
 
 def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    _write_atomic_bytes(path, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
-                        .encode("utf-8"))
+    _write_atomic_bytes(
+        path, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    )
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
@@ -950,8 +1044,10 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{p}: no such manifest (it is written next to the request file as "
-                         "<request file>.manifest.json; pass it with --manifest)") from None
+        raise InputError(
+            f"{p}: no such manifest (it is written next to the request file as "
+            "<request file>.manifest.json; pass it with --manifest)"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{p}: cannot read the manifest: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != "localize-batch-manifest":
@@ -961,23 +1057,29 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
 
 def batch_api_client(settings: Settings) -> openai.OpenAI:
     if not settings.api_key:
-        raise ConfigError("the Batch API needs an API key; set OPENAI_API_KEY",
-                          option="OPENAI_API_KEY")
-    return openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
-                         timeout=settings.timeout)
+        raise ConfigError(
+            "the Batch API needs an API key; set OPENAI_API_KEY", option="OPENAI_API_KEY"
+        )
+    return openai.OpenAI(
+        api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout
+    )
 
 
-def submit_batch(request_file: str | Path, manifest_path: str | Path, *,
-                 client: openai.OpenAI) -> str:
+def submit_batch(
+    request_file: str | Path, manifest_path: str | Path, *, client: openai.OpenAI
+) -> str:
     """Upload the request file, create the batch (24 h window) and record its id in the
     manifest; returns the batch id."""
     manifest = load_manifest(manifest_path)
     try:
         with Path(request_file).open("rb") as f:
             uploaded = client.files.create(file=f, purpose="batch")
-        batch = client.batches.create(input_file_id=uploaded.id, endpoint=BATCH_ENDPOINT,
-                                      completion_window="24h",
-                                      metadata={"created_by": "localize"})
+        batch = client.batches.create(
+            input_file_id=uploaded.id,
+            endpoint=BATCH_ENDPOINT,
+            completion_window="24h",
+            metadata={"created_by": "localize"},
+        )
     except openai.OpenAIError as exc:
         raise BackendError(f"creating the batch failed: {exc}") from exc
     manifest["batch_id"] = batch.id
@@ -997,13 +1099,16 @@ def download_batch_output(batch_id: str, *, client: openai.OpenAI) -> list[str]:
         raise BackendError(f"cannot retrieve batch {batch_id}: {exc}") from exc
     if batch.status not in _FINAL_STATES:
         counts = batch.request_counts
-        progress = (f" ({counts.completed + counts.failed} of {counts.total} requests done)"
-                    if counts else "")
-        raise LocalizeError(f"batch {batch_id} is {batch.status}{progress}; "
-                            "collect it again later")
+        progress = (
+            f" ({counts.completed + counts.failed} of {counts.total} requests done)"
+            if counts
+            else ""
+        )
+        raise LocalizeError(f"batch {batch_id} is {batch.status}{progress}; collect it again later")
     if batch.status == "failed" and not (batch.output_file_id or batch.error_file_id):
-        reasons = "; ".join(e.message or "" for e in (batch.errors.data or [])) \
-            if batch.errors else ""
+        reasons = (
+            "; ".join(e.message or "" for e in (batch.errors.data or [])) if batch.errors else ""
+        )
         raise BackendError(f"batch {batch_id} failed{': ' + reasons if reasons else ''}")
     lines: list[str] = []
     for file_id in (batch.output_file_id, batch.error_file_id):
@@ -1012,13 +1117,15 @@ def download_batch_output(batch_id: str, *, client: openai.OpenAI) -> list[str]:
         try:
             lines.extend(client.files.content(file_id).text.splitlines())
         except openai.OpenAIError as exc:
-            raise BackendError(f"cannot download file {file_id} of batch {batch_id}: "
-                               f"{exc}") from exc
+            raise BackendError(
+                f"cannot download file {file_id} of batch {batch_id}: {exc}"
+            ) from exc
     return lines
 
 
-def _collected_result(entry: dict[str, Any], manifest: dict[str, Any],
-                      line: dict[str, Any]) -> JobResult:
+def _collected_result(
+    entry: dict[str, Any], manifest: dict[str, Any], line: dict[str, Any]
+) -> JobResult:
     story_id, region_id = entry["story_id"], entry["region"]
 
     def fail(message: str) -> JobResult:
@@ -1049,36 +1156,57 @@ def _collected_result(entry: dict[str, Any], manifest: dict[str, Any],
     profile = RegionProfile.model_validate(manifest["regions"][region_id])
     section = LocalizedSection(heading=profile.section_heading, body=output.body.strip())
     tmpl = manifest["template"]
-    report = check(section, story, profile, min_words=tmpl["min_words"],
-                   max_words=tmpl["max_words"])
+    report = check(
+        section, story, profile, min_words=tmpl["min_words"], max_words=tmpl["max_words"]
+    )
     usage = body.get("usage") or {}
     details = usage.get("prompt_tokens_details") or {}
-    spent = Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
-                  int(details.get("cached_tokens") or 0))
+    spent = Usage(
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        int(details.get("cached_tokens") or 0),
+    )
     model = str(body.get("model") or manifest["model"])
     cost = estimate_cost(model, spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens)
     cost = cost * BATCH_DISCOUNT if cost is not None else None
     endpoint = str(manifest["endpoint"])
     prov = Provenance(
-        model=model, endpoint_host=endpoint.split("//", 1)[-1].split("/", 1)[0],
-        template_name=tmpl["name"], template_version=tmpl["version"],
-        template_sha256=tmpl["sha256"], structured_mode=manifest["structured_mode"],
-        prompt_tokens=spent.prompt_tokens, completion_tokens=spent.completion_tokens,
-        cached_tokens=spent.cached_tokens, attempts=1, latency_s=0.0,
+        model=model,
+        endpoint_host=endpoint.split("//", 1)[-1].split("/", 1)[0],
+        template_name=tmpl["name"],
+        template_version=tmpl["version"],
+        template_sha256=tmpl["sha256"],
+        structured_mode=manifest["structured_mode"],
+        prompt_tokens=spent.prompt_tokens,
+        completion_tokens=spent.completion_tokens,
+        cached_tokens=spent.cached_tokens,
+        attempts=1,
+        latency_s=0.0,
         trimmed_paragraphs=tuple(entry["trimmed_paragraphs"]),
         prompt_tokens_estimate=entry["prompt_tokens_estimate"],
-        estimate_approximate=entry["estimate_approximate"], estimated_cost_usd=cost,
-        story_id=story_id, story_sha256=story.sha256, region=region_id,
+        estimate_approximate=entry["estimate_approximate"],
+        estimated_cost_usd=cost,
+        story_id=story_id,
+        story_sha256=story.sha256,
+        region=region_id,
     ).to_dict()
     prov["batch_id"] = manifest.get("batch_id")
     prov["batch_request_id"] = response.get("request_id")
-    return JobResult(story_id, region_id, True,
-                     section={"heading": section.heading, "body": section.body},
-                     checks=report.to_dict(), provenance=prov, spent=spent, spent_cost_usd=cost)
+    return JobResult(
+        story_id,
+        region_id,
+        True,
+        section={"heading": section.heading, "body": section.body},
+        checks=report.to_dict(),
+        provenance=prov,
+        spent=spent,
+        spent_cost_usd=cost,
+    )
 
 
-def collect_batch(output_lines: Iterable[str], manifest: dict[str, Any],
-                  skip: Collection[tuple[str, str]] = ()) -> tuple[list[JobResult], list[str]]:
+def collect_batch(
+    output_lines: Iterable[str], manifest: dict[str, Any], skip: Collection[tuple[str, str]] = ()
+) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
@@ -1097,8 +1225,10 @@ def collect_batch(output_lines: Iterable[str], manifest: dict[str, Any],
             raise InputError(f"batch output line {n}: invalid JSON: {exc.msg}") from None
         cid = line.get("custom_id") if isinstance(line, dict) else None
         if not isinstance(cid, str) or cid not in by_id:
-            raise InputError(f"batch output line {n}: custom_id {cid!r} is not in the manifest "
-                             "(is this the output of another batch?)")
+            raise InputError(
+                f"batch output line {n}: custom_id {cid!r} is not in the manifest "
+                "(is this the output of another batch?)"
+            )
         if cid in seen:
             continue
         seen.add(cid)

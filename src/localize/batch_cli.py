@@ -48,6 +48,7 @@ from localize.prompts import PromptTemplate, load_template
 
 __all__ = ["batch"]
 
+
 class _BatchGroup(LocalizeGroup):
     """`localize batch ARGS` runs a batch; `localize batch collect ...` is the subcommand.
 
@@ -103,14 +104,25 @@ class _Progress:
             )
 
             self._bar = Progress(
-                TextColumn("localize batch"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("localize batch"),
+                BarColumn(),
+                MofNCompleteColumn(),
                 TextColumn("failed {task.fields[failed]}"),
-                TextColumn("{task.fields[tokens]} tokens"), TextColumn("{task.fields[cost]}"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(stderr=True))
+                TextColumn("{task.fields[tokens]} tokens"),
+                TextColumn("{task.fields[cost]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
             self._bar.start()
-            self._task = self._bar.add_task("jobs", total=self.summary.to_run, failed=0,
-                                            tokens="0", cost=self.summary.cost_text())
+            self._task = self._bar.add_task(
+                "jobs",
+                total=self.summary.to_run,
+                failed=0,
+                tokens="0",
+                cost=self.summary.cost_text(),
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,11 +132,15 @@ class _Progress:
     def update(self, result: JobResult) -> None:
         s = self.summary
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=s.failed, tokens=f"{s.tokens:,}",
-                             cost=s.cost_text())
+            self._bar.update(
+                self._task, advance=1, failed=s.failed, tokens=f"{s.tokens:,}", cost=s.cost_text()
+            )
             if not result.ok:
-                self._bar.console.print(f"failed {result.story_id} {result.region}: "
-                                        f"{result.error}", markup=False, highlight=False)
+                self._bar.console.print(
+                    f"failed {result.story_id} {result.region}: {result.error}",
+                    markup=False,
+                    highlight=False,
+                )
             return
         n, total = s.finished_jobs, s.to_run
         elapsed = time.monotonic() - s.started
@@ -133,23 +149,42 @@ class _Progress:
             prov = result.provenance or {}
             errors = int((result.checks or {}).get("errors", 0))
             checks = "checks ok" if (result.checks or {}).get("ok") else f"{errors} check error(s)"
-            what = (f"ok ({prov.get('attempts', '?')} attempt(s), {checks}, "
-                    f"{result.spent.total_tokens:,} tokens)")
+            what = (
+                f"ok ({prov.get('attempts', '?')} attempt(s), {checks}, "
+                f"{result.spent.total_tokens:,} tokens)"
+            )
         else:
             what = f"FAILED: {result.error}"
-        say(f"localize: [{n}/{total}] {result.story_id} {result.region} {what}; "
-             f"tokens {s.tokens:,}, cost {s.cost_text()}, eta {eta}")
+        say(
+            f"localize: [{n}/{total}] {result.story_id} {result.region} {what}; "
+            f"tokens {s.tokens:,}, cost {s.cost_text()}, eta {eta}"
+        )
 
 
 # ------------------------------------------------------------------------------------- run
 
 
-async def _drive(jobs: list[Job], client: LLMClient, results: ResultsFile, summary: BatchSummary,
-                 progress: _Progress, *, template: PromptTemplate, settings: Settings,
-                 concurrency: int, max_attempts: int | None) -> None:
+async def _drive(
+    jobs: list[Job],
+    client: LLMClient,
+    results: ResultsFile,
+    summary: BatchSummary,
+    progress: _Progress,
+    *,
+    template: PromptTemplate,
+    settings: Settings,
+    concurrency: int,
+    max_attempts: int | None,
+) -> None:
     try:
-        async for result in run_jobs(jobs, client, template=template, settings=settings,
-                                     concurrency=concurrency, max_attempts=max_attempts):
+        async for result in run_jobs(
+            jobs,
+            client,
+            template=template,
+            settings=settings,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+        ):
             results.append(result)  # durable before it is counted
             summary.add(result)
             progress.update(result)
@@ -157,9 +192,16 @@ async def _drive(jobs: list[Job], client: LLMClient, results: ResultsFile, summa
         await client.aclose()
 
 
-def _export(jobs: list[Job], done: set[tuple[str, str]], *, export: Path | None,
-            out: Path | None, submit: bool, settings: Settings,
-            template: PromptTemplate) -> None:
+def _export(
+    jobs: list[Job],
+    done: set[tuple[str, str]],
+    *,
+    export: Path | None,
+    out: Path | None,
+    submit: bool,
+    settings: Settings,
+    template: PromptTemplate,
+) -> None:
     todo = [j for j in jobs if j.key not in done]
     if done:
         say(f"localize: {len(jobs) - len(todo)} pair(s) already done in {out}: not exported")
@@ -168,62 +210,132 @@ def _export(jobs: list[Job], done: set[tuple[str, str]], *, export: Path | None,
         return
     request_file = export or Path(f"{out}.requests.jsonl")
     client = batch_api_client(settings) if submit else None  # no key: stop before writing
-    path, manifest, failed = export_requests(todo, request_file, settings=settings,
-                                             template=template)
+    path, manifest, failed = export_requests(
+        todo, request_file, settings=settings, template=template
+    )
     for f in failed:
         say(f"localize: not exported: {f.story_id} {f.region}: {f.error}")
-    say(f"localize: wrote {len(todo) - len(failed)} request(s) to {path} "
-         f"(manifest: {manifest})")
+    say(f"localize: wrote {len(todo) - len(failed)} request(s) to {path} (manifest: {manifest})")
     if client is None:
         return
     batch_id = submit_batch(path, manifest, client=client)
     click.echo(batch_id)
     collect_out = out or Path("results.jsonl")
-    say(f"localize: created batch {batch_id}; when it has finished (within 24 h), run:\n"
-         f"  localize batch collect {batch_id} --out {collect_out} --manifest {manifest}")
+    say(
+        f"localize: created batch {batch_id}; when it has finished (within 24 h), run:\n"
+        f"  localize batch collect {batch_id} --out {collect_out} --manifest {manifest}"
+    )
 
 
 @batch.command("run")
-@click.argument("stories", nargs=-1, required=True, metavar="STORY_OR_FOLDER...",
-                type=click.Path(exists=True, path_type=Path))
-@click.option("-r", "--regions", required=True, metavar="IDS",
-              help="Comma-separated region ids or profile files, e.g. uk,eu,us,au.")
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Results file (JSONL, one line per story and region). Rerunning with the "
-                   "same file skips the pairs done and retries the failed ones.")
-@click.option("-c", "--concurrency", type=click.IntRange(min=1), metavar="N",
-              help=f"Jobs in flight at once (default {DEFAULT_CONCURRENCY}; "
-                   f"{LOCAL_CONCURRENCY} for the embedded model).")
-@click.option("--rpm", type=click.IntRange(min=1), metavar="N",
-              help="Requests per minute the account allows; requests are paced under it.")
-@click.option("--tpm", type=click.IntRange(min=1), metavar="N",
-              help="Tokens per minute the account allows (prompt + max output, counted with "
-                   "tiktoken before sending); requests are paced under it.")
-@click.option("--no-cache", is_flag=True,
-              help="Do not read or write the on-disk response cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="Response cache folder (env LOCALIZE_CACHE_DIR; default "
-                   "$XDG_CACHE_HOME/localize or ~/.cache/localize).")
-@click.option("--export", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Write the OpenAI Batch API request file (also read by vLLM's run_batch) "
-                   "and its manifest instead of running; calls nothing.")
-@click.option("--submit", is_flag=True,
-              help="Export (to --export, or <out>.requests.jsonl), upload the file and create "
-                   "an OpenAI batch (half price, done within 24 h); then use `collect`.")
-@click.option("-m", "--model", help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
-              "the embedded model when no endpoint is set).")
-@click.option("--base-url", metavar="URL",
-              help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).")
-@click.option("--max-attempts", type=click.IntRange(min=1), metavar="N",
-              help="Generations allowed per job, re-asking with check findings (default 3).")
-@click.option("-t", "--template", metavar="NAME|FILE",
-              help="Prompt template (default: section; env LOCALIZE_TEMPLATE).")
-@click.option("--profiles", metavar="PATH",
-              help="Profile file or folder of user regions (env LOCALIZE_PROFILES).")
-def run(stories: tuple[Path, ...], regions: str, out: Path | None, concurrency: int | None,
-        rpm: int | None, tpm: int | None, no_cache: bool, cache_dir: Path | None,
-        export: Path | None, submit: bool, model: str | None, base_url: str | None,
-        max_attempts: int | None, template: str | None, profiles: str | None) -> None:
+@click.argument(
+    "stories",
+    nargs=-1,
+    required=True,
+    metavar="STORY_OR_FOLDER...",
+    type=click.Path(exists=True, path_type=Path),
+)
+@click.option(
+    "-r",
+    "--regions",
+    required=True,
+    metavar="IDS",
+    help="Comma-separated region ids or profile files, e.g. uk,eu,us,au.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results file (JSONL, one line per story and region). Rerunning with the "
+    "same file skips the pairs done and retries the failed ones.",
+)
+@click.option(
+    "-c",
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=f"Jobs in flight at once (default {DEFAULT_CONCURRENCY}; "
+    f"{LOCAL_CONCURRENCY} for the embedded model).",
+)
+@click.option(
+    "--rpm",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Requests per minute the account allows; requests are paced under it.",
+)
+@click.option(
+    "--tpm",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Tokens per minute the account allows (prompt + max output, counted with "
+    "tiktoken before sending); requests are paced under it.",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the on-disk response cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="Response cache folder (env LOCALIZE_CACHE_DIR; default "
+    "$XDG_CACHE_HOME/localize or ~/.cache/localize).",
+)
+@click.option(
+    "--export",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write the OpenAI Batch API request file (also read by vLLM's run_batch) "
+    "and its manifest instead of running; calls nothing.",
+)
+@click.option(
+    "--submit",
+    is_flag=True,
+    help="Export (to --export, or <out>.requests.jsonl), upload the file and create "
+    "an OpenAI batch (half price, done within 24 h); then use `collect`.",
+)
+@click.option(
+    "-m",
+    "--model",
+    help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
+    "the embedded model when no endpoint is set).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Generations allowed per job, re-asking with check findings (default 3).",
+)
+@click.option(
+    "-t",
+    "--template",
+    metavar="NAME|FILE",
+    help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+)
+@click.option(
+    "--profiles",
+    metavar="PATH",
+    help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
+)
+def run(
+    stories: tuple[Path, ...],
+    regions: str,
+    out: Path | None,
+    concurrency: int | None,
+    rpm: int | None,
+    tpm: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+    export: Path | None,
+    submit: bool,
+    model: str | None,
+    base_url: str | None,
+    max_attempts: int | None,
+    template: str | None,
+    profiles: str | None,
+) -> None:
     """Localise every STORY_OR_FOLDER into every region, appending results to --out.
 
     Inputs are story files (.txt, .md, .json), folders of them, or JSONL files with one story
@@ -231,13 +343,19 @@ def run(stories: tuple[Path, ...], regions: str, out: Path | None, concurrency: 
     Exit codes: 0 every job done, 1 some job failed (rerun to retry), 2 bad input or option,
     3 endpoint failure, 130 interrupted (rerun to resume).
     """
-    settings = Settings.resolve(model=model, base_url=base_url, template=template,
-                                max_attempts=max_attempts, profiles=profiles)
+    settings = Settings.resolve(
+        model=model,
+        base_url=base_url,
+        template=template,
+        max_attempts=max_attempts,
+        profiles=profiles,
+    )
     profile_list = resolve_regions(_split_regions(regions), settings.profiles)
     tmpl = load_template(settings.template)
     if out is None and export is None:
-        raise ConfigError("give the results file (--out), or --export FILE to write requests",
-                          option="--out")
+        raise ConfigError(
+            "give the results file (--out), or --export FILE to write requests", option="--out"
+        )
     inputs = load_inputs(stories)
     jobs = plan_jobs(inputs, profile_list)
     if export is not None or submit:
@@ -245,8 +363,7 @@ def run(stories: tuple[Path, ...], regions: str, out: Path | None, concurrency: 
         if out is not None and out.exists():
             with ResultsFile(out) as existing:
                 done = set(existing.done)
-        _export(jobs, done, export=export, out=out, submit=submit, settings=settings,
-                template=tmpl)
+        _export(jobs, done, export=export, out=out, submit=submit, settings=settings, template=tmpl)
         return
     assert out is not None
     cache = None if no_cache else DiskCache(cache_dir or default_cache_dir())
@@ -260,21 +377,33 @@ def run(stories: tuple[Path, ...], regions: str, out: Path | None, concurrency: 
             say(f"localize: all {len(jobs)} pair(s) are already done in {out}")
             return
         if summary.skipped:
-            say(f"localize: resuming: {summary.skipped} pair(s) already done, "
-                 f"{len(todo)} to run")
+            say(f"localize: resuming: {summary.skipped} pair(s) already done, {len(todo)} to run")
         if settings.use_local_model:
             say(LOCAL_NOTICE)
         gate = RateGate(rpm, tpm)
-        width = concurrency or (LOCAL_CONCURRENCY if settings.use_local_model
-                                else DEFAULT_CONCURRENCY)
+        width = concurrency or (
+            LOCAL_CONCURRENCY if settings.use_local_model else DEFAULT_CONCURRENCY
+        )
         interrupted = False
-        with connect(settings, cache=cache, gate=gate) as client, \
-                _Progress(summary, tty=sys.stderr.isatty()) as progress:
+        with (
+            connect(settings, cache=cache, gate=gate) as client,
+            _Progress(summary, tty=sys.stderr.isatty()) as progress,
+        ):
             summary.started = time.monotonic()  # not counting the embedded server's start
             try:
-                asyncio.run(_drive(todo, client, results, summary, progress, template=tmpl,
-                                   settings=settings, concurrency=width,
-                                   max_attempts=max_attempts))
+                asyncio.run(
+                    _drive(
+                        todo,
+                        client,
+                        results,
+                        summary,
+                        progress,
+                        template=tmpl,
+                        settings=settings,
+                        concurrency=width,
+                        max_attempts=max_attempts,
+                    )
+                )
             except KeyboardInterrupt:
                 interrupted = True
             finally:
@@ -286,20 +415,33 @@ def run(stories: tuple[Path, ...], regions: str, out: Path | None, concurrency: 
         say("localize: interrupted; finished jobs are saved: run the same command to resume")
         sys.exit(130)
     if summary.failed:
-        say(f"localize: {summary.failed} job(s) failed (see their 'error'); "
-             "run the same command again to retry them")
+        say(
+            f"localize: {summary.failed} job(s) failed (see their 'error'); "
+            "run the same command again to retry them"
+        )
         sys.exit(1)
 
 
 @batch.command("collect")
 @click.argument("source", metavar="BATCH_ID|OUTPUT_FILE")
-@click.option("-o", "--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Results file to append to (same format as `localize batch`).")
-@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="The manifest written with the request file (default "
-                   "<out>.requests.jsonl.manifest.json).")
-@click.option("--base-url", metavar="URL",
-              help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).")
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results file to append to (same format as `localize batch`).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The manifest written with the request file (default <out>.requests.jsonl.manifest.json).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
+)
 def collect(source: str, out: Path, manifest: Path | None, base_url: str | None) -> None:
     """Download a finished batch (or read a vLLM run_batch output file), check every answer
     and append the results to --out. Pairs already done there are skipped."""
@@ -307,8 +449,10 @@ def collect(source: str, out: Path, manifest: Path | None, base_url: str | None)
     data = load_manifest(manifest_path)
     from_file = Path(source).is_file()
     if not from_file and data.get("batch_id") not in (None, source):
-        raise InputError(f"{manifest_path}: this manifest is for batch {data['batch_id']}, "
-                         f"not {source}; pass the right one with --manifest")
+        raise InputError(
+            f"{manifest_path}: this manifest is for batch {data['batch_id']}, "
+            f"not {source}; pass the right one with --manifest"
+        )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         if from_file:
             try:
@@ -320,15 +464,18 @@ def collect(source: str, out: Path, manifest: Path | None, base_url: str | None)
             lines = download_batch_output(source, client=batch_api_client(settings))
         collected, missing = collect_batch(lines, data, skip=results.done)
         results.begin([r.key for r in collected])
-        summary = BatchSummary(total=len(data["jobs"]),
-                               skipped=len(data["jobs"]) - len(collected) - len(missing))
+        summary = BatchSummary(
+            total=len(data["jobs"]), skipped=len(data["jobs"]) - len(collected) - len(missing)
+        )
         for result in collected:
             results.append(result)
             summary.add(result)
         summary.finished = time.monotonic()
     say(f"localize: {summary.line()}")
     if missing:
-        say(f"localize: {len(missing)} request(s) have no answer in the batch output "
-             "(expired or cancelled?); run `localize batch` with the same stories to do them")
+        say(
+            f"localize: {len(missing)} request(s) have no answer in the batch output "
+            "(expired or cancelled?); run `localize batch` with the same stories to do them"
+        )
     if summary.failed or missing:
         sys.exit(1)

@@ -167,5 +167,7 @@ def fit_story(
             raise BudgetError(
                 f"the prompt needs {count.tokens} tokens with only the headline and lede, "
                 f"plus {reserve} reserved for the answer; the model's window is {window}",
-                needed=count.tokens + reserve, window=window)
+                needed=count.tokens + reserve,
+                window=window,
+            )
         keep -= 1

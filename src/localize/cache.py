@@ -42,9 +42,11 @@ def _encode(completion: Completion) -> dict[str, Any]:
         "format": _FORMAT,
         "content": completion.content,
         "finish_reason": completion.finish_reason,
-        "usage": {"prompt_tokens": completion.usage.prompt_tokens,
-                  "completion_tokens": completion.usage.completion_tokens,
-                  "cached_tokens": completion.usage.cached_tokens},
+        "usage": {
+            "prompt_tokens": completion.usage.prompt_tokens,
+            "completion_tokens": completion.usage.completion_tokens,
+            "cached_tokens": completion.usage.cached_tokens,
+        },
         "model": completion.model,
         "mode": completion.mode,
         "request_id": completion.request_id,
@@ -63,8 +65,11 @@ def _decode(data: Any) -> Completion | None:
         return Completion(
             content=str(data["content"]),
             finish_reason=data.get("finish_reason"),
-            usage=Usage(int(usage["prompt_tokens"]), int(usage["completion_tokens"]),
-                        int(usage.get("cached_tokens", 0))),
+            usage=Usage(
+                int(usage["prompt_tokens"]),
+                int(usage["completion_tokens"]),
+                int(usage.get("cached_tokens", 0)),
+            ),
             model=str(data["model"]),
             mode=mode,
             request_id=data.get("request_id"),
@@ -123,8 +128,11 @@ class DiskCache:
         except OSError as exc:
             if not self._warned:
                 self._warned = True
-                _log.warning("localize: response cache %s is not writable (%s); "
-                             "going on without caching", self.directory, exc.strerror or exc)
+                _log.warning(
+                    "localize: response cache %s is not writable (%s); going on without caching",
+                    self.directory,
+                    exc.strerror or exc,
+                )
 
     def __len__(self) -> int:
         return sum(1 for _ in self.directory.glob("??/*.json")) if self.directory.is_dir() else 0

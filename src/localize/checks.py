@@ -47,8 +47,16 @@ __all__ = ["CheckReport", "Finding", "check"]
 Severity = Literal["error", "warning"]
 
 # Report order: the same order the checks are documented in.
-_CHECK_ORDER = ("quote", "number", "institution", "mention", "spelling", "length", "repetition",
-                "leak")
+_CHECK_ORDER = (
+    "quote",
+    "number",
+    "institution",
+    "mention",
+    "spelling",
+    "length",
+    "repetition",
+    "leak",
+)
 
 # What the model is told to do about each kind of error when a section is sent back.
 _ADVICE: dict[str, str] = {
@@ -70,8 +78,12 @@ class Finding:
     text: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"check": self.check, "severity": self.severity, "message": self.message,
-                "text": self.text}
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +105,12 @@ class CheckReport:
         return tuple(f for f in self.findings if f.severity == "warning")
 
     def to_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "findings": [f.to_dict() for f in self.findings],
-                "errors": len(self.errors), "warnings": len(self.warnings)}
+        return {
+            "ok": self.ok,
+            "findings": [f.to_dict() for f in self.findings],
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+        }
 
     def feedback(self) -> str:
         """The errors as a bullet list addressed to the model, for a re-ask ("" when none).
@@ -148,15 +164,16 @@ def _is_capitalised(word: str) -> bool:
 
 # --- per-story and per-profile data, derived once -------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class _Facts:
     """What the grounding checks search in one source (a story or a profile)."""
 
-    folded: str                                    # see _fold: for quotes and named bodies
-    words: frozenset[str]                          # lower-case words, for the spelling check
+    folded: str  # see _fold: for quotes and named bodies
+    words: frozenset[str]  # lower-case words, for the spelling check
     acronyms: frozenset[str]
     figures: dict[Decimal, frozenset[str | None]]  # value -> currencies it is given in
-    expansions: dict[str, frozenset[str]]          # acronym -> folded names written before it
+    expansions: dict[str, frozenset[str]]  # acronym -> folded names written before it
 
 
 def _facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> _Facts:
@@ -187,13 +204,13 @@ def _story_facts(story: Story) -> _Facts:
 @dataclass(frozen=True, slots=True)
 class _ProfileFacts:
     facts: _Facts
-    label: str                                  # "the United Kingdom profile", for messages
+    label: str  # "the United Kingdom profile", for messages
     british: bool
-    acronym_names: dict[str, str]               # institution acronym -> its name
-    region_words: frozenset[str]                # lower-case words that name a region
-    mention_names: tuple[str, ...]              # folded institution and law names
+    acronym_names: dict[str, str]  # institution acronym -> its name
+    region_words: frozenset[str]  # lower-case words that name a region
+    mention_names: tuple[str, ...]  # folded institution and law names
     mention_acronyms: tuple[re.Pattern[str], ...]
-    example_mentions: str                       # for the mention warning's message
+    example_mentions: str  # for the mention warning's message
 
 
 @lru_cache(maxsize=32)
@@ -224,8 +241,7 @@ def _profile_facts(profile: RegionProfile) -> _ProfileFacts:
         british=profile.spelling == "british",
         region_words=frozenset(region_words),
         mention_names=tuple(_fold(n) for n in names),
-        mention_acronyms=tuple(
-            re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
+        mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
         example_mentions=" or ".join(examples),
     )
 
@@ -239,7 +255,8 @@ _DOUBLE_QUOTED = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d\n]+)[\"\u201c\u2
 _SINGLE_QUOTED = re.compile(
     r"(?<![\w'\u2019\u2018])['\u2018](?=\w)"
     r"((?:[^\n'\u2018\u2019]|(?<=\w)['\u2019](?=\w))+?)"
-    r"(?<=\S)['\u2019](?!\w)")
+    r"(?<=\S)['\u2019](?!\w)"
+)
 _SINGLE_QUOTE_MIN_WORDS = 3
 _JSON_KEY_AFTER = re.compile(r"\s*:")
 _JSON_VALUE_BEFORE = re.compile(r"[{,]\s*\"[^\"\n]*\"\s*:\s*\Z")
@@ -266,7 +283,7 @@ def _quote_in(quote: str, haystack: str) -> bool:
     gaps: list[int] = []
     pos = 0
     for m in _QUOTE_GAP.finditer(quote):
-        pieces.append(" ".join(_fold_tokens(quote[pos:m.start()])))
+        pieces.append(" ".join(_fold_tokens(quote[pos : m.start()])))
         gaps.append(_BRACKET_MAX_WORDS if m.group().startswith("[") else _ELLIPSIS_MAX_WORDS)
         pos = m.end()
     pieces.append(" ".join(_fold_tokens(quote[pos:])))
@@ -290,30 +307,79 @@ def _check_quotes(body: str, story: _Facts) -> Iterator[Finding]:
             continue
         seen.add(key)
         if not _quote_in(quote, story.folded):
-            yield Finding("quote", "error", f'The quote "{quote}" does not appear in the story.',
-                          quote)
+            yield Finding(
+                "quote", "error", f'The quote "{quote}" does not appear in the story.', quote
+            )
 
 
 # --- number -------------------------------------------------------------------------------------
 
 _NUMBER_WORDS: dict[str, int] = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
 }
-_SCALE_WORDS: dict[str, int] = {"hundred": 100, "thousand": 10**3, "million": 10**6,
-                                "billion": 10**9, "trillion": 10**12}
-_SCALE_SUFFIXES: dict[str, int] = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9,
-                                   "tn": 10**12, "trn": 10**12}
-_CURRENCY_WORDS: dict[str, str] = {"pound": "GBP", "pounds": "GBP", "sterling": "GBP",
-                                   "dollar": "$", "dollars": "$", "euro": "EUR", "euros": "EUR"}
+_SCALE_WORDS: dict[str, int] = {
+    "hundred": 100,
+    "thousand": 10**3,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+}
+_SCALE_SUFFIXES: dict[str, int] = {
+    "k": 10**3,
+    "m": 10**6,
+    "mn": 10**6,
+    "bn": 10**9,
+    "tn": 10**12,
+    "trn": 10**12,
+}
+_CURRENCY_WORDS: dict[str, str] = {
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "dollar": "$",
+    "dollars": "$",
+    "euro": "EUR",
+    "euros": "EUR",
+}
 _CURRENCY_CODES = frozenset({"GBP", "USD", "EUR", "AUD"})
 _CURRENCY_BEFORE = re.compile(
-    r"(?:(?P<sym>US\$|A\$|AU\$|[\u00a3$\u20ac])|\b(?P<code>USD|GBP|EUR|AUD)\s?)\Z")
-_SYMBOL_CURRENCY = {"\u00a3": "GBP", "$": "$", "\u20ac": "EUR", "US$": "USD", "A$": "AUD",
-                    "AU$": "AUD"}
+    r"(?:(?P<sym>US\$|A\$|AU\$|[\u00a3$\u20ac])|\b(?P<code>USD|GBP|EUR|AUD)\s?)\Z"
+)
+_SYMBOL_CURRENCY = {
+    "\u00a3": "GBP",
+    "$": "$",
+    "\u20ac": "EUR",
+    "US$": "USD",
+    "A$": "AUD",
+    "AU$": "AUD",
+}
 _PERCENT = re.compile(r"\s?%|\s(?:per\s?cent|percent)\b", re.IGNORECASE)
 _NUM_TOKEN = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<word>[^\W\d_]+)")
 _LETTERS = re.compile(r"[A-Za-z]+")
@@ -335,7 +401,9 @@ _NOT_NAME_WORDS = _wordset("""
 # quantities. Fractions ("two-thirds") are quantities, compared as their value.
 _IDIOM_TAIL = re.compile(
     r"-(?:factor|fold|way|step|off|stop|time|tier|sided|pronged|shot|size|track|handed|"
-    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b", re.IGNORECASE)
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b",
+    re.IGNORECASE,
+)
 _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
 
@@ -370,8 +438,10 @@ def _words_value(words: list[str]) -> int:
 
 def _scan_figures(text: str) -> Iterator[_Figure]:
     """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
-    tokens: list[_Token] = [(m.start(), m.end(), m.group("num"), m.group("word") or "")
-                            for m in _NUM_TOKEN.finditer(text)]
+    tokens: list[_Token] = [
+        (m.start(), m.end(), m.group("num"), m.group("word") or "")
+        for m in _NUM_TOKEN.finditer(text)
+    ]
     i = 0
     while i < len(tokens):
         num, word = tokens[i][2], tokens[i][3]
@@ -394,7 +464,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
     countable = True
     prev = text[start - 1] if start else ""
     prev2 = text[start - 2] if start > 1 else ""
-    nxt = text[end:end + 2]
+    nxt = text[end : end + 2]
     hyphened = _HYPHEN_PREFIX.search(text, 0, start) if prev == "-" else None
     if prev.isalpha() or (hyphened and not hyphened.group().islower()):
         countable = False  # NIS2, x86, GPT-5.5, COVID-19 (but mid-2024 is a date)
@@ -402,8 +472,14 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
         countable = False  # 24/7, 06:00, 4.8.1
     elif i > 0:
         _, p_end, _, p_word = tokens[i - 1]
-        if (p_word and p_end == start - 1 and text[p_end] == " " and _is_capitalised(p_word)
-                and p_word.lower() not in _NOT_NAME_WORDS and p_word not in _CURRENCY_CODES):
+        if (
+            p_word
+            and p_end == start - 1
+            and text[p_end] == " "
+            and _is_capitalised(p_word)
+            and p_word.lower() not in _NOT_NAME_WORDS
+            and p_word not in _CURRENCY_CODES
+        ):
             countable = False  # Claude Opus 4.8, Act 2018
     j = i + 1
     # A suffix glued to the digits: 5m, 1.2bn, 15th, 5G.
@@ -415,8 +491,11 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
             countable = False  # ordinals (21st) and names (5G, 3D, 2FA)
         end = tokens[j][1]
         j += 1
-    elif (j < len(tokens) and text[end:tokens[j][0]].isspace()
-          and tokens[j][3].lower() in _SCALE_WORDS):
+    elif (
+        j < len(tokens)
+        and text[end : tokens[j][0]].isspace()
+        and tokens[j][3].lower() in _SCALE_WORDS
+    ):
         value *= _SCALE_WORDS[tokens[j][3].lower()]
         end = tokens[j][1]
         j += 1
@@ -428,8 +507,11 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
     if before is not None:
         currency = _SYMBOL_CURRENCY[before["sym"]] if before["sym"] else before["code"]
         start = before.start()
-    elif (j < len(tokens) and text[end:tokens[j][0]].isspace()
-          and tokens[j][3].lower() in _CURRENCY_WORDS):
+    elif (
+        j < len(tokens)
+        and text[end : tokens[j][0]].isspace()
+        and tokens[j][3].lower() in _CURRENCY_WORDS
+    ):
         currency = _CURRENCY_WORDS[tokens[j][3].lower()]
     return _Figure(value, currency, start, end, countable), j
 
@@ -439,14 +521,19 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]
     words = [tokens[i][3].lower()]
     j = i + 1
     while j < len(tokens):
-        gap = text[tokens[j - 1][1]:tokens[j][0]]
+        gap = text[tokens[j - 1][1] : tokens[j][0]]
         w = tokens[j][3].lower()
         if (gap == "-" or gap.isspace()) and (w in _NUMBER_WORDS or w in _SCALE_WORDS):
             words.append(w)
             j += 1
-        elif (gap.isspace() and w == "and" and words[-1] in _SCALE_WORDS and j + 1 < len(tokens)
-              and text[tokens[j][1]:tokens[j + 1][0]].isspace()
-              and tokens[j + 1][3].lower() in _NUMBER_WORDS):
+        elif (
+            gap.isspace()
+            and w == "and"
+            and words[-1] in _SCALE_WORDS
+            and j + 1 < len(tokens)
+            and text[tokens[j][1] : tokens[j + 1][0]].isspace()
+            and tokens[j + 1][3].lower() in _NUMBER_WORDS
+        ):
             j += 1  # "one hundred and fifty"
         else:
             break
@@ -470,8 +557,11 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]
     elif _IDIOM_TAIL.match(text, end):
         countable = False
     currency = None
-    if (j < len(tokens) and text[end:tokens[j][0]].isspace()
-            and tokens[j][3].lower() in _CURRENCY_WORDS):
+    if (
+        j < len(tokens)
+        and text[end : tokens[j][0]].isspace()
+        and tokens[j][3].lower() in _CURRENCY_WORDS
+    ):
         currency = _CURRENCY_WORDS[tokens[j][3].lower()]
     return _Figure(value, currency, start, end, countable), j
 
@@ -486,26 +576,36 @@ def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator
     for fig in _scan_figures(body):
         if not fig.countable:
             continue
-        span = body[fig.start:fig.end]
+        span = body[fig.start : fig.end]
         if span in seen:
             continue
         currencies = story.figures.get(fig.value, frozenset()) | profile.facts.figures.get(
-            fig.value, frozenset())
+            fig.value, frozenset()
+        )
         if not currencies:
             seen.add(span)
-            yield Finding("number", "error",
-                          f'The figure "{span}" does not appear in the story.', span)
-        elif (fig.currency is not None and None not in currencies
-              and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)):
+            yield Finding(
+                "number", "error", f'The figure "{span}" does not appear in the story.', span
+            )
+        elif (
+            fig.currency is not None
+            and None not in currencies
+            and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)
+        ):
             seen.add(span)
-            yield Finding("number", "error",
-                          f'The figure "{span}" is not in the story in that currency.', span)
+            yield Finding(
+                "number",
+                "error",
+                f'The figure "{span}" is not in the story in that currency.',
+                span,
+            )
 
 
 # --- institution --------------------------------------------------------------------------------
 
 _ACRONYM = re.compile(
-    r"(?<![\w-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)(?:s|['\u2019]s)?(?!\w)")
+    r"(?<![\w-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)(?:s|['\u2019]s)?(?!\w)"
+)
 _ACRONYM_ONLY = re.compile(r"[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _LABEL_AFTER = re.compile(r"(?:[ \t]+[A-Z]+)*[ \t]*:")
@@ -543,11 +643,11 @@ def _expansions(text: str) -> Iterator[tuple[str, str]]:
             continue
         first = _name_start(text, tokens, k)
         if first < k:
-            yield m.group(1), text[tokens[first].start():tokens[k].end()]
+            yield m.group(1), text[tokens[first].start() : tokens[k].end()]
 
 
 def _gap_is_space(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
-    gap = text[a.end():b.start()]
+    gap = text[a.end() : b.start()]
     return bool(gap) and gap.isspace() and "\n" not in gap
 
 
@@ -575,17 +675,23 @@ def _name_start(text: str, tokens: list[re.Match[str]], k: int) -> int:
 def _name_end(text: str, tokens: list[re.Match[str]], k: int) -> int:
     """Index of the last token of a name whose head is token ``k`` ("Bureau of Industry ...")."""
     j = k + 1
-    if j < len(tokens) and _gap_is_space(text, tokens[k], tokens[j]) and \
-            _YEAR.fullmatch(tokens[j].group()):
+    if (
+        j < len(tokens)
+        and _gap_is_space(text, tokens[k], tokens[j])
+        and _YEAR.fullmatch(tokens[j].group())
+    ):
         return j  # Computer Misuse Act 1990
-    if not (j < len(tokens) and tokens[j].group() in ("of", "for", "on")
-            and _gap_is_space(text, tokens[k], tokens[j])):
+    if not (
+        j < len(tokens)
+        and tokens[j].group() in ("of", "for", "on")
+        and _gap_is_space(text, tokens[k], tokens[j])
+    ):
         return k
     last = k
     prev = ""
     while j < len(tokens):
         word = tokens[j].group()
-        gap = text[tokens[j - 1].end():tokens[j].start()]
+        gap = text[tokens[j - 1].end() : tokens[j].start()]
         if "\n" in gap or not (gap.isspace() or (gap.strip() == "," and _is_capitalised(word))):
             break
         if _is_capitalised(word):
@@ -630,34 +736,49 @@ def _check_institutions(body: str, story: _Facts, profile: _ProfileFacts) -> Ite
     yield from _unknown_acronyms(body, story, profile, reported)
 
 
-def _wrong_expansions(body: str, tokens: list[re.Match[str]], story: _Facts,
-                      profile: _ProfileFacts, reported: _Reported) -> Iterator[Finding]:
+def _wrong_expansions(
+    body: str,
+    tokens: list[re.Match[str]],
+    story: _Facts,
+    profile: _ProfileFacts,
+    reported: _Reported,
+) -> Iterator[Finding]:
     """A known acronym after a name that is not its expansion: "National Crime ... (NCSC)"."""
     ends = {t.end(): k for k, t in enumerate(tokens)}
     for m in _PAREN_ACRONYM.finditer(body):
         acr = m.group(1)
         known = profile.facts.expansions.get(acr, frozenset()) | story.expansions.get(
-            acr, frozenset())
+            acr, frozenset()
+        )
         k = ends.get(m.start() - 1)
         if not known or k is None:
             continue
         first = _drop_leading(tokens, _name_start(body, tokens, k), k, profile)
-        phrase = tokens[first:k + 1]
+        phrase = tokens[first : k + 1]
         if sum(_is_capitalised(t.group()) for t in phrase) < 2:
             continue  # a description ("the UK's cyber agency (NCSC)"), not an expansion
-        folded = _fold(body[phrase[0].start():phrase[-1].end()])
+        folded = _fold(body[phrase[0].start() : phrase[-1].end()])
         if any(name.endswith(folded) or folded.endswith(name) for name in known):
             continue
-        span = body[phrase[0].start():m.end()]
+        span = body[phrase[0].start() : m.end()]
         reported.spans.append((phrase[0].start(), m.end()))
         reported.keys.add(acr)
-        yield Finding("institution", "error",
-                      f'"{span}" gives {acr} the wrong name: {acr} is the '
-                      f"{_display_name(acr, profile, story)}.", span)
+        yield Finding(
+            "institution",
+            "error",
+            f'"{span}" gives {acr} the wrong name: {acr} is the '
+            f"{_display_name(acr, profile, story)}.",
+            span,
+        )
 
 
-def _unknown_bodies(body: str, tokens: list[re.Match[str]], story: _Facts,
-                    profile: _ProfileFacts, reported: _Reported) -> Iterator[Finding]:
+def _unknown_bodies(
+    body: str,
+    tokens: list[re.Match[str]],
+    story: _Facts,
+    profile: _ProfileFacts,
+    reported: _Reported,
+) -> Iterator[Finding]:
     """Named bodies and laws (a capitalised phrase around Agency, Office, Act...) not grounded."""
     grounded = story.folded + profile.facts.folded
     k = 0
@@ -666,8 +787,10 @@ def _unknown_bodies(body: str, tokens: list[re.Match[str]], story: _Facts,
         # A head followed by another capitalised word is a modifier ("Information
         # Commissioner's Office"): the name is judged at its last head.
         if not _is_head(word) or (
-                k + 1 < len(tokens) and _gap_is_space(body, tokens[k], tokens[k + 1])
-                and _is_capitalised(tokens[k + 1].group())):
+            k + 1 < len(tokens)
+            and _gap_is_space(body, tokens[k], tokens[k + 1])
+            and _is_capitalised(tokens[k + 1].group())
+        ):
             k += 1
             continue
         head = k
@@ -683,7 +806,7 @@ def _unknown_bodies(body: str, tokens: list[re.Match[str]], story: _Facts,
             continue  # one word ("Parliament", "the Commission"): too vague to judge
         start, end = tokens[first].start(), tokens[last].end()
         key = _fold(body[start:end])
-        paren = _PAREN_ACRONYM.match(body, end + 1) if body[end:end + 1] == " " else None
+        paren = _PAREN_ACRONYM.match(body, end + 1) if body[end : end + 1] == " " else None
         if paren:
             if _acronym_grounded(paren.group(1), story, profile):
                 # A known acronym vouches for its spelled-out name ("the Network and
@@ -695,13 +818,17 @@ def _unknown_bodies(body: str, tokens: list[re.Match[str]], story: _Facts,
         if key in reported.keys:
             continue
         reported.keys.add(key)
-        yield Finding("institution", "error",
-                      f'"{body[start:end]}" is not named in the story or {profile.label}.',
-                      body[start:end])
+        yield Finding(
+            "institution",
+            "error",
+            f'"{body[start:end]}" is not named in the story or {profile.label}.',
+            body[start:end],
+        )
 
 
-def _unknown_acronyms(body: str, story: _Facts, profile: _ProfileFacts,
-                      reported: _Reported) -> Iterator[Finding]:
+def _unknown_acronyms(
+    body: str, story: _Facts, profile: _ProfileFacts, reported: _Reported
+) -> Iterator[Finding]:
     for m in _ACRONYM.finditer(body):
         acr = m.group(1)
         if acr in reported.keys or reported.overlaps(m.start(), m.end()):
@@ -711,17 +838,26 @@ def _unknown_acronyms(body: str, story: _Facts, profile: _ProfileFacts,
         if _acronym_grounded(acr, story, profile):
             continue
         reported.keys.add(acr)
-        yield Finding("institution", "error",
-                      f"The acronym {acr} is not in the story or {profile.label}.", acr)
+        yield Finding(
+            "institution",
+            "error",
+            f"The acronym {acr} is not in the story or {profile.label}.",
+            acr,
+        )
 
 
 def _acronym_grounded(acr: str, story: _Facts, profile: _ProfileFacts) -> bool:
-    return (acr in _EVERYDAY_ACRONYMS or acr in story.acronyms or acr in profile.facts.acronyms
-            or acr.lower() in profile.region_words)
+    return (
+        acr in _EVERYDAY_ACRONYMS
+        or acr in story.acronyms
+        or acr in profile.facts.acronyms
+        or acr.lower() in profile.region_words
+    )
 
 
-def _drop_leading(tokens: list[re.Match[str]], first: int, last: int,
-                  profile: _ProfileFacts) -> int:
+def _drop_leading(
+    tokens: list[re.Match[str]], first: int, last: int, profile: _ProfileFacts
+) -> int:
     """Skip words that lead into a name without being part of it: "The", "UK's", connectors.
 
     A bare region word stays: in "European Cyber Defence Authority" it is part of the name.
@@ -736,8 +872,15 @@ def _drop_leading(tokens: list[re.Match[str]], first: int, last: int,
     return first
 
 
-def _name_grounded(body: str, tokens: list[re.Match[str]], first: int, head: int, last: int,
-                   grounded: str, profile: _ProfileFacts) -> bool:
+def _name_grounded(
+    body: str,
+    tokens: list[re.Match[str]],
+    first: int,
+    head: int,
+    last: int,
+    grounded: str,
+    profile: _ProfileFacts,
+) -> bool:
     """Whether the phrase, or a shorter phrase around its head, is in the story or the profile.
 
     Leading words may go when they are not part of the name (a region, "The", an acronym or the
@@ -745,20 +888,26 @@ def _name_grounded(body: str, tokens: list[re.Match[str]], first: int, head: int
     may go when the phrase ran on past the name. At least two words must remain, so "Cyber
     Defence Agency" is not grounded by the profile's mere "Agency".
     """
-    ends = [j for j in range(last, head - 1, -1) if _is_capitalised(tokens[j].group())
-            or _YEAR.fullmatch(tokens[j].group())]
+    ends = [
+        j
+        for j in range(last, head - 1, -1)
+        if _is_capitalised(tokens[j].group()) or _YEAR.fullmatch(tokens[j].group())
+    ]
     lo = first
     while True:
         for hi in ends:
-            if hi - lo >= 1 and _fold(body[tokens[lo].start():tokens[hi].end()]) in grounded:
+            if hi - lo >= 1 and _fold(body[tokens[lo].start() : tokens[hi].end()]) in grounded:
                 return True
         if lo >= head:
             return False
         word = tokens[lo].group()
         bare = _strip_possessive(word)
-        droppable = (bare.lower() in profile.region_words or bare.lower() in _CONNECTORS
-                     or _ACRONYM_ONLY.fullmatch(bare) is not None
-                     or (lo == first and _sentence_initial(body, tokens[lo].start())))
+        droppable = (
+            bare.lower() in profile.region_words
+            or bare.lower() in _CONNECTORS
+            or _ACRONYM_ONLY.fullmatch(bare) is not None
+            or (lo == first and _sentence_initial(body, tokens[lo].start()))
+        )
         if not droppable:
             return False
         lo += 1
@@ -772,15 +921,19 @@ def _display_name(acr: str, profile: _ProfileFacts, story: _Facts) -> str:
 
 # --- mention ------------------------------------------------------------------------------------
 
+
 def _check_mention(body: str, profile: _ProfileFacts, region: RegionProfile) -> Iterator[Finding]:
     folded = _fold(body)
     if any(name in folded for name in profile.mention_names):
         return
     if any(p.search(body) for p in profile.mention_acronyms):
         return
-    yield Finding("mention", "warning",
-                  f"The section names no institution or law from {profile.label}, such as "
-                  f"{profile.example_mentions}.")
+    yield Finding(
+        "mention",
+        "warning",
+        f"The section names no institution or law from {profile.label}, such as "
+        f"{profile.example_mentions}.",
+    )
 
 
 # --- spelling -----------------------------------------------------------------------------------
@@ -831,7 +984,8 @@ def _check_spelling(body: str, story: _Facts, profile: _ProfileFacts) -> Iterato
         # Proper nouns keep their own spelling: "Australian Cyber Security Centre" in a US
         # edition, "Pearl Harbor" in a British one.
         if (word.isupper() and len(word) > 1) or (
-                word[0].isupper() and not _sentence_initial(body, m.start())):
+            word[0].isupper() and not _sentence_initial(body, m.start())
+        ):
             continue
         expected = _other_variant(lower, profile.british)
         if expected is None:
@@ -839,21 +993,28 @@ def _check_spelling(body: str, story: _Facts, profile: _ProfileFacts) -> Iterato
         seen.add(lower)
         if word[0].isupper():
             expected = expected[0].upper() + expected[1:]
-        yield Finding("spelling", "warning",
-                      f'"{word}" is the {other} spelling; this edition uses {variant} spelling '
-                      f'("{expected}").', word)
+        yield Finding(
+            "spelling",
+            "warning",
+            f'"{word}" is the {other} spelling; this edition uses {variant} spelling '
+            f'("{expected}").',
+            word,
+        )
 
 
 # --- length -------------------------------------------------------------------------------------
 
+
 def _check_length(body: str, min_words: int, max_words: int) -> Iterator[Finding]:
     n = len(body.split())
     if n < min_words:
-        yield Finding("length", "error",
-                      f"The section is {n} words long; write at least {min_words} words.")
+        yield Finding(
+            "length", "error", f"The section is {n} words long; write at least {min_words} words."
+        )
     elif n > max_words:
-        yield Finding("length", "error",
-                      f"The section is {n} words long; write at most {max_words} words.")
+        yield Finding(
+            "length", "error", f"The section is {n} words long; write at most {max_words} words."
+        )
 
 
 # --- repetition ---------------------------------------------------------------------------------
@@ -883,7 +1044,7 @@ def _check_repetition(body: str) -> Iterator[Finding]:
     first_at: dict[tuple[str, ...], int] = {}
     i = 0
     while i + _RUN_WORDS <= len(folded):
-        gram = tuple(folded[i:i + _RUN_WORDS])
+        gram = tuple(folded[i : i + _RUN_WORDS])
         j = first_at.setdefault(gram, i)
         if j == i:
             i += 1
@@ -891,42 +1052,48 @@ def _check_repetition(body: str) -> Iterator[Finding]:
         n = _RUN_WORDS
         while i + n < len(folded) and folded[j + n] == folded[i + n]:
             n += 1
-        run = " ".join(folded[i:i + n])
+        run = " ".join(folded[i : i + n])
         if not any(run in sentence for sentence in repeated):
             repeated.append(run)  # a third occurrence is the same fault
-            text = body[words[i].start():words[i + n - 1].end()]
+            text = body[words[i].start() : words[i + n - 1].end()]
             yield Finding("repetition", "error", f'The passage "{text}" is repeated.', text)
         i += n
 
 
 # --- leak ---------------------------------------------------------------------------------------
 
-_LEAKS_RAW = tuple(re.compile(p) for p in (
-    r"\{\{|\}\}|\{%|%\}|\{#",                                            # template syntax
-    r"<\|[A-Za-z0-9_]+\|>|\[/?INST\]|<</?SYS>>|</?s>|</?think>",          # chat-format tokens
-    r"(?im)^[ \t]*(?:system|user|assistant|human)[ \t]*:",               # role labels
-    r"(?i)</?(?:story|region|profile|section|instructions?|article|context|input|output)>",
-    r"(?m)^[ \t]*(?:Headline|Region|Audience|Institutions|Laws|Spelling and style|Story|"
-    r"Region profile|Instructions|Heading|Body)[ \t]*:",                  # the prompt's labels
-    r"\b(?:STORY|REGION PROFILE|REGION|PROFILE|INSTRUCTIONS|SECTION|OUTPUT)[ \t]*:",
-    r"(?im)^[ \t]*#{1,6}[ \t]*(?:instructions|story|region|region profile|rules|task|output|"
-    r"response|answer)\b",
-    r"\{\s*\"(?:body|heading|section|text)\"\s*:",                       # a raw JSON answer
-    r"```",
-))
+_LEAKS_RAW = tuple(
+    re.compile(p)
+    for p in (
+        r"\{\{|\}\}|\{%|%\}|\{#",  # template syntax
+        r"<\|[A-Za-z0-9_]+\|>|\[/?INST\]|<</?SYS>>|</?s>|</?think>",  # chat-format tokens
+        r"(?im)^[ \t]*(?:system|user|assistant|human)[ \t]*:",  # role labels
+        r"(?i)</?(?:story|region|profile|section|instructions?|article|context|input|output)>",
+        r"(?m)^[ \t]*(?:Headline|Region|Audience|Institutions|Laws|Spelling and style|Story|"
+        r"Region profile|Instructions|Heading|Body)[ \t]*:",  # the prompt's labels
+        r"\b(?:STORY|REGION PROFILE|REGION|PROFILE|INSTRUCTIONS|SECTION|OUTPUT)[ \t]*:",
+        r"(?im)^[ \t]*#{1,6}[ \t]*(?:instructions|story|region|region profile|rules|task|output|"
+        r"response|answer)\b",
+        r"\{\s*\"(?:body|heading|section|text)\"\s*:",  # a raw JSON answer
+        r"```",
+    )
+)
 # Conversational artefacts; looked for outside quotes, since a source may say "I cannot".
-_LEAKS_PROSE = tuple(re.compile(p) for p in (
-    r"(?i)\bas an ai\b",
-    r"(?i)\b(?:I cannot|I can['\u2019]t|I(?:'m| am) unable to|I(?:'m| am) sorry|"
-    r"I apologi[sz]e)\b",
-    r"(?i)\bhere(?:['\u2019]s| is| are)\s+(?:the|your|a|an|my)\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:section|paragraphs?|text|draft|version|rewrite|response|answer|json|output)\b",
-    r"(?m)^[ \t]*Sure\b[,!.]|\A\s*(?:Okay|OK)\b[,!]|\A\s*Certainly!",
-    r"(?i)\bword count\s*:|\blet me know if\b",
-    # A weak model may echo the re-ask instead of answering it.
-    r"(?i)\bfix these problems\b|\bcannot be published as it is\b|"
-    r"\bthe section is \d+ words long\b|\bJSON object with the key\b",
-))
+_LEAKS_PROSE = tuple(
+    re.compile(p)
+    for p in (
+        r"(?i)\bas an ai\b",
+        r"(?i)\b(?:I cannot|I can['\u2019]t|I(?:'m| am) unable to|I(?:'m| am) sorry|"
+        r"I apologi[sz]e)\b",
+        r"(?i)\bhere(?:['\u2019]s| is| are)\s+(?:the|your|a|an|my)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:section|paragraphs?|text|draft|version|rewrite|response|answer|json|output)\b",
+        r"(?m)^[ \t]*Sure\b[,!.]|\A\s*(?:Okay|OK)\b[,!]|\A\s*Certainly!",
+        r"(?i)\bword count\s*:|\blet me know if\b",
+        # A weak model may echo the re-ask instead of answering it.
+        r"(?i)\bfix these problems\b|\bcannot be published as it is\b|"
+        r"\bthe section is \d+ words long\b|\bJSON object with the key\b",
+    )
+)
 
 
 def _mask_quotes(text: str) -> str:
@@ -939,21 +1106,29 @@ def _check_leaks(raw: str) -> Iterator[Finding]:
         for pattern in patterns:
             m = pattern.search(text)
             if m:
-                span = raw[m.start():m.end()].strip()
-                yield Finding("leak", "error",
-                              f'The section contains prompt or model text ("{span}").', span)
+                span = raw[m.start() : m.end()].strip()
+                yield Finding(
+                    "leak", "error", f'The section contains prompt or model text ("{span}").', span
+                )
 
 
 # --- entry point --------------------------------------------------------------------------------
 
-def check(section: LocalizedSection | str, story: Story, region: RegionProfile, *,
-          min_words: int = 40, max_words: int = 400) -> CheckReport:
+
+def check(
+    section: LocalizedSection | str,
+    story: Story,
+    region: RegionProfile,
+    *,
+    min_words: int = 40,
+    max_words: int = 400,
+) -> CheckReport:
     """Check a section against its story and region profile.
 
     A ``str`` section is the body; a leading Markdown heading line is not checked (except for
     leaks, which are looked for everywhere).
     """
-    raw = (section.body if isinstance(section, LocalizedSection) else section)
+    raw = section.body if isinstance(section, LocalizedSection) else section
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     body = _LEADING_HEADING.sub("", raw, count=1).strip()
     story_facts = _story_facts(story)

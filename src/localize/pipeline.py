@@ -144,7 +144,9 @@ def prepare(
     fitted = fit_story(
         the_story,
         lambda s: tmpl.render(story=s, region=profile),
-        model=model, window=window, reserve=int(params["max_tokens"]),
+        model=model,
+        window=window,
+        reserve=int(params["max_tokens"]),
     )
     return PreparedPrompt(the_story, profile, tmpl, fitted, params, model)
 
@@ -168,9 +170,12 @@ def parse_section(content: str) -> SectionOutput:
     try:
         out = SectionOutput.model_validate(data)
     except ValidationError as exc:
-        raise ValueError("; ".join(
-            f"'{'.'.join(map(str, e['loc'])) or 'answer'}' {e['msg'].lower()}"
-            for e in exc.errors())) from None
+        raise ValueError(
+            "; ".join(
+                f"'{'.'.join(map(str, e['loc'])) or 'answer'}' {e['msg'].lower()}"
+                for e in exc.errors()
+            )
+        ) from None
     if not out.body.strip():
         raise ValueError('"body" is empty')
     return out
@@ -190,9 +195,9 @@ class _Outcome:
     model: str
 
 
-def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
-    list[ChatMessage], Completion, _Outcome
-]:
+def _attempts(
+    prep: PreparedPrompt, max_attempts: int
+) -> Generator[list[ChatMessage], Completion, _Outcome]:
     """Yield messages to send, receive completions; re-ask with what was wrong each time.
 
     Only the latest answer goes back with the re-ask, which keeps the prompt inside the window.
@@ -211,7 +216,8 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
         if completion.finish_reason == "length":
             last_problem = "The answer was cut off at the length limit."
             reask = prep.template.render_reask(
-                "- Your answer was cut off at the length limit. Write a shorter section.")
+                "- Your answer was cut off at the length limit. Write a shorter section."
+            )
             messages = [*prep.messages, {"role": "user", "content": reask}]
             continue
         try:
@@ -220,10 +226,16 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
             last_problem = str(exc)
             problems = f"- {exc}."
         else:
-            section = LocalizedSection(heading=prep.region.section_heading,
-                                       body=output.body.strip())
-            report = check(section, prep.story, prep.region,
-                           min_words=prep.template.min_words, max_words=prep.template.max_words)
+            section = LocalizedSection(
+                heading=prep.region.section_heading, body=output.body.strip()
+            )
+            report = check(
+                section,
+                prep.story,
+                prep.region,
+                min_words=prep.template.min_words,
+                max_words=prep.template.max_words,
+            )
             # Fewest errors, then fewest warnings; the earlier answer wins a tie, as later
             # ones from a weak model tend to echo the re-ask instead of improving.
             if best is None or _severity(report) < _severity(best[1]):
@@ -231,51 +243,78 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[
             if report.ok:
                 break
             problems = report.feedback()
-        messages = [*prep.messages, {"role": "assistant", "content": completion.content},
-                    {"role": "user", "content": prep.template.render_reask(problems)}]
+        messages = [
+            *prep.messages,
+            {"role": "assistant", "content": completion.content},
+            {"role": "user", "content": prep.template.render_reask(problems)},
+        ]
     assert completion is not None
     if best is None:
         raise GenerationError(
             f"no usable section after {max_attempts} attempt(s): {last_problem}",
-            attempts=max_attempts)
+            attempts=max_attempts,
+        )
     return _Outcome(best[0], best[1], usage, attempt, completion.mode, completion.model)
 
 
-def _result(prep: PreparedPrompt, client: LLMClient, out: _Outcome, latency: float
-            ) -> LocalizeResult:
+def _result(
+    prep: PreparedPrompt, client: LLMClient, out: _Outcome, latency: float
+) -> LocalizeResult:
     prov = Provenance(
-        model=out.model, endpoint_host=client.host, template_name=prep.template.name,
-        template_version=prep.template.version, template_sha256=prep.template.sha256,
-        structured_mode=out.mode, prompt_tokens=out.usage.prompt_tokens,
-        completion_tokens=out.usage.completion_tokens, cached_tokens=out.usage.cached_tokens,
-        attempts=out.attempts, latency_s=round(latency, 3),
+        model=out.model,
+        endpoint_host=client.host,
+        template_name=prep.template.name,
+        template_version=prep.template.version,
+        template_sha256=prep.template.sha256,
+        structured_mode=out.mode,
+        prompt_tokens=out.usage.prompt_tokens,
+        completion_tokens=out.usage.completion_tokens,
+        cached_tokens=out.usage.cached_tokens,
+        attempts=out.attempts,
+        latency_s=round(latency, 3),
         trimmed_paragraphs=prep.fitted.trimmed,
         prompt_tokens_estimate=prep.prompt_tokens.tokens,
         estimate_approximate=prep.prompt_tokens.approximate,
-        estimated_cost_usd=estimate_cost(out.model, out.usage.prompt_tokens,
-                                         out.usage.completion_tokens, out.usage.cached_tokens),
-        story_id=prep.story.id, story_sha256=prep.story.sha256, region=prep.region.id,
+        estimated_cost_usd=estimate_cost(
+            out.model, out.usage.prompt_tokens, out.usage.completion_tokens, out.usage.cached_tokens
+        ),
+        story_id=prep.story.id,
+        story_sha256=prep.story.sha256,
+        region=prep.region.id,
     )
     return LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
 
 
-def _client_for(settings: Settings, model: str, *, local_url: str | None = None,
-                cache: ResponseCache | None = None, gate: RequestGate | None = None
-                ) -> LLMClient:
+def _client_for(
+    settings: Settings,
+    model: str,
+    *,
+    local_url: str | None = None,
+    cache: ResponseCache | None = None,
+    gate: RequestGate | None = None,
+) -> LLMClient:
     local = local_url is not None
     return LLMClient(
-        model=model, base_url=local_url or settings.base_url, api_key=settings.api_key or "",
-        timeout=settings.timeout, max_retries=settings.max_retries,
+        model=model,
+        base_url=local_url or settings.base_url,
+        api_key=settings.api_key or "",
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
         # llama.cpp's server is known to reject json_schema: skip the failing first request.
-        structured="json_object" if local and settings.structured == "auto"
+        structured="json_object"
+        if local and settings.structured == "auto"
         else settings.structured,
-        cache=cache, gate=gate, cache_namespace=f"embedded:{model}" if local else None,
+        cache=cache,
+        gate=gate,
+        cache_namespace=f"embedded:{model}" if local else None,
     )
 
 
 @contextmanager
 def connect(
-    settings: Settings | None = None, *, cache: ResponseCache | None = None,
+    settings: Settings | None = None,
+    *,
+    cache: ResponseCache | None = None,
     gate: RequestGate | None = None,
 ) -> Iterator[LLMClient]:
     """A client for the configured endpoint, starting the embedded model when none is set."""
@@ -297,9 +336,12 @@ def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> 
     messages = next(steps)
     try:
         while True:
-            completion = client.complete(messages, params=prep.params,
-                                         schema=SectionOutput.json_schema(),
-                                         prompt_cache_key=prep.story.sha256[:32])
+            completion = client.complete(
+                messages,
+                params=prep.params,
+                schema=SectionOutput.json_schema(),
+                prompt_cache_key=prep.story.sha256[:32],
+            )
             messages = steps.send(completion)
     except StopIteration as stop:
         return _result(prep, client, stop.value, time.perf_counter() - started)
@@ -314,9 +356,12 @@ async def agenerate(
     messages = next(steps)
     try:
         while True:
-            completion = await client.acomplete(messages, params=prep.params,
-                                                schema=SectionOutput.json_schema(),
-                                                prompt_cache_key=prep.story.sha256[:32])
+            completion = await client.acomplete(
+                messages,
+                params=prep.params,
+                schema=SectionOutput.json_schema(),
+                prompt_cache_key=prep.story.sha256[:32],
+            )
             messages = steps.send(completion)
     except StopIteration as stop:
         return _result(prep, client, stop.value, time.perf_counter() - started)
@@ -338,8 +383,9 @@ def localize(
     the environment), and the embedded model is started and stopped if no endpoint is set.
     """
     settings = settings or Settings.resolve()
-    prep = prepare(story, region, template=template, settings=settings,
-                   model=client.model if client else None)
+    prep = prepare(
+        story, region, template=template, settings=settings, model=client.model if client else None
+    )
     attempts = max_attempts or settings.max_attempts
     if client is not None:
         return generate(prep, client, attempts)
@@ -358,8 +404,9 @@ async def alocalize(
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     settings = settings or Settings.resolve()
-    prep = prepare(story, region, template=template, settings=settings,
-                   model=client.model if client else None)
+    prep = prepare(
+        story, region, template=template, settings=settings, model=client.model if client else None
+    )
     attempts = max_attempts or settings.max_attempts
     if client is not None:
         return await agenerate(prep, client, attempts)

@@ -67,8 +67,9 @@ class PromptTemplate:
             try:
                 loaded = yaml.safe_load(text[4:end])
             except yaml.YAMLError as exc:
-                raise TemplateError(f"front matter is not valid YAML: {exc}",
-                                    template=source) from None
+                raise TemplateError(
+                    f"front matter is not valid YAML: {exc}", template=source
+                ) from None
             if not isinstance(loaded, dict):
                 raise TemplateError("front matter must be a mapping", template=source)
             front = loaded
@@ -76,13 +77,15 @@ class PromptTemplate:
             offset = text[: end + 5].count("\n")
         unknown = set(front) - {"name", "version", "description", "inputs", "defaults", "words"}
         if unknown:
-            raise TemplateError(f"unknown front matter key(s): {', '.join(sorted(unknown))}",
-                                template=source)
+            raise TemplateError(
+                f"unknown front matter key(s): {', '.join(sorted(unknown))}", template=source
+            )
         words = front.get("words") or {}
         defaults = front.get("defaults") or {}
         if not isinstance(words, dict) or not isinstance(defaults, dict):
-            raise TemplateError("front matter 'words' and 'defaults' must be mappings",
-                                template=source)
+            raise TemplateError(
+                "front matter 'words' and 'defaults' must be mappings", template=source
+            )
         template = cls(
             name=str(front.get("name") or Path(source).stem),
             version=str(front.get("version", "0")),
@@ -103,8 +106,11 @@ class PromptTemplate:
         try:
             return _compile(self.body, self.source)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"syntax error: {exc.message}", template=self.source,
-                                line=(exc.lineno or 0) + self._line_offset) from None
+            raise TemplateError(
+                f"syntax error: {exc.message}",
+                template=self.source,
+                line=(exc.lineno or 0) + self._line_offset,
+            ) from None
 
     def _render_block(self, block: str, variables: dict[str, Any]) -> str:
         compiled = self._compiled()
@@ -112,8 +118,9 @@ class PromptTemplate:
             render = compiled.blocks[block]
             return "".join(render(compiled.new_context(variables))).strip()
         except jinja2.UndefinedError as exc:
-            raise TemplateError(f"undefined value while rendering: {exc.message}",
-                                template=self.source) from None
+            raise TemplateError(
+                f"undefined value while rendering: {exc.message}", template=self.source
+            ) from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"render failed: {exc}", template=self.source) from None
 
@@ -122,8 +129,9 @@ class PromptTemplate:
         needed = (_undeclared(self.body) | set(self.inputs)) - _RUNTIME_VARIABLES
         missing = sorted(needed - set(variables))
         if missing:
-            raise TemplateError(f"missing variable(s): {', '.join(missing)}",
-                                template=self.source, missing=missing)
+            raise TemplateError(
+                f"missing variable(s): {', '.join(missing)}", template=self.source, missing=missing
+            )
         blocks = self._compiled().blocks
         if "user" not in blocks:
             raise TemplateError("defines no {% block user %}", template=self.source)
@@ -159,8 +167,10 @@ def _undeclared(body: str) -> frozenset[str]:
 def _builtin_dirs() -> list[Path]:
     # In a wheel the top-level prompts/ is installed as localize/prompts; in a source checkout
     # (editable install, tests) it is still at the repository root.
-    dirs = [Path(str(resources.files("localize"))) / "prompts",
-            Path(__file__).resolve().parents[2] / "prompts"]
+    dirs = [
+        Path(str(resources.files("localize"))) / "prompts",
+        Path(__file__).resolve().parents[2] / "prompts",
+    ]
     return [d for d in dirs if d.is_dir()]
 
 
@@ -183,8 +193,9 @@ def load_template(template: str | Path | PromptTemplate | None = None) -> Prompt
         path = Path(name)
         if not path.is_file():
             known = ", ".join(builtin) or "none"
-            raise TemplateError(f"no such template file or built-in template (built-in: {known})",
-                                template=name)
+            raise TemplateError(
+                f"no such template file or built-in template (built-in: {known})", template=name
+            )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

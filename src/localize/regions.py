@@ -76,8 +76,11 @@ class RegionProfile(_Strict):
         """Every fact the profile supplies, as text the grounding checks can search."""
         lines = [self.name, *self.aliases, self.audience, self.currency]
         for inst in self.institutions:
-            lines.append(f"{inst.name} ({inst.acronym}): {inst.remit}" if inst.acronym else
-                         f"{inst.name}: {inst.remit}")
+            lines.append(
+                f"{inst.name} ({inst.acronym}): {inst.remit}"
+                if inst.acronym
+                else f"{inst.name}: {inst.remit}"
+            )
         for law in self.laws:
             lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
         return "\n".join(lines)
@@ -102,8 +105,9 @@ def _read_profile_data(path: Path) -> object:
             return json.loads(text)
         return yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProfileError(f"not valid {path.suffix.lstrip('.').upper()}: {exc}",
-                           path=str(path)) from None
+        raise ProfileError(
+            f"not valid {path.suffix.lstrip('.').upper()}: {exc}", path=str(path)
+        ) from None
 
 
 def load_profile(path: str | Path) -> RegionProfile:
@@ -128,14 +132,18 @@ def load_profiles(path: str | Path) -> dict[str, RegionProfile]:
     p = Path(path)
     if not p.exists():
         raise ProfileError("no such file or folder", path=str(p))
-    files = sorted(f for f in p.iterdir() if f.suffix.lower() in _PROFILE_SUFFIXES) if p.is_dir() \
+    files = (
+        sorted(f for f in p.iterdir() if f.suffix.lower() in _PROFILE_SUFFIXES)
+        if p.is_dir()
         else [p]
+    )
     profiles: dict[str, RegionProfile] = {}
     for f in files:
         profile = load_profile(f)
         if profile.id in profiles:
-            raise ProfileError(f"region id '{profile.id}' is defined twice", path=str(f),
-                               field="id")
+            raise ProfileError(
+                f"region id '{profile.id}' is defined twice", path=str(f), field="id"
+            )
         profiles[profile.id] = profile
     return profiles
 

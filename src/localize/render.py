@@ -40,8 +40,9 @@ def render(result: LocalizeResult, fmt: OutputFormat = "markdown", *, splice: bo
     if fmt == "json":
         data = result.to_dict()
         if splice:
-            data["document"] = _story_markdown(result.story) + "\n" + _section_markdown(
-                result.section)
+            data["document"] = (
+                _story_markdown(result.story) + "\n" + _section_markdown(result.section)
+            )
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
         section = _section_markdown(result.section)
