@@ -37,8 +37,8 @@ ANSWER = json.dumps(
         "body": (
             "The export ban described in the story matters to readers here because the companies "
             "and products it names are part of supply chains that reach this region. The story "
-            "reports the measures and the reactions to them; what follows for local firms depends on how "
-            "those measures are applied, which the story does not yet say."
+            "reports the measures and the reactions to them; what follows for local firms "
+            "depends on how those measures are applied, which the story does not yet say."
         )
     }
 )
