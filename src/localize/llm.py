@@ -158,9 +158,12 @@ class _Wait:
         return seconds
 
 
-def _estimated_tokens(messages: Sequence[ChatMessage], params: dict[str, Any], model: str) -> int:
+def _estimated_tokens(
+    messages: Sequence[ChatMessage], params: dict[str, Any], model: str, counted: int | None
+) -> int:
     """Prompt plus the most the answer may use: what a tokens-per-minute limit counts."""
-    return count_messages(messages, model).tokens + int(params.get("max_tokens", 0))
+    prompt = counted if counted is not None else count_messages(messages, model).tokens
+    return prompt + int(params.get("max_tokens", 0))
 
 
 def _translate(exc: Exception, base_url: str, model: str) -> BackendError:
@@ -350,8 +353,12 @@ class LLMClient:
         params: dict[str, Any],
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
+        prompt_tokens: int | None = None,
     ) -> Completion:
-        """Async twin of `complete`; waits on the gate, when there is one, before each send."""
+        """Async twin of `complete`; waits on the gate, when there is one, before each send.
+
+        ``prompt_tokens``, when the caller has counted the messages already, saves a recount.
+        """
         if self._async is None:
             self._async = openai.AsyncOpenAI(**self._client_kwargs())
         client = self._async
@@ -361,7 +368,11 @@ class LLMClient:
             key, hit = self._cached(kwargs)
             if hit is not None:
                 return hit
-            tokens = _estimated_tokens(messages, params, self.model)
+            tokens = (
+                _estimated_tokens(messages, params, self.model, prompt_tokens)
+                if self.gate is not None
+                else 0
+            )
 
             async def send(kwargs: dict[str, Any], tokens: int) -> Any:
                 if self.gate is not None:

@@ -361,6 +361,8 @@ async def agenerate(
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.story.sha256[:32],
+                # The first attempt's prompt was counted when it was fitted to the window.
+                prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
             )
             messages = steps.send(completion)
     except StopIteration as stop:

@@ -200,4 +200,11 @@ def load_template(template: str | Path | PromptTemplate | None = None) -> Prompt
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"cannot read: {exc}", template=str(path)) from None
-    return PromptTemplate.from_string(text, source=str(path))
+    return _parse_file(text, str(path))
+
+
+@lru_cache(maxsize=64)
+def _parse_file(text: str, source: str) -> PromptTemplate:
+    # Keyed on the file's text, so an edited template is parsed again; a batch loads the same
+    # template for every job, and YAML front matter costs about a millisecond.
+    return PromptTemplate.from_string(text, source=source)
