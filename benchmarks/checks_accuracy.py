@@ -24,22 +24,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # measure the working tree, installed or not
 
-from localize.checks import CheckReport, check  # noqa: E402
+from localize.checks import CHECK_IDS, CheckReport, check  # noqa: E402
 from localize.regions import get_region  # noqa: E402
 from localize.story import Story, load_story, parse_story  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "checks"
 STORIES = ROOT / "examples" / "stories"
-CHECK_IDS = (
-    "quote",
-    "number",
-    "institution",
-    "mention",
-    "spelling",
-    "length",
-    "repetition",
-    "leak",
-)
 
 
 def load_stories() -> dict[str, Story]:

@@ -39,7 +39,7 @@ from localize.batch import (
     submit_batch,
 )
 from localize.cache import DiskCache, default_cache_dir
-from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, say
+from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
 from localize.config import Settings
 from localize.errors import ConfigError, InputError
 from localize.llm import LLMClient
@@ -291,34 +291,7 @@ def _export(
     help="Export (to --export, or <out>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
-@click.option(
-    "-m",
-    "--model",
-    help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
-    "the embedded model when no endpoint is set).",
-)
-@click.option(
-    "--base-url",
-    metavar="URL",
-    help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Generations allowed per job, re-asking with check findings (default 3).",
-)
-@click.option(
-    "-t",
-    "--template",
-    metavar="NAME|FILE",
-    help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
-)
-@click.option(
-    "--profiles",
-    metavar="PATH",
-    help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
-)
+@generation_options
 def run(
     stories: tuple[Path, ...],
     regions: str,

@@ -42,12 +42,12 @@ from localize.regions import RegionProfile
 from localize.section import LocalizedSection
 from localize.story import Story
 
-__all__ = ["CheckReport", "Finding", "check"]
+__all__ = ["CHECK_IDS", "CheckReport", "Finding", "check"]
 
 Severity = Literal["error", "warning"]
 
 # Report order: the same order the checks are documented in.
-_CHECK_ORDER = (
+CHECK_IDS = (
     "quote",
     "number",
     "institution",
@@ -1143,5 +1143,5 @@ def check(
         *_check_repetition(body),
         *_check_leaks(raw),
     ]
-    findings.sort(key=lambda f: _CHECK_ORDER.index(f.check))
+    findings.sort(key=lambda f: CHECK_IDS.index(f.check))
     return CheckReport(tuple(findings))

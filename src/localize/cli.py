@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,7 +14,13 @@ from localize._version import __version__
 from localize.batch_cli import batch
 from localize.budget import count_text
 from localize.checks import CheckReport, check
-from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, say
+from localize.cli_group import (
+    LOCAL_NOTICE,
+    LocalizeGroup,
+    generation_options,
+    profiles_option,
+    say,
+)
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
@@ -36,15 +41,6 @@ def cli() -> None:
     Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
     3 endpoint or local model failure.
     """
-
-
-def _profiles_option(f: Any) -> Any:
-    return click.option(
-        "--profiles",
-        "profiles",
-        metavar="PATH",
-        help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
-    )(f)
 
 
 def _print_findings(report: CheckReport) -> None:
@@ -83,29 +79,6 @@ def _print_findings(report: CheckReport) -> None:
     is_flag=True,
     help="Print the rendered messages and their token counts; call nothing.",
 )
-@click.option(
-    "-t",
-    "--template",
-    metavar="NAME|FILE",
-    help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
-)
-@click.option(
-    "-m",
-    "--model",
-    help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or "
-    "the embedded model when no endpoint is set).",
-)
-@click.option(
-    "--base-url",
-    metavar="URL",
-    help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Generations allowed, re-asking with check findings (default 3).",
-)
 @click.option("--strict", is_flag=True, help="Exit 1 and write nothing when check errors remain.")
 @click.option(
     "--context-window",
@@ -118,7 +91,7 @@ def _print_findings(report: CheckReport) -> None:
     type=click.Choice(["auto", "json_schema", "json_object", "text"]),
     help="Structured-output mode (default auto: negotiated with the endpoint).",
 )
-@_profiles_option
+@generation_options
 def rewrite(
     story: Path,
     region: str,
@@ -206,7 +179,7 @@ def rewrite(
     metavar="NAME|FILE",
     help="Template whose word bounds apply (default: section).",
 )
-@_profiles_option
+@profiles_option
 def check_cmd(
     section_file: Path,
     story_file: Path,
@@ -255,7 +228,7 @@ def serve(port: int | None, host: str) -> None:
 
 
 @cli.group(invoke_without_command=True)
-@_profiles_option
+@profiles_option
 @click.pass_context
 def regions(ctx: click.Context, profiles: str | None) -> None:
     """List regions (built-in and user profiles)."""

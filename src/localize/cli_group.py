@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from localize.errors import LocalizeError
 
-__all__ = ["LOCAL_NOTICE", "LocalizeGroup", "say"]
+__all__ = ["LOCAL_NOTICE", "LocalizeGroup", "generation_options", "profiles_option", "say"]
 
 LOCAL_NOTICE = (
     "localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
@@ -30,3 +31,46 @@ class LocalizeGroup(click.Group):
         except LocalizeError as exc:
             say(f"localize: error: {exc}")
             ctx.exit(exc.exit_code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+profiles_option = click.option(
+    "--profiles",
+    metavar="PATH",
+    help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
+)
+
+
+def generation_options(f: F) -> F:
+    """The options every generating command takes: template, model, endpoint, attempts, profiles."""
+    for option in reversed(
+        (
+            click.option(
+                "-t",
+                "--template",
+                metavar="NAME|FILE",
+                help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+            ),
+            click.option(
+                "-m",
+                "--model",
+                help="Model name (env LOCALIZE_MODEL; default gpt-4o-mini, or the embedded "
+                "model when no endpoint is set).",
+            ),
+            click.option(
+                "--base-url",
+                metavar="URL",
+                help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
+            ),
+            click.option(
+                "--max-attempts",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="Generations allowed, re-asking with check findings (default 3).",
+            ),
+            profiles_option,
+        )
+    ):
+        f = option(f)
+    return f
