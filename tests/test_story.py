@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import STORIES
 
 from localize import Story, StoryError, load_story, parse_story
+from tests.conftest import STORIES
 
 
 def test_markdown_heading_is_headline_and_subheadings_stay_paragraphs() -> None:

@@ -6,6 +6,7 @@
 """
 
 from localize._version import __version__
+from localize.atomic import write_atomic
 from localize.batch import BatchSummary, JobResult, RateGate, ResultsFile, localize_many
 from localize.budget import TokenCount, count_messages, count_text
 from localize.cache import DiskCache
@@ -51,7 +52,7 @@ from localize.regions import (
     load_profile,
     load_profiles,
 )
-from localize.render import render, write_atomic
+from localize.render import render
 from localize.section import LocalizedSection
 from localize.story import Story, load_story, parse_story
 

@@ -27,7 +27,6 @@ import fcntl
 import json
 import math
 import os
-import tempfile
 import time
 from collections import OrderedDict, deque
 from collections.abc import (
@@ -46,6 +45,7 @@ from typing import Any, Final
 
 import openai
 
+from localize.atomic import check_writable, fsync_dir, write_atomic
 from localize.budget import estimate_cost
 from localize.checks import check
 from localize.config import DEFAULT_MODEL, Settings
@@ -69,7 +69,6 @@ from localize.pipeline import (
 )
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
-from localize.render import check_writable
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, load_story, parse_story
 
@@ -451,32 +450,19 @@ class ResultsFile:
         existed = self.path.exists()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if not existed:
-            _fsync_dir(self.path.parent)  # the new file's name must survive a crash too
+            fsync_dir(self.path.parent)  # the new file's name must survive a crash too
 
     def _rewrite_without(self, drop: set[tuple[str, str]]) -> None:
-        # A new file renamed over the old one: killed at any point, one of the two is on disk.
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            with os.fdopen(fd, "wb") as out, self.path.open("rb") as src:
-                for line in src:
-                    data = _parse_line(line)
-                    if (
-                        data is not None
-                        and not data["ok"]
-                        and (data["story_id"], data["region"]) in drop
-                    ):
-                        continue
-                    out.write(line)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        kept = [
+            line
+            for line in self.path.read_bytes().splitlines(keepends=True)
+            if not (
+                (data := _parse_line(line)) is not None
+                and not data["ok"]
+                and (data["story_id"], data["region"]) in drop
+            )
+        ]
+        write_atomic(self.path, b"".join(kept))
 
     def append(self, result: JobResult) -> None:
         """Write one whole line and make it durable before returning."""
@@ -506,15 +492,6 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ----------------------------------------------------------------------------------- rate gate
@@ -1014,29 +991,13 @@ def export_requests(
         "stories": stories,
         "jobs": entries,
     }
-    _write_atomic_bytes(out, "".join(line + "\n" for line in lines).encode("utf-8"))
+    write_atomic(out, "".join(line + "\n" for line in lines).encode("utf-8"))
     _write_manifest(manifest_path, manifest)
     return out, manifest_path, failed
 
 
-def _write_atomic_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    _write_atomic_bytes(
-        path, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    )
+    write_atomic(path, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:

@@ -13,11 +13,11 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
+from localize.atomic import write_atomic
 from localize.llm import Completion, StructuredMode, Usage
 
 __all__ = ["DiskCache", "default_cache_dir"]
@@ -117,14 +117,8 @@ class DiskCache:
         data = json.dumps(_encode(completion), ensure_ascii=False, separators=(",", ":"))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # A lost cache entry costs one request again: not worth an fsync per answer.
+            write_atomic(path, data, durable=False)
         except OSError as exc:
             if not self._warned:
                 self._warned = True

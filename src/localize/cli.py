@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from localize._version import __version__
+from localize.atomic import check_writable, write_atomic
 from localize.batch_cli import batch
 from localize.budget import count_text
 from localize.checks import CheckReport, check
@@ -27,7 +28,7 @@ from localize.local import LocalServer
 from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
 from localize.regions import builtin_regions, get_region, load_profiles
-from localize.render import check_writable, render, write_atomic
+from localize.render import render
 from localize.section import LocalizedSection
 from localize.story import load_story
 
