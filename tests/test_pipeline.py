@@ -12,11 +12,13 @@ from localize import (
     LLMClient,
     Story,
     alocalize,
+    check,
     get_region,
     load_template,
     localize,
 )
 from localize.local import LOCAL_MODEL
+from localize.pipeline import parse_section
 from tests.conftest import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
@@ -63,7 +65,15 @@ def test_check_findings_are_sent_back_in_a_reask(
     assert reask[-2] == {"role": "assistant", "content": first_answer}
     assert reask[-1]["role"] == "user"
     assert "cannot be published" in reask[-1]["content"]
+    first_report = check(parse_section(first_answer).body, wire_story, get_region("eu"))
+    assert first_report.feedback().splitlines()[1] in reask[-1]["content"]
     assert result.provenance.attempts == 2
+    # What the second attempt returned: the embedded model repeated its too-short answer, so the
+    # result still carries the length error (and --strict would refuse it).
+    second_answer = response_bodies(vcr)[1]["choices"][0]["message"]["content"]
+    second_report = check(parse_section(second_answer).body, wire_story, get_region("eu"))
+    assert [f.check for f in second_report.errors] == ["length"]
+    assert not result.checks.ok
 
 
 @pytest.mark.vcr
