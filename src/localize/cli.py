@@ -146,7 +146,7 @@ def rewrite(
             f"{result.provenance.attempts} attempt(s); nothing written (--strict)",
             findings=len(result.checks.errors),
         )
-    text = render(result, fmt, splice=splice)  # type: ignore[arg-type]
+    text = render(result, cast(OutputFormat, fmt), splice=splice)
     if output is None:
         click.echo(text, nl=False)
     else:
