@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -28,7 +29,7 @@ from localize.local import LocalServer
 from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
 from localize.regions import builtin_regions, get_region, load_profiles
-from localize.render import render
+from localize.render import OutputFormat, render
 from localize.section import LocalizedSection
 from localize.story import load_story
 
