@@ -507,13 +507,16 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
     if before is not None:
         currency = _SYMBOL_CURRENCY[before["sym"]] if before["sym"] else before["code"]
         start = before.start()
-    elif (
-        j < len(tokens)
-        and text[end : tokens[j][0]].isspace()
-        and tokens[j][3].lower() in _CURRENCY_WORDS
-    ):
-        currency = _CURRENCY_WORDS[tokens[j][3].lower()]
+    else:
+        currency = _currency_after(text, tokens, j, end)
     return _Figure(value, currency, start, end, countable), j
+
+
+def _currency_after(text: str, tokens: list[_Token], j: int, end: int) -> str | None:
+    """The currency named by the word right after a figure ("5 million euros"), if any."""
+    if j < len(tokens) and text[end : tokens[j][0]].isspace():
+        return _CURRENCY_WORDS.get(tokens[j][3].lower())
+    return None
 
 
 def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]:
@@ -556,14 +559,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]
         countable = False  # Five Eyes
     elif _IDIOM_TAIL.match(text, end):
         countable = False
-    currency = None
-    if (
-        j < len(tokens)
-        and text[end : tokens[j][0]].isspace()
-        and tokens[j][3].lower() in _CURRENCY_WORDS
-    ):
-        currency = _CURRENCY_WORDS[tokens[j][3].lower()]
-    return _Figure(value, currency, start, end, countable), j
+    return _Figure(value, _currency_after(text, tokens, j, end), start, end, countable), j
 
 
 def _same_currency(a: str, b: str) -> bool:
