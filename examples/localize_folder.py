@@ -18,13 +18,15 @@ import localize
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stories", type=Path, help="folder of .txt/.md/.json stories")
+    parser.add_argument(
+        "stories", type=Path, help="folder of story files (text, Markdown, HTML, JSON)"
+    )
     parser.add_argument("out", type=Path, help="folder for the results")
     parser.add_argument("--regions", default="uk,eu,us,au", help="comma-separated region ids")
     args = parser.parse_args()
 
     regions = [localize.get_region(r) for r in args.regions.split(",")]
-    files = sorted(p for p in args.stories.iterdir() if p.suffix in (".txt", ".md", ".json"))
+    files = sorted(p for p in args.stories.iterdir() if p.suffix in localize.STORY_SUFFIXES)
     args.out.mkdir(parents=True, exist_ok=True)
     with localize.connect() as client:
         for path in files:

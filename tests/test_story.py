@@ -71,3 +71,32 @@ def test_missing_file_and_bad_json(tmp_path: Path) -> None:
 def test_story_requires_text() -> None:
     with pytest.raises(StoryError):
         Story(paragraphs=("  ",))
+
+
+_PAGE = """<!doctype html><html><head><title>Site | Ban</title><style>p{}</style></head>
+<body><header><nav><p>Home</p></nav></header>
+<article><h1>Experts protest &amp; demand access</h1>
+<p>Seventy-six experts <em>signed</em> the letter.<br>It asks for access.</p>
+<h2>What they said</h2><ul><li>Defenders lose tools.</li></ul>
+<script>var p = "<p>not text</p>";</script></article>
+<footer><p>&copy; The Paper</p></footer></body></html>"""
+
+
+def test_html_story_keeps_article_text_and_drops_page_furniture(tmp_path: Path) -> None:
+    p = tmp_path / "page.html"
+    p.write_text(_PAGE)
+    s = load_story(p)
+    assert s.headline == "Experts protest & demand access"
+    assert s.paragraphs == (
+        "Seventy-six experts signed the letter. It asks for access.",
+        "What they said",
+        "Defenders lose tools.",
+    )
+
+
+def test_html_without_paragraphs_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "empty.html"
+    p.write_text("<html><body><nav><p>Home</p></nav></body></html>")
+    with pytest.raises(StoryError, match="no paragraphs") as info:
+        load_story(p)
+    assert str(p) in str(info.value)

@@ -54,9 +54,10 @@ from localize.regions import (
 )
 from localize.render import render
 from localize.section import LocalizedSection
-from localize.story import Story, load_story, parse_story
+from localize.story import STORY_SUFFIXES, Story, load_story, parse_html_story, parse_story
 
 __all__ = [
+    "STORY_SUFFIXES",
     "BackendError",
     "BatchSummary",
     "BudgetError",
@@ -111,6 +112,7 @@ __all__ = [
     "load_template",
     "localize",
     "localize_many",
+    "parse_html_story",
     "parse_story",
     "prepare",
     "render",

@@ -70,6 +70,7 @@ from localize.pipeline import (
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
 from localize.section import LocalizedSection, SectionOutput
+from localize.story import STORY_SUFFIXES as FILE_SUFFIXES
 from localize.story import Story, load_story, parse_story
 
 __all__ = [
@@ -90,7 +91,8 @@ __all__ = [
     "submit_batch",
 ]
 
-STORY_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".jsonl")
+# Story files, plus JSONL files of many stories.
+STORY_SUFFIXES = (*FILE_SUFFIXES, ".jsonl")
 DEFAULT_CONCURRENCY = 8
 # The embedded llama.cpp server answers one request at a time: more in flight only queue there.
 LOCAL_CONCURRENCY = 2

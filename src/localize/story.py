@@ -6,11 +6,15 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from localize.errors import StoryError
 
-__all__ = ["Story", "load_story", "parse_story"]
+__all__ = ["STORY_SUFFIXES", "Story", "load_story", "parse_html_story", "parse_story"]
+
+# The story files load_story reads (anything else is read as plain text).
+STORY_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".html", ".htm")
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 # A first line this short and without closing punctuation reads as a headline, not a lede.
@@ -92,6 +96,65 @@ def parse_story(text: str, *, id: str = "", source: str | None = None) -> Story:
     return Story(paragraphs, headline, id, source)
 
 
+class _ArticleText(HTMLParser):
+    """Collects the text of block elements; page furniture and scripts are skipped."""
+
+    _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
+    _SKIP = frozenset({"script", "style", "nav", "header", "footer", "aside", "figure", "form"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self._tag: str | None = None
+        self._parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCKS and not self._skipping:
+            self._flush()
+            self._tag = tag
+        elif tag == "br":
+            self._parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._tag is not None and not self._skipping:
+            self._parts.append(data)
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._parts).split())
+        if self._tag is not None and text:
+            self.blocks.append((self._tag, text))
+        self._tag, self._parts = None, []
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> Story:
+    """Parse an article page: the first ``<h1>`` is the headline, other blocks are paragraphs."""
+    parser = _ArticleText()
+    parser.feed(html)
+    parser.close()
+    headline = next((text for tag, text in parser.blocks if tag == "h1"), None)
+    paragraphs = tuple(
+        text for tag, text in parser.blocks if not (tag == "h1" and text == headline)
+    )
+    if not paragraphs:
+        raise StoryError(
+            "the HTML has no paragraphs (<p>, <li>, headings) outside page furniture", path=source
+        )
+    return Story(paragraphs, headline, id, source)
+
+
 def _story_from_json(data: object, *, source: str) -> Story:
     if not isinstance(data, dict):
         raise StoryError("a JSON story must be an object with a 'body' field", path=source)
@@ -108,7 +171,7 @@ def _story_from_json(data: object, *, source: str) -> Story:
 
 
 def load_story(path: str | Path) -> Story:
-    """Read a story file: text, Markdown, or a JSON object with `body` (and `id`, `headline`)."""
+    """Read a story file: text, Markdown, HTML, or a JSON object with `body` (`id`, `headline`)."""
     p = Path(path)
     name = str(path)
     try:
@@ -131,4 +194,6 @@ def load_story(path: str | Path) -> Story:
         except json.JSONDecodeError as exc:
             raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from None
         return _story_from_json(data, source=name)
+    if p.suffix.lower() in (".html", ".htm"):
+        return parse_html_story(text, id=p.stem, source=name)
     return parse_story(text, id=p.stem, source=name)
