@@ -311,7 +311,7 @@ def run(
 ) -> None:
     """Localise every STORY_OR_FOLDER into every region, appending results to --out.
 
-    Inputs are story files (.txt, .md, .json), folders of them, or JSONL files with one story
+    Inputs are story files (.txt, .md, .html, .json), folders of them, or JSONL files with one story
     per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
     Exit codes: 0 every job done, 1 some job failed (rerun to retry), 2 bad input or option,
     3 endpoint failure, 130 interrupted (rerun to resume).
