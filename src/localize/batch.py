@@ -42,12 +42,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import openai
 
 from localize.atomic import check_writable, fsync_dir, write_atomic
 from localize.budget import estimate_cost
-from localize.checks import check
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
     BackendError,
@@ -64,12 +64,12 @@ from localize.pipeline import (
     Provenance,
     agenerate,
     connect,
-    parse_section,
     prepare,
+    review_answer,
 )
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
-from localize.section import LocalizedSection, SectionOutput
+from localize.section import SectionOutput
 from localize.story import STORY_SUFFIXES as FILE_SUFFIXES
 from localize.story import Story, load_story, parse_story
 
@@ -1110,18 +1110,16 @@ def _collected_result(
     content = (choice.get("message") or {}).get("content") or ""
     if choice.get("finish_reason") == "length":
         return fail("the answer was cut off at the length limit; rerun without --submit")
-    try:
-        output = parse_section(content)
-    except ValueError as exc:
-        return fail(f"unusable answer: {exc}")
     s = manifest["stories"][story_id]
     story = Story(tuple(s["paragraphs"]), s["headline"], s["id"], s["source"])
     profile = RegionProfile.model_validate(manifest["regions"][region_id])
-    section = LocalizedSection(heading=profile.section_heading, body=output.body.strip())
     tmpl = manifest["template"]
-    report = check(
-        section, story, profile, min_words=tmpl["min_words"], max_words=tmpl["max_words"]
-    )
+    try:
+        section, report = review_answer(
+            content, story, profile, min_words=tmpl["min_words"], max_words=tmpl["max_words"]
+        )
+    except ValueError as exc:
+        return fail(f"unusable answer: {exc}")
     usage = body.get("usage") or {}
     details = usage.get("prompt_tokens_details") or {}
     spent = Usage(
@@ -1135,7 +1133,7 @@ def _collected_result(
     endpoint = str(manifest["endpoint"])
     prov = Provenance(
         model=model,
-        endpoint_host=endpoint.split("//", 1)[-1].split("/", 1)[0],
+        endpoint_host=urlsplit(endpoint).netloc,
         template_name=tmpl["name"],
         template_version=tmpl["version"],
         template_sha256=tmpl["sha256"],

@@ -40,6 +40,7 @@ __all__ = [
     "localize",
     "parse_section",
     "prepare",
+    "review_answer",
 ]
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -181,6 +182,16 @@ def parse_section(content: str) -> SectionOutput:
     return out
 
 
+def review_answer(
+    content: str, story: Story, region: RegionProfile, *, min_words: int, max_words: int
+) -> tuple[LocalizedSection, CheckReport]:
+    """A model answer as the region's section, with its check report; ValueError if unusable."""
+    section = LocalizedSection(
+        heading=region.section_heading, body=parse_section(content).body.strip()
+    )
+    return section, check(section, story, region, min_words=min_words, max_words=max_words)
+
+
 def _severity(report: CheckReport) -> tuple[int, int]:
     return len(report.errors), len(report.warnings)
 
@@ -221,21 +232,17 @@ def _attempts(
             messages = [*prep.messages, {"role": "user", "content": reask}]
             continue
         try:
-            output = parse_section(completion.content)
-        except ValueError as exc:
-            last_problem = str(exc)
-            problems = f"- {exc}."
-        else:
-            section = LocalizedSection(
-                heading=prep.region.section_heading, body=output.body.strip()
-            )
-            report = check(
-                section,
+            section, report = review_answer(
+                completion.content,
                 prep.story,
                 prep.region,
                 min_words=prep.template.min_words,
                 max_words=prep.template.max_words,
             )
+        except ValueError as exc:
+            last_problem = str(exc)
+            problems = f"- {exc}."
+        else:
             # Fewest errors, then fewest warnings; the earlier answer wins a tie, as later
             # ones from a weak model tend to echo the re-ask instead of improving.
             if best is None or _severity(report) < _severity(best[1]):
