@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,24 +77,10 @@ def _require_cassette(
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's keys, endpoints or config file."""
-    for var in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "LOCALIZE_BASE_URL",
-        "LOCALIZE_MODEL",
-        "LOCALIZE_TEMPLATE",
-        "LOCALIZE_PROFILES",
-        "LOCALIZE_MAX_ATTEMPTS",
-        "LOCALIZE_MAX_RETRIES",
-        "LOCALIZE_TIMEOUT",
-        "LOCALIZE_CONTEXT_WINDOW",
-        "LOCALIZE_STRUCTURED",
-        "LOCALIZE_CONFIG",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in os.environ if v.startswith(("LOCALIZE_", "OPENAI_"))]:
+        monkeypatch.delenv(var)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("LOCALIZE_CACHE_DIR", raising=False)
 
 
 @pytest.fixture
