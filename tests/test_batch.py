@@ -15,8 +15,9 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-import localize.cli  # noqa: F401  (imported first: batch_cli reuses its error handling)
+import localize.cli  # noqa: F401  (imported first: _batch_cli reuses its error handling)
 from localize import LLMClient, Settings, load_story
+from localize._batch_cli import batch
 from localize.batch import (
     BatchSummary,
     Job,
@@ -36,7 +37,6 @@ from localize.batch import (
     split_custom_id,
     submit_batch,
 )
-from localize.batch_cli import batch
 from localize.cache import DiskCache
 from localize.errors import InputError, OutputError, RegionNotFoundError, StoryError
 from localize.llm import Usage

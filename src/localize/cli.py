@@ -11,18 +11,18 @@ from typing import cast
 
 import click
 
-from localize._version import __version__
-from localize.atomic import check_writable, write_atomic
-from localize.batch_cli import batch
-from localize.budget import count_text
-from localize.checks import CheckReport, check
-from localize.cli_group import (
+from localize._batch_cli import batch
+from localize._cli_group import (
     LOCAL_NOTICE,
     LocalizeGroup,
     generation_options,
     profiles_option,
     say,
 )
+from localize._version import __version__
+from localize.atomic import check_writable, write_atomic
+from localize.budget import count_text
+from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from localize._cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
 from localize.batch import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
@@ -39,7 +40,6 @@ from localize.batch import (
     submit_batch,
 )
 from localize.cache import DiskCache, default_cache_dir
-from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
 from localize.config import Settings
 from localize.errors import ConfigError, InputError
 from localize.llm import LLMClient
