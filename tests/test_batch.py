@@ -25,7 +25,6 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
-    _Scheduler,
     collect_batch,
     custom_id,
     export_requests,
@@ -37,6 +36,7 @@ from localize.batch import (
     split_custom_id,
     submit_batch,
 )
+from localize.batch._run import _Scheduler
 from localize.cache import DiskCache
 from localize.errors import InputError, OutputError, RegionNotFoundError, StoryError
 from localize.llm import Usage

@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from localize.errors import StoryError
 
-__all__ = ["STORY_SUFFIXES", "Story", "load_story", "parse_html_story", "parse_story"]
+__all__ = [
+    "STORY_SUFFIXES",
+    "Story",
+    "load_story",
+    "parse_html_story",
+    "parse_story",
+    "story_from_json",
+]
 
 # The story files load_story reads (anything else is read as plain text).
 STORY_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".html", ".htm")
@@ -54,10 +63,19 @@ class Story:
         """The same story with other paragraphs (used when trimming to fit)."""
         return Story(paragraphs, self.headline, self.id, self.source)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The parsed story as JSON data (kept in Batch API manifests); see `from_dict`."""
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "paragraphs": list(self.paragraphs),
+            "source": self.source,
+        }
+
     @classmethod
-    def from_text(cls, text: str, *, id: str = "", source: str | None = None) -> Story:
-        """Parse plain text or Markdown."""
-        return parse_story(text, id=id, source=source)
+    def from_dict(cls, data: Mapping[str, Any]) -> Story:
+        """The story `to_dict` wrote, as it was parsed (not parsed again)."""
+        return cls(tuple(data["paragraphs"]), data["headline"], data["id"], data["source"])
 
 
 def parse_story(text: str, *, id: str = "", source: str | None = None) -> Story:
@@ -155,16 +173,16 @@ def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> S
     return Story(paragraphs, headline, id, source)
 
 
-def _story_from_json(data: object, *, source: str) -> Story:
+def story_from_json(data: object, *, source: str, id: str = "") -> Story:
+    """A JSON story object: ``body`` (text or Markdown), optional ``headline`` and ``id``."""
     if not isinstance(data, dict):
         raise StoryError("a JSON story must be an object with a 'body' field", path=source)
-    body = data.get("body")
+    body, headline = data.get("body"), data.get("headline")
     if not isinstance(body, str):
         raise StoryError("field 'body' is missing or not a string", path=source)
-    story = parse_story(body, id=str(data.get("id") or ""), source=source)
-    headline = data.get("headline")
     if headline is not None and not isinstance(headline, str):
         raise StoryError("field 'headline' is not a string", path=source)
+    story = parse_story(body, id=id or str(data.get("id") or ""), source=source)
     if headline:
         return Story(story.paragraphs, headline, story.id, source)
     return story
@@ -193,7 +211,7 @@ def load_story(path: str | Path) -> Story:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from None
-        return _story_from_json(data, source=name)
+        return story_from_json(data, source=name)
     if p.suffix.lower() in (".html", ".htm"):
         return parse_html_story(text, id=p.stem, source=name)
     return parse_story(text, id=p.stem, source=name)

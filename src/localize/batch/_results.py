@@ -1,0 +1,339 @@
+"""Jobs and their results: the JSONL results file (locked, resumable) and the run summary.
+
+Results go to a JSONL file (`ResultsFile`), one complete line per job, written with a single
+``write`` and an ``fsync`` as each job finishes, under an exclusive lock. Running again skips the
+pairs already done and retries the failed ones, so a run killed at any moment loses no finished
+job and duplicates none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from localize.atomic import check_writable, fsync_dir, write_atomic
+from localize.batch._inputs import StoryInput
+from localize.errors import OutputError
+from localize.llm import Usage
+from localize.regions import RegionProfile
+
+__all__ = ["BatchSummary", "Job", "JobResult", "ResultsFile", "plan_jobs"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (story, region) pair."""
+
+    story: StoryInput
+    region: RegionProfile
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.story.id, self.region.id)
+
+
+def plan_jobs(stories: Sequence[StoryInput], regions: Sequence[RegionProfile]) -> list[Job]:
+    """Every pair, story-major: one story's regions back to back share a warm prompt prefix."""
+    return [Job(s, r) for s in stories for r in regions]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """One finished job: what goes on its line of the results file, plus run accounting."""
+
+    story_id: str
+    region: str
+    ok: bool
+    section: dict[str, str] | None = None
+    checks: dict[str, Any] | None = None
+    provenance: dict[str, Any] | None = None
+    error: str | None = None
+    # Not written: what this run paid for (answers served from the response cache cost nothing).
+    spent: Usage = field(default=Usage(), compare=False)
+    spent_cost_usd: float | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.story_id, self.region)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story_id": self.story_id,
+            "region": self.region,
+            "ok": self.ok,
+            "section": self.section,
+            "checks": self.checks,
+            "provenance": self.provenance,
+            "error": self.error,
+        }
+
+    def to_line(self) -> bytes:
+        """One JSONL line: compact, UTF-8, newline-terminated (no newline inside)."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
+
+    @classmethod
+    def failure(cls, job: Job, error: str) -> JobResult:
+        return cls(job.story.id, job.region.id, False, error=error)
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """A results line as a dict, or None when it is not one."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("story_id"), str)
+        or not isinstance(data.get("region"), str)
+        or not isinstance(data.get("ok"), bool)
+    ):
+        return None
+    return data
+
+
+# --------------------------------------------------------------------------------- results file
+
+
+class ResultsFile:
+    """The JSONL results file: locked, resumable, appended one fsync'd line per job.
+
+    ``open()`` takes an exclusive lock on a sidecar ``<name>.lock`` (so two runs refuse rather
+    than interleave), reads the lines already there and drops a torn last line left by a killed
+    run. ``begin(keys)`` removes the failed lines of pairs about to be retried, so each pair ends
+    with exactly one line. Both happen before any request is sent.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.done: set[tuple[str, str]] = set()
+        self.failed: set[tuple[str, str]] = set()
+        self.dropped_torn_line = False
+        self._lock_fd: int | None = None
+        self._lock_path = self.path.parent / f"{self.path.name}.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> ResultsFile:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> ResultsFile:
+        check_writable(self.path)
+        self._lock()
+        try:
+            self._read()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _lock(self) -> None:
+        while True:
+            try:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot create lock file {self._lock_path}: {exc.strerror}",
+                    path=str(self.path),
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise OutputError(
+                        f"another localize run is writing this file (it holds "
+                        f"{self._lock_path}); wait for it to finish or choose another --out",
+                        path=str(self.path),
+                    ) from None
+                raise OutputError(
+                    f"cannot lock {self._lock_path}: {exc.strerror}", path=str(self.path)
+                ) from None
+            # The previous holder unlinks the lock file when it finishes: a lock on an unlinked
+            # file locks nothing, so try again until the locked file is the one on disk.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self._lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd = fd
+                return
+            os.close(fd)
+
+    def _read(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise OutputError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+        lines = raw.split(b"\n")
+        tail = lines.pop()  # bytes after the last newline: empty unless a write was cut short
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            data = _parse_line(line)
+            if data is None:
+                raise OutputError(
+                    f"line {n} is not a localize result; this does not look like a results "
+                    "file from `localize batch` (nothing was changed): choose another --out",
+                    path=str(self.path),
+                )
+            key = (data["story_id"], data["region"])
+            (self.done if data["ok"] else self.failed).add(key)
+        if tail:
+            # A run killed mid-write leaves at most one torn line, always the last.
+            data = _parse_line(tail)
+            if data is not None:
+                key = (data["story_id"], data["region"])
+                (self.done if data["ok"] else self.failed).add(key)
+                self._append_raw(b"\n")  # the line is whole: only its newline is missing
+            else:
+                os.truncate(self.path, len(raw) - len(tail))
+                self.dropped_torn_line = True
+        self.failed -= self.done
+
+    def _append_raw(self, data: bytes) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def begin(self, keys: Collection[tuple[str, str]]) -> None:
+        """Drop the failed lines of pairs about to be retried, then open for appending."""
+        retry = self.failed & set(keys)
+        if retry and self.path.exists():
+            self._rewrite_without(retry)
+            self.failed -= retry
+        existed = self.path.exists()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if not existed:
+            fsync_dir(self.path.parent)  # the new file's name must survive a crash too
+
+    def _rewrite_without(self, drop: set[tuple[str, str]]) -> None:
+        kept = [
+            line
+            for line in self.path.read_bytes().splitlines(keepends=True)
+            if not (
+                (data := _parse_line(line)) is not None
+                and not data["ok"]
+                and (data["story_id"], data["region"]) in drop
+            )
+        ]
+        write_atomic(self.path, b"".join(kept))
+
+    def append(self, result: JobResult) -> None:
+        """Write one whole line and make it durable before returning."""
+        if self._fd is None:
+            self.begin(())
+        assert self._fd is not None
+        _write_all(self._fd, result.to_line())
+        os.fsync(self._fd)
+        (self.done if result.ok else self.failed).add(result.key)
+        if result.ok:
+            self.failed.discard(result.key)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._lock_fd is not None:
+            # Unlink while still holding the lock (see _lock), so no stale .lock file remains.
+            with contextlib.suppress(OSError):
+                os.unlink(self._lock_path)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+@dataclass
+class BatchSummary:
+    """Counts for a run: what was done, failed and skipped, tokens spent, cost and time."""
+
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_known: bool = True
+    cache_hits: int = 0
+    rate_limited: int = 0
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    def add(self, result: JobResult) -> None:
+        if result.ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if result.provenance:
+            self.cache_hits += int(result.provenance.get("response_cache_hits", 0))
+        self.prompt_tokens += result.spent.prompt_tokens
+        self.completion_tokens += result.spent.completion_tokens
+        self.cached_tokens += result.spent.cached_tokens
+        if result.spent_cost_usd is None:
+            if result.ok and result.spent.total_tokens:
+                self.cost_known = False
+        else:
+            self.cost_usd += result.spent_cost_usd
+
+    @property
+    def finished_jobs(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def to_run(self) -> int:
+        return self.total - self.skipped
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def elapsed_s(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def cost_text(self) -> str:
+        return f"${self.cost_usd:.4f}" if self.cost_known else "unknown (no price for model)"
+
+    def line(self) -> str:
+        extra = ""
+        if self.cache_hits:
+            extra += f", {self.cache_hits} answer(s) from cache"
+        if self.rate_limited:
+            extra += f", {self.rate_limited} rate-limit response(s) (429)"
+        return (
+            f"done {self.done}, failed {self.failed}, skipped {self.skipped} already done "
+            f"(of {self.total}); tokens {self.tokens:,} ({self.prompt_tokens:,} prompt, "
+            f"{self.cached_tokens:,} of them provider-cached, {self.completion_tokens:,} "
+            f"completion){extra}; estimated cost {self.cost_text()}; "
+            f"time {self.elapsed_s:.1f} s"
+        )
