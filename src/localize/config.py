@@ -13,10 +13,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
+from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
-from localize.llm import StructuredMode
 
 __all__ = ["DEFAULT_MODEL", "Settings"]
 
@@ -78,8 +78,8 @@ def _coerce(name: str, value: object, where: str) -> object:
             f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, got {value!r}",
             option=where,
         )
-    if name == "structured" and out not in get_args(StructuredMode):
-        raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
+    if name == "structured" and out not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option=where)
     return out
 
 

@@ -16,7 +16,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import openai
@@ -29,17 +29,16 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from localize._types import ChatMessage, StructuredMode
 from localize.budget import count_messages
 from localize.errors import (
     BackendError,
     EndpointAuthError,
     EndpointUnreachableError,
 )
-from localize.prompts import ChatMessage
 
-__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "StructuredMode", "Usage"]
+__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "Usage"]
 
-StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
 _SCHEMA_NAME = "localized_section"
 _MAX_RETRY_AFTER = 60.0

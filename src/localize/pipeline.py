@@ -18,13 +18,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from localize._types import ChatMessage
 from localize.budget import FittedPrompt, TokenCount, context_window, estimate_cost, fit_story
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import GenerationError
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
-from localize.local import LOCAL_MODEL, LocalServer
-from localize.prompts import ChatMessage, PromptTemplate, load_template
+from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, load_story, parse_story
@@ -141,7 +142,10 @@ def prepare(
     tmpl = load_template(template or settings.template)
     model = model or _model_for(settings)
     params = {"temperature": 0, "seed": 42, "max_tokens": 450, **tmpl.defaults}
-    window = settings.context_window or context_window(model)
+    # The embedded server's window is the n_ctx it is started with, not the model's own.
+    window = settings.context_window or (
+        LOCAL_CONTEXT_WINDOW if model == LOCAL_MODEL else context_window(model)
+    )
     fitted = fit_story(
         the_story,
         lambda s: tmpl.render(story=s, region=profile),

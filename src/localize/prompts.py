@@ -20,11 +20,11 @@ import yaml
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from localize._types import ChatMessage
 from localize.errors import TemplateError
 
-__all__ = ["ChatMessage", "PromptTemplate", "list_templates", "load_template"]
+__all__ = ["PromptTemplate", "list_templates", "load_template"]
 
-ChatMessage = dict[str, str]
 DEFAULT_TEMPLATE = "section"
 _SUFFIX = ".jinja"
 # Variables the pipeline supplies itself at re-ask time, not the caller.

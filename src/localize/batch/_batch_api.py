@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import openai
 
+from localize._types import StructuredMode
 from localize.atomic import check_writable, write_atomic
 from localize.batch._results import Job, JobResult
 from localize.budget import estimate_cost
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import BackendError, ConfigError, InputError, LocalizeError
-from localize.llm import LLMClient, StructuredMode, Usage
+from localize.llm import LLMClient, Usage
 from localize.pipeline import PreparedPrompt, Provenance, prepare, review_answer
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile
