@@ -14,7 +14,7 @@ from localize.cache import DiskCache, default_cache_dir
 from localize.llm import request_key
 from localize.local import LOCAL_MODEL
 from localize.section import SectionOutput
-from tests.conftest import RECORD_BASE_URL, STORIES
+from tests.support import RECORD_BASE_URL, STORIES
 
 KEY = "ab" + "0" * 62
 ANSWER = Completion(

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from localize.cli import cli
-from tests.conftest import RECORD_BASE_URL, STORIES
+from tests.support import RECORD_BASE_URL, STORIES
 
 WIRE = str(STORIES / "wire.txt")
 

@@ -20,7 +20,7 @@ from localize import (
 from localize.llm import request_key, retry_after_seconds
 from localize.local import LOCAL_MODEL
 from localize.section import SectionOutput
-from tests.conftest import AUTH_BASE_URL, RECORD_BASE_URL, STORIES, request_bodies
+from tests.support import AUTH_BASE_URL, RECORD_BASE_URL, STORIES, request_bodies
 
 SCHEMA = SectionOutput.json_schema()
 

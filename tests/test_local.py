@@ -14,7 +14,7 @@ import pytest
 
 from localize import LocalModelError
 from localize.local import LocalServer, local_model_path
-from tests.conftest import ROOT, STORIES
+from tests.support import ROOT, STORIES
 
 
 def test_without_the_local_extra_the_error_says_how_to_install(

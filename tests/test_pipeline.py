@@ -19,7 +19,7 @@ from localize import (
 )
 from localize.local import LOCAL_MODEL
 from localize.pipeline import parse_section
-from tests.conftest import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
+from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
 

@@ -45,7 +45,7 @@ institutions:
 def test_user_profile_folder_overrides_and_adds(tmp_path: Path) -> None:
     (tmp_path / "ie.yaml").write_text(_GOOD)
     extra = load_profiles(tmp_path)
-    assert get_region("ie", extra=extra).name == "Ireland"
+    assert get_region("ie", profiles=extra).name == "Ireland"
     assert get_region(str(tmp_path / "ie.yaml")).id == "ie"
 
 

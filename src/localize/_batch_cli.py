@@ -1,17 +1,17 @@
 """`localize batch`: many stories x many regions from the command line.
 
-    localize batch STORY_OR_FOLDER... --regions uk,eu,us,au --out results.jsonl
-    localize batch STORY_OR_FOLDER... --regions uk,us --out results.jsonl --submit
-    localize batch collect BATCH_ID --out results.jsonl
+    localize batch STORY_OR_FOLDER... --regions uk,eu,us,au --output results.jsonl
+    localize batch STORY_OR_FOLDER... --regions uk,us --output results.jsonl --submit
+    localize batch collect BATCH_ID --output results.jsonl
 
-Thin: options are parsed here, the work is `localize.batch`. Everything that can be wrong with
-the input (regions, template, output file, its lock, the stories' paths) is checked before the
-first request.
+Thin: options are parsed here and printed here; each command is one library call
+(`localize.batch.run_batch`, `export_batch`, `collect_results`), which checks everything that
+can be wrong with the input before the first request.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sys
 import time
 from pathlib import Path
@@ -19,32 +19,27 @@ from typing import Any
 
 import click
 
-from localize._cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
+from localize._cli_group import (
+    LocalizeGroup,
+    generation_options,
+    json_errors,
+    output_option,
+    response_cache,
+    say,
+    settings_from,
+)
 from localize.batch import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
     BatchSummary,
-    Job,
+    ExportReport,
     JobResult,
-    RateGate,
-    ResultsFile,
-    batch_api_client,
-    collect_batch,
-    download_batch_output,
-    export_requests,
-    load_inputs,
-    load_manifest,
-    plan_jobs,
-    resolve_regions,
-    run_jobs,
-    submit_batch,
+    collect_results,
+    export_batch,
+    run_batch,
 )
-from localize.cache import DiskCache, default_cache_dir
 from localize.config import Settings
-from localize.errors import ConfigError, InputError
-from localize.llm import LLMClient
-from localize.pipeline import connect
-from localize.prompts import PromptTemplate, load_template
+from localize.errors import ConfigError
 
 __all__ = ["batch"]
 
@@ -74,6 +69,17 @@ def _split_regions(value: str) -> list[str]:
     return regions
 
 
+format_option = click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary format: text on stderr, or one JSON object on stdout.",
+)
+
+
 # -------------------------------------------------------------------------------- progress
 
 
@@ -85,13 +91,16 @@ def _fmt_s(seconds: float) -> str:
 class _Progress:
     """A rich progress bar on a terminal; one plain line per finished job otherwise."""
 
-    def __init__(self, summary: BatchSummary, *, tty: bool) -> None:
-        self.summary = summary
+    def __init__(self, *, tty: bool) -> None:
         self.tty = tty
         self._bar: Any = None
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
+        return self
+
+    def started(self, summary: BatchSummary) -> None:
+        say(f"localize: {summary.to_run} job(s), {summary.concurrency} at a time")
         if self.tty:
             from rich.console import Console
             from rich.progress import (
@@ -118,19 +127,17 @@ class _Progress:
             self._bar.start()
             self._task = self._bar.add_task(
                 "jobs",
-                total=self.summary.to_run,
+                total=summary.to_run,
                 failed=0,
                 tokens="0",
-                cost=self.summary.cost_text(),
+                cost=summary.cost_text(),
             )
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
 
-    def update(self, result: JobResult) -> None:
-        s = self.summary
+    def finished_job(self, result: JobResult, s: BatchSummary) -> None:
         if self._bar is not None:
             self._bar.update(
                 self._task, advance=1, failed=s.failed, tokens=f"{s.tokens:,}", cost=s.cost_text()
@@ -145,13 +152,12 @@ class _Progress:
         n, total = s.finished_jobs, s.to_run
         elapsed = time.monotonic() - s.started
         eta = _fmt_s(elapsed / n * (total - n)) if n else "?"
-        if result.ok:
-            prov = result.provenance or {}
-            errors = int((result.checks or {}).get("errors", 0))
-            checks = "checks ok" if (result.checks or {}).get("ok") else f"{errors} check error(s)"
+        if result.result is not None:
+            report = result.result.checks
+            checks = "checks ok" if report.ok else f"{len(report.errors)} check error(s)"
             what = (
-                f"ok ({prov.get('attempts', '?')} attempt(s), {checks}, "
-                f"{result.spent.total_tokens:,} tokens)"
+                f"ok ({result.result.provenance.attempts} attempt(s), {checks}, "
+                f"{result.spend.usage.total_tokens:,} tokens)"
             )
         else:
             what = f"FAILED: {result.error}"
@@ -164,67 +170,56 @@ class _Progress:
 # ------------------------------------------------------------------------------------- run
 
 
-async def _drive(
-    jobs: list[Job],
-    client: LLMClient,
-    results: ResultsFile,
-    summary: BatchSummary,
-    progress: _Progress,
-    *,
-    template: PromptTemplate,
-    settings: Settings,
-    concurrency: int,
-    max_attempts: int | None,
-) -> None:
-    try:
-        async for result in run_jobs(
-            jobs,
-            client,
-            template=template,
-            settings=settings,
-            concurrency=concurrency,
-            max_attempts=max_attempts,
-        ):
-            results.append(result)  # durable before it is counted
-            summary.add(result)
-            progress.update(result)
-    finally:
-        await client.aclose()
+def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None:
+    """The summary (stderr, or JSON on stdout) and the exit code: 1 unless the run succeeded."""
+    ok = summary.ok(strict=strict)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": ok, **summary.to_dict(), **extra}, ensure_ascii=False))
+    say(f"localize: {summary.line()}")
+    if summary.interrupted:
+        say("localize: interrupted; finished jobs are saved: run the same command to resume")
+        sys.exit(130)
+    if summary.failed:
+        say(
+            f"localize: {summary.failed} job(s) failed (see their 'error'); "
+            "run the same command again to retry them"
+        )
+    if strict and summary.check_errors:
+        say(f"localize: {summary.check_errors} section(s) have check errors (--strict)")
+    if not ok:
+        sys.exit(1)
 
 
-def _export(
-    jobs: list[Job],
-    done: set[tuple[str, str]],
-    *,
-    export: Path | None,
-    out: Path | None,
-    submit: bool,
-    settings: Settings,
-    template: PromptTemplate,
-) -> None:
-    todo = [j for j in jobs if j.key not in done]
-    if done:
-        say(f"localize: {len(jobs) - len(todo)} pair(s) already done in {out}: not exported")
-    if not todo:
-        say("localize: nothing to export")
-        return
-    request_file = export or Path(f"{out}.requests.jsonl")
-    client = batch_api_client(settings) if submit else None  # no key: stop before writing
-    path, manifest, failed = export_requests(
-        todo, request_file, settings=settings, template=template
-    )
-    for f in failed:
+def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
+    if report.already_done:
+        say(f"localize: {report.already_done} pair(s) already done in {out}: not exported")
+    for f in report.failed:
         say(f"localize: not exported: {f.story_id} {f.region}: {f.error}")
-    say(f"localize: wrote {len(todo) - len(failed)} request(s) to {path} (manifest: {manifest})")
-    if client is None:
-        return
-    batch_id = submit_batch(path, manifest, client=client)
-    click.echo(batch_id)
-    collect_out = out or Path("results.jsonl")
-    say(
-        f"localize: created batch {batch_id}; when it has finished (within 24 h), run:\n"
-        f"  localize batch collect {batch_id} --out {collect_out} --manifest {manifest}"
-    )
+    if report.request_file is None:
+        say("localize: nothing to export")
+    else:
+        say(
+            f"localize: wrote {report.exported} request(s) to {report.request_file} "
+            f"(manifest: {report.manifest})"
+        )
+    if fmt == "json":
+        data = {
+            "ok": True,
+            "request_file": str(report.request_file) if report.request_file else None,
+            "manifest": str(report.manifest) if report.manifest else None,
+            "exported": report.exported,
+            "already_done": report.already_done,
+            "not_exported": [f.to_dict() for f in report.failed],
+            "batch_id": report.batch_id,
+        }
+        click.echo(json.dumps(data, ensure_ascii=False))
+    elif report.batch_id:
+        click.echo(report.batch_id)
+    if report.batch_id:
+        say(
+            f"localize: created batch {report.batch_id}; when it has finished (within 24 h), run:\n"
+            f"  localize batch collect {report.batch_id} --output {out or 'results.jsonl'}"
+        )
 
 
 @batch.command("run")
@@ -242,17 +237,14 @@ def _export(
     metavar="IDS",
     help="Comma-separated region ids or profile files, e.g. uk,eu,us,au.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Results file (JSONL, one line per story and region). Rerunning with the "
-    "same file skips the pairs done and retries the failed ones.",
+@output_option(
+    "Results file (JSONL, one line per story and region); '-' is stdout. Rerunning with the "
+    "same file skips the pairs done and retries the failed ones."
 )
 @click.option(
     "-c",
     "--concurrency",
-    type=click.IntRange(min=1),
+    type=int,
     metavar="N",
     help=f"Jobs in flight at once (default {DEFAULT_CONCURRENCY}; "
     f"{LOCAL_CONCURRENCY} for the embedded model).",
@@ -270,14 +262,6 @@ def _export(
     help="Tokens per minute the account allows (prompt + max output, counted with "
     "tiktoken before sending); requests are paced under it.",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write the on-disk response cache.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    help="Response cache folder (env LOCALIZE_CACHE_DIR; default "
-    "$XDG_CACHE_HOME/localize or ~/.cache/localize).",
-)
 @click.option(
     "--export",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -288,167 +272,116 @@ def _export(
 @click.option(
     "--submit",
     is_flag=True,
-    help="Export (to --export, or <out>.requests.jsonl), upload the file and create "
+    help="Export (to --export, or <output>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
+@format_option
 @generation_options
+@click.pass_context
 def run(
+    ctx: click.Context,
+    /,
     stories: tuple[Path, ...],
     regions: str,
-    out: Path | None,
+    output: Path | None,
     concurrency: int | None,
     rpm: int | None,
     tpm: int | None,
-    no_cache: bool,
-    cache_dir: Path | None,
     export: Path | None,
     submit: bool,
-    model: str | None,
-    base_url: str | None,
-    max_attempts: int | None,
-    template: str | None,
-    profiles: str | None,
+    fmt: str,
+    strict: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    **options: Any,
 ) -> None:
-    """Localise every STORY_OR_FOLDER into every region, appending results to --out.
+    """Localise every STORY_OR_FOLDER into every region, appending results to --output.
 
-    Inputs are story files (.txt, .md, .html, .json), folders of them, or JSONL files with one story
-    per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
-    Exit codes: 0 every job done, 1 some job failed (rerun to retry), 2 bad input or option,
-    3 endpoint failure, 130 interrupted (rerun to resume).
+    Inputs are story files (.txt, .md, .html, .json), folders of them, or JSONL files with one
+    story per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
+    Exit codes: 0 every job done (and, with --strict, every section free of check errors),
+    1 otherwise (rerun to retry), 2 bad input or option, 3 endpoint failure, 130 interrupted
+    (rerun to resume).
     """
-    settings = Settings.resolve(
-        model=model,
-        base_url=base_url,
-        template=template,
-        max_attempts=max_attempts,
-        profiles=profiles,
-    )
-    profile_list = resolve_regions(_split_regions(regions), settings.profiles)
-    tmpl = load_template(settings.template)
-    if out is None and export is None:
+    json_errors(ctx, fmt == "json")
+    settings = settings_from(options)
+    if output is None and export is None:
         raise ConfigError(
-            "give the results file (--out), or --export FILE to write requests", option="--out"
+            "give the results file (--output), or --export FILE to write requests",
+            option="--output",
         )
-    inputs = load_inputs(stories)
-    jobs = plan_jobs(inputs, profile_list)
+    if fmt == "json" and output is not None and str(output) == "-":
+        raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
+    region_ids = _split_regions(regions)
     if export is not None or submit:
-        done: set[tuple[str, str]] = set()
-        if out is not None and out.exists():
-            with ResultsFile(out) as existing:
-                done = set(existing.done)
-        _export(jobs, done, export=export, out=out, submit=submit, settings=settings, template=tmpl)
+        report = export_batch(
+            stories, region_ids, export, results=output, settings=settings, submit=submit
+        )
+        _say_export(report, output, fmt)
         return
-    assert out is not None
-    cache = None if no_cache else DiskCache(cache_dir or default_cache_dir())
-    with ResultsFile(out) as results:
-        todo = [j for j in jobs if j.key not in results.done]
-        results.begin([j.key for j in todo])
-        if results.dropped_torn_line:
-            say(f"localize: {out}: dropped an incomplete last line left by a killed run")
-        summary = BatchSummary(total=len(jobs), skipped=len(jobs) - len(todo))
-        if not todo:
-            say(f"localize: all {len(jobs)} pair(s) are already done in {out}")
-            return
-        if summary.skipped:
-            say(f"localize: resuming: {summary.skipped} pair(s) already done, {len(todo)} to run")
-        if settings.use_local_model:
-            say(LOCAL_NOTICE)
-        gate = RateGate(rpm, tpm)
-        width = concurrency or (
-            LOCAL_CONCURRENCY if settings.use_local_model else DEFAULT_CONCURRENCY
+    assert output is not None
+    with _Progress(tty=sys.stderr.isatty()) as progress:
+        summary = run_batch(
+            stories,
+            region_ids,
+            output,
+            settings=settings,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            cache=response_cache(no_cache, cache_dir),
+            progress=progress,
         )
-        interrupted = False
-        with (
-            connect(settings, cache=cache, gate=gate) as client,
-            _Progress(summary, tty=sys.stderr.isatty()) as progress,
-        ):
-            summary.started = time.monotonic()  # not counting the embedded server's start
-            try:
-                asyncio.run(
-                    _drive(
-                        todo,
-                        client,
-                        results,
-                        summary,
-                        progress,
-                        template=tmpl,
-                        settings=settings,
-                        concurrency=width,
-                        max_attempts=max_attempts,
-                    )
-                )
-            except KeyboardInterrupt:
-                interrupted = True
-            finally:
-                summary.finished = time.monotonic()
-                summary.rate_limited = gate.rate_limited
-    say(f"localize: {summary.line()}")
-    say(f"localize: results in {out}")
-    if interrupted:
-        say("localize: interrupted; finished jobs are saved: run the same command to resume")
-        sys.exit(130)
-    if summary.failed:
-        say(
-            f"localize: {summary.failed} job(s) failed (see their 'error'); "
-            "run the same command again to retry them"
-        )
-        sys.exit(1)
+    if summary.dropped_torn_line:
+        say(f"localize: {output}: dropped an incomplete last line left by a killed run")
+    if not summary.to_run:
+        say(f"localize: all {summary.total} pair(s) are already done in {output}")
+    elif summary.skipped:
+        say(f"localize: resumed: {summary.skipped} pair(s) were already done")
+    _finish(summary, fmt, strict, output=str(output))
 
 
 @batch.command("collect")
 @click.argument("source", metavar="BATCH_ID|OUTPUT_FILE")
-@click.option(
-    "-o",
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Results file to append to (same format as `localize batch`).",
-)
+@output_option("Results file to append to (same format as `localize batch`).")
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="The manifest written with the request file (default <out>.requests.jsonl.manifest.json).",
+    help="The manifest written with the request file (default: the one in the current "
+    "folder, or beside the results or output file, that belongs to this batch).",
 )
 @click.option(
     "--base-url",
     metavar="URL",
     help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
 )
-def collect(source: str, out: Path, manifest: Path | None, base_url: str | None) -> None:
+@click.option(
+    "--strict", is_flag=True, help="Sections with check errors count as failures (exit 1)."
+)
+@format_option
+@click.pass_context
+def collect(
+    ctx: click.Context,
+    /,
+    source: str,
+    output: Path | None,
+    manifest: Path | None,
+    base_url: str | None,
+    strict: bool,
+    fmt: str,
+) -> None:
     """Download a finished batch (or read a vLLM run_batch output file), check every answer
-    and append the results to --out. Pairs already done there are skipped."""
-    manifest_path = manifest or Path(f"{out}.requests.jsonl.manifest.json")
-    data = load_manifest(manifest_path)
-    from_file = Path(source).is_file()
-    if not from_file and data.get("batch_id") not in (None, source):
-        raise InputError(
-            f"{manifest_path}: this manifest is for batch {data['batch_id']}, "
-            f"not {source}; pass the right one with --manifest"
-        )
-    with ResultsFile(out) as results:  # locked and checked before downloading anything
-        if from_file:
-            try:
-                lines = Path(source).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"{source}: cannot read: {exc}") from None
-        else:
-            settings = Settings.resolve(base_url=base_url)
-            lines = download_batch_output(source, client=batch_api_client(settings))
-        collected, missing = collect_batch(lines, data, skip=results.done)
-        results.begin([r.key for r in collected])
-        summary = BatchSummary(
-            total=len(data["jobs"]), skipped=len(data["jobs"]) - len(collected) - len(missing)
-        )
-        for result in collected:
-            results.append(result)
-            summary.add(result)
-        summary.finished = time.monotonic()
-    say(f"localize: {summary.line()}")
-    if missing:
+    and append the results to --output. Pairs already done there are skipped."""
+    json_errors(ctx, fmt == "json")
+    if output is None:
+        raise ConfigError("give the results file to append to", option="--output")
+    settings = Settings.resolve(base_url=base_url)
+    report = collect_results(source, output, manifest=manifest, settings=settings)
+    if report.missing:
         say(
-            f"localize: {len(missing)} request(s) have no answer in the batch output "
+            f"localize: {len(report.missing)} request(s) have no answer in the batch output "
             "(expired or cancelled?); run `localize batch` with the same stories to do them"
         )
-    if summary.failed or missing:
-        sys.exit(1)
+        report.summary.failed += len(report.missing)
+    _finish(report.summary, fmt, strict, output=str(output), manifest=str(report.manifest))

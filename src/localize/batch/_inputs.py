@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from localize.errors import ConfigError, InputError, StoryError
-from localize.regions import RegionProfile, get_region, load_profiles
-from localize.story import STORY_SUFFIXES as FILE_SUFFIXES
-from localize.story import Story, load_story, parse_story, story_from_json
+from localize.regions import RegionLike, RegionProfile, get_region, load_profiles
+from localize.story import STORY_SUFFIXES, Story, as_story, load_story, story_from_json
 
-__all__ = ["StoryInput", "load_inputs", "resolve_regions"]
+__all__ = ["BatchStory", "StoryInput", "as_inputs", "load_inputs", "resolve_regions"]
 
 # Story files, plus JSONL files of many stories.
-STORY_SUFFIXES = (*FILE_SUFFIXES, ".jsonl")
+INPUT_SUFFIXES = (*STORY_SUFFIXES, ".jsonl")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class StoryInput:
     @classmethod
     def of(cls, story: Story) -> StoryInput:
         return cls(story.id, story, None, story.source)
+
+
+# What a batch takes as a story: what `localize` takes, a folder or JSONL file, or a StoryInput.
+BatchStory = Story | StoryInput | os.PathLike[str] | str
 
 
 def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
@@ -81,74 +85,74 @@ def _file_inputs(path: Path) -> Iterator[StoryInput]:
         yield StoryInput(path.stem, error=str(exc), source=str(path))
 
 
-def load_inputs(paths: Iterable[str | Path]) -> list[StoryInput]:
-    """Stories from files, folders of them, and JSONL files, in the order given.
-
-    A path that does not exist, an empty folder or two different stories with one id stop the
-    run (`InputError`) before any request; a story that does not parse becomes a `StoryInput`
-    with an ``error``, so only its own jobs fail. A folder contributes its story files
-    (`localize.STORY_SUFFIXES`) and ``.jsonl`` files, not hidden ones, not subfolders, sorted.
-    """
-    found: list[StoryInput] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in STORY_SUFFIXES
+def _path_inputs(path: Path) -> list[StoryInput]:
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in INPUT_SUFFIXES
+        )
+        if not files:
+            raise StoryError(
+                f"folder has no story files ({', '.join(INPUT_SUFFIXES)})", path=str(path)
             )
-            if not files:
-                raise StoryError(
-                    f"folder has no story files ({', '.join(STORY_SUFFIXES)})", path=str(path)
-                )
-            for f in files:
-                found.extend(_file_inputs(f))
-        elif path.is_file():
-            found.extend(_file_inputs(path))
-        else:
-            raise StoryError("no such file or folder", path=str(path))
+        return [item for f in files for item in _file_inputs(f)]
+    if path.is_file():
+        return list(_file_inputs(path))
+    raise StoryError("no such file or folder", path=str(path))
+
+
+def _unique(found: Iterable[StoryInput]) -> list[StoryInput]:
     seen: dict[str, StoryInput] = {}
-    out: list[StoryInput] = []
     for item in found:
-        other = seen.get(item.id)
-        if other is None:
-            seen[item.id] = item
-            out.append(item)
-        elif other.source != item.source:
+        other = seen.setdefault(item.id, item)
+        if other is not item and other.source != item.source:
             # Resuming and the results file key on (story id, region): ids must be unique.
             raise InputError(
                 f"story id '{item.id}' is used twice: {other.source} and "
                 f"{item.source}; give one of them another name or id"
             )
-    return out
+    return list(seen.values())
 
 
-def _as_inputs(stories: Iterable[Story | StoryInput | str | Path]) -> list[StoryInput]:
-    out: list[StoryInput] = []
-    paths: list[Path] = []
+def as_inputs(stories: Iterable[BatchStory]) -> list[StoryInput]:
+    """Story arguments of a batch as `StoryInput`s, in order, each story once.
+
+    A `Story` or `StoryInput` is used as it is; a path (``Path``) may be a story file, a folder
+    of them or a JSONL file; a ``str`` is story text, under the rule of `localize.as_story` (a
+    file name given as ``str`` is refused). A path that does not exist, an empty folder or two
+    different stories with one id stop the run (`InputError`) before any request; a story file
+    that does not parse becomes a `StoryInput` with an ``error``, so only its own jobs fail. A
+    folder contributes its story files (`localize.STORY_SUFFIXES`) and ``.jsonl`` files, not
+    hidden ones, not subfolders, sorted.
+    """
+    found: list[StoryInput] = []
     for s in stories:
         if isinstance(s, StoryInput):
-            out.append(s)
-        elif isinstance(s, Story):
-            out.append(StoryInput.of(s))
-        elif isinstance(s, Path):
-            paths.append(s)
-        else:  # text, as in localize(): a path must be a Path
-            out.append(StoryInput.of(parse_story(s)))
-    return out + (load_inputs(paths) if paths else [])
+            found.append(s)
+        elif isinstance(s, os.PathLike):
+            found.extend(_path_inputs(Path(s)))
+        else:
+            found.append(StoryInput.of(as_story(s)))
+    return _unique(found)
+
+
+def load_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[StoryInput]:
+    """Stories from files, folders of them and JSONL files (every ``str`` is a path here)."""
+    return as_inputs(Path(p) for p in paths)
 
 
 def resolve_regions(
-    regions: Iterable[str | RegionProfile], profiles: str | None = None
+    regions: Iterable[RegionLike], profiles: str | os.PathLike[str] | None = None
 ) -> list[RegionProfile]:
-    """Region ids or profile files to profiles, duplicates dropped; an unknown id raises."""
-    extra = load_profiles(profiles) if profiles else None
+    """Region arguments (see `localize.get_region`) to profiles, duplicates dropped; an unknown
+    id raises. ``profiles``: the user profile file or folder (None: the configured search path)."""
+    user = load_profiles(profiles) if profiles else None
     out: dict[str, RegionProfile] = {}
     for r in regions:
         if isinstance(r, str) and not r.strip():
             continue
-        profile = get_region(r, extra=extra)
+        profile = get_region(r, profiles=user)
         out.setdefault(profile.id, profile)
     if not out:
         raise ConfigError("no regions given", option="--regions")

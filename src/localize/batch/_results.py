@@ -13,17 +13,19 @@ import errno
 import fcntl
 import json
 import os
+import sys
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 from localize.atomic import check_writable, fsync_dir, write_atomic
 from localize.batch._inputs import StoryInput
 from localize.errors import OutputError
-from localize.llm import Usage
+from localize.llm import Spend
+from localize.pipeline import LocalizeResult
 from localize.regions import RegionProfile
 
 __all__ = ["BatchSummary", "Job", "JobResult", "ResultsFile", "plan_jobs"]
@@ -48,31 +50,41 @@ def plan_jobs(stories: Sequence[StoryInput], regions: Sequence[RegionProfile]) -
 
 @dataclass(frozen=True)
 class JobResult:
-    """One finished job: what goes on its line of the results file, plus run accounting."""
+    """One finished job: its line of the results file, plus what this run paid for it.
+
+    ``result`` is the `LocalizeResult` when a section was written (``ok``), else ``error`` says
+    why. ``to_dict()`` is the line: the shape ``LocalizeResult.to_dict()`` has, with
+    ``section``, ``checks`` and ``provenance`` null on failure. ``spend`` (not written) counts
+    the tokens of answers the endpoint produced, failed jobs' included, and the response-cache
+    hits; ``cost_usd`` estimates them (None without a known price).
+    """
 
     story_id: str
     region: str
-    ok: bool
-    section: dict[str, str] | None = None
-    checks: dict[str, Any] | None = None
-    provenance: dict[str, Any] | None = None
+    result: LocalizeResult | None = None
     error: str | None = None
-    # Not written: what this run paid for (answers served from the response cache cost nothing).
-    spent: Usage = field(default=Usage(), compare=False)
-    spent_cost_usd: float | None = field(default=None, compare=False)
+    spend: Spend = field(default=Spend(), compare=False)
+    cost_usd: float | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """A section was written (``checks.ok`` says whether it passed the checks)."""
+        return self.result is not None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.story_id, self.region)
 
     def to_dict(self) -> dict[str, Any]:
+        if self.result is not None:
+            return self.result.to_dict()
         return {
             "story_id": self.story_id,
             "region": self.region,
-            "ok": self.ok,
-            "section": self.section,
-            "checks": self.checks,
-            "provenance": self.provenance,
+            "ok": False,
+            "section": None,
+            "checks": None,
+            "provenance": None,
             "error": self.error,
         }
 
@@ -82,8 +94,10 @@ class JobResult:
         return (text + "\n").encode("utf-8")
 
     @classmethod
-    def failure(cls, job: Job, error: str) -> JobResult:
-        return cls(job.story.id, job.region.id, False, error=error)
+    def failure(
+        cls, job: Job, error: str, *, spend: Spend | None = None, cost_usd: float | None = None
+    ) -> JobResult:
+        return cls(job.story.id, job.region.id, None, error, spend or Spend(), cost_usd)
 
 
 def _parse_line(raw: bytes) -> dict[str, Any] | None:
@@ -112,6 +126,10 @@ class ResultsFile:
     than interleave), reads the lines already there and drops a torn last line left by a killed
     run. ``begin(keys)`` removes the failed lines of pairs about to be retried, so each pair ends
     with exactly one line. Both happen before any request is sent.
+
+    ``-`` (standard output) and anything that is not a regular file (``/dev/stdout``, a pipe)
+    is a stream: lines are written and flushed as jobs finish, nothing is read back, locked or
+    resumed.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -122,6 +140,11 @@ class ResultsFile:
         self._lock_fd: int | None = None
         self._lock_path = self.path.parent / f"{self.path.name}.lock"
         self._fd: int | None = None
+        self._stream: BinaryIO | None = None
+
+    @property
+    def is_stream(self) -> bool:
+        return str(self.path) == "-" or (self.path.exists() and not self.path.is_file())
 
     def __enter__(self) -> ResultsFile:
         return self.open()
@@ -135,6 +158,8 @@ class ResultsFile:
         self.close()
 
     def open(self) -> ResultsFile:
+        if self.is_stream:
+            return self
         check_writable(self.path)
         self._lock()
         try:
@@ -220,6 +245,9 @@ class ResultsFile:
 
     def begin(self, keys: Collection[tuple[str, str]]) -> None:
         """Drop the failed lines of pairs about to be retried, then open for appending."""
+        if self.is_stream:
+            self._open_stream()
+            return
         retry = self.failed & set(keys)
         if retry and self.path.exists():
             self._rewrite_without(retry)
@@ -228,6 +256,15 @@ class ResultsFile:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if not existed:
             fsync_dir(self.path.parent)  # the new file's name must survive a crash too
+
+    def _open_stream(self) -> None:
+        if str(self.path) == "-":
+            self._stream = sys.stdout.buffer
+            return
+        try:
+            self._stream = self.path.open("ab", buffering=0)
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror}", path=str(self.path)) from None
 
     def _rewrite_without(self, drop: set[tuple[str, str]]) -> None:
         kept = [
@@ -243,16 +280,23 @@ class ResultsFile:
 
     def append(self, result: JobResult) -> None:
         """Write one whole line and make it durable before returning."""
-        if self._fd is None:
+        if self._fd is None and self._stream is None:
             self.begin(())
-        assert self._fd is not None
-        _write_all(self._fd, result.to_line())
-        os.fsync(self._fd)
+        if self._stream is not None:
+            self._stream.write(result.to_line())
+            self._stream.flush()
+        else:
+            assert self._fd is not None
+            _write_all(self._fd, result.to_line())
+            os.fsync(self._fd)
         (self.done if result.ok else self.failed).add(result.key)
         if result.ok:
             self.failed.discard(result.key)
 
     def close(self) -> None:
+        if self._stream is not None and self._stream is not sys.stdout.buffer:
+            self._stream.close()
+        self._stream = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -273,37 +317,39 @@ def _write_all(fd: int, data: bytes) -> None:
 
 @dataclass
 class BatchSummary:
-    """Counts for a run: what was done, failed and skipped, tokens spent, cost and time."""
+    """Counts for a run: done (and how many of those with check errors), failed, skipped, what
+    was spent, cost and time. ``ok(strict)`` says whether the run succeeded."""
 
     total: int = 0
     skipped: int = 0
     done: int = 0
     failed: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
+    check_errors: int = 0
+    spend: Spend = field(default_factory=Spend)
     cost_usd: float = 0.0
     cost_known: bool = True
-    cache_hits: int = 0
     rate_limited: int = 0
+    concurrency: int = 0
+    dropped_torn_line: bool = False
+    interrupted: bool = False
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
 
     def add(self, result: JobResult) -> None:
-        if result.ok:
+        if result.result is not None:
             self.done += 1
+            self.check_errors += not result.result.checks.ok
         else:
             self.failed += 1
-        if result.provenance:
-            self.cache_hits += int(result.provenance.get("response_cache_hits", 0))
-        self.prompt_tokens += result.spent.prompt_tokens
-        self.completion_tokens += result.spent.completion_tokens
-        self.cached_tokens += result.spent.cached_tokens
-        if result.spent_cost_usd is None:
-            if result.ok and result.spent.total_tokens:
-                self.cost_known = False
-        else:
-            self.cost_usd += result.spent_cost_usd
+        self.spend = self.spend + result.spend
+        if result.cost_usd is not None:
+            self.cost_usd += result.cost_usd
+        elif result.spend.usage.total_tokens:
+            self.cost_known = False
+
+    def ok(self, *, strict: bool = False) -> bool:
+        """Every job done (and, with ``strict``, every section free of check errors)."""
+        return not (self.failed or self.interrupted or (strict and self.check_errors))
 
     @property
     def finished_jobs(self) -> int:
@@ -315,7 +361,7 @@ class BatchSummary:
 
     @property
     def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
+        return self.spend.usage.total_tokens
 
     @property
     def elapsed_s(self) -> float:
@@ -324,16 +370,34 @@ class BatchSummary:
     def cost_text(self) -> str:
         return f"${self.cost_usd:.4f}" if self.cost_known else "unknown (no price for model)"
 
+    def to_dict(self) -> dict[str, Any]:
+        usage = self.spend.usage
+        return {
+            "total": self.total,
+            "skipped": self.skipped,
+            "done": self.done,
+            "failed": self.failed,
+            "check_errors": self.check_errors,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "response_cache_hits": self.spend.cache_hits,
+            "estimated_cost_usd": round(self.cost_usd, 6) if self.cost_known else None,
+            "rate_limited": self.rate_limited,
+            "interrupted": self.interrupted,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
     def line(self) -> str:
-        extra = ""
-        if self.cache_hits:
-            extra += f", {self.cache_hits} answer(s) from cache"
+        usage, extra = self.spend.usage, ""
+        if self.spend.cache_hits:
+            extra += f", {self.spend.cache_hits} answer(s) from cache"
         if self.rate_limited:
             extra += f", {self.rate_limited} rate-limit response(s) (429)"
         return (
-            f"done {self.done}, failed {self.failed}, skipped {self.skipped} already done "
-            f"(of {self.total}); tokens {self.tokens:,} ({self.prompt_tokens:,} prompt, "
-            f"{self.cached_tokens:,} of them provider-cached, {self.completion_tokens:,} "
-            f"completion){extra}; estimated cost {self.cost_text()}; "
+            f"done {self.done} ({self.check_errors} with check errors), failed {self.failed}, "
+            f"skipped {self.skipped} already done (of {self.total}); tokens {self.tokens:,} "
+            f"({usage.prompt_tokens:,} prompt, {usage.cached_tokens:,} of them provider-cached, "
+            f"{usage.completion_tokens:,} completion){extra}; estimated cost {self.cost_text()}; "
             f"time {self.elapsed_s:.1f} s"
         )

@@ -1,35 +1,42 @@
-"""Running jobs: the story-by-story scheduler, one job, and `localize_many`.
+"""Running jobs: the story-by-story scheduler, one job, `alocalize_many` and `run_batch`.
 
 Every (story, region) pair is one job. Jobs run on the async client, at most ``concurrency`` at a
 time, paced by a `RateGate`. Jobs are scheduled story by story, and a story's first region runs
 before its other regions start, so the provider's prompt cache holds the shared prefix (system
-block and story) when they go out.
+block and story) when they go out. What each job spent is counted by the attempt loop itself
+(`localize.pipeline`), failed jobs included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
+import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from localize.batch._gate import RateGate
-from localize.batch._inputs import StoryInput, _as_inputs, resolve_regions
-from localize.batch._results import Job, JobResult, plan_jobs
-from localize.budget import estimate_cost
+from localize.batch._inputs import BatchStory, as_inputs, resolve_regions
+from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_jobs
+from localize.cache import DiskCache
 from localize.config import Settings
-from localize.errors import ConfigError, EndpointAuthError, LocalizeError
-from localize.llm import Completion, LLMClient, ResponseCache, Usage
-from localize.pipeline import PreparedPrompt, agenerate, connect, prepare
+from localize.errors import ConfigError, EndpointAuthError, GenerationError, LocalizeError
+from localize.llm import LLMClient, ResponseCache
+from localize.pipeline import agenerate, connect, prepare, price
 from localize.prompts import PromptTemplate, load_template
-from localize.regions import RegionProfile
-from localize.story import Story
+from localize.regions import RegionLike
 
-__all__ = ["DEFAULT_CONCURRENCY", "LOCAL_CONCURRENCY", "localize_many", "run_jobs"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "LOCAL_CONCURRENCY",
+    "BatchProgress",
+    "alocalize_many",
+    "run_batch",
+    "run_jobs",
+]
 
 DEFAULT_CONCURRENCY = 8
 # The embedded llama.cpp server answers one request at a time: more in flight only queue there.
@@ -79,61 +86,11 @@ class _Scheduler:
         self._changed.set()
 
 
-class _CacheTap:
-    """Wraps the response cache to note, per job, which answers came from it (cost nothing)."""
-
-    def __init__(self, inner: ResponseCache) -> None:
-        self.inner = inner
-
-    def get(self, key: str) -> Completion | None:
-        found = self.inner.get(key)
-        if found is not None:
-            served = _served_from_cache.get(None)
-            if served is not None:
-                served.append(found.usage)
-        return found
-
-    def put(self, key: str, completion: Completion) -> None:
-        self.inner.put(key, completion)
-
-
-_served_from_cache: contextvars.ContextVar[list[Usage] | None] = contextvars.ContextVar(
-    "localize_served_from_cache", default=None
-)
-
-
-def _success(job: Job, prep: PreparedPrompt, result: Any, from_cache: list[Usage]) -> JobResult:
-    prov = result.provenance.to_dict()
-    prov["response_cache_hits"] = len(from_cache)
-    cached = sum(from_cache, Usage())
-    spent = Usage(
-        prov["prompt_tokens"] - cached.prompt_tokens,
-        prov["completion_tokens"] - cached.completion_tokens,
-        prov["cached_tokens"] - cached.cached_tokens,
-    )
-    cost = estimate_cost(
-        prov["model"], spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
-    )
-    return JobResult(
-        job.story.id,
-        job.region.id,
-        True,
-        section={"heading": result.section.heading, "body": result.section.body},
-        checks=result.checks.to_dict(),
-        provenance=prov,
-        error=None,
-        spent=spent,
-        spent_cost_usd=cost,
-    )
-
-
 async def _run_one(
     job: Job, client: LLMClient, template: PromptTemplate, settings: Settings, max_attempts: int
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
-    served: list[Usage] = []
-    _served_from_cache.set(served)
     try:
         prep = prepare(
             job.story.story, job.region, template=template, settings=settings, model=client.model
@@ -141,11 +98,16 @@ async def _run_one(
         result = await agenerate(prep, client, max_attempts)
     except EndpointAuthError:
         raise  # every other job would fail the same way: stop the run
+    except GenerationError as exc:  # the failed attempts were paid for
+        spend = exc.spend
+        cost = price(client.model, spend.usage, client.endpoint) if spend else None
+        return JobResult.failure(job, str(exc), spend=spend, cost_usd=cost)
     except LocalizeError as exc:
         return JobResult.failure(job, str(exc))
     except Exception as exc:  # a bug must not lose the rest of the batch; it is on the line
         return JobResult.failure(job, f"internal error: {type(exc).__name__}: {exc}")
-    return _success(job, prep, result, served)
+    cost = price(result.provenance.model, result.spend.usage, client.endpoint)
+    return JobResult(job.story.id, job.region.id, result, None, result.spend, cost)
 
 
 async def run_jobs(
@@ -167,21 +129,15 @@ async def run_jobs(
         raise ConfigError("must be at least 1", option="--concurrency")
     settings = settings or Settings.resolve()
     tmpl = load_template(template or settings.template)
-    # Profiles are already resolved into the jobs: do not reload them for every job.
-    job_settings = replace(settings, profiles=None)
-    attempts = max_attempts or settings.max_attempts
+    attempts = settings.check_attempts(max_attempts)
     scheduler = _Scheduler(jobs, warm_first)
-    # Tap the cache for the run, so each result knows which of its answers cost nothing.
-    original_cache = client.cache
-    if original_cache is not None and not isinstance(original_cache, _CacheTap):
-        client.cache = _CacheTap(original_cache)
     done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
 
     async def worker() -> None:
         try:
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, job_settings, attempts)
+                    result = await _run_one(job, client, tmpl, settings, attempts)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
@@ -201,22 +157,25 @@ async def run_jobs(
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        client.cache = original_cache
 
 
-def _make_cache(cache: ResponseCache | bool) -> ResponseCache | None:
+def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
     if cache is True:
-        from localize.cache import DiskCache
-
         return DiskCache()
-    if cache is False:
-        return None
-    return cache
+    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
-async def localize_many(
-    stories: Iterable[Story | StoryInput | str | Path],
-    regions: Iterable[str | RegionProfile],
+def _width(concurrency: int | None, settings: Settings, own_client: bool) -> int:
+    if concurrency is not None:
+        if concurrency < 1:
+            raise ConfigError(f"must be at least 1, got {concurrency}", option="--concurrency")
+        return concurrency
+    return LOCAL_CONCURRENCY if settings.use_local_model and own_client else DEFAULT_CONCURRENCY
+
+
+async def alocalize_many(
+    stories: Iterable[BatchStory],
+    regions: Iterable[RegionLike],
     *,
     client: LLMClient | None = None,
     settings: Settings | None = None,
@@ -224,27 +183,31 @@ async def localize_many(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool = True,
+    cache: ResponseCache | bool | None = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
-    ``stories``: `Story` objects, story text (``str``), or ``Path``s to story files, folders or
-    JSONL files. ``cache``: True (default) for the on-disk response cache (see
-    `localize.cache`), False for none, or a cache object. ``skip``: (story id, region id) pairs
-    not to run (those already done). Regions, template and inputs are all checked before any
-    request. Without ``client``, one is built from ``settings`` (the embedded model when no
-    endpoint is set) and closed at the end; a given client is copied, not changed.
+    ``stories``: each a `Story`, story text (``str``; a file name as ``str`` is refused, see
+    `localize.as_story`), or a ``Path`` to a story file, a folder of them or a JSONL file.
+    ``regions``: each a region id, a profile file or a `RegionProfile` (see
+    `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
+    `localize.cache`), False or None for none, or a cache object. ``skip``: (story id, region
+    id) pairs not to run (those already done). Regions, template, attempts and inputs are all
+    checked before any request. Without ``client``, one is built from ``settings`` (the embedded
+    model when no endpoint is set) and closed at the end; a given client is copied, not changed.
 
-        async for result in localize.localize_many([Path("stories/")], ["uk", "us"]):
+        async for result in localize.alocalize_many([Path("stories/")], ["uk", "us"]):
             print(result.story_id, result.region, result.ok)
     """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)
     tmpl = load_template(template or settings.template)
+    attempts = settings.check_attempts(max_attempts)
+    width = _width(concurrency, settings, client is None)
     skipped = set(skip)
-    jobs = [j for j in plan_jobs(_as_inputs(stories), profiles) if j.key not in skipped]
+    jobs = [j for j in plan_jobs(as_inputs(stories), profiles) if j.key not in skipped]
     gate = RateGate(rpm, tpm)
     response_cache = _make_cache(cache)
     if not jobs:
@@ -255,17 +218,113 @@ async def localize_many(
         else:
             the_client = replace(client, cache=response_cache, gate=gate)
         stack.push_async_callback(the_client.aclose)
-        width = concurrency or (
-            LOCAL_CONCURRENCY
-            if settings.use_local_model and client is None
-            else DEFAULT_CONCURRENCY
-        )
         async for result in run_jobs(
             jobs,
             the_client,
             template=tmpl,
             settings=settings,
             concurrency=width,
-            max_attempts=max_attempts,
+            max_attempts=attempts,
         ):
             yield result
+
+
+class BatchProgress(Protocol):
+    """What `run_batch` reports as it goes (the CLI's progress bar or log lines)."""
+
+    def started(self, summary: BatchSummary) -> None:
+        """The jobs to run are known and the endpoint is ready."""
+
+    def finished_job(self, result: JobResult, summary: BatchSummary) -> None:
+        """One job's line is on disk and counted in ``summary``."""
+
+
+async def _drive(
+    jobs: list[Job],
+    client: LLMClient,
+    results: ResultsFile,
+    summary: BatchSummary,
+    progress: BatchProgress | None,
+    *,
+    template: PromptTemplate,
+    settings: Settings,
+    concurrency: int,
+    max_attempts: int,
+) -> None:
+    runs = run_jobs(
+        jobs,
+        client,
+        template=template,
+        settings=settings,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+    )
+    try:
+        async for result in runs:
+            results.append(result)  # durable before it is counted
+            summary.add(result)
+            if progress is not None:
+                progress.finished_job(result, summary)
+    finally:
+        await client.aclose()
+
+
+def run_batch(
+    stories: Iterable[BatchStory],
+    regions: Iterable[RegionLike],
+    output: str | Path,
+    *,
+    settings: Settings | None = None,
+    template: PromptTemplate | str | Path | None = None,
+    concurrency: int | None = None,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    cache: ResponseCache | bool | None = True,
+    max_attempts: int | None = None,
+    progress: BatchProgress | None = None,
+) -> BatchSummary:
+    """A whole ``localize batch`` run: every (story, region) pair into the results file.
+
+    Takes the arguments `alocalize_many` takes, plus ``output``: the JSONL results file, locked
+    for the run and resumed (pairs done are skipped, failed ones retried), or ``-`` for
+    standard output. Everything that can be wrong with the input is checked before the first
+    request. Ctrl-C ends the run early with every finished job saved; the summary then says
+    ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
+    """
+    settings = settings or Settings.resolve()
+    profiles = resolve_regions(regions, settings.profiles)
+    tmpl = load_template(template or settings.template)
+    attempts = settings.check_attempts(max_attempts)
+    width = _width(concurrency, settings, True)
+    jobs = plan_jobs(as_inputs(stories), profiles)
+    with ResultsFile(output) as results:
+        todo = [j for j in jobs if j.key not in results.done]
+        summary = BatchSummary(total=len(jobs), skipped=len(jobs) - len(todo), concurrency=width)
+        summary.dropped_torn_line = results.dropped_torn_line
+        if not todo:
+            return summary
+        gate = RateGate(rpm, tpm)
+        with connect(settings, cache=_make_cache(cache), gate=gate) as client:
+            results.begin([j.key for j in todo])
+            summary.started = time.monotonic()  # not counting the embedded server's start
+            if progress is not None:
+                progress.started(summary)
+            run = _drive(
+                todo,
+                client,
+                results,
+                summary,
+                progress,
+                template=tmpl,
+                settings=settings,
+                concurrency=width,
+                max_attempts=attempts,
+            )
+            try:
+                asyncio.run(run)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            finally:
+                summary.finished = time.monotonic()
+                summary.rate_limited = gate.rate_limited
+    return summary
