@@ -742,21 +742,35 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         LOCAL_MODEL,
         "--max-attempts",
         "1",
-        "--no-cache",
         "-c",
         "2",
     ]
     env = {"LOCALIZE_STRUCTURED": "json_object", "LOCALIZE_TIMEOUT": "600"}
     res = CliRunner().invoke(batch, [str(a) for a in args], env=env)
-    assert res.exit_code in (0, 1), res.output
-    assert "done 2, failed 0" in res.stderr or "failed" in res.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"), ("wire", "uk")]
+    # The summary counts what the file holds: sections, failures, sections with check errors.
+    ok = [d for d in lines if d["ok"]]
+    flagged = sum(1 for d in ok if d["checks"]["error_count"])
+    assert f"done {len(ok)} ({flagged} with check errors), failed {len(lines) - len(ok)}" in (
+        res.stderr
+    )
+    assert res.exit_code == (0 if len(ok) == len(lines) else 1), res.output
     sent = len(vcr.requests)
     again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
     assert again.exit_code == 0 and "already done" in again.stderr
     assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
     assert not Path(f"{out}.lock").exists()
+    # --strict over the same answers (now from the response cache, so nothing is sent): check
+    # errors fail the run, and the JSON summary on stdout says how many.
+    strict_args = [*args[:3], "--output", tmp_path / "strict.jsonl", *args[5:]]
+    strict = CliRunner().invoke(
+        batch, [str(a) for a in [*strict_args, "--strict", "--format", "json"]], env=env
+    )
+    summary = json.loads(strict.stdout)
+    assert len(vcr.requests) == sent and summary["response_cache_hits"] == 2
+    assert summary["check_errors"] == flagged and summary["ok"] is (flagged == 0)
+    assert strict.exit_code == (1 if flagged else 0), strict.output
 
 
 def test_env_is_clean() -> None:

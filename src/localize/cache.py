@@ -88,8 +88,6 @@ class DiskCache:
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
-        self.hits = 0
-        self.misses = 0
         self._warned = False
 
     def __repr__(self) -> str:
@@ -107,10 +105,6 @@ class DiskCache:
             found = _decode(json.loads(text))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             found = None
-        if found is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         return found
 
     def put(self, key: str, completion: Completion) -> None:

@@ -30,12 +30,12 @@ from a story or a profile is cached, so a check costs about a millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
@@ -106,13 +106,27 @@ class CheckReport:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
 
-    def to_dict(self) -> dict[str, object]:
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``errors``/``warnings`` are findings in Python; JSON carries them in ``findings``
+        and their numbers as ``error_count``/``warning_count`` (one meaning per name)."""
         return {
             "ok": self.ok,
             "findings": [f.to_dict() for f in self.findings],
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "error_count": self.error_count,
+            "warning_count": self.warning_count,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckReport:
+        return cls(tuple(Finding(**f) for f in data["findings"]))
 
     def feedback(self) -> str:
         """The errors as a bullet list addressed to the model, for a re-ask ("" when none).
