@@ -10,9 +10,9 @@ import pytest
 
 from localize import (
     CheckReport,
-    Provenance,
     GenerationError,
     LLMClient,
+    Provenance,
     Story,
     alocalize,
     check,
