@@ -68,7 +68,7 @@ def test_localize_many_refuses_a_missing_file_given_as_text() -> None:
     async def run() -> list[Any]:
         return [r async for r in localize.alocalize_many(["nosuch.txt"], ["uk"])]
 
-    with pytest.raises(StoryError, match="'nosuch.txt' looks like a file name"):
+    with pytest.raises(StoryError, match=r"'nosuch\.txt' looks like a file name"):
         asyncio.run(run())
     with pytest.raises(StoryError, match="no such file or folder"):
         localize.run_batch([Path("nosuch.txt")], ["uk"], "-", settings=NOWHERE)

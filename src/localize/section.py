@@ -38,4 +38,3 @@ class LocalizedSection(BaseModel):
     @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
-
