@@ -181,6 +181,15 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     assert out.read_text() == '{"something": "else"}\n'
 
 
+def test_a_stream_is_written_not_read_locked_or_resumed(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with ResultsFile(fifo) as rf:  # opening a FIFO to read would block: it must not be read
+        assert rf.is_stream and rf.done == set()
+    assert not (tmp_path / "pipe.lock").exists()
+    assert ResultsFile("-").is_stream and not ResultsFile(tmp_path / "r.jsonl").is_stream
+
+
 def test_two_runs_on_one_file_refuse(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     with ResultsFile(out):
@@ -544,6 +553,21 @@ def test_collect_a_vllm_output_file_from_the_cli(
     assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
 
 
+def test_collect_finds_its_manifest_as_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`batch --export requests.jsonl`, then `batch collect ... --output results.jsonl`."""
+    monkeypatch.chdir(tmp_path)
+    res = invoke(WIRE, "--regions", "uk,us", "--export", "requests.jsonl", "-m", "gpt-4o-mini")
+    assert res.exit_code == 0, res.output
+    Path("out.jsonl").write_text(_answer_line("wire::uk", SECTION) + "\n")
+    res = invoke("collect", "out.jsonl", "--output", "results.jsonl", "--format", "json")
+    assert res.exit_code == 1, res.output  # wire::us has no answer in this output
+    summary = json.loads(res.stdout)
+    assert summary["manifest"] == "requests.jsonl.manifest.json" and summary["done"] == 1
+    assert "1 request(s) have no answer" in res.stderr
+
+
 def _fake_openai(handler: Any) -> openai.OpenAI:
     return openai.OpenAI(
         api_key="sk-test",
@@ -771,6 +795,16 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
     assert len(vcr.requests) == sent and summary["response_cache_hits"] == 2
     assert summary["check_errors"] == flagged and summary["ok"] is (flagged == 0)
     assert strict.exit_code == (1 if flagged else 0), strict.output
+    # "-o -": the result lines on stdout and nothing else there (answered from the cache).
+    streamed = CliRunner().invoke(
+        batch, [str(a) for a in [*args[:3], "-o", "-", *args[5:]]], env=env
+    )
+    on_stdout = sorted(map(json.loads, streamed.stdout.splitlines()), key=lambda d: d["region"])
+    in_file = sorted(lines, key=lambda d: d["region"])
+    assert [(d["region"], d["section"], d["checks"]) for d in on_stdout] == [
+        (d["region"], d["section"], d["checks"]) for d in in_file
+    ]
+    assert not (tmp_path / "-").exists() and len(vcr.requests) == sent
 
 
 def test_env_is_clean() -> None:

@@ -128,73 +128,73 @@ def response_cache(no_cache: bool, cache_dir: Path | None) -> ResponseCache | No
     return None if no_cache else DiskCache(cache_dir or default_cache_dir())
 
 
+_ENDPOINT_OPTIONS = (
+    click.option(
+        "-m",
+        "--model",
+        help="Model name (env LOCALIZE_MODEL; default: the endpoint's only model, "
+        "else gpt-4o-mini; the embedded model when no endpoint is set).",
+    ),
+    click.option(
+        "--base-url",
+        metavar="URL",
+        help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
+    ),
+    click.option(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="HTTP timeout per request (env LOCALIZE_TIMEOUT; default 120).",
+    ),
+    click.option(
+        "--max-retries",
+        type=int,
+        metavar="N",
+        help="Retries of rate limits, timeouts and 5xx (env LOCALIZE_MAX_RETRIES; default 3).",
+    ),
+    click.option(
+        "--no-demo-model",
+        is_flag=True,
+        help="Fail instead of using the embedded demo model when no key or endpoint is set "
+        "(env LOCALIZE_NO_DEMO_MODEL=1).",
+    ),
+)
+
+_SECTION_OPTIONS = (
+    click.option(
+        "-t",
+        "--template",
+        metavar="NAME|FILE",
+        help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+    ),
+    click.option(
+        "--max-attempts",
+        type=int,
+        metavar="N",
+        help="Generations allowed, re-asking with check findings (default 3).",
+    ),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Sections with check errors count as failures (exit 1, nothing written).",
+    ),
+    click.option(
+        "--structured",
+        type=click.Choice(STRUCTURED_MODES),
+        help="Structured-output mode (default auto: negotiated with the endpoint).",
+    ),
+    click.option(
+        "--context-window",
+        type=int,
+        metavar="TOKENS",
+        help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).",
+    ),
+)
+
+
 def generation_options(f: F) -> F:
     """The options every generating command takes, each with one name and one meaning."""
-    return _stack(
-        f,
-        (
-            click.option(
-                "-t",
-                "--template",
-                metavar="NAME|FILE",
-                help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
-            ),
-            click.option(
-                "-m",
-                "--model",
-                help="Model name (env LOCALIZE_MODEL; default: the endpoint's only model, "
-                "else gpt-4o-mini; the embedded model when no endpoint is set).",
-            ),
-            click.option(
-                "--base-url",
-                metavar="URL",
-                help="OpenAI-compatible endpoint (env LOCALIZE_BASE_URL, OPENAI_BASE_URL).",
-            ),
-            click.option(
-                "--max-attempts",
-                type=int,
-                metavar="N",
-                help="Generations allowed, re-asking with check findings (default 3).",
-            ),
-            click.option(
-                "--strict",
-                is_flag=True,
-                help="Sections with check errors count as failures (exit 1, nothing written).",
-            ),
-            click.option(
-                "--structured",
-                type=click.Choice(STRUCTURED_MODES),
-                help="Structured-output mode (default auto: negotiated with the endpoint).",
-            ),
-            click.option(
-                "--context-window",
-                type=int,
-                metavar="TOKENS",
-                help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).",
-            ),
-            click.option(
-                "--timeout",
-                type=float,
-                metavar="SECONDS",
-                help="HTTP timeout per request (env LOCALIZE_TIMEOUT; default 120).",
-            ),
-            click.option(
-                "--max-retries",
-                type=int,
-                metavar="N",
-                help="Retries of rate limits, timeouts and 5xx (env LOCALIZE_MAX_RETRIES; "
-                "default 3).",
-            ),
-            click.option(
-                "--no-demo-model",
-                is_flag=True,
-                help="Fail instead of using the embedded demo model when no key or endpoint "
-                "is set (env LOCALIZE_NO_DEMO_MODEL=1).",
-            ),
-            profiles_option,
-            cache_options,
-        ),
-    )
+    return _stack(f, (*_SECTION_OPTIONS, *_ENDPOINT_OPTIONS, profiles_option, cache_options))
 
 
 def settings_from(options: dict[str, Any]) -> Settings:

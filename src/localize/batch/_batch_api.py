@@ -369,7 +369,7 @@ def _manifest_for(source: str | Path, output: Path, manifest: str | Path | None)
     if manifest is not None:
         return Path(manifest)
     if not Path(source).is_file():
-        return find_manifest(str(source), None, [Path.cwd(), output.parent])
+        return find_manifest(str(source), None, [Path("."), output.parent])
     first = next(
         (ln for ln in Path(source).read_text(encoding="utf-8").splitlines() if ln.strip()), ""
     )
@@ -377,7 +377,7 @@ def _manifest_for(source: str | Path, output: Path, manifest: str | Path | None)
         cid = json.loads(first).get("custom_id")
     except (json.JSONDecodeError, AttributeError):
         raise InputError(f"{source}: not a Batch API output file") from None
-    return find_manifest(None, str(cid), [Path.cwd(), output.parent, Path(source).parent])
+    return find_manifest(None, str(cid), [Path("."), output.parent, Path(source).parent])
 
 
 def collect_results(
