@@ -93,16 +93,16 @@ def load_manifest(path: str | Path) -> BatchManifest:
 
 
 def _candidates(folders: Iterable[Path]) -> list[tuple[Path, BatchManifest]]:
-    found: dict[Path, BatchManifest] = {}
+    found: dict[Path, tuple[Path, BatchManifest]] = {}
     for folder in folders:
         for path in sorted(folder.glob(f"*{MANIFEST_SUFFIX}")):
             if path.resolve() in found:
                 continue
             try:
-                found[path.resolve()] = load_manifest(path)
+                found[path.resolve()] = (path, load_manifest(path))
             except InputError:
                 continue  # another tool's file, or an old manifest: not this batch's
-    return list(found.items())
+    return list(found.values())
 
 
 def find_manifest(batch_id: str | None, custom_id: str | None, folders: Iterable[Path]) -> Path:
