@@ -27,20 +27,11 @@ from localize import (
 )
 from localize.local import LocalServer
 from localize.pipeline import price
-from tests.support import STORIES
+from tests.support import IE_PROFILE, STORIES
 
 WIRE = STORIES / "wire.txt"
 # Nothing listens on port 9 of loopback: a call that got this far would fail, not hang.
 NOWHERE = Settings.resolve({}, base_url="http://127.0.0.1:9/v1", model="m", max_retries=0)
-IE = """id: ie
-name: Ireland
-audience: Irish readers
-locale: en-IE
-currency: EUR
-section_heading: What it means for Ireland
-institutions:
-  - {name: National Cyber Security Centre, acronym: NCSC, remit: Ireland's cyber centre}
-"""
 
 
 # ---------------------------------------------------------------------------------- stories
@@ -80,7 +71,7 @@ def test_localize_many_refuses_a_missing_file_given_as_text() -> None:
 @pytest.fixture
 def ie_folder(tmp_path: Path) -> Path:
     (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "ie.yaml").write_text(IE)
+    (tmp_path / "profiles" / "ie.yaml").write_text(IE_PROFILE)
     return tmp_path / "profiles"
 
 

@@ -21,6 +21,7 @@ import click
 
 from localize._cli_group import (
     LocalizeGroup,
+    format_option,
     generation_options,
     json_errors,
     output_option,
@@ -69,15 +70,7 @@ def _split_regions(value: str) -> list[str]:
     return regions
 
 
-format_option = click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary format: text on stderr, or one JSON object on stdout.",
-)
+summary_format = format_option("Summary format: text on stderr, or one JSON object on stdout.")
 
 
 # -------------------------------------------------------------------------------- progress
@@ -275,7 +268,7 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     help="Export (to --export, or <output>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
-@format_option
+@summary_format
 @generation_options
 @click.pass_context
 def run(
@@ -359,7 +352,7 @@ def run(
 @click.option(
     "--strict", is_flag=True, help="Sections with check errors count as failures (exit 1)."
 )
-@format_option
+@summary_format
 @click.pass_context
 def collect(
     ctx: click.Context,

@@ -23,6 +23,7 @@ __all__ = [
     "LocalizeGroup",
     "cache_options",
     "emit",
+    "format_option",
     "generation_options",
     "json_errors",
     "output_option",
@@ -97,6 +98,20 @@ profiles_option = click.option(
     metavar="PATH",
     help="Profile file or folder of user regions (env LOCALIZE_PROFILES).",
 )
+
+
+def format_option(
+    help: str, choices: tuple[str, ...] = ("text", "json"), default: str = "text"
+) -> Callable[[F], F]:
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=help,
+    )
 
 
 def output_option(help: str) -> Callable[[F], F]:

@@ -15,6 +15,7 @@ from localize._batch_cli import batch
 from localize._cli_group import (
     LocalizeGroup,
     emit,
+    format_option,
     generation_options,
     json_errors,
     output_option,
@@ -72,15 +73,7 @@ def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
     metavar="ID|FILE",
     help="Region id (see `localize regions`) or a profile file.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "text"]),
-    default="markdown",
-    show_default=True,
-    help="Output format (also of --dry-run).",
-)
+@format_option("Output format (also of --dry-run).", ("markdown", "json", "text"), "markdown")
 @output_option("Write to FILE (atomically; nothing on failure); '-' is stdout (the default).")
 @click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
 @click.option(
@@ -135,15 +128,7 @@ def rewrite(
     help="The story to check against.",
 )
 @click.option("-r", "--region", required=True, metavar="ID|FILE", help="Region id or profile file.")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option("Report format.")
 @click.option(
     "-t",
     "--template",
@@ -209,15 +194,7 @@ def _region_row(profile: RegionProfile) -> dict[str, str]:
 
 @cli.group(invoke_without_command=True)
 @profiles_option
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="List format.",
-)
+@format_option("List format.")
 @click.pass_context
 def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
     """List regions (built-in and user profiles)."""
@@ -238,9 +215,7 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
 
 @regions.command("show")
 @click.argument("region", metavar="ID|FILE")
-@click.option(
-    "-f", "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
-)
+@format_option("Profile format.", ("yaml", "json"), "yaml")
 @profiles_option
 @click.pass_context
 def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:

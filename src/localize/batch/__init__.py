@@ -24,7 +24,15 @@ from localize.batch._batch_api import (
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, load_inputs, resolve_regions
 from localize.batch._manifest import BatchManifest, ManifestJob, load_manifest
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_jobs
+from localize.batch._results import (
+    BatchPlan,
+    BatchSummary,
+    Job,
+    JobResult,
+    ResultsFile,
+    plan_batch,
+    plan_jobs,
+)
 from localize.batch._run import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
@@ -38,6 +46,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "LOCAL_CONCURRENCY",
     "BatchManifest",
+    "BatchPlan",
     "BatchProgress",
     "BatchStory",
     "BatchSummary",
@@ -60,6 +69,7 @@ __all__ = [
     "export_requests",
     "load_inputs",
     "load_manifest",
+    "plan_batch",
     "plan_jobs",
     "resolve_regions",
     "run_batch",

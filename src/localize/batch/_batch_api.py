@@ -21,9 +21,9 @@ import openai
 
 from localize._types import StructuredMode
 from localize.atomic import check_writable, write_atomic
-from localize.batch._inputs import BatchStory, as_inputs, resolve_regions
+from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_jobs
+from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
     BackendError,
@@ -327,9 +327,8 @@ def export_batch(
             "give the request file, or the results file to name it after", option="--export"
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
-    profiles = resolve_regions(regions, settings.profiles)
-    tmpl = load_template(template or settings.template)
-    jobs = plan_jobs(as_inputs(stories), profiles)
+    plan = plan_batch(stories, regions, settings=settings, template=template)
+    jobs = plan.jobs
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
         with ResultsFile(results) as existing:
@@ -338,7 +337,9 @@ def export_batch(
     if not todo:
         return ExportReport(None, None, 0, len(jobs))
     api = (client or batch_api_client(settings)) if submit else None  # no key: stop first
-    written, manifest, failed = export_requests(todo, path, settings=settings, template=tmpl)
+    written, manifest, failed = export_requests(
+        todo, path, settings=settings, template=plan.template
+    )
     batch_id = submit_batch(written, manifest, client=api) if api is not None else None
     return ExportReport(
         written, manifest, len(todo) - len(failed), len(jobs) - len(todo), failed, batch_id

@@ -15,20 +15,30 @@ import json
 import os
 import sys
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
 from localize.atomic import check_writable, fsync_dir, write_atomic
-from localize.batch._inputs import StoryInput
+from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
+from localize.config import Settings
 from localize.errors import OutputError
 from localize.llm import Spend
 from localize.pipeline import LocalizeResult
-from localize.regions import RegionProfile
+from localize.prompts import PromptTemplate, load_template
+from localize.regions import RegionLike, RegionProfile
 
-__all__ = ["BatchSummary", "Job", "JobResult", "ResultsFile", "plan_jobs"]
+__all__ = [
+    "BatchPlan",
+    "BatchSummary",
+    "Job",
+    "JobResult",
+    "ResultsFile",
+    "plan_batch",
+    "plan_jobs",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,32 @@ class Job:
 def plan_jobs(stories: Sequence[StoryInput], regions: Sequence[RegionProfile]) -> list[Job]:
     """Every pair, story-major: one story's regions back to back share a warm prompt prefix."""
     return [Job(s, r) for s in stories for r in regions]
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch checked before any request: its settings, template, attempts and every job."""
+
+    settings: Settings
+    template: PromptTemplate
+    max_attempts: int
+    jobs: list[Job]
+
+
+def plan_batch(
+    stories: Iterable[BatchStory],
+    regions: Iterable[RegionLike],
+    *,
+    settings: Settings | None = None,
+    template: PromptTemplate | str | Path | None = None,
+    max_attempts: int | None = None,
+) -> BatchPlan:
+    """Regions, template, attempts and inputs, each checked in that order, and the jobs."""
+    settings = settings or Settings.resolve()
+    profiles = resolve_regions(regions, settings.profiles)
+    tmpl = load_template(template or settings.template)
+    attempts = settings.check_attempts(max_attempts)
+    return BatchPlan(settings, tmpl, attempts, plan_jobs(as_inputs(stories), profiles))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.batch._gate import RateGate
-from localize.batch._inputs import BatchStory, as_inputs, resolve_regions
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_jobs
+from localize.batch._inputs import BatchStory
+from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
 from localize.cache import DiskCache
 from localize.config import Settings
 from localize.errors import ConfigError, EndpointAuthError, GenerationError, LocalizeError
@@ -201,30 +201,31 @@ async def alocalize_many(
         async for result in localize.alocalize_many([Path("stories/")], ["uk", "us"]):
             print(result.story_id, result.region, result.ok)
     """
-    settings = settings or Settings.resolve()
-    profiles = resolve_regions(regions, settings.profiles)
-    tmpl = load_template(template or settings.template)
-    attempts = settings.check_attempts(max_attempts)
-    width = _width(concurrency, settings, client is None)
+    plan = plan_batch(
+        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+    )
+    width = _width(concurrency, plan.settings, client is None)
     skipped = set(skip)
-    jobs = [j for j in plan_jobs(as_inputs(stories), profiles) if j.key not in skipped]
+    jobs = [j for j in plan.jobs if j.key not in skipped]
     gate = RateGate(rpm, tpm)
     response_cache = _make_cache(cache)
     if not jobs:
         return
     async with contextlib.AsyncExitStack() as stack:
         if client is None:
-            the_client = stack.enter_context(connect(settings, cache=response_cache, gate=gate))
+            the_client = stack.enter_context(
+                connect(plan.settings, cache=response_cache, gate=gate)
+            )
         else:
             the_client = replace(client, cache=response_cache, gate=gate)
         stack.push_async_callback(the_client.aclose)
         async for result in run_jobs(
             jobs,
             the_client,
-            template=tmpl,
-            settings=settings,
+            template=plan.template,
+            settings=plan.settings,
             concurrency=width,
-            max_attempts=attempts,
+            max_attempts=plan.max_attempts,
         ):
             yield result
 
@@ -291,12 +292,10 @@ def run_batch(
     request. Ctrl-C ends the run early with every finished job saved; the summary then says
     ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
     """
-    settings = settings or Settings.resolve()
-    profiles = resolve_regions(regions, settings.profiles)
-    tmpl = load_template(template or settings.template)
-    attempts = settings.check_attempts(max_attempts)
-    width = _width(concurrency, settings, True)
-    jobs = plan_jobs(as_inputs(stories), profiles)
+    plan = plan_batch(
+        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+    )
+    width, jobs = _width(concurrency, plan.settings, True), plan.jobs
     with ResultsFile(output) as results:
         todo = [j for j in jobs if j.key not in results.done]
         summary = BatchSummary(total=len(jobs), skipped=len(jobs) - len(todo), concurrency=width)
@@ -304,7 +303,7 @@ def run_batch(
         if not todo:
             return summary
         gate = RateGate(rpm, tpm)
-        with connect(settings, cache=_make_cache(cache), gate=gate) as client:
+        with connect(plan.settings, cache=_make_cache(cache), gate=gate) as client:
             results.begin([j.key for j in todo])
             summary.started = time.monotonic()  # not counting the embedded server's start
             if progress is not None:
@@ -315,10 +314,10 @@ def run_batch(
                 results,
                 summary,
                 progress,
-                template=tmpl,
-                settings=settings,
+                template=plan.template,
+                settings=plan.settings,
                 concurrency=width,
-                max_attempts=attempts,
+                max_attempts=plan.max_attempts,
             )
             try:
                 asyncio.run(run)
