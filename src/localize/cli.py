@@ -227,6 +227,9 @@ def serve(port: int | None, host: str) -> None:
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
+        failure = server.failure()
+        if failure is not None:
+            raise failure
 
 
 @cli.group(invoke_without_command=True)

@@ -328,10 +328,16 @@ def connect(
     settings = settings or Settings.resolve()
     model = _model_for(settings)
     with contextlib.ExitStack() as stack:
-        local_url = None
-        if settings.use_local_model:
-            local_url = stack.enter_context(LocalServer()).base_url
-        client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        server = stack.enter_context(LocalServer()) if settings.use_local_model else None
+        client = _client_for(
+            settings,
+            model,
+            local_url=server.base_url if server else None,
+            cache=cache,
+            gate=gate,
+        )
+        if server is not None:
+            client.diagnose = server.failure
         stack.callback(client.close)
         yield client
 
