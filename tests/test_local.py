@@ -17,7 +17,7 @@ import pytest
 
 from localize import LLMClient, LocalModelError, load_story, localize
 from localize.local import LocalServer, cpu_has_amx, local_model_path
-from tests.conftest import ROOT, STORIES
+from tests.support import ROOT, STORIES
 
 
 def test_without_the_local_extra_the_error_says_how_to_install(
