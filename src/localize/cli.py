@@ -181,6 +181,9 @@ def serve(port: int | None, host: str) -> None:
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
+        failure = server.failure()
+        if failure is not None:
+            raise failure
 
 
 def _region_row(profile: RegionProfile) -> dict[str, str]:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from localize.errors import (
     ConfigError,
     EndpointAuthError,
     EndpointUnreachableError,
+    LocalizeError,
 )
 
 __all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "Spend", "Usage"]
@@ -254,6 +255,11 @@ class LLMClient:
     # What the response cache calls this endpoint; the base URL unless set (the embedded server
     # gets a new port each run, yet answers the same).
     cache_namespace: str | None = None
+    # Asked when a request fails: a local server that died or hung says so here, and is not
+    # retried, instead of surfacing as "cannot connect" after every retry.
+    diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
+        default=None, repr=False
+    )
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
@@ -336,14 +342,23 @@ class LLMClient:
 
     def _retrying_kwargs(self) -> dict[str, Any]:
         return {
-            "retry": retry_if_exception(_is_retryable),
+            "retry": retry_if_exception(self._should_retry),
             "stop": stop_after_attempt(self.max_retries + 1),
             "wait": _Wait(self.retry_initial_wait, self.gate),
             "reraise": True,
         }
 
+    def _diagnosed(self, exc: BaseException) -> LocalizeError | None:
+        return self.diagnose(exc) if self.diagnose is not None else None
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        return _is_retryable(exc) and self._diagnosed(exc) is None
+
     def _fall_back_or_raise(self, exc: openai.OpenAIError, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
+        diagnosis = self._diagnosed(exc)
+        if diagnosis is not None:
+            raise diagnosis from exc
         if _is_format_rejection(exc) and not last:
             return
         raise backend_error(exc, self.endpoint, self.model) from exc

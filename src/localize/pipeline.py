@@ -445,7 +445,7 @@ def connect(
     settings = settings or Settings.resolve()
     model = _model_for(settings)
     with contextlib.ExitStack() as stack:
-        local_url = None
+        server: LocalServer | None = None
         if settings.use_local_model:
             if not settings.allow_demo_model:
                 raise ConfigError(
@@ -454,8 +454,11 @@ def connect(
                     option="LOCALIZE_NO_DEMO_MODEL",
                 )
             warnings.warn(DEMO_MODEL_NOTICE, DemoModelWarning, stacklevel=3)
-            local_url = stack.enter_context(LocalServer()).base_url
+            server = stack.enter_context(LocalServer())
+        local_url = server.base_url if server is not None else None
         client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        if server is not None:
+            client.diagnose = server.failure
         stack.callback(client.close)
         if settings.model is None and settings.base_url and not local_url:
             client.model = _served_model(client) or model
