@@ -68,6 +68,8 @@ class Provenance:
     story_id: str
     story_sha256: str
     region: str
+    # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
+    requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -204,6 +206,7 @@ class _Outcome:
     attempts: int
     mode: str
     model: str
+    requests: int
 
 
 def _attempts(
@@ -220,10 +223,12 @@ def _attempts(
     messages = prep.messages
     completion: Completion | None = None
     attempt = 0
+    requests = 0
     while attempt < max_attempts:
         attempt += 1
         completion = yield messages
         usage = usage + completion.usage
+        requests += 0 if completion.from_cache else completion.requests
         if completion.finish_reason == "length":
             last_problem = "The answer was cut off at the length limit."
             reask = prep.template.render_reask(
@@ -261,7 +266,7 @@ def _attempts(
             f"no usable section after {max_attempts} attempt(s): {last_problem}",
             attempts=max_attempts,
         )
-    return _Outcome(best[0], best[1], usage, attempt, completion.mode, completion.model)
+    return _Outcome(best[0], best[1], usage, attempt, completion.mode, completion.model, requests)
 
 
 def _result(
@@ -288,6 +293,7 @@ def _result(
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        requests=out.requests,
     )
     return LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
 
