@@ -124,6 +124,13 @@ def rewrite(
     if output is not None and not dry_run:
         check_writable(output)
     if dry_run:
+        profile_text = json.dumps(prep.region.model_dump(mode="json"), ensure_ascii=False)
+        markers = prep.template.markers_in(prep.story.text, profile_text)
+        if markers:
+            say(
+                f"localize: neutralised {len(markers)} delimiter(s) or chat control token(s) "
+                f"in the story and profile: {', '.join(dict.fromkeys(markers))}"
+            )
         for m in prep.messages:
             n = count_text(m["content"], prep.model).tokens
             click.echo(f"--- {m['role']} ({n} tokens) ---\n{m['content']}\n")
