@@ -7,7 +7,6 @@ not at all, and nothing is re-asked as if the model had written bad JSON.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -38,68 +37,13 @@ from localize.cli import cli
 from localize.llm import retry_after_seconds
 from localize.section import SectionOutput
 from tests.conftest import STORIES
+from tests.fault_server import Script, completion, status
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
 WIRE = STORIES / "wire.txt"
 SCHEMA = SectionOutput.json_schema()
 MESSAGES = [{"role": "user", "content": "Write the section."}]
-BODY = (
-    "The ban matters to British companies that buy the chips, and the National Cyber Security "
-    "Centre will want to know which systems depend on them."
-)
-
-Reply = Response | Callable[[Request], Response]
-
-
-def completion(
-    content: str | None = json.dumps({"body": BODY}),
-    *,
-    finish_reason: str = "stop",
-    refusal: str | None = None,
-    **overrides: Any,
-) -> Response:
-    """A chat completion as an OpenAI-compatible server sends it."""
-    data: dict[str, Any] = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fault-model",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": finish_reason,
-                "message": {"role": "assistant", "content": content, "refusal": refusal},
-            }
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
-    data.update(overrides)
-    return Response(json.dumps(data), status=200, content_type="application/json")
-
-
-def status(code: int, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps({"error": {"message": f"scripted {code}", "type": "fault"}})
-    return Response(body, status=code, headers=headers or {}, content_type="application/json")
-
-
-class Script:
-    """Replies in order, the last one repeated; counts the requests that arrived."""
-
-    def __init__(self, server: HTTPServer, *replies: Reply) -> None:
-        self.replies = list(replies)
-        self.requests = 0
-        self._lock = threading.Lock()
-        server.expect_request("/v1/chat/completions", method="POST").respond_with_handler(
-            self._handle
-        )
-        self.url = server.url_for("/v1")
-
-    def _handle(self, request: Request) -> Response:
-        with self._lock:
-            reply = self.replies[min(self.requests, len(self.replies) - 1)]
-            self.requests += 1
-        return reply if isinstance(reply, Response) else reply(request)
 
 
 @pytest.fixture

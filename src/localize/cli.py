@@ -23,7 +23,7 @@ from localize.cli_group import (
     profiles_option,
     say,
 )
-from localize.config import Settings
+from localize.config import Settings, int_bounds
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
 from localize.pipeline import connect, generate, prepare
@@ -84,7 +84,7 @@ def _print_findings(report: CheckReport) -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 and write nothing when check errors remain.")
 @click.option(
     "--context-window",
-    type=click.IntRange(min=256),
+    type=click.IntRange(*int_bounds("context_window")),
     metavar="TOKENS",
     help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).",
 )

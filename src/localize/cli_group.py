@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
+from localize.config import int_bounds
 from localize.errors import LocalizeError
 
 __all__ = ["LOCAL_NOTICE", "LocalizeGroup", "generation_options", "profiles_option", "say"]
@@ -65,7 +66,7 @@ def generation_options(f: F) -> F:
             ),
             click.option(
                 "--max-attempts",
-                type=click.IntRange(min=1),
+                type=click.IntRange(*int_bounds("max_attempts")),
                 metavar="N",
                 help="Generations allowed, re-asking with check findings (default 3).",
             ),

@@ -8,17 +8,20 @@ environment or passed explicitly, never from the config file, so it is not left 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
+from urllib.parse import urlsplit
 
 from localize.errors import ConfigError
 from localize.llm import StructuredMode
+from localize.redact import redact_url
 
-__all__ = ["DEFAULT_MODEL", "Settings"]
+__all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings", "int_bounds"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -34,6 +37,22 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
     "structured": (("LOCALIZE_STRUCTURED",), str),
 }
+
+
+# The range every numeric setting must be in, wherever it comes from: the CLI flags use these
+# bounds too, so an option, its environment variable and its config key agree.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "max_attempts": (1, 20),
+    "max_retries": (0, 20),
+    "timeout": (0.1, 3600.0),
+    "context_window": (256, 10_000_000),
+}
+
+
+def int_bounds(name: str) -> tuple[int, int]:
+    """A whole-number setting's bounds, for its CLI flag."""
+    low, high = BOUNDS[name]
+    return int(low), int(high)
 
 
 def _config_path(env: Mapping[str, str]) -> Path:
@@ -68,19 +87,38 @@ def _load_file(path: Path, required: bool) -> dict[str, Any]:
 
 def _coerce(name: str, value: object, where: str) -> object:
     kind = _SOURCES[name][1]
+    if kind is str:
+        return _check_text(name, value, where)
+    # A config file holds typed values: true is not a number, and 2.5 attempts is not 2.
+    if isinstance(value, bool) or (kind is int and isinstance(value, float)):
+        raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where)
     try:
         out = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
-    # Zero retries is a valid choice; zero attempts, timeout or window is not.
-    if isinstance(out, int | float) and (out < 0 if name == "max_retries" else out <= 0):
-        raise ConfigError(
-            f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, got {value!r}",
-            option=where,
-        )
-    if name == "structured" and out not in get_args(StructuredMode):
-        raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
+    low, high = BOUNDS[name]
+    if not (math.isfinite(out) and low <= out <= high):
+        raise ConfigError(f"must be from {low:g} to {high:g}, got {value!r}", option=where)
     return out
+
+
+def _check_text(name: str, value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"expected a non-empty string, got {value!r}", option=where)
+    if name == "structured" and value not in get_args(StructuredMode):
+        raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
+    if name == "base_url":
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError as exc:
+            raise ConfigError(f"is not a URL ({exc}): {redact_url(value)}", option=where) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"must be an http:// or https:// URL with a host, got {redact_url(value)!r}",
+                option=where,
+            )
+    return value
 
 
 @dataclass(frozen=True)

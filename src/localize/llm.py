@@ -48,9 +48,17 @@ from localize.errors import (
     RefusalError,
 )
 from localize.prompts import ChatMessage
-from localize.redact import redact_host, redact_url
+from localize.redact import redact_host, redact_library_logs, redact_url, split_credentials
 
-__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "StructuredMode", "Usage"]
+__all__ = [
+    "Completion",
+    "LLMClient",
+    "RequestGate",
+    "ResponseCache",
+    "StructuredMode",
+    "Usage",
+    "connection_options",
+]
 
 StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
@@ -116,6 +124,23 @@ def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
     """A stable hash of everything that determines the answer: endpoint, model, messages, params."""
     blob = json.dumps({"endpoint": endpoint, **kwargs}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def connection_options(base_url: str) -> dict[str, Any]:
+    """The SDK client options for a base URL, with its credentials out of the URL.
+
+    Userinfo becomes the Basic auth header httpx would have sent, query parameters go in
+    ``default_query`` (the SDK would put the path after them), and the library loggers that
+    print request URLs are made to redact them.
+    """
+    redact_library_logs()
+    url, headers, query = split_credentials(base_url)
+    options: dict[str, Any] = {"base_url": url}
+    if headers:
+        options["default_headers"] = headers
+    if query:
+        options["default_query"] = query
+    return options
 
 
 def _is_format_rejection(exc: BaseException) -> bool:
@@ -296,9 +321,9 @@ class LLMClient:
         # A self-hosted server needs no key, but the SDK insists on one.
         return {
             "api_key": self.api_key or "unused",
-            "base_url": self.endpoint,
             "timeout": self.timeout,
             "max_retries": 0,
+            **connection_options(self.endpoint),
         }
 
     def request_body(
