@@ -4,15 +4,17 @@ and counts what arrived."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-__all__ = ["BODY", "Reply", "Script", "completion", "status"]
+__all__ = ["BODY", "Reply", "Script", "completion", "reset_mid_body", "status"]
 
 BODY = (
     "The ban matters to British companies that buy the chips, and the National Cyber Security "
@@ -72,3 +74,40 @@ class Script:
             self.requests += 1
             self.received.append(request)
         return reply if isinstance(reply, Response) else reply(request)
+
+
+@contextlib.contextmanager
+def reset_mid_body() -> Iterator[tuple[str, list[int]]]:
+    """Sends headers and half a body, then resets the connection; the second time, answers."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    srv.settimeout(0.05)
+    stop = threading.Event()
+    served: list[int] = []
+    answer = completion().get_data()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                conn.recv(65536)
+                served.append(1)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                if len(served) == 1:
+                    conn.sendall(head + b"Content-Length: 500\r\n\r\n" + answer[:20])
+                    # Linger 0: close() sends a TCP reset instead of an orderly end.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+                else:
+                    conn.sendall(head + f"Content-Length: {len(answer)}\r\n\r\n".encode() + answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}/v1", served
+    stop.set()
+    thread.join(timeout=2)
+    srv.close()

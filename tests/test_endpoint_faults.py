@@ -8,7 +8,6 @@ not at all, and nothing is re-asked as if the model had written bad JSON.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from localize.cli import cli
 from localize.llm import retry_after_seconds
 from localize.section import SectionOutput
 from tests.conftest import STORIES
-from tests.fault_server import Script, completion, status
+from tests.fault_server import Script, completion, reset_mid_body, status
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
@@ -249,39 +248,8 @@ def test_connection_refused_is_retried_then_named() -> None:
 
 @pytest.fixture
 def resetting_server() -> Iterator[tuple[str, list[int]]]:
-    """Sends headers and half a body, then resets the connection; the second time, answers."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen()
-    srv.settimeout(0.05)
-    stop = threading.Event()
-    served: list[int] = []
-    answer = completion().get_data()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                conn.recv(65536)
-                served.append(1)
-                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                if len(served) == 1:
-                    conn.sendall(head + b"Content-Length: 500\r\n\r\n" + answer[:20])
-                    # Linger 0: close() sends a TCP reset instead of an orderly end.
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
-                else:
-                    conn.sendall(head + f"Content-Length: {len(answer)}\r\n\r\n".encode() + answer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.getsockname()[1]}/v1", served
-    stop.set()
-    thread.join(timeout=2)
-    srv.close()
+    with reset_mid_body() as served:
+        yield served
 
 
 def test_a_reset_mid_body_is_retried(resetting_server: tuple[str, list[int]]) -> None:

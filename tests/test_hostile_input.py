@@ -157,6 +157,7 @@ BOMBS = {
     "type-error": "{% block user %}{{ story.paragraphs + 1 }}{% endblock %}",
     "bad-words": "---\nwords: {min: lots}\n---\n{% block user %}x{% endblock %}",
     "bad-inputs": "---\ninputs: 5\n---\n{% block user %}x{% endblock %}",
+    "bad-yaml": "---\n[unclosed\n---\n{% block user %}x{% endblock %}",
 }
 
 
@@ -203,3 +204,12 @@ def test_the_builtin_template_still_renders_every_region() -> None:
 
 def test_a_template_error_is_a_localize_error() -> None:
     assert issubclass(TemplateError, LocalizeError)
+
+
+def test_a_multi_line_parser_report_is_still_one_line(tmp_path: Path) -> None:
+    profile = tmp_path / "bad.yaml"
+    profile.write_text("id: zz\nname: [unclosed\n")
+    result = CliRunner().invoke(cli, ["rewrite", str(profile), "-r", str(profile), "--dry-run"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"localize: error: {profile}: not valid YAML")

@@ -30,7 +30,8 @@ class LocalizeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LocalizeError as exc:
-            say(f"localize: error: {exc}")
+            # One line, whatever the message holds (a parser's multi-line report, say).
+            say(f"localize: error: {' '.join(str(exc).split())}")
             ctx.exit(exc.exit_code)
 
 

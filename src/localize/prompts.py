@@ -72,8 +72,11 @@ class PromptTemplate:
             try:
                 loaded = yaml.safe_load(text[4:end])
             except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
                 raise TemplateError(
-                    f"front matter is not valid YAML: {exc}", template=source
+                    f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                    template=source,
+                    line=mark.line + 2 if mark is not None else None,  # +1 for the '---' line
                 ) from None
             if not isinstance(loaded, dict):
                 raise TemplateError("front matter must be a mapping", template=source)
