@@ -35,8 +35,8 @@ from localize import (
 from localize.cli import cli
 from localize.llm import retry_after_seconds
 from localize.section import SectionOutput
-from tests.conftest import STORIES
 from tests.fault_server import Script, completion, reset_mid_body, status
+from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 

@@ -18,8 +18,8 @@ from pytest_httpserver import HTTPServer
 from localize import ConfigError, OutputError, Settings, write_atomic
 from localize.cli import cli
 from localize.redact import redact_host, redact_url, split_credentials
-from tests.conftest import STORIES
 from tests.fault_server import Script, completion, status
+from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 

@@ -26,7 +26,7 @@ from localize.local import LOCAL_MODEL
 from localize.neutralise import find_markers, neutralise, template_tags
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile
-from tests.conftest import RECORD_BASE_URL, request_bodies, response_bodies
+from tests.support import RECORD_BASE_URL, request_bodies, response_bodies
 
 CONTROL_TOKENS = [
     "<|im_start|>",

@@ -20,11 +20,12 @@ import email.utils
 import hashlib
 import json
 import math
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import openai
@@ -38,16 +39,18 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
 from localize.budget import count_messages
 from localize.errors import (
     BackendError,
+    ConfigError,
     ContentFilterError,
     EndpointAuthError,
     EndpointUnreachableError,
     InvalidResponseError,
+    LocalizeError,
     RefusalError,
 )
-from localize.prompts import ChatMessage
 from localize.redact import redact_host, redact_library_logs, redact_url, split_credentials
 
 __all__ = [
@@ -55,12 +58,12 @@ __all__ = [
     "LLMClient",
     "RequestGate",
     "ResponseCache",
-    "StructuredMode",
+    "Spend",
     "Usage",
+    "backend_error",
     "connection_options",
 ]
 
-StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
 _SCHEMA_NAME = "localized_section"
 _MAX_RETRY_AFTER = 60.0
@@ -100,6 +103,31 @@ class Completion:
     from_cache: bool = False
     # HTTP requests this answer took: retries and output-mode negotiation included.
     requests: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What a run paid for: the usage of answers the endpoint produced, and the answers the
+    response cache served instead (which cost nothing)."""
+
+    usage: Usage = Usage()
+    cache_hits: int = 0
+    # HTTP requests sent, retries and output-mode negotiation included.
+    requests: int = 0
+
+    def count(self, completion: Completion) -> Spend:
+        if completion.from_cache:
+            return Spend(self.usage, self.cache_hits + 1, self.requests)
+        return Spend(
+            self.usage + completion.usage, self.cache_hits, self.requests + completion.requests
+        )
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(
+            self.usage + other.usage,
+            self.cache_hits + other.cache_hits,
+            self.requests + other.requests,
+        )
 
 
 class ResponseCache(Protocol):
@@ -221,8 +249,13 @@ def _estimated_tokens(
     return prompt + int(params.get("max_tokens", 0))
 
 
-def _translate(exc: Exception, base_url: str, model: str, attempts: int) -> BackendError:
-    """Turn an SDK exception into localize's error, keeping status, request id and attempts."""
+def backend_error(
+    exc: Exception, base_url: str, model: str, attempts: int | None = None
+) -> BackendError:
+    """Turn an SDK exception into localize's error, keeping status, request id and attempts.
+
+    The endpoint is named with its credentials removed.
+    """
     where = redact_url(base_url)
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EndpointAuthError(
@@ -277,13 +310,37 @@ class _Sending:
         return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
 
 
+def _validate(client: LLMClient) -> None:
+    if not isinstance(client.model, str) or not client.model.strip():
+        raise ConfigError("must be a model name", option="model")
+    if client.structured not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option="structured")
+    for name in ("timeout", "retry_initial_wait", "retry_budget"):
+        value = getattr(client, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigError(
+                f"must be a number of seconds more than 0, got {value!r}", option=name
+            )
+    if isinstance(client.max_retries, bool) or not isinstance(client.max_retries, int):
+        raise ConfigError(
+            f"must be a whole number, got {client.max_retries!r}", option="max_retries"
+        )
+    if client.max_retries < 0:
+        raise ConfigError(f"must be 0 or more, got {client.max_retries}", option="max_retries")
+
+
 @dataclass
 class LLMClient:
-    """An OpenAI-compatible chat endpoint: sync and async calls share one policy."""
+    """An OpenAI-compatible chat endpoint: sync and async calls share one policy.
+
+    Like ``openai.OpenAI()``, ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and
+    ``OPENAI_BASE_URL``; explicit arguments win. Bad values raise `ConfigError` at once. Use it
+    as a context manager (``with`` or ``async with``) to close its connections.
+    """
 
     model: str
     base_url: str | None = None
-    api_key: str = field(default="", repr=False)
+    api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     max_retries: int = 3
     structured: StructuredMode = "auto"
@@ -295,13 +352,36 @@ class LLMClient:
     # What the response cache calls this endpoint; the base URL unless set (the embedded server
     # gets a new port each run, yet answers the same).
     cache_namespace: str | None = None
+    # Asked when a request fails: a local server that died or hung says so here, and is not
+    # retried, instead of surfacing as "cannot connect" after every retry.
+    diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
+        default=None, repr=False
+    )
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.base_url is None:
+            self.base_url = os.environ.get("OPENAI_BASE_URL") or None
+        if self.api_key is None:
+            self.api_key = os.environ.get("OPENAI_API_KEY", "")
+        _validate(self)
         if self.structured != "auto":
             self._mode = self.structured
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+        self.close()
 
     @property
     def endpoint(self) -> str:
@@ -360,7 +440,7 @@ class LLMClient:
 
     def _retrying_kwargs(self) -> dict[str, Any]:
         return {
-            "retry": retry_if_exception(_is_retryable),
+            "retry": retry_if_exception(self._should_retry),
             "stop": stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget),
             "wait": _Wait(self.retry_initial_wait, self.gate),
             "reraise": True,
@@ -369,11 +449,20 @@ class LLMClient:
     def _sending(self) -> _Sending:
         return _Sending(self.timeout, time.monotonic() + self.retry_budget)
 
+    def _diagnosed(self, exc: BaseException) -> LocalizeError | None:
+        return self.diagnose(exc) if self.diagnose is not None else None
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        return _is_retryable(exc) and self._diagnosed(exc) is None
+
     def _fall_back_or_raise(self, exc: Exception, sending: _Sending, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
+        diagnosis = self._diagnosed(exc)
+        if diagnosis is not None:
+            raise diagnosis from exc
         if _is_format_rejection(exc) and not last:
             return
-        raise _translate(exc, self.endpoint, self.model, sending.sent) from exc
+        raise backend_error(exc, self.endpoint, self.model, sending.sent) from exc
 
     def _accept(self, response: Any, mode: StructuredMode, sending: _Sending) -> Completion:
         """Check the answer is a usable chat completion and keep what it says."""
@@ -460,6 +549,7 @@ class LLMClient:
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
                 return hit
             try:
                 response = Retrying(**self._retrying_kwargs())(send, kwargs)
@@ -491,6 +581,7 @@ class LLMClient:
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
                 return hit
             tokens = (
                 _estimated_tokens(messages, params, self.model, prompt_tokens)
@@ -512,6 +603,15 @@ class LLMClient:
                 continue
             return self._store(key, self._accept(response, mode, sending))
         raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def served_models(self) -> list[str]:
+        """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs())
+        try:
+            return [m.id for m in self._sync.models.list()]
+        except openai.OpenAIError as exc:
+            raise backend_error(exc, self.endpoint, self.model) from exc
 
     def close(self) -> None:
         if self._sync is not None:

@@ -23,13 +23,13 @@ import yaml
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 
+from localize._types import ChatMessage
 from localize.errors import TemplateError
 from localize.neutralise import find_markers, neutralise, template_tags
 from localize.sandbox import BoundedSandbox, file_loading_tag, join_bounded, render_budget
 
-__all__ = ["ChatMessage", "PromptTemplate", "list_templates", "load_template"]
+__all__ = ["PromptTemplate", "list_templates", "load_template"]
 
-ChatMessage = dict[str, str]
 DEFAULT_TEMPLATE = "section"
 _SUFFIX = ".jinja"
 # Variables the pipeline supplies itself at re-ask time, not the caller.
@@ -56,8 +56,10 @@ class PromptTemplate:
     description: str = ""
     inputs: tuple[str, ...] = ("story", "region")
     defaults: dict[str, Any] = field(default_factory=dict)
-    min_words: int = 40
-    max_words: int = 400
+    # The length check's bounds: ``words: {min, max}`` in the front matter; None checks nothing.
+    min_words: int | None = None
+    max_words: int | None = None
+    text: str = field(default="", repr=False)  # the whole file, as hashed
     _line_offset: int = 0
 
     @classmethod
@@ -97,13 +99,6 @@ class PromptTemplate:
             )
         if not isinstance(inputs, list | tuple) or not all(isinstance(i, str) for i in inputs):
             raise TemplateError("front matter 'inputs' must be a list of names", template=source)
-        bounds = {k: words.get(k, d) for k, d in (("min", 40), ("max", 400))}
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in bounds.values()) or not (
-            0 <= bounds["min"] <= bounds["max"]
-        ):
-            raise TemplateError(
-                "front matter 'words' needs whole numbers 0 <= min <= max", template=source
-            )
         template = cls(
             name=str(front.get("name") or Path(source).stem),
             version=str(front.get("version", "0")),
@@ -113,8 +108,9 @@ class PromptTemplate:
             description=str(front.get("description", "")),
             inputs=tuple(inputs),
             defaults=dict(defaults),
-            min_words=bounds["min"],
-            max_words=bounds["max"],
+            min_words=_word_bound(words, "min", source),
+            max_words=_word_bound(words, "max", source),
+            text=text,
             _line_offset=offset,
         )
         template._compiled()  # fail on syntax errors at load time, not mid-run
@@ -190,6 +186,15 @@ class _FileLoadingError(Exception):
     def __init__(self, tag: str, line: int) -> None:
         self.tag = tag
         self.line = line
+
+
+def _word_bound(words: dict[str, Any], key: str, source: str) -> int | None:
+    value = words.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TemplateError(f"front matter 'words.{key}' must be a whole number", template=source)
+    return value
 
 
 _compile_cache: dict[tuple[str, str], jinja2.Template] = {}
