@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,3 +257,21 @@ def test_a_reset_mid_body_is_retried(resetting_server: tuple[str, list[int]]) ->
     url, served = resetting_server
     assert complete(url).requests == 2
     assert len(served) == 2
+
+
+# --------------------------------------------------------------------------------- in a batch
+
+
+def test_batch_stops_on_a_refused_key_and_leaves_no_results_file(
+    script: Callable[..., Script], tmp_path: Path
+) -> None:
+    s = script(status(401))
+    out = tmp_path / "results.jsonl"
+    args = [str(WIRE), "-r", "uk,us,eu", "-o", str(out), "--base-url", s.url, "-m", "m"]
+    result = CliRunner().invoke(
+        cli, ["batch", *args, "--no-cache", "-c", "1"], env={"OPENAI_API_KEY": "sk-refused"}
+    )
+    assert result.exit_code == 3, result.output
+    assert "refused the API key" in result.stderr and "Traceback" not in result.output
+    assert s.requests == 1
+    assert list(tmp_path.iterdir()) == []  # no results file, no lock file, no temporary file

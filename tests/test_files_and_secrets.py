@@ -15,7 +15,7 @@ import vcr
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from localize import ConfigError, OutputError, Settings, write_atomic
+from localize import ConfigError, OutputError, ResultsFile, Settings, write_atomic
 from localize.cli import cli
 from localize.redact import redact_host, redact_url, split_credentials
 from tests.fault_server import Script, completion, status
@@ -93,6 +93,54 @@ def test_rewrite_o_onto_a_link_writes_the_target(
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and target.read_text().startswith("## What it means")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+# ------------------------------------------------------------------------ batch results lock
+
+
+def test_the_results_lock_follows_the_file_not_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "r.jsonl"
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    monkeypatch.chdir(tmp_path)
+    spellings = [link, Path("r.jsonl"), Path("./sub/../r.jsonl"), Path("link.jsonl")]
+    (tmp_path / "sub").mkdir()
+    with ResultsFile(real):
+        for other in spellings:
+            with pytest.raises(OutputError, match="another localize run"):
+                ResultsFile(other).open()
+        args = ["batch", WIRE, "-r", "uk", "-o", str(link), "--base-url", "http://127.0.0.1:9/v1"]
+        result = CliRunner().invoke(cli, [*args, "-m", "m"])
+        assert result.exit_code == 2 and "another localize run" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.jsonl", "sub"]
+
+
+def test_a_hard_link_to_the_results_file_is_the_same_file(tmp_path: Path) -> None:
+    real = tmp_path / "r.jsonl"
+    real.write_text("")
+    other = tmp_path / "same.jsonl"
+    os.link(real, other)
+    with ResultsFile(real), pytest.raises(OutputError, match="another localize run"):
+        ResultsFile(other).open()
+    with ResultsFile(other):  # released
+        pass
+
+
+def test_a_symlinked_results_file_is_appended_through_the_link(
+    script: Callable[..., Script], tmp_path: Path
+) -> None:
+    s = script(completion())
+    real = tmp_path / "r.jsonl"
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    args = ["batch", WIRE, "-r", "uk,us", "-o", str(link), "--base-url", s.url, "-m", "m"]
+    for _ in range(2):  # the second run finds both pairs done
+        result = CliRunner().invoke(cli, [*args, "--no-cache", "--max-attempts", "1"])
+        assert result.exit_code in (0, 1), result.output
+    assert link.is_symlink() and len(real.read_text().splitlines()) == 2
+    assert s.requests == 2
 
 
 # --------------------------------------------------------------------------------- settings
@@ -211,16 +259,20 @@ def test_no_key_in_anything_a_run_writes(
     caplog.set_level(logging.DEBUG)
     recorder = vcr.VCR(**vcr_config)
     outputs = []
+    runs = [
+        ["rewrite", WIRE, "-r", "uk", "-f", "json", "-o", str(out / "s.json")],
+        ["rewrite", WIRE, "-r", "uk", "--splice", "-o", str(out / "s.md")],
+        ["rewrite", WIRE, "-r", "uk", "--dry-run", "-f", "json"],
+        ["batch", WIRE, "-r", "uk,us", "-o", str(out / "results.jsonl"), "-f", "json"],
+        ["batch", WIRE, "-r", "uk,us", "--export", str(out / "requests.jsonl")],
+    ]
     with recorder.use_cassette(str(out / "cassette.yaml"), record_mode="all"):
-        for fmt in ("json", "markdown"):
-            result = CliRunner().invoke(
-                cli,
-                ["rewrite", WIRE, "-r", "uk", "-m", "m", "-f", fmt, "-o", str(out / f"s.{fmt}")],
-                env=env,
-            )
-            assert result.exit_code == 0, result.output
+        for args in runs:
+            result = CliRunner().invoke(cli, [*args, "-m", "m", "--max-attempts", "1"], env=env)
+            assert result.exit_code in (0, 1), result.output  # 1: check errors in a batch
             outputs.append(result.output)
     assert s.requests >= 1 and (out / "cassette.yaml").exists()
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2
     provenance = json.loads((out / "s.json").read_text())["provenance"]
     assert provenance["endpoint_host"] == s.url.split("/")[2]
     # Every logger in the process, at DEBUG, but the test's own instruments: VCR.py logs what it

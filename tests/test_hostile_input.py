@@ -26,7 +26,9 @@ from localize.local import LOCAL_MODEL
 from localize.neutralise import find_markers, neutralise, template_tags
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionProfile
-from tests.support import RECORD_BASE_URL, request_bodies, response_bodies
+from tests.support import RECORD_BASE_URL, STORIES, request_bodies, response_bodies
+
+WIRE = STORIES / "wire.txt"
 
 CONTROL_TOKENS = [
     "<|im_start|>",
@@ -185,6 +187,22 @@ def test_rewrite_refuses_a_bomb_with_exit_2_before_any_request(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"localize: error: {template}") and "Traceback" not in result.output
     assert httpserver.log == []
+
+
+@pytest.mark.parametrize("name", ["include", "huge-range", "type-error"])
+def test_batch_refuses_a_bomb_with_exit_2_before_any_request(
+    name: str, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    template = tmp_path / "bomb.jinja"
+    template.write_text(BOMBS[name])
+    out = tmp_path / "results.jsonl"
+    url = httpserver.url_for("/v1")
+    args = ["batch", str(WIRE), "-r", "uk,us", "-t", str(template), "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--base-url", url, "-m", "m", "--no-cache"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"localize: error: {template}") and "Traceback" not in result.output
+    assert httpserver.log == [] and not out.exists()
 
 
 def test_a_loaded_template_reports_include_with_its_line() -> None:
