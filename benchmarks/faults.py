@@ -11,11 +11,11 @@ Not a timing. Four parts, each printing what it tried and how it ended:
 2. Bad inputs: story files, templates, settings, config files, regions and output paths made to
    be wrong (random bytes and Unicode, control characters, huge and empty paragraphs, template
    bombs, out-of-range values). Each must end in exit 0 or a one-line error, never a traceback.
-3. Kill and resume: benchmarks/kill_resume.py (SIGKILL/SIGINT at random moments, then rerun):
-   pairs lost or duplicated.
-4. Key scan: runs with keys in the base URL (userinfo and query string) and in OPENAI_API_KEY,
+3. Key scan: runs with keys in the base URL (userinfo and query string) and in OPENAI_API_KEY,
    logging at DEBUG, a response cache and a refused key; every file written and every line
    printed is searched for the keys.
+4. Kill and resume: benchmarks/kill_resume.py (SIGKILL/SIGINT at random moments, then rerun):
+   pairs lost or duplicated.
 
 Runs in-process through click's test runner (an uncaught exception there is what a traceback
 would be), except kill-and-resume, which needs real processes. Exits 1 if any count is wrong.
@@ -139,7 +139,8 @@ def endpoint_faults(tmp: Path) -> tuple[int, int]:
             out = tmp / "fault.md"
             out.unlink(missing_ok=True)
             args = ["rewrite", str(WIRE), "-r", "uk", "--base-url", script.url, "-m", "m"]
-            result = invoke([*args, "--max-attempts", "1", "-o", str(out)], fault.env)
+            options = ["--max-attempts", "1", "--no-cache", "-o", str(out)]
+            result = invoke([*args, *options], fault.env)
             time.sleep(0.05 if fault.replies[0] is not _slow else 0.9)  # let a slow reply end
             ok = (
                 not crashed(result)
@@ -181,7 +182,7 @@ def _socket_faults(tmp: Path, tried: int, passed: int) -> tuple[int, int]:
     with reset_mid_body() as (url, served):
         out = tmp / "reset.md"
         args = ["rewrite", str(WIRE), "-r", "uk", "--base-url", url, "-m", "m", "-o", str(out)]
-        result = invoke([*args, "--max-attempts", "1"])
+        result = invoke([*args, "--max-attempts", "1", "--no-cache"])
         ok = result.exit_code == 0 and len(served) == 2 and out.exists()
         _report("reset mid-body", ok, result, len(served), True)
     return tried + 1, passed + ok
@@ -350,7 +351,7 @@ def bad_inputs(tmp: Path, n: int, seed: int) -> tuple[int, int, dict[int, int]]:
 
 
 def kill_resume(rounds: int, seed: int) -> tuple[int, bool, str]:
-    print(f"3. kill and resume (benchmarks/kill_resume.py --kills {rounds})")
+    print(f"4. kill and resume (benchmarks/kill_resume.py --kills {rounds})")
     script = str(ROOT / "benchmarks" / "kill_resume.py")
     proc = subprocess.run(
         [sys.executable, script, "--stories", "12", "--kills", str(rounds), "--seed", str(seed)],
@@ -369,7 +370,7 @@ def kill_resume(rounds: int, seed: int) -> tuple[int, bool, str]:
 
 
 def key_scan(tmp: Path) -> int:
-    print("4. key scan (keys in the base URL's userinfo and query, and in OPENAI_API_KEY)")
+    print("3. key scan (keys in the base URL's userinfo and query, and in OPENAI_API_KEY)")
     folder = tmp / "keys"
     folder.mkdir()
     log_file = folder / "debug.log"
