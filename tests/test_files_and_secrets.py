@@ -169,6 +169,14 @@ def test_environment_settings_have_the_flags_bounds(variable: str, value: str) -
     assert info.value.option == variable and info.value.exit_code == 2
 
 
+def test_a_cache_folder_that_is_a_file_is_refused_from_the_environment_too() -> None:
+    args = ["rewrite", WIRE, "-r", "uk", "-m", "m", "--base-url", "http://127.0.0.1:9/v1"]
+    by_flag = CliRunner().invoke(cli, [*args, "--cache-dir", WIRE])
+    by_env = CliRunner().invoke(cli, args, env={"LOCALIZE_CACHE_DIR": WIRE})
+    assert by_flag.exit_code == by_env.exit_code == 2
+    assert "LOCALIZE_CACHE_DIR" in by_env.stderr
+
+
 def test_the_flag_and_its_variable_agree() -> None:
     by_flag = CliRunner().invoke(cli, ["rewrite", WIRE, "-r", "uk", "--context-window", "100"])
     by_env = CliRunner().invoke(
