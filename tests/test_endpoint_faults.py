@@ -259,6 +259,36 @@ def test_a_reset_mid_body_is_retried(resetting_server: tuple[str, list[int]]) ->
     assert len(served) == 2
 
 
+@pytest.mark.parametrize(
+    ("replies", "error", "requests"),
+    [
+        ((status(503), completion()), None, 2),
+        ((status(429, {"retry-after": "0"}), completion()), None, 2),
+        ((completion(choices=[]),), InvalidResponseError, 1),
+        ((BROKEN_JSON,), InvalidResponseError, 1),
+        ((completion(None, finish_reason="content_filter"),), ContentFilterError, 1),
+        ((status(401),), EndpointAuthError, 1),
+        ((status(502),), BackendError, 4),
+    ],
+    ids=["503-then-ok", "429-then-ok", "empty", "not-json", "filter", "401", "502-always"],
+)
+async def test_the_async_client_handles_faults_the_same(
+    script: Callable[..., Script],
+    replies: tuple[Response, ...],
+    error: type[LocalizeError] | None,
+    requests: int,
+) -> None:
+    s = script(*replies)
+    async with client_for(s.url) as client:
+        if error is None:
+            completion_ = await client.acomplete(MESSAGES, params={}, schema=SCHEMA)
+            assert completion_.requests == requests
+        else:
+            with pytest.raises(error):
+                await client.acomplete(MESSAGES, params={}, schema=SCHEMA)
+    assert s.requests == requests
+
+
 # --------------------------------------------------------------------------------- in a batch
 
 

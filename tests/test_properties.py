@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from localize import LocalizeError, Settings, Story, check, get_region, prepare
 from localize.neutralise import find_markers, neutralise
 from localize.pipeline import parse_section
 from localize.prompts import load_template
+from localize.regions import RegionProfile
 from localize.section import LocalizedSection
 from localize.story import load_story, parse_html_story, parse_story
 
@@ -85,6 +87,21 @@ def test_rendering_keeps_the_story_inside_its_block(text: str) -> None:
     user = messages[-1]["content"]
     assert user.count("</story>") == 1 and user.count("<region>") == 1
     assert "<|im_start|>" not in user and "[INST]" not in user
+
+
+@FAST
+@given(texts, texts)
+def test_profile_text_cannot_break_out_either(audience: str, remit: str) -> None:
+    data = get_region("uk").model_dump()
+    data["audience"], data["institutions"][0]["remit"] = audience or "x", remit or "x"
+    try:
+        profile = RegionProfile.model_validate(data)
+    except (ValidationError, LocalizeError):
+        return
+    story = parse_story("A plain story with one paragraph.")
+    user = load_template().render(story=story, region=profile)[-1]["content"]
+    assert user.count("<region>") == 1 and user.count("</region>") == 1
+    assert "<|im_start|>" not in user
 
 
 @FAST
