@@ -93,7 +93,10 @@ class _Progress:
         return self
 
     def started(self, summary: BatchSummary) -> None:
-        say(f"localize: {summary.to_run} job(s), {summary.concurrency} at a time")
+        say(
+            f"localize: {summary.to_run} job(s), {summary.concurrency} at a time "
+            f"({summary.concurrency_reason})"
+        )
         if self.tty:
             from rich.console import Console
             from rich.progress import (
@@ -239,8 +242,16 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     "--concurrency",
     type=int,
     metavar="N",
-    help=f"Jobs in flight at once (default {DEFAULT_CONCURRENCY}; "
+    help=f"Jobs in flight at once (default: --slots, else {DEFAULT_CONCURRENCY}; "
     f"{LOCAL_CONCURRENCY} for the embedded model).",
+)
+@click.option(
+    "--slots",
+    type=int,
+    metavar="N",
+    help="Requests the endpoint serves at once (a llama.cpp server's --parallel); sets the "
+    "default concurrency, and 1 runs a story's regions back to back "
+    "(env LOCALIZE_SLOTS).",
 )
 @click.option(
     "--rpm",

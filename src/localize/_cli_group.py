@@ -226,4 +226,5 @@ def settings_from(options: dict[str, Any]) -> Settings:
         context_window=options.get("context_window"),
         structured=options.get("structured"),
         allow_demo_model=False if options.get("no_demo_model") else None,
+        slots=options.get("slots"),
     )

@@ -36,6 +36,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "timeout": (("LOCALIZE_TIMEOUT",), float),
     "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
     "structured": (("LOCALIZE_STRUCTURED",), str),
+    "slots": (("LOCALIZE_SLOTS",), int),
     # Inverted: CI and production set LOCALIZE_NO_DEMO_MODEL=1 to forbid the fallback.
     "allow_demo_model": (("LOCALIZE_NO_DEMO_MODEL",), bool),
 }
@@ -51,6 +52,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_retries": (0, 20),
     "timeout": (0.1, 3600.0),
     "context_window": (256, 10_000_000),
+    "slots": (1, 1024),
 }
 
 
@@ -152,6 +154,8 @@ class Settings:
     context_window: int | None = None
     structured: StructuredMode = "auto"
     allow_demo_model: bool = True
+    # Requests the endpoint serves at once (a llama.cpp server's slots); None when unknown.
+    slots: int | None = None
 
     @property
     def use_local_model(self) -> bool:
@@ -174,6 +178,7 @@ class Settings:
         context_window: int | None = None,
         structured: str | None = None,
         allow_demo_model: bool | None = None,
+        slots: int | None = None,
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
@@ -193,6 +198,7 @@ class Settings:
             "context_window": context_window,
             "structured": structured,
             "allow_demo_model": allow_demo_model,
+            "slots": slots,
         }
         path = _config_path(env)
         file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))

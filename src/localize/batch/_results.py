@@ -407,6 +407,7 @@ class BatchSummary:
     cost_known: bool = True
     rate_limited: int = 0
     concurrency: int = 0
+    concurrency_reason: str = ""
     dropped_torn_line: bool = False
     interrupted: bool = False
     started: float = field(default_factory=time.monotonic)
