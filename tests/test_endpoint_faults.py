@@ -215,6 +215,21 @@ def test_retries_are_bounded_in_total_time(script: Callable[..., Script]) -> Non
     assert s.requests == 1 and info.value.status_code == 429
 
 
+def test_no_request_waits_past_the_retry_budget(script: Callable[..., Script]) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return completion()
+
+    s = script(slow)
+    started = time.monotonic()
+    with pytest.raises(EndpointUnreachableError, match="timed out"):
+        complete(s.url, timeout=30.0, max_retries=5, retry_budget=0.3)
+    # Each request's timeout is cut to what is left of the budget, not the 30 s timeout.
+    assert time.monotonic() - started < 3.0
+    time.sleep(0.5)  # let the server finish before counting
+    assert s.requests >= 1
+
+
 @pytest.mark.parametrize(("code", "error"), [(400, BackendError), (401, EndpointAuthError)])
 def test_client_errors_are_not_retried(
     script: Callable[..., Script], code: int, error: type[BackendError]
