@@ -94,9 +94,9 @@ def test_html_story_keeps_article_text_and_drops_page_furniture(tmp_path: Path) 
     )
 
 
-def test_html_without_paragraphs_is_an_error(tmp_path: Path) -> None:
+def test_html_without_article_text_is_an_error(tmp_path: Path) -> None:
     p = tmp_path / "empty.html"
-    p.write_text("<html><body><nav><p>Home</p></nav></body></html>")
-    with pytest.raises(StoryError, match="no paragraphs") as info:
+    p.write_text("<html><body><script>var x = 1;</script><p> </p></body></html>")
+    with pytest.raises(StoryError, match="no article text") as info:
         load_story(p)
     assert str(p) in str(info.value)

@@ -7,10 +7,10 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import cast
 
 import click
 
+from localize._regions_cli import regions_schema, regions_validate
 from localize._version import __version__
 from localize.atomic import check_writable, write_atomic
 from localize.batch_cli import batch
@@ -28,10 +28,10 @@ from localize.errors import ChecksFailedError
 from localize.local import LocalServer
 from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
-from localize.regions import builtin_regions, get_region, load_profiles
-from localize.render import OutputFormat, render
+from localize.regions import available_regions, get_region, load_profiles
+from localize.render import OUTPUT_FORMATS, OutputFormat, render
 from localize.section import LocalizedSection
-from localize.story import load_story
+from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,10 +49,12 @@ def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
         span = f': "{f.text}"' if f.text else ""
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+    for check_id, why in report.skipped:
+        say(f"localize: check skipped [{check_id}] {why}")
 
 
 @cli.command()
-@click.argument("story", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("story", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "-r",
     "--region",
@@ -64,10 +66,25 @@ def _print_findings(report: CheckReport) -> None:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "json", "text"]),
-    default="markdown",
+    type=click.Choice(OUTPUT_FORMATS),
+    help="Output format (default markdown; with --splice, the story's own format).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(STORY_FORMATS),
+    help="Read STORY as this format (default: from the file suffix, else detected).",
+)
+@click.option(
+    "--marker",
+    default=SPLICE_MARKER,
     show_default=True,
-    help="Output format.",
+    metavar="LINE",
+    help="Where --splice puts the section: a line of its own, or an HTML comment in a page.",
+)
+@click.option(
+    "--disclosure",
+    metavar="TEXT",
+    help="The AI-assistance line under the section (default: the profile's, else localize's).",
 )
 @click.option(
     "-o",
@@ -75,7 +92,11 @@ def _print_findings(report: CheckReport) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write to FILE (atomically) instead of stdout.",
 )
-@click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
+@click.option(
+    "--splice",
+    is_flag=True,
+    help="Output the story with the section at the marker or the end, in the story's format.",
+)
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -95,9 +116,12 @@ def _print_findings(report: CheckReport) -> None:
 )
 @generation_options
 def rewrite(
-    story: Path,
+    story: str,
     region: str,
-    fmt: str,
+    fmt: OutputFormat | None,
+    input_format: StoryFormat | None,
+    marker: str,
+    disclosure: str | None,
     output: Path | None,
     splice: bool,
     dry_run: bool,
@@ -110,7 +134,11 @@ def rewrite(
     structured: str | None,
     profiles: str | None,
 ) -> None:
-    """Write the regional section for STORY (text, Markdown or JSON file)."""
+    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
+    if disclosure is not None and not disclosure.strip():
+        raise click.BadParameter("must not be empty", param_hint="--disclosure")
+    if not marker.strip():
+        raise click.BadParameter("must not be empty", param_hint="--marker")
     settings = Settings.resolve(
         model=model,
         base_url=base_url,
@@ -120,7 +148,9 @@ def rewrite(
         structured=structured,
         profiles=profiles,
     )
-    prep = prepare(load_story(story), region, settings=settings)
+    prep = prepare(
+        load_story(story, format=input_format, marker=marker.strip()), region, settings=settings
+    )
     if output is not None and not dry_run:
         check_writable(output)
     if dry_run:
@@ -147,7 +177,7 @@ def rewrite(
             f"{result.provenance.attempts} attempt(s); nothing written (--strict)",
             findings=len(result.checks.errors),
         )
-    text = render(result, cast(OutputFormat, fmt), splice=splice)
+    text = render(result, fmt, splice=splice, disclosure=disclosure, marker=marker.strip())
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -205,6 +235,8 @@ def check_cmd(
         for f in report.findings:
             span = f'  "{f.text}"' if f.text else ""
             click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+        for check_id, why in report.skipped:
+            click.echo(f"{'skipped':7} {check_id:11} {why}")
         click.echo(
             f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
             f"{len(report.warnings)} warning(s)"
@@ -233,16 +265,14 @@ def serve(port: int | None, host: str) -> None:
 @profiles_option
 @click.pass_context
 def regions(ctx: click.Context, profiles: str | None) -> None:
-    """List regions (built-in and user profiles)."""
+    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
     ctx.obj = Settings.resolve(profiles=profiles)
     if ctx.invoked_subcommand is None:
-        known = {
-            **builtin_regions(),
-            **(load_profiles(ctx.obj.profiles) if ctx.obj.profiles else {}),
-        }
+        known = available_regions(ctx.obj.profiles)
         width = max(map(len, known))
         for rid, p in sorted(known.items()):
-            click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
+            language = "" if p.english else f", in {p.language}"
+            click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
 
 
 @regions.command("show")
@@ -263,6 +293,8 @@ def regions_show(settings: Settings, region: str, fmt: str) -> None:
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
 
 
+regions.add_command(regions_validate)
+regions.add_command(regions_schema)
 cli.add_command(batch)
 
 

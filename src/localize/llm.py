@@ -77,6 +77,8 @@ class Completion:
     mode: StructuredMode
     request_id: str | None = None
     from_cache: bool = False
+    # The backend configuration the provider says answered (OpenAI's system_fingerprint).
+    system_fingerprint: str | None = None
 
 
 class ResponseCache(Protocol):
@@ -304,6 +306,7 @@ class LLMClient:
             model=response.model or self.model,
             mode=mode,
             request_id=getattr(response, "_request_id", None),
+            system_fingerprint=getattr(response, "system_fingerprint", None) or None,
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:

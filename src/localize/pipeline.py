@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from localize.budget import FittedPrompt, TokenCount, context_window, estimate_cost, fit_story
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
+from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import GenerationError
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
 from localize.local import LOCAL_MODEL, LocalServer
@@ -68,6 +69,12 @@ class Provenance:
     story_id: str
     story_sha256: str
     region: str
+    profile_version: str = ""
+    profile_source: str = ""
+    language: str = "en"
+    system_fingerprint: str | None = None
+    disclosure: str = DEFAULT_DISCLOSURE
+    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -204,6 +211,7 @@ class _Outcome:
     attempts: int
     mode: str
     model: str
+    system_fingerprint: str | None = None
 
 
 def _attempts(
@@ -261,7 +269,15 @@ def _attempts(
             f"no usable section after {max_attempts} attempt(s): {last_problem}",
             attempts=max_attempts,
         )
-    return _Outcome(best[0], best[1], usage, attempt, completion.mode, completion.model)
+    return _Outcome(
+        best[0],
+        best[1],
+        usage,
+        attempt,
+        completion.mode,
+        completion.model,
+        completion.system_fingerprint,
+    )
 
 
 def _result(
@@ -288,6 +304,11 @@ def _result(
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        profile_version=prep.region.version,
+        profile_source=prep.region.source,
+        language=prep.region.language,
+        system_fingerprint=out.system_fingerprint,
+        disclosure=disclosure_for(prep.region),
     )
     return LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
 
