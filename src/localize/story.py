@@ -138,7 +138,8 @@ def parse_story(
     if not text:
         raise StoryError("the story is empty", path=source)
     if "\n\n" in text:
-        blocks = [" ".join(b.split("\n")).strip() for b in re.split(r"\n\s*\n", text)]
+        # A block's lines join into one paragraph; indentation and runs of spaces fold to one.
+        blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
     else:
         blocks = [line.strip() for line in text.split("\n")]
     blocks = [b for b in blocks if b]
