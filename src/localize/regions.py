@@ -281,12 +281,16 @@ def _validation_problems(
     raw: _Raw, exc: ValidationError, offsets: Mapping[str, int]
 ) -> list[ProfileError]:
     problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    for err, loc in zip(errors, locs, strict=True):
+        # A list emptied by its failing items is reported at the items, not again as a list.
+        if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs):
+            continue
         if loc and loc[0] in offsets and len(loc) > 1 and isinstance(loc[1], int):
             loc = (loc[0], loc[1] - offsets[str(loc[0])], *loc[2:])
         msg = {"missing": "is required", "extra_forbidden": "is not a known field"}.get(
-            err["type"], err["msg"].lower()
+            err["type"], err["msg"][:1].lower() + err["msg"][1:]
         )
         problems.append(_problem(raw, msg, loc))
     return problems

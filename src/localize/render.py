@@ -145,7 +145,7 @@ def render(
     line = disclosure_for(result.region, disclosure)
     if fmt == "json":
         data = result.to_dict()
-        data["disclosure"] = line
+        data["provenance"]["disclosure"] = data["disclosure"] = line
         data["digitalSourceType"] = TRAINED_ALGORITHMIC_MEDIA
         if splice:
             data["document"] = splice_section(
