@@ -303,18 +303,22 @@ class _Layer:
         self.below = below
         self.raws: dict[str, _Raw] = {}
         self.done: dict[int, RegionProfile] = {}
+        self.duplicates: list[ProfileError] = []
         for raw in raws:
             rid = raw.id
             if rid is None:
                 continue
             other = self.raws.get(rid)
             if other is not None:
-                raise ProfileError(
-                    f"region id '{rid}' is defined twice (also in {other.path})",
-                    path=raw.path,
-                    field="id",
-                    line=_line_of(raw.text, ("id",)),
+                self.duplicates.append(
+                    ProfileError(
+                        f"region id '{rid}' is defined twice (also in {other.path})",
+                        path=raw.path,
+                        field="id",
+                        line=_line_of(raw.text, ("id",)),
+                    )
                 )
+                continue
             self.raws[rid] = raw
 
     def _parent(self, raw: _Raw, chain: tuple[_Raw, ...]) -> RegionProfile:
@@ -354,6 +358,8 @@ class _Layer:
         return profile
 
     def resolve_all(self, raws: Iterable[_Raw]) -> dict[str, RegionProfile]:
+        if self.duplicates:
+            raise self.duplicates[0]
         out: dict[str, RegionProfile] = {}
         for raw in raws:
             try:
@@ -443,12 +449,11 @@ def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
             raws.extend(_read_raw(f) for f in _profile_files(Path(p)))
         except ProfileError as exc:
             yield exc
-    try:
-        layer = _Layer(raws, _shipped())
-    except ProfileError as exc:
-        yield exc
-        return
+    layer = _Layer(raws, _shipped())
+    yield from layer.duplicates
     for raw in raws:
+        if raw.id is not None and layer.raws.get(raw.id) is not raw:
+            continue  # a second definition of an id, reported above
         try:
             layer.resolve(raw)
         except _Invalid as exc:
