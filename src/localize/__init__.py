@@ -47,6 +47,7 @@ from localize.regions import (
     Institution,
     Law,
     RegionProfile,
+    available_regions,
     builtin_regions,
     get_region,
     load_profile,
@@ -54,9 +55,18 @@ from localize.regions import (
 )
 from localize.render import render
 from localize.section import LocalizedSection
-from localize.story import STORY_SUFFIXES, Story, load_story, parse_html_story, parse_story
+from localize.story import (
+    STORY_FORMATS,
+    STORY_SUFFIXES,
+    Story,
+    load_story,
+    parse_document,
+    parse_html_story,
+    parse_story,
+)
 
 __all__ = [
+    "STORY_FORMATS",
     "STORY_SUFFIXES",
     "BackendError",
     "BatchSummary",
@@ -98,6 +108,7 @@ __all__ = [
     "__version__",
     "agenerate",
     "alocalize",
+    "available_regions",
     "builtin_regions",
     "check",
     "connect",
@@ -112,6 +123,7 @@ __all__ = [
     "load_template",
     "localize",
     "localize_many",
+    "parse_document",
     "parse_html_story",
     "parse_story",
     "prepare",
