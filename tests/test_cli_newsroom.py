@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
-from tests.conftest import RECORD_BASE_URL, ROOT, STORIES
+from tests.support import PAGES, RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = STORIES / "wire.txt"
-PAGE = Path(__file__).parent / "data" / "html" / "wire-cms.html"
+PAGE = PAGES / "wire-cms.html"
 PROFILES = ROOT / "src" / "localize" / "profiles"
 RECORDED = ("--base-url", RECORD_BASE_URL, "--model", "smollm2-135m-instruct")
 
@@ -117,10 +117,10 @@ def test_html_page_from_stdin_spliced_for_scotland() -> None:
 
     as_json = run(*args, "--splice", "-f", "json", stdin=marked)
     data = json.loads(as_json.stdout)
-    assert data["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
-    assert data["document_digitalSourceType"] == COMPOSITE_SYNTHETIC
-    assert data["document_format"] == "html" and data["disclosure"] == DEFAULT_DISCLOSURE
     prov = data["provenance"]
+    assert prov["digital_source_type"] == TRAINED_ALGORITHMIC_MEDIA
+    assert data["document_digital_source_type"] == COMPOSITE_SYNTHETIC
+    assert data["document_format"] == "html" and prov["disclosure"] == DEFAULT_DISCLOSURE
     assert prov["region"] == "uk-scotland" and prov["profile_version"] == "2026.11"
     assert prov["profile_source"] == "built-in" and prov["story_id"] == prov["story_sha256"][:12]
     assert "system_fingerprint" in prov

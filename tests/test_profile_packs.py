@@ -20,7 +20,7 @@ from localize import ProfileError, get_region
 from localize import regions as regions_module
 from localize.cli import cli
 from localize.profile_packs import installed_packs
-from tests.conftest import ROOT, STORIES
+from tests.support import ROOT, STORIES
 
 PACK = ROOT / "examples" / "profile-pack"
 WIRE = str(STORIES / "wire.txt")

@@ -7,7 +7,7 @@ import pytest
 from localize.checks import ENGLISH_ONLY_CHECKS, CheckReport, check
 from localize.regions import get_region
 from localize.story import Story, load_story, parse_story
-from tests.conftest import STORIES
+from tests.support import STORIES
 
 BASE = (
     "Anthropic suspended access to Fable and Mythos worldwide after the US order, so security "

@@ -14,9 +14,8 @@ from localize.disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED
 from localize.pipeline import LocalizeResult
 from localize.regions import RegionProfile
 from localize.render import OUTPUT_FORMATS, OutputFormat, render
-from tests.conftest import STORIES
+from tests.support import PAGES, STORIES
 
-HTML = Path(__file__).parent / "data" / "html"
 BODY = (
     'The NCSC and the ICO will watch the order, which the letter calls "dangerous" & more.\n\n'
     "UK firms that use <b>such</b> models should check their suppliers."
@@ -68,15 +67,16 @@ def test_html_section_is_escaped_and_labelled() -> None:
 
 def test_json_names_the_iptc_digital_source_type() -> None:
     data = json.loads(render(_result(load_story(STORIES / "wire.txt")), "json"))
-    assert data["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
-    assert TRAINED_ALGORITHMIC_MEDIA.startswith("http://cv.iptc.org/newscodes/digitalsourcetype/")
-    assert data["disclosure"] == DEFAULT_DISCLOSURE
+    # The same object a batch line holds: the labels are in its provenance.
+    assert set(data) == {"story_id", "region", "ok", "section", "checks", "provenance", "error"}
     prov = data["provenance"]
     assert prov["digital_source_type"] == TRAINED_ALGORITHMIC_MEDIA
+    assert TRAINED_ALGORITHMIC_MEDIA.startswith("http://cv.iptc.org/newscodes/digitalsourcetype/")
+    assert prov["disclosure"] == DEFAULT_DISCLOSURE
     for key in ("story_sha256", "region", "profile_version", "template_sha256", "model"):
         assert key in prov
     spliced = json.loads(render(_result(load_story(STORIES / "wire.txt")), "json", splice=True))
-    assert spliced["document_digitalSourceType"] == COMPOSITE_SYNTHETIC
+    assert spliced["document_digital_source_type"] == COMPOSITE_SYNTHETIC
     assert spliced["document_format"] == "text" and spliced["document"].endswith(
         DEFAULT_DISCLOSURE + "\n"
     )
@@ -91,7 +91,7 @@ def test_profile_disclosure_and_language() -> None:
 
 
 def test_splice_into_a_page_at_the_marker(tmp_path: Path) -> None:
-    page = (HTML / "wire-cms.html").read_text()
+    page = (PAGES / "wire-cms.html").read_text()
     at = page.index("<p>The implications for UK businesses")
     (tmp_path / "p.html").write_text(page[:at] + "<!--localize-->\n    " + page[at:])
     out = render(_result(load_story(tmp_path / "p.html")), splice=True)
@@ -103,7 +103,7 @@ def test_splice_into_a_page_at_the_marker(tmp_path: Path) -> None:
 
 
 def test_splice_into_a_page_without_marker_ends_the_article() -> None:
-    out = render(_result(load_story(HTML / "feature-cms.html")), splice=True)
+    out = render(_result(load_story(PAGES / "feature-cms.html")), splice=True)
     section = out.index('<section class="localize"')
     assert out.index("What Happens Next") < section < out.index("</article>")
     assert section > out.index("Sam Okafor is Circuit Review")  # inside the article, at its end

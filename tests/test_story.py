@@ -11,7 +11,7 @@ import pytest
 from localize import Story, StoryError, load_story, parse_story
 from localize.render import render_story
 from localize.story import STDIN, StoryFormat
-from tests.conftest import STORIES
+from tests.support import PAGES, STORIES
 
 
 def test_markdown_heading_is_headline_and_subheadings_stay_paragraphs() -> None:
@@ -110,7 +110,6 @@ def test_html_without_article_text_is_an_error(tmp_path: Path) -> None:
 
 # --- CMS pages, formats, standard input -----------------------------------------------------------
 
-HTML = Path(__file__).parent / "data" / "html"
 # What a CMS puts around an article; none of it is story text.
 _FURNITURE = (
     "cookie",
@@ -140,7 +139,7 @@ def _seed(name: str) -> Story:
 
 
 def test_news_page_keeps_the_article_and_its_byline_and_date() -> None:
-    s = load_story(HTML / "wire-cms.html")
+    s = load_story(PAGES / "wire-cms.html")
     assert s.format == "html"
     assert s.headline == "Security veterans warn US ban leaves defenders exposed"
     assert s.byline == "Priya Raman" and s.published == "2026-11-20"
@@ -151,7 +150,7 @@ def test_news_page_keeps_the_article_and_its_byline_and_date() -> None:
 
 
 def test_feature_page_with_subheads_list_and_byline_only_in_the_article() -> None:
-    s = load_story(HTML / "feature-cms.html")
+    s = load_story(PAGES / "feature-cms.html")
     # No metadata in <head>: the byline and date come from inside the article container.
     assert s.byline == "Sam Okafor" and s.published == "2026-11-18"
     seed = _seed("feature").paragraphs

@@ -3,8 +3,8 @@
 The UK, Ireland and New Zealand each have a National Cyber Security Centre (NCSC); Canada and New
 Zealand each have an Office of the Privacy Commissioner (OPC); the UK and Ireland each have a Data
 Protection Act 2018. A profile says which body it means by the entry's ``url``. An entry is a
-namesake when another known profile (built-in or pack) lists the same acronym or name with a
-different ``url``.
+namesake when another shipped profile (built-in or from a pack) lists the same acronym or name
+with a different ``url``.
 
 The institution check accepts a profile's names anywhere in its section, so "the UK's NCSC" would
 pass in an Irish section. `foreign_namesakes` finds such a namesake tied to another country's name
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from localize.regions import RegionProfile, available_regions
+from localize.regions import RegionProfile, builtin_regions, pack_regions
 
 __all__ = ["foreign_namesakes"]
 
@@ -52,7 +52,8 @@ def _words(profile: RegionProfile) -> tuple[str, ...]:
 
 @lru_cache(maxsize=64)
 def _namesakes(region: RegionProfile) -> tuple[_Namesake, ...]:
-    others = [p for p in available_regions().values() if p.id != region.id]
+    shipped = {**builtin_regions(), **pack_regions()}
+    others = [p for p in shipped.values() if p.id != region.id]
     own = set(_words(region))
     found: list[_Namesake] = []
     for key, url, name in _entries(region):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,10 +41,11 @@ __all__ = [
     "BUILTIN",
     "Institution",
     "Law",
+    "RegionLike",
     "RegionProfile",
-    "available_regions",
     "builtin_regions",
     "get_region",
+    "list_regions",
     "load_profile",
     "load_profiles",
     "pack_regions",
@@ -157,6 +159,10 @@ class RegionProfile(_Strict):
         for law in self.laws:
             lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
         return "\n".join(lines)
+
+
+# What a region argument may be: a profile, a path to a profile file, or a region id.
+RegionLike = RegionProfile | os.PathLike[str] | str
 
 
 # --- reading files ------------------------------------------------------------------------------
@@ -416,7 +422,7 @@ def _shipped() -> dict[str, RegionProfile]:
 
 
 def load_profile(
-    path: str | Path, *, known: Mapping[str, RegionProfile] | None = None
+    path: str | os.PathLike[str], *, known: Mapping[str, RegionProfile] | None = None
 ) -> RegionProfile:
     """Load and validate one profile file (YAML or JSON), resolving ``extends`` against the
     built-in and pack profiles and ``known``."""
@@ -424,7 +430,7 @@ def load_profile(
     return _Layer([raw], {**_shipped(), **(known or {})}).resolve_all([raw])[raw.id or ""]
 
 
-def load_profiles(path: str | Path) -> dict[str, RegionProfile]:
+def load_profiles(path: str | os.PathLike[str]) -> dict[str, RegionProfile]:
     """Load a profile file, or every profile file in a folder, keyed by region id.
 
     Profiles in the folder may extend each other as well as the built-in and pack profiles.
@@ -433,9 +439,24 @@ def load_profiles(path: str | Path) -> dict[str, RegionProfile]:
     return _Layer(raws, _shipped()).resolve_all(raws)
 
 
-def available_regions(profiles: str | Path | None = None) -> dict[str, RegionProfile]:
-    """Built-in, then pack, then the user's profiles (``profiles``); later ones win."""
-    return {**_shipped(), **(load_profiles(profiles) if profiles else {})}
+def list_regions(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
+) -> dict[str, RegionProfile]:
+    """Every region `get_region` finds by id: built-ins, then packs, then user profiles (later
+    ones override), sorted by id. ``profiles`` as in `get_region` (None: the configured path)."""
+    return dict(sorted({**_shipped(), **_user_profiles(profiles)}.items()))
+
+
+def _user_profiles(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None,
+) -> Mapping[str, RegionProfile]:
+    if profiles is None:
+        from localize.config import Settings  # the search path is a setting (env, config file)
+
+        profiles = Settings.resolve().profiles
+    if profiles is None or isinstance(profiles, Mapping):
+        return profiles or {}
+    return load_profiles(profiles)
 
 
 def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
@@ -477,17 +498,29 @@ def profile_schema() -> dict[str, Any]:
 
 
 def get_region(
-    region: str | RegionProfile, *, extra: dict[str, RegionProfile] | None = None
+    region: RegionLike,
+    *,
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
 ) -> RegionProfile:
-    """Resolve a region id, a profile file path, or a profile object to a `RegionProfile`.
+    """Resolve a region argument to a `RegionProfile`: the rule every public function follows.
 
-    User profiles in ``extra`` override pack profiles, which override built-ins with the same id.
+    ``region`` is a `RegionProfile` (used as it is), a path to a profile file (``Path``, or a
+    ``str`` ending in .yaml, .yml or .json), or a region id looked up among the built-in
+    profiles, the installed profile packs and the user profiles in ``profiles``: a profile file
+    or folder, or profiles already loaded. ``profiles=None`` means the configured search path
+    (``LOCALIZE_PROFILES`` or the config file's ``profiles``). User profiles override pack
+    profiles, which override built-ins with the same id; a profile file may extend any of them.
     """
     if isinstance(region, RegionProfile):
         return region
-    if region.lower().endswith(_PROFILE_SUFFIXES):
-        return load_profile(region, known=extra)
-    known = {**_shipped(), **(extra or {})}
+    if not isinstance(region, str | os.PathLike):
+        raise ProfileError(
+            "a region must be a region id, a profile file or a RegionProfile, "
+            f"not {type(region).__name__}"
+        )
+    if isinstance(region, os.PathLike) or region.lower().endswith(_PROFILE_SUFFIXES):
+        return load_profile(region, known=_user_profiles(profiles))
+    known = list_regions(profiles)
     key = region.strip().lower()
     if key in known:
         return known[key]

@@ -12,8 +12,8 @@ import html
 import json
 from typing import Any, Literal, get_args
 
-from localize.disclosure import COMPOSITE_SYNTHETIC, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
-from localize.pipeline import LocalizeResult
+from localize.disclosure import COMPOSITE_SYNTHETIC, disclosure_for
+from localize.pipeline import LocalizeResult, PreparedPrompt
 from localize.regions import RegionProfile
 from localize.section import LocalizedSection
 from localize.splice import insert_into_html, insert_into_text
@@ -23,6 +23,7 @@ __all__ = [
     "OUTPUT_FORMATS",
     "OutputFormat",
     "render",
+    "render_prompt",
     "render_section",
     "render_story",
     "splice_section",
@@ -144,18 +145,38 @@ def render(
     """
     line = disclosure_for(result.region, disclosure)
     if fmt == "json":
+        # The object batch lines hold too; the disclosure and the IPTC digital source type
+        # (``digital_source_type``) are in its provenance.
         data = result.to_dict()
-        data["provenance"]["disclosure"] = data["disclosure"] = line
-        data["digitalSourceType"] = TRAINED_ALGORITHMIC_MEDIA
+        data["provenance"]["disclosure"] = line
         if splice:
             data["document"] = splice_section(
                 result.story, result.section, result.region, line, marker=marker
             )
             data["document_format"] = result.story.format
-            data["document_digitalSourceType"] = COMPOSITE_SYNTHETIC
+            data["document_digital_source_type"] = COMPOSITE_SYNTHETIC
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if splice:
         return splice_section(
             result.story, result.section, result.region, line, fmt=fmt, marker=marker
         )
     return render_section(result.section, result.region, fmt or "markdown", line)
+
+
+def render_prompt(prep: PreparedPrompt, fmt: OutputFormat = "text") -> str:
+    """What ``--dry-run`` prints: the rendered messages and their token counts, as text or JSON."""
+    data = prep.to_dict()
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    blocks = [
+        f"--- {m['role']} ({m['tokens']} tokens) ---\n{m['content']}\n" for m in data["messages"]
+    ]
+    trimmed = ", ".join(map(str, prep.fitted.trimmed)) or "none"
+    count = prep.prompt_tokens
+    summary = (
+        f"prompt: {count.tokens} tokens for {prep.model} "
+        f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
+        f"window: {prep.window}; reserved for output: {data['reserved_for_output']}; "
+        f"trimmed paragraphs: {trimmed}\n"
+    )
+    return "\n".join(blocks) + "\n" + summary

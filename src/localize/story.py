@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from xml.etree import ElementTree
 
 from localize.errors import StoryError
@@ -27,6 +29,8 @@ __all__ = [
     "STORY_SUFFIXES",
     "Story",
     "StoryFormat",
+    "StoryLike",
+    "as_story",
     "detect_format",
     "load_story",
     "parse_document",
@@ -53,6 +57,9 @@ _FORMAT_BY_SUFFIX: dict[str, StoryFormat] = {
 }
 # The story files load_story reads by their suffix (anything else is detected from its content).
 STORY_SUFFIXES = tuple(_FORMAT_BY_SUFFIX)
+
+# Story text longer than this is never mistaken for a file name.
+_PATH_LIKE_MAX = 4096
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _MARKDOWN_SIGNS = re.compile(r"^(?:#{1,6}\s|[*-]\s|\d+\.\s|>\s)|\*\*|\]\(", re.MULTILINE)
@@ -108,10 +115,38 @@ class Story:
         """The same story with other paragraphs (used when trimming to fit)."""
         return dataclasses.replace(self, paragraphs=paragraphs)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The parsed story as JSON data (kept in Batch API manifests); see `from_dict`."""
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "paragraphs": list(self.paragraphs),
+            "source": self.source,
+            "byline": self.byline,
+            "published": self.published,
+            "url": self.url,
+            "outlet": self.outlet,
+            "format": self.format,
+        }
+
     @classmethod
-    def from_text(cls, text: str, *, id: str = "", source: str | None = None) -> Story:
-        """Parse plain text or Markdown."""
-        return parse_story(text, id=id, source=source)
+    def from_dict(cls, data: Mapping[str, Any]) -> Story:
+        """The story `to_dict` wrote, as it was parsed (not parsed again)."""
+        return cls(
+            tuple(data["paragraphs"]),
+            data["headline"],
+            data["id"],
+            data["source"],
+            byline=data.get("byline"),
+            published=data.get("published"),
+            url=data.get("url"),
+            outlet=data.get("outlet"),
+            format=data.get("format") or "text",
+        )
+
+
+# What a story argument may be: a parsed `Story`, a path to a story file, or the story's text.
+StoryLike = Story | os.PathLike[str] | str
 
 
 def _drop_marker(text: str, marker: str) -> str:
@@ -329,3 +364,35 @@ def load_story(
     # A JSON story carries its own id; others are named after their file (stdin: by hash).
     story_id = "" if str(path) == STDIN or fmt == "json" else Path(path).stem
     return parse_document(text, fmt, id=story_id, source=name, marker=marker)
+
+
+def _looks_like_a_path(text: str) -> bool:
+    line = text.strip()
+    if not line or "\n" in line or len(line) > _PATH_LIKE_MAX:
+        return False
+    return line.lower().endswith((*STORY_SUFFIXES, ".jsonl")) or os.path.exists(line)
+
+
+def as_story(story: StoryLike) -> Story:
+    """A story argument as a `Story`: the rule every function that takes a story follows.
+
+    A `Story` is used as it is; a path (``pathlib.Path`` or any ``os.PathLike``) is read with
+    `load_story`; a ``str`` is the story's text. A one-line ``str`` that names an existing file
+    or ends in a story file suffix (``"wire.txt"``) is refused with a `StoryError`, so a file
+    name is never localised as if it were the story: pass ``Path("wire.txt")`` instead.
+    """
+    if isinstance(story, Story):
+        return story
+    if isinstance(story, os.PathLike):
+        return load_story(os.fspath(story))
+    if not isinstance(story, str):
+        raise StoryError(
+            f"a story must be a Story, a Path to a story file or the story text, "
+            f"not {type(story).__name__}"
+        )
+    if _looks_like_a_path(story):
+        raise StoryError(
+            f"{story.strip()!r} looks like a file name, not story text: pass "
+            f"Path({story.strip()!r}) or localize.load_story({story.strip()!r}) to read the file"
+        )
+    return parse_story(story)
