@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from localize.disclosure import COMPOSITE_SYNTHETIC, disclosure_for
 from localize.pipeline import LocalizeResult, PreparedPrompt
 from localize.regions import RegionProfile
 from localize.section import LocalizedSection
 from localize.splice import insert_into_html, insert_into_text
-from localize.story import SPLICE_MARKER, Story, StoryFormat, detect_format
+from localize.story import SPLICE_MARKER, STORY_FORMATS, Story, StoryFormat, detect_format
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -29,8 +29,9 @@ __all__ = [
     "splice_section",
 ]
 
-OutputFormat = Literal["markdown", "json", "text", "html"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
+# A section renders in the same four formats a story is read from.
+OutputFormat = StoryFormat
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = STORY_FORMATS
 _SectionFormat = Literal["markdown", "text", "html"]
 
 
