@@ -124,3 +124,13 @@ def test_html_page_from_stdin_spliced_for_scotland() -> None:
     assert prov["region"] == "uk-scotland" and prov["profile_version"] == "2026.11"
     assert prov["profile_source"] == "built-in" and prov["story_id"] == prov["story_sha256"][:12]
     assert "system_fingerprint" in prov
+
+
+def test_unparseable_profile_is_one_line_with_its_line_number(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nname: [unclosed\n")
+    result = run("rewrite", str(WIRE), "-r", str(broken), "--dry-run")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"localize: error: {broken}:3: not valid YAML: expected ',' or ']', but got '<stream end>'"
+    ]

@@ -205,7 +205,9 @@ def _read_raw(path: Path, source: str | None = None) -> _Raw:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ProfileError(f"not valid YAML: {exc}", path=name, line=line) from None
+        # PyYAML's own message spans several lines; the problem and the line say enough.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProfileError(f"not valid YAML: {problem}", path=name, line=line) from None
     if not isinstance(data, dict):
         raise ProfileError("a profile must be a mapping of fields", path=name, line=1)
     return _Raw(data, name, text, source or name)
