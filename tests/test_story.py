@@ -235,3 +235,13 @@ def test_stdin_that_is_not_utf8_names_stdin(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9 story")))
     with pytest.raises(StoryError, match="<stdin>: is not UTF-8"):
         load_story(STDIN)
+
+
+def test_a_text_marker_in_a_page_is_not_story_text(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<html><body><article><h1>Headline</h1><p>First paragraph of the story.</p>"
+        "<p>[[regional]]</p><p>Last paragraph of the story.</p></article></body></html>"
+    )
+    s = load_story(page, marker="[[regional]]")
+    assert s.paragraphs == ("First paragraph of the story.", "Last paragraph of the story.")

@@ -205,7 +205,9 @@ def _xml_text(element: ElementTree.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> Story:
+def parse_html_story(
+    html: str, *, id: str = "", source: str | None = None, marker: str = SPLICE_MARKER
+) -> Story:
     """Extract the article from an HTML page: headline, byline, date and paragraphs.
 
     Sub-headings, list items and block quotes are paragraphs of their own; page furniture is
@@ -233,7 +235,8 @@ def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> S
     for element in main if main is not None else ():
         items = element.findall("item") if element.tag == "list" else [element]
         kind = f"{element.tag}:{element.get('rend', '')}"
-        blocks.extend((kind, t) for t in map(_xml_text, items) if t)
+        # A marker typed as text ("[[localize]]" in its own paragraph) is not story text either.
+        blocks.extend((kind, t) for t in map(_xml_text, items) if t and t != marker.strip())
     headline = doc.get("title") or None
     h1 = next((text for kind, text in blocks if kind == "head:h1"), None)
     if h1 is not None:
@@ -323,7 +326,7 @@ def parse_document(
     if format == "json":
         return parse_json_story(text, id=id, source=source, marker=marker)
     if format == "html":
-        return parse_html_story(text, id=id, source=source)
+        return parse_html_story(text, id=id, source=source, marker=marker)
     return parse_story(text, id=id, source=source, format=format, marker=marker)
 
 
