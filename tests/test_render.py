@@ -138,3 +138,16 @@ def test_splice_in_another_format_renders_the_story_afresh() -> None:
     out = render(_result(story), "html", splice=True)
     assert out.startswith("<!doctype html>") and '<meta name="author" content="Priya Raman">' in out
     assert out.index("</p>") < out.index('<section class="localize"') < out.index("</article>")
+
+
+def test_a_text_marker_paragraph_in_a_page_is_replaced_whole(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<html><body><article><h1>Headline</h1><p>First paragraph of the story.</p>"
+        "<p> [[regional]] </p><p>Last paragraph of the story.</p></article></body></html>"
+    )
+    out = render(
+        _result(load_story(page, marker="[[regional]]")), splice=True, marker="[[regional]]"
+    )
+    assert "<p>First paragraph of the story.</p><section" in out
+    assert "</section><p>Last paragraph" in out and "[[regional]]" not in out

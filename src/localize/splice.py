@@ -28,7 +28,9 @@ def _html_marker(marker: str) -> re.Pattern[str]:
     comment = _COMMENT.match(marker.strip())
     if comment:  # any spacing inside the comment: <!--localize--> is the same marker
         return re.compile(rf"<!--\s*{re.escape(comment.group(1))}\s*-->")
-    return re.compile(re.escape(marker.strip()))
+    # A marker typed as text fills its own paragraph: the paragraph goes with it.
+    text = re.escape(marker.strip())
+    return re.compile(rf"<(\w+)[^>]*>\s*{text}\s*</\1\s*>|{text}")
 
 
 def insert_into_html(document: str, block: str, marker: str) -> str:
