@@ -39,7 +39,13 @@ from localize.batch import (
     submit_batch,
 )
 from localize.cache import DiskCache, default_cache_dir
-from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
+from localize.cli_group import (
+    LOCAL_NOTICE,
+    LocalizeGroup,
+    generation_options,
+    recording_options,
+    say,
+)
 from localize.config import Settings
 from localize.errors import ConfigError, InputError
 from localize.llm import LLMClient
@@ -292,6 +298,7 @@ def _export(
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
 @generation_options
+@recording_options
 def run(
     stories: tuple[Path, ...],
     regions: str,

@@ -21,6 +21,7 @@ from localize.cli_group import (
     LocalizeGroup,
     generation_options,
     profiles_option,
+    recording_options,
     say,
 )
 from localize.config import Settings
@@ -94,6 +95,7 @@ def _print_findings(report: CheckReport) -> None:
     help="Structured-output mode (default auto: negotiated with the endpoint).",
 )
 @generation_options
+@recording_options
 def rewrite(
     story: Path,
     region: str,

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from localize.errors import LocalizeError
 
-__all__ = ["LOCAL_NOTICE", "LocalizeGroup", "generation_options", "profiles_option", "say"]
+__all__ = [
+    "LOCAL_NOTICE",
+    "LocalizeGroup",
+    "generation_options",
+    "profiles_option",
+    "recording_options",
+    "say",
+]
 
 LOCAL_NOTICE = (
     "localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
@@ -74,3 +82,43 @@ def generation_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def recording_options(f: F) -> F:
+    """``--cassette FILE`` and ``--record-mode``: run the command recording to, or replaying from,
+    a cassette of its LLM traffic (see `localize.recording`)."""
+    from localize.recording import RECORD_MODES, RecordMode
+
+    @functools.wraps(f)
+    def run(*args: Any, cassette: str | None, record_mode: str, **kwargs: Any) -> Any:
+        if cassette is None:
+            return f(*args, **kwargs)
+        from localize.recording import use_cassette
+
+        rerecord = "--record-mode rewrite (or LOCALIZE_RECORD_MODE=rewrite)"
+        with use_cassette(cassette, cast(RecordMode, record_mode), rerecord=rerecord):
+            return f(*args, **kwargs)
+
+    options = (
+        click.option(
+            "--cassette",
+            metavar="FILE",
+            envvar="LOCALIZE_CASSETTE",
+            help="Record the LLM requests to FILE, or replay them from it offline "
+            "(env LOCALIZE_CASSETTE; needs localize[testing]).",
+        ),
+        click.option(
+            "--record-mode",
+            type=click.Choice(RECORD_MODES),
+            default="once",
+            show_default=True,
+            envvar="LOCALIZE_RECORD_MODE",
+            help="With --cassette: once records a missing file and replays an existing one; "
+            "none only replays; new_episodes records what is missing; rewrite records afresh "
+            "(env LOCALIZE_RECORD_MODE).",
+        ),
+    )
+    wrapped: Any = run
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return cast(F, wrapped)

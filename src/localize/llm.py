@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -326,8 +326,12 @@ class LLMClient:
         params: dict[str, Any],
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
-        """Send one chat completion request (negotiating the output mode on first use)."""
+        """Send one chat completion request (negotiating the output mode on first use).
+
+        ``headers`` go with the request but are not part of the body or the cache key.
+        """
         if self._sync is None:
             self._sync = openai.OpenAI(**self._client_kwargs())
         modes = self._modes()
@@ -338,7 +342,9 @@ class LLMClient:
                 return hit
             try:
                 response = Retrying(**self._retrying_kwargs())(
-                    self._sync.chat.completions.create, **kwargs
+                    self._sync.chat.completions.create,
+                    **kwargs,
+                    extra_headers=dict(headers) if headers else None,
                 )
             except openai.OpenAIError as exc:
                 self._fall_back_or_raise(exc, last=i + 1 == len(modes))
@@ -354,6 +360,7 @@ class LLMClient:
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
         prompt_tokens: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
         """Async twin of `complete`; waits on the gate, when there is one, before each send.
 
@@ -377,7 +384,9 @@ class LLMClient:
             async def send(kwargs: dict[str, Any], tokens: int) -> Any:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
-                return await client.chat.completions.create(**kwargs)
+                return await client.chat.completions.create(
+                    **kwargs, extra_headers=dict(headers) if headers else None
+                )
 
             try:
                 response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)

@@ -24,6 +24,7 @@ from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import GenerationError
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
 from localize.local import LOCAL_MODEL, LocalServer
+from localize.origin import RequestOrigin
 from localize.prompts import ChatMessage, PromptTemplate, load_template
 from localize.regions import RegionProfile, get_region, load_profiles
 from localize.section import LocalizedSection, SectionOutput
@@ -111,6 +112,11 @@ class PreparedPrompt:
     @property
     def prompt_tokens(self) -> TokenCount:
         return self.fitted.prompt_tokens
+
+    @property
+    def origin(self) -> RequestOrigin:
+        """What the messages were rendered from; sent as a header with every request."""
+        return RequestOrigin.of(self.template, self.story, self.region)
 
 
 def _as_story(story: Story | str | Path) -> Story:
@@ -348,6 +354,7 @@ def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> 
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.story.sha256[:32],
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
@@ -370,6 +377,7 @@ async def agenerate(
                 prompt_cache_key=prep.story.sha256[:32],
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
