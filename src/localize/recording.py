@@ -164,6 +164,11 @@ class Recording:
     unmatched: list[Any] = field(default_factory=list)
     _cassette: Any = field(default=None, repr=False)
 
+    @property
+    def requests(self) -> list[Any]:
+        """The requests in the cassette (vcrpy ``Request`` objects): recorded, or being recorded."""
+        return list(self._cassette.requests) if self._cassette is not None else []
+
     def _note_unmatched(self, request: Any) -> None:
         key = (request.method, request.uri, request.body)
         if all((r.method, r.uri, r.body) != key for r in self.unmatched):
@@ -173,9 +178,8 @@ class Recording:
         """The error describing the requests the recording did not have, if there were any."""
         if not self.unmatched:
             return None
-        requests = self._cassette.requests if self._cassette is not None else []
         played = set(self._cassette.play_counts) if self._cassette is not None else set()
-        explained = [describe_mismatch(r, requests, played) for r in self.unmatched]
+        explained = [describe_mismatch(r, self.requests, played) for r in self.unmatched]
         return CassetteMismatchError(
             self.path,
             [m.summary for m in explained],

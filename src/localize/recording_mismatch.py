@@ -95,11 +95,11 @@ def _origin_changes(old: RequestOrigin | None, new: RequestOrigin | None) -> lis
         return []
     changes = []
     if old.template != new.template:
-        changes.append(f"template: recorded with {old.template_label}, now {new.template_label}")
+        changes.append(f"template: recorded {old.template_label}, now '{new.template}'")
     elif old.template_version != new.template_version:
         changes.append(
             f"template '{new.template}': recorded at version {old.template_version}, "
-            f"now version {new.template_version}"
+            f"now {new.template_version}"
         )
     elif old.template_sha256 != new.template_sha256:
         changes.append(
