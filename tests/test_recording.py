@@ -189,7 +189,7 @@ def test_batch_replays_the_pipeline_cassette(tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
     cassette = PIPELINE_CASSETTES / "test_every_story_and_region_is_written_or_reported.yaml"
     args = ["batch", str(PIPELINE / "stories"), "-r", "uk,eu", "-t", str(TEMPLATE)]
-    args += ["--out", str(out), "--cassette", str(cassette), "--record-mode", "none"]
+    args += ["--output", str(out), "--cassette", str(cassette), "--record-mode", "none"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code in (0, 1), result.output  # 1: the weak model failed a job
     rows = [json.loads(line) for line in out.read_text().splitlines()]
