@@ -73,6 +73,7 @@ def test_a_changed_template_fails_naming_the_template_and_its_version(tmp_path: 
     out = result.stdout
     assert result.returncode == 1, out
     assert "2 failed" in out
+    assert "match the recording tests/cassettes/test_sections/test_the_newsroom_own_region" in out
     assert "template 'house-section' version 1: its text changed since the recording" in out
     assert "message 1 (system) differs" in out
     assert "+Rules (house style):" in out

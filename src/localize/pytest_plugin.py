@@ -81,10 +81,12 @@ def localize_cassette(request: pytest.FixtureRequest) -> Iterator[Recording]:
         pytest.fail(f"localize: {exc}", pytrace=False)
 
 
-def mismatch_report(error: CassetteMismatchError) -> str:
+def mismatch_report(error: CassetteMismatchError, root: Path) -> str:
     """The failure a test shows when its requests are not in its recording."""
+    path = Path(error.path)
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
     return (
-        f"localize: the LLM requests no longer match the recording {error.path}\n\n"
+        f"localize: the LLM requests no longer match the recording {shown}\n\n"
         f"{error.details}\n\n"
         "Re-record it (against the configured endpoint; with none set, the embedded model):\n"
         f"  {error.rerecord}"
@@ -106,5 +108,5 @@ def pytest_runtest_makereport(
         error = recording.mismatch()
         if error is not None:
             report.outcome = "failed"
-            report.longrepr = mismatch_report(error)
+            report.longrepr = mismatch_report(error, item.config.rootpath)
     return report
