@@ -41,18 +41,21 @@ def _pipeline_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def _pytest(project: Path) -> subprocess.CompletedProcess[str]:
+def _pytest(
+    project: Path, *args: str, block_network: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run a pipeline project's tests the way its CI would: offline, network blocked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALIZE_", "OPENAI_"))}
     # Only the copy is importable, not an installed newsroom_sections; no retry waits on a miss.
     env |= {"PYTHONPATH": str(project), "LOCALIZE_MAX_RETRIES": "0"}
+    flags = ["--block-network"] if block_network else []
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--block-network"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *flags, *args],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 
@@ -60,6 +63,27 @@ def test_the_example_pipeline_passes_offline_from_its_cassettes(tmp_path: Path) 
     result = _pytest(_pipeline_copy(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+@pytest.mark.live
+def test_a_new_project_records_once_from_the_embedded_model_then_replays_offline(
+    tmp_path: Path,
+) -> None:
+    """The whole cycle, with nothing configured: record from the embedded model, then replay."""
+    project = _pipeline_copy(tmp_path)
+    shutil.rmtree(project / "tests" / "cassettes")
+    test = "tests/test_sections.py::test_the_newsroom_own_region"
+
+    missing = _pytest(project, test)
+    assert missing.returncode == 1 and "no such cassette" in missing.stdout, missing.stdout
+
+    recorded = _pytest(project, test, "--record-mode=once", block_network=False)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    cassette = project / OWN_REGION.relative_to(PIPELINE)
+    assert cassette.is_file()
+
+    replayed = _pytest(project, test)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
 
 
 def test_a_changed_template_fails_naming_the_template_and_its_version(tmp_path: Path) -> None:
@@ -243,7 +267,10 @@ def endpoint() -> Iterator[str]:
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-def test_recording_scrubs_every_kind_of_secret(endpoint: str, tmp_path: Path) -> None:
+def test_recording_scrubs_every_kind_of_secret(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCALIZE_BASE_URL", f"http://{endpoint}/v1")  # the embedded model stays off
     path = tmp_path / "c.yaml"
     with use_cassette(path, "once", rerecord="(re-record)") as recording:
         assert not recording.replaying

@@ -4,10 +4,11 @@ Built on vcrpy (``pip install 'localize[testing]'``: vcrpy 8.2 or later, the fir
 the httpx2 transport openai 3.x sends through). The pytest plugin (`localize.pytest_plugin`) and
 ``localize rewrite|batch --cassette FILE`` both use `use_cassette`.
 
-- Recording sends the requests to the configured endpoint (or the embedded model) and writes
-  them with their answers. Secrets never reach the file: authorization, API-key, organisation,
-  project and cookie headers, credentials in URLs and in query strings, and cookies or request
-  ids in responses are all left out.
+- Recording sends the requests to the configured endpoint and writes them with their answers.
+  With none configured, the embedded model is started for the recording, before the recorder
+  is on (its start-up checks are not LLM traffic), and the settings point at it. Secrets never
+  reach the file: authorization, API-key, organisation, project and cookie headers, credentials
+  in URLs and in query strings, and cookies or request ids in responses are all left out.
 - Replaying answers every request from the file. The recording's endpoint, model and output mode
   are put in the environment (``LOCALIZE_BASE_URL``, ``LOCALIZE_MODEL``, ``LOCALIZE_STRUCTURED``)
   for the duration, so a replay needs no key and never starts the embedded model; arguments
@@ -33,7 +34,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from localize.errors import CassetteError, CassetteMismatchError, ConfigError
+from localize.config import Settings
+from localize.errors import CassetteError, CassetteMismatchError, ConfigError, LocalModelError
+from localize.local import LOCAL_MODEL, LocalServer
 from localize.recording_mismatch import describe_mismatch
 
 __all__ = [
@@ -218,15 +221,18 @@ def use_cassette(
     exists = path.is_file()
     if mode == "none" and not exists:
         raise CassetteError(f"no such cassette; record it with {rerecord}", path=path)
+    replaying = exists and mode in ("once", "none")
     with tempfile.TemporaryDirectory(prefix="localize-") as scratch:
         target = Path(scratch, path.name) if mode == "rewrite" else path
         with contextlib.ExitStack() as stack:
+            if not replaying:
+                # Started before the recorder is on, so its start-up checks stay out of the file.
+                stack.enter_context(_environment(_embedded_endpoint(stack)))
             recorder = vcr.VCR(record_mode=_VCR_MODE[mode], **vcr_config())
             try:
                 cassette = stack.enter_context(recorder.use_cassette(str(target)))
             except Exception as exc:  # a corrupt file: vcrpy's or yaml's own errors
                 raise CassetteError(f"cannot read cassette: {exc}", path=path) from None
-            replaying = exists and mode in ("once", "none")
             recording = Recording(path, mode, rerecord, replaying, _cassette=cassette)
             if replaying:
                 recording.environment = replay_environment(cassette.requests)
@@ -251,6 +257,30 @@ def use_cassette(
         if mode == "rewrite" and target.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(target, path)
+
+
+def _embedded_endpoint(stack: contextlib.ExitStack) -> dict[str, str]:
+    """With no endpoint configured, start the embedded model for the recording and point the
+    settings at it, as a replay will point them at the recorded address.
+
+    Recording and replay then build their clients the same way (an endpoint, a model, a mode),
+    and one server serves every ``connect()`` of the run.
+    """
+    settings = Settings.resolve()
+    if not settings.use_local_model or not settings.allow_demo_model:
+        return {}
+    try:
+        server = stack.enter_context(LocalServer())
+    except LocalModelError:
+        return {}  # not installed, or it failed: connect() reports it if the run needs it
+    return {
+        "LOCALIZE_BASE_URL": server.base_url,
+        "LOCALIZE_MODEL": settings.model or LOCAL_MODEL,
+        # What the pipeline asks of the embedded server: llama.cpp rejects json_schema.
+        "LOCALIZE_STRUCTURED": "json_object"
+        if settings.structured == "auto"
+        else settings.structured,
+    }
 
 
 def _watch_unmatched(cassette: Any, recording: Recording) -> None:
