@@ -20,6 +20,7 @@ from localize._cli_group import (
     json_errors,
     output_option,
     profiles_option,
+    recording_options,
     response_cache,
     say,
     settings_from,
@@ -121,6 +122,7 @@ def _say_neutralised(prep: PreparedPrompt) -> None:
     help="Print the rendered messages and their token counts; call nothing.",
 )
 @generation_options
+@recording_options
 @click.pass_context
 def rewrite(
     ctx: click.Context,

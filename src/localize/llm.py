@@ -22,7 +22,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -537,8 +537,12 @@ class LLMClient:
         params: dict[str, Any],
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
-        """Send one chat completion request (negotiating the output mode on first use)."""
+        """Send one chat completion request (negotiating the output mode on first use).
+
+        ``headers`` go with the request but are not part of the body or the cache key.
+        """
         if self._sync is None:
             self._sync = openai.OpenAI(**self._client_kwargs())
         client = self._sync
@@ -546,7 +550,11 @@ class LLMClient:
         sending = self._sending()
 
         def send(kwargs: dict[str, Any]) -> Any:
-            return client.chat.completions.create(**kwargs, timeout=sending.next_timeout())
+            return client.chat.completions.create(
+                **kwargs,
+                timeout=sending.next_timeout(),
+                extra_headers=dict(headers) if headers else None,
+            )
 
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
@@ -570,6 +578,7 @@ class LLMClient:
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
         prompt_tokens: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
         """Async twin of `complete`; waits on the gate, when there is one, before each send.
 
@@ -596,7 +605,9 @@ class LLMClient:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
                 return await client.chat.completions.create(
-                    **kwargs, timeout=sending.next_timeout()
+                    **kwargs,
+                    timeout=sending.next_timeout(),
+                    extra_headers=dict(headers) if headers else None,
                 )
 
             try:

@@ -36,6 +36,7 @@ from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, d
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.origin import RequestOrigin
 from localize.prompts import PromptTemplate, load_template
 from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
@@ -163,6 +164,11 @@ class PreparedPrompt:
     @property
     def prompt_tokens(self) -> TokenCount:
         return self.fitted.prompt_tokens
+
+    @property
+    def origin(self) -> RequestOrigin:
+        """What the messages were rendered from; sent as a header with every request."""
+        return RequestOrigin.of(self.template, self.story, self.region)
 
     def to_dict(self) -> dict[str, Any]:
         """The prompt as ``--dry-run --format json`` prints it: messages with token counts."""
@@ -506,6 +512,7 @@ def generate(
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.cache_key,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
@@ -531,6 +538,7 @@ async def agenerate(
                 prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
