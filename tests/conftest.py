@@ -12,6 +12,7 @@ import pytest
 
 from localize import LLMClient, Settings, Story, load_story
 from localize.local import LOCAL_MODEL
+from localize.redact import redact_url
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ROOT / "examples" / "stories"
@@ -37,6 +38,12 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _scrub_request(request: Any) -> Any:
+    """Credentials in the endpoint URL (user:password@) never reach a cassette."""
+    request.uri = redact_url(request.uri)
+    return request
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     return {
@@ -47,6 +54,7 @@ def vcr_config() -> dict[str, Any]:
             "openai-project",
             "cookie",
         ],
+        "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
@@ -81,6 +89,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(var)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # Every generation is recorded in the audit log: never in the developer's own.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("LOCALIZE_LOGS_DB", str(tmp_path / "logs.db"))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@
 
 from localize._version import __version__
 from localize.atomic import write_atomic
+from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
 from localize.batch import BatchSummary, JobResult, RateGate, ResultsFile, localize_many
 from localize.budget import TokenCount, count_messages, count_text
 from localize.cache import DiskCache
@@ -29,6 +30,7 @@ from localize.errors import (
     StoryError,
     TemplateError,
 )
+from localize.events import AttemptStarted, RetryWait, observe
 from localize.llm import Completion, LLMClient, Usage
 from localize.local import LocalServer
 from localize.pipeline import (
@@ -58,6 +60,9 @@ from localize.story import STORY_SUFFIXES, Story, load_story, parse_html_story, 
 
 __all__ = [
     "STORY_SUFFIXES",
+    "AttemptStarted",
+    "AuditLog",
+    "AuditWarning",
     "BackendError",
     "BatchSummary",
     "BudgetError",
@@ -80,6 +85,8 @@ __all__ = [
     "LocalizeError",
     "LocalizeResult",
     "LocalizedSection",
+    "LogEntry",
+    "LogQuery",
     "OutputError",
     "PreparedPrompt",
     "ProfileError",
@@ -89,6 +96,7 @@ __all__ = [
     "RegionNotFoundError",
     "RegionProfile",
     "ResultsFile",
+    "RetryWait",
     "Settings",
     "Story",
     "StoryError",
@@ -112,6 +120,7 @@ __all__ = [
     "load_template",
     "localize",
     "localize_many",
+    "observe",
     "parse_html_story",
     "parse_story",
     "prepare",

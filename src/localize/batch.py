@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 import openai
 
 from localize.atomic import check_writable, fsync_dir, write_atomic
+from localize.audit import AuditLog, resolve_audit
 from localize.budget import estimate_cost
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
@@ -662,7 +663,12 @@ def _success(job: Job, prep: PreparedPrompt, result: Any, from_cache: list[Usage
 
 
 async def _run_one(
-    job: Job, client: LLMClient, template: PromptTemplate, settings: Settings, max_attempts: int
+    job: Job,
+    client: LLMClient,
+    template: PromptTemplate,
+    settings: Settings,
+    max_attempts: int,
+    audit: AuditLog | None,
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
@@ -672,7 +678,7 @@ async def _run_one(
         prep = prepare(
             job.story.story, job.region, template=template, settings=settings, model=client.model
         )
-        result = await agenerate(prep, client, max_attempts)
+        result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except EndpointAuthError:
         raise  # every other job would fail the same way: stop the run
     except LocalizeError as exc:
@@ -691,11 +697,13 @@ async def run_jobs(
     concurrency: int = DEFAULT_CONCURRENCY,
     max_attempts: int | None = None,
     warm_first: bool = True,
+    audit: AuditLog | bool = True,
 ) -> AsyncIterator[JobResult]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
     An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
-    with ``ok`` false. Closing the iterator early cancels the jobs in flight.
+    with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as in
+    `localize.generate`: each section is recorded as its job finishes.
     """
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
@@ -704,6 +712,7 @@ async def run_jobs(
     # Profiles are already resolved into the jobs: do not reload them for every job.
     job_settings = replace(settings, profiles=None)
     attempts = max_attempts or settings.max_attempts
+    log = resolve_audit(audit, settings)
     scheduler = _Scheduler(jobs, warm_first)
     # Tap the cache for the run, so each result knows which of its answers cost nothing.
     original_cache = client.cache
@@ -715,7 +724,7 @@ async def run_jobs(
         try:
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, job_settings, attempts)
+                    result = await _run_one(job, client, tmpl, job_settings, attempts, log)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
@@ -761,6 +770,7 @@ async def localize_many(
     cache: ResponseCache | bool = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
+    audit: AuditLog | bool = True,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -801,6 +811,7 @@ async def localize_many(
             settings=settings,
             concurrency=width,
             max_attempts=max_attempts,
+            audit=resolve_audit(audit, settings) or False,
         ):
             yield result
 
@@ -1166,13 +1177,19 @@ def _collected_result(
 
 
 def collect_batch(
-    output_lines: Iterable[str], manifest: dict[str, Any], skip: Collection[tuple[str, str]] = ()
+    output_lines: Iterable[str],
+    manifest: dict[str, Any],
+    skip: Collection[tuple[str, str]] = (),
+    *,
+    audit: AuditLog | bool = True,
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
-    not answer (an expired or cancelled batch): rerun ``localize batch`` to do those.
+    not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
+    as in `localize.generate`: each section collected is recorded.
     """
+    log = resolve_audit(audit)
     by_id = {e["custom_id"]: e for e in manifest["jobs"]}
     skipped = set(skip)
     seen: set[str] = set()
@@ -1196,6 +1213,11 @@ def collect_batch(
         entry = by_id[cid]
         if (entry["story_id"], entry["region"]) in skipped:
             continue
-        results.append(_collected_result(entry, manifest, line))
+        result = _collected_result(entry, manifest, line)
+        if log is not None and result.ok:
+            log.add_or_warn(
+                result.to_dict(), story_source=manifest["stories"][result.story_id]["source"]
+            )
+        results.append(result)
     missing = [cid for cid in by_id if cid not in seen]
     return results, missing

@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from localize.audit import AuditLog
 from localize.batch import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
@@ -39,7 +49,14 @@ from localize.batch import (
     submit_batch,
 )
 from localize.cache import DiskCache, default_cache_dir
-from localize.cli_group import LOCAL_NOTICE, LocalizeGroup, generation_options, say
+from localize.cli_feedback import endpoint_line
+from localize.cli_group import (
+    LOCAL_NOTICE,
+    LocalizeGroup,
+    audit_options,
+    generation_options,
+    say,
+)
 from localize.config import Settings
 from localize.errors import ConfigError, InputError
 from localize.llm import LLMClient
@@ -82,61 +99,63 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-class _Progress:
-    """A rich progress bar on a terminal; one plain line per finished job otherwise."""
+def _count(n: int) -> str:
+    """A token count short enough for the progress bar: 9,999, 31.2k, 4.56M."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
 
-    def __init__(self, summary: BatchSummary, *, tty: bool) -> None:
+
+class _Progress:
+    """A rich progress bar on a terminal (fits 80 columns); one plain line per job otherwise."""
+
+    def __init__(self, summary: BatchSummary, *, console: Console | None = None) -> None:
         self.summary = summary
-        self.tty = tty
-        self._bar: Any = None
+        # Piped or redirected stderr gets plain lines, even where FORCE_COLOR is set.
+        self.console = console or Console(stderr=True, force_terminal=sys.stderr.isatty())
+        self.tty = self.console.is_terminal
+        self.bar: Progress | None = None
         self._task: Any = None
+
+    def _fields(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "failed": str(s.failed),
+            "tokens": _count(s.tokens),
+            "cost": f"${s.cost_usd:.4f}" if s.cost_known else "cost ?",
+        }
 
     def __enter__(self) -> _Progress:
         if self.tty:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("localize batch"),
-                BarColumn(),
+            # The bar takes what the counts leave: at 80 columns the line still fits whole.
+            self.bar = Progress(
+                BarColumn(bar_width=None),
                 MofNCompleteColumn(),
-                TextColumn("failed {task.fields[failed]}"),
-                TextColumn("{task.fields[tokens]} tokens"),
+                TextColumn("{task.fields[failed]} failed"),
+                TextColumn("{task.fields[tokens]} tok"),
                 TextColumn("{task.fields[cost]}"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
+                TimeRemainingColumn(compact=True),
+                console=self.console,
+                expand=True,
             )
-            self._bar.start()
-            self._task = self._bar.add_task(
-                "jobs",
-                total=self.summary.to_run,
-                failed=0,
-                tokens="0",
-                cost=self.summary.cost_text(),
-            )
+            self.bar.start()
+            self._task = self.bar.add_task("jobs", total=self.summary.to_run, **self._fields())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
 
     def update(self, result: JobResult) -> None:
         s = self.summary
-        if self._bar is not None:
-            self._bar.update(
-                self._task, advance=1, failed=s.failed, tokens=f"{s.tokens:,}", cost=s.cost_text()
-            )
+        if self.bar is not None:
+            self.bar.update(self._task, advance=1, **self._fields())
             if not result.ok:
-                self._bar.console.print(
+                self.bar.console.print(
                     f"failed {result.story_id} {result.region}: {result.error}",
                     markup=False,
                     highlight=False,
@@ -175,6 +194,7 @@ async def _drive(
     settings: Settings,
     concurrency: int,
     max_attempts: int | None,
+    audit: AuditLog | None,
 ) -> None:
     try:
         async for result in run_jobs(
@@ -184,6 +204,7 @@ async def _drive(
             settings=settings,
             concurrency=concurrency,
             max_attempts=max_attempts,
+            audit=audit or False,
         ):
             results.append(result)  # durable before it is counted
             summary.add(result)
@@ -308,6 +329,8 @@ def run(
     max_attempts: int | None,
     template: str | None,
     profiles: str | None,
+    logs_db: str | None,
+    no_log: bool,
 ) -> None:
     """Localise every STORY_OR_FOLDER into every region, appending results to --out.
 
@@ -322,6 +345,8 @@ def run(
         template=template,
         max_attempts=max_attempts,
         profiles=profiles,
+        logs_db=logs_db,
+        logs=False if no_log else None,
     )
     profile_list = resolve_regions(_split_regions(regions), settings.profiles)
     tmpl = load_template(settings.template)
@@ -339,6 +364,9 @@ def run(
         _export(jobs, done, export=export, out=out, submit=submit, settings=settings, template=tmpl)
         return
     assert out is not None
+    audit = AuditLog.from_settings(settings, source="batch")
+    if audit is not None:
+        audit.check()  # an unusable log stops the run before any request
     cache = None if no_cache else DiskCache(cache_dir or default_cache_dir())
     with ResultsFile(out) as results:
         todo = [j for j in jobs if j.key not in results.done]
@@ -360,8 +388,9 @@ def run(
         interrupted = False
         with (
             connect(settings, cache=cache, gate=gate) as client,
-            _Progress(summary, tty=sys.stderr.isatty()) as progress,
+            _Progress(summary) as progress,
         ):
+            say(endpoint_line(client.model, client.endpoint))
             summary.started = time.monotonic()  # not counting the embedded server's start
             try:
                 asyncio.run(
@@ -375,6 +404,7 @@ def run(
                         settings=settings,
                         concurrency=width,
                         max_attempts=max_attempts,
+                        audit=audit,
                     )
                 )
             except KeyboardInterrupt:
@@ -415,11 +445,24 @@ def run(
     metavar="URL",
     help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
 )
-def collect(source: str, out: Path, manifest: Path | None, base_url: str | None) -> None:
+@audit_options
+def collect(
+    source: str,
+    out: Path,
+    manifest: Path | None,
+    base_url: str | None,
+    logs_db: str | None,
+    no_log: bool,
+) -> None:
     """Download a finished batch (or read a vLLM run_batch output file), check every answer
     and append the results to --out. Pairs already done there are skipped."""
     manifest_path = manifest or Path(f"{out}.requests.jsonl.manifest.json")
     data = load_manifest(manifest_path)
+    audit = AuditLog.from_settings(
+        Settings.resolve(logs_db=logs_db, logs=False if no_log else None), source="batch-collect"
+    )
+    if audit is not None:
+        audit.check()
     from_file = Path(source).is_file()
     if not from_file and data.get("batch_id") not in (None, source):
         raise InputError(
@@ -435,7 +478,7 @@ def collect(source: str, out: Path, manifest: Path | None, base_url: str | None)
         else:
             settings = Settings.resolve(base_url=base_url)
             lines = download_batch_output(source, client=batch_api_client(settings))
-        collected, missing = collect_batch(lines, data, skip=results.done)
+        collected, missing = collect_batch(lines, data, skip=results.done, audit=audit or False)
         results.begin([r.key for r in collected])
         summary = BatchSummary(
             total=len(data["jobs"]), skipped=len(data["jobs"]) - len(collected) - len(missing)

@@ -13,19 +13,23 @@ import click
 
 from localize._version import __version__
 from localize.atomic import check_writable, write_atomic
+from localize.audit import AuditLog
 from localize.batch_cli import batch
 from localize.budget import count_text
 from localize.checks import CheckReport, check
+from localize.cli_feedback import endpoint_line, generation_spinner
 from localize.cli_group import (
     LOCAL_NOTICE,
     LocalizeGroup,
     generation_options,
     profiles_option,
     say,
+    verbose_option,
 )
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
+from localize.logs_cli import logs
 from localize.pipeline import connect, generate, prepare
 from localize.prompts import load_template
 from localize.regions import builtin_regions, get_region, load_profiles
@@ -36,6 +40,7 @@ from localize.story import load_story
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="localize")
+@verbose_option
 def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
@@ -109,6 +114,8 @@ def rewrite(
     context_window: int | None,
     structured: str | None,
     profiles: str | None,
+    logs_db: str | None,
+    no_log: bool,
 ) -> None:
     """Write the regional section for STORY (text, Markdown or JSON file)."""
     settings = Settings.resolve(
@@ -119,6 +126,8 @@ def rewrite(
         context_window=context_window,
         structured=structured,
         profiles=profiles,
+        logs_db=logs_db,
+        logs=False if no_log else None,
     )
     prep = prepare(load_story(story), region, settings=settings)
     if output is not None and not dry_run:
@@ -136,10 +145,17 @@ def rewrite(
             f"trimmed paragraphs: {trimmed}"
         )
         return
+    audit = AuditLog.from_settings(settings, source="rewrite")
+    if audit is not None:
+        audit.check()  # an unusable log stops the run before anything is paid for
     if settings.use_local_model:
         say(LOCAL_NOTICE)
-    with connect(settings) as client:
-        result = generate(prep, client, settings.max_attempts)
+    with generation_spinner(prep.model), connect(settings) as client:
+        result = generate(prep, client, settings.max_attempts, audit=audit or False)
+    say(
+        f"{endpoint_line(result.provenance.model, client.endpoint)} "
+        f"({result.provenance.attempts} attempt(s), {result.provenance.latency_s:.1f} s)"
+    )
     _print_findings(result.checks)
     if strict and not result.checks.ok:
         raise ChecksFailedError(
@@ -264,6 +280,7 @@ def regions_show(settings: Settings, region: str, fmt: str) -> None:
 
 
 cli.add_command(batch)
+cli.add_command(logs)
 
 
 def main() -> None:

@@ -7,9 +7,19 @@ from typing import Any, TypeVar
 
 import click
 
+from localize.cli_feedback import setup_logging
 from localize.errors import LocalizeError
 
-__all__ = ["LOCAL_NOTICE", "LocalizeGroup", "generation_options", "profiles_option", "say"]
+__all__ = [
+    "LOCAL_NOTICE",
+    "LocalizeGroup",
+    "audit_options",
+    "generation_options",
+    "logs_db_option",
+    "profiles_option",
+    "say",
+    "verbose_option",
+]
 
 LOCAL_NOTICE = (
     "localize: no OPENAI_API_KEY or base URL set: using the embedded demo model "
@@ -42,6 +52,40 @@ profiles_option = click.option(
 )
 
 
+def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        setup_logging(value)
+
+
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    callback=_set_verbosity,
+    help="Log each request's timing and retries to stderr (-vv: more detail); keys are redacted.",
+)
+
+
+logs_db_option = click.option(
+    "--logs-db",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Audit log database (env LOCALIZE_LOGS_DB; default "
+    "$XDG_DATA_HOME/localize/logs.db, see `localize logs`).",
+)
+
+
+def audit_options(f: F) -> F:
+    """Where the run's sections are recorded (``--logs-db``), or not at all (``--no-log``)."""
+    f = click.option(
+        "--no-log",
+        is_flag=True,
+        help="Do not record this run in the audit log (env LOCALIZE_LOGS=off).",
+    )(f)
+    return logs_db_option(f)
+
+
 def generation_options(f: F) -> F:
     """The options every generating command takes: template, model, endpoint, attempts, profiles."""
     for option in reversed(
@@ -70,6 +114,8 @@ def generation_options(f: F) -> F:
                 help="Generations allowed, re-asking with check findings (default 3).",
             ),
             profiles_option,
+            audit_options,
+            verbose_option,
         )
     ):
         f = option(f)

@@ -33,7 +33,11 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "timeout": (("LOCALIZE_TIMEOUT",), float),
     "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
     "structured": (("LOCALIZE_STRUCTURED",), str),
+    "logs_db": (("LOCALIZE_LOGS_DB",), str),
+    "logs": (("LOCALIZE_LOGS",), bool),
 }
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 def _config_path(env: Mapping[str, str]) -> Path:
@@ -68,6 +72,8 @@ def _load_file(path: Path, required: bool) -> dict[str, Any]:
 
 def _coerce(name: str, value: object, where: str) -> object:
     kind = _SOURCES[name][1]
+    if kind is bool:
+        return _flag(value, where)
     try:
         out = kind(value)
     except (TypeError, ValueError):
@@ -81,6 +87,15 @@ def _coerce(name: str, value: object, where: str) -> object:
     if name == "structured" and out not in get_args(StructuredMode):
         raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
     return out
+
+
+def _flag(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"expected on or off (true/false, 1/0), got {value!r}", option=where)
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,8 @@ class Settings:
     timeout: float = 120.0
     context_window: int | None = None
     structured: StructuredMode = "auto"
+    logs_db: str | None = None  # the audit log's file (see localize.audit)
+    logs: bool = True  # record every generation in the audit log
 
     @property
     def use_local_model(self) -> bool:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -35,7 +38,9 @@ from localize.errors import (
     EndpointAuthError,
     EndpointUnreachableError,
 )
+from localize.events import RetryWait, emit
 from localize.prompts import ChatMessage
+from localize.redact import redact_url
 
 __all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "StructuredMode", "Usage"]
 
@@ -44,6 +49,7 @@ _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", 
 _SCHEMA_NAME = "localized_section"
 _MAX_RETRY_AFTER = 60.0
 _OPENAI_HOST = "api.openai.com"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +159,38 @@ class _Wait:
         exc = state.outcome.exception() if state.outcome else None
         hinted = retry_after_seconds(exc)
         seconds = hinted if hinted is not None else self._backoff(state)
-        if self._gate is not None and isinstance(exc, openai.RateLimitError):
+        limited = isinstance(exc, openai.RateLimitError)
+        if self._gate is not None and limited:
             self._gate.penalize(seconds)
+        reason = _failure(exc)
+        _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
+        emit(RetryWait(state.attempt_number, seconds, reason, limited))
         return seconds
+
+
+def _failure(exc: BaseException | None) -> str:
+    """A short name for a failed request: HTTP status or the kind of connection failure."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection error"
+    return type(exc).__name__ if exc is not None else "unknown error"
+
+
+@contextmanager
+def _timed(endpoint: str, kwargs: dict[str, Any]) -> Iterator[None]:
+    """Log one request's outcome and duration (``-v``); the URL is logged without credentials."""
+    started = time.perf_counter()
+    mode = (kwargs.get("response_format") or {}).get("type", "text")
+    where = f"POST {redact_url(endpoint)}/chat/completions model={kwargs.get('model')} mode={mode}"
+    try:
+        yield
+    except Exception as exc:
+        _log.info("%s: %s after %.2f s", where, _failure(exc), time.perf_counter() - started)
+        raise
+    _log.info("%s: 200 in %.2f s", where, time.perf_counter() - started)
 
 
 def _estimated_tokens(
@@ -227,7 +262,8 @@ class LLMClient:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.endpoint).netloc
+        """Host and port of the endpoint, never the user:password a URL may carry."""
+        return urlsplit(redact_url(self.endpoint)).netloc
 
     @property
     def is_openai(self) -> bool:
@@ -330,6 +366,12 @@ class LLMClient:
         """Send one chat completion request (negotiating the output mode on first use)."""
         if self._sync is None:
             self._sync = openai.OpenAI(**self._client_kwargs())
+        sync = self._sync
+
+        def send(kwargs: dict[str, Any]) -> Any:
+            with _timed(self.endpoint, kwargs):
+                return sync.chat.completions.create(**kwargs)
+
         modes = self._modes()
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
@@ -337,9 +379,7 @@ class LLMClient:
             if hit is not None:
                 return hit
             try:
-                response = Retrying(**self._retrying_kwargs())(
-                    self._sync.chat.completions.create, **kwargs
-                )
+                response = Retrying(**self._retrying_kwargs())(send, kwargs)
             except openai.OpenAIError as exc:
                 self._fall_back_or_raise(exc, last=i + 1 == len(modes))
                 continue
@@ -377,7 +417,8 @@ class LLMClient:
             async def send(kwargs: dict[str, Any], tokens: int) -> Any:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
-                return await client.chat.completions.create(**kwargs)
+                with _timed(self.endpoint, kwargs):
+                    return await client.chat.completions.create(**kwargs)
 
             try:
                 response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)

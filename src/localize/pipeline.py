@@ -18,10 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from localize.audit import AuditLog, resolve_audit
 from localize.budget import FittedPrompt, TokenCount, context_window, estimate_cost, fit_story
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import GenerationError
+from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
 from localize.local import LOCAL_MODEL, LocalServer
 from localize.prompts import ChatMessage, PromptTemplate, load_template
@@ -222,6 +224,7 @@ def _attempts(
     attempt = 0
     while attempt < max_attempts:
         attempt += 1
+        emit(AttemptStarted(attempt, max_attempts, prep.story.id, prep.region.id))
         completion = yield messages
         usage = usage + completion.usage
         if completion.finish_reason == "length":
@@ -265,7 +268,11 @@ def _attempts(
 
 
 def _result(
-    prep: PreparedPrompt, client: LLMClient, out: _Outcome, latency: float
+    prep: PreparedPrompt,
+    client: LLMClient,
+    out: _Outcome,
+    latency: float,
+    audit: AuditLog | None,
 ) -> LocalizeResult:
     prov = Provenance(
         model=out.model,
@@ -289,7 +296,10 @@ def _result(
         story_sha256=prep.story.sha256,
         region=prep.region.id,
     )
-    return LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
+    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
+    if audit is not None:
+        audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
+    return result
 
 
 def _client_for(
@@ -336,8 +346,19 @@ def connect(
         yield client
 
 
-def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> LocalizeResult:
-    """Run the attempt loop for a prepared prompt: generate, check, re-ask."""
+def generate(
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int = 3,
+    *,
+    audit: AuditLog | bool = True,
+) -> LocalizeResult:
+    """Run the attempt loop for a prepared prompt: generate, check, re-ask.
+
+    ``audit``: True records the section in the configured audit log (`localize.audit`), False
+    records nothing, an `AuditLog` records there.
+    """
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, max_attempts)
     messages = next(steps)
@@ -351,13 +372,18 @@ def generate(prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3) -> 
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return _result(prep, client, stop.value, time.perf_counter() - started)
+        return _result(prep, client, stop.value, time.perf_counter() - started, log)
 
 
 async def agenerate(
-    prep: PreparedPrompt, client: LLMClient, max_attempts: int = 3
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int = 3,
+    *,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, max_attempts)
     messages = next(steps)
@@ -373,7 +399,7 @@ async def agenerate(
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return _result(prep, client, stop.value, time.perf_counter() - started)
+        return _result(prep, client, stop.value, time.perf_counter() - started, log)
 
 
 def localize(
@@ -384,22 +410,25 @@ def localize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
     ``story`` is a `Story`, story text, or a `Path` to a story file; ``region`` a `RegionProfile`,
     a built-in id, or a profile file. Without ``client``, one is built from ``settings`` (or
     the environment), and the embedded model is started and stopped if no endpoint is set.
+    ``audit`` as in `generate`; True uses the audit log ``settings`` name.
     """
     settings = settings or Settings.resolve()
     prep = prepare(
         story, region, template=template, settings=settings, model=client.model if client else None
     )
     attempts = max_attempts or settings.max_attempts
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return generate(prep, client, attempts)
+        return generate(prep, client, attempts, audit=log)
     with connect(settings) as own:
-        return generate(prep, own, attempts)
+        return generate(prep, own, attempts, audit=log)
 
 
 async def alocalize(
@@ -410,6 +439,7 @@ async def alocalize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     settings = settings or Settings.resolve()
@@ -417,10 +447,11 @@ async def alocalize(
         story, region, template=template, settings=settings, model=client.model if client else None
     )
     attempts = max_attempts or settings.max_attempts
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return await agenerate(prep, client, attempts)
+        return await agenerate(prep, client, attempts, audit=log)
     with connect(settings) as own:
         try:
-            return await agenerate(prep, own, attempts)
+            return await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
