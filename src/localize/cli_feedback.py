@@ -86,7 +86,7 @@ def generation_spinner(model: str, console: Console | None = None) -> Iterator[N
     task = progress.add_task(f"starting ({model})", total=None)
 
     def show(event: Event) -> None:
-        progress.update(task, description=describe(event, model))
+        progress.update(task, description=describe(event, model), refresh=True)
 
     with progress, observe(show):
         yield

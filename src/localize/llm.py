@@ -151,9 +151,10 @@ class _Wait:
     A 429 is also reported to the run's gate, so every request slows down, not just this one.
     """
 
-    def __init__(self, initial: float, gate: RequestGate | None) -> None:
+    def __init__(self, initial: float, gate: RequestGate | None, attempts: int) -> None:
         self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0)
         self._gate = gate
+        self._attempts = attempts
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -162,9 +163,11 @@ class _Wait:
         limited = isinstance(exc, openai.RateLimitError)
         if self._gate is not None and limited:
             self._gate.penalize(seconds)
-        reason = _failure(exc)
-        _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
-        emit(RetryWait(state.attempt_number, seconds, reason, limited))
+        # tenacity asks for the wait before it checks the stop: the last failure waits for nothing.
+        if state.attempt_number < self._attempts:
+            reason = _failure(exc)
+            _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
+            emit(RetryWait(state.attempt_number, seconds, reason, limited))
         return seconds
 
 
@@ -314,7 +317,7 @@ class LLMClient:
         return {
             "retry": retry_if_exception(_is_retryable),
             "stop": stop_after_attempt(self.max_retries + 1),
-            "wait": _Wait(self.retry_initial_wait, self.gate),
+            "wait": _Wait(self.retry_initial_wait, self.gate, self.max_retries + 1),
             "reraise": True,
         }
 
@@ -322,7 +325,8 @@ class LLMClient:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
         if _is_format_rejection(exc) and not last:
             return
-        raise _translate(exc, self.endpoint, self.model) from exc
+        # Error messages are shown and logged: the URL goes without its credentials.
+        raise _translate(exc, redact_url(self.endpoint), self.model) from exc
 
     def _accept(self, response: Any, mode: StructuredMode) -> Completion:
         self._mode = mode  # remembered: later requests skip the negotiation
