@@ -19,7 +19,8 @@ from localize.batch_cli import batch
 from localize.cli import cli
 from localize.errors import ConfigError, InputError, OutputError
 from localize.local import LOCAL_MODEL
-from tests.conftest import RECORD_BASE_URL, STORIES
+from localize.logs_cli import logs
+from tests.conftest import RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = str(STORIES / "wire.txt")
 API_KEY = "sk-audit-secret-0123456789abcdef"
@@ -274,3 +275,19 @@ def test_batch_checks_the_log_first_and_no_log_skips_it(tmp_path: Path) -> None:
     ran = CliRunner().invoke(batch, [*args, "--logs-db", str(bogus), "--no-log"], env=env)
     assert ran.exit_code == 1 and "cannot connect" in ran.stdout + ran.stderr
     assert "bogus.db" not in ran.stderr
+
+
+def test_every_new_flag_is_in_the_help_and_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in (logs, *logs.commands.values()):
+        name = "logs" if command is logs else f"logs {command.name}"
+        shown = _logs(*name.split()[1:], "--help").stdout
+        for param in command.params:
+            for flag in (o for o in param.opts if o.startswith("--")):
+                assert flag in shown and flag in readme, (name, flag)
+    for args in (["rewrite", "--help"], ["batch", "--help"], ["batch", "collect", "--help"]):
+        shown = CliRunner().invoke(cli, args).stdout
+        assert "--logs-db" in shown and "--no-log" in shown
+    assert "--verbose" in CliRunner().invoke(cli, ["rewrite", "--help"]).stdout
+    for needle in ("LOCALIZE_LOGS_DB", "LOCALIZE_LOGS", "-v, --verbose", "localize logs show"):
+        assert needle in readme
