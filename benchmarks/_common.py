@@ -72,16 +72,18 @@ def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[int, fl
     """Run `localize batch ARGS` in this process: exit code, wall seconds, stderr text."""
     import os
 
-    from localize.batch_cli import batch
+    from localize._batch_cli import batch
 
     old = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
     err = io.StringIO()
     started = time.perf_counter()
-    code = 0
     try:
         with contextlib.redirect_stderr(err):
-            batch.main(args, prog_name="localize batch", standalone_mode=False)
+            # Without standalone mode click returns the exit code of ctx.exit() (how errors
+            # end) instead of raising it; sys.exit() in a command still raises SystemExit.
+            returned = batch.main(args, prog_name="localize batch", standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0
     except SystemExit as exc:
         code = int(exc.code or 0)
     finally:

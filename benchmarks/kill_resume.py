@@ -36,7 +36,7 @@ def _batch(stories: Path, out: Path, url: str) -> subprocess.Popen[bytes]:
         str(stories),
         "--regions",
         ",".join(REGIONS),
-        "--out",
+        "--output",
         str(out),
         "--base-url",
         url,

@@ -70,6 +70,7 @@ def steps(rounds: int) -> dict[str, list[float]]:
                 LocalizedSection(heading=job.region.section_heading, body=out.body),
                 prep.story,
                 job.region,
+                template=prep.template,
             )
             t4 = time.process_time()
             for name, value in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):

@@ -49,7 +49,7 @@ def main() -> None:
             ("resume, all done", "results-2.jsonl"),
         ):
             server_call(url, "/reset", "POST")
-            code, wall, err = run_cli([*base, "--out", str(tmp / out)], env=env)
+            code, wall, err = run_cli([*base, "--output", str(tmp / out)], env=env)
             sent = server_call(url, "/stats")["received"]
             ok, failed = count_results(tmp / out)
             rows.append((name, code, wall, sent, ok, failed))

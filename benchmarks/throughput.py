@@ -115,7 +115,7 @@ def main() -> None:
                 str(stories),
                 "--regions",
                 ",".join(REGIONS),
-                "--out",
+                "--output",
                 str(out),
                 "--base-url",
                 url,

@@ -2,7 +2,7 @@
 """Re-record the test cassettes against a real llama.cpp server running the embedded model.
 
     python scripts/record_cassettes.py                 # every recorded test
-    python scripts/record_cassettes.py tests/test_pipeline_recorded.py -k uk
+    python scripts/record_cassettes.py tests/test_pipeline.py -k uk
 
 Starts the embedded model at the fixed address the tests replay from (127.0.0.1:8765), and a
 second instance that requires an API key (127.0.0.1:8766) for the wrong-key test, then runs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +12,8 @@ import pytest
 from localize import LLMClient, Settings, Story, load_story
 from localize.local import LOCAL_MODEL
 from localize.redact import redact_url
+from tests.support import CASSETTES, RECORD_BASE_URL, ROOT, STORIES
 
-ROOT = Path(__file__).resolve().parents[1]
-STORIES = ROOT / "examples" / "stories"
-CASSETTES = ROOT / "cassettes"
-# Cassettes match on host and port, so recording and replay use the same fixed address:
-# scripts/record_cassettes.py starts the embedded server there.
-RECORD_BASE_URL = "http://127.0.0.1:8765/v1"
-AUTH_BASE_URL = "http://127.0.0.1:8766/v1"  # a second server started with an API key
 _DROP_RESPONSE_HEADERS = (
     "set-cookie",
     "x-request-id",
@@ -112,12 +105,3 @@ def client() -> Iterator[LLMClient]:
 def wire_story() -> Story:
     """The wire story without its human-written UK paragraph: the base story to localise."""
     return load_story(STORIES / "wire.txt")
-
-
-def request_bodies(cassette: Any) -> list[dict[str, Any]]:
-    """The JSON bodies of the requests a cassette holds, in order."""
-    return [json.loads(r.body) for r in cassette.requests]
-
-
-def response_bodies(cassette: Any) -> list[dict[str, Any]]:
-    return [json.loads(r["body"]["string"]) for r in cassette.responses]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
+import shlex
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +16,13 @@ from click.testing import CliRunner
 
 import localize
 from localize import AuditLog, LogQuery, Settings
+from localize._batch_cli import batch
+from localize._logs_cli import logs
 from localize.audit import SCHEMA_VERSION, default_logs_path, logs_path
-from localize.batch_cli import batch
 from localize.cli import cli
 from localize.errors import ConfigError, InputError, OutputError
 from localize.local import LOCAL_MODEL
-from localize.logs_cli import logs
-from tests.conftest import RECORD_BASE_URL, ROOT, STORIES
+from tests.support import RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = str(STORIES / "wire.txt")
 API_KEY = "sk-audit-secret-0123456789abcdef"
@@ -179,7 +181,7 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.output
     written = json.loads(result.stdout)
-    assert f"model {written['provenance']['model']} at http://127.0.0.1:8765/v1" in result.stderr
+    assert f"model {written['provenance']['model']} at 127.0.0.1:8765 (" in result.stderr
     assert URL_SECRET not in result.output and API_KEY not in result.output
 
     listing = _logs("--format", "json")
@@ -291,3 +293,17 @@ def test_every_new_flag_is_in_the_help_and_the_readme() -> None:
     assert "--verbose" in CliRunner().invoke(cli, ["rewrite", "--help"]).stdout
     for needle in ("LOCALIZE_LOGS_DB", "LOCALIZE_LOGS", "-v, --verbose", "localize logs show"):
         assert needle in readme
+
+
+def test_the_readme_logs_examples_run_as_written(tmp_path: Path) -> None:
+    AuditLog(tmp_path / "logs.db").add(**_section())  # LOCALIZE_LOGS_DB names this file
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n## The audit log")
+    part = readme[start : readme.index("\n## ", start + 1)]
+    (block,) = re.findall(r"```sh\n(.*?)```", part, re.DOTALL)
+    commands = [shlex.split(line, comments=True) for line in block.splitlines()]
+    assert len(commands) == 7 and all(c[:2] == ["localize", "logs"] for c in commands)
+    for command in commands:
+        result = CliRunner().invoke(cli, command[1:])
+        assert result.exit_code == 0 and "error" not in result.stderr, (command, result.output)
+    assert "Paragraph number 0." in CliRunner().invoke(cli, ["logs", "show", "1"]).stdout

@@ -15,8 +15,9 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-import localize.cli  # noqa: F401  (imported first: batch_cli reuses its error handling)
-from localize import LLMClient, Settings, load_story
+import localize.cli  # noqa: F401  (imported first: _batch_cli reuses its error handling)
+from localize import Completion, LLMClient, Settings, Story, load_story, prepare
+from localize._batch_cli import batch
 from localize.batch import (
     BatchSummary,
     Job,
@@ -24,24 +25,22 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
-    _Scheduler,
+    alocalize_many,
     collect_batch,
-    custom_id,
     export_requests,
     load_inputs,
     load_manifest,
-    localize_many,
     plan_jobs,
     resolve_regions,
-    split_custom_id,
     submit_batch,
 )
-from localize.batch_cli import batch
+from localize.batch._run import _Scheduler
 from localize.cache import DiskCache
 from localize.errors import InputError, OutputError, RegionNotFoundError, StoryError
-from localize.llm import Usage
+from localize.llm import Spend, Usage
 from localize.local import LOCAL_MODEL
-from tests.conftest import RECORD_BASE_URL, STORIES, request_bodies
+from localize.pipeline import review_completion
+from tests.support import RECORD_BASE_URL, STORIES, request_bodies
 
 WIRE = STORIES / "wire.txt"
 
@@ -56,16 +55,13 @@ def invoke(*args: str | Path) -> Any:
 
 
 def result(story: str, region: str, ok: bool = True) -> JobResult:
-    if ok:
-        return JobResult(
-            story,
-            region,
-            True,
-            section={"heading": "H", "body": "B"},
-            checks={"ok": True},
-            provenance={"model": "m"},
-        )
-    return JobResult(story, region, False, error="boom")
+    """A results line; an ok one holds a real section built from a canned answer."""
+    if not ok:
+        return JobResult(story, region, None, "boom")
+    prep = prepare(Story(("The lede.",), None, story), region, settings=Settings.resolve({}))
+    answer = Completion(SECTION, "stop", Usage(10, 5), "m", "json_schema")
+    done = review_completion(prep, answer, endpoint="http://127.0.0.1:1/v1")
+    return JobResult(story, region, done)
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -185,12 +181,21 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     assert out.read_text() == '{"something": "else"}\n'
 
 
+def test_a_stream_is_written_not_read_locked_or_resumed(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with ResultsFile(fifo) as rf:  # opening a FIFO to read would block: it must not be read
+        assert rf.is_stream and rf.done == set()
+    assert not (tmp_path / "pipe.lock").exists()
+    assert ResultsFile("-").is_stream and not ResultsFile(tmp_path / "r.jsonl").is_stream
+
+
 def test_two_runs_on_one_file_refuse(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     with ResultsFile(out):
         with pytest.raises(OutputError, match="another localize run is writing this file"):
             ResultsFile(out).open()
-        res = invoke(WIRE, "--regions", "uk", "--out", out)
+        res = invoke(WIRE, "--regions", "uk", "--output", out)
         assert res.exit_code == 2 and "another localize run" in res.stderr
     assert not (tmp_path / "r.jsonl.lock").exists()  # released and removed
     with ResultsFile(out):  # free again
@@ -308,21 +313,23 @@ def test_a_storys_first_region_runs_before_its_others() -> None:
     assert asyncio.run(go())[-1] == ("s1", "eu")
 
 
-def test_summary_counts_only_what_was_paid_for() -> None:
+def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     s = BatchSummary(total=3)
-    s.add(
-        JobResult(
-            "a",
-            "uk",
-            True,
-            provenance={"response_cache_hits": 1},
-            spent=Usage(100, 20, 0),
-            spent_cost_usd=0.5,
-        )
-    )
-    s.add(JobResult("a", "eu", False, error="x"))
-    assert (s.done, s.failed, s.tokens, s.cache_hits, s.cost_usd) == (1, 1, 120, 1, 0.5)
-    assert "done 1, failed 1" in s.line() and "$0.5000" in s.line()
+    s.add(JobResult("a", "uk", None, "boom", Spend(Usage(100, 20, 0), 1), 0.5))
+    s.add(JobResult("a", "eu", None, "x", Spend(Usage(7, 3, 0)), None))
+    assert (s.done, s.failed, s.tokens, s.spend.cache_hits) == (0, 2, 130, 1)
+    assert not s.cost_known and "unknown" in s.cost_text()
+    assert "done 0 (0 with check errors), failed 2" in s.line()
+    assert s.to_dict()["estimated_cost_usd"] is None and not s.ok()
+
+
+def test_summary_counts_sections_with_check_errors_and_strict_fails_them() -> None:
+    s = BatchSummary(total=1)
+    clean = result("a", "uk")
+    s.add(clean)
+    assert s.ok(strict=True) == clean.result.checks.ok  # type: ignore[union-attr]
+    assert s.check_errors == (0 if clean.result.checks.ok else 1)  # type: ignore[union-attr]
+    assert s.ok()
 
 
 # ------------------------------------------------------------------------ bad input, the CLI
@@ -332,7 +339,7 @@ def test_cli_help_documents_every_flag() -> None:
     out = invoke("--help").output
     for flag in (
         "--regions",
-        "--out",
+        "--output",
         "--concurrency",
         "--rpm",
         "--tpm",
@@ -340,6 +347,12 @@ def test_cli_help_documents_every_flag() -> None:
         "--cache-dir",
         "--submit",
         "--export",
+        "--strict",
+        "--structured",
+        "--context-window",
+        "--timeout",
+        "--max-retries",
+        "--format",
         "--model",
         "--base-url",
         "--max-attempts",
@@ -370,22 +383,28 @@ def test_bad_options_stop_before_any_request(
     tmp_path: Path, args: list[str], needles: list[str]
 ) -> None:
     out = tmp_path / "r.jsonl"
-    res = invoke(WIRE, "--out", out, "--base-url", RECORD_BASE_URL, *args)
+    res = invoke(WIRE, "--output", out, "--base-url", RECORD_BASE_URL, *args)
     _one_line_error(res, 2, *needles)
     assert not out.exists()
 
 
 def test_an_unwritable_output_stops_before_any_request(tmp_path: Path) -> None:
     res = invoke(
-        WIRE, "--regions", "uk", "--out", tmp_path / "no" / "r.jsonl", "--base-url", RECORD_BASE_URL
+        WIRE,
+        "--regions",
+        "uk",
+        "--output",
+        tmp_path / "no" / "r.jsonl",
+        "--base-url",
+        RECORD_BASE_URL,
     )
     _one_line_error(res, 2, "does not exist")
-    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path, "--base-url", RECORD_BASE_URL)
+    res = invoke(WIRE, "--regions", "uk", "--output", tmp_path, "--base-url", RECORD_BASE_URL)
     assert res.exit_code == 2
 
 
 def test_a_missing_story_path_stops(tmp_path: Path) -> None:
-    res = invoke(tmp_path / "nope.txt", "--regions", "uk", "--out", tmp_path / "r.jsonl")
+    res = invoke(tmp_path / "nope.txt", "--regions", "uk", "--output", tmp_path / "r.jsonl")
     assert res.exit_code == 2 and "does not exist" in res.stderr
     assert not (tmp_path / "r.jsonl").exists()
 
@@ -393,7 +412,7 @@ def test_a_missing_story_path_stops(tmp_path: Path) -> None:
 def test_nothing_to_do_when_every_pair_is_done(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     out.write_bytes(result("wire", "uk").to_line())
-    res = invoke(WIRE, "--regions", "uk", "--out", out, "--base-url", RECORD_BASE_URL)
+    res = invoke(WIRE, "--regions", "uk", "--output", out, "--base-url", RECORD_BASE_URL)
     assert res.exit_code == 0 and "already done" in res.stderr
 
 
@@ -405,7 +424,7 @@ def exported(tmp_path: Path) -> tuple[Path, Path, list[Job]]:
     bad = tmp_path / "bad.txt"
     bad.write_text("")
     jobs = plan_jobs(load_inputs([WIRE, bad]), resolve_regions(["uk", "us"]))
-    settings = Settings.resolve({}, model="gpt-4o-mini")
+    settings = Settings.resolve({}, model="gpt-4o-mini", api_key="sk-test")
     path, manifest, failed = export_requests(jobs, tmp_path / "requests.jsonl", settings=settings)
     assert [(f.story_id, f.region) for f in failed] == [("bad", "uk"), ("bad", "us")]
     return path, manifest, jobs
@@ -429,13 +448,7 @@ def test_export_writes_batch_api_request_lines(exported: tuple[Path, Path, list[
     assert a.split("<region>")[0] == b.split("<region>")[0]
     assert manifest.name == "requests.jsonl.manifest.json"
     data = load_manifest(manifest)
-    assert set(data["regions"]) == {"uk", "us"} and set(data["stories"]) == {"wire"}
-
-
-def test_custom_ids_round_trip() -> None:
-    assert split_custom_id(custom_id("a::b", "uk")) == ("a::b", "uk")
-    with pytest.raises(ValueError):
-        split_custom_id("nothing")
+    assert set(data.regions) == {"uk", "us"} and set(data.stories) == {"wire"}
 
 
 def _answer_line(cid: str, content: str, *, status: int = 200, finish: str = "stop") -> str:
@@ -490,13 +503,15 @@ def test_collect_turns_output_lines_into_checked_results(
     results, missing = collect_batch(lines, manifest)
     assert missing == []
     uk, us = results
-    assert uk.ok and uk.section is not None and uk.section["heading"].endswith("the UK")
-    assert uk.checks is not None and "ok" in uk.checks
-    assert uk.provenance is not None and uk.provenance["cached_tokens"] == 768
-    assert uk.provenance["model"] == "gpt-4o-mini-2024-07-18"
-    assert uk.provenance["estimated_cost_usd"] < 0.0002  # at the Batch API's half price
-    assert not us.ok and "unusable answer" in str(us.error)
-    assert set(json.loads(uk.to_line())) == set(json.loads(us.to_line()))
+    assert uk.result is not None and uk.result.section.heading.endswith("the UK")
+    prov = uk.result.provenance
+    assert prov.cached_tokens == 768 and prov.model == "gpt-4o-mini-2024-07-18"
+    full = (900 - 768) * 0.15 + 768 * 0.075 + 80 * 0.60
+    assert prov.estimated_cost_usd == pytest.approx(full / 1e6 / 2)  # the Batch API's half price
+    assert uk.spend.usage.total_tokens == 980 and uk.cost_usd == prov.estimated_cost_usd
+    assert not us.ok and "not a JSON object" in str(us.error)
+    assert us.spend.usage.total_tokens == 980  # an unusable answer was still paid for
+    assert list(json.loads(uk.to_line())) == list(json.loads(us.to_line()))
 
 
 def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
@@ -531,11 +546,26 @@ def test_collect_a_vllm_output_file_from_the_cli(
         "\n".join([_answer_line("wire::uk", SECTION), _answer_line("wire::us", SECTION)]) + "\n"
     )
     out = tmp_path / "results.jsonl"
-    res = invoke("collect", output, "--out", out, "--manifest", manifest)
+    res = invoke("collect", output, "--output", out, "--manifest", manifest)
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["region"] for line in out.open()] == ["uk", "us"]
-    again = invoke("collect", output, "--out", out, "--manifest", manifest)
+    again = invoke("collect", output, "--output", out, "--manifest", manifest)
     assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
+
+
+def test_collect_finds_its_manifest_as_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`batch --export requests.jsonl`, then `batch collect ... --output results.jsonl`."""
+    monkeypatch.chdir(tmp_path)
+    res = invoke(WIRE, "--regions", "uk,us", "--export", "requests.jsonl", "-m", "gpt-4o-mini")
+    assert res.exit_code == 0, res.output
+    Path("out.jsonl").write_text(_answer_line("wire::uk", SECTION) + "\n")
+    res = invoke("collect", "out.jsonl", "--output", "results.jsonl", "--format", "json")
+    assert res.exit_code == 1, res.output  # wire::us has no answer in this output
+    summary = json.loads(res.stdout)
+    assert summary["manifest"] == "requests.jsonl.manifest.json" and summary["done"] == 1
+    assert "1 request(s) have no answer" in res.stderr
 
 
 def _fake_openai(handler: Any) -> openai.OpenAI:
@@ -591,12 +621,12 @@ def test_submit_uploads_the_file_and_creates_the_batch(
 
     assert submit_batch(path, manifest, client=_fake_openai(handler)) == "batch_1"
     assert seen == [("POST", "/v1/files"), ("POST", "/v1/batches")]
-    assert load_manifest(manifest)["batch_id"] == "batch_1"
+    assert load_manifest(manifest).batch_id == "batch_1"
 
 
 def test_download_waits_for_a_finished_batch(exported: tuple[Path, Path, list[Job]]) -> None:
     from localize.batch import download_batch_output
-    from localize.errors import LocalizeError
+    from localize.errors import BatchNotFinishedError
 
     status = {"s": "in_progress"}
 
@@ -619,7 +649,7 @@ def test_download_waits_for_a_finished_batch(exported: tuple[Path, Path, list[Jo
         )
 
     client = _fake_openai(handler)
-    with pytest.raises(LocalizeError, match="in_progress \\(1 of 2 requests done\\)"):
+    with pytest.raises(BatchNotFinishedError, match="in_progress \\(1 of 2 requests done\\)"):
         download_batch_output("batch_1", client=client)
     status["s"] = "completed"
     lines = download_batch_output("batch_1", client=client)
@@ -628,7 +658,7 @@ def test_download_waits_for_a_finished_batch(exported: tuple[Path, Path, list[Jo
 
 
 def test_submit_without_a_key_stops_before_writing(tmp_path: Path) -> None:
-    res = invoke(WIRE, "--regions", "uk", "--out", tmp_path / "r.jsonl", "--submit")
+    res = invoke(WIRE, "--regions", "uk", "--output", tmp_path / "r.jsonl", "--submit")
     _one_line_error(res, 2, "OPENAI_API_KEY")
     assert list(tmp_path.iterdir()) == []
 
@@ -671,7 +701,7 @@ def test_localize_many_runs_every_pair(
 ) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01binary")
-    it = localize_many(
+    it = alocalize_many(
         [WIRE, bad],
         ["uk", "eu"],
         client=recorded_client,
@@ -691,16 +721,19 @@ def test_localize_many_runs_every_pair(
     assert not by_key["bad", "uk"].ok and "binary file" in str(by_key["bad", "uk"].error)
     for region in ("uk", "eu"):
         r = by_key["wire", region]
-        assert r.ok, r.error
-        assert r.section and r.section["body"] and r.checks and r.provenance
-        assert r.provenance["region"] == region and r.provenance["response_cache_hits"] == 0
+        assert r.result is not None, r.error
+        assert r.result.section.body and r.result.provenance.region == region
+        assert r.result.provenance.response_cache_hits == 0
+        assert r.spend.usage.total_tokens == r.result.provenance.prompt_tokens + (
+            r.result.provenance.completion_tokens
+        )
     bodies = request_bodies(vcr)
     assert all(b["messages"][1]["content"].startswith("<story>") for b in bodies)
     # The second run is answered from the response cache: no request is sent (the cassette
     # holds each answer once, so a repeated request would fail here).
     again = asyncio.run(
         _collect(
-            localize_many(
+            alocalize_many(
                 [WIRE],
                 ["uk", "eu"],
                 client=recorded_client,
@@ -712,8 +745,10 @@ def test_localize_many_runs_every_pair(
     )
     assert len(vcr.requests) == len(bodies)
     for r in again:
-        assert r.ok and r.spent.total_tokens == 0 and r.spent_cost_usd in (0.0, None)
-        assert r.section == by_key[r.key].section
+        assert r.result is not None and r.spend.usage.total_tokens == 0
+        assert r.spend.cache_hits == r.result.provenance.attempts
+        assert r.result.provenance.response_cache_hits == r.result.provenance.attempts
+        assert r.result.section == by_key[r.key].result.section  # type: ignore[union-attr]
 
 
 @pytest.mark.vcr
@@ -723,7 +758,7 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         WIRE,
         "--regions",
         "uk,eu",
-        "--out",
+        "--output",
         out,
         "--base-url",
         RECORD_BASE_URL,
@@ -731,21 +766,45 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         LOCAL_MODEL,
         "--max-attempts",
         "1",
-        "--no-cache",
         "-c",
         "2",
     ]
     env = {"LOCALIZE_STRUCTURED": "json_object", "LOCALIZE_TIMEOUT": "600"}
     res = CliRunner().invoke(batch, [str(a) for a in args], env=env)
-    assert res.exit_code in (0, 1), res.output
-    assert "done 2, failed 0" in res.stderr or "failed" in res.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"), ("wire", "uk")]
+    # The summary counts what the file holds: sections, failures, sections with check errors.
+    ok = [d for d in lines if d["ok"]]
+    flagged = sum(1 for d in ok if d["checks"]["error_count"])
+    assert f"done {len(ok)} ({flagged} with check errors), failed {len(lines) - len(ok)}" in (
+        res.stderr
+    )
+    assert res.exit_code == (0 if len(ok) == len(lines) else 1), res.output
     sent = len(vcr.requests)
     again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
     assert again.exit_code == 0 and "already done" in again.stderr
     assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
     assert not Path(f"{out}.lock").exists()
+    # --strict over the same answers (now from the response cache, so nothing is sent): check
+    # errors fail the run, and the JSON summary on stdout says how many.
+    strict_args = [*args[:3], "--output", tmp_path / "strict.jsonl", *args[5:]]
+    strict = CliRunner().invoke(
+        batch, [str(a) for a in [*strict_args, "--strict", "--format", "json"]], env=env
+    )
+    summary = json.loads(strict.stdout)
+    assert len(vcr.requests) == sent and summary["response_cache_hits"] == 2
+    assert summary["check_errors"] == flagged and summary["ok"] is (flagged == 0)
+    assert strict.exit_code == (1 if flagged else 0), strict.output
+    # "-o -": the result lines on stdout and nothing else there (answered from the cache).
+    streamed = CliRunner().invoke(
+        batch, [str(a) for a in [*args[:3], "-o", "-", *args[5:]]], env=env
+    )
+    on_stdout = sorted(map(json.loads, streamed.stdout.splitlines()), key=lambda d: d["region"])
+    in_file = sorted(lines, key=lambda d: d["region"])
+    assert [(d["region"], d["section"], d["checks"]) for d in on_stdout] == [
+        (d["region"], d["section"], d["checks"]) for d in in_file
+    ]
+    assert not (tmp_path / "-").exists() and len(vcr.requests) == sent
 
 
 def test_env_is_clean() -> None:

@@ -455,7 +455,7 @@ def test_report_api_and_feedback() -> None:
     assert [f.check for f in report.errors] == ["quote", "number"]
     assert [f.check for f in report.warnings] == ["spelling"]
     data = report.to_dict()
-    assert data["ok"] is False and data["errors"] == 2 and data["warnings"] == 1
+    assert data["ok"] is False and data["error_count"] == 2 and data["warning_count"] == 1
     assert data["findings"] == [f.to_dict() for f in report.findings]
     assert report.findings[0].to_dict() == {
         "check": "quote",
@@ -512,8 +512,8 @@ def check_case(case: dict[str, Any]) -> CheckReport:
         case["section"],
         story(case["story"]),
         region,
-        min_words=case.get("min_words", 40),
-        max_words=case.get("max_words", 400),
+        min_words=case.get("min_words"),  # None: the section template's bounds
+        max_words=case.get("max_words"),
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from localize.cli import cli
-from tests.conftest import RECORD_BASE_URL, STORIES
+from tests.support import RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = str(STORIES / "wire.txt")
 
@@ -44,6 +44,11 @@ def test_help_lists_every_rewrite_option() -> None:
         "--context-window",
         "--structured",
         "--profiles",
+        "--timeout",
+        "--max-retries",
+        "--no-cache",
+        "--cache-dir",
+        "--no-demo-model",
     ):
         assert flag in out
 
@@ -55,12 +60,62 @@ def test_regions_list_and_show() -> None:
     assert json.loads(shown)["institutions"][1]["acronym"] == "ENISA"
 
 
+def test_regions_json_and_profiles_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    (tmp_path / "ie.yaml").write_text(
+        (ROOT / "src" / "localize" / "profiles" / "uk.yaml").read_text().replace("id: uk", "id: ie")
+    )
+    listing = json.loads(run("regions", "--format", "json", "--profiles", str(tmp_path)).stdout)
+    assert [r["id"] for r in listing] == ["au", "eu", "ie", "uk", "us"]
+    assert listing[0] == {"id": "au", "name": "Australia", "locale": "en-AU", "currency": "AUD"}
+    for args in (
+        ["regions", "--profiles", str(tmp_path), "show", "ie"],
+        ["regions", "show", "ie", "--profiles", str(tmp_path)],
+    ):
+        assert "id: ie" in run(*args).stdout
+
+
 def test_dry_run_prints_messages_and_counts_without_calling() -> None:
     result = run("rewrite", WIRE, "--region", "uk", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "--- system (" in result.output and "--- user (" in result.output
     assert "approximate" in result.output and "trimmed paragraphs: none" in result.output
     assert "embedded demo model" not in result.stderr  # nothing was started
+
+
+def test_dry_run_honours_format_json_and_output(tmp_path: Path) -> None:
+    result = run("rewrite", WIRE, "-r", "uk", "--dry-run", "--format", "json")
+    data = json.loads(result.stdout)
+    assert [m["role"] for m in data["messages"]] == ["system", "user"]
+    assert data["prompt_tokens"] > sum(m["tokens"] for m in data["messages"])  # + chat format
+    assert data["trimmed_paragraphs"] == [] and data["window"] == 4096
+    out = tmp_path / "prompt.json"
+    written = run("rewrite", WIRE, "-r", "uk", "--dry-run", "-f", "json", "-o", str(out))
+    assert written.stdout == "" and json.loads(out.read_text()) == data
+
+
+def test_output_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("rewrite", WIRE, "-r", "uk", "--dry-run", "-o", "-")
+    assert result.exit_code == 0 and "--- user (" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rewrite", WIRE, "-r", "narnia", "-f", "json"],
+        ["rewrite", WIRE, "-r", "uk", "-f", "json", "--max-attempts", "0"],
+        ["check", WIRE, "--story", "/nope.txt", "-r", "uk", "-f", "json"],
+        ["regions", "-f", "json", "--profiles", "/nope"],
+        ["regions", "show", "narnia", "-f", "json"],
+    ],
+)
+def test_json_modes_print_json_even_on_failure(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["exit_code"] == 2 and data["error"]
+    assert data["error"] in result.stderr
 
 
 def test_dry_run_reports_trimmed_paragraphs() -> None:
@@ -160,7 +215,11 @@ def test_unreachable_endpoint(tmp_path: Path) -> None:
 
 def test_bad_option_values_exit_2() -> None:
     assert run("rewrite", WIRE, "-r", "uk", "--format", "pdf").exit_code == 2
-    assert run("rewrite", WIRE, "-r", "uk", "--max-attempts", "0").exit_code == 2
+    _one_line_error(
+        run("rewrite", WIRE, "-r", "uk", "--max-attempts", "0"),
+        2,
+        "--max-attempts: must be more than 0, got 0",  # the library's own words
+    )
     result = run("rewrite", WIRE, "-r", "uk", "--dry-run", env={"LOCALIZE_TIMEOUT": "soon"})
     _one_line_error(result, 2, "LOCALIZE_TIMEOUT")
 
@@ -230,6 +289,31 @@ def test_rewrite_splice_markdown_and_strict(tmp_path: Path) -> None:
     assert "check error [length]" in result.stderr
     assert strict.exit_code == 1 and not out.exists()
     assert "nothing written (--strict)" in strict.stderr
+    # With --format json the refusal is a JSON object on stdout, and still no file is written.
+    # The same requests again: the response cache answers them, nothing new is sent (the mode
+    # is named, so no json_schema probe is sent either).
+    as_json = run(
+        "rewrite",
+        WIRE,
+        "--region",
+        "eu",
+        "--structured",
+        "json_object",
+        "--strict",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--base-url",
+        RECORD_BASE_URL,
+        "--model",
+        "smollm2-135m-instruct",
+    )
+    refused = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and not out.exists()
+    assert refused["ok"] is False and "nothing written (--strict)" in refused["error"]
+    assert refused["checks"]["error_count"] >= 1 and refused["section"]["body"]
+    assert refused["provenance"]["response_cache_hits"] == refused["provenance"]["attempts"]
 
 
 def _seed_split(tmp_path: Path) -> tuple[Path, Path]:

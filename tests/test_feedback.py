@@ -15,15 +15,15 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import localize
+from localize._batch_cli import _Progress
+from localize._cli_feedback import generation_spinner, setup_logging
 from localize.batch import BatchSummary, JobResult
-from localize.batch_cli import _Progress
 from localize.cli import cli
-from localize.cli_feedback import generation_spinner, setup_logging
 from localize.errors import BackendError
 from localize.events import AttemptStarted, RetryWait, emit
-from localize.llm import Usage
+from localize.llm import Spend, Usage
 from localize.redact import SecretFilter, redact_text, redact_url
-from tests.conftest import STORIES
+from tests.support import STORIES
 
 API_KEY = "sk-feedback-secret-0123456789"
 URL_SECRET = "pw-in-the-url-9f8e"
@@ -130,41 +130,37 @@ def test_redaction() -> None:
 def test_spinner_shows_the_attempt_and_the_wait_on_a_terminal() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80)
-    with generation_spinner("gpt-4o-mini", console):
+    with generation_spinner(console):
         emit(AttemptStarted(2, 3, "wire", "uk"))
         emit(RetryWait(1, 4.0, "HTTP 429", True))
     shown = out.getvalue()
-    assert "attempt 2/3" in shown and "gpt-4o-mini" in shown
+    assert "wire uk: attempt 2/3, re-asking with the check findings" in shown
     assert "rate limited (HTTP 429): waiting 4.0 s before retry 1" in shown
 
 
 def test_no_spinner_off_a_terminal() -> None:
     out = io.StringIO()
-    with generation_spinner("m", Console(file=out, force_terminal=False)):
+    with generation_spinner(Console(file=out, force_terminal=False)):
         emit(AttemptStarted(1, 3, "wire", "uk"))
     assert out.getvalue() == ""
 
 
 def test_batch_bar_fits_80_columns() -> None:
     summary = BatchSummary(total=1200, skipped=200)
-    summary.cost_known = False
     live = Console(file=io.StringIO(), force_terminal=True, width=80)
-    with _Progress(summary, console=live) as progress:
+    with _Progress(live) as progress:
+        progress.started(summary)
         for n in range(3):
             result = JobResult(
-                f"story-{n}",
-                "uk",
-                n != 1,
-                error=None if n != 1 else "boom",
-                spent=Usage(1_234_567, 45_678),
+                f"story-{n}", "uk", error="boom", spend=Spend(Usage(1_234_567, 45_678))
             )
             summary.add(result)
-            progress.update(result)
+            progress.finished_job(result, summary)
         assert progress.bar is not None
         out = io.StringIO()
         Console(file=out, width=80, color_system=None).print(progress.bar.get_renderable())
     lines = out.getvalue().rstrip("\n").splitlines()
     assert len(lines) == 1 and len(lines[0]) <= 80, lines
     line = lines[0]
-    for needle in ("3/1000", "1 failed", "3.84M tok", "cost ?", "ETA"):
+    for needle in ("3/1000", "3 failed", "3.84M tok", "cost ?", "ETA"):
         assert needle in line, line

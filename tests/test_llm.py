@@ -20,7 +20,7 @@ from localize import (
 from localize.llm import request_key, retry_after_seconds
 from localize.local import LOCAL_MODEL
 from localize.section import SectionOutput
-from tests.conftest import AUTH_BASE_URL, RECORD_BASE_URL, STORIES, request_bodies
+from tests.support import AUTH_BASE_URL, RECORD_BASE_URL, STORIES, request_bodies
 
 SCHEMA = SectionOutput.json_schema()
 
@@ -57,13 +57,16 @@ def test_auto_negotiation_falls_back_to_json_object_once(vcr: Any) -> None:
     assert first.mode == second.mode == "json_object"
 
 
-@pytest.mark.vcr
+@pytest.mark.vcr(allow_playback_repeats=True)
 async def test_async_client_matches_sync_request(vcr: Any) -> None:
-    client = LLMClient(
+    async with LLMClient(
         model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="json_object"
-    )
-    completion = await client.acomplete(_messages("au"), params=PARAMS, schema=SCHEMA)
-    await client.aclose()
+    ) as client:
+        completion = await client.acomplete(_messages("au"), params=PARAMS, schema=SCHEMA)
+        synced = client.complete(_messages("au"), params=PARAMS, schema=SCHEMA)
+    # Both requests matched the one recorded request on its body, byte for byte.
+    assert len(vcr.requests) == 1 and vcr.play_count == 2
+    assert completion == synced
     assert completion.usage.prompt_tokens > 500
     assert "Australian Signals Directorate" in request_bodies(vcr)[0]["messages"][1]["content"]
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localize import LocalModelError
-from localize.local import LocalServer, local_model_path
-from tests.conftest import ROOT, STORIES
+from localize import LLMClient, LocalModelError, load_story, localize
+from localize.local import LocalServer, cpu_has_amx, local_model_path
+from tests.support import ROOT, STORIES
 
 
 def test_without_the_local_extra_the_error_says_how_to_install(
@@ -82,3 +85,118 @@ def test_serve_prints_a_working_base_url() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_amx_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx512f amx_bf16 amx_tile amx_int8\n")
+    assert cpu_has_amx(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert not cpu_has_amx(cpuinfo)
+    assert not cpu_has_amx(tmp_path / "missing")
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_dead_local_server_is_reported_as_such_and_not_retried() -> None:
+    calls: list[BaseException] = []
+
+    def diagnose(exc: BaseException) -> LocalModelError:
+        calls.append(exc)
+        return LocalModelError("the embedded llama.cpp server crashed (SIGSEGV); last lines: x")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket closes
+    client = LLMClient(
+        model="m", base_url=f"http://127.0.0.1:{port}/v1", max_retries=3, diagnose=diagnose
+    )
+    with pytest.raises(LocalModelError, match=r"crashed \(SIGSEGV\)") as info:
+        client.complete([{"role": "user", "content": "hi"}], params={}, schema={})
+    assert info.value.exit_code == 3
+    # Asked once by the retry policy (which then stops) and once when raising: no retries.
+    assert len(calls) == 2
+
+
+def _log_text(server: LocalServer) -> str:
+    assert server._log is not None
+    server._log.flush()
+    return Path(server._log.name).read_text(errors="replace")
+
+
+@pytest.mark.live
+def test_extra_buffers_off_reaches_llama_cpp() -> None:
+    with LocalServer(extra_buffers=False) as server:
+        assert server.extra_buffers_used is False
+        log = _log_text(server)
+        assert "llama_model_load" in log or "load_tensors" in log
+        assert "REPACK model buffer" not in log and "AMX model buffer" not in log
+
+
+@pytest.mark.live
+def test_on_a_cpu_with_amx_the_server_starts_without_extra_buffers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("localize.local.cpu_has_amx", lambda: True)
+    with LocalServer() as server:
+        assert server.extra_buffers_used is False
+        assert server.fallback_reason == "the CPU advertises AMX"
+        with urllib.request.urlopen(f"{server.base_url}/models", timeout=10) as r:
+            assert r.status == 200
+
+
+@pytest.mark.live
+def test_a_crashed_server_is_reported_with_its_signal_and_log() -> None:
+    with LocalServer() as server:
+        client = LLMClient(
+            model=server.model, base_url=server.base_url, max_retries=3, diagnose=server.failure
+        )
+        assert server.pid is not None
+        os.kill(server.pid, signal.SIGSEGV)
+        with pytest.raises(LocalModelError) as info:
+            localize(load_story(STORIES / "wire.txt"), "uk", client=client)
+    message = str(info.value)
+    assert message.startswith("the embedded llama.cpp server crashed (SIGSEGV)")
+    assert "last lines of its log:" in message and "\n" not in message
+    assert "cannot connect" not in message
+
+
+@pytest.mark.live
+def test_serve_exits_3_naming_the_crash() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localize", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    base_url = proc.stdout.readline().strip()
+    assert base_url.startswith("http://127.0.0.1:")
+    port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+    server_pid = _listening_pid(port)
+    os.kill(server_pid, signal.SIGSEGV)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("localize: error: the embedded llama.cpp server crashed (SIGSEGV)")
+
+
+def _listening_pid(port: int) -> int:
+    """The pid of the process listening on a loopback TCP port (Linux /proc)."""
+    wanted = f"{port:04X}"
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{wanted}") and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(fields[9])
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit():
+            continue
+        try:
+            for fd in (proc_dir / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    return int(proc_dir.name)
+        except OSError:
+            continue
+    raise AssertionError(f"nothing listens on port {port}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
 
 from localize import (
+    CheckReport,
     GenerationError,
     LLMClient,
+    Provenance,
     Story,
     alocalize,
     check,
@@ -19,7 +22,7 @@ from localize import (
 )
 from localize.local import LOCAL_MODEL
 from localize.pipeline import parse_section
-from tests.conftest import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
+from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
 
@@ -50,7 +53,11 @@ def test_every_builtin_region_gets_a_section(
     assert prov.completion_tokens == sum(r["usage"]["completion_tokens"] for r in responses)
     assert prov.structured_mode == "json_object" and prov.region == region
     assert prov.template_sha256 == load_template().sha256
-    assert result.checks.to_dict()["ok"] == result.checks.ok
+    data = json.loads(json.dumps(result.to_dict()))  # one serialisable shape
+    assert data["checks"]["ok"] == result.checks.ok
+    assert data["checks"]["error_count"] == len(result.checks.errors)
+    assert CheckReport.from_dict(data["checks"]) == result.checks
+    assert Provenance.from_dict(data["provenance"]) == prov
 
 
 @pytest.mark.vcr
@@ -105,15 +112,18 @@ def test_a_cut_off_answer_is_not_sent_back(wire_story: Story, client: LLMClient,
     assert "cut off" in second["messages"][-1]["content"]
 
 
-@pytest.mark.vcr
+@pytest.mark.vcr(allow_playback_repeats=True)
 async def test_alocalize_matches_the_sync_flow(wire_story: Story, vcr: Any) -> None:
-    client = LLMClient(
+    async with LLMClient(
         model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="json_object"
-    )
-    try:
+    ) as client:
         result = await alocalize(wire_story, "uk", client=client, max_attempts=1)
-    finally:
-        await client.aclose()
-    assert result.section.heading == "What it means for the UK"
+        # The sync call sends the very same request (the cassette answers it again).
+        synced = localize(wire_story, "uk", client=client, max_attempts=1)
+    # Both requests matched the one recorded request on its body, byte for byte.
+    assert len(vcr.requests) == 1 and vcr.play_count == 2
+    assert result.section == synced.section and result.checks == synced.checks
+    same = dataclasses.replace(synced.provenance, latency_s=result.provenance.latency_s)
+    assert result.provenance == same
     assert result.provenance.attempts == 1
     assert result.provenance.prompt_tokens == response_bodies(vcr)[0]["usage"]["prompt_tokens"]

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from localize import ProfileError, RegionNotFoundError, builtin_regions, get_region, load_profiles
+from tests.support import IE_PROFILE
 
 
 def test_builtin_profiles_hold_the_required_bodies() -> None:
@@ -29,23 +30,13 @@ def test_unknown_region_lists_regions_and_closest_match() -> None:
         get_region("australia")
 
 
-_GOOD = """id: ie
-name: Ireland
-audience: Irish readers
-locale: en-IE
-currency: EUR
-section_heading: What it means for Ireland
-institutions:
-  - name: National Cyber Security Centre
-    acronym: NCSC
-    remit: Ireland's cyber security centre
-"""
+_GOOD = IE_PROFILE
 
 
 def test_user_profile_folder_overrides_and_adds(tmp_path: Path) -> None:
     (tmp_path / "ie.yaml").write_text(_GOOD)
     extra = load_profiles(tmp_path)
-    assert get_region("ie", extra=extra).name == "Ireland"
+    assert get_region("ie", profiles=extra).name == "Ireland"
     assert get_region(str(tmp_path / "ie.yaml")).id == "ie"
 
 

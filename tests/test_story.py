@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from localize import Story, StoryError, load_story, parse_story
-from tests.conftest import STORIES
+from tests.support import STORIES
 
 
 def test_markdown_heading_is_headline_and_subheadings_stay_paragraphs() -> None:

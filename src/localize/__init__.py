@@ -1,28 +1,48 @@
 """localize: grounded regional editions of news stories.
 
+>>> from pathlib import Path
 >>> import localize
->>> result = localize.localize(localize.load_story("story.md"), "uk")
+>>> result = localize.localize(Path("story.md"), "uk")
 >>> print(result.section.body)
+
+A story argument is a `Story`, a ``Path`` to a story file, or the story text (`as_story`); a
+region argument is a region id, a profile file or a `RegionProfile` (`get_region`). Every
+error is a `LocalizeError`.
 """
 
+from localize._types import ChatMessage, StructuredMode
 from localize._version import __version__
 from localize.atomic import write_atomic
 from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
-from localize.batch import BatchSummary, JobResult, RateGate, ResultsFile, localize_many
+from localize.batch import (
+    BatchStory,
+    BatchSummary,
+    JobResult,
+    RateGate,
+    ResultsFile,
+    StoryInput,
+    alocalize_many,
+    collect_results,
+    export_batch,
+    run_batch,
+)
 from localize.budget import TokenCount, count_messages, count_text
 from localize.cache import DiskCache
 from localize.checks import CheckReport, Finding, check
 from localize.config import Settings
 from localize.errors import (
     BackendError,
+    BatchNotFinishedError,
     BudgetError,
     ChecksFailedError,
     ConfigError,
+    DemoModelWarning,
     EndpointAuthError,
     EndpointUnreachableError,
     GenerationError,
     InputError,
     LocalizeError,
+    LocalizeWarning,
     LocalModelError,
     OutputError,
     ProfileError,
@@ -31,7 +51,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.events import AttemptStarted, RetryWait, observe
-from localize.llm import Completion, LLMClient, Usage
+from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LocalServer
 from localize.pipeline import (
     LocalizeResult,
@@ -48,15 +68,25 @@ from localize.prompts import PromptTemplate, list_templates, load_template
 from localize.regions import (
     Institution,
     Law,
+    RegionLike,
     RegionProfile,
     builtin_regions,
     get_region,
+    list_regions,
     load_profile,
     load_profiles,
 )
-from localize.render import render
+from localize.render import OutputFormat, render, render_prompt
 from localize.section import LocalizedSection
-from localize.story import STORY_SUFFIXES, Story, load_story, parse_html_story, parse_story
+from localize.story import (
+    STORY_SUFFIXES,
+    Story,
+    StoryLike,
+    as_story,
+    load_story,
+    parse_html_story,
+    parse_story,
+)
 
 __all__ = [
     "STORY_SUFFIXES",
@@ -64,12 +94,16 @@ __all__ = [
     "AuditLog",
     "AuditWarning",
     "BackendError",
+    "BatchNotFinishedError",
+    "BatchStory",
     "BatchSummary",
     "BudgetError",
+    "ChatMessage",
     "CheckReport",
     "ChecksFailedError",
     "Completion",
     "ConfigError",
+    "DemoModelWarning",
     "DiskCache",
     "EndpointAuthError",
     "EndpointUnreachableError",
@@ -84,46 +118,61 @@ __all__ = [
     "LocalServer",
     "LocalizeError",
     "LocalizeResult",
+    "LocalizeWarning",
     "LocalizedSection",
     "LogEntry",
     "LogQuery",
     "OutputError",
+    "OutputFormat",
     "PreparedPrompt",
     "ProfileError",
     "PromptTemplate",
     "Provenance",
     "RateGate",
+    "RegionLike",
     "RegionNotFoundError",
     "RegionProfile",
+    "RequestGate",
+    "ResponseCache",
     "ResultsFile",
     "RetryWait",
     "Settings",
+    "Spend",
     "Story",
     "StoryError",
+    "StoryInput",
+    "StoryLike",
+    "StructuredMode",
     "TemplateError",
     "TokenCount",
     "Usage",
     "__version__",
     "agenerate",
     "alocalize",
+    "alocalize_many",
+    "as_story",
     "builtin_regions",
     "check",
+    "collect_results",
     "connect",
     "count_messages",
     "count_text",
+    "export_batch",
     "generate",
     "get_region",
+    "list_regions",
     "list_templates",
     "load_profile",
     "load_profiles",
     "load_story",
     "load_template",
     "localize",
-    "localize_many",
     "observe",
     "parse_html_story",
     "parse_story",
     "prepare",
     "render",
+    "render_prompt",
+    "run_batch",
     "write_atomic",
 ]

@@ -14,9 +14,8 @@ from functools import lru_cache
 import tiktoken
 import tiktoken.model
 
+from localize._types import ChatMessage
 from localize.errors import BudgetError
-from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL
-from localize.prompts import ChatMessage
 from localize.story import Story
 
 __all__ = [
@@ -47,7 +46,6 @@ _WINDOWS: dict[str, int] = {
     "o1": 200_000,
     "o3": 200_000,
     "o4-mini": 200_000,
-    LOCAL_MODEL: LOCAL_CONTEXT_WINDOW,  # the n_ctx the embedded server is started with
 }
 
 # USD per million tokens: (input, cached input, output). List prices, for estimates only.

@@ -15,17 +15,18 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
+from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.atomic import write_atomic
-from localize.llm import Completion, StructuredMode, Usage
+from localize.llm import Completion, Usage
 
 __all__ = ["DiskCache", "default_cache_dir"]
 
 _log = logging.getLogger(__name__)
 _FORMAT = 1
 _KEY = re.compile(r"^[0-9a-f]{64}$")
-_MODES: dict[object, StructuredMode] = {m: m for m in get_args(StructuredMode)}
+_MODES: dict[object, StructuredMode] = {m: m for m in STRUCTURED_MODES}
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -87,8 +88,6 @@ class DiskCache:
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
-        self.hits = 0
-        self.misses = 0
         self._warned = False
 
     def __repr__(self) -> str:
@@ -106,10 +105,6 @@ class DiskCache:
             found = _decode(json.loads(text))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             found = None
-        if found is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         return found
 
     def put(self, key: str, completion: Completion) -> None:

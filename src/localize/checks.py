@@ -30,17 +30,19 @@ from a story or a profile is cached, so a check costs about a millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
-from localize.regions import RegionProfile
+from localize.prompts import PromptTemplate, load_template
+from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection
-from localize.story import Story
+from localize.story import Story, StoryLike, as_story
 
 __all__ = ["CHECK_IDS", "CheckReport", "Finding", "check"]
 
@@ -104,13 +106,27 @@ class CheckReport:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
 
-    def to_dict(self) -> dict[str, object]:
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``errors``/``warnings`` are findings in Python; JSON carries them in ``findings``
+        and their numbers as ``error_count``/``warning_count`` (one meaning per name)."""
         return {
             "ok": self.ok,
             "findings": [f.to_dict() for f in self.findings],
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "error_count": self.error_count,
+            "warning_count": self.warning_count,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckReport:
+        return cls(tuple(Finding(**f) for f in data["findings"]))
 
     def feedback(self) -> str:
         """The errors as a bullet list addressed to the model, for a re-ask ("" when none).
@@ -1001,13 +1017,13 @@ def _check_spelling(body: str, story: _Facts, profile: _ProfileFacts) -> Iterato
 # --- length -------------------------------------------------------------------------------------
 
 
-def _check_length(body: str, min_words: int, max_words: int) -> Iterator[Finding]:
+def _check_length(body: str, min_words: int | None, max_words: int | None) -> Iterator[Finding]:
     n = len(body.split())
-    if n < min_words:
+    if min_words is not None and n < min_words:
         yield Finding(
             "length", "error", f"The section is {n} words long; write at least {min_words} words."
         )
-    elif n > max_words:
+    elif max_words is not None and n > max_words:
         yield Finding(
             "length", "error", f"The section is {n} words long; write at most {max_words} words."
         )
@@ -1113,17 +1129,27 @@ def _check_leaks(raw: str) -> Iterator[Finding]:
 
 def check(
     section: LocalizedSection | str,
-    story: Story,
-    region: RegionProfile,
+    story: StoryLike,
+    region: RegionLike,
     *,
-    min_words: int = 40,
-    max_words: int = 400,
+    template: PromptTemplate | str | Path | None = None,
+    min_words: int | None = None,
+    max_words: int | None = None,
+    profiles: str | Path | None = None,
 ) -> CheckReport:
     """Check a section against its story and region profile.
 
     A ``str`` section is the body; a leading Markdown heading line is not checked (except for
-    leaks, which are looked for everywhere).
+    leaks, which are looked for everywhere). ``story`` and ``region`` take the same forms as in
+    `localize.localize` (see `localize.as_story` and `localize.get_region`). The word bounds
+    are the template's (``words`` in its front matter; the built-in ``section`` template by
+    default), unless ``min_words`` or ``max_words`` is given.
     """
+    story = as_story(story)
+    region = get_region(region, profiles=profiles)
+    tmpl = load_template(template)
+    min_words = tmpl.min_words if min_words is None else min_words
+    max_words = tmpl.max_words if max_words is None else max_words
     raw = section.body if isinstance(section, LocalizedSection) else section
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     body = _LEADING_HEADING.sub("", raw, count=1).strip()

@@ -7,34 +7,36 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
 
-from localize._version import __version__
-from localize.atomic import check_writable, write_atomic
-from localize.audit import AuditLog
-from localize.batch_cli import batch
-from localize.budget import count_text
-from localize.checks import CheckReport, check
-from localize.cli_feedback import endpoint_line, generation_spinner
-from localize.cli_group import (
-    LOCAL_NOTICE,
+from localize._batch_cli import batch
+from localize._cli_feedback import endpoint_line, generation_spinner
+from localize._cli_group import (
     LocalizeGroup,
+    emit,
+    format_option,
     generation_options,
+    json_errors,
+    output_option,
     profiles_option,
+    response_cache,
     say,
+    settings_from,
     verbose_option,
+    writable_output,
 )
+from localize._logs_cli import logs
+from localize._version import __version__
+from localize.audit import AuditLog
+from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
-from localize.logs_cli import logs
-from localize.pipeline import connect, generate, prepare
-from localize.prompts import load_template
-from localize.regions import builtin_regions, get_region, load_profiles
-from localize.render import OutputFormat, render
-from localize.section import LocalizedSection
+from localize.pipeline import LocalizeResult, localize, prepare
+from localize.regions import RegionProfile, get_region, list_regions
+from localize.render import OutputFormat, render, render_prompt
 from localize.story import load_story
 
 
@@ -50,10 +52,29 @@ def cli() -> None:
     """
 
 
+def _say_model(result: LocalizeResult) -> None:
+    prov = result.provenance
+    say(
+        f"{endpoint_line(prov.model, prov.endpoint_host)} "
+        f"({prov.attempts} attempt(s), {prov.latency_s:.1f} s)"
+    )
+
+
 def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
         span = f': "{f.text}"' if f.text else ""
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+
+
+def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
+    """--strict: the findings on stderr, in JSON mode the refused result on stdout; no file."""
+    assert exc.result is not None
+    _print_findings(exc.result.checks)
+    message = f"{exc}; nothing written (--strict)"
+    if fmt == "json":
+        failure = {**exc.result.to_dict(), "ok": False, "error": message}
+        click.echo(json.dumps(failure, ensure_ascii=False, indent=2))
+    return ChecksFailedError(message, findings=exc.findings, result=exc.result)
 
 
 @cli.command()
@@ -65,110 +86,57 @@ def _print_findings(report: CheckReport) -> None:
     metavar="ID|FILE",
     help="Region id (see `localize regions`) or a profile file.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "text"]),
-    default="markdown",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to FILE (atomically) instead of stdout.",
-)
+@format_option("Output format (also of --dry-run).", ("markdown", "json", "text"), "markdown")
+@output_option("Write to FILE (atomically; nothing on failure); '-' is stdout (the default).")
 @click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
 @click.option(
     "--dry-run",
     is_flag=True,
     help="Print the rendered messages and their token counts; call nothing.",
 )
-@click.option("--strict", is_flag=True, help="Exit 1 and write nothing when check errors remain.")
-@click.option(
-    "--context-window",
-    type=click.IntRange(min=256),
-    metavar="TOKENS",
-    help="Override the model's context window (env LOCALIZE_CONTEXT_WINDOW).",
-)
-@click.option(
-    "--structured",
-    type=click.Choice(["auto", "json_schema", "json_object", "text"]),
-    help="Structured-output mode (default auto: negotiated with the endpoint).",
-)
 @generation_options
+@click.pass_context
 def rewrite(
+    ctx: click.Context,
+    /,
     story: Path,
     region: str,
     fmt: str,
     output: Path | None,
     splice: bool,
     dry_run: bool,
-    template: str | None,
-    model: str | None,
-    base_url: str | None,
-    max_attempts: int | None,
     strict: bool,
-    context_window: int | None,
-    structured: str | None,
-    profiles: str | None,
-    logs_db: str | None,
-    no_log: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    **options: Any,
 ) -> None:
-    """Write the regional section for STORY (text, Markdown or JSON file)."""
-    settings = Settings.resolve(
-        model=model,
-        base_url=base_url,
-        template=template,
-        max_attempts=max_attempts,
-        context_window=context_window,
-        structured=structured,
-        profiles=profiles,
-        logs_db=logs_db,
-        logs=False if no_log else None,
-    )
-    prep = prepare(load_story(story), region, settings=settings)
-    if output is not None and not dry_run:
-        check_writable(output)
+    """Write the regional section for STORY (text, Markdown, HTML or JSON file)."""
+    json_errors(ctx, fmt == "json")
+    settings = settings_from(options)
+    writable_output(output)
     if dry_run:
-        for m in prep.messages:
-            n = count_text(m["content"], prep.model).tokens
-            click.echo(f"--- {m['role']} ({n} tokens) ---\n{m['content']}\n")
-        count = prep.prompt_tokens
-        trimmed = ", ".join(map(str, prep.fitted.trimmed)) or "none"
-        click.echo(
-            f"prompt: {count.tokens} tokens for {prep.model} "
-            f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
-            f"reserved for output: {prep.params['max_tokens']}; "
-            f"trimmed paragraphs: {trimmed}"
+        emit(
+            render_prompt(prepare(story, region, settings=settings), cast(OutputFormat, fmt)),
+            output,
         )
         return
+    cache = response_cache(no_cache, cache_dir)
     audit = AuditLog.from_settings(settings, source="rewrite")
     if audit is not None:
-        audit.check()  # an unusable log stops the run before anything is paid for
-    if settings.use_local_model:
-        say(LOCAL_NOTICE)
-    with generation_spinner(prep.model), connect(settings) as client:
-        result = generate(prep, client, settings.max_attempts, audit=audit or False)
-    say(
-        f"{endpoint_line(result.provenance.model, client.endpoint)} "
-        f"({result.provenance.attempts} attempt(s), {result.provenance.latency_s:.1f} s)"
-    )
+        audit.check()  # an unusable audit log stops the run before anything is paid for
+    try:
+        with generation_spinner():
+            result = localize(
+                story, region, settings=settings, cache=cache, strict=strict, audit=audit or False
+            )
+    except ChecksFailedError as exc:
+        json_errors(ctx, False)  # the refusal is already on stdout
+        if exc.result is not None:
+            _say_model(exc.result)
+        raise _refused(exc, fmt) from None
+    _say_model(result)
     _print_findings(result.checks)
-    if strict and not result.checks.ok:
-        raise ChecksFailedError(
-            f"{len(result.checks.errors)} check error(s) remain after "
-            f"{result.provenance.attempts} attempt(s); nothing written (--strict)",
-            findings=len(result.checks.errors),
-        )
-    text = render(result, cast(OutputFormat, fmt), splice=splice)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
-        say(f"localize: wrote {output}")
+    emit(render(result, cast(OutputFormat, fmt), splice=splice), output)
 
 
 @cli.command(name="check")
@@ -182,15 +150,7 @@ def rewrite(
     help="The story to check against.",
 )
 @click.option("-r", "--region", required=True, metavar="ID|FILE", help="Region id or profile file.")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option("Report format.")
 @click.option(
     "-t",
     "--template",
@@ -198,7 +158,9 @@ def rewrite(
     help="Template whose word bounds apply (default: section).",
 )
 @profiles_option
+@click.pass_context
 def check_cmd(
+    ctx: click.Context,
     section_file: Path,
     story_file: Path,
     region: str,
@@ -207,14 +169,12 @@ def check_cmd(
     profiles: str | None,
 ) -> None:
     """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
+    json_errors(ctx, fmt == "json")
     settings = Settings.resolve(profiles=profiles, template=template)
     section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
-    story = load_story(story_file)
-    extra = load_profiles(settings.profiles) if settings.profiles else None
-    profile = get_region(region, extra=extra)
-    tmpl = load_template(settings.template)
-    body = LocalizedSection(heading=section.headline or profile.section_heading, body=section.body)
-    report = check(body, story, profile, min_words=tmpl.min_words, max_words=tmpl.max_words)
+    report = check(
+        section.body, story_file, region, template=settings.template, profiles=settings.profiles
+    )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -243,36 +203,53 @@ def serve(port: int | None, host: str) -> None:
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
+        failure = server.failure()
+        if failure is not None:
+            raise failure
+
+
+def _region_row(profile: RegionProfile) -> dict[str, str]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "locale": profile.locale,
+        "currency": profile.currency,
+    }
 
 
 @cli.group(invoke_without_command=True)
 @profiles_option
+@format_option("List format.")
 @click.pass_context
-def regions(ctx: click.Context, profiles: str | None) -> None:
+def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
     """List regions (built-in and user profiles)."""
-    ctx.obj = Settings.resolve(profiles=profiles)
-    if ctx.invoked_subcommand is None:
-        known = {
-            **builtin_regions(),
-            **(load_profiles(ctx.obj.profiles) if ctx.obj.profiles else {}),
-        }
-        width = max(map(len, known))
-        for rid, p in sorted(known.items()):
-            click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
+    ctx.obj = profiles
+    if ctx.invoked_subcommand is not None:
+        return
+    json_errors(ctx, fmt == "json")
+    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    if fmt == "json":
+        click.echo(
+            json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
+        )
+        return
+    width = max(map(len, known))
+    for rid, p in known.items():
+        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
 
 
 @regions.command("show")
 @click.argument("region", metavar="ID|FILE")
-@click.option(
-    "-f", "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
-)
-@click.pass_obj
-def regions_show(settings: Settings, region: str, fmt: str) -> None:
+@format_option("Profile format.", ("yaml", "json"), "yaml")
+@profiles_option
+@click.pass_context
+def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:
     """Print one region profile."""
     import yaml
 
-    extra = load_profiles(settings.profiles) if settings.profiles else None
-    data = get_region(region, extra=extra).model_dump(mode="json", exclude_defaults=False)
+    json_errors(ctx, fmt == "json")
+    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -13,10 +13,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
+from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
-from localize.llm import StructuredMode
 
 __all__ = ["DEFAULT_MODEL", "Settings"]
 
@@ -33,11 +33,13 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "timeout": (("LOCALIZE_TIMEOUT",), float),
     "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
     "structured": (("LOCALIZE_STRUCTURED",), str),
+    # Inverted: CI and production set LOCALIZE_NO_DEMO_MODEL=1 to forbid the fallback.
+    "allow_demo_model": (("LOCALIZE_NO_DEMO_MODEL",), bool),
     "logs_db": (("LOCALIZE_LOGS_DB",), str),
     "logs": (("LOCALIZE_LOGS",), bool),
 }
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
 def _config_path(env: Mapping[str, str]) -> Path:
@@ -70,32 +72,42 @@ def _load_file(path: Path, required: bool) -> dict[str, Any]:
     return data
 
 
+def _flag(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ConfigError(
+            f"expected 1/0, true/false, yes/no or on/off, got {value!r}", option=where
+        )
+    return text in _TRUE
+
+
 def _coerce(name: str, value: object, where: str) -> object:
     kind = _SOURCES[name][1]
     if kind is bool:
-        return _flag(value, where)
+        flag = _flag(value, where)
+        # The environment variable says "no"; the argument and the file key say "allow".
+        return not flag if where == "LOCALIZE_NO_DEMO_MODEL" else flag
+    if isinstance(value, bool) or (kind is not str and isinstance(value, str) and not value):
+        raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where)
     try:
         out = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
+    if kind is int and isinstance(value, float) and value != out:
+        raise ConfigError(f"expected a whole number, got {value!r}", option=where)
     # Zero retries is a valid choice; zero attempts, timeout or window is not.
     if isinstance(out, int | float) and (out < 0 if name == "max_retries" else out <= 0):
         raise ConfigError(
             f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, got {value!r}",
             option=where,
         )
-    if name == "structured" and out not in get_args(StructuredMode):
-        raise ConfigError(f"must be one of {', '.join(get_args(StructuredMode))}", option=where)
+    if isinstance(out, str) and not out.strip():
+        raise ConfigError("must not be empty", option=where)
+    if name == "structured" and out not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option=where)
     return out
-
-
-def _flag(value: object, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ConfigError(f"expected on or off (true/false, 1/0), got {value!r}", option=where)
 
 
 @dataclass(frozen=True)
@@ -112,8 +124,9 @@ class Settings:
     timeout: float = 120.0
     context_window: int | None = None
     structured: StructuredMode = "auto"
+    allow_demo_model: bool = True
     logs_db: str | None = None  # the audit log's file (see localize.audit)
-    logs: bool = True  # record every generation in the audit log
+    logs: bool = True  # record every generated section in the audit log
 
     @property
     def use_local_model(self) -> bool:
@@ -121,23 +134,69 @@ class Settings:
         return not self.api_key and not self.base_url
 
     @classmethod
-    def resolve(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
-        """Combine explicit values (None means unset), environment, config file and defaults."""
+    def resolve(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        model: str | None = None,
+        template: str | Path | None = None,
+        profiles: str | Path | None = None,
+        max_attempts: int | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        context_window: int | None = None,
+        structured: str | None = None,
+        allow_demo_model: bool | None = None,
+        logs_db: str | Path | None = None,
+        logs: bool | None = None,
+    ) -> Settings:
+        """Combine explicit values (None means unset), environment, config file and defaults.
+
+        ``env`` defaults to ``os.environ``. ``allow_demo_model=False`` (or the environment's
+        ``LOCALIZE_NO_DEMO_MODEL=1``, or ``allow_demo_model = false`` in the config file) makes a
+        run without a key or endpoint an error instead of a run on the embedded demo model.
+        ``logs_db`` and ``logs`` say where the audit log is and whether to keep it
+        (`localize.audit`).
+        """
         env = os.environ if env is None else env
-        unknown = set(explicit) - set(_SOURCES) - {"api_key"}
-        if unknown:
-            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        explicit = {
+            "base_url": base_url,
+            "model": model,
+            "template": template,
+            "profiles": profiles,
+            "max_attempts": max_attempts,
+            "max_retries": max_retries,
+            "timeout": timeout,
+            "context_window": context_window,
+            "structured": structured,
+            "allow_demo_model": allow_demo_model,
+            "logs_db": str(logs_db) if logs_db is not None else None,
+            "logs": logs,
+        }
         path = _config_path(env)
         file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))
         values: dict[str, Any] = {}
         for name, (variables, _kind) in _SOURCES.items():
-            if explicit.get(name) is not None:
-                values[name] = _coerce(name, explicit[name], f"--{name.replace('_', '-')}")
+            if explicit[name] is not None:
+                values[name] = _coerce(name, explicit[name], _option(name))
                 continue
             var = next((v for v in variables if env.get(v)), None)
             if var is not None:
                 values[name] = _coerce(name, env[var], var)
             elif name in file_values:
                 values[name] = _coerce(name, file_values[name], f"{path}: {name}")
-        api_key = explicit.get("api_key") or env.get("OPENAI_API_KEY") or None
-        return cls(api_key=api_key, **values)
+        return cls(api_key=api_key or env.get("OPENAI_API_KEY") or None, **values)
+
+    def check_attempts(self, max_attempts: int | None) -> int:
+        """``max_attempts`` validated as the option is, or the resolved setting when None."""
+        if max_attempts is None:
+            return self.max_attempts
+        checked = _coerce("max_attempts", max_attempts, _option("max_attempts"))
+        assert isinstance(checked, int)
+        return checked
+
+
+def _option(name: str) -> str:
+    return f"--{name.replace('_', '-')}"

@@ -7,17 +7,26 @@ acceptable result, 3 for an LLM endpoint that failed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from localize.llm import Spend, Usage
+    from localize.pipeline import LocalizeResult
+
 __all__ = [
     "BackendError",
+    "BatchNotFinishedError",
     "BudgetError",
     "ChecksFailedError",
     "ConfigError",
+    "DemoModelWarning",
     "EndpointAuthError",
     "EndpointUnreachableError",
     "GenerationError",
     "InputError",
     "LocalModelError",
     "LocalizeError",
+    "LocalizeWarning",
     "OutputError",
     "ProfileError",
     "RegionNotFoundError",
@@ -153,16 +162,56 @@ class LocalModelError(LocalizeError):
 
 
 class GenerationError(LocalizeError):
-    """No attempt produced output that parsed into a section."""
+    """No attempt produced output that parsed into a section.
 
-    def __init__(self, message: str, *, attempts: int) -> None:
+    ``usage`` is what every attempt used; ``spend`` what this run paid for (answers not served
+    from the response cache), so a failed job's tokens still reach a batch's summary.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: int,
+        usage: Usage | None = None,
+        spend: Spend | None = None,
+    ) -> None:
         self.attempts = attempts
+        self.usage = usage
+        self.spend = spend
         super().__init__(message)
 
 
-class ChecksFailedError(LocalizeError):
-    """Grounding checks still report errors after every attempt (raised in strict mode)."""
+class BatchNotFinishedError(LocalizeError):
+    """A Batch API batch is still running: collect it again later."""
 
-    def __init__(self, message: str, *, findings: int) -> None:
+    def __init__(self, message: str, *, batch_id: str, status: str) -> None:
+        self.batch_id = batch_id
+        self.status = status
+        super().__init__(message)
+
+
+class LocalizeWarning(UserWarning):
+    """Root of the warnings localize issues."""
+
+
+class DemoModelWarning(LocalizeWarning):
+    """No key or endpoint is set, so the embedded demo model writes the section.
+
+    Turn the fallback into an error with ``allow_demo_model=False`` or
+    ``LOCALIZE_NO_DEMO_MODEL=1``.
+    """
+
+
+class ChecksFailedError(LocalizeError):
+    """Grounding checks still report errors after every attempt (raised in strict mode).
+
+    ``result`` is the section that was refused, with its check report.
+    """
+
+    def __init__(
+        self, message: str, *, findings: int, result: LocalizeResult | None = None
+    ) -> None:
         self.findings = findings
+        self.result = result
         super().__init__(message)

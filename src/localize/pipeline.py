@@ -1,7 +1,9 @@
 """`localize()` and `alocalize()`: story -> budget -> prompt -> LLM -> section -> checks.
 
 The attempt loop is written once, as a generator that yields the messages to send and receives the
-model's completion, so the sync and async entry points differ only in how they make the call.
+model's completion, so the sync and async entry points differ only in how they make the call, and
+a Batch API answer goes through the same loop as one attempt. One builder (`build_result`) makes
+every result and its provenance.
 """
 
 from __future__ import annotations
@@ -10,26 +12,37 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Generator, Iterator
+import warnings
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from localize._types import ChatMessage
 from localize.audit import AuditLog, resolve_audit
-from localize.budget import FittedPrompt, TokenCount, context_window, estimate_cost, fit_story
+from localize.budget import (
+    FittedPrompt,
+    TokenCount,
+    context_window,
+    count_text,
+    estimate_cost,
+    fit_story,
+)
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
-from localize.errors import GenerationError
+from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Usage
-from localize.local import LOCAL_MODEL, LocalServer
-from localize.prompts import ChatMessage, PromptTemplate, load_template
-from localize.regions import RegionProfile, get_region, load_profiles
+from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
+from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.prompts import PromptTemplate, load_template
+from localize.redact import redact_url
+from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection, SectionOutput
-from localize.story import Story, load_story, parse_story
+from localize.story import Story, StoryLike, as_story
 
 __all__ = [
     "LocalizeResult",
@@ -37,20 +50,33 @@ __all__ = [
     "Provenance",
     "agenerate",
     "alocalize",
+    "build_result",
     "connect",
     "generate",
     "localize",
     "parse_section",
     "prepare",
+    "price",
     "review_answer",
+    "review_completion",
 ]
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+_OPENAI_HOST = "api.openai.com"
+DEMO_MODEL_NOTICE = (
+    "no OPENAI_API_KEY or base URL set: using the embedded demo model (SmolLM2-135M-Instruct "
+    "on llama.cpp; weak output, for trying localize out; forbid it with LOCALIZE_NO_DEMO_MODEL=1)"
+)
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a section came from: model, endpoint, prompt, cost and attempts."""
+    """Where a section came from: model, endpoint, prompt, cost and attempts.
+
+    ``model`` is the model the endpoint reported. ``estimated_cost_usd`` is None where no list
+    price is known (any endpoint but OpenAI's, or a model without a price).
+    ``response_cache_hits`` counts the answers served from the response cache (written earlier).
+    """
 
     model: str
     endpoint_host: str
@@ -70,28 +96,44 @@ class Provenance:
     story_id: str
     story_sha256: str
     region: str
+    response_cache_hits: int = 0
+    batch_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["trimmed_paragraphs"] = list(self.trimmed_paragraphs)
         return d
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
+        return cls(**{**data, "trimmed_paragraphs": tuple(data["trimmed_paragraphs"])})
+
 
 @dataclass(frozen=True)
 class LocalizeResult:
-    """A localised section, its provenance and its check report."""
+    """A localised section, its provenance and its check report.
+
+    ``to_dict()`` is the one serialised shape: the JSON output of ``localize rewrite`` and each
+    line of a batch results file. ``json.dumps(result.to_dict())`` always works.
+    """
 
     section: LocalizedSection
     provenance: Provenance
     checks: CheckReport
     story: Story
     region: RegionProfile
+    # Not serialised: what this call paid for (answers served from the response cache are free).
+    spend: Spend = field(default_factory=Spend, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "section": {"heading": self.section.heading, "body": self.section.body},
-            "provenance": self.provenance.to_dict(),
+            "story_id": self.story.id,
+            "region": self.region.id,
+            "ok": True,
+            "section": self.section.model_dump(),
             "checks": self.checks.to_dict(),
+            "provenance": self.provenance.to_dict(),
+            "error": None,
         }
 
 
@@ -105,6 +147,7 @@ class PreparedPrompt:
     fitted: FittedPrompt
     params: dict[str, Any]
     model: str
+    window: int
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -114,13 +157,28 @@ class PreparedPrompt:
     def prompt_tokens(self) -> TokenCount:
         return self.fitted.prompt_tokens
 
+    def to_dict(self) -> dict[str, Any]:
+        """The prompt as ``--dry-run --format json`` prints it: messages with token counts."""
+        return {
+            "story_id": self.story.id,
+            "region": self.region.id,
+            "model": self.model,
+            "template": {"name": self.template.name, "version": self.template.version},
+            "messages": [
+                {**m, "tokens": count_text(m["content"], self.model).tokens} for m in self.messages
+            ],
+            "prompt_tokens": self.prompt_tokens.tokens,
+            "encoding": self.prompt_tokens.encoding,
+            "approximate": self.prompt_tokens.approximate,
+            "window": self.window,
+            "reserved_for_output": self.params.get("max_tokens"),
+            "trimmed_paragraphs": list(self.fitted.trimmed),
+        }
 
-def _as_story(story: Story | str | Path) -> Story:
-    if isinstance(story, Story):
-        return story
-    if isinstance(story, Path):
-        return load_story(story)
-    return parse_story(story)
+    @property
+    def cache_key(self) -> str:
+        """The provider prompt-cache key: one story's requests share a cached prefix."""
+        return self.story.sha256[:32]
 
 
 def _model_for(settings: Settings) -> str:
@@ -128,30 +186,37 @@ def _model_for(settings: Settings) -> str:
 
 
 def prepare(
-    story: Story | str | Path,
-    region: RegionProfile | str,
+    story: StoryLike,
+    region: RegionLike,
     *,
     template: PromptTemplate | str | Path | None = None,
     settings: Settings | None = None,
     model: str | None = None,
 ) -> PreparedPrompt:
-    """Parse, resolve and render: everything up to the LLM call. Used by ``--dry-run`` too."""
+    """Parse, resolve and render: everything up to the LLM call. Used by ``--dry-run`` too.
+
+    ``story`` and ``region`` take every form `localize` takes. Generation parameters are the
+    template's ``defaults``; its ``max_tokens`` is reserved for the answer when fitting.
+    """
     settings = settings or Settings.resolve()
-    the_story = _as_story(story)
-    extra = load_profiles(settings.profiles) if settings.profiles else None
-    profile = get_region(region, extra=extra)
+    the_story = as_story(story)
+    profile = get_region(region, profiles=settings.profiles)
     tmpl = load_template(template or settings.template)
     model = model or _model_for(settings)
-    params = {"temperature": 0, "seed": 42, "max_tokens": 450, **tmpl.defaults}
-    window = settings.context_window or context_window(model)
+    params = dict(tmpl.defaults)
+    # The embedded server's window is the n_ctx it is started with, not the model's own.
+    window = settings.context_window or (
+        LOCAL_CONTEXT_WINDOW if model == LOCAL_MODEL else context_window(model)
+    )
     fitted = fit_story(
         the_story,
         lambda s: tmpl.render(story=s, region=profile),
         model=model,
         window=window,
-        reserve=int(params["max_tokens"]),
+        # A template that sets no max_tokens leaves the answer's length to the endpoint.
+        reserve=int(params.get("max_tokens", 0)),
     )
-    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model)
+    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window)
 
 
 def parse_section(content: str) -> SectionOutput:
@@ -184,25 +249,24 @@ def parse_section(content: str) -> SectionOutput:
     return out
 
 
-def review_answer(
-    content: str, story: Story, region: RegionProfile, *, min_words: int, max_words: int
-) -> tuple[LocalizedSection, CheckReport]:
+def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
     """A model answer as the region's section, with its check report; ValueError if unusable."""
     section = LocalizedSection(
-        heading=region.section_heading, body=parse_section(content).body.strip()
+        heading=prep.region.section_heading, body=parse_section(content).body.strip()
     )
-    return section, check(section, story, region, min_words=min_words, max_words=max_words)
+    return section, check(section, prep.story, prep.region, template=prep.template)
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:
     return len(report.errors), len(report.warnings)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Outcome:
     section: LocalizedSection
     report: CheckReport
     usage: Usage
+    spend: Spend
     attempts: int
     mode: str
     model: str
@@ -215,8 +279,10 @@ def _attempts(
 
     Only the latest answer goes back with the re-ask, which keeps the prompt inside the window.
     A cut-off answer is not sent back: continuing truncated text invites more of the same.
+    Usage and spend (answers not served from the response cache) are counted here, for every
+    attempt, and travel with a `GenerationError` too.
     """
-    usage = Usage()
+    usage, spend = Usage(), Spend()
     best: tuple[LocalizedSection, CheckReport] | None = None
     last_problem = ""
     messages = prep.messages
@@ -226,25 +292,19 @@ def _attempts(
         attempt += 1
         emit(AttemptStarted(attempt, max_attempts, prep.story.id, prep.region.id))
         completion = yield messages
-        usage = usage + completion.usage
+        usage, spend = usage + completion.usage, spend.count(completion)
         if completion.finish_reason == "length":
             last_problem = "The answer was cut off at the length limit."
-            reask = prep.template.render_reask(
-                "- Your answer was cut off at the length limit. Write a shorter section."
-            )
-            messages = [*prep.messages, {"role": "user", "content": reask}]
+            problems = "- Your answer was cut off at the length limit. Write a shorter section."
+            messages = [
+                *prep.messages,
+                {"role": "user", "content": prep.template.render_reask(problems)},
+            ]
             continue
         try:
-            section, report = review_answer(
-                completion.content,
-                prep.story,
-                prep.region,
-                min_words=prep.template.min_words,
-                max_words=prep.template.max_words,
-            )
+            section, report = review_answer(completion.content, prep)
         except ValueError as exc:
-            last_problem = str(exc)
-            problems = f"- {exc}."
+            last_problem, problems = str(exc), f"- {exc}."
         else:
             # Fewest errors, then fewest warnings; the earlier answer wins a tie, as later
             # ones from a weak model tend to echo the re-ask instead of improving.
@@ -261,22 +321,39 @@ def _attempts(
     assert completion is not None
     if best is None:
         raise GenerationError(
-            f"no usable section after {max_attempts} attempt(s): {last_problem}",
-            attempts=max_attempts,
+            f"no usable section after {attempt} attempt(s): {last_problem}",
+            attempts=attempt,
+            usage=usage,
+            spend=spend,
         )
-    return _Outcome(best[0], best[1], usage, attempt, completion.mode, completion.model)
+    return _Outcome(best[0], best[1], usage, spend, attempt, completion.mode, completion.model)
 
 
-def _result(
+def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
+    """Estimated USD at OpenAI's list prices; None for other endpoints and unpriced models."""
+    if urlsplit(endpoint).netloc != _OPENAI_HOST:
+        return None  # a local or self-hosted model has no list price, whatever it is called
+    cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+    return None if cost is None else cost * scale
+
+
+def build_result(
     prep: PreparedPrompt,
-    client: LLMClient,
     out: _Outcome,
-    latency: float,
-    audit: AuditLog | None,
+    *,
+    endpoint: str,
+    latency_s: float,
+    price_scale: float = 1.0,
+    batch_id: str | None = None,
+    audit: AuditLog | None = None,
 ) -> LocalizeResult:
+    """The result and its provenance: the one place both are made (pipeline and Batch API).
+
+    With ``audit``, the result is recorded there (`localize.audit`) as it is made.
+    """
     prov = Provenance(
         model=out.model,
-        endpoint_host=client.host,
+        endpoint_host=urlsplit(redact_url(endpoint)).netloc,
         template_name=prep.template.name,
         template_version=prep.template.version,
         template_sha256=prep.template.sha256,
@@ -285,21 +362,49 @@ def _result(
         completion_tokens=out.usage.completion_tokens,
         cached_tokens=out.usage.cached_tokens,
         attempts=out.attempts,
-        latency_s=round(latency, 3),
+        latency_s=round(latency_s, 3),
         trimmed_paragraphs=prep.fitted.trimmed,
         prompt_tokens_estimate=prep.prompt_tokens.tokens,
         estimate_approximate=prep.prompt_tokens.approximate,
-        estimated_cost_usd=estimate_cost(
-            out.model, out.usage.prompt_tokens, out.usage.completion_tokens, out.usage.cached_tokens
-        ),
+        estimated_cost_usd=price(out.model, out.usage, endpoint, scale=price_scale),
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        response_cache_hits=out.spend.cache_hits,
+        batch_id=batch_id,
     )
-    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region)
+    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:
         audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
     return result
+
+
+def review_completion(
+    prep: PreparedPrompt,
+    completion: Completion,
+    *,
+    endpoint: str,
+    price_scale: float = 1.0,
+    batch_id: str | None = None,
+    audit: AuditLog | None = None,
+) -> LocalizeResult:
+    """One answer obtained elsewhere (a Batch API output line) through the attempt loop, as a
+    single attempt: checked, and built like every other result. Raises `GenerationError`."""
+    steps = _attempts(prep, 1)
+    next(steps)
+    try:
+        steps.send(completion)
+    except StopIteration as stop:
+        return build_result(
+            prep,
+            stop.value,
+            endpoint=endpoint,
+            latency_s=0.0,
+            price_scale=price_scale,
+            batch_id=batch_id,
+            audit=audit,
+        )
+    raise AssertionError("unreachable: one attempt either returns or raises")
 
 
 def _client_for(
@@ -327,6 +432,15 @@ def _client_for(
     )
 
 
+def _served_model(client: LLMClient) -> str | None:
+    """The endpoint's only model, when it serves exactly one (llama.cpp, a one-model vLLM)."""
+    with contextlib.suppress(Exception):  # a listing is a courtesy: the request reports errors
+        served = client.served_models()
+        if len(served) == 1:
+            return served[0]
+    return None
+
+
 @contextmanager
 def connect(
     settings: Settings | None = None,
@@ -334,33 +448,53 @@ def connect(
     cache: ResponseCache | None = None,
     gate: RequestGate | None = None,
 ) -> Iterator[LLMClient]:
-    """A client for the configured endpoint, starting the embedded model when none is set."""
+    """A client for the configured endpoint, starting the embedded model when none is set.
+
+    The embedded demo model is announced with a `DemoModelWarning`, or refused with a
+    `ConfigError` when ``settings.allow_demo_model`` is False (``LOCALIZE_NO_DEMO_MODEL=1``).
+    With a base URL and no model named, the endpoint's only model is used when it lists one,
+    so provenance records the model that really answered.
+    """
     settings = settings or Settings.resolve()
     model = _model_for(settings)
     with contextlib.ExitStack() as stack:
-        local_url = None
+        server: LocalServer | None = None
         if settings.use_local_model:
-            local_url = stack.enter_context(LocalServer()).base_url
+            if not settings.allow_demo_model:
+                raise ConfigError(
+                    "no OPENAI_API_KEY or base URL is set, and the embedded demo model is not "
+                    "allowed here; set OPENAI_API_KEY or a base URL",
+                    option="LOCALIZE_NO_DEMO_MODEL",
+                )
+            warnings.warn(DEMO_MODEL_NOTICE, DemoModelWarning, stacklevel=3)
+            server = stack.enter_context(LocalServer())
+        local_url = server.base_url if server is not None else None
         client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        if server is not None:
+            client.diagnose = server.failure
         stack.callback(client.close)
+        if settings.model is None and settings.base_url and not local_url:
+            client.model = _served_model(client) or model
         yield client
 
 
 def generate(
     prep: PreparedPrompt,
     client: LLMClient,
-    max_attempts: int = 3,
+    max_attempts: int | None = None,
     *,
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Run the attempt loop for a prepared prompt: generate, check, re-ask.
 
-    ``audit``: True records the section in the configured audit log (`localize.audit`), False
-    records nothing, an `AuditLog` records there.
+    ``audit``: True records the section in the audit log the environment and config file name
+    (`localize.audit`; unless they turn it off), False records nothing, an `AuditLog` records
+    there.
     """
+    attempts = Settings().check_attempts(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
-    steps = _attempts(prep, max_attempts)
+    steps = _attempts(prep, attempts)
     messages = next(steps)
     try:
         while True:
@@ -368,24 +502,31 @@ def generate(
                 messages,
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
-                prompt_cache_key=prep.story.sha256[:32],
+                prompt_cache_key=prep.cache_key,
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return _result(prep, client, stop.value, time.perf_counter() - started, log)
+        return build_result(
+            prep,
+            stop.value,
+            endpoint=client.endpoint,
+            latency_s=time.perf_counter() - started,
+            audit=log,
+        )
 
 
 async def agenerate(
     prep: PreparedPrompt,
     client: LLMClient,
-    max_attempts: int = 3,
+    max_attempts: int | None = None,
     *,
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
+    attempts = Settings().check_attempts(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
-    steps = _attempts(prep, max_attempts)
+    steps = _attempts(prep, attempts)
     messages = next(steps)
     try:
         while True:
@@ -393,65 +534,113 @@ async def agenerate(
                 messages,
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
-                prompt_cache_key=prep.story.sha256[:32],
+                prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return _result(prep, client, stop.value, time.perf_counter() - started, log)
+        return build_result(
+            prep,
+            stop.value,
+            endpoint=client.endpoint,
+            latency_s=time.perf_counter() - started,
+            audit=log,
+        )
+
+
+def _start(
+    story: StoryLike,
+    region: RegionLike,
+    template: PromptTemplate | str | Path | None,
+    client: LLMClient | None,
+    settings: Settings | None,
+    max_attempts: int | None,
+) -> tuple[PreparedPrompt, Settings, int]:
+    """Everything `localize` checks before it connects: bad input fails before any start."""
+    settings = settings or Settings.resolve()
+    attempts = settings.check_attempts(max_attempts)
+    model = client.model if client else None
+    return (
+        prepare(story, region, template=template, settings=settings, model=model),
+        settings,
+        attempts,
+    )
+
+
+def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> PreparedPrompt:
+    """The prompt again when the endpoint named another model (its window and counts differ)."""
+    if client.model == prep.model:
+        return prep
+    return prepare(
+        prep.story, prep.region, template=prep.template, settings=settings, model=client.model
+    )
+
+
+def _strict(result: LocalizeResult, strict: bool) -> LocalizeResult:
+    if strict and not result.checks.ok:
+        n = len(result.checks.errors)
+        raise ChecksFailedError(
+            f"{n} check error(s) remain after {result.provenance.attempts} attempt(s)",
+            findings=n,
+            result=result,
+        )
+    return result
 
 
 def localize(
-    story: Story | str | Path,
-    region: RegionProfile | str,
+    story: StoryLike,
+    region: RegionLike,
     *,
     template: PromptTemplate | str | Path | None = None,
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
+    cache: ResponseCache | None = None,
+    strict: bool = False,
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
-    ``story`` is a `Story`, story text, or a `Path` to a story file; ``region`` a `RegionProfile`,
-    a built-in id, or a profile file. Without ``client``, one is built from ``settings`` (or
-    the environment), and the embedded model is started and stopped if no endpoint is set.
-    ``audit`` as in `generate`; True uses the audit log ``settings`` name.
+    ``story``: a `Story`, a ``Path`` to a story file, or the story text (a ``str`` that looks
+    like a file name is refused: see `as_story`). ``region``: a `RegionProfile`, a region id
+    (built-in or on the profile search path, ``LOCALIZE_PROFILES``) or a profile file (see
+    `get_region`). Without ``client``, one is built from ``settings`` (or the environment) with
+    ``cache``, and the embedded model is started and stopped if no endpoint is set (see
+    `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3). With ``strict``,
+    check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
+    refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
     """
-    settings = settings or Settings.resolve()
-    prep = prepare(
-        story, region, template=template, settings=settings, model=client.model if client else None
-    )
-    attempts = max_attempts or settings.max_attempts
+    prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
     log = resolve_audit(audit, settings) or False
     if client is not None:
-        return generate(prep, client, attempts, audit=log)
-    with connect(settings) as own:
-        return generate(prep, own, attempts, audit=log)
+        return _strict(generate(prep, client, attempts, audit=log), strict)
+    with connect(settings, cache=cache) as own:
+        prep = _for_client(prep, own, settings)
+        return _strict(generate(prep, own, attempts, audit=log), strict)
 
 
 async def alocalize(
-    story: Story | str | Path,
-    region: RegionProfile | str,
+    story: StoryLike,
+    region: RegionLike,
     *,
     template: PromptTemplate | str | Path | None = None,
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
+    cache: ResponseCache | None = None,
+    strict: bool = False,
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
-    settings = settings or Settings.resolve()
-    prep = prepare(
-        story, region, template=template, settings=settings, model=client.model if client else None
-    )
-    attempts = max_attempts or settings.max_attempts
+    prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
     log = resolve_audit(audit, settings) or False
     if client is not None:
-        return await agenerate(prep, client, attempts, audit=log)
-    with connect(settings) as own:
+        return _strict(await agenerate(prep, client, attempts, audit=log), strict)
+    with connect(settings, cache=cache) as own:
         try:
-            return await agenerate(prep, own, attempts, audit=log)
+            prep = _for_client(prep, own, settings)
+            result = await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
+    return _strict(result, strict)

@@ -20,11 +20,11 @@ import yaml
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from localize._types import ChatMessage
 from localize.errors import TemplateError
 
-__all__ = ["ChatMessage", "PromptTemplate", "list_templates", "load_template"]
+__all__ = ["PromptTemplate", "list_templates", "load_template"]
 
-ChatMessage = dict[str, str]
 DEFAULT_TEMPLATE = "section"
 _SUFFIX = ".jinja"
 # Variables the pipeline supplies itself at re-ask time, not the caller.
@@ -51,8 +51,10 @@ class PromptTemplate:
     description: str = ""
     inputs: tuple[str, ...] = ("story", "region")
     defaults: dict[str, Any] = field(default_factory=dict)
-    min_words: int = 40
-    max_words: int = 400
+    # The length check's bounds: ``words: {min, max}`` in the front matter; None checks nothing.
+    min_words: int | None = None
+    max_words: int | None = None
+    text: str = field(default="", repr=False)  # the whole file, as hashed
     _line_offset: int = 0
 
     @classmethod
@@ -95,8 +97,9 @@ class PromptTemplate:
             description=str(front.get("description", "")),
             inputs=tuple(front.get("inputs") or ("story", "region")),
             defaults=dict(defaults),
-            min_words=int(words.get("min", 40)),
-            max_words=int(words.get("max", 400)),
+            min_words=_word_bound(words, "min", source),
+            max_words=_word_bound(words, "max", source),
+            text=text,
             _line_offset=offset,
         )
         template._compiled()  # fail on syntax errors at load time, not mid-run
@@ -146,6 +149,15 @@ class PromptTemplate:
         if "reask" in self._compiled().blocks:
             return self._render_block("reask", {"problems": problems})
         return _REASK_FALLBACK.format(problems=problems)
+
+
+def _word_bound(words: dict[str, Any], key: str, source: str) -> int | None:
+    value = words.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TemplateError(f"front matter 'words.{key}' must be a whole number", template=source)
+    return value
 
 
 _compile_cache: dict[tuple[str, str], jinja2.Template] = {}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -22,9 +23,11 @@ from localize.errors import ProfileError, RegionNotFoundError
 __all__ = [
     "Institution",
     "Law",
+    "RegionLike",
     "RegionProfile",
     "builtin_regions",
     "get_region",
+    "list_regions",
     "load_profile",
     "load_profiles",
 ]
@@ -86,6 +89,10 @@ class RegionProfile(_Strict):
         return "\n".join(lines)
 
 
+# What a region argument may be: a profile, a path to a profile file, or a region id.
+RegionLike = RegionProfile | os.PathLike[str] | str
+
+
 def _field_path(loc: Iterable[int | str]) -> str:
     out = ""
     for part in loc:
@@ -110,7 +117,7 @@ def _read_profile_data(path: Path) -> object:
         ) from None
 
 
-def load_profile(path: str | Path) -> RegionProfile:
+def load_profile(path: str | os.PathLike[str]) -> RegionProfile:
     """Load and validate one profile file (YAML or JSON)."""
     p = Path(path)
     data = _read_profile_data(p)
@@ -127,7 +134,7 @@ def load_profile(path: str | Path) -> RegionProfile:
         raise ProfileError(msg + more, path=str(p), field=_field_path(err["loc"])) from None
 
 
-def load_profiles(path: str | Path) -> dict[str, RegionProfile]:
+def load_profiles(path: str | os.PathLike[str]) -> dict[str, RegionProfile]:
     """Load a profile file, or every profile file in a folder, keyed by region id."""
     p = Path(path)
     if not p.exists():
@@ -161,18 +168,51 @@ def builtin_regions() -> dict[str, RegionProfile]:
     return dict(_builtin)
 
 
-def get_region(
-    region: str | RegionProfile, *, extra: dict[str, RegionProfile] | None = None
-) -> RegionProfile:
-    """Resolve a region id, a profile file path, or a profile object to a `RegionProfile`.
+def list_regions(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
+) -> dict[str, RegionProfile]:
+    """Every region `get_region` finds by id: built-ins, then user profiles (which override),
+    sorted by id. ``profiles`` as in `get_region` (None: the configured search path)."""
+    return dict(sorted({**builtin_regions(), **_user_profiles(profiles)}.items()))
 
-    User profiles in ``extra`` override built-ins with the same id.
+
+def _user_profiles(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None,
+) -> Mapping[str, RegionProfile]:
+    if profiles is None:
+        from localize.config import Settings  # the search path is a setting (env, config file)
+
+        profiles = Settings.resolve().profiles
+    if profiles is None or isinstance(profiles, Mapping):
+        return profiles or {}
+    return load_profiles(profiles)
+
+
+def get_region(
+    region: RegionLike,
+    *,
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
+) -> RegionProfile:
+    """Resolve a region argument to a `RegionProfile`: the rule every public function follows.
+
+    ``region`` is a `RegionProfile` (used as it is), a path to a profile file (``Path``, or a
+    ``str`` ending in .yaml, .yml or .json), or a region id looked up among the built-in
+    profiles and the user profiles in ``profiles``: a profile file or folder, or profiles
+    already loaded. ``profiles=None`` means the configured search path (``LOCALIZE_PROFILES``
+    or the config file's ``profiles``). User profiles override built-ins with the same id.
     """
     if isinstance(region, RegionProfile):
         return region
+    if isinstance(region, os.PathLike):
+        return load_profile(region)
+    if not isinstance(region, str):
+        raise ProfileError(
+            "a region must be a region id, a profile file or a RegionProfile, "
+            f"not {type(region).__name__}"
+        )
     if region.lower().endswith(_PROFILE_SUFFIXES):
         return load_profile(region)
-    known = {**builtin_regions(), **(extra or {})}
+    known = list_regions(profiles)
     key = region.strip().lower()
     if key in known:
         return known[key]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from localize.pipeline import LocalizeResult
+from localize.pipeline import LocalizeResult, PreparedPrompt
 from localize.section import LocalizedSection
 from localize.story import Story
 
-__all__ = ["OutputFormat", "render"]
+__all__ = ["OutputFormat", "render", "render_prompt"]
 
 OutputFormat = Literal["markdown", "json", "text"]
 
@@ -45,3 +45,22 @@ def render(result: LocalizeResult, fmt: OutputFormat = "markdown", *, splice: bo
         return _story_markdown(result.story) + "\n" + section if splice else section
     section = _section_text(result.section)
     return _story_text(result.story) + "\n" + section if splice else section
+
+
+def render_prompt(prep: PreparedPrompt, fmt: OutputFormat = "text") -> str:
+    """What ``--dry-run`` prints: the rendered messages and their token counts, as text or JSON."""
+    data = prep.to_dict()
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    blocks = [
+        f"--- {m['role']} ({m['tokens']} tokens) ---\n{m['content']}\n" for m in data["messages"]
+    ]
+    trimmed = ", ".join(map(str, prep.fitted.trimmed)) or "none"
+    count = prep.prompt_tokens
+    summary = (
+        f"prompt: {count.tokens} tokens for {prep.model} "
+        f"({'approximate, ' if count.approximate else ''}{count.encoding}); "
+        f"window: {prep.window}; reserved for output: {data['reserved_for_output']}; "
+        f"trimmed paragraphs: {trimmed}\n"
+    )
+    return "\n".join(blocks) + "\n" + summary

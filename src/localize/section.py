@@ -38,7 +38,3 @@ class LocalizedSection(BaseModel):
     @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
-
-    @property
-    def word_count(self) -> int:
-        return len(self.body.split())

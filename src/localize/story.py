@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from localize.errors import StoryError
 
-__all__ = ["STORY_SUFFIXES", "Story", "load_story", "parse_html_story", "parse_story"]
+__all__ = [
+    "STORY_SUFFIXES",
+    "Story",
+    "StoryLike",
+    "as_story",
+    "load_story",
+    "parse_html_story",
+    "parse_story",
+    "story_from_json",
+]
 
 # The story files load_story reads (anything else is read as plain text).
 STORY_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".html", ".htm")
+
+# Story text longer than this is never mistaken for a file name.
+_PATH_LIKE_MAX = 4096
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 # A first line this short and without closing punctuation reads as a headline, not a lede.
@@ -54,10 +69,23 @@ class Story:
         """The same story with other paragraphs (used when trimming to fit)."""
         return Story(paragraphs, self.headline, self.id, self.source)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The parsed story as JSON data (kept in Batch API manifests); see `from_dict`."""
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "paragraphs": list(self.paragraphs),
+            "source": self.source,
+        }
+
     @classmethod
-    def from_text(cls, text: str, *, id: str = "", source: str | None = None) -> Story:
-        """Parse plain text or Markdown."""
-        return parse_story(text, id=id, source=source)
+    def from_dict(cls, data: Mapping[str, Any]) -> Story:
+        """The story `to_dict` wrote, as it was parsed (not parsed again)."""
+        return cls(tuple(data["paragraphs"]), data["headline"], data["id"], data["source"])
+
+
+# What a story argument may be: a parsed `Story`, a path to a story file, or the story's text.
+StoryLike = Story | os.PathLike[str] | str
 
 
 def parse_story(text: str, *, id: str = "", source: str | None = None) -> Story:
@@ -155,16 +183,16 @@ def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> S
     return Story(paragraphs, headline, id, source)
 
 
-def _story_from_json(data: object, *, source: str) -> Story:
+def story_from_json(data: object, *, source: str, id: str = "") -> Story:
+    """A JSON story object: ``body`` (text or Markdown), optional ``headline`` and ``id``."""
     if not isinstance(data, dict):
         raise StoryError("a JSON story must be an object with a 'body' field", path=source)
-    body = data.get("body")
+    body, headline = data.get("body"), data.get("headline")
     if not isinstance(body, str):
         raise StoryError("field 'body' is missing or not a string", path=source)
-    story = parse_story(body, id=str(data.get("id") or ""), source=source)
-    headline = data.get("headline")
     if headline is not None and not isinstance(headline, str):
         raise StoryError("field 'headline' is not a string", path=source)
+    story = parse_story(body, id=id or str(data.get("id") or ""), source=source)
     if headline:
         return Story(story.paragraphs, headline, story.id, source)
     return story
@@ -193,7 +221,39 @@ def load_story(path: str | Path) -> Story:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from None
-        return _story_from_json(data, source=name)
+        return story_from_json(data, source=name)
     if p.suffix.lower() in (".html", ".htm"):
         return parse_html_story(text, id=p.stem, source=name)
     return parse_story(text, id=p.stem, source=name)
+
+
+def _looks_like_a_path(text: str) -> bool:
+    line = text.strip()
+    if not line or "\n" in line or len(line) > _PATH_LIKE_MAX:
+        return False
+    return line.lower().endswith((*STORY_SUFFIXES, ".jsonl")) or os.path.exists(line)
+
+
+def as_story(story: StoryLike) -> Story:
+    """A story argument as a `Story`: the rule every function that takes a story follows.
+
+    A `Story` is used as it is; a path (``pathlib.Path`` or any ``os.PathLike``) is read with
+    `load_story`; a ``str`` is the story's text. A one-line ``str`` that names an existing file
+    or ends in a story file suffix (``"wire.txt"``) is refused with a `StoryError`, so a file
+    name is never localised as if it were the story: pass ``Path("wire.txt")`` instead.
+    """
+    if isinstance(story, Story):
+        return story
+    if isinstance(story, os.PathLike):
+        return load_story(os.fspath(story))
+    if not isinstance(story, str):
+        raise StoryError(
+            f"a story must be a Story, a Path to a story file or the story text, "
+            f"not {type(story).__name__}"
+        )
+    if _looks_like_a_path(story):
+        raise StoryError(
+            f"{story.strip()!r} looks like a file name, not story text: pass "
+            f"Path({story.strip()!r}) or localize.load_story({story.strip()!r}) to read the file"
+        )
+    return parse_story(story)

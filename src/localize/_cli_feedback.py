@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from localize.events import AttemptStarted, Event, observe
-from localize.redact import SecretFilter, redact_url
+from localize.redact import SecretFilter
 
 __all__ = ["endpoint_line", "generation_spinner", "setup_logging"]
 
@@ -52,27 +53,27 @@ def setup_logging(verbosity: int) -> None:
     logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
 
 
-def endpoint_line(model: str, endpoint: str) -> str:
-    """The stderr line that says which model and endpoint a run used (credentials removed)."""
-    return f"localize: model {model} at {redact_url(endpoint)}"
+def endpoint_line(model: str, host: str) -> str:
+    """The stderr line that says which model and endpoint (host, no credentials) a run used."""
+    return f"localize: model {model} at {host}"
 
 
-def describe(event: Event, model: str) -> str:
+def describe(event: Event) -> str:
     """The spinner's text for an event."""
     if isinstance(event, AttemptStarted):
         what = "writing" if event.attempt == 1 else "re-asking with the check findings"
         return (
-            f"{event.story_id} {event.region}: attempt {event.attempt}/{event.max_attempts}, "
-            f"{what} ({model})"
+            f"{event.story_id} {event.region}: attempt {event.attempt}/{event.max_attempts}, {what}"
         )
     kind = f"rate limited ({event.reason})" if event.rate_limited else event.reason
     return f"{kind}: waiting {event.seconds:.1f} s before retry {event.retry}"
 
 
 @contextmanager
-def generation_spinner(model: str, console: Console | None = None) -> Iterator[None]:
+def generation_spinner(console: Console | None = None) -> Iterator[None]:
     """A spinner with the attempt and any retry wait, on a terminal; nothing otherwise."""
-    console = console or Console(stderr=True)
+    # Piped or redirected stderr gets nothing, even where FORCE_COLOR is set.
+    console = console or Console(stderr=True, force_terminal=sys.stderr.isatty())
     if not console.is_terminal:
         yield
         return
@@ -83,10 +84,10 @@ def generation_spinner(model: str, console: Console | None = None) -> Iterator[N
         console=console,
         transient=True,
     )
-    task = progress.add_task(f"starting ({model})", total=None)
+    task = progress.add_task("starting", total=None)
 
     def show(event: Event) -> None:
-        progress.update(task, description=describe(event, model), refresh=True)
+        progress.update(task, description=describe(event), refresh=True)
 
     with progress, observe(show):
         yield

@@ -7,22 +7,14 @@ import textwrap
 
 import click
 
+from localize._cli_group import format_option, json_errors, logs_db_option, say
 from localize.audit import AuditLog, LogEntry, LogQuery, logs_path
-from localize.cli_group import logs_db_option, say
 from localize.config import Settings
 from localize.errors import InputError
 
 __all__ = ["logs"]
 
-_format_option = click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+_format_option = format_option("Output format.")
 
 
 def _log_for(ctx: click.Context, logs_db: str | None) -> AuditLog:
@@ -114,6 +106,7 @@ def logs(
     ctx.obj = logs_db
     if ctx.invoked_subcommand is not None:
         return
+    json_errors(ctx, fmt == "json")
     log = _log_for(ctx, logs_db)
     query = LogQuery(story, region, model, since, until, failed, search, count)
     found = log.entries(query)
@@ -134,6 +127,7 @@ def logs(
 @click.pass_context
 def show(ctx: click.Context, entry_id: int, fmt: str, logs_db: str | None) -> None:
     """Print one entry: provenance, every check finding and the section."""
+    json_errors(ctx, fmt == "json")
     log = _log_for(ctx, logs_db)
     entry = log.get(entry_id)
     if entry is None:

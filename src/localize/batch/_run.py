@@ -1,0 +1,349 @@
+"""Running jobs: the story-by-story scheduler, one job, `alocalize_many` and `run_batch`.
+
+Every (story, region) pair is one job. Jobs run on the async client, at most ``concurrency`` at a
+time, paced by a `RateGate`. Jobs are scheduled story by story, and a story's first region runs
+before its other regions start, so the provider's prompt cache holds the shared prefix (system
+block and story) when they go out. What each job spent is counted by the attempt loop itself
+(`localize.pipeline`), failed jobs included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+from localize.audit import AuditLog, resolve_audit
+from localize.batch._gate import RateGate
+from localize.batch._inputs import BatchStory
+from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.cache import DiskCache
+from localize.config import Settings
+from localize.errors import ConfigError, EndpointAuthError, GenerationError, LocalizeError
+from localize.llm import LLMClient, ResponseCache
+from localize.pipeline import agenerate, connect, prepare, price
+from localize.prompts import PromptTemplate, load_template
+from localize.regions import RegionLike
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "LOCAL_CONCURRENCY",
+    "BatchProgress",
+    "alocalize_many",
+    "run_batch",
+    "run_jobs",
+]
+
+DEFAULT_CONCURRENCY = 8
+# The embedded llama.cpp server answers one request at a time: more in flight only queue there.
+LOCAL_CONCURRENCY = 2
+
+
+class _Scheduler:
+    """Hands out jobs story by story; a story's first job warms the prompt cache for the rest.
+
+    A story's other regions wait until its first job has finished; meanwhile the next stories'
+    first jobs keep the workers busy, so the wait costs throughput only when there are fewer
+    stories than workers.
+    """
+
+    def __init__(self, jobs: Iterable[Job], warm_first: bool) -> None:
+        self._groups: OrderedDict[str, deque[Job]] = OrderedDict()
+        for job in jobs:
+            self._groups.setdefault(job.story.id, deque()).append(job)
+        self._lead: dict[str, str] = {}  # story id -> "running" | "done"
+        self._warm_first = warm_first
+        self._changed = asyncio.Event()
+
+    def _pick(self) -> Job | None:
+        for sid, queue in self._groups.items():
+            state = self._lead.get(sid)
+            if state == "running" and self._warm_first:
+                continue
+            job = queue.popleft()
+            if not queue:
+                del self._groups[sid]
+            if state is None:
+                self._lead[sid] = "running"
+            return job
+        return None
+
+    async def next(self) -> Job | None:
+        while True:
+            job = self._pick()
+            if job is not None or not self._groups:
+                return job
+            self._changed.clear()
+            await self._changed.wait()
+
+    def finished(self, job: Job) -> None:
+        if self._lead.get(job.story.id) == "running":
+            self._lead[job.story.id] = "done"
+        self._changed.set()
+
+
+async def _run_one(
+    job: Job,
+    client: LLMClient,
+    template: PromptTemplate,
+    settings: Settings,
+    max_attempts: int,
+    audit: AuditLog | None,
+) -> JobResult:
+    if job.story.story is None:
+        return JobResult.failure(job, job.story.error or "the story could not be read")
+    try:
+        prep = prepare(
+            job.story.story, job.region, template=template, settings=settings, model=client.model
+        )
+        result = await agenerate(prep, client, max_attempts, audit=audit or False)
+    except EndpointAuthError:
+        raise  # every other job would fail the same way: stop the run
+    except GenerationError as exc:  # the failed attempts were paid for
+        spend = exc.spend
+        cost = price(client.model, spend.usage, client.endpoint) if spend else None
+        return JobResult.failure(job, str(exc), spend=spend, cost_usd=cost)
+    except LocalizeError as exc:
+        return JobResult.failure(job, str(exc))
+    except Exception as exc:  # a bug must not lose the rest of the batch; it is on the line
+        return JobResult.failure(job, f"internal error: {type(exc).__name__}: {exc}")
+    cost = price(result.provenance.model, result.spend.usage, client.endpoint)
+    return JobResult(job.story.id, job.region.id, result, None, result.spend, cost)
+
+
+async def run_jobs(
+    jobs: Sequence[Job],
+    client: LLMClient,
+    *,
+    template: PromptTemplate | str | Path | None = None,
+    settings: Settings | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    max_attempts: int | None = None,
+    warm_first: bool = True,
+    audit: AuditLog | bool = True,
+) -> AsyncIterator[JobResult]:
+    """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
+
+    An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
+    with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as for
+    `localize.generate`: each section is recorded as its job finishes.
+    """
+    if concurrency < 1:
+        raise ConfigError("must be at least 1", option="--concurrency")
+    settings = settings or Settings.resolve()
+    tmpl = load_template(template or settings.template)
+    attempts = settings.check_attempts(max_attempts)
+    log = resolve_audit(audit, settings)
+    scheduler = _Scheduler(jobs, warm_first)
+    done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
+
+    async def worker() -> None:
+        try:
+            while (job := await scheduler.next()) is not None:
+                try:
+                    result = await _run_one(job, client, tmpl, settings, attempts, log)
+                finally:
+                    scheduler.finished(job)
+                done.put_nowait(result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            done.put_nowait(exc)
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    try:
+        for _ in range(len(jobs)):
+            item = await done.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
+    if cache is True:
+        return DiskCache()
+    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
+
+
+def _width(concurrency: int | None, settings: Settings, own_client: bool) -> int:
+    if concurrency is not None:
+        if concurrency < 1:
+            raise ConfigError(f"must be at least 1, got {concurrency}", option="--concurrency")
+        return concurrency
+    return LOCAL_CONCURRENCY if settings.use_local_model and own_client else DEFAULT_CONCURRENCY
+
+
+async def alocalize_many(
+    stories: Iterable[BatchStory],
+    regions: Iterable[RegionLike],
+    *,
+    client: LLMClient | None = None,
+    settings: Settings | None = None,
+    template: PromptTemplate | str | Path | None = None,
+    concurrency: int | None = None,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    cache: ResponseCache | bool | None = True,
+    max_attempts: int | None = None,
+    skip: Collection[tuple[str, str]] = (),
+    audit: AuditLog | bool = True,
+) -> AsyncIterator[JobResult]:
+    """Localise every story into every region, yielding a `JobResult` as each job finishes.
+
+    ``stories``: each a `Story`, story text (``str``; a file name as ``str`` is refused, see
+    `localize.as_story`), or a ``Path`` to a story file, a folder of them or a JSONL file.
+    ``regions``: each a region id, a profile file or a `RegionProfile` (see
+    `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
+    `localize.cache`), False or None for none, or a cache object. ``skip``: (story id, region
+    id) pairs not to run (those already done). Regions, template, attempts and inputs are all
+    checked before any request. Without ``client``, one is built from ``settings`` (the embedded
+    model when no endpoint is set) and closed at the end; a given client is copied, not changed.
+
+        async for result in localize.alocalize_many([Path("stories/")], ["uk", "us"]):
+            print(result.story_id, result.region, result.ok)
+    """
+    plan = plan_batch(
+        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+    )
+    width = _width(concurrency, plan.settings, client is None)
+    skipped = set(skip)
+    jobs = [j for j in plan.jobs if j.key not in skipped]
+    gate = RateGate(rpm, tpm)
+    response_cache = _make_cache(cache)
+    if not jobs:
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        if client is None:
+            the_client = stack.enter_context(
+                connect(plan.settings, cache=response_cache, gate=gate)
+            )
+        else:
+            the_client = replace(client, cache=response_cache, gate=gate)
+        stack.push_async_callback(the_client.aclose)
+        async for result in run_jobs(
+            jobs,
+            the_client,
+            template=plan.template,
+            settings=plan.settings,
+            concurrency=width,
+            max_attempts=plan.max_attempts,
+            audit=resolve_audit(audit, plan.settings) or False,
+        ):
+            yield result
+
+
+class BatchProgress(Protocol):
+    """What `run_batch` reports as it goes (the CLI's progress bar or log lines)."""
+
+    def started(self, summary: BatchSummary) -> None:
+        """The jobs to run are known and the endpoint is ready."""
+
+    def finished_job(self, result: JobResult, summary: BatchSummary) -> None:
+        """One job's line is on disk and counted in ``summary``."""
+
+
+async def _drive(
+    jobs: list[Job],
+    client: LLMClient,
+    results: ResultsFile,
+    summary: BatchSummary,
+    progress: BatchProgress | None,
+    *,
+    template: PromptTemplate,
+    settings: Settings,
+    concurrency: int,
+    max_attempts: int,
+    audit: AuditLog | None,
+) -> None:
+    runs = run_jobs(
+        jobs,
+        client,
+        template=template,
+        settings=settings,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+        audit=audit or False,
+    )
+    try:
+        async for result in runs:
+            results.append(result)  # durable before it is counted
+            summary.add(result)
+            if progress is not None:
+                progress.finished_job(result, summary)
+    finally:
+        await client.aclose()
+
+
+def run_batch(
+    stories: Iterable[BatchStory],
+    regions: Iterable[RegionLike],
+    output: str | Path,
+    *,
+    settings: Settings | None = None,
+    template: PromptTemplate | str | Path | None = None,
+    concurrency: int | None = None,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    cache: ResponseCache | bool | None = True,
+    max_attempts: int | None = None,
+    progress: BatchProgress | None = None,
+    audit: AuditLog | bool = True,
+) -> BatchSummary:
+    """A whole ``localize batch`` run: every (story, region) pair into the results file.
+
+    Takes the arguments `alocalize_many` takes, plus ``output``: the JSONL results file, locked
+    for the run and resumed (pairs done are skipped, failed ones retried), or ``-`` for
+    standard output. Everything that can be wrong with the input is checked before the first
+    request. Ctrl-C ends the run early with every finished job saved; the summary then says
+    ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
+    ``audit`` as for `localize.generate`; an audit log that cannot be opened stops the run first.
+    """
+    plan = plan_batch(
+        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+    )
+    log = resolve_audit(audit, plan.settings)
+    if log is not None:
+        log.check()
+    width, jobs = _width(concurrency, plan.settings, True), plan.jobs
+    with ResultsFile(output) as results:
+        todo = [j for j in jobs if j.key not in results.done]
+        summary = BatchSummary(total=len(jobs), skipped=len(jobs) - len(todo), concurrency=width)
+        summary.dropped_torn_line = results.dropped_torn_line
+        if not todo:
+            return summary
+        gate = RateGate(rpm, tpm)
+        with connect(plan.settings, cache=_make_cache(cache), gate=gate) as client:
+            results.begin([j.key for j in todo])
+            summary.model, summary.endpoint = client.model, client.host
+            summary.started = time.monotonic()  # not counting the embedded server's start
+            if progress is not None:
+                progress.started(summary)
+            run = _drive(
+                todo,
+                client,
+                results,
+                summary,
+                progress,
+                template=plan.template,
+                settings=plan.settings,
+                concurrency=width,
+                max_attempts=plan.max_attempts,
+                audit=log,
+            )
+            try:
+                asyncio.run(run)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            finally:
+                summary.finished = time.monotonic()
+                summary.rate_limited = gate.rate_limited
+    return summary
