@@ -478,6 +478,14 @@ def connect(
         yield client
 
 
+def _finished(
+    prep: PreparedPrompt, client: LLMClient, out: _Outcome, started: float, audit: AuditLog | None
+) -> LocalizeResult:
+    return build_result(
+        prep, out, endpoint=client.endpoint, latency_s=time.perf_counter() - started, audit=audit
+    )
+
+
 def generate(
     prep: PreparedPrompt,
     client: LLMClient,
@@ -506,13 +514,7 @@ def generate(
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep,
-            stop.value,
-            endpoint=client.endpoint,
-            latency_s=time.perf_counter() - started,
-            audit=log,
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 async def agenerate(
@@ -540,13 +542,7 @@ async def agenerate(
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep,
-            stop.value,
-            endpoint=client.endpoint,
-            latency_s=time.perf_counter() - started,
-            audit=log,
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 def _start(
