@@ -32,7 +32,7 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def _scrub_request(request: Any) -> Any:
-    """Credentials in the endpoint URL (user:password@) never reach a cassette."""
+    """No credential in a recorded URL (userinfo, query-string keys)."""
     request.uri = redact_url(request.uri)
     return request
 
@@ -76,7 +76,9 @@ def _require_cassette(
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads the developer's keys, endpoints or config file."""
     for var in [v for v in os.environ if v.startswith(("LOCALIZE_", "OPENAI_"))]:
         monkeypatch.delenv(var)
@@ -84,7 +86,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     # Every generation is recorded in the audit log: never in the developer's own.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("LOCALIZE_LOGS_DB", str(tmp_path / "logs.db"))
+    # Outside tmp_path, which some tests list file by file (tests.support.audit_db finds it).
+    monkeypatch.setenv("LOCALIZE_LOGS_DB", str(tmp_path_factory.mktemp("audit") / "logs.db"))
 
 
 @pytest.fixture

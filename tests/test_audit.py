@@ -7,6 +7,7 @@ import multiprocessing
 import re
 import shlex
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from localize.audit import SCHEMA_VERSION, default_logs_path, logs_path
 from localize.cli import cli
 from localize.errors import ConfigError, InputError, OutputError
 from localize.local import LOCAL_MODEL
-from tests.support import RECORD_BASE_URL, ROOT, STORIES
+from tests.support import RECORD_BASE_URL, ROOT, STORIES, audit_db
 
 WIRE = str(STORIES / "wire.txt")
 API_KEY = "sk-audit-secret-0123456789abcdef"
@@ -140,6 +141,21 @@ def test_concurrent_writers_lose_and_corrupt_nothing(tmp_path: Path) -> None:
     assert len(entries) == 100 == len(set(bodies)) == len({e.id for e in entries})
 
 
+def test_threads_share_one_log_without_losing_a_row(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "threads.db")
+    threads = [
+        threading.Thread(target=lambda i=i: [log.add(**_section(n)) for n in range(i, i + 25)])
+        for i in range(0, 100, 25)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(e.body for e in log.entries(LogQuery(limit=0))) == sorted(
+        f"Paragraph number {n}." for n in range(100)
+    )
+
+
 def test_queries_filter_by_every_field(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "logs.db")
     for n in range(6):
@@ -171,7 +187,7 @@ def test_reading_a_missing_log_creates_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.vcr
 def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> None:
-    db = tmp_path / "logs.db"
+    db = audit_db()
     # A key, and credentials inside the endpoint URL: neither may reach the log.
     base_url = RECORD_BASE_URL.replace("//", f"//editor:{URL_SECRET}@")
     result = CliRunner().invoke(
@@ -228,13 +244,13 @@ def test_library_calls_are_recorded_unless_turned_off(
     assert isinstance(seen[0], localize.AttemptStarted)
     assert (seen[0].attempt, seen[0].story_id, seen[0].region) == (1, "wire", "au")
     assert len(seen) == result.provenance.attempts
-    (entry,) = AuditLog(tmp_path / "logs.db").entries()
+    (entry,) = AuditLog(audit_db()).entries()
     assert entry.source == "library" and entry.body == result.section.body
     assert entry.provenance == result.provenance.to_dict()
 
     monkeypatch.setenv("LOCALIZE_LOGS", "off")
     localize.localize(story, "au", settings=Settings.resolve(**_explicit(settings)))
-    assert len(AuditLog(tmp_path / "logs.db").entries()) == 1
+    assert len(AuditLog(audit_db()).entries()) == 1
 
 
 def _explicit(settings: Settings) -> dict[str, Any]:
@@ -296,7 +312,7 @@ def test_every_new_flag_is_in_the_help_and_the_readme() -> None:
 
 
 def test_the_readme_logs_examples_run_as_written(tmp_path: Path) -> None:
-    AuditLog(tmp_path / "logs.db").add(**_section())  # LOCALIZE_LOGS_DB names this file
+    AuditLog(audit_db()).add(**_section())
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("\n## The audit log")
     part = readme[start : readme.index("\n## ", start + 1)]

@@ -112,8 +112,8 @@ def test_verbose_logs_timing_and_retries_without_secrets(rate_limited_url: str) 
 
 
 def test_redaction() -> None:
-    assert redact_url("https://u:p@host:8443/v1?api-key=abc&v=2") == (
-        "https://host:8443/v1?api-key=***&v=2"
+    assert redact_url("https://u:p@host:8443/v1?api-key=abc&api-version=2") == (
+        "https://host:8443/v1?api-key=REDACTED&api-version=2"
     )
     assert redact_url("http://[::1]:8080/v1") == "http://[::1]:8080/v1"
     text = "key sk-abcdefghijklmnop, Authorization: Bearer tok.en and api_key=zzz9 http://a:b@h/"
@@ -121,7 +121,7 @@ def test_redaction() -> None:
     for secret in ("sk-abcdefghijklmnop", "tok.en", "zzz9", "a:b@"):
         assert secret not in cleaned
     record = logging.LogRecord("localize", logging.INFO, "f", 1, "sent %s", ("my-key-42",), None)
-    assert SecretFilter(["my-key-42"]).filter(record) and record.getMessage() == "sent ***"
+    assert SecretFilter(["my-key-42"]).filter(record) and record.getMessage() == "sent REDACTED"
 
 
 # ------------------------------------------------------------------------------- terminal

@@ -34,7 +34,7 @@ from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
-from localize.pipeline import LocalizeResult, localize, prepare
+from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OutputFormat, render, render_prompt
 from localize.story import load_story
@@ -77,6 +77,17 @@ def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
     return ChecksFailedError(message, findings=exc.findings, result=exc.result)
 
 
+def _say_neutralised(prep: PreparedPrompt) -> None:
+    """Name the delimiters and control tokens the prompt shows defused (see neutralise)."""
+    profile_text = json.dumps(prep.region.model_dump(mode="json"), ensure_ascii=False)
+    markers = prep.template.markers_in(prep.story.text, profile_text)
+    if markers:
+        say(
+            f"localize: neutralised {len(markers)} delimiter(s) or chat control token(s) "
+            f"in the story and profile: {', '.join(dict.fromkeys(markers))}"
+        )
+
+
 @cli.command()
 @click.argument("story", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -115,10 +126,9 @@ def rewrite(
     settings = settings_from(options)
     writable_output(output)
     if dry_run:
-        emit(
-            render_prompt(prepare(story, region, settings=settings), cast(OutputFormat, fmt)),
-            output,
-        )
+        prep = prepare(story, region, settings=settings)
+        _say_neutralised(prep)
+        emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
     cache = response_cache(no_cache, cache_dir)
     audit = AuditLog.from_settings(settings, source="rewrite")

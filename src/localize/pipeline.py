@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -39,7 +38,7 @@ from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
 from localize.prompts import PromptTemplate, load_template
-from localize.redact import redact_url
+from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
@@ -98,6 +97,8 @@ class Provenance:
     region: str
     response_cache_hits: int = 0
     batch_id: str | None = None
+    # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
+    requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -331,7 +332,7 @@ def _attempts(
 
 def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
     """Estimated USD at OpenAI's list prices; None for other endpoints and unpriced models."""
-    if urlsplit(endpoint).netloc != _OPENAI_HOST:
+    if redact_host(endpoint) != _OPENAI_HOST:
         return None  # a local or self-hosted model has no list price, whatever it is called
     cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
     return None if cost is None else cost * scale
@@ -353,7 +354,7 @@ def build_result(
     """
     prov = Provenance(
         model=out.model,
-        endpoint_host=urlsplit(redact_url(endpoint)).netloc,
+        endpoint_host=redact_host(endpoint),
         template_name=prep.template.name,
         template_version=prep.template.version,
         template_sha256=prep.template.sha256,
@@ -372,6 +373,7 @@ def build_result(
         region=prep.region.id,
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
+        requests=out.spend.requests,
     )
     result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:

@@ -1,59 +1,137 @@
-"""Keep credentials out of what localize writes down: endpoint URLs, log lines, the audit log."""
+"""Credentials out of URLs: every URL localize records or prints goes through here first.
+
+A base URL may carry a key as userinfo (``https://user:KEY@host/v1``) or in its query string
+(``?api-key=KEY``, Azure style). Userinfo is dropped; query values are replaced by ``REDACTED``,
+except for a few names known to hold no secret (``api-version``). The fragment is dropped.
+
+The HTTP libraries under the openai SDK log request URLs (httpx at INFO, the SDK at DEBUG):
+`redact_library_logs` filters those loggers the same way, and `split_credentials` moves the
+credentials out of the URL (into a header and query parameters) before the SDK sees it.
+`redact_text` and `SecretFilter` do the same for free text (log lines, what the audit log keeps),
+masking key-shaped strings and known secrets besides.
+"""
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["SecretFilter", "redact_text", "redact_url"]
+__all__ = [
+    "REDACTED",
+    "SecretFilter",
+    "redact_host",
+    "redact_library_logs",
+    "redact_text",
+    "redact_url",
+    "split_credentials",
+]
 
-MASK = "***"
-# Query parameters that carry credentials (Azure's api-key, signed URLs, OAuth codes).
-_SECRET_PARAM = re.compile(r"key|token|secret|sig|pass|auth|cred|code", re.IGNORECASE)
-# API keys (OpenAI sk-..., most providers' look-alikes), bearer tokens, and user:password@ in URLs.
+REDACTED = "REDACTED"
+# Query parameters that are safe to show; every other value may be a key and is hidden.
+_PUBLIC_QUERY = frozenset({"api-version", "api_version", "version", "format"})
+
+
+def _host(netloc: str) -> str:
+    # userinfo ends at the last "@": a password may itself contain "@" (if unencoded).
+    return netloc.rpartition("@")[2]
+
+
+def redact_url(url: str) -> str:
+    """The URL with no userinfo, no fragment and no query value that could be a key."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if not parts.netloc:
+        # Not a URL with a host: it may still be "user:key@host" typed without a scheme.
+        return _host(url.split("?", 1)[0].split("#", 1)[0]) if "@" in url else url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(
+        f"{quote(name, safe='-_.')}="
+        + (quote(value, safe="-_.") if name.lower() in _PUBLIC_QUERY else REDACTED)
+        for name, value in pairs
+    )
+    return urlunsplit((parts.scheme, _host(parts.netloc), parts.path, query, ""))
+
+
+def redact_host(url: str) -> str:
+    """``host[:port]`` of a URL, without userinfo: what provenance records as the endpoint."""
+    try:
+        return _host(urlsplit(url).netloc)
+    except ValueError:
+        return "<unparsable URL>"
+
+
+def split_credentials(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL without userinfo or query, the Basic auth header its userinfo meant (as httpx sends
+    it), and its query parameters: so a client sends the same, but logs no credential."""
+    parts = urlsplit(url)
+    headers: dict[str, str] = {}
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    clean = urlunsplit((parts.scheme, _host(parts.netloc), parts.path, "", ""))
+    return clean, headers, query
+
+
+_URL = re.compile(r"\b[A-Za-z][\w+.-]*://[^\s\"'<>]+")
+
+
+class _RedactUrls(logging.Filter):
+    """Rewrites a log record's message with every URL in it redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's to report
+            return True
+        if "://" in message:
+            record.msg = _URL.sub(lambda m: redact_url(m.group(0)), message)
+            record.args = None
+        return True
+
+
+_FILTER = _RedactUrls()
+# The loggers (exact names: filters do not apply to child loggers) that log request URLs.
+_URL_LOGGERS = ("httpx", "httpx2", "openai", "openai._base_client")
+
+
+def redact_library_logs() -> None:
+    """Make the HTTP libraries' loggers redact URLs (idempotent)."""
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+# API keys (OpenAI's sk-..., and look-alikes), bearer tokens, and key=value pairs.
 _SECRET_TEXT = (
     re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[^\s'\"]+"),
     re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s'\"&,}]+"),
-    re.compile(r"(//)[^/\s@:]+:[^/\s@]+@"),
 )
 
 
-def redact_url(url: str) -> str:
-    """The URL without user:password and with credential-like query values masked."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 literal keeps its brackets
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:  # a malformed port: keep nothing that might be a secret
-        port = None
-    netloc = f"{host}:{port}" if port is not None else host
-    query = urlencode(
-        [
-            (k, MASK if _SECRET_PARAM.search(k) else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe="*",
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with the given secrets and anything shaped like a key or credential masked."""
+    """``text`` with its URLs redacted, the given secrets and anything shaped like a key masked."""
     for secret in secrets:
         if len(secret) >= 4:  # masking a 1-3 character "key" would shred ordinary words
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, REDACTED)
+    if "://" in text:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
     for pattern in _SECRET_TEXT:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
     return text
 
 
 class SecretFilter(logging.Filter):
-    """A logging filter that redacts each record's formatted message before it is emitted."""
+    """A handler filter that passes each record's message, and traceback, through `redact_text`."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -61,11 +139,9 @@ class SecretFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact_text(message, self.secrets)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
+        record.msg, record.args = redact_text(message, self.secrets), None
         if record.exc_info and record.exc_info[1] is not None:
-            # Tracebacks quote exception messages, which may quote a URL or header.
+            # Tracebacks quote exception messages, which may quote a URL or a header.
             record.exc_text = redact_text(
                 logging.Formatter().formatException(record.exc_info), self.secrets
             )
