@@ -19,7 +19,7 @@ import localize
 from localize import AuditLog, LogQuery, Settings
 from localize._batch_cli import batch
 from localize._logs_cli import logs
-from localize.audit import SCHEMA_VERSION, default_logs_path, logs_path
+from localize.audit import SCHEMA_VERSION, default_logs_path, logs_path, open_audit
 from localize.cli import cli
 from localize.errors import ConfigError, InputError, OutputError
 from localize.local import LOCAL_MODEL
@@ -93,6 +93,22 @@ def test_off_switch_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("LOCALIZE_LOGS", "maybe")
     with pytest.raises(ConfigError, match="LOCALIZE_LOGS"):
         Settings.resolve()
+
+
+def test_a_default_log_that_cannot_be_opened_warns_a_chosen_one_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be\n")
+    monkeypatch.delenv("LOCALIZE_LOGS_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    with pytest.warns(localize.AuditWarning, match="no audit log kept"):
+        assert open_audit(True, Settings.resolve()) is None
+    monkeypatch.setenv("LOCALIZE_LOGS_DB", str(blocker / "logs.db"))
+    with pytest.raises(OutputError, match="cannot open the audit log"):
+        open_audit(True, Settings.resolve())
+    with pytest.raises(OutputError):
+        open_audit(AuditLog(blocker / "x.db"))
 
 
 # ------------------------------------------------------------------------------ the database

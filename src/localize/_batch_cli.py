@@ -40,7 +40,7 @@ from localize._cli_group import (
     say,
     settings_from,
 )
-from localize.audit import AuditLog
+from localize.audit import resolve_audit
 from localize.batch import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
@@ -339,7 +339,7 @@ def run(
             tpm=tpm,
             cache=response_cache(no_cache, cache_dir),
             progress=progress,
-            audit=AuditLog.from_settings(settings, source="batch") or False,
+            audit=resolve_audit(True, settings, source="batch") or False,
         )
     if summary.dropped_torn_line:
         say(f"localize: {output}: dropped an incomplete last line left by a killed run")
@@ -389,7 +389,7 @@ def collect(
     if output is None:
         raise ConfigError("give the results file to append to", option="--output")
     settings = Settings.resolve(base_url=base_url, logs_db=logs_db, logs=False if no_log else None)
-    audit = AuditLog.from_settings(settings, source="batch-collect") or False
+    audit = resolve_audit(True, settings, source="batch-collect") or False
     report = collect_results(source, output, manifest=manifest, settings=settings, audit=audit)
     if report.missing:
         say(

@@ -44,6 +44,7 @@ __all__ = [
     "LogQuery",
     "default_logs_path",
     "logs_path",
+    "open_audit",
     "resolve_audit",
 ]
 
@@ -222,15 +223,21 @@ class LogQuery:
 
 @dataclass(frozen=True)
 class AuditLog:
-    """The audit database at ``path``; ``source`` labels the rows this process writes."""
+    """The audit database at ``path``; ``source`` labels the rows this process writes.
+
+    ``chosen`` is False only for the default location, which `open_audit` may do without.
+    """
 
     path: Path
     source: str = "library"
+    chosen: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings, source: str = "library") -> AuditLog | None:
         """The configured log, or None when the settings turn it off."""
-        return cls(logs_path(settings), source) if settings.logs else None
+        if not settings.logs:
+            return None
+        return cls(logs_path(settings), source, chosen=settings.logs_db is not None)
 
     def connect(self) -> sqlite3.Connection:
         """This thread's connection to the database, created and migrated on first use.
@@ -389,3 +396,29 @@ def resolve_audit(
     if not audit:
         return None
     return AuditLog.from_settings(settings or Settings.resolve(), source)
+
+
+def open_audit(
+    audit: AuditLog | bool, settings: Settings | None = None, source: str = "library"
+) -> AuditLog | None:
+    """`resolve_audit`, opened before a run starts.
+
+    A log named on purpose (an `AuditLog`, ``--logs-db``, ``LOCALIZE_LOGS_DB``, ``logs_db``) that
+    cannot be opened is an `OutputError`: nothing is generated unrecorded. The default log that
+    cannot be opened (a read-only home folder) is an `AuditWarning`, and the run goes on without.
+    """
+    log = resolve_audit(audit, settings, source)
+    if log is None:
+        return None
+    try:
+        log.check()
+    except OutputError as exc:
+        if log.chosen:
+            raise
+        warnings.warn(
+            f"no audit log kept: {exc} (set LOCALIZE_LOGS_DB, or LOCALIZE_LOGS=off)",
+            AuditWarning,
+            stacklevel=2,
+        )
+        return None
+    return log

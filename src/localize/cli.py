@@ -29,7 +29,7 @@ from localize._cli_group import (
 )
 from localize._logs_cli import logs
 from localize._version import __version__
-from localize.audit import AuditLog
+from localize.audit import open_audit
 from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
@@ -131,9 +131,7 @@ def rewrite(
         emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
     cache = response_cache(no_cache, cache_dir)
-    audit = AuditLog.from_settings(settings, source="rewrite")
-    if audit is not None:
-        audit.check()  # an unusable audit log stops the run before anything is paid for
+    audit = open_audit(True, settings, "rewrite")  # before anything is paid for
     try:
         with generation_spinner():
             result = localize(

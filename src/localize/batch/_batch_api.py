@@ -21,7 +21,7 @@ import openai
 
 from localize._types import StructuredMode
 from localize.atomic import check_writable, write_atomic
-from localize.audit import AuditLog, resolve_audit
+from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
@@ -409,9 +409,7 @@ def collect_results(
     output file) that belongs to this batch is used. ``audit`` as for `localize.generate`.
     """
     settings = settings or Settings.resolve()
-    log = resolve_audit(audit, settings)
-    if log is not None:
-        log.check()
+    log = open_audit(audit, settings)
     out = Path(output)
     manifest_path = _manifest_for(source, out, manifest)
     data = load_manifest(manifest_path)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from localize.audit import AuditLog, resolve_audit
+from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
@@ -311,14 +311,12 @@ def run_batch(
     standard output. Everything that can be wrong with the input is checked before the first
     request. Ctrl-C ends the run early with every finished job saved; the summary then says
     ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
-    ``audit`` as for `localize.generate`; an audit log that cannot be opened stops the run first.
+    ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     """
     plan = plan_batch(
         stories, regions, settings=settings, template=template, max_attempts=max_attempts
     )
-    log = resolve_audit(audit, plan.settings)
-    if log is not None:
-        log.check()
+    log = open_audit(audit, plan.settings)
     width, jobs = _width(concurrency, plan.settings, True), plan.jobs
     with ResultsFile(output) as results:
         todo = [j for j in jobs if j.key not in results.done]
