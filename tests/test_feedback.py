@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +24,7 @@ from localize.errors import BackendError
 from localize.events import AttemptStarted, RetryWait, emit
 from localize.llm import Spend, Usage
 from localize.redact import SecretFilter, redact_text, redact_url
-from tests.support import STORIES
+from tests.support import ROOT, STORIES
 
 API_KEY = "sk-feedback-secret-0123456789"
 URL_SECRET = "pw-in-the-url-9f8e"
@@ -64,6 +65,60 @@ def rate_limited_url() -> Iterator[str]:
 def _quiet_logging() -> Iterator[None]:
     yield
     setup_logging(0)  # a -v run leaves no handler behind for the next test
+
+
+class _Answers(BaseHTTPRequestHandler):
+    """An endpoint that answers every chat completion with the same short section."""
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        answer = json.dumps({"body": "The ban reaches suppliers here, the story says."})
+        body = json.dumps(
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": 0,
+                "model": request["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": answer},
+                    }
+                ],
+                "usage": {"prompt_tokens": 900, "completion_tokens": 20, "total_tokens": 920},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_the_readme_events_example_runs_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LOCALIZE_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("LOCALIZE_MODEL", "readme-model")
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n## Watching a run")
+    (code,) = re.findall(
+        r"```python\n(.*?)```", readme[start : readme.index("\n## ", start + 1)], re.S
+    )
+    try:
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    finally:
+        server.shutdown()
+    shown = capsys.readouterr().err
+    assert "AttemptStarted(attempt=1, max_attempts=3, story_id='wire', region='uk')" in shown
 
 
 # ---------------------------------------------------------------------------------- events

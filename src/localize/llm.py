@@ -558,7 +558,10 @@ class LLMClient:
             return None, None
         key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
-        return key, (replace(hit, from_cache=True) if hit is not None else None)
+        if hit is None:
+            return key, None
+        _log.info("answer from the response cache (model=%s, no request sent)", kwargs["model"])
+        return key, replace(hit, from_cache=True)
 
     def _store(self, key: str | None, completion: Completion) -> Completion:
         # Cut-off answers are not worth replaying: a rerun should try again.
