@@ -408,6 +408,9 @@ class BatchSummary:
     rate_limited: int = 0
     concurrency: int = 0
     concurrency_reason: str = ""
+    # The model and endpoint host (never credentials) the run used; set once connected.
+    model: str = ""
+    endpoint: str = ""
     dropped_torn_line: bool = False
     interrupted: bool = False
     started: float = field(default_factory=time.monotonic)
