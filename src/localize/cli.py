@@ -29,10 +29,13 @@ from localize._version import __version__
 from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
+from localize.eval_cli import eval_cmd
 from localize.local import LocalServer
 from localize.pipeline import localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OutputFormat, render, render_prompt
+from localize.review_cli import review
+from localize.section import LocalizedSection
 from localize.story import load_story
 
 
@@ -150,8 +153,13 @@ def check_cmd(
     json_errors(ctx, fmt == "json")
     settings = Settings.resolve(profiles=profiles, template=template)
     section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
+    # Inline citation markers ([3]) in a pasted model answer are read, not checked as text.
     report = check(
-        section.body, story_file, region, template=settings.template, profiles=settings.profiles
+        LocalizedSection.from_text(section.headline or "", section.body),
+        story_file,
+        region,
+        template=settings.template,
+        profiles=settings.profiles,
     )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -235,6 +243,8 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
 
 
 cli.add_command(batch)
+cli.add_command(review)
+cli.add_command(eval_cmd)
 
 
 def main() -> None:

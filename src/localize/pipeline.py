@@ -248,8 +248,10 @@ def parse_section(content: str) -> SectionOutput:
 
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
     """A model answer as the region's section, with its check report; ValueError if unusable."""
+    out = parse_section(content)
+    # The body is already stripped, so the citation spans are offsets into it as it stands.
     section = LocalizedSection(
-        heading=prep.region.section_heading, body=parse_section(content).body.strip()
+        heading=prep.region.section_heading, body=out.body, citations=out.citations
     )
     return section, check(section, prep.story, prep.region, template=prep.template)
 

@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from localize._types import ChatMessage
 from localize.errors import TemplateError
+from localize.sentences import story_paragraph_sentences
 
 __all__ = ["PromptTemplate", "list_templates", "load_template"]
 
@@ -37,6 +38,9 @@ _REASK_FALLBACK = (
 _env = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
 )
+# `story | numbered_sentences`: the story's blocks (headline first) as numbered sentences, the
+# numbering a model cites and the checks verify.
+_env.filters["numbered_sentences"] = story_paragraph_sentences
 
 
 @dataclass(frozen=True)
