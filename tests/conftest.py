@@ -11,6 +11,7 @@ import pytest
 
 from localize import LLMClient, Settings, Story, load_story
 from localize.local import LOCAL_MODEL
+from localize.redact import redact_url
 from tests.support import CASSETTES, RECORD_BASE_URL, ROOT, STORIES
 
 _DROP_RESPONSE_HEADERS = (
@@ -30,6 +31,12 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _scrub_request(request: Any) -> Any:
+    """No credential in a recorded URL (userinfo, query-string keys)."""
+    request.uri = redact_url(request.uri)
+    return request
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     return {
@@ -40,6 +47,7 @@ def vcr_config() -> dict[str, Any]:
             "openai-project",
             "cookie",
         ],
+        "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],

@@ -189,7 +189,7 @@ def test_max_attempts_is_validated_as_in_the_cli(value: Any) -> None:
     with pytest.raises(ConfigError, match="--max-attempts") as info:
         localize.localize(WIRE, "uk", settings=NOWHERE, max_attempts=value)
     if value == 0:
-        assert str(info.value) == "--max-attempts: must be more than 0, got 0"
+        assert str(info.value) == "--max-attempts: must be from 1 to 20, got 0"
 
 
 # ---------------------------------------------------------------------- model and price

@@ -218,7 +218,7 @@ def test_bad_option_values_exit_2() -> None:
     _one_line_error(
         run("rewrite", WIRE, "-r", "uk", "--max-attempts", "0"),
         2,
-        "--max-attempts: must be more than 0, got 0",  # the library's own words
+        "--max-attempts: must be from 1 to 20, got 0",  # the library's own words
     )
     result = run("rewrite", WIRE, "-r", "uk", "--dry-run", env={"LOCALIZE_TIMEOUT": "soon"})
     _one_line_error(result, 2, "LOCALIZE_TIMEOUT")

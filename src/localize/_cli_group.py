@@ -62,7 +62,8 @@ class LocalizeGroup(click.Group):
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except LocalizeError as exc:
-            say(f"localize: error: {exc}")
+            # One line, whatever the message holds (a parser's multi-line report, say).
+            say(f"localize: error: {' '.join(str(exc).split())}")
             if ctx.meta.get(_JSON_ERRORS):
                 failure = {"ok": False, "error": str(exc), "exit_code": exc.exit_code}
                 click.echo(json.dumps(failure, ensure_ascii=False))

@@ -19,6 +19,7 @@ from typing import Any
 
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.atomic import write_atomic
+from localize.errors import ConfigError
 from localize.llm import Completion, Usage
 
 __all__ = ["DiskCache", "default_cache_dir"]
@@ -33,7 +34,11 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$LOCALIZE_CACHE_DIR``, else ``$XDG_CACHE_HOME/localize``, else ``~/.cache/localize``."""
     env = os.environ if env is None else env
     if env.get("LOCALIZE_CACHE_DIR"):
-        return Path(env["LOCALIZE_CACHE_DIR"])
+        folder = Path(env["LOCALIZE_CACHE_DIR"])
+        # The same rule as --cache-dir: a folder, or a path where one can be made.
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{folder} is a file, not a folder", option="LOCALIZE_CACHE_DIR")
+        return folder
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
     return base / "localize"
 

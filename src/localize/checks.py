@@ -1030,7 +1030,7 @@ def _display_name(acr: str, profile: _ProfileFacts, story: _Facts) -> str:
 # --- mention ------------------------------------------------------------------------------------
 
 
-def _check_mention(body: str, profile: _ProfileFacts, region: RegionProfile) -> Iterator[Finding]:
+def _check_mention(body: str, profile: _ProfileFacts) -> Iterator[Finding]:
     folded = _fold(body)
     if any(name in folded for name in profile.mention_names):
         return
@@ -1269,7 +1269,7 @@ def check(
         *_check_quotes(body, story_facts),
         *_check_numbers(body, story_facts, profile_facts),
         *_check_institutions(body, story_facts, profile_facts),
-        *_check_mention(body, profile_facts, region),
+        *_check_mention(body, profile_facts),
         *_check_spelling(body, story_facts, profile_facts),
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),

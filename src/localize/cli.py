@@ -31,7 +31,7 @@ from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.eval_cli import eval_cmd
 from localize.local import LocalServer
-from localize.pipeline import localize, prepare
+from localize.pipeline import PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OutputFormat, render, render_prompt
 from localize.review_cli import review
@@ -65,6 +65,17 @@ def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
         failure = {**exc.result.to_dict(), "ok": False, "error": message}
         click.echo(json.dumps(failure, ensure_ascii=False, indent=2))
     return ChecksFailedError(message, findings=exc.findings, result=exc.result)
+
+
+def _say_neutralised(prep: PreparedPrompt) -> None:
+    """Name the delimiters and control tokens the prompt shows defused (see neutralise)."""
+    profile_text = json.dumps(prep.region.model_dump(mode="json"), ensure_ascii=False)
+    markers = prep.template.markers_in(prep.story.text, profile_text)
+    if markers:
+        say(
+            f"localize: neutralised {len(markers)} delimiter(s) or chat control token(s) "
+            f"in the story and profile: {', '.join(dict.fromkeys(markers))}"
+        )
 
 
 @cli.command()
@@ -105,10 +116,9 @@ def rewrite(
     settings = settings_from(options)
     writable_output(output)
     if dry_run:
-        emit(
-            render_prompt(prepare(story, region, settings=settings), cast(OutputFormat, fmt)),
-            output,
-        )
+        prep = prepare(story, region, settings=settings)
+        _say_neutralised(prep)
+        emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
     cache = response_cache(no_cache, cache_dir)
     try:

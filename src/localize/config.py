@@ -8,17 +8,20 @@ environment or passed explicitly, never from the config file, so it is not left 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
+from localize.redact import redact_url
 
-__all__ = ["DEFAULT_MODEL", "Settings"]
+__all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -38,6 +41,17 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+# The range every numeric setting must be in, wherever it comes from: a CLI flag is checked here
+# too (through `Settings.resolve`), so an option, its environment variable and its config key
+# agree.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "max_attempts": (1, 20),
+    "max_retries": (0, 20),
+    "timeout": (0.1, 3600.0),
+    "context_window": (256, 10_000_000),
+}
 
 
 def _config_path(env: Mapping[str, str]) -> Path:
@@ -87,7 +101,10 @@ def _coerce(name: str, value: object, where: str) -> object:
         flag = _flag(value, where)
         # The environment variable says "no"; the argument and the file key say "allow".
         return not flag if where == "LOCALIZE_NO_DEMO_MODEL" else flag
-    if isinstance(value, bool) or (kind is not str and isinstance(value, str) and not value):
+    if kind is str:
+        return _check_text(name, value, where)
+    # A config file holds typed values: true is not a number.
+    if isinstance(value, bool) or (isinstance(value, str) and not value):
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where)
     try:
         out = kind(value)
@@ -95,17 +112,29 @@ def _coerce(name: str, value: object, where: str) -> object:
         raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
     if kind is int and isinstance(value, float) and value != out:
         raise ConfigError(f"expected a whole number, got {value!r}", option=where)
-    # Zero retries is a valid choice; zero attempts, timeout or window is not.
-    if isinstance(out, int | float) and (out < 0 if name == "max_retries" else out <= 0):
-        raise ConfigError(
-            f"must be {'0 or more' if name == 'max_retries' else 'more than 0'}, got {value!r}",
-            option=where,
-        )
-    if isinstance(out, str) and not out.strip():
-        raise ConfigError("must not be empty", option=where)
-    if name == "structured" and out not in STRUCTURED_MODES:
-        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option=where)
+    low, high = BOUNDS[name]
+    if not (math.isfinite(out) and low <= out <= high):
+        raise ConfigError(f"must be from {low:g} to {high:g}, got {value!r}", option=where)
     return out
+
+
+def _check_text(name: str, value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"expected a non-empty string, got {value!r}", option=where)
+    if name == "structured" and value not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option=where)
+    if name == "base_url":
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError as exc:
+            raise ConfigError(f"is not a URL ({exc}): {redact_url(value)}", option=where) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"must be an http:// or https:// URL with a host, got {redact_url(value)!r}",
+                option=where,
+            )
+    return value
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,19 @@ __all__ = [
     "BudgetError",
     "ChecksFailedError",
     "ConfigError",
+    "ContentFilterError",
     "DemoModelWarning",
     "EndpointAuthError",
     "EndpointUnreachableError",
     "GenerationError",
     "InputError",
+    "InvalidResponseError",
     "LocalModelError",
     "LocalizeError",
     "LocalizeWarning",
     "OutputError",
     "ProfileError",
+    "RefusalError",
     "RegionNotFoundError",
     "StoryError",
     "TemplateError",
@@ -124,7 +127,11 @@ class BudgetError(LocalizeError):
 
 
 class BackendError(LocalizeError):
-    """The LLM endpoint failed; keeps the HTTP status and request id when there are any."""
+    """The LLM endpoint failed; keeps the HTTP status, request id and attempts when known.
+
+    ``endpoint`` (also ``base_url``) is the endpoint's URL with any credentials removed.
+    ``attempts`` counts the HTTP requests sent, retries included.
+    """
 
     exit_code = 3
 
@@ -135,16 +142,24 @@ class BackendError(LocalizeError):
         base_url: str | None = None,
         status_code: int | None = None,
         request_id: str | None = None,
+        attempts: int | None = None,
     ) -> None:
         self.base_url = base_url
         self.status_code = status_code
         self.request_id = request_id
+        self.attempts = attempts
         parts = [message]
         if status_code is not None:
             parts.append(f"HTTP {status_code}")
         if request_id:
             parts.append(f"request id {request_id}")
+        if attempts is not None and attempts > 1:
+            parts.append(f"after {attempts} attempts")
         super().__init__("; ".join(parts))
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.base_url
 
 
 class EndpointUnreachableError(BackendError):
@@ -153,6 +168,29 @@ class EndpointUnreachableError(BackendError):
 
 class EndpointAuthError(BackendError):
     """The endpoint refused the API key."""
+
+
+class InvalidResponseError(BackendError):
+    """The endpoint answered 200 with something that is not a chat completion.
+
+    A body that is not JSON, or a completion with no ``choices``: the endpoint (or a proxy in
+    front of it) is broken, and asking the model again would not help.
+    """
+
+
+class RefusalError(LocalizeError):
+    """The model declined to answer (an explicit refusal); asking again would not help."""
+
+    def __init__(
+        self, message: str, *, base_url: str | None = None, request_id: str | None = None
+    ) -> None:
+        self.base_url = base_url
+        self.request_id = request_id
+        super().__init__(f"{message}; request id {request_id}" if request_id else message)
+
+
+class ContentFilterError(RefusalError):
+    """The provider's content filter withheld the answer (``finish_reason: content_filter``)."""
 
 
 class LocalModelError(LocalizeError):

@@ -1,8 +1,13 @@
 """The LLM client: the openai SDK over HTTP, with one retry policy and structured output.
 
 The SDK's own retries are off (``max_retries=0``); tenacity retries rate limits (honouring
-Retry-After), timeouts, connection errors and 5xx with exponential backoff and jitter. Every other
-failure is raised at once as a `BackendError` that keeps the HTTP status and request id.
+Retry-After in seconds, milliseconds or as an HTTP date), timeouts, connection errors and 5xx with
+exponential backoff and jitter, bounded in count (``max_retries``) and in total time
+(``retry_budget``: no retry starts, and no request waits, past it). Every other failure is raised
+at once as a `BackendError` that keeps the HTTP status, request id and the attempts made. A 200
+that is not a chat completion, or has no choices, is an `InvalidResponseError`; a refusal or a
+content-filter stop is a `RefusalError`: none of them is the model writing bad JSON, so none is
+re-asked.
 
 Structured output is negotiated per endpoint: ``json_schema`` (OpenAI), then ``json_object`` with a
 ``schema`` (llama.cpp's server constrains decoding with it), then plain text with JSON
@@ -11,12 +16,15 @@ instructions. The first mode an endpoint accepts is remembered for the client's 
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -27,6 +35,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential_jitter,
 )
 
@@ -35,12 +44,25 @@ from localize.budget import count_messages
 from localize.errors import (
     BackendError,
     ConfigError,
+    ContentFilterError,
     EndpointAuthError,
     EndpointUnreachableError,
+    InvalidResponseError,
     LocalizeError,
+    RefusalError,
 )
+from localize.redact import redact_host, redact_library_logs, redact_url, split_credentials
 
-__all__ = ["Completion", "LLMClient", "RequestGate", "ResponseCache", "Spend", "Usage"]
+__all__ = [
+    "Completion",
+    "LLMClient",
+    "RequestGate",
+    "ResponseCache",
+    "Spend",
+    "Usage",
+    "backend_error",
+    "connection_options",
+]
 
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
 _SCHEMA_NAME = "localized_section"
@@ -79,6 +101,8 @@ class Completion:
     mode: StructuredMode
     request_id: str | None = None
     from_cache: bool = False
+    # HTTP requests this answer took: retries and output-mode negotiation included.
+    requests: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +112,22 @@ class Spend:
 
     usage: Usage = Usage()
     cache_hits: int = 0
+    # HTTP requests sent, retries and output-mode negotiation included.
+    requests: int = 0
 
     def count(self, completion: Completion) -> Spend:
         if completion.from_cache:
-            return Spend(self.usage, self.cache_hits + 1)
-        return Spend(self.usage + completion.usage, self.cache_hits)
+            return Spend(self.usage, self.cache_hits + 1, self.requests)
+        return Spend(
+            self.usage + completion.usage, self.cache_hits, self.requests + completion.requests
+        )
 
     def __add__(self, other: Spend) -> Spend:
-        return Spend(self.usage + other.usage, self.cache_hits + other.cache_hits)
+        return Spend(
+            self.usage + other.usage,
+            self.cache_hits + other.cache_hits,
+            self.requests + other.requests,
+        )
 
 
 class ResponseCache(Protocol):
@@ -122,6 +154,23 @@ def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def connection_options(base_url: str) -> dict[str, Any]:
+    """The SDK client options for a base URL, with its credentials out of the URL.
+
+    Userinfo becomes the Basic auth header httpx would have sent, query parameters go in
+    ``default_query`` (the SDK would put the path after them), and the library loggers that
+    print request URLs are made to redact them.
+    """
+    redact_library_logs()
+    url, headers, query = split_credentials(base_url)
+    options: dict[str, Any] = {"base_url": url}
+    if headers:
+        options["default_headers"] = headers
+    if query:
+        options["default_query"] = query
+    return options
+
+
 def _is_format_rejection(exc: BaseException) -> bool:
     """True when the endpoint refused the response_format rather than failing."""
     if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500, 501):
@@ -140,8 +189,25 @@ def _is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """The server's Retry-After (or retry-after-ms) hint, when the error carries one."""
+def _retry_after_value(value: str, scale: float, now: datetime | None) -> float | None:
+    try:
+        seconds = float(value) / scale
+    except ValueError:
+        if scale != 1.0:
+            return None
+        # Retry-After may also be an HTTP date (RFC 9110 section 10.2.3).
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def retry_after_seconds(exc: BaseException | None, now: datetime | None = None) -> float | None:
+    """The server's Retry-After (seconds or HTTP date) or retry-after-ms hint, capped at 60 s."""
     if not isinstance(exc, openai.APIStatusError):
         return None
     headers = exc.response.headers
@@ -149,11 +215,8 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         value = headers.get(name)
         if value is None:
             continue
-        try:
-            seconds = float(value) / scale
-        except ValueError:
-            continue
-        if math.isfinite(seconds) and seconds >= 0:
+        seconds = _retry_after_value(value.strip(), scale, now)
+        if seconds is not None:
             return min(seconds, _MAX_RETRY_AFTER)
     return None
 
@@ -165,7 +228,8 @@ class _Wait:
     """
 
     def __init__(self, initial: float, gate: RequestGate | None) -> None:
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0)
+        # Jitter scales with the first wait, so a short first wait stays short.
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0, jitter=initial)
         self._gate = gate
 
     def __call__(self, state: RetryCallState) -> float:
@@ -185,34 +249,65 @@ def _estimated_tokens(
     return prompt + int(params.get("max_tokens", 0))
 
 
-def backend_error(exc: Exception, base_url: str, model: str) -> BackendError:
-    """Turn an SDK exception into localize's error, keeping status and request id."""
+def backend_error(
+    exc: Exception, base_url: str, model: str, attempts: int | None = None
+) -> BackendError:
+    """Turn an SDK exception into localize's error, keeping status, request id and attempts.
+
+    The endpoint is named with its credentials removed.
+    """
+    where = redact_url(base_url)
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EndpointAuthError(
-            f"{base_url} refused the API key (check OPENAI_API_KEY)",
-            base_url=base_url,
+            f"{where} refused the API key (check OPENAI_API_KEY)",
+            base_url=where,
             status_code=exc.status_code,
             request_id=exc.request_id,
+            attempts=attempts,
         )
     if isinstance(exc, openai.NotFoundError):
         return BackendError(
-            f"{base_url} has no model '{model}' or no chat completions route",
-            base_url=base_url,
+            f"{where} has no model '{model}' or no chat completions route",
+            base_url=where,
             status_code=exc.status_code,
             request_id=exc.request_id,
+            attempts=attempts,
         )
     if isinstance(exc, openai.APITimeoutError):
-        return EndpointUnreachableError(f"{base_url} timed out", base_url=base_url)
+        return EndpointUnreachableError(f"{where} timed out", base_url=where, attempts=attempts)
     if isinstance(exc, openai.APIConnectionError):
-        return EndpointUnreachableError(f"cannot connect to {base_url}", base_url=base_url)
+        return EndpointUnreachableError(
+            f"cannot connect to {where}", base_url=where, attempts=attempts
+        )
     if isinstance(exc, openai.APIStatusError):
         return BackendError(
-            f"{base_url} failed: {exc.message}",
-            base_url=base_url,
+            f"{where} failed: {exc.message}".replace(base_url, where),
+            base_url=where,
             status_code=exc.status_code,
             request_id=exc.request_id,
+            attempts=attempts,
         )
-    return BackendError(f"{base_url} failed: {exc}", base_url=base_url)
+    if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
+        return InvalidResponseError(
+            f"{where} answered with a body that is not JSON, not a chat completion",
+            base_url=where,
+            attempts=attempts,
+        )
+    return BackendError(f"{where} failed: {exc}".replace(base_url, where), base_url=where)
+
+
+@dataclass
+class _Sending:
+    """One `complete` call's requests: how many were sent, and the time they may take in all."""
+
+    timeout: float
+    deadline: float
+    sent: int = 0
+
+    def next_timeout(self) -> float:
+        """Count a request about to be sent; its timeout never runs past the retry budget."""
+        self.sent += 1
+        return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
 
 
 def _validate(client: LLMClient) -> None:
@@ -220,7 +315,7 @@ def _validate(client: LLMClient) -> None:
         raise ConfigError("must be a model name", option="model")
     if client.structured not in STRUCTURED_MODES:
         raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option="structured")
-    for name in ("timeout", "retry_initial_wait"):
+    for name in ("timeout", "retry_initial_wait", "retry_budget"):
         value = getattr(client, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigError(
@@ -250,6 +345,8 @@ class LLMClient:
     max_retries: int = 3
     structured: StructuredMode = "auto"
     retry_initial_wait: float = 0.5
+    # Seconds all the requests and waits for one answer may take, retries included.
+    retry_budget: float = 300.0
     cache: ResponseCache | None = None
     gate: RequestGate | None = None
     # What the response cache calls this endpoint; the base URL unless set (the embedded server
@@ -293,19 +390,20 @@ class LLMClient:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.endpoint).netloc
+        """``host[:port]`` without credentials: what provenance records."""
+        return redact_host(self.endpoint)
 
     @property
     def is_openai(self) -> bool:
-        return self.host == _OPENAI_HOST
+        return urlsplit(self.endpoint).hostname == _OPENAI_HOST
 
     def _client_kwargs(self) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
         return {
             "api_key": self.api_key or "unused",
-            "base_url": self.endpoint,
             "timeout": self.timeout,
             "max_retries": 0,
+            **connection_options(self.endpoint),
         }
 
     def request_body(
@@ -343,10 +441,13 @@ class LLMClient:
     def _retrying_kwargs(self) -> dict[str, Any]:
         return {
             "retry": retry_if_exception(self._should_retry),
-            "stop": stop_after_attempt(self.max_retries + 1),
+            "stop": stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget),
             "wait": _Wait(self.retry_initial_wait, self.gate),
             "reraise": True,
         }
+
+    def _sending(self) -> _Sending:
+        return _Sending(self.timeout, time.monotonic() + self.retry_budget)
 
     def _diagnosed(self, exc: BaseException) -> LocalizeError | None:
         return self.diagnose(exc) if self.diagnose is not None else None
@@ -354,23 +455,54 @@ class LLMClient:
     def _should_retry(self, exc: BaseException) -> bool:
         return _is_retryable(exc) and self._diagnosed(exc) is None
 
-    def _fall_back_or_raise(self, exc: openai.OpenAIError, *, last: bool) -> None:
+    def _fall_back_or_raise(self, exc: Exception, sending: _Sending, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
         diagnosis = self._diagnosed(exc)
         if diagnosis is not None:
             raise diagnosis from exc
         if _is_format_rejection(exc) and not last:
             return
-        raise backend_error(exc, self.endpoint, self.model) from exc
+        raise backend_error(exc, self.endpoint, self.model, sending.sent) from exc
 
-    def _accept(self, response: Any, mode: StructuredMode) -> Completion:
+    def _accept(self, response: Any, mode: StructuredMode, sending: _Sending) -> Completion:
+        """Check the answer is a usable chat completion and keep what it says."""
+        where = redact_url(self.endpoint)
+        request_id = getattr(response, "_request_id", None)
+        # The SDK hands back the raw text (or list) when the body is not a JSON object.
+        if not hasattr(response, "choices"):
+            raise InvalidResponseError(
+                f"{where} answered with {type(response).__name__} data, not a chat completion",
+                base_url=where,
+                attempts=sending.sent,
+            )
+        if not response.choices:
+            raise InvalidResponseError(
+                f"{where} returned a completion with "
+                f"{'no choices' if response.choices is None else 'an empty choices list'}",
+                base_url=where,
+                request_id=request_id,
+                attempts=sending.sent,
+            )
+        choice = response.choices[0]
+        if choice.finish_reason == "content_filter":
+            raise ContentFilterError(
+                f"{where}: the provider's content filter withheld the answer "
+                "(finish_reason content_filter)",
+                base_url=where,
+                request_id=request_id,
+            )
+        message = choice.message
+        refusal = getattr(message, "refusal", None) if message is not None else None
+        if refusal:
+            raise RefusalError(
+                f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
+            )
         self._mode = mode  # remembered: later requests skip the negotiation
-        choice = response.choices[0] if response.choices else None
         usage = response.usage
         details = getattr(usage, "prompt_tokens_details", None) if usage else None
         return Completion(
-            content=(choice.message.content or "") if choice else "",
-            finish_reason=choice.finish_reason if choice else None,
+            content=(message.content or "") if message is not None else "",
+            finish_reason=choice.finish_reason,
             usage=Usage(
                 usage.prompt_tokens if usage else 0,
                 usage.completion_tokens if usage else 0,
@@ -378,7 +510,8 @@ class LLMClient:
             ),
             model=response.model or self.model,
             mode=mode,
-            request_id=getattr(response, "_request_id", None),
+            request_id=request_id,
+            requests=sending.sent,
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
@@ -405,7 +538,13 @@ class LLMClient:
         """Send one chat completion request (negotiating the output mode on first use)."""
         if self._sync is None:
             self._sync = openai.OpenAI(**self._client_kwargs())
+        client = self._sync
         modes = self._modes()
+        sending = self._sending()
+
+        def send(kwargs: dict[str, Any]) -> Any:
+            return client.chat.completions.create(**kwargs, timeout=sending.next_timeout())
+
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
@@ -413,13 +552,11 @@ class LLMClient:
                 self._mode = mode  # a cached answer proves the mode as well as a fresh one
                 return hit
             try:
-                response = Retrying(**self._retrying_kwargs())(
-                    self._sync.chat.completions.create, **kwargs
-                )
-            except openai.OpenAIError as exc:
-                self._fall_back_or_raise(exc, last=i + 1 == len(modes))
+                response = Retrying(**self._retrying_kwargs())(send, kwargs)
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                self._fall_back_or_raise(exc, sending, last=i + 1 == len(modes))
                 continue
-            return self._store(key, self._accept(response, mode))
+            return self._store(key, self._accept(response, mode, sending))
         raise AssertionError("unreachable: the last mode either returns or raises")
 
     async def acomplete(
@@ -439,6 +576,7 @@ class LLMClient:
             self._async = openai.AsyncOpenAI(**self._client_kwargs())
         client = self._async
         modes = self._modes()
+        sending = self._sending()
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
             key, hit = self._cached(kwargs)
@@ -454,14 +592,16 @@ class LLMClient:
             async def send(kwargs: dict[str, Any], tokens: int) -> Any:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
-                return await client.chat.completions.create(**kwargs)
+                return await client.chat.completions.create(
+                    **kwargs, timeout=sending.next_timeout()
+                )
 
             try:
                 response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)
-            except openai.OpenAIError as exc:
-                self._fall_back_or_raise(exc, last=i + 1 == len(modes))
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                self._fall_back_or_raise(exc, sending, last=i + 1 == len(modes))
                 continue
-            return self._store(key, self._accept(response, mode))
+            return self._store(key, self._accept(response, mode, sending))
         raise AssertionError("unreachable: the last mode either returns or raises")
 
     def served_models(self) -> list[str]:

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -37,6 +36,7 @@ from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, Ge
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
 from localize.prompts import PromptTemplate, load_template
+from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
@@ -95,6 +95,8 @@ class Provenance:
     region: str
     response_cache_hits: int = 0
     batch_id: str | None = None
+    # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
+    requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -329,7 +331,7 @@ def _attempts(
 
 def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
     """Estimated USD at OpenAI's list prices; None for other endpoints and unpriced models."""
-    if urlsplit(endpoint).netloc != _OPENAI_HOST:
+    if redact_host(endpoint) != _OPENAI_HOST:
         return None  # a local or self-hosted model has no list price, whatever it is called
     cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
     return None if cost is None else cost * scale
@@ -347,7 +349,7 @@ def build_result(
     """The result and its provenance: the one place both are made (pipeline and Batch API)."""
     prov = Provenance(
         model=out.model,
-        endpoint_host=urlsplit(endpoint).netloc,
+        endpoint_host=redact_host(endpoint),
         template_name=prep.template.name,
         template_version=prep.template.version,
         template_sha256=prep.template.sha256,
@@ -366,6 +368,7 @@ def build_result(
         region=prep.region.id,
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
+        requests=out.spend.requests,
     )
     return LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
 

@@ -3,7 +3,10 @@
 A template file defines ``{% block system %}`` and ``{% block user %}`` (and optionally
 ``{% block reask %}``, rendered with ``problems`` when an answer is sent back). Each block is
 rendered on its own, so story text is only ever data: it cannot open a new message or run as
-template source.
+template source. Every value a template prints is neutralised first (`localize.neutralise`): a
+``</story>`` or ``<|im_start|>`` inside a story or profile cannot close its block or forge a turn.
+Templates run in `localize.sandbox`: no file loading, bounded work; whatever goes wrong while
+loading or rendering one is a `TemplateError`, raised before any request is sent.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from typing import Any
 import jinja2
 import yaml
 from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.exceptions import SecurityError
 
 from localize._types import ChatMessage
 from localize.errors import TemplateError
+from localize.neutralise import find_markers, neutralise, template_tags
+from localize.sandbox import BoundedSandbox, file_loading_tag, join_bounded, render_budget
 from localize.sentences import story_paragraph_sentences
 
 __all__ = ["PromptTemplate", "list_templates", "load_template"]
@@ -35,7 +40,7 @@ _REASK_FALLBACK = (
     'Write the whole section again, as a JSON object with the key "body".'
 )
 
-_env = ImmutableSandboxedEnvironment(
+_env = BoundedSandbox(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
 )
 # `story | numbered_sentences`: the story's blocks (headline first) as numbered sentences, the
@@ -73,8 +78,11 @@ class PromptTemplate:
             try:
                 loaded = yaml.safe_load(text[4:end])
             except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
                 raise TemplateError(
-                    f"front matter is not valid YAML: {exc}", template=source
+                    f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                    template=source,
+                    line=mark.line + 2 if mark is not None else None,  # +1 for the '---' line
                 ) from None
             if not isinstance(loaded, dict):
                 raise TemplateError("front matter must be a mapping", template=source)
@@ -88,10 +96,13 @@ class PromptTemplate:
             )
         words = front.get("words") or {}
         defaults = front.get("defaults") or {}
+        inputs = front.get("inputs") or ("story", "region")
         if not isinstance(words, dict) or not isinstance(defaults, dict):
             raise TemplateError(
                 "front matter 'words' and 'defaults' must be mappings", template=source
             )
+        if not isinstance(inputs, list | tuple) or not all(isinstance(i, str) for i in inputs):
+            raise TemplateError("front matter 'inputs' must be a list of names", template=source)
         template = cls(
             name=str(front.get("name") or Path(source).stem),
             version=str(front.get("version", "0")),
@@ -99,7 +110,7 @@ class PromptTemplate:
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             body=body,
             description=str(front.get("description", "")),
-            inputs=tuple(front.get("inputs") or ("story", "region")),
+            inputs=tuple(inputs),
             defaults=dict(defaults),
             min_words=_word_bound(words, "min", source),
             max_words=_word_bound(words, "max", source),
@@ -118,18 +129,33 @@ class PromptTemplate:
                 template=self.source,
                 line=(exc.lineno or 0) + self._line_offset,
             ) from None
+        except _FileLoadingError as exc:
+            raise TemplateError(
+                f"{{% {exc.tag} %}} is not allowed: a template is one file, it loads no others",
+                template=self.source,
+                line=exc.line + self._line_offset,
+            ) from None
+        except RecursionError:
+            raise TemplateError("nested too deeply to parse", template=self.source) from None
 
     def _render_block(self, block: str, variables: dict[str, Any]) -> str:
         compiled = self._compiled()
         try:
-            render = compiled.blocks[block]
-            return "".join(render(compiled.new_context(variables))).strip()
+            with render_budget():
+                render = compiled.blocks[block]
+                return join_bounded(render(compiled.new_context(variables))).strip()
         except jinja2.UndefinedError as exc:
             raise TemplateError(
                 f"undefined value while rendering: {exc.message}", template=self.source
             ) from None
+        except SecurityError as exc:
+            raise TemplateError(f"refused by the sandbox: {exc}", template=self.source) from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"render failed: {exc}", template=self.source) from None
+        except Exception as exc:  # a template is code: what it raises is its own error
+            raise TemplateError(
+                f"render failed: {type(exc).__name__}: {exc}", template=self.source
+            ) from None
 
     def render(self, **variables: Any) -> list[ChatMessage]:
         """Render the system and user messages; every missing variable is named at once."""
@@ -148,11 +174,22 @@ class PromptTemplate:
         messages.append({"role": "user", "content": self._render_block("user", variables)})
         return messages
 
+    def markers_in(self, *texts: str) -> list[str]:
+        """The delimiters and control tokens rendering would neutralise in these texts."""
+        tags = template_tags(self.body)
+        return [m for text in texts for m in find_markers(text, tags)]
+
     def render_reask(self, problems: str) -> str:
         """The user message that sends an answer back with what was wrong with it."""
         if "reask" in self._compiled().blocks:
             return self._render_block("reask", {"problems": problems})
-        return _REASK_FALLBACK.format(problems=problems)
+        return _REASK_FALLBACK.format(problems=neutralise(problems))
+
+
+class _FileLoadingError(Exception):
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag = tag
+        self.line = line
 
 
 def _word_bound(words: dict[str, Any], key: str, source: str) -> int | None:
@@ -167,10 +204,23 @@ def _word_bound(words: dict[str, Any], key: str, source: str) -> int | None:
 _compile_cache: dict[tuple[str, str], jinja2.Template] = {}
 
 
+def _finalizer(tags: frozenset[str]) -> Any:
+    def finalize(value: Any) -> str:
+        return neutralise(value if isinstance(value, str) else str(value), tags)
+
+    return finalize
+
+
 def _compile(body: str, source: str) -> jinja2.Template:
     key = (source, body)
     if key not in _compile_cache:
-        _compile_cache[key] = _env.from_string(body)
+        parsed = _env.parse(body)
+        found = file_loading_tag(parsed)
+        if found is not None:
+            raise _FileLoadingError(*found)
+        # Each template neutralises its own delimiter tags in the values it prints.
+        env = _env.overlay(finalize=_finalizer(template_tags(body)))
+        _compile_cache[key] = env.from_string(parsed)
     return _compile_cache[key]
 
 

@@ -33,9 +33,10 @@ from localize.errors import (
     InputError,
     LocalizeError,
 )
-from localize.llm import Completion, LLMClient, Spend, Usage, backend_error
+from localize.llm import Completion, LLMClient, Spend, Usage, backend_error, connection_options
 from localize.pipeline import PreparedPrompt, prepare, price, review_completion
 from localize.prompts import PromptTemplate, load_template
+from localize.redact import redact_url
 from localize.regions import RegionLike
 from localize.section import SectionOutput
 from localize.story import Story
@@ -101,7 +102,7 @@ def export_requests(
     manifest = BatchManifest(
         request_file=out.name,
         model=model,
-        endpoint=builder.endpoint,
+        endpoint=redact_url(builder.endpoint),  # the manifest is a file: no credentials in it
         structured_mode=mode,
         context_window=settings.context_window,
         template_source=tmpl.source,
@@ -137,9 +138,8 @@ def batch_api_client(settings: Settings) -> openai.OpenAI:
         raise ConfigError(
             "the Batch API needs an API key; set OPENAI_API_KEY", option="OPENAI_API_KEY"
         )
-    return openai.OpenAI(
-        api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout
-    )
+    where = connection_options(settings.base_url) if settings.base_url else {}
+    return openai.OpenAI(api_key=settings.api_key, timeout=settings.timeout, **where)
 
 
 def _failure(exc: openai.OpenAIError, client: openai.OpenAI, model: str) -> BackendError:

@@ -81,7 +81,13 @@ def plan_batch(
     profiles = resolve_regions(regions, settings.profiles)
     tmpl = load_template(template or settings.template)
     attempts = settings.check_attempts(max_attempts)
-    return BatchPlan(settings, tmpl, attempts, plan_jobs(as_inputs(stories), profiles))
+    jobs = plan_jobs(as_inputs(stories), profiles)
+    # A broken template (a sandbox refusal, an undefined name) fails every job the same way:
+    # render it once now, so it is a TemplateError before the first request, not N failed lines.
+    first = next((j for j in jobs if j.story.story is not None), None)
+    if first is not None:
+        tmpl.render(story=first.story.story, region=first.region)
+    return BatchPlan(settings, tmpl, attempts, jobs)
 
 
 @dataclass(frozen=True)
@@ -158,10 +164,13 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
 class ResultsFile:
     """The JSONL results file: locked, resumable, appended one fsync'd line per job.
 
-    ``open()`` takes an exclusive lock on a sidecar ``<name>.lock`` (so two runs refuse rather
-    than interleave), reads the lines already there and drops a torn last line left by a killed
-    run. ``begin(keys)`` removes the failed lines of pairs about to be retried, so each pair ends
-    with exactly one line. Both happen before any request is sent.
+    ``open()`` takes an exclusive lock on a sidecar ``<name>.lock`` beside the file the path
+    really names (symbolic links and relative spellings resolved), and on the file itself when
+    it exists (a hard link is the same file), so two runs refuse rather than interleave. It
+    reads the lines already there and drops a torn last line left by a killed run.
+    ``begin(keys)`` removes the failed lines of pairs about to be retried, so each pair ends
+    with exactly one line. Both happen before any request is sent. The file is created with its
+    first line: a run stopped before any job finished (a refused key) leaves none behind.
 
     ``-`` (standard output) and anything that is not a regular file (``/dev/stdout``, a pipe)
     is a stream: lines are written and flushed as jobs finish, nothing is read back, locked or
@@ -174,7 +183,10 @@ class ResultsFile:
         self.failed: set[tuple[str, str]] = set()
         self.dropped_torn_line = False
         self._lock_fd: int | None = None
-        self._lock_path = self.path.parent / f"{self.path.name}.lock"
+        self._file_lock_fd: int | None = None
+        # The lock belongs to the file, not to the spelling of its path.
+        real = Path(os.path.realpath(self.path))
+        self._lock_path = real.parent / f"{real.name}.lock"
         self._fd: int | None = None
         self._stream: BinaryIO | None = None
 
@@ -197,8 +209,8 @@ class ResultsFile:
         if self.is_stream:
             return self
         check_writable(self.path)
-        self._lock()
         try:
+            self._lock()
             self._read()
         except BaseException:
             self.close()
@@ -235,8 +247,28 @@ class ResultsFile:
                 same = False
             if same:
                 self._lock_fd = fd
+                self._lock_file_itself()
                 return
             os.close(fd)
+
+    def _lock_file_itself(self) -> None:
+        """Lock the results file's own inode too: another name for it has another sidecar."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise OutputError(f"cannot open: {exc.strerror}", path=str(self.path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputError(
+                "another localize run is writing this file (under another name); wait for it "
+                "to finish or choose another --out",
+                path=str(self.path),
+            ) from None
+        self._file_lock_fd = fd
 
     def _read(self) -> None:
         try:
@@ -280,7 +312,8 @@ class ResultsFile:
             os.close(fd)
 
     def begin(self, keys: Collection[tuple[str, str]]) -> None:
-        """Drop the failed lines of pairs about to be retried, then open for appending."""
+        """Drop the failed lines of pairs about to be retried (the file is opened at the first
+        line appended)."""
         if self.is_stream:
             self._open_stream()
             return
@@ -288,6 +321,8 @@ class ResultsFile:
         if retry and self.path.exists():
             self._rewrite_without(retry)
             self.failed -= retry
+
+    def _open_for_append(self) -> None:
         existed = self.path.exists()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if not existed:
@@ -317,7 +352,10 @@ class ResultsFile:
     def append(self, result: JobResult) -> None:
         """Write one whole line and make it durable before returning."""
         if self._fd is None and self._stream is None:
-            self.begin(())
+            if self.is_stream:
+                self.begin(())
+            else:
+                self._open_for_append()
         if self._stream is not None:
             self._stream.write(result.to_line())
             self._stream.flush()
@@ -336,6 +374,9 @@ class ResultsFile:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        if self._file_lock_fd is not None:
+            os.close(self._file_lock_fd)
+            self._file_lock_fd = None
         if self._lock_fd is not None:
             # Unlink while still holding the lock (see _lock), so no stale .lock file remains.
             with contextlib.suppress(OSError):

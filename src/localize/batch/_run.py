@@ -23,7 +23,13 @@ from localize.batch._inputs import BatchStory
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
 from localize.cache import DiskCache
 from localize.config import Settings
-from localize.errors import ConfigError, EndpointAuthError, GenerationError, LocalizeError
+from localize.errors import (
+    ConfigError,
+    EndpointAuthError,
+    GenerationError,
+    LocalizeError,
+    TemplateError,
+)
 from localize.llm import LLMClient, ResponseCache
 from localize.pipeline import agenerate, connect, prepare, price
 from localize.prompts import PromptTemplate, load_template
@@ -96,7 +102,7 @@ async def _run_one(
             job.story.story, job.region, template=template, settings=settings, model=client.model
         )
         result = await agenerate(prep, client, max_attempts)
-    except EndpointAuthError:
+    except (EndpointAuthError, TemplateError):
         raise  # every other job would fail the same way: stop the run
     except GenerationError as exc:  # the failed attempts were paid for
         spend = exc.spend

@@ -1,0 +1,99 @@
+"""Credentials out of URLs: every URL localize records or prints goes through here first.
+
+A base URL may carry a key as userinfo (``https://user:KEY@host/v1``) or in its query string
+(``?api-key=KEY``, Azure style). Userinfo is dropped; query values are replaced by ``REDACTED``,
+except for a few names known to hold no secret (``api-version``). The fragment is dropped.
+
+The HTTP libraries under the openai SDK log request URLs (httpx at INFO, the SDK at DEBUG):
+`redact_library_logs` filters those loggers the same way, and `split_credentials` moves the
+credentials out of the URL (into a header and query parameters) before the SDK sees it.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
+
+__all__ = ["REDACTED", "redact_host", "redact_library_logs", "redact_url", "split_credentials"]
+
+REDACTED = "REDACTED"
+# Query parameters that are safe to show; every other value may be a key and is hidden.
+_PUBLIC_QUERY = frozenset({"api-version", "api_version", "version", "format"})
+
+
+def _host(netloc: str) -> str:
+    # userinfo ends at the last "@": a password may itself contain "@" (if unencoded).
+    return netloc.rpartition("@")[2]
+
+
+def redact_url(url: str) -> str:
+    """The URL with no userinfo, no fragment and no query value that could be a key."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if not parts.netloc:
+        # Not a URL with a host: it may still be "user:key@host" typed without a scheme.
+        return _host(url.split("?", 1)[0].split("#", 1)[0]) if "@" in url else url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(
+        f"{quote(name, safe='-_.')}="
+        + (quote(value, safe="-_.") if name.lower() in _PUBLIC_QUERY else REDACTED)
+        for name, value in pairs
+    )
+    return urlunsplit((parts.scheme, _host(parts.netloc), parts.path, query, ""))
+
+
+def redact_host(url: str) -> str:
+    """``host[:port]`` of a URL, without userinfo: what provenance records as the endpoint."""
+    try:
+        return _host(urlsplit(url).netloc)
+    except ValueError:
+        return "<unparsable URL>"
+
+
+def split_credentials(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL without userinfo or query, the Basic auth header its userinfo meant (as httpx sends
+    it), and its query parameters: so a client sends the same, but logs no credential."""
+    parts = urlsplit(url)
+    headers: dict[str, str] = {}
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    clean = urlunsplit((parts.scheme, _host(parts.netloc), parts.path, "", ""))
+    return clean, headers, query
+
+
+_URL = re.compile(r"\b[A-Za-z][\w+.-]*://[^\s\"'<>]+")
+
+
+class _RedactUrls(logging.Filter):
+    """Rewrites a log record's message with every URL in it redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's to report
+            return True
+        if "://" in message:
+            record.msg = _URL.sub(lambda m: redact_url(m.group(0)), message)
+            record.args = None
+        return True
+
+
+_FILTER = _RedactUrls()
+# The loggers (exact names: filters do not apply to child loggers) that log request URLs.
+_URL_LOGGERS = ("httpx", "httpx2", "openai", "openai._base_client")
+
+
+def redact_library_logs() -> None:
+    """Make the HTTP libraries' loggers redact URLs (idempotent)."""
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
