@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ROOT / "examples" / "stories"
+PAGES = ROOT / "examples" / "pages"  # CMS pages built around the seed stories
 CASSETTES = ROOT / "cassettes"
 # Cassettes match on host and port, so recording and replay use the same fixed address:
 # scripts/record_cassettes.py starts the embedded server there.
@@ -27,6 +29,11 @@ institutions:
     acronym: NCSC
     remit: Ireland's cyber security centre
 """
+
+
+def audit_db() -> Path:
+    """The test's own audit log (conftest points LOCALIZE_LOGS_DB at a fresh folder)."""
+    return Path(os.environ["LOCALIZE_LOGS_DB"])
 
 
 def request_bodies(cassette: Any) -> list[dict[str, Any]]:

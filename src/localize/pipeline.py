@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from localize._types import ChatMessage
+from localize.audit import AuditLog, resolve_audit
 from localize.budget import (
     FittedPrompt,
     TokenCount,
@@ -32,9 +33,12 @@ from localize.budget import (
 )
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
+from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
+from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.origin import RequestOrigin
 from localize.prompts import PromptTemplate, load_template
 from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
@@ -97,6 +101,13 @@ class Provenance:
     batch_id: str | None = None
     # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
     requests: int = 0
+    profile_version: str = ""
+    profile_source: str = ""
+    language: str = "en"
+    system_fingerprint: str | None = None
+    disclosure: str = DEFAULT_DISCLOSURE
+    # IPTC Digital Source Type of the section (see `localize.disclosure`).
+    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -155,6 +166,11 @@ class PreparedPrompt:
     @property
     def prompt_tokens(self) -> TokenCount:
         return self.fitted.prompt_tokens
+
+    @property
+    def origin(self) -> RequestOrigin:
+        """What the messages were rendered from; sent as a header with every request."""
+        return RequestOrigin.of(self.template, self.story, self.region)
 
     def to_dict(self) -> dict[str, Any]:
         """The prompt as ``--dry-run --format json`` prints it: messages with token counts."""
@@ -271,6 +287,7 @@ class _Outcome:
     attempts: int
     mode: str
     model: str
+    system_fingerprint: str | None = None
 
 
 def _attempts(
@@ -291,6 +308,7 @@ def _attempts(
     attempt = 0
     while attempt < max_attempts:
         attempt += 1
+        emit(AttemptStarted(attempt, max_attempts, prep.story.id, prep.region.id))
         completion = yield messages
         usage, spend = usage + completion.usage, spend.count(completion)
         if completion.finish_reason == "length":
@@ -326,7 +344,16 @@ def _attempts(
             usage=usage,
             spend=spend,
         )
-    return _Outcome(best[0], best[1], usage, spend, attempt, completion.mode, completion.model)
+    return _Outcome(
+        best[0],
+        best[1],
+        usage,
+        spend,
+        attempt,
+        completion.mode,
+        completion.model,
+        completion.system_fingerprint,
+    )
 
 
 def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
@@ -345,8 +372,12 @@ def build_result(
     latency_s: float,
     price_scale: float = 1.0,
     batch_id: str | None = None,
+    audit: AuditLog | None = None,
 ) -> LocalizeResult:
-    """The result and its provenance: the one place both are made (pipeline and Batch API)."""
+    """The result and its provenance: the one place both are made (pipeline and Batch API).
+
+    With ``audit``, the result is recorded there (`localize.audit`) as it is made.
+    """
     prov = Provenance(
         model=out.model,
         endpoint_host=redact_host(endpoint),
@@ -366,11 +397,19 @@ def build_result(
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        profile_version=prep.region.version,
+        profile_source=prep.region.source,
+        language=prep.region.language,
+        system_fingerprint=out.system_fingerprint,
+        disclosure=disclosure_for(prep.region),
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
         requests=out.spend.requests,
     )
-    return LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
+    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
+    if audit is not None:
+        audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
+    return result
 
 
 def review_completion(
@@ -380,6 +419,7 @@ def review_completion(
     endpoint: str,
     price_scale: float = 1.0,
     batch_id: str | None = None,
+    audit: AuditLog | None = None,
 ) -> LocalizeResult:
     """One answer obtained elsewhere (a Batch API output line) through the attempt loop, as a
     single attempt: checked, and built like every other result. Raises `GenerationError`."""
@@ -395,6 +435,7 @@ def review_completion(
             latency_s=0.0,
             price_scale=price_scale,
             batch_id=batch_id,
+            audit=audit,
         )
     raise AssertionError("unreachable: one attempt either returns or raises")
 
@@ -470,11 +511,29 @@ def connect(
         yield client
 
 
-def generate(
-    prep: PreparedPrompt, client: LLMClient, max_attempts: int | None = None
+def _finished(
+    prep: PreparedPrompt, client: LLMClient, out: _Outcome, started: float, audit: AuditLog | None
 ) -> LocalizeResult:
-    """Run the attempt loop for a prepared prompt: generate, check, re-ask."""
+    return build_result(
+        prep, out, endpoint=client.endpoint, latency_s=time.perf_counter() - started, audit=audit
+    )
+
+
+def generate(
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int | None = None,
+    *,
+    audit: AuditLog | bool = True,
+) -> LocalizeResult:
+    """Run the attempt loop for a prepared prompt: generate, check, re-ask.
+
+    ``audit``: True records the section in the audit log the environment and config file name
+    (`localize.audit`; unless they turn it off), False records nothing, an `AuditLog` records
+    there.
+    """
     attempts = Settings().check_attempts(max_attempts)
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     messages = next(steps)
@@ -485,19 +544,23 @@ def generate(
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.cache_key,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep, stop.value, endpoint=client.endpoint, latency_s=time.perf_counter() - started
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 async def agenerate(
-    prep: PreparedPrompt, client: LLMClient, max_attempts: int | None = None
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int | None = None,
+    *,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
     attempts = Settings().check_attempts(max_attempts)
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     messages = next(steps)
@@ -510,12 +573,11 @@ async def agenerate(
                 prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep, stop.value, endpoint=client.endpoint, latency_s=time.perf_counter() - started
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 def _start(
@@ -567,6 +629,7 @@ def localize(
     max_attempts: int | None = None,
     cache: ResponseCache | None = None,
     strict: bool = False,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
@@ -577,13 +640,15 @@ def localize(
     ``cache``, and the embedded model is started and stopped if no endpoint is set (see
     `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3). With ``strict``,
     check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
-    refused section).
+    refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
     """
     prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return _strict(generate(prep, client, attempts), strict)
+        return _strict(generate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:
-        return _strict(generate(_for_client(prep, own, settings), own, attempts), strict)
+        prep = _for_client(prep, own, settings)
+        return _strict(generate(prep, own, attempts, audit=log), strict)
 
 
 async def alocalize(
@@ -596,14 +661,17 @@ async def alocalize(
     max_attempts: int | None = None,
     cache: ResponseCache | None = None,
     strict: bool = False,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return _strict(await agenerate(prep, client, attempts), strict)
+        return _strict(await agenerate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:
         try:
-            result = await agenerate(_for_client(prep, own, settings), own, attempts)
+            prep = _for_client(prep, own, settings)
+            result = await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
     return _strict(result, strict)

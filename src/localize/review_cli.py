@@ -60,7 +60,7 @@ def _section_page(
             findings=data["findings"],
             sentences=data["sentences"],
             story=story_blocks(story),
-            provenance={"section_file": str(section_file), "written_by": "not localize"},
+            provenance={"section_file": str(section_file), "generated": "no: given with --section"},
             profile=profile,
         )
     )
