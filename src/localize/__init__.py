@@ -80,16 +80,19 @@ from localize.regions import (
 from localize.render import OutputFormat, render, render_prompt
 from localize.section import LocalizedSection
 from localize.story import (
+    STORY_FORMATS,
     STORY_SUFFIXES,
     Story,
     StoryLike,
     as_story,
     load_story,
+    parse_document,
     parse_html_story,
     parse_story,
 )
 
 __all__ = [
+    "STORY_FORMATS",
     "STORY_SUFFIXES",
     "BackendError",
     "BatchNotFinishedError",
@@ -165,6 +168,7 @@ __all__ = [
     "load_story",
     "load_template",
     "localize",
+    "parse_document",
     "parse_html_story",
     "parse_story",
     "prepare",

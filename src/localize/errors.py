@@ -63,12 +63,23 @@ class StoryError(InputError):
 
 
 class ProfileError(InputError):
-    """A region profile file is malformed; names the file and the field."""
+    """A region profile file is malformed; names the file, the line and the field."""
 
-    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.path = path
         self.field = field
-        where = ": ".join(p for p in (path, f"field '{field}'" if field else None) if p)
+        self.line = line
+        # FILE:LINE: as compilers write it, so editors and CI logs can jump to the line.
+        place = f"{path}:{line}" if path and line is not None else path
+        where = ": ".join(p for p in (place, f"field '{field}'" if field else None) if p)
+        self.message = message
         super().__init__(f"{where}: {message}" if where else message)
 
 

@@ -103,6 +103,8 @@ class Completion:
     from_cache: bool = False
     # HTTP requests this answer took: retries and output-mode negotiation included.
     requests: int = 1
+    # The backend configuration the provider says answered (OpenAI's system_fingerprint).
+    system_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +514,7 @@ class LLMClient:
             mode=mode,
             request_id=request_id,
             requests=sending.sent,
+            system_fingerprint=getattr(response, "system_fingerprint", None) or None,
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:

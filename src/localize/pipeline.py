@@ -32,6 +32,7 @@ from localize.budget import (
 )
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
+from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
@@ -98,6 +99,13 @@ class Provenance:
     batch_id: str | None = None
     # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
     requests: int = 0
+    profile_version: str = ""
+    profile_source: str = ""
+    language: str = "en"
+    system_fingerprint: str | None = None
+    disclosure: str = DEFAULT_DISCLOSURE
+    # IPTC Digital Source Type of the section (see `localize.disclosure`).
+    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -275,6 +283,7 @@ class _Outcome:
     attempts: int
     mode: str
     model: str
+    system_fingerprint: str | None = None
 
 
 def _attempts(
@@ -330,7 +339,16 @@ def _attempts(
             usage=usage,
             spend=spend,
         )
-    return _Outcome(best[0], best[1], usage, spend, attempt, completion.mode, completion.model)
+    return _Outcome(
+        best[0],
+        best[1],
+        usage,
+        spend,
+        attempt,
+        completion.mode,
+        completion.model,
+        completion.system_fingerprint,
+    )
 
 
 def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
@@ -370,6 +388,11 @@ def build_result(
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        profile_version=prep.region.version,
+        profile_source=prep.region.source,
+        language=prep.region.language,
+        system_fingerprint=out.system_fingerprint,
+        disclosure=disclosure_for(prep.region),
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
         requests=out.spend.requests,
