@@ -212,7 +212,8 @@ def use_cassette(
     only replays (a missing file is an error); ``new_episodes`` replays what matches and records
     the rest; ``rewrite`` records everything afresh, replacing the file only when the block ends
     without an error. ``rerecord`` is the command that re-records, quoted in error messages.
-    Raises `CassetteMismatchError` at the end when a request was not in the recording.
+    Raises `CassetteMismatchError` at the end when a request was not in the recording. The
+    settings go through ``os.environ``, so one cassette is in use at a time in a process.
     """
     if mode not in RECORD_MODES:
         raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
