@@ -259,7 +259,7 @@ class _EchoCompletion(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoCompletion)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -288,6 +288,34 @@ def test_recording_scrubs_every_kind_of_secret(
     assert "/v1/chat/completions" in text and "hi" in text  # it did record
     for secret in (SECRET, "org-secret-account", "proj_secret_project", "user:"):
         assert secret not in text
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_rewrite_replaces_the_cassette_only_after_a_clean_run(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCALIZE_BASE_URL", f"http://{endpoint}/v1")
+    path = tmp_path / "c.yaml"
+
+    def ask(content: str) -> None:
+        client = openai.OpenAI(api_key="k", base_url=f"http://{endpoint}/v1")
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": content}])
+        client.close()
+
+    with use_cassette(path, "once", rerecord="(re-record)"):
+        ask("first")
+    with pytest.raises(RuntimeError), use_cassette(path, "rewrite", rerecord="(re-record)"):
+        ask("second")
+        raise RuntimeError("the run failed")
+    assert "first" in path.read_text() and "second" not in path.read_text()
+    with use_cassette(path, "rewrite", rerecord="(re-record)") as recording:
+        assert not recording.replaying
+        ask("second")
+    assert "second" in path.read_text() and "first" not in path.read_text()
+    with use_cassette(path, "once", rerecord="(re-record)") as recording:
+        assert recording.replaying
+        assert os.environ["LOCALIZE_BASE_URL"] == f"http://{endpoint}/v1"
+        ask("second")  # answered from the file
 
 
 def _cassettes() -> list[Path]:
