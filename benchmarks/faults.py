@@ -390,6 +390,7 @@ def key_scan(tmp: Path) -> int:
             "OPENAI_LOG": "debug",
             "LOCALIZE_BASE_URL": url,
             "LOCALIZE_CACHE_DIR": str(folder / "cache"),
+            "LOCALIZE_LOGS_DB": str(folder / "logs.db"),  # the audit log is scanned too
         }
         runs: list[list[str]] = [
             ["rewrite", str(WIRE), "-r", "uk", "-f", "json", "-o", str(folder / "s.json")],
@@ -447,6 +448,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         os.environ["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
         os.environ["XDG_CONFIG_HOME"] = str(tmp / "xdg-config")
+        os.environ["XDG_DATA_HOME"] = str(tmp / "xdg-data")  # the audit log: not the user's
         injected, handled = endpoint_faults(tmp)
         tried, tracebacks, _ = bad_inputs(tmp, args.bad_inputs, args.seed)
         keys = key_scan(tmp)

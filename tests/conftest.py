@@ -76,12 +76,18 @@ def _require_cassette(
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads the developer's keys, endpoints or config file."""
     for var in [v for v in os.environ if v.startswith(("LOCALIZE_", "OPENAI_"))]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # Every generation is recorded in the audit log: never in the developer's own.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    # Outside tmp_path, which some tests list file by file (tests.support.audit_db finds it).
+    monkeypatch.setenv("LOCALIZE_LOGS_DB", str(tmp_path_factory.mktemp("audit") / "logs.db"))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ institutions:
     acronym: NCSC
     remit: Ireland's cyber security centre
 """
+
+
+def audit_db() -> Path:
+    """The test's own audit log (conftest points LOCALIZE_LOGS_DB at a fresh folder)."""
+    return Path(os.environ["LOCALIZE_LOGS_DB"])
 
 
 def request_bodies(cassette: Any) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import localize.cli  # noqa: F401  (imported first: _batch_cli reuses its error handling)
-from localize import Completion, LLMClient, Settings, Story, load_story, prepare
+from localize import AuditLog, Completion, LLMClient, Settings, Story, load_story, prepare
 from localize._batch_cli import batch
 from localize.batch import (
     BatchSummary,
@@ -40,7 +40,7 @@ from localize.errors import InputError, OutputError, RegionNotFoundError, StoryE
 from localize.llm import Spend, Usage
 from localize.local import LOCAL_MODEL
 from localize.pipeline import review_completion
-from tests.support import RECORD_BASE_URL, STORIES, request_bodies
+from tests.support import RECORD_BASE_URL, STORIES, audit_db, request_bodies
 
 WIRE = STORIES / "wire.txt"
 
@@ -551,6 +551,11 @@ def test_collect_a_vllm_output_file_from_the_cli(
     assert [json.loads(line)["region"] for line in out.open()] == ["uk", "us"]
     again = invoke("collect", output, "--output", out, "--manifest", manifest)
     assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
+    logged = AuditLog(audit_db()).entries()  # each collected section, once
+    assert sorted((e.region, e.source) for e in logged) == [
+        ("uk", "batch-collect"),
+        ("us", "batch-collect"),
+    ]
 
 
 def test_collect_finds_its_manifest_as_the_readme_shows(
@@ -785,6 +790,11 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
     assert again.exit_code == 0 and "already done" in again.stderr
     assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
     assert not Path(f"{out}.lock").exists()
+    # The audit log holds each section written, as the results file does.
+    logged = AuditLog(audit_db()).entries()
+    assert sorted((e.region, e.body, e.source) for e in logged) == sorted(
+        (d["region"], d["section"]["body"], "batch") for d in ok
+    )
     # --strict over the same answers (now from the response cache, so nothing is sent): check
     # errors fail the run, and the JSON summary on stdout says how many.
     strict_args = [*args[:3], "--output", tmp_path / "strict.jsonl", *args[5:]]

@@ -13,6 +13,7 @@ error is a `LocalizeError`.
 from localize._types import ChatMessage, StructuredMode
 from localize._version import __version__
 from localize.atomic import write_atomic
+from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
 from localize.batch import (
     BatchStory,
     BatchSummary,
@@ -52,6 +53,7 @@ from localize.errors import (
     StoryError,
     TemplateError,
 )
+from localize.events import AttemptStarted, RetryWait, observe
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LocalServer
 from localize.pipeline import (
@@ -94,6 +96,9 @@ from localize.story import (
 __all__ = [
     "STORY_FORMATS",
     "STORY_SUFFIXES",
+    "AttemptStarted",
+    "AuditLog",
+    "AuditWarning",
     "BackendError",
     "BatchNotFinishedError",
     "BatchStory",
@@ -123,6 +128,8 @@ __all__ = [
     "LocalizeResult",
     "LocalizeWarning",
     "LocalizedSection",
+    "LogEntry",
+    "LogQuery",
     "OutputError",
     "OutputFormat",
     "PreparedPrompt",
@@ -137,6 +144,7 @@ __all__ = [
     "RequestGate",
     "ResponseCache",
     "ResultsFile",
+    "RetryWait",
     "Settings",
     "Spend",
     "Story",
@@ -168,6 +176,7 @@ __all__ = [
     "load_story",
     "load_template",
     "localize",
+    "observe",
     "parse_document",
     "parse_html_story",
     "parse_story",

@@ -18,9 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from localize._cli_feedback import endpoint_line
 from localize._cli_group import (
     LocalizeGroup,
+    audit_options,
     format_option,
     generation_options,
     json_errors,
@@ -30,6 +41,7 @@ from localize._cli_group import (
     say,
     settings_from,
 )
+from localize.audit import resolve_audit
 from localize.batch import (
     DEFAULT_CONCURRENCY,
     LOCAL_CONCURRENCY,
@@ -82,62 +94,65 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-class _Progress:
-    """A rich progress bar on a terminal; one plain line per finished job otherwise."""
+def _count(n: int) -> str:
+    """A token count short enough for the progress bar: 9,999, 31.2k, 4.56M."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
 
-    def __init__(self, *, tty: bool) -> None:
-        self.tty = tty
-        self._bar: Any = None
+
+class _Progress:
+    """A rich progress bar on a terminal (it fits 80 columns); one plain line per job otherwise."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        # Piped or redirected stderr gets plain lines, even where FORCE_COLOR is set.
+        self.console = console or Console(stderr=True, force_terminal=sys.stderr.isatty())
+        self.tty = self.console.is_terminal
+        self.bar: Progress | None = None
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
         return self
 
+    @staticmethod
+    def _fields(s: BatchSummary) -> dict[str, Any]:
+        return {
+            "failed": s.failed,
+            "tokens": _count(s.tokens),
+            "cost": f"${s.cost_usd:.4f}" if s.cost_known else "cost ?",
+        }
+
     def started(self, summary: BatchSummary) -> None:
+        say(endpoint_line(summary.model, summary.endpoint))
         say(f"localize: {summary.to_run} job(s), {summary.concurrency} at a time")
         if self.tty:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("localize batch"),
-                BarColumn(),
+            # The bar takes the width the counts leave, so the line never wraps.
+            self.bar = Progress(
+                BarColumn(bar_width=None),
                 MofNCompleteColumn(),
-                TextColumn("failed {task.fields[failed]}"),
-                TextColumn("{task.fields[tokens]} tokens"),
+                TextColumn("{task.fields[failed]} failed"),
+                TextColumn("{task.fields[tokens]} tok"),
                 TextColumn("{task.fields[cost]}"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
+                TimeRemainingColumn(compact=True),
+                console=self.console,
+                expand=True,
             )
-            self._bar.start()
-            self._task = self._bar.add_task(
-                "jobs",
-                total=summary.to_run,
-                failed=0,
-                tokens="0",
-                cost=summary.cost_text(),
-            )
+            self.bar.start()
+            self._task = self.bar.add_task("jobs", total=summary.to_run, **self._fields(summary))
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
 
     def finished_job(self, result: JobResult, s: BatchSummary) -> None:
-        if self._bar is not None:
-            self._bar.update(
-                self._task, advance=1, failed=s.failed, tokens=f"{s.tokens:,}", cost=s.cost_text()
-            )
+        if self.bar is not None:
+            self.bar.update(self._task, advance=1, **self._fields(s))
             if not result.ok:
-                self._bar.console.print(
+                self.bar.console.print(
                     f"failed {result.story_id} {result.region}: {result.error}",
                     markup=False,
                     highlight=False,
@@ -315,7 +330,7 @@ def run(
         _say_export(report, output, fmt)
         return
     assert output is not None
-    with _Progress(tty=sys.stderr.isatty()) as progress:
+    with _Progress() as progress:
         summary = run_batch(
             stories,
             region_ids,
@@ -326,6 +341,7 @@ def run(
             tpm=tpm,
             cache=response_cache(no_cache, cache_dir),
             progress=progress,
+            audit=resolve_audit(True, settings, source="batch") or False,
         )
     if summary.dropped_torn_line:
         say(f"localize: {output}: dropped an incomplete last line left by a killed run")
@@ -355,6 +371,7 @@ def run(
     "--strict", is_flag=True, help="Sections with check errors count as failures (exit 1)."
 )
 @summary_format
+@audit_options
 @click.pass_context
 def collect(
     ctx: click.Context,
@@ -365,14 +382,17 @@ def collect(
     base_url: str | None,
     strict: bool,
     fmt: str,
+    logs_db: str | None,
+    no_log: bool,
 ) -> None:
     """Download a finished batch (or read a vLLM run_batch output file), check every answer
     and append the results to --output. Pairs already done there are skipped."""
     json_errors(ctx, fmt == "json")
     if output is None:
         raise ConfigError("give the results file to append to", option="--output")
-    settings = Settings.resolve(base_url=base_url)
-    report = collect_results(source, output, manifest=manifest, settings=settings)
+    settings = Settings.resolve(base_url=base_url, logs_db=logs_db, logs=False if no_log else None)
+    audit = resolve_audit(True, settings, source="batch-collect") or False
+    report = collect_results(source, output, manifest=manifest, settings=settings, audit=audit)
     if report.missing:
         say(
             f"localize: {len(report.missing)} request(s) have no answer in the batch output "

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from localize._cli_feedback import setup_logging
 from localize._types import STRUCTURED_MODES
 from localize.atomic import check_writable, write_atomic
 from localize.cache import DiskCache, default_cache_dir
@@ -22,17 +23,20 @@ from localize.llm import ResponseCache
 
 __all__ = [
     "LocalizeGroup",
+    "audit_options",
     "cache_options",
     "emit",
     "format_option",
     "generation_options",
     "json_errors",
+    "logs_db_option",
     "output_option",
     "profiles_option",
     "recording_options",
     "response_cache",
     "say",
     "settings_from",
+    "verbose_option",
     "writable_output",
 ]
 
@@ -210,9 +214,52 @@ _SECTION_OPTIONS = (
 )
 
 
+def _set_verbosity(_ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        setup_logging(value)
+
+
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    callback=_set_verbosity,
+    help="Log each request's timing and retries to stderr (-vv: more); keys are masked.",
+)
+
+logs_db_option = click.option(
+    "--logs-db",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Audit log database (env LOCALIZE_LOGS_DB; default "
+    "$XDG_DATA_HOME/localize/logs.db; see `localize logs`).",
+)
+
+
+def audit_options(f: F) -> F:
+    """Where a run's sections are recorded (``--logs-db``), or not at all (``--no-log``)."""
+    no_log = click.option(
+        "--no-log",
+        is_flag=True,
+        help="Do not record this run in the audit log (env LOCALIZE_LOGS=off).",
+    )
+    return _stack(f, (logs_db_option, no_log))
+
+
 def generation_options(f: F) -> F:
     """The options every generating command takes, each with one name and one meaning."""
-    return _stack(f, (*_SECTION_OPTIONS, *_ENDPOINT_OPTIONS, profiles_option, cache_options))
+    return _stack(
+        f,
+        (
+            *_SECTION_OPTIONS,
+            *_ENDPOINT_OPTIONS,
+            profiles_option,
+            cache_options,
+            audit_options,
+            verbose_option,
+        ),
+    )
 
 
 def settings_from(options: dict[str, Any]) -> Settings:
@@ -228,6 +275,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
         context_window=options.get("context_window"),
         structured=options.get("structured"),
         allow_demo_model=False if options.get("no_demo_model") else None,
+        logs_db=options.get("logs_db"),
+        logs=False if options.get("no_log") else None,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, cast
 import click
 
 from localize._batch_cli import batch
+from localize._cli_feedback import endpoint_line, generation_spinner
 from localize._cli_group import (
     LocalizeGroup,
     emit,
@@ -24,15 +25,18 @@ from localize._cli_group import (
     response_cache,
     say,
     settings_from,
+    verbose_option,
     writable_output,
 )
+from localize._logs_cli import logs
 from localize._regions_cli import regions_schema, regions_validate
 from localize._version import __version__
+from localize.audit import open_audit
 from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.local import LocalServer
-from localize.pipeline import PreparedPrompt, localize, prepare
+from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
@@ -40,6 +44,7 @@ from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="localize")
+@verbose_option
 def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
@@ -47,6 +52,14 @@ def cli() -> None:
     Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
     3 endpoint or local model failure.
     """
+
+
+def _say_model(result: LocalizeResult) -> None:
+    prov = result.provenance
+    say(
+        f"{endpoint_line(prov.model, prov.endpoint_host)} "
+        f"({prov.attempts} attempt(s), {prov.latency_s:.1f} s)"
+    )
 
 
 def _print_findings(report: CheckReport) -> None:
@@ -159,11 +172,23 @@ def rewrite(
     chosen = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
     out_fmt = cast(OutputFormat, fmt) if chosen or not splice else None
     cache = response_cache(no_cache, cache_dir)
+    audit = open_audit(True, settings, "rewrite")  # before anything is paid for
     try:
-        result = localize(the_story, region, settings=settings, cache=cache, strict=strict)
+        with generation_spinner():
+            result = localize(
+                the_story,
+                region,
+                settings=settings,
+                cache=cache,
+                strict=strict,
+                audit=audit or False,
+            )
     except ChecksFailedError as exc:
         json_errors(ctx, False)  # the refusal is already on stdout
+        if exc.result is not None:
+            _say_model(exc.result)
         raise _refused(exc, fmt) from None
+    _say_model(result)
     _print_findings(result.checks)
     emit(
         render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
@@ -297,6 +322,7 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
 regions.add_command(regions_validate)
 regions.add_command(regions_schema)
 cli.add_command(batch)
+cli.add_command(logs)
 
 
 def main() -> None:

@@ -38,6 +38,8 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "structured": (("LOCALIZE_STRUCTURED",), str),
     # Inverted: CI and production set LOCALIZE_NO_DEMO_MODEL=1 to forbid the fallback.
     "allow_demo_model": (("LOCALIZE_NO_DEMO_MODEL",), bool),
+    "logs_db": (("LOCALIZE_LOGS_DB",), str),
+    "logs": (("LOCALIZE_LOGS",), bool),
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -152,6 +154,8 @@ class Settings:
     context_window: int | None = None
     structured: StructuredMode = "auto"
     allow_demo_model: bool = True
+    logs_db: str | None = None  # the audit log's file (see localize.audit)
+    logs: bool = True  # record every generated section in the audit log
 
     @property
     def use_local_model(self) -> bool:
@@ -174,12 +178,16 @@ class Settings:
         context_window: int | None = None,
         structured: str | None = None,
         allow_demo_model: bool | None = None,
+        logs_db: str | Path | None = None,
+        logs: bool | None = None,
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
         ``env`` defaults to ``os.environ``. ``allow_demo_model=False`` (or the environment's
         ``LOCALIZE_NO_DEMO_MODEL=1``, or ``allow_demo_model = false`` in the config file) makes a
         run without a key or endpoint an error instead of a run on the embedded demo model.
+        ``logs_db`` and ``logs`` say where the audit log is and whether to keep it
+        (`localize.audit`).
         """
         env = os.environ if env is None else env
         explicit = {
@@ -193,6 +201,8 @@ class Settings:
             "context_window": context_window,
             "structured": structured,
             "allow_demo_model": allow_demo_model,
+            "logs_db": str(logs_db) if logs_db is not None else None,
+            "logs": logs,
         }
         path = _config_path(env)
         file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))

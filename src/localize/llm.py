@@ -19,10 +19,12 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -51,6 +53,7 @@ from localize.errors import (
     LocalizeError,
     RefusalError,
 )
+from localize.events import RetryWait, emit
 from localize.redact import redact_host, redact_library_logs, redact_url, split_credentials
 
 __all__ = [
@@ -68,6 +71,7 @@ _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", 
 _SCHEMA_NAME = "localized_section"
 _MAX_RETRY_AFTER = 60.0
 _OPENAI_HOST = "api.openai.com"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,40 @@ class _Wait:
         if self._gate is not None and isinstance(exc, openai.RateLimitError):
             self._gate.penalize(seconds)
         return seconds
+
+
+def _announce_retry(state: RetryCallState) -> None:
+    """Before each retry's wait: log it (``-v``) and report it as a `RetryWait` event."""
+    exc = state.outcome.exception() if state.outcome else None
+    seconds = state.next_action.sleep if state.next_action else 0.0
+    reason = _failure(exc)
+    _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
+    emit(RetryWait(state.attempt_number, seconds, reason, isinstance(exc, openai.RateLimitError)))
+
+
+def _failure(exc: BaseException | None) -> str:
+    """A short name for a failed request: HTTP status or the kind of connection failure."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection error"
+    return type(exc).__name__ if exc is not None else "unknown error"
+
+
+@contextmanager
+def _timed(endpoint: str, kwargs: dict[str, Any]) -> Iterator[None]:
+    """Log one request's outcome and duration (``-v``); the URL is logged without credentials."""
+    started = time.perf_counter()
+    mode = (kwargs.get("response_format") or {}).get("type", "text")
+    where = f"POST {redact_url(endpoint)}/chat/completions model={kwargs.get('model')} mode={mode}"
+    try:
+        yield
+    except Exception as exc:
+        _log.info("%s: %s after %.2f s", where, _failure(exc), time.perf_counter() - started)
+        raise
+    _log.info("%s: 200 in %.2f s", where, time.perf_counter() - started)
 
 
 def _estimated_tokens(
@@ -445,6 +483,7 @@ class LLMClient:
             "retry": retry_if_exception(self._should_retry),
             "stop": stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget),
             "wait": _Wait(self.retry_initial_wait, self.gate),
+            "before_sleep": _announce_retry,
             "reraise": True,
         }
 
@@ -522,7 +561,10 @@ class LLMClient:
             return None, None
         key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
-        return key, (replace(hit, from_cache=True) if hit is not None else None)
+        if hit is None:
+            return key, None
+        _log.info("answer from the response cache (model=%s, no request sent)", kwargs["model"])
+        return key, replace(hit, from_cache=True)
 
     def _store(self, key: str | None, completion: Completion) -> Completion:
         # Cut-off answers are not worth replaying: a rerun should try again.
@@ -550,11 +592,12 @@ class LLMClient:
         sending = self._sending()
 
         def send(kwargs: dict[str, Any]) -> Any:
-            return client.chat.completions.create(
-                **kwargs,
-                timeout=sending.next_timeout(),
-                extra_headers=dict(headers) if headers else None,
-            )
+            with _timed(self.endpoint, kwargs):
+                return client.chat.completions.create(
+                    **kwargs,
+                    timeout=sending.next_timeout(),
+                    extra_headers=dict(headers) if headers else None,
+                )
 
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
@@ -604,11 +647,12 @@ class LLMClient:
             async def send(kwargs: dict[str, Any], tokens: int) -> Any:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
-                return await client.chat.completions.create(
-                    **kwargs,
-                    timeout=sending.next_timeout(),
-                    extra_headers=dict(headers) if headers else None,
-                )
+                with _timed(self.endpoint, kwargs):
+                    return await client.chat.completions.create(
+                        **kwargs,
+                        timeout=sending.next_timeout(),
+                        extra_headers=dict(headers) if headers else None,
+                    )
 
             try:
                 response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from localize._types import ChatMessage
+from localize.audit import AuditLog, resolve_audit
 from localize.budget import (
     FittedPrompt,
     TokenCount,
@@ -34,6 +35,7 @@ from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
 from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
+from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
 from localize.origin import RequestOrigin
@@ -304,6 +306,7 @@ def _attempts(
     attempt = 0
     while attempt < max_attempts:
         attempt += 1
+        emit(AttemptStarted(attempt, max_attempts, prep.story.id, prep.region.id))
         completion = yield messages
         usage, spend = usage + completion.usage, spend.count(completion)
         if completion.finish_reason == "length":
@@ -367,8 +370,12 @@ def build_result(
     latency_s: float,
     price_scale: float = 1.0,
     batch_id: str | None = None,
+    audit: AuditLog | None = None,
 ) -> LocalizeResult:
-    """The result and its provenance: the one place both are made (pipeline and Batch API)."""
+    """The result and its provenance: the one place both are made (pipeline and Batch API).
+
+    With ``audit``, the result is recorded there (`localize.audit`) as it is made.
+    """
     prov = Provenance(
         model=out.model,
         endpoint_host=redact_host(endpoint),
@@ -397,7 +404,10 @@ def build_result(
         batch_id=batch_id,
         requests=out.spend.requests,
     )
-    return LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
+    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
+    if audit is not None:
+        audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
+    return result
 
 
 def review_completion(
@@ -407,6 +417,7 @@ def review_completion(
     endpoint: str,
     price_scale: float = 1.0,
     batch_id: str | None = None,
+    audit: AuditLog | None = None,
 ) -> LocalizeResult:
     """One answer obtained elsewhere (a Batch API output line) through the attempt loop, as a
     single attempt: checked, and built like every other result. Raises `GenerationError`."""
@@ -422,6 +433,7 @@ def review_completion(
             latency_s=0.0,
             price_scale=price_scale,
             batch_id=batch_id,
+            audit=audit,
         )
     raise AssertionError("unreachable: one attempt either returns or raises")
 
@@ -497,11 +509,29 @@ def connect(
         yield client
 
 
-def generate(
-    prep: PreparedPrompt, client: LLMClient, max_attempts: int | None = None
+def _finished(
+    prep: PreparedPrompt, client: LLMClient, out: _Outcome, started: float, audit: AuditLog | None
 ) -> LocalizeResult:
-    """Run the attempt loop for a prepared prompt: generate, check, re-ask."""
+    return build_result(
+        prep, out, endpoint=client.endpoint, latency_s=time.perf_counter() - started, audit=audit
+    )
+
+
+def generate(
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int | None = None,
+    *,
+    audit: AuditLog | bool = True,
+) -> LocalizeResult:
+    """Run the attempt loop for a prepared prompt: generate, check, re-ask.
+
+    ``audit``: True records the section in the audit log the environment and config file name
+    (`localize.audit`; unless they turn it off), False records nothing, an `AuditLog` records
+    there.
+    """
     attempts = Settings().check_attempts(max_attempts)
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     messages = next(steps)
@@ -516,16 +546,19 @@ def generate(
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep, stop.value, endpoint=client.endpoint, latency_s=time.perf_counter() - started
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 async def agenerate(
-    prep: PreparedPrompt, client: LLMClient, max_attempts: int | None = None
+    prep: PreparedPrompt,
+    client: LLMClient,
+    max_attempts: int | None = None,
+    *,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
     attempts = Settings().check_attempts(max_attempts)
+    log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     messages = next(steps)
@@ -542,9 +575,7 @@ async def agenerate(
             )
             messages = steps.send(completion)
     except StopIteration as stop:
-        return build_result(
-            prep, stop.value, endpoint=client.endpoint, latency_s=time.perf_counter() - started
-        )
+        return _finished(prep, client, stop.value, started, log)
 
 
 def _start(
@@ -596,6 +627,7 @@ def localize(
     max_attempts: int | None = None,
     cache: ResponseCache | None = None,
     strict: bool = False,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
@@ -606,13 +638,15 @@ def localize(
     ``cache``, and the embedded model is started and stopped if no endpoint is set (see
     `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3). With ``strict``,
     check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
-    refused section).
+    refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
     """
     prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return _strict(generate(prep, client, attempts), strict)
+        return _strict(generate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:
-        return _strict(generate(_for_client(prep, own, settings), own, attempts), strict)
+        prep = _for_client(prep, own, settings)
+        return _strict(generate(prep, own, attempts, audit=log), strict)
 
 
 async def alocalize(
@@ -625,14 +659,17 @@ async def alocalize(
     max_attempts: int | None = None,
     cache: ResponseCache | None = None,
     strict: bool = False,
+    audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
+    log = resolve_audit(audit, settings) or False
     if client is not None:
-        return _strict(await agenerate(prep, client, attempts), strict)
+        return _strict(await agenerate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:
         try:
-            result = await agenerate(_for_client(prep, own, settings), own, attempts)
+            prep = _for_client(prep, own, settings)
+            result = await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
     return _strict(result, strict)

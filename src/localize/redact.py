@@ -7,6 +7,8 @@ except for a few names known to hold no secret (``api-version``). The fragment i
 The HTTP libraries under the openai SDK log request URLs (httpx at INFO, the SDK at DEBUG):
 `redact_library_logs` filters those loggers the same way, and `split_credentials` moves the
 credentials out of the URL (into a header and query parameters) before the SDK sees it.
+`redact_text` and `SecretFilter` do the same for free text (log lines, what the audit log keeps),
+masking key-shaped strings and known secrets besides.
 """
 
 from __future__ import annotations
@@ -14,9 +16,18 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["REDACTED", "redact_host", "redact_library_logs", "redact_url", "split_credentials"]
+__all__ = [
+    "REDACTED",
+    "SecretFilter",
+    "redact_host",
+    "redact_library_logs",
+    "redact_text",
+    "redact_url",
+    "split_credentials",
+]
 
 REDACTED = "REDACTED"
 # Query parameters that are safe to show; every other value may be a key and is hidden.
@@ -97,3 +108,42 @@ def redact_library_logs() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+# API keys (OpenAI's sk-..., and look-alikes), bearer tokens, and key=value pairs.
+_SECRET_TEXT = (
+    re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"(?i)(bearer\s+)[^\s'\"]+"),
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s'\"&,}]+"),
+)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with its URLs redacted, the given secrets and anything shaped like a key masked."""
+    for secret in secrets:
+        if len(secret) >= 4:  # masking a 1-3 character "key" would shred ordinary words
+            text = text.replace(secret, REDACTED)
+    if "://" in text:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    for pattern in _SECRET_TEXT:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+    return text
+
+
+class SecretFilter(logging.Filter):
+    """A handler filter that passes each record's message, and traceback, through `redact_text`."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = redact_text(message, self.secrets), None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Tracebacks quote exception messages, which may quote a URL or a header.
+            record.exc_text = redact_text(
+                logging.Formatter().formatException(record.exc_info), self.secrets
+            )
+            record.exc_info = None
+        return True

@@ -21,6 +21,7 @@ import openai
 
 from localize._types import StructuredMode
 from localize.atomic import check_writable, write_atomic
+from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
@@ -234,7 +235,11 @@ def _answer(line: dict[str, Any], manifest: BatchManifest) -> Completion:
 
 
 def _collected(
-    job: ManifestJob, line: dict[str, Any], manifest: BatchManifest, tmpl: PromptTemplate
+    job: ManifestJob,
+    line: dict[str, Any],
+    manifest: BatchManifest,
+    tmpl: PromptTemplate,
+    audit: AuditLog | None,
 ) -> JobResult:
     story = Story.from_dict(manifest.stories[job.story_id])
     settings = Settings(context_window=manifest.context_window)
@@ -255,6 +260,7 @@ def _collected(
             endpoint=manifest.endpoint,
             price_scale=BATCH_DISCOUNT,
             batch_id=manifest.batch_id,
+            audit=audit,
         )
     except LocalizeError as exc:
         cost = price(manifest.model, spend.usage, manifest.endpoint, scale=BATCH_DISCOUNT)
@@ -264,13 +270,19 @@ def _collected(
 
 
 def collect_batch(
-    output_lines: Iterable[str], manifest: BatchManifest, skip: Collection[tuple[str, str]] = ()
+    output_lines: Iterable[str],
+    manifest: BatchManifest,
+    skip: Collection[tuple[str, str]] = (),
+    *,
+    audit: AuditLog | bool = True,
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
-    not answer (an expired or cancelled batch): rerun ``localize batch`` to do those.
+    not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
+    as for `localize.generate`: each section collected is recorded.
     """
+    log = resolve_audit(audit)
     by_id = {j.custom_id: j for j in manifest.jobs}
     tmpl = manifest.template()
     seen: set[str] = set()
@@ -290,7 +302,7 @@ def collect_batch(
             )
         job = by_id[cid]
         if cid not in seen and (job.story_id, job.region) not in skip:
-            results.append(_collected(job, line, manifest, tmpl))
+            results.append(_collected(job, line, manifest, tmpl, log))
         seen.add(cid)
     return results, [cid for cid in by_id if cid not in seen]
 
@@ -388,14 +400,16 @@ def collect_results(
     manifest: str | Path | None = None,
     settings: Settings | None = None,
     client: openai.OpenAI | None = None,
+    audit: AuditLog | bool = True,
 ) -> CollectReport:
     """A whole ``localize batch collect`` run: a batch id (downloaded when finished) or an output
     file (vLLM's ``run_batch``), checked and appended to the results file ``output``.
 
     Without ``manifest``, the one manifest in the current folder (or beside ``output`` or the
-    output file) that belongs to this batch is used.
+    output file) that belongs to this batch is used. ``audit`` as for `localize.generate`.
     """
     settings = settings or Settings.resolve()
+    log = open_audit(audit, settings)
     out = Path(output)
     manifest_path = _manifest_for(source, out, manifest)
     data = load_manifest(manifest_path)
@@ -406,7 +420,7 @@ def collect_results(
         )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         lines = _output_lines(source, settings, client)
-        collected, missing = collect_batch(lines, data, skip=results.done)
+        collected, missing = collect_batch(lines, data, skip=results.done, audit=log or False)
         results.begin([r.key for r in collected])
         answered = len(collected) + len(missing)
         summary = BatchSummary(total=len(data.jobs), skipped=len(data.jobs) - answered)

@@ -407,6 +407,9 @@ class BatchSummary:
     cost_known: bool = True
     rate_limited: int = 0
     concurrency: int = 0
+    # The model and endpoint host (never credentials) the run used; set once connected.
+    model: str = ""
+    endpoint: str = ""
     dropped_torn_line: bool = False
     interrupted: bool = False
     started: float = field(default_factory=time.monotonic)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
@@ -93,7 +94,12 @@ class _Scheduler:
 
 
 async def _run_one(
-    job: Job, client: LLMClient, template: PromptTemplate, settings: Settings, max_attempts: int
+    job: Job,
+    client: LLMClient,
+    template: PromptTemplate,
+    settings: Settings,
+    max_attempts: int,
+    audit: AuditLog | None,
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
@@ -101,7 +107,7 @@ async def _run_one(
         prep = prepare(
             job.story.story, job.region, template=template, settings=settings, model=client.model
         )
-        result = await agenerate(prep, client, max_attempts)
+        result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except (EndpointAuthError, TemplateError):
         raise  # every other job would fail the same way: stop the run
     except GenerationError as exc:  # the failed attempts were paid for
@@ -125,17 +131,20 @@ async def run_jobs(
     concurrency: int = DEFAULT_CONCURRENCY,
     max_attempts: int | None = None,
     warm_first: bool = True,
+    audit: AuditLog | bool = True,
 ) -> AsyncIterator[JobResult]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
     An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
-    with ``ok`` false. Closing the iterator early cancels the jobs in flight.
+    with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as for
+    `localize.generate`: each section is recorded as its job finishes.
     """
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
     settings = settings or Settings.resolve()
     tmpl = load_template(template or settings.template)
     attempts = settings.check_attempts(max_attempts)
+    log = resolve_audit(audit, settings)
     scheduler = _Scheduler(jobs, warm_first)
     done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
 
@@ -143,7 +152,7 @@ async def run_jobs(
         try:
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, settings, attempts)
+                    result = await _run_one(job, client, tmpl, settings, attempts, log)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
@@ -192,6 +201,7 @@ async def alocalize_many(
     cache: ResponseCache | bool | None = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
+    audit: AuditLog | bool = True,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -232,6 +242,7 @@ async def alocalize_many(
             settings=plan.settings,
             concurrency=width,
             max_attempts=plan.max_attempts,
+            audit=resolve_audit(audit, plan.settings) or False,
         ):
             yield result
 
@@ -257,6 +268,7 @@ async def _drive(
     settings: Settings,
     concurrency: int,
     max_attempts: int,
+    audit: AuditLog | None,
 ) -> None:
     runs = run_jobs(
         jobs,
@@ -265,6 +277,7 @@ async def _drive(
         settings=settings,
         concurrency=concurrency,
         max_attempts=max_attempts,
+        audit=audit or False,
     )
     try:
         async for result in runs:
@@ -289,6 +302,7 @@ def run_batch(
     cache: ResponseCache | bool | None = True,
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
+    audit: AuditLog | bool = True,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -297,10 +311,12 @@ def run_batch(
     standard output. Everything that can be wrong with the input is checked before the first
     request. Ctrl-C ends the run early with every finished job saved; the summary then says
     ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
+    ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     """
     plan = plan_batch(
         stories, regions, settings=settings, template=template, max_attempts=max_attempts
     )
+    log = open_audit(audit, plan.settings)
     width, jobs = _width(concurrency, plan.settings, True), plan.jobs
     with ResultsFile(output) as results:
         todo = [j for j in jobs if j.key not in results.done]
@@ -311,6 +327,7 @@ def run_batch(
         gate = RateGate(rpm, tpm)
         with connect(plan.settings, cache=_make_cache(cache), gate=gate) as client:
             results.begin([j.key for j in todo])
+            summary.model, summary.endpoint = client.model, client.host
             summary.started = time.monotonic()  # not counting the embedded server's start
             if progress is not None:
                 progress.started(summary)
@@ -324,6 +341,7 @@ def run_batch(
                 settings=plan.settings,
                 concurrency=width,
                 max_attempts=plan.max_attempts,
+                audit=log,
             )
             try:
                 asyncio.run(run)
