@@ -9,6 +9,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ROOT / "examples" / "stories"
+PAGES = ROOT / "examples" / "pages"  # CMS pages built around the seed stories
 CASSETTES = ROOT / "cassettes"
 # Cassettes match on host and port, so recording and replay use the same fixed address:
 # scripts/record_cassettes.py starts the embedded server there.

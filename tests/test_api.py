@@ -88,16 +88,20 @@ def test_every_region_form_in_every_function(ie_folder: Path) -> None:
 
 
 def test_one_profile_search_path_for_every_function(
-    ie_folder: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # "ie" is built in; a desk's own region id is found only on the search path.
+    (tmp_path / "ie-desk.yaml").write_text(IE_PROFILE.replace("id: ie\n", "id: ie-desk\n"))
     with pytest.raises(localize.RegionNotFoundError):
-        localize.get_region("ie")
-    monkeypatch.setenv("LOCALIZE_PROFILES", str(ie_folder))
-    assert localize.get_region("ie").name == "Ireland"
-    assert "ie" in localize.list_regions()
-    assert localize.prepare(WIRE, "ie", settings=Settings.resolve(model="m")).region.id == "ie"
-    assert localize.check("Irish readers should follow it.", WIRE, "ie", min_words=1).ok
-    assert [r.id for r in localize.batch.resolve_regions(["ie", "uk"])] == ["ie", "uk"]
+        localize.get_region("ie-desk")
+    monkeypatch.setenv("LOCALIZE_PROFILES", str(tmp_path))
+    assert localize.get_region("ie-desk").name == "Ireland"
+    assert "ie-desk" in localize.list_regions()
+    prep = localize.prepare(WIRE, "ie-desk", settings=Settings.resolve(model="m"))
+    assert prep.region.id == "ie-desk"
+    assert localize.check("Irish readers should follow it.", WIRE, "ie-desk", min_words=1).ok
+    regions = localize.batch.resolve_regions(["ie-desk", "uk"])
+    assert [r.id for r in regions] == ["ie-desk", "uk"]
 
 
 # ---------------------------------------------------------------------------- demo model

@@ -53,6 +53,7 @@ def test_stores_only_the_answer(tmp_path: Path) -> None:
         "model",
         "mode",
         "request_id",
+        "system_fingerprint",
     }
     assert "from_cache" not in stored
     assert list(tmp_path.rglob("*.tmp")) == []  # written via a temporary file and a rename

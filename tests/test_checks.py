@@ -491,7 +491,13 @@ def test_localized_section_and_plain_body_give_the_same_report() -> None:
 
 
 def test_module_exports() -> None:
-    assert localize.checks.__all__ == ["CHECK_IDS", "CheckReport", "Finding", "check"]
+    assert localize.checks.__all__ == [
+        "CHECK_IDS",
+        "ENGLISH_ONLY_CHECKS",
+        "CheckReport",
+        "Finding",
+        "check",
+    ]
 
 
 # --- corpus: tests/data/checks ------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from localize.cli import cli
+from localize.disclosure import DEFAULT_DISCLOSURE
 from tests.support import RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = str(STORIES / "wire.txt")
@@ -55,7 +56,8 @@ def test_help_lists_every_rewrite_option() -> None:
 
 def test_regions_list_and_show() -> None:
     listing = run("regions").output
-    assert "uk  United Kingdom (en-GB, GBP)" in listing and "au" in listing
+    assert "uk           United Kingdom (en-GB, GBP)  built-in" in listing.splitlines()
+    assert "uk-scotland  Scotland (en-GB, GBP)  built-in" in listing.splitlines()
     shown = run("regions", "show", "eu", "--format", "json").output
     assert json.loads(shown)["institutions"][1]["acronym"] == "ENISA"
 
@@ -65,8 +67,20 @@ def test_regions_json_and_profiles_before_or_after_the_subcommand(tmp_path: Path
         (ROOT / "src" / "localize" / "profiles" / "uk.yaml").read_text().replace("id: uk", "id: ie")
     )
     listing = json.loads(run("regions", "--format", "json", "--profiles", str(tmp_path)).stdout)
-    assert [r["id"] for r in listing] == ["au", "eu", "ie", "uk", "us"]
-    assert listing[0] == {"id": "au", "name": "Australia", "locale": "en-AU", "currency": "AUD"}
+    ids = [r["id"] for r in listing]
+    assert ids == sorted(ids) and {"au", "eu", "ie", "uk", "us", "uk-scotland"} <= set(ids)
+    assert listing[0] == {
+        "id": "au",
+        "name": "Australia",
+        "locale": "en-AU",
+        "currency": "AUD",
+        "language": "en",
+        "version": "2026.11",
+        "source": "built-in",
+    }
+    # The user's ie (a copy of the UK profile here) overrides the built-in one.
+    ie = next(r for r in listing if r["id"] == "ie")
+    assert ie["name"] == "United Kingdom" and ie["source"] == str(tmp_path / "ie.yaml")
     for args in (
         ["regions", "--profiles", str(tmp_path), "show", "ie"],
         ["regions", "show", "ie", "--profiles", str(tmp_path)],
@@ -152,7 +166,7 @@ def test_bad_story_files(tmp_path: Path, make: Any, needle: str) -> None:
 
 def test_unknown_region_lists_regions_and_closest(tmp_path: Path) -> None:
     result = run("rewrite", WIRE, "--region", "ukk", "-o", str(tmp_path / "o.md"))
-    _one_line_error(result, 2, "unknown region 'ukk'", "Did you mean 'uk'", "au, eu, uk, us")
+    _one_line_error(result, 2, "unknown region 'ukk'", "Did you mean 'uk'", "au, ca, eu, ie, in")
     assert not (tmp_path / "o.md").exists()
 
 
@@ -268,8 +282,10 @@ def test_rewrite_splice_markdown_and_strict(tmp_path: Path) -> None:
         "smollm2-135m-instruct",
     )
     assert result.exit_code == 0, result.output
+    # wire.txt is plain text, so the story comes back as text with the section at its end.
     assert result.stdout.startswith("A coalition of cybersecurity veterans")
-    assert "\n## What it means for the EU\n" in result.stdout
+    assert "\n\nWhat it means for the EU\n\n" in result.stdout
+    assert result.stdout.endswith(f"\n\n{DEFAULT_DISCLOSURE}\n")
     out = tmp_path / "eu.md"
     strict = run(
         "rewrite",

@@ -263,6 +263,10 @@ def test_no_key_in_anything_a_run_writes(
         "OPENAI_LOG": "debug",
         "LOCALIZE_BASE_URL": keyed_url(s.url),
         "LOCALIZE_CACHE_DIR": str(out / "cache"),
+        # Whatever else a run keeps (a state or data folder, an audit log) lands here too.
+        "HOME": str(tmp_path / "home"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
     }
     caplog.set_level(logging.DEBUG)
     recorder = vcr.VCR(**vcr_config)
@@ -289,4 +293,4 @@ def test_no_key_in_anything_a_run_writes(
         r.getMessage() for r in caplog.records if not r.name.startswith(("vcr", "werkzeug"))
     )
     assert "HTTP Request" in log_text  # the library logs were captured, and redacted
-    assert _scan(out, [*outputs, log_text]) == dict.fromkeys(KEYS, 0)
+    assert _scan(tmp_path, [*outputs, log_text]) == dict.fromkeys(KEYS, 0)

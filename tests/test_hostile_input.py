@@ -217,4 +217,4 @@ def test_a_multi_line_parser_report_is_still_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["rewrite", str(profile), "-r", str(profile), "--dry-run"])
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"localize: error: {profile}: not valid YAML")
+    assert line.startswith(f"localize: error: {profile}:3: not valid YAML")

@@ -82,16 +82,19 @@ from localize.regions import (
 from localize.render import OutputFormat, render, render_prompt
 from localize.section import LocalizedSection
 from localize.story import (
+    STORY_FORMATS,
     STORY_SUFFIXES,
     Story,
     StoryLike,
     as_story,
     load_story,
+    parse_document,
     parse_html_story,
     parse_story,
 )
 
 __all__ = [
+    "STORY_FORMATS",
     "STORY_SUFFIXES",
     "AttemptStarted",
     "AuditLog",
@@ -174,6 +177,7 @@ __all__ = [
     "load_template",
     "localize",
     "observe",
+    "parse_document",
     "parse_html_story",
     "parse_story",
     "prepare",

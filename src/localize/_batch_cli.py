@@ -36,6 +36,7 @@ from localize._cli_group import (
     generation_options,
     json_errors,
     output_option,
+    recording_options,
     response_cache,
     say,
     settings_from,
@@ -285,6 +286,7 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
 )
 @summary_format
 @generation_options
+@recording_options
 @click.pass_context
 def run(
     ctx: click.Context,

@@ -4,11 +4,12 @@ in every command."""
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -31,6 +32,7 @@ __all__ = [
     "logs_db_option",
     "output_option",
     "profiles_option",
+    "recording_options",
     "response_cache",
     "say",
     "settings_from",
@@ -276,3 +278,40 @@ def settings_from(options: dict[str, Any]) -> Settings:
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
     )
+
+
+def recording_options(f: F) -> F:
+    """``--cassette FILE`` and ``--record-mode``: run the command recording its LLM requests to
+    FILE, or replaying them from it offline (see `localize.recording`)."""
+    from localize.recording import RECORD_MODES, RecordMode
+
+    @functools.wraps(f)
+    def run(*args: Any, cassette: str | None, record_mode: str, **kwargs: Any) -> Any:
+        if cassette is None:
+            return f(*args, **kwargs)
+        from localize.recording import use_cassette
+
+        rerecord = "--record-mode rewrite (or LOCALIZE_RECORD_MODE=rewrite)"
+        with use_cassette(cassette, cast(RecordMode, record_mode), rerecord=rerecord):
+            return f(*args, **kwargs)
+
+    options = (
+        click.option(
+            "--cassette",
+            metavar="FILE",
+            envvar="LOCALIZE_CASSETTE",
+            help="Record the LLM requests to FILE, or replay them from it offline "
+            "(env LOCALIZE_CASSETTE; needs localize[testing]).",
+        ),
+        click.option(
+            "--record-mode",
+            type=click.Choice(RECORD_MODES),
+            default="once",
+            show_default=True,
+            envvar="LOCALIZE_RECORD_MODE",
+            help="With --cassette: once records a missing FILE and replays an existing one; "
+            "none only replays; new_episodes records what is missing; rewrite records afresh "
+            "(env LOCALIZE_RECORD_MODE).",
+        ),
+    )
+    return _stack(cast(F, run), cast(tuple[Callable[[F], F], ...], options))

@@ -56,6 +56,7 @@ def _encode(completion: Completion) -> dict[str, Any]:
         "model": completion.model,
         "mode": completion.mode,
         "request_id": completion.request_id,
+        "system_fingerprint": completion.system_fingerprint,
     }
 
 
@@ -79,6 +80,7 @@ def _decode(data: Any) -> Completion | None:
             model=str(data["model"]),
             mode=mode,
             request_id=data.get("request_id"),
+            system_fingerprint=data.get("system_fingerprint"),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -39,12 +39,13 @@ from typing import Any, Literal
 
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
+from localize.namesakes import foreign_namesakes
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection
 from localize.story import Story, StoryLike, as_story
 
-__all__ = ["CHECK_IDS", "CheckReport", "Finding", "check"]
+__all__ = ["CHECK_IDS", "ENGLISH_ONLY_CHECKS", "CheckReport", "Finding", "check"]
 
 Severity = Literal["error", "warning"]
 
@@ -59,6 +60,14 @@ CHECK_IDS = (
     "repetition",
     "leak",
 )
+
+# Checks that read English text, and why they cannot judge a section in another language.
+ENGLISH_ONLY_CHECKS: dict[str, str] = {
+    "quote": "a quotation in another language is a translation, which cannot match the "
+    "story's words",
+    "number": "it reads English number words and number formats",
+    "spelling": "it compares British and American English spellings",
+}
 
 # What the model is told to do about each kind of error when a section is sent back.
 _ADVICE: dict[str, str] = {
@@ -93,6 +102,8 @@ class CheckReport:
     """Every finding for one section; ``ok`` when none is an error."""
 
     findings: tuple[Finding, ...]
+    # (check id, why) for checks that did not run: those that read English, on other languages.
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -122,11 +133,13 @@ class CheckReport:
             "findings": [f.to_dict() for f in self.findings],
             "error_count": self.error_count,
             "warning_count": self.warning_count,
+            "skipped": [{"check": c, "reason": why} for c, why in self.skipped],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckReport:
-        return cls(tuple(Finding(**f) for f in data["findings"]))
+        skipped = tuple((s["check"], s["reason"]) for s in data.get("skipped", ()))
+        return cls(tuple(Finding(**f) for f in data["findings"]), skipped)
 
     def feedback(self) -> str:
         """The errors as a bullet list addressed to the model, for a re-ask ("" when none).
@@ -221,7 +234,7 @@ def _story_facts(story: Story) -> _Facts:
 class _ProfileFacts:
     facts: _Facts
     label: str  # "the United Kingdom profile", for messages
-    british: bool
+    spelling: str  # british, american or canadian
     acronym_names: dict[str, str]  # institution acronym -> its name
     region_words: frozenset[str]  # lower-case words that name a region
     mention_names: tuple[str, ...]  # folded institution and law names
@@ -254,7 +267,7 @@ def _profile_facts(profile: RegionProfile) -> _ProfileFacts:
         facts=_facts(profile.text, pairs),
         acronym_names=dict(pairs),
         label=f"the {profile.name} profile",
-        british=profile.spelling == "british",
+        spelling=profile.spelling,
         region_words=frozenset(region_words),
         mention_names=tuple(_fold(n) for n in names),
         mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
@@ -974,9 +987,24 @@ _ALSO_AMERICAN = _wordset("""
 """)
 
 
-def _other_variant(word: str, british: bool) -> str | None:
-    """The house spelling of ``word`` when it is the other variant's spelling, else None."""
-    if british:
+def _only_ize(a: str, b: str) -> bool:
+    """Whether two spellings differ only as -ise/-ize or -yse/-yze do."""
+    return a != b and a.replace("z", "s") == b.replace("z", "s")
+
+
+def _other_variant(word: str, spelling: str) -> str | None:
+    """The house spelling of ``word`` when it is the other variant's spelling, else None.
+
+    Canadian spelling is British (colour, centre, defence) except that it writes -ize and -yze
+    (organization, analyze) as American does.
+    """
+    if spelling == "canadian":
+        british = _other_variant(word, "british")  # word is American: colour for color
+        if british is not None:
+            return None if _only_ize(word, british) else british
+        american = _other_variant(word, "american")  # word is British: organization
+        return american if american is not None and _only_ize(word, american) else None
+    if spelling == "british":
         if word in _ALSO_BRITISH or not _breame.american_spelling_exists(word):
             return None
         return str(_breame.get_british_spelling(word))
@@ -987,7 +1015,8 @@ def _other_variant(word: str, british: bool) -> str | None:
 
 def _check_spelling(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator[Finding]:
     seen: set[str] = set()
-    variant, other = ("British", "American") if profile.british else ("American", "British")
+    variant = profile.spelling.capitalize()
+    other = "British" if profile.spelling == "american" else "American"
     for m in _LETTERS.finditer(body):
         word = m.group()
         lower = word.lower()
@@ -999,10 +1028,12 @@ def _check_spelling(body: str, story: _Facts, profile: _ProfileFacts) -> Iterato
             word[0].isupper() and not _sentence_initial(body, m.start())
         ):
             continue
-        expected = _other_variant(lower, profile.british)
+        expected = _other_variant(lower, profile.spelling)
         if expected is None:
             continue
         seen.add(lower)
+        if profile.spelling == "canadian":  # either other variant: color, or organisation
+            other = "British" if _breame.american_spelling_exists(lower) else "American"
         if word[0].isupper():
             expected = expected[0].upper() + expected[1:]
         yield Finding(
@@ -1155,15 +1186,21 @@ def check(
     body = _LEADING_HEADING.sub("", raw, count=1).strip()
     story_facts = _story_facts(story)
     profile_facts = _profile_facts(region)
+    skipped = () if region.english else tuple(ENGLISH_ONLY_CHECKS.items())
+    english = region.english
     findings = [
-        *_check_quotes(body, story_facts),
-        *_check_numbers(body, story_facts, profile_facts),
+        *(_check_quotes(body, story_facts) if english else ()),
+        *(_check_numbers(body, story_facts, profile_facts) if english else ()),
         *_check_institutions(body, story_facts, profile_facts),
+        *(
+            Finding("institution", "error", message, span)
+            for message, span in foreign_namesakes(body, story.text, region)
+        ),
         *_check_mention(body, profile_facts),
-        *_check_spelling(body, story_facts, profile_facts),
+        *(_check_spelling(body, story_facts, profile_facts) if english else ()),
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),
         *_check_leaks(raw),
     ]
     findings.sort(key=lambda f: CHECK_IDS.index(f.check))
-    return CheckReport(tuple(findings))
+    return CheckReport(tuple(findings), skipped)

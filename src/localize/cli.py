@@ -21,6 +21,7 @@ from localize._cli_group import (
     json_errors,
     output_option,
     profiles_option,
+    recording_options,
     response_cache,
     say,
     settings_from,
@@ -28,6 +29,7 @@ from localize._cli_group import (
     writable_output,
 )
 from localize._logs_cli import logs
+from localize._regions_cli import regions_schema, regions_validate
 from localize._version import __version__
 from localize.audit import open_audit
 from localize.checks import CheckReport, check
@@ -36,8 +38,8 @@ from localize.errors import ChecksFailedError
 from localize.local import LocalServer
 from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
-from localize.render import OutputFormat, render, render_prompt
-from localize.story import load_story
+from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +66,8 @@ def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
         span = f': "{f.text}"' if f.text else ""
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+    for check_id, why in report.skipped:
+        say(f"localize: check skipped [{check_id}] {why}")
 
 
 def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
@@ -89,7 +93,7 @@ def _say_neutralised(prep: PreparedPrompt) -> None:
 
 
 @cli.command()
-@click.argument("story", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("story", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "-r",
     "--region",
@@ -97,45 +101,87 @@ def _say_neutralised(prep: PreparedPrompt) -> None:
     metavar="ID|FILE",
     help="Region id (see `localize regions`) or a profile file.",
 )
-@format_option("Output format (also of --dry-run).", ("markdown", "json", "text"), "markdown")
+@format_option(
+    "Output format (also of --dry-run); with --splice, default: the story's own format.",
+    OUTPUT_FORMATS,
+    "markdown",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(STORY_FORMATS),
+    help="Read STORY as this format (default: from the file suffix, else detected).",
+)
 @output_option("Write to FILE (atomically; nothing on failure); '-' is stdout (the default).")
-@click.option("--splice", is_flag=True, help="Output the whole story with the section appended.")
+@click.option(
+    "--splice",
+    is_flag=True,
+    help="Output the story with the section at the marker or the end, in the story's format.",
+)
+@click.option(
+    "--marker",
+    default=SPLICE_MARKER,
+    show_default=True,
+    metavar="LINE",
+    help="Where --splice puts the section: a line of its own, or an HTML comment in a page.",
+)
+@click.option(
+    "--disclosure",
+    metavar="TEXT",
+    help="The AI-assistance line under the section (default: the profile's, else localize's).",
+)
 @click.option(
     "--dry-run",
     is_flag=True,
     help="Print the rendered messages and their token counts; call nothing.",
 )
 @generation_options
+@recording_options
 @click.pass_context
 def rewrite(
     ctx: click.Context,
     /,
-    story: Path,
+    story: str,
     region: str,
     fmt: str,
+    input_format: StoryFormat | None,
     output: Path | None,
     splice: bool,
+    marker: str,
+    disclosure: str | None,
     dry_run: bool,
     strict: bool,
     no_cache: bool,
     cache_dir: Path | None,
     **options: Any,
 ) -> None:
-    """Write the regional section for STORY (text, Markdown, HTML or JSON file)."""
+    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
     json_errors(ctx, fmt == "json")
+    if disclosure is not None and not disclosure.strip():
+        raise click.BadParameter("must not be empty", param_hint="--disclosure")
+    if not marker.strip():
+        raise click.BadParameter("must not be empty", param_hint="--marker")
     settings = settings_from(options)
     writable_output(output)
+    the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
-        prep = prepare(story, region, settings=settings)
+        prep = prepare(the_story, region, settings=settings)
         _say_neutralised(prep)
         emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
+    # With --splice and no --format, the story comes back in its own format.
+    chosen = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
+    out_fmt = cast(OutputFormat, fmt) if chosen or not splice else None
     cache = response_cache(no_cache, cache_dir)
     audit = open_audit(True, settings, "rewrite")  # before anything is paid for
     try:
         with generation_spinner():
             result = localize(
-                story, region, settings=settings, cache=cache, strict=strict, audit=audit or False
+                the_story,
+                region,
+                settings=settings,
+                cache=cache,
+                strict=strict,
+                audit=audit or False,
             )
     except ChecksFailedError as exc:
         json_errors(ctx, False)  # the refusal is already on stdout
@@ -144,7 +190,10 @@ def rewrite(
         raise _refused(exc, fmt) from None
     _say_model(result)
     _print_findings(result.checks)
-    emit(render(result, cast(OutputFormat, fmt), splice=splice), output)
+    emit(
+        render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
+        output,
+    )
 
 
 @cli.command(name="check")
@@ -189,6 +238,8 @@ def check_cmd(
         for f in report.findings:
             span = f'  "{f.text}"' if f.text else ""
             click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+        for check_id, why in report.skipped:
+            click.echo(f"{'skipped':7} {check_id:11} {why}")
         click.echo(
             f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
             f"{len(report.warnings)} warning(s)"
@@ -222,6 +273,9 @@ def _region_row(profile: RegionProfile) -> dict[str, str]:
         "name": profile.name,
         "locale": profile.locale,
         "currency": profile.currency,
+        "language": profile.language,
+        "version": profile.version,
+        "source": profile.source,
     }
 
 
@@ -230,7 +284,7 @@ def _region_row(profile: RegionProfile) -> dict[str, str]:
 @format_option("List format.")
 @click.pass_context
 def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
-    """List regions (built-in and user profiles)."""
+    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
     ctx.obj = profiles
     if ctx.invoked_subcommand is not None:
         return
@@ -243,7 +297,8 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
         return
     width = max(map(len, known))
     for rid, p in known.items():
-        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency})")
+        language = "" if p.english else f", in {p.language}"
+        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
 
 
 @regions.command("show")
@@ -264,6 +319,8 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
 
 
+regions.add_command(regions_validate)
+regions.add_command(regions_schema)
 cli.add_command(batch)
 cli.add_command(logs)
 

@@ -7,6 +7,8 @@ acceptable result, 3 for an LLM endpoint that failed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +19,8 @@ __all__ = [
     "BackendError",
     "BatchNotFinishedError",
     "BudgetError",
+    "CassetteError",
+    "CassetteMismatchError",
     "ChecksFailedError",
     "ConfigError",
     "ContentFilterError",
@@ -59,12 +63,23 @@ class StoryError(InputError):
 
 
 class ProfileError(InputError):
-    """A region profile file is malformed; names the file and the field."""
+    """A region profile file is malformed; names the file, the line and the field."""
 
-    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.path = path
         self.field = field
-        where = ": ".join(p for p in (path, f"field '{field}'" if field else None) if p)
+        self.line = line
+        # FILE:LINE: as compilers write it, so editors and CI logs can jump to the line.
+        place = f"{path}:{line}" if path and line is not None else path
+        where = ": ".join(p for p in (place, f"field '{field}'" if field else None) if p)
+        self.message = message
         super().__init__(f"{where}: {message}" if where else message)
 
 
@@ -253,3 +268,31 @@ class ChecksFailedError(LocalizeError):
         self.findings = findings
         self.result = result
         super().__init__(message)
+
+
+class CassetteError(InputError):
+    """A cassette of recorded LLM traffic is missing or unreadable; names the file."""
+
+    def __init__(self, message: str, *, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
+class CassetteMismatchError(CassetteError):
+    """A replay was asked for requests its recording does not have.
+
+    ``changes`` has one line per request saying what changed since it was recorded (template
+    name and version, story, profile, model or messages); ``details`` adds line diffs;
+    ``rerecord`` is the command that records it again.
+    """
+
+    def __init__(
+        self, path: str | Path, changes: Sequence[str], *, details: str, rerecord: str
+    ) -> None:
+        self.changes = tuple(changes)
+        self.details = details
+        self.rerecord = rerecord
+        more = f" (and {len(changes) - 1} more)" if len(changes) > 1 else ""
+        super().__init__(
+            f"not in the recording: {changes[0]}{more}; re-record with {rerecord}", path=path
+        )

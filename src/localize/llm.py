@@ -23,7 +23,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -107,6 +107,8 @@ class Completion:
     from_cache: bool = False
     # HTTP requests this answer took: retries and output-mode negotiation included.
     requests: int = 1
+    # The backend configuration the provider says answered (OpenAI's system_fingerprint).
+    system_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,6 +553,7 @@ class LLMClient:
             mode=mode,
             request_id=request_id,
             requests=sending.sent,
+            system_fingerprint=getattr(response, "system_fingerprint", None) or None,
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
@@ -576,8 +579,12 @@ class LLMClient:
         params: dict[str, Any],
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
-        """Send one chat completion request (negotiating the output mode on first use)."""
+        """Send one chat completion request (negotiating the output mode on first use).
+
+        ``headers`` go with the request but are not part of the body or the cache key.
+        """
         if self._sync is None:
             self._sync = openai.OpenAI(**self._client_kwargs())
         client = self._sync
@@ -586,7 +593,11 @@ class LLMClient:
 
         def send(kwargs: dict[str, Any]) -> Any:
             with _timed(self.endpoint, kwargs):
-                return client.chat.completions.create(**kwargs, timeout=sending.next_timeout())
+                return client.chat.completions.create(
+                    **kwargs,
+                    timeout=sending.next_timeout(),
+                    extra_headers=dict(headers) if headers else None,
+                )
 
         for i, mode in enumerate(modes):
             kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
@@ -610,6 +621,7 @@ class LLMClient:
         schema: dict[str, Any],
         prompt_cache_key: str | None = None,
         prompt_tokens: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Completion:
         """Async twin of `complete`; waits on the gate, when there is one, before each send.
 
@@ -637,7 +649,9 @@ class LLMClient:
                     await self.gate.acquire(tokens)
                 with _timed(self.endpoint, kwargs):
                     return await client.chat.completions.create(
-                        **kwargs, timeout=sending.next_timeout()
+                        **kwargs,
+                        timeout=sending.next_timeout(),
+                        extra_headers=dict(headers) if headers else None,
                     )
 
             try:

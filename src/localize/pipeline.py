@@ -33,10 +33,12 @@ from localize.budget import (
 )
 from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
+from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.origin import RequestOrigin
 from localize.prompts import PromptTemplate, load_template
 from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
@@ -99,6 +101,13 @@ class Provenance:
     batch_id: str | None = None
     # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
     requests: int = 0
+    profile_version: str = ""
+    profile_source: str = ""
+    language: str = "en"
+    system_fingerprint: str | None = None
+    disclosure: str = DEFAULT_DISCLOSURE
+    # IPTC Digital Source Type of the section (see `localize.disclosure`).
+    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -157,6 +166,11 @@ class PreparedPrompt:
     @property
     def prompt_tokens(self) -> TokenCount:
         return self.fitted.prompt_tokens
+
+    @property
+    def origin(self) -> RequestOrigin:
+        """What the messages were rendered from; sent as a header with every request."""
+        return RequestOrigin.of(self.template, self.story, self.region)
 
     def to_dict(self) -> dict[str, Any]:
         """The prompt as ``--dry-run --format json`` prints it: messages with token counts."""
@@ -271,6 +285,7 @@ class _Outcome:
     attempts: int
     mode: str
     model: str
+    system_fingerprint: str | None = None
 
 
 def _attempts(
@@ -327,7 +342,16 @@ def _attempts(
             usage=usage,
             spend=spend,
         )
-    return _Outcome(best[0], best[1], usage, spend, attempt, completion.mode, completion.model)
+    return _Outcome(
+        best[0],
+        best[1],
+        usage,
+        spend,
+        attempt,
+        completion.mode,
+        completion.model,
+        completion.system_fingerprint,
+    )
 
 
 def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
@@ -371,6 +395,11 @@ def build_result(
         story_id=prep.story.id,
         story_sha256=prep.story.sha256,
         region=prep.region.id,
+        profile_version=prep.region.version,
+        profile_source=prep.region.source,
+        language=prep.region.language,
+        system_fingerprint=out.system_fingerprint,
+        disclosure=disclosure_for(prep.region),
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
         requests=out.spend.requests,
@@ -513,6 +542,7 @@ def generate(
                 params=prep.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.cache_key,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:
@@ -541,6 +571,7 @@ async def agenerate(
                 prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
+                headers=prep.origin.headers(),
             )
             messages = steps.send(completion)
     except StopIteration as stop:

@@ -1,49 +1,95 @@
-"""`Story`: a news story parsed once into a headline and paragraphs."""
+"""`Story`: a news story parsed once into a headline, paragraphs and its source metadata.
+
+Stories come as plain text, Markdown, an HTML page or a JSON object, from a file or from standard
+input. HTML pages go through trafilatura, a maintained article extractor, which leaves out what a
+CMS puts around an article (related links, share and newsletter boxes, captions, cookie banners)
+and finds the byline and date.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
+from xml.etree import ElementTree
 
 from localize.errors import StoryError
 
 __all__ = [
+    "SPLICE_MARKER",
+    "STDIN",
+    "STORY_FORMATS",
     "STORY_SUFFIXES",
     "Story",
+    "StoryFormat",
     "StoryLike",
     "as_story",
+    "detect_format",
     "load_story",
+    "parse_document",
     "parse_html_story",
+    "parse_json_story",
     "parse_story",
     "story_from_json",
 ]
 
-# The story files load_story reads (anything else is read as plain text).
-STORY_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".html", ".htm")
+StoryFormat = Literal["text", "markdown", "html", "json"]
+STORY_FORMATS: tuple[StoryFormat, ...] = get_args(StoryFormat)
+STDIN = "-"
+# Where an editor wants the section: a line of its own in text, Markdown or a JSON body; an HTML
+# comment in a page. It is never part of the story's text.
+SPLICE_MARKER = "<!-- localize -->"
+
+_FORMAT_BY_SUFFIX: dict[str, StoryFormat] = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
+# The story files load_story reads by their suffix (anything else is detected from its content).
+STORY_SUFFIXES = tuple(_FORMAT_BY_SUFFIX)
 
 # Story text longer than this is never mistaken for a file name.
 _PATH_LIKE_MAX = 4096
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_MARKDOWN_SIGNS = re.compile(r"^(?:#{1,6}\s|[*-]\s|\d+\.\s|>\s)|\*\*|\]\(", re.MULTILINE)
+_HTML_SIGNS = re.compile(
+    r"\A\s*(?:<!doctype\s+html|<html[\s>]|<(?:article|body|head|main|p|div|h1)[\s>])", re.I
+)
 # A first line this short and without closing punctuation reads as a headline, not a lede.
 _HEADLINE_MAX_WORDS = 20
+_JSON_TEXT_FIELDS = ("headline", "byline", "source", "url", "published")
 
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """A story: optional headline, then paragraphs in order (the first is the lede)."""
+    """A story: optional headline, then paragraphs in order (the first is the lede).
+
+    ``source`` is where it was read from (a path, ``<stdin>``), for messages; ``outlet`` is who
+    published it (a JSON story's ``source`` field). ``document`` keeps the original text so a
+    section can be spliced into it in its own format.
+    """
 
     paragraphs: tuple[str, ...]
     headline: str | None = None
     id: str = field(default="")
     source: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    format: StoryFormat = "text"
+    document: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not any(p.strip() for p in self.paragraphs):
@@ -67,7 +113,7 @@ class Story:
 
     def with_paragraphs(self, paragraphs: tuple[str, ...]) -> Story:
         """The same story with other paragraphs (used when trimming to fit)."""
-        return Story(paragraphs, self.headline, self.id, self.source)
+        return dataclasses.replace(self, paragraphs=paragraphs)
 
     def to_dict(self) -> dict[str, Any]:
         """The parsed story as JSON data (kept in Batch API manifests); see `from_dict`."""
@@ -76,30 +122,59 @@ class Story:
             "headline": self.headline,
             "paragraphs": list(self.paragraphs),
             "source": self.source,
+            "byline": self.byline,
+            "published": self.published,
+            "url": self.url,
+            "outlet": self.outlet,
+            "format": self.format,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Story:
         """The story `to_dict` wrote, as it was parsed (not parsed again)."""
-        return cls(tuple(data["paragraphs"]), data["headline"], data["id"], data["source"])
+        return cls(
+            tuple(data["paragraphs"]),
+            data["headline"],
+            data["id"],
+            data["source"],
+            byline=data.get("byline"),
+            published=data.get("published"),
+            url=data.get("url"),
+            outlet=data.get("outlet"),
+            format=data.get("format") or "text",
+        )
 
 
 # What a story argument may be: a parsed `Story`, a path to a story file, or the story's text.
 StoryLike = Story | os.PathLike[str] | str
 
 
-def parse_story(text: str, *, id: str = "", source: str | None = None) -> Story:
+def _drop_marker(text: str, marker: str) -> str:
+    return "\n".join(line for line in text.split("\n") if line.strip() != marker)
+
+
+def parse_story(
+    text: str,
+    *,
+    id: str = "",
+    source: str | None = None,
+    format: StoryFormat = "text",
+    marker: str = SPLICE_MARKER,
+) -> Story:
     """Parse plain text or Markdown into a `Story`.
 
     Paragraphs are blank-line separated blocks; a text with no blank line at all has one
     paragraph per line (wire copy often comes that way). The headline is a leading `# ` heading,
-    or else a short first line that does not end like a sentence.
+    or else a short first line that does not end like a sentence. A line holding only the splice
+    marker is not story text.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    original = text
+    text = _drop_marker(text.replace("\r\n", "\n").replace("\r", "\n"), marker).strip()
     if not text:
         raise StoryError("the story is empty", path=source)
     if "\n\n" in text:
-        blocks = [" ".join(b.split("\n")).strip() for b in re.split(r"\n\s*\n", text)]
+        # A block's lines join into one paragraph; indentation and runs of spaces fold to one.
+        blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
     else:
         blocks = [line.strip() for line in text.split("\n")]
     blocks = [b for b in blocks if b]
@@ -121,110 +196,177 @@ def parse_story(text: str, *, id: str = "", source: str | None = None) -> Story:
     paragraphs = tuple(m.group(1) if (m := _HEADING.match(b)) else b for b in blocks)
     if not paragraphs:
         raise StoryError("the story has a headline but no paragraphs", path=source)
-    return Story(paragraphs, headline, id, source)
+    return Story(paragraphs, headline, id, source, format=format, document=original)
 
 
-class _ArticleText(HTMLParser):
-    """Collects the text of block elements; page furniture and scripts are skipped."""
-
-    _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
-    _SKIP = frozenset({"script", "style", "nav", "header", "footer", "aside", "figure", "form"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str]] = []
-        self._tag: str | None = None
-        self._parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCKS and not self._skipping:
-            self._flush()
-            self._tag = tag
-        elif tag == "br":
-            self._parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCKS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if self._tag is not None and not self._skipping:
-            self._parts.append(data)
-
-    def _flush(self) -> None:
-        text = " ".join("".join(self._parts).split())
-        if self._tag is not None and text:
-            self.blocks.append((self._tag, text))
-        self._tag, self._parts = None, []
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
+def _xml_text(element: ElementTree.Element) -> str:
+    for br in element.iter("lb"):  # a <br> in the page: the words on either side stay apart
+        br.tail = " " + (br.tail or "")
+    return " ".join("".join(element.itertext()).split())
 
 
-def parse_html_story(html: str, *, id: str = "", source: str | None = None) -> Story:
-    """Parse an article page: the first ``<h1>`` is the headline, other blocks are paragraphs."""
-    parser = _ArticleText()
-    parser.feed(html)
-    parser.close()
-    headline = next((text for tag, text in parser.blocks if tag == "h1"), None)
-    paragraphs = tuple(
-        text for tag, text in parser.blocks if not (tag == "h1" and text == headline)
+def parse_html_story(
+    html: str, *, id: str = "", source: str | None = None, marker: str = SPLICE_MARKER
+) -> Story:
+    """Extract the article from an HTML page: headline, byline, date and paragraphs.
+
+    Sub-headings, list items and block quotes are paragraphs of their own; page furniture is
+    left to trafilatura's extractor to drop.
+    """
+    # Imported here: trafilatura takes about 0.4 s to import, and most runs read no HTML.
+    import trafilatura
+
+    extracted = trafilatura.extract(
+        html,
+        output_format="xml",
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
     )
+    if not extracted:
+        raise StoryError("no article text found in the HTML page", path=source)
+    doc = ElementTree.fromstring(extracted)
+    main = doc.find("main")
+    blocks: list[tuple[str, str]] = []
+    for element in main if main is not None else ():
+        items = element.findall("item") if element.tag == "list" else [element]
+        kind = f"{element.tag}:{element.get('rend', '')}"
+        # A marker typed as text ("[[localize]]" in its own paragraph) is not story text either.
+        blocks.extend((kind, t) for t in map(_xml_text, items) if t and t != marker.strip())
+    headline = doc.get("title") or None
+    h1 = next((text for kind, text in blocks if kind == "head:h1"), None)
+    if h1 is not None:
+        headline = h1
+    paragraphs = tuple(text for kind, text in blocks if not (kind == "head:h1" and text == h1))
     if not paragraphs:
-        raise StoryError(
-            "the HTML has no paragraphs (<p>, <li>, headings) outside page furniture", path=source
-        )
-    return Story(paragraphs, headline, id, source)
+        raise StoryError("no article text found in the HTML page", path=source)
+    return Story(
+        paragraphs,
+        headline,
+        id,
+        source,
+        byline=doc.get("author") or None,
+        published=doc.get("date") or None,
+        url=doc.get("url") or None,
+        format="html",
+        document=html,
+    )
 
 
-def story_from_json(data: object, *, source: str, id: str = "") -> Story:
-    """A JSON story object: ``body`` (text or Markdown), optional ``headline`` and ``id``."""
+def story_from_json(
+    data: object, *, source: str | None, id: str = "", marker: str = SPLICE_MARKER
+) -> Story:
+    """A JSON story object: ``body`` (text or Markdown, required), ``headline``, ``byline``,
+    ``source`` (who published it), ``url``, ``published`` and ``id``."""
     if not isinstance(data, dict):
         raise StoryError("a JSON story must be an object with a 'body' field", path=source)
-    body, headline = data.get("body"), data.get("headline")
+    body = data.get("body")
     if not isinstance(body, str):
         raise StoryError("field 'body' is missing or not a string", path=source)
-    if headline is not None and not isinstance(headline, str):
-        raise StoryError("field 'headline' is not a string", path=source)
-    story = parse_story(body, id=id or str(data.get("id") or ""), source=source)
-    if headline:
-        return Story(story.paragraphs, headline, story.id, source)
-    return story
+    fields: dict[str, str | None] = {}
+    for name in _JSON_TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise StoryError(f"field '{name}' is not a string", path=source)
+        fields[name] = (value.strip() or None) if isinstance(value, str) else None
+    sid = data.get("id")
+    if isinstance(sid, bool) or (sid is not None and not isinstance(sid, str | int)):
+        raise StoryError("field 'id' is not a string or a number", path=source)
+    story = parse_story(body, id=id or str(sid or ""), source=source, marker=marker)
+    return dataclasses.replace(
+        story,
+        headline=fields["headline"] or story.headline,
+        byline=fields["byline"],
+        published=fields["published"],
+        url=fields["url"],
+        outlet=fields["source"],
+        format="json",
+    )
 
 
-def load_story(path: str | Path) -> Story:
-    """Read a story file: text, Markdown, HTML, or a JSON object with `body` (`id`, `headline`)."""
-    p = Path(path)
+def parse_json_story(
+    text: str, *, id: str = "", source: str | None = None, marker: str = SPLICE_MARKER
+) -> Story:
+    """Parse the text of a JSON story (see `story_from_json`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=source) from None
+    story = story_from_json(data, source=source, id=id, marker=marker)
+    return dataclasses.replace(story, document=text)
+
+
+def detect_format(text: str, name: str | None = None) -> StoryFormat:
+    """The format of a story: from the file suffix, else from its content."""
+    if name is not None:
+        known = _FORMAT_BY_SUFFIX.get(Path(name).suffix.lower())
+        if known is not None:
+            return known
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        return "json"
+    if _HTML_SIGNS.match(stripped):
+        return "html"
+    return "markdown" if _MARKDOWN_SIGNS.search(text) else "text"
+
+
+def parse_document(
+    text: str,
+    format: StoryFormat,
+    *,
+    id: str = "",
+    source: str | None = None,
+    marker: str = SPLICE_MARKER,
+) -> Story:
+    """Parse a story's text in the given format."""
+    if format == "json":
+        return parse_json_story(text, id=id, source=source, marker=marker)
+    if format == "html":
+        return parse_html_story(text, id=id, source=source, marker=marker)
+    return parse_story(text, id=id, source=source, format=format, marker=marker)
+
+
+def _read(path: str | Path) -> tuple[bytes, str]:
+    if str(path) == STDIN:
+        return sys.stdin.buffer.read(), "<stdin>"
     name = str(path)
     try:
-        raw = p.read_bytes()
+        return Path(path).read_bytes(), name
     except FileNotFoundError:
         raise StoryError("no such file", path=name) from None
     except IsADirectoryError:
         raise StoryError("is a folder, not a story file", path=name) from None
     except OSError as exc:
         raise StoryError(f"cannot read: {exc.strerror}", path=name) from None
+
+
+def load_story(
+    path: str | Path,
+    *,
+    format: StoryFormat | None = None,
+    marker: str = SPLICE_MARKER,
+) -> Story:
+    """Read a story file, or standard input for ``"-"``.
+
+    The format is ``format`` when given, else the file suffix's, else detected from the text:
+    a JSON object, an HTML page, Markdown, or plain text. A story from a file is identified by
+    the file name unless it carries its own id; one from standard input by its hash.
+    """
+    raw, name = _read(path)
     if b"\x00" in raw[:8192]:
         raise StoryError("is a binary file, not text", path=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StoryError(f"is not UTF-8 text (bad byte at offset {exc.start})", path=name) from None
-    if p.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from None
-        return story_from_json(data, source=name)
-    if p.suffix.lower() in (".html", ".htm"):
-        return parse_html_story(text, id=p.stem, source=name)
-    return parse_story(text, id=p.stem, source=name)
+    fmt = format or detect_format(text, None if str(path) == STDIN else name)
+    # A JSON story carries its own id; others are named after their file (stdin: by hash).
+    story_id = "" if str(path) == STDIN or fmt == "json" else Path(path).stem
+    return parse_document(text, fmt, id=story_id, source=name, marker=marker)
 
 
 def _looks_like_a_path(text: str) -> bool:
