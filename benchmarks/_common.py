@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,50 @@ def count_results(path: Path) -> tuple[int, int]:
         else:
             failed += 1
     return ok, failed
+
+
+# llama.cpp prints these once per completion (llama-cpp-python's server runs verbose).
+_PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
+_TOTAL = re.compile(r"total time =\s*([\d.]+) ms /\s*(\d+) tokens")
+
+
+@dataclass(frozen=True)
+class LlamaTimings:
+    """What llama.cpp's server reported for a stretch of its log: one entry per completion."""
+
+    prompt_eval_ms: list[float]
+    prompt_eval_tokens: list[int]
+    total_ms: list[float]
+
+    @classmethod
+    def parse(cls, log: str) -> LlamaTimings:
+        evals = _PROMPT_EVAL.findall(log)
+        return cls(
+            [float(ms) for ms, _ in evals],
+            [int(n) for _, n in evals],
+            [float(ms) for ms, _ in _TOTAL.findall(log)],
+        )
+
+    @property
+    def evaluated(self) -> int:
+        """Prompt tokens evaluated (those served from the KV cache are not)."""
+        return sum(self.prompt_eval_tokens)
+
+    @property
+    def prompt_s(self) -> float:
+        return sum(self.prompt_eval_ms) / 1000
+
+    @property
+    def generating_s(self) -> float:
+        """Producing the answers: decoding and sampling their tokens (all but prompt eval)."""
+        return (sum(self.total_ms) - sum(self.prompt_eval_ms)) / 1000
+
+
+def log_since(path: Path | None, offset: int) -> tuple[str, int]:
+    """The server log's text written after byte ``offset``, and the new offset."""
+    if path is None:
+        return "", offset
+    with path.open("rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return data.decode("utf-8", "replace"), offset + len(data)

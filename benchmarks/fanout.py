@@ -11,9 +11,12 @@ Compares two prompt layouts in one run, one region after another on the same ser
   so consecutive requests share only the system block.
 
 Before each layout a short unrelated request clears llama.cpp's prefix cache. Prints the wall
-time per layout, their ratio, and the prompt tokens llama.cpp evaluated for each region (read
-from the server's log: its ``prompt eval`` timings / ``prefix-match hit`` lines). Outputs are
-kept short (``--max-tokens``) so prompt evaluation dominates, as with short sections.
+time per layout, their ratio, the prompt tokens llama.cpp evaluated for each region (read from
+the server's log: its ``prompt eval`` timings / ``prefix-match hit`` lines), and the share of
+wall time spent generating the answers (llama.cpp's total time per completion less its prompt
+evaluation): a layout saves only prompt evaluation, so that share is out of its reach. Outputs
+are kept short (``--max-tokens``) so prompt evaluation dominates, as with short sections; raise
+it to see the share a full section leaves.
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ import argparse
 import re
 import statistics
 import time
-from pathlib import Path
+
+from _common import ROOT, LlamaTimings, log_since
 
 from localize import LLMClient, Settings, load_story, prepare
 from localize.local import LOCAL_MODEL, LocalServer
 from localize.prompts import PromptTemplate, list_templates, load_template
 from localize.section import SectionOutput
 
-ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ["uk", "eu", "us", "au"]
 _EVAL = re.compile(r"prompt eval time =\s*[\d.]+ ms /\s*(\d+) tokens")
 _HIT = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
@@ -63,6 +66,7 @@ def main() -> None:
     layouts = {"story-first": load_template("section"), "region-first": region_first()}
     walls: dict[str, list[float]] = {k: [] for k in layouts}
     per_region: dict[str, list[list[int]]] = {k: [] for k in layouts}
+    generating: dict[str, list[float]] = {k: [] for k in layouts}
     prompt_sizes: dict[str, list[int]] = {}
     schema = SectionOutput.json_schema()
     with LocalServer() as server:
@@ -74,7 +78,7 @@ def main() -> None:
             structured="json_object",
             timeout=600,
         )
-        log_path = Path(server._log.name) if server._log else None
+        log_path = server.log_path
         preps = {
             name: [prepare(story, r, template=t, settings=settings) for r in REGIONS]
             for name, t in layouts.items()
@@ -89,6 +93,7 @@ def main() -> None:
                     schema=schema,
                 )
                 counts = []
+                _, layout_start = log_since(log_path, 0)
                 started = time.perf_counter()
                 for prep in preps[name]:
                     offset = log_path.stat().st_size if log_path else 0
@@ -106,9 +111,11 @@ def main() -> None:
                     prompt_sizes.setdefault(name, []).append(done.usage.prompt_tokens)
                 walls[name].append(time.perf_counter() - started)
                 per_region[name].append(counts)
+                timings = LlamaTimings.parse(log_since(log_path, layout_start)[0])
+                generating[name].append(timings.generating_s / walls[name][-1])
                 print(
                     f"  round {rnd + 1} {name:12} {walls[name][-1]:6.2f} s; prompt tokens "
-                    f"evaluated per region {counts}"
+                    f"evaluated per region {counts}; generating {generating[name][-1]:.0%}"
                 )
         client.close()
     sf, rf = (statistics.mean(walls[k]) for k in ("story-first", "region-first"))
@@ -121,7 +128,8 @@ def main() -> None:
         print(
             f"  {name:12} {statistics.mean(walls[name]):6.2f} s   prompt tokens per request "
             f"~{round(statistics.mean(prompt_sizes[name]))}, evaluated per region "
-            f"{dict(zip(REGIONS, mean_counts, strict=True))}"
+            f"{dict(zip(REGIONS, mean_counts, strict=True))}, generating "
+            f"{statistics.mean(generating[name]):.0%} of wall time"
         )
     print(f"  region-first / story-first wall time: {rf / sf:.2f}x")
 

@@ -21,7 +21,7 @@ from localize import (
     localize,
 )
 from localize.local import LOCAL_MODEL
-from localize.pipeline import parse_section
+from localize.pipeline import generate, parse_section, prepare
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
@@ -93,8 +93,11 @@ def test_invalid_output_is_reasked_with_the_validation_error(wire_story: Story, 
     client = LLMClient(
         model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="text"
     )
+    # A prompt made for a negotiating client expects JSON; sent in text mode (where negotiation
+    # ends on an endpoint that refuses response_format), prose is not a section.
+    prep = prepare(wire_story, "uk", template=PROSE, model=LOCAL_MODEL, structured="auto")
     with pytest.raises(GenerationError, match="not a JSON object") as info:
-        localize(wire_story, "uk", client=client, template=PROSE, max_attempts=2)
+        generate(prep, client, max_attempts=2)
     assert info.value.attempts == 2
     first, second = request_bodies(vcr)
     assert "response_format" not in first

@@ -131,6 +131,13 @@ def test_parse_section_gives_a_section_or_a_value_error(answer: str) -> None:
 
 
 @FAST
+@given(st.one_of(texts, texts.map(lambda t: "```\n" + t + "\n```"), texts.map(lambda t: "# " + t)))
+def test_parse_section_in_text_mode_gives_a_section_or_a_value_error(answer: str) -> None:
+    with contextlib.suppress(ValueError):
+        assert parse_section(answer, "text", "What it means for the UK").body.strip()
+
+
+@FAST
 @given(texts)
 def test_neutralise_leaves_no_marker_and_is_idempotent(text: str) -> None:
     tags = frozenset({"story", "region"})

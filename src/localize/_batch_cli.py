@@ -126,7 +126,10 @@ class _Progress:
 
     def started(self, summary: BatchSummary) -> None:
         say(endpoint_line(summary.model, summary.endpoint))
-        say(f"localize: {summary.to_run} job(s), {summary.concurrency} at a time")
+        say(
+            f"localize: {summary.to_run} job(s), {summary.concurrency} at a time "
+            f"({summary.concurrency_reason})"
+        )
         if self.tty:
             # The bar takes the width the counts leave, so the line never wraps.
             self.bar = Progress(
@@ -255,8 +258,16 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     "--concurrency",
     type=int,
     metavar="N",
-    help=f"Jobs in flight at once (default {DEFAULT_CONCURRENCY}; "
+    help=f"Jobs in flight at once (default: --slots, else {DEFAULT_CONCURRENCY}; "
     f"{LOCAL_CONCURRENCY} for the embedded model).",
+)
+@click.option(
+    "--slots",
+    type=int,
+    metavar="N",
+    help="Requests the endpoint serves at once (a llama.cpp server's --parallel); sets the "
+    "default concurrency, and 1 runs a story's regions back to back "
+    "(env LOCALIZE_SLOTS).",
 )
 @click.option(
     "--rpm",

@@ -275,6 +275,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
         context_window=options.get("context_window"),
         structured=options.get("structured"),
         allow_demo_model=False if options.get("no_demo_model") else None,
+        slots=options.get("slots"),
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
     )

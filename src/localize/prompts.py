@@ -1,7 +1,9 @@
 """Prompt templates: YAML front matter plus a sandboxed Jinja2 body.
 
 A template file defines ``{% block system %}`` and ``{% block user %}`` (and optionally
-``{% block reask %}``, rendered with ``problems`` when an answer is sent back). Each block is
+``{% block reask %}``, rendered with ``problems`` when an answer is sent back). Every block also
+gets ``answer``: "json" when the answer is a JSON object, "text" when it is the section as plain
+prose (see `localize.pipeline.answer_format`). Each block is
 rendered on its own, so story text is only ever data: it cannot open a new message or run as
 template source. Every value a template prints is neutralised first (`localize.neutralise`): a
 ``</story>`` or ``<|im_start|>`` inside a story or profile cannot close its block or forge a turn.
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import yaml
@@ -29,16 +31,19 @@ from localize.neutralise import find_markers, neutralise, template_tags
 from localize.sandbox import BoundedSandbox, file_loading_tag, join_bounded, render_budget
 from localize.sentences import story_paragraph_sentences
 
-__all__ = ["PromptTemplate", "list_templates", "load_template"]
+__all__ = ["AnswerFormat", "PromptTemplate", "list_templates", "load_template"]
+
+AnswerFormat = Literal["json", "text"]
 
 DEFAULT_TEMPLATE = "section"
 _SUFFIX = ".jinja"
 # Variables the pipeline supplies itself at re-ask time, not the caller.
-_RUNTIME_VARIABLES = frozenset({"problems"})
-_REASK_FALLBACK = (
-    "Your previous answer cannot be published as it is.\n{problems}\n"
-    'Write the whole section again, as a JSON object with the key "body".'
-)
+_RUNTIME_VARIABLES = frozenset({"problems", "answer"})
+_REASK_FALLBACK = "Your previous answer cannot be published as it is.\n{problems}\n{again}"
+_AGAIN: dict[AnswerFormat, str] = {
+    "json": 'Write the whole section again, as a JSON object with the key "body".',
+    "text": "Write the whole section again, as the section text only.",
+}
 
 _env = BoundedSandbox(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
@@ -157,7 +162,7 @@ class PromptTemplate:
                 f"render failed: {type(exc).__name__}: {exc}", template=self.source
             ) from None
 
-    def render(self, **variables: Any) -> list[ChatMessage]:
+    def render(self, *, answer: AnswerFormat = "json", **variables: Any) -> list[ChatMessage]:
         """Render the system and user messages; every missing variable is named at once."""
         needed = (_undeclared(self.body) | set(self.inputs)) - _RUNTIME_VARIABLES
         missing = sorted(needed - set(variables))
@@ -168,6 +173,7 @@ class PromptTemplate:
         blocks = self._compiled().blocks
         if "user" not in blocks:
             raise TemplateError("defines no {% block user %}", template=self.source)
+        variables = {**variables, "answer": answer}
         messages: list[ChatMessage] = []
         if "system" in blocks:
             messages.append({"role": "system", "content": self._render_block("system", variables)})
@@ -179,11 +185,11 @@ class PromptTemplate:
         tags = template_tags(self.body)
         return [m for text in texts for m in find_markers(text, tags)]
 
-    def render_reask(self, problems: str) -> str:
+    def render_reask(self, problems: str, *, answer: AnswerFormat = "json") -> str:
         """The user message that sends an answer back with what was wrong with it."""
         if "reask" in self._compiled().blocks:
-            return self._render_block("reask", {"problems": problems})
-        return _REASK_FALLBACK.format(problems=neutralise(problems))
+            return self._render_block("reask", {"problems": problems, "answer": answer})
+        return _REASK_FALLBACK.format(problems=neutralise(problems), again=_AGAIN[answer])
 
 
 class _FileLoadingError(Exception):

@@ -38,6 +38,7 @@ from localize.batch._run import (
     LOCAL_CONCURRENCY,
     BatchProgress,
     alocalize_many,
+    choose_concurrency,
     run_batch,
     run_jobs,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "alocalize_many",
     "as_inputs",
     "batch_api_client",
+    "choose_concurrency",
     "collect_batch",
     "collect_results",
     "custom_id",

@@ -117,7 +117,12 @@ def export_requests(
             if job.story.story is None:
                 raise InputError(job.story.error or "the story could not be read")
             prep = prepare(
-                job.story.story, job.region, template=tmpl, settings=settings, model=model
+                job.story.story,
+                job.region,
+                template=tmpl,
+                settings=settings,
+                model=model,
+                structured=mode,
             )
         except LocalizeError as exc:
             failed.append(JobResult.failure(job, str(exc)))
@@ -253,6 +258,7 @@ def _collected(
             template=tmpl,
             settings=settings,
             model=manifest.model,
+            structured=manifest.structured_mode,
         )
         result = review_completion(
             prep,

@@ -407,6 +407,7 @@ class BatchSummary:
     cost_known: bool = True
     rate_limited: int = 0
     concurrency: int = 0
+    concurrency_reason: str = ""
     # The model and endpoint host (never credentials) the run used; set once connected.
     model: str = ""
     endpoint: str = ""

@@ -41,13 +41,18 @@ __all__ = [
     "LOCAL_CONCURRENCY",
     "BatchProgress",
     "alocalize_many",
+    "choose_concurrency",
     "run_batch",
     "run_jobs",
 ]
 
 DEFAULT_CONCURRENCY = 8
-# The embedded llama.cpp server answers one request at a time: more in flight only queue there.
-LOCAL_CONCURRENCY = 2
+# The embedded llama.cpp server answers one request at a time (one slot, one KV cache): a second
+# request in flight only queues there, and one from another story evicts the first story's prompt
+# prefix. One at a time, a story's regions back to back, measured fastest on 2 cores
+# (benchmarks/embedded_batch.py).
+LOCAL_CONCURRENCY = 1
+_ONE_SLOT = "a story's regions run back to back, so each reuses the story's evaluated prompt"
 
 
 class _Scheduler:
@@ -105,7 +110,12 @@ async def _run_one(
         return JobResult.failure(job, job.story.error or "the story could not be read")
     try:
         prep = prepare(
-            job.story.story, job.region, template=template, settings=settings, model=client.model
+            job.story.story,
+            job.region,
+            template=template,
+            settings=settings,
+            model=client.model,
+            structured=client.structured,
         )
         result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except (EndpointAuthError, TemplateError):
@@ -180,12 +190,21 @@ def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
     return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
-def _width(concurrency: int | None, settings: Settings, own_client: bool) -> int:
+def choose_concurrency(
+    concurrency: int | None, settings: Settings, own_client: bool = True
+) -> tuple[int, str]:
+    """Jobs in flight, and why: the option, else what the endpoint can serve at once."""
     if concurrency is not None:
         if concurrency < 1:
             raise ConfigError(f"must be at least 1, got {concurrency}", option="--concurrency")
-        return concurrency
-    return LOCAL_CONCURRENCY if settings.use_local_model and own_client else DEFAULT_CONCURRENCY
+        return concurrency, "set by --concurrency"
+    if settings.use_local_model and own_client:
+        return LOCAL_CONCURRENCY, f"the embedded server answers one request at a time; {_ONE_SLOT}"
+    if settings.slots == 1:
+        return 1, f"the endpoint serves one request at a time (slots 1); {_ONE_SLOT}"
+    if settings.slots is not None:
+        return settings.slots, f"the endpoint serves {settings.slots} requests at a time (slots)"
+    return DEFAULT_CONCURRENCY, "the default for an endpoint of unknown capacity (see --slots)"
 
 
 async def alocalize_many(
@@ -220,7 +239,7 @@ async def alocalize_many(
     plan = plan_batch(
         stories, regions, settings=settings, template=template, max_attempts=max_attempts
     )
-    width = _width(concurrency, plan.settings, client is None)
+    width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
     jobs = [j for j in plan.jobs if j.key not in skipped]
     gate = RateGate(rpm, tpm)
@@ -317,10 +336,15 @@ def run_batch(
         stories, regions, settings=settings, template=template, max_attempts=max_attempts
     )
     log = open_audit(audit, plan.settings)
-    width, jobs = _width(concurrency, plan.settings, True), plan.jobs
+    (width, why), jobs = choose_concurrency(concurrency, plan.settings), plan.jobs
     with ResultsFile(output) as results:
         todo = [j for j in jobs if j.key not in results.done]
-        summary = BatchSummary(total=len(jobs), skipped=len(jobs) - len(todo), concurrency=width)
+        summary = BatchSummary(
+            total=len(jobs),
+            skipped=len(jobs) - len(todo),
+            concurrency=width,
+            concurrency_reason=why,
+        )
         summary.dropped_torn_line = results.dropped_torn_line
         if not todo:
             return summary
