@@ -19,8 +19,9 @@ order from round to round so machine load falls on both:
 Prints, per variant: wall time, sections accepted (a section was written), time per accepted
 section, sections passing the checks (pass rate over the 16 jobs), prompt tokens llama.cpp
 evaluated (from its log: tokens served from its KV cache are not evaluated), completion tokens,
-and the share of wall time spent generating answers (llama.cpp's total time per completion less
-its prompt evaluation).
+and the shares of wall time llama.cpp spent evaluating prompts and generating answers (its total
+time per completion less its prompt evaluation); the rest is HTTP, the server's own Python,
+checks, and waiting for the CPU.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def main() -> None:
     )
     header = (
         f"{'variant':13} {'wall s':>7} {'s/accepted':>10} {'accepted':>8} {'pass rate':>9} "
-        f"{'prompt tok eval':>15} {'compl tok':>9} {'generating':>10}"
+        f"{'prompt tok eval':>15} {'compl tok':>9} {'prompt eval':>11} {'generating':>10}"
     )
     print(header)
     base = statistics.mean(r.wall_s for r in runs[chosen[0].name])
@@ -163,11 +164,13 @@ def main() -> None:
         passed = statistics.mean(r.passed for r in rs)
         jobs = rs[0].jobs
         generating = statistics.mean(r.timings.generating_s / r.wall_s for r in rs)
+        prompt = statistics.mean(r.timings.prompt_s / r.wall_s for r in rs)
         per = f"{wall / accepted:10.2f}" if accepted else f"{'-':>10}"
         print(
             f"{v.name:13} {wall:7.1f} {per} {accepted:8.1f} "
             f"{f'{passed / jobs:.0%}':>9} {statistics.mean(r.timings.evaluated for r in rs):15.0f} "
-            f"{statistics.mean(r.completion_tokens for r in rs):9.0f} {generating:10.0%}"
+            f"{statistics.mean(r.completion_tokens for r in rs):9.0f} {prompt:11.0%} "
+            f"{generating:10.0%}"
         )
     for v in chosen[1:]:
         wall = statistics.mean(r.wall_s for r in runs[v.name])

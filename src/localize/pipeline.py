@@ -74,11 +74,12 @@ _TITLE_LINE = re.compile(r"\A(#{1,6}\s.*|\*\*[^*]+\*\*:?|__[^_]+__:?|</?[A-Za-z_
 _LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
 _PREAMBLE_MAX_WORDS = 12
 # The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
-# one attempt each, `--variants default,default-text`). The grammar makes each token ~2.5x as
-# slow to sample, yet under it SmolLM2-135M closes the object after a sentence or two (~36
-# tokens), while asked for prose it writes until max_tokens: text took 235 s with 4 of 16
-# sections inside the limit and none passing the checks, json_object 50 s with 16 written and 6
-# passing. So the grammar stays; `text` (prose) is there for endpoints and models it suits.
+# one attempt each, `--variants default,default-text`). Under the json_object grammar SmolLM2-135M
+# closes the object after a sentence or two (~36 tokens a section): 50 s, 16 sections written, 6
+# passing the checks. Asked for prose it writes to max_tokens: 235 s, 4 written inside the limit,
+# none passing; asked for JSON without the grammar, every answer ran to the limit or was not JSON.
+# Per generated token the two cost about the same there (~25 ms), so the grammar stays; `text`
+# (prose) is there for endpoints and models it suits.
 EMBEDDED_STRUCTURED: StructuredMode = "json_object"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
