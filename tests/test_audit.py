@@ -137,14 +137,14 @@ def test_a_file_that_is_not_a_log_is_an_error(tmp_path: Path) -> None:
 
 def _write_many(path: str, start: int) -> None:
     log = AuditLog(Path(path), source=f"proc-{start}")
-    for n in range(start, start + 25):
+    for n in range(start, start + 150):
         log.add(**_section(n))
 
 
 def test_concurrent_writers_lose_and_corrupt_nothing(tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_write_many, args=(str(db), i * 100)) for i in range(4)]
+    ctx = multiprocessing.get_context("fork")  # no re-import: the writers start at once
+    procs = [ctx.Process(target=_write_many, args=(str(db), i * 1000)) for i in range(4)]
     for p in procs:
         p.start()
     for p in procs:
@@ -154,7 +154,7 @@ def test_concurrent_writers_lose_and_corrupt_nothing(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     entries = AuditLog(db).entries(LogQuery(limit=0))
     bodies = sorted(e.body for e in entries)
-    assert len(entries) == 100 == len(set(bodies)) == len({e.id for e in entries})
+    assert len(entries) == 600 == len(set(bodies)) == len({e.id for e in entries})
 
 
 def test_threads_share_one_log_without_losing_a_row(tmp_path: Path) -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import localize.checks
 from localize.checks import CheckReport, Finding, check
-from localize.regions import RegionProfile, get_region
+from localize.evaluation import Case, load_cases, run_case
+from localize.regions import get_region
 from localize.section import LocalizedSection
 from localize.story import Story, load_story, parse_story
 
@@ -451,11 +452,11 @@ def test_leading_markdown_heading_is_not_checked() -> None:
 
 def test_report_api_and_feedback() -> None:
     report = run(UK_BASE + ' The NCSC called it "a serious setback". Organizations lost 200 tools.')
-    assert [f.check for f in report.findings] == ["quote", "number", "spelling"]
-    assert [f.check for f in report.errors] == ["quote", "number"]
-    assert [f.check for f in report.warnings] == ["spelling"]
+    assert [f.check for f in report.findings] == ["quote", "number", "spelling", "claim", "support"]
+    assert [f.check for f in report.errors] == ["quote", "number", "claim"]
+    assert [f.check for f in report.warnings] == ["spelling", "support"]
     data = report.to_dict()
-    assert data["ok"] is False and data["error_count"] == 2 and data["warning_count"] == 1
+    assert data["ok"] is False and data["error_count"] == 3 and data["warning_count"] == 2
     assert data["findings"] == [f.to_dict() for f in report.findings]
     assert report.findings[0].to_dict() == {
         "check": "quote",
@@ -468,7 +469,9 @@ def test_report_api_and_feedback() -> None:
         '- The quote "a serious setback" does not appear in the story; quote only the story\'s '
         "own words, exactly.\n"
         '- The figure "200" does not appear in the story; use only figures the story gives, '
-        "written as the story writes them."
+        "written as the story writes them.\n"
+        '- The story does not report that the NCSC did this: "The NCSC called it "a serious '
+        'setback"."; say only what the story reports; name a body only for its standing remit.'
     )
     assert run(UK_BASE).feedback() == ""
 
@@ -502,46 +505,29 @@ def test_module_exports() -> None:
 
 # --- corpus: tests/data/checks ------------------------------------------------------------------
 
-
-def cases(name: str) -> list[dict[str, Any]]:
-    loaded: list[dict[str, Any]] = yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))
-    return loaded
+CASES = load_cases(CORPUS)
 
 
-def corpus(name: str) -> list[Any]:
-    return [pytest.param(c, id=c["id"]) for c in cases(name)]
+def corpus(clean: bool) -> list[Any]:
+    return [pytest.param(c, id=c.id) for c in CASES if c.clean == clean]
 
 
-def check_case(case: dict[str, Any]) -> CheckReport:
-    region: RegionProfile = get_region(case["region"])
-    return check(
-        case["section"],
-        story(case["story"]),
-        region,
-        min_words=case.get("min_words"),  # None: the section template's bounds
-        max_words=case.get("max_words"),
-    )
+@pytest.mark.parametrize("case", corpus(clean=True))
+def test_clean_corpus_sections_have_no_findings(case: Case) -> None:
+    assert run_case(case).findings == ()
 
 
-@pytest.mark.parametrize("case", corpus("clean.yaml"))
-def test_clean_corpus_sections_have_no_findings(case: dict[str, Any]) -> None:
-    assert check_case(case).findings == ()
+def test_corpus_covers_every_region_and_the_sentence_level_faults() -> None:
+    assert {c.region.id for c in CASES if c.clean} == {"uk", "eu", "us", "au"}
+    planted = Counter(check_id for c in CASES for check_id, _ in c.expect)
+    assert planted["attribution"] >= 10 and planted["claim"] >= 10
+    assert sum(c.clean for c in CASES) >= 37
 
 
-def test_clean_corpus_covers_every_region() -> None:
-    regions = {c["region"] for c in cases("clean.yaml")}
-    assert regions == {"uk", "eu", "us", "au"}
-
-
-@pytest.mark.parametrize("case", corpus("faults.yaml"))
-def test_fault_corpus_sections_report_exactly_their_planted_faults(case: dict[str, Any]) -> None:
-    report = check_case(case)
-    got = [(f.check, f.text) for f in report.findings]
-    for expected in case["expect"]:
-        assert any(c == expected["check"] and expected["text"] in t for c, t in got), got
-    extra = [
-        (c, t)
-        for c, t in got
-        if not any(c == e["check"] and e["text"] in t for e in case["expect"])
-    ]
+@pytest.mark.parametrize("case", corpus(clean=False))
+def test_fault_corpus_sections_report_exactly_their_planted_faults(case: Case) -> None:
+    got = [(f.check, f.text) for f in run_case(case).findings]
+    for check_id, text in case.expect:
+        assert any(c == check_id and text in t for c, t in got), got
+    extra = [(c, t) for c, t in got if not any(c == e and x in t for e, x in case.expect)]
     assert extra == []

@@ -46,10 +46,10 @@ def test_stdin_story_in_each_format_reaches_the_prompt(fmt: str) -> None:
         assert result.exit_code == 0, result.output
         assert "A coalition of cybersecurity veterans" in result.output
     if fmt == "html":
-        assert "Headline: Security veterans warn US ban" in detected.output
+        assert "Headline: [1] Security veterans warn US ban" in detected.output
         assert "Sign up to Tech Weekly" not in detected.output
     if fmt in ("markdown", "json"):
-        assert "Headline: Export ban" in detected.output and '"headline"' not in detected.output
+        assert "Headline: [1] Export ban" in detected.output and '"headline"' not in detected.output
 
 
 def test_empty_disclosure_or_marker_is_refused() -> None:
@@ -96,7 +96,7 @@ def test_check_says_which_checks_it_skipped_for_another_language(tmp_path: Path)
     section.write_text('Das NCSC warnt: "Gefährlich", 3,5 Prozent. Die Organisation prüft.')
     result = run("check", str(section), "--story", str(WIRE), "-r", str(profile))
     skipped = [line.split()[1] for line in result.output.splitlines() if line.startswith("skipped")]
-    assert skipped == ["quote", "number", "spelling"]
+    assert skipped == ["quote", "number", "spelling", "attribution", "claim", "support"]
 
 
 @pytest.mark.vcr(allow_playback_repeats=True)

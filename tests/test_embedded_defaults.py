@@ -48,9 +48,11 @@ def test_a_text_answer_is_the_prose_without_its_wrapping(answer: str) -> None:
     assert parse_section(answer, "text", HEADING).body == BODY
 
 
-def test_a_text_answer_keeps_its_paragraphs_and_inline_markers() -> None:
+def test_a_text_answer_keeps_its_paragraphs_and_reads_inline_markers_as_citations() -> None:
     answer = "The ban matters to UK buyers [2].\n\nThe NCSC will want to know [3]."
-    assert parse_section(answer, "text", HEADING).body == answer
+    out = parse_section(answer, "text", HEADING)
+    assert out.body == "The ban matters to UK buyers.\n\nThe NCSC will want to know."
+    assert [c.sources for c in out.citations] == [(2,), (3,)]
 
 
 def test_a_first_sentence_ending_in_a_colon_is_kept_when_nothing_follows() -> None:
@@ -81,7 +83,7 @@ def test_the_prompt_asks_for_prose_in_text_mode_and_json_otherwise() -> None:
     assert text.answer == "text" and as_json.answer == "json"
     assert "section text only" in text.messages[0]["content"]
     assert "JSON" not in text.messages[0]["content"]
-    assert '"body"' in as_json.messages[0]["content"]
+    assert '"paragraphs"' in as_json.messages[0]["content"]
     # A given client's mode wins over the settings: the prompt matches the request.
     assert prepare(story, "uk", settings=remote, structured="text").answer == "text"
     assert prepare(story, "uk", settings=Settings(structured="text"), structured="auto").answer == (
@@ -90,7 +92,7 @@ def test_the_prompt_asks_for_prose_in_text_mode_and_json_otherwise() -> None:
     assert prepare(story, "uk", settings=Settings()).answer == "json"  # the embedded default
     template = load_template()
     assert "section text only" in template.render_reask("- Too short.", answer="text")
-    assert '"body"' in template.render_reask("- Too short.")
+    assert '"paragraphs"' in template.render_reask("- Too short.")
     # The shared prefix is unchanged by the mode but for the one instruction line.
     assert text.messages[1] == as_json.messages[1]
 

@@ -11,7 +11,7 @@ STORY = parse_story("# Ban\n\nThe lede {{ region.name }} {% raw %}.\n\nSecond pa
 
 def test_builtin_template_metadata_and_layout() -> None:
     t = load_template()
-    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "1", 40, 400)
+    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "2", 40, 400)
     assert t.defaults["temperature"] == 0 and "seed" in t.defaults
     uk = t.render(story=STORY, region=get_region("uk"))
     eu = t.render(story=STORY, region=get_region("eu"))
@@ -62,4 +62,4 @@ def test_unknown_template_lists_builtins() -> None:
 
 def test_reask_renders_problems() -> None:
     text = load_template().render_reask("- The quote is invented.")
-    assert "- The quote is invented." in text and '"body"' in text
+    assert "- The quote is invented." in text and '"paragraphs"' in text

@@ -252,6 +252,14 @@ class _EchoCompletion(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self) -> None:
+        body = json.dumps({"object": "list", "data": [{"id": "m", "object": "model"}]}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -259,7 +267,7 @@ class _EchoCompletion(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoCompletion)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -288,6 +296,50 @@ def test_recording_scrubs_every_kind_of_secret(
     assert "/v1/chat/completions" in text and "hi" in text  # it did record
     for secret in (SECRET, "org-secret-account", "proj_secret_project", "user:"):
         assert secret not in text
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_rewrite_replaces_the_cassette_only_after_a_clean_run(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCALIZE_BASE_URL", f"http://{endpoint}/v1")
+    path = tmp_path / "c.yaml"
+
+    def ask(content: str) -> None:
+        client = openai.OpenAI(api_key="k", base_url=f"http://{endpoint}/v1")
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": content}])
+        client.close()
+
+    with use_cassette(path, "once", rerecord="(re-record)"):
+        ask("first")
+    with pytest.raises(RuntimeError), use_cassette(path, "rewrite", rerecord="(re-record)"):
+        ask("second")
+        raise RuntimeError("the run failed")
+    assert "first" in path.read_text() and "second" not in path.read_text()
+    with use_cassette(path, "rewrite", rerecord="(re-record)") as recording:
+        assert not recording.replaying
+        ask("second")
+    assert "second" in path.read_text() and "first" not in path.read_text()
+    with use_cassette(path, "once", rerecord="(re-record)") as recording:
+        assert recording.replaying
+        assert os.environ["LOCALIZE_BASE_URL"] == f"http://{endpoint}/v1"
+        ask("second")  # answered from the file
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_replay_that_asks_for_more_never_starts_the_embedded_model(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "models-only.yaml"
+    with monkeypatch.context() as m:
+        m.setenv("LOCALIZE_BASE_URL", f"http://{endpoint}/v1")
+        with use_cassette(path, "once", rerecord="(re-record)"):
+            openai.OpenAI(api_key="k", base_url=f"http://{endpoint}/v1").models.list()
+    # Nothing configured, and the recording has no chat request to take an endpoint from.
+    result = _rewrite("--cassette", str(path), "--record-mode", "none")
+    assert result.exit_code == 2, result.output
+    assert "the embedded demo model is not allowed" in result.stderr
+    assert "LOCALIZE_NO_DEMO_MODEL" not in os.environ
 
 
 def _cassettes() -> list[Path]:

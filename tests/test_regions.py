@@ -103,6 +103,7 @@ def test_ten_regions_with_locale_spelling_currency_and_their_bodies() -> None:
     )
     for rid in TEN:
         assert regions[rid].laws and regions[rid].style_notes and regions[rid].version
+        assert any(i.aliases for i in regions[rid].institutions), rid
 
 
 def test_shared_acronyms_say_which_body_they_mean() -> None:

@@ -1,6 +1,9 @@
 """Grounding checks: does a section say only what the story and the region profile support?
 
-`check` runs eight deterministic checks over a section and returns a `CheckReport`:
+`check` runs eleven deterministic checks over a section and returns a `CheckReport`, which also
+links every section sentence to the story sentences and profile entries it rests on (see
+`localize.support`). The token-level checks live here; ``attribution`` and ``claim`` (who did
+what) in `localize.attribution`, ``support`` in `localize.support`:
 
 - ``quote`` (error): a quoted passage that is not in the story. Case, whitespace, punctuation
   and quote style are folded; an editor's ``[insertion]`` stands for up to 8 words and an
@@ -10,10 +13,14 @@
   compare by value (76 == "Seventy-six", £5m == "£5 million"); money must also match the
   currency. Not figures: numerals in names (NIS2, GPT-5.5, Claude Opus 4.8, Act 2018), ordinals,
   times, "24/7", and number words used as idiom or pronoun ("one of", "no one", "two-factor",
-  "zero-day"). "One" alone is never flagged; "two" and up are quantities and are checked.
+  "zero-day"). "One" alone is never flagged; "two" and up are quantities and are checked, but
+  a count the story implies passes ("the two models" for its "Fable and Mythos"). A name's
+  numeral is checked when it is a reference ("Article 23") or the story gives that name another
+  number ("Claude Opus 4.9" for 4.8); a percentage must be one in the story, not a count.
 - ``institution`` (error): an acronym or a named body or law (a capitalised phrase around
   Agency, Office, Act...) found in neither the story nor this region's profile, so the UK's NCSC
-  is an error in an EU section; or a known acronym given a wrong expansion.
+  is an error in an EU section; or a known acronym given a wrong expansion. Profile aliases are
+  names too; capitalised emphasis ("NOT") is not an acronym.
 - ``mention`` (warning): the section names none of the profile's institutions or laws.
 - ``spelling`` (warning): a word in the other spelling variant (American in a British-spelling
   edition or the reverse), unless the story or profile uses it or it is a proper noun. A warning
@@ -21,6 +28,9 @@
 - ``length`` (error): a body outside the word bounds.
 - ``repetition`` (error): a repeated sentence, or a run of 8+ words that occurs twice.
 - ``leak`` (error): prompt or model artefacts (template syntax, role labels, "As an AI").
+- ``attribution`` (error): the story's act given to another actor.
+- ``claim`` (error): a public body doing or saying something the story does not report.
+- ``support`` (warning): a sentence resting on nothing, or a citation that does not hold.
 
 Errors make a section unpublishable (an invented fact or a broken answer); warnings are for an
 editor's eye. Everything is pure and offline: regexes are compiled at import and what is derived
@@ -35,19 +45,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
+from localize.attribution import check_actions
+from localize.citations import Citation
+from localize.findings import Finding
 from localize.namesakes import foreign_namesakes
 from localize.prompts import PromptTemplate, load_template
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection
 from localize.story import Story, StoryLike, as_story
+from localize.support import SentenceLink, link_sentences
+from localize.wordfold import fold as _fold
+from localize.wordfold import fold_tokens as _fold_tokens
+from localize.wordfold import is_capitalised as _is_capitalised
+from localize.wordfold import sentence_initial as _sentence_initial
+from localize.wordfold import word_set as _wordset
 
 __all__ = ["CHECK_IDS", "ENGLISH_ONLY_CHECKS", "CheckReport", "Finding", "check"]
-
-Severity = Literal["error", "warning"]
 
 # Report order: the same order the checks are documented in.
 CHECK_IDS = (
@@ -59,6 +76,9 @@ CHECK_IDS = (
     "length",
     "repetition",
     "leak",
+    "attribution",
+    "claim",
+    "support",
 )
 
 # Checks that read English text, and why they cannot judge a section in another language.
@@ -67,6 +87,9 @@ ENGLISH_ONLY_CHECKS: dict[str, str] = {
     "story's words",
     "number": "it reads English number words and number formats",
     "spelling": "it compares British and American English spellings",
+    "attribution": "it reads who did what from English wording",
+    "claim": "it reads what a body did from English verbs",
+    "support": "it aligns sentences by their English words",
 }
 
 # What the model is told to do about each kind of error when a section is sent back.
@@ -76,25 +99,9 @@ _ADVICE: dict[str, str] = {
     "institution": "name only bodies and laws that the story or the region profile names",
     "repetition": "say each thing once",
     "leak": "return only the section's prose, with no labels, markup or notes",
+    "attribution": "keep who did what exactly as the story tells it",
+    "claim": "say only what the story reports; name a body only for its standing remit",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem a check found in a section."""
-
-    check: str
-    severity: Severity
-    message: str
-    text: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "message": self.message,
-            "text": self.text,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,8 @@ class CheckReport:
     findings: tuple[Finding, ...]
     # (check id, why) for checks that did not run: those that read English, on other languages.
     skipped: tuple[tuple[str, str], ...] = ()
+    # Each section sentence and the story sentences and profile entries it rests on.
+    sentences: tuple[SentenceLink, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -134,12 +143,17 @@ class CheckReport:
             "error_count": self.error_count,
             "warning_count": self.warning_count,
             "skipped": [{"check": c, "reason": why} for c, why in self.skipped],
+            "sentences": [link.to_dict() for link in self.sentences],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckReport:
         skipped = tuple((s["check"], s["reason"]) for s in data.get("skipped", ()))
-        return cls(tuple(Finding(**f) for f in data["findings"]), skipped)
+        return cls(
+            tuple(Finding(**f) for f in data["findings"]),
+            skipped,
+            tuple(SentenceLink.from_dict(s) for s in data.get("sentences") or ()),
+        )
 
     def feedback(self) -> str:
         """The errors as a bullet list addressed to the model, for a re-ask ("" when none).
@@ -159,36 +173,7 @@ class CheckReport:
 # --- text helpers -------------------------------------------------------------------------------
 
 _LEADING_HEADING = re.compile(r"\A\s*#{1,6}[ \t]+[^\n]*(?:\n|\Z)")
-_FOLD_WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u2018\u02bc")
-_SENTENCE_END = ".!?:\n"
-_SENTENCE_LEAD = " \t\"'\u201c\u2018([*\u2022-\u2013\u2014"
-
-
-def _wordset(words: str) -> frozenset[str]:
-    """A set from a whitespace-separated word list (long lists read better as a block)."""
-    return frozenset(words.split())
-
-
-def _fold_tokens(text: str) -> list[str]:
-    """Lower-case word tokens with apostrophes dropped, so quote and name matching ignore case,
-    punctuation and quote style (curly "Anthropic's" == "anthropic's" == "anthropics")."""
-    return _FOLD_WORD.findall(text.lower().translate(_APOSTROPHES))
-
-
-def _fold(text: str) -> str:
-    """Folded tokens framed by spaces, so ``" x y " in _fold(t)`` is a whole-word search."""
-    return " " + " ".join(_fold_tokens(text)) + " "
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip(_SENTENCE_LEAD)
-    return not before or before[-1] in _SENTENCE_END
-
-
-def _is_capitalised(word: str) -> bool:
-    # "eSafety" and "iPhone" are names too.
-    return word[:1].isupper() or (len(word) > 1 and word[0].islower() and word[1].isupper())
 
 
 # --- per-story and per-profile data, derived once -------------------------------------------------
@@ -203,12 +188,22 @@ class _Facts:
     acronyms: frozenset[str]
     figures: dict[Decimal, frozenset[str | None]]  # value -> currencies it is given in
     expansions: dict[str, frozenset[str]]  # acronym -> folded names written before it
+    percents: frozenset[Decimal]  # values given as a percentage
+    numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
+    list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
+    lower_words: frozenset[str]  # words written in lower case somewhere
 
 
 def _facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> _Facts:
     figures: dict[Decimal, set[str | None]] = {}
+    percents: set[Decimal] = set()
+    numbered: dict[str, set[Decimal]] = {}
     for fig in _scan_figures(text):
         figures.setdefault(fig.value, set()).add(fig.currency)
+        if fig.percent:
+            percents.add(fig.value)
+        if fig.name:
+            numbered.setdefault(fig.name, set()).add(fig.value)
     acronyms: set[str] = set()
     for m in _ACRONYM.finditer(text):
         acronyms.add(m.group(1))
@@ -222,7 +217,23 @@ def _facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> _Fact
         acronyms=frozenset(acronyms),
         figures={k: frozenset(v) for k, v in figures.items()},
         expansions={k: frozenset(v) for k, v in expansions.items()},
+        percents=frozenset(percents),
+        numbered_names={k: frozenset(v) for k, v in numbered.items()},
+        list_sizes=frozenset(_list_sizes(text)),
+        lower_words=frozenset(w for w in _LETTERS.findall(text) if w.islower()),
     )
+
+
+# "Fable and Mythos", "Alex Stamos, Casey Ellis and Jon Callas": a list of names, whose length
+# a section may give as a count ("the two models").
+_LIST_ITEM = r"[A-Z][\w.\u2019'-]*(?:\s+(?:[A-Z][\w.\u2019'-]*|\d[\d.]*))*"
+_NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM})*,?\s+(?:and|or)\s+{_LIST_ITEM}")
+_LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _list_sizes(text: str) -> Iterator[int]:
+    for m in _NAME_LIST.finditer(text):
+        yield len(_LIST_SEPARATOR.split(m.group()))
 
 
 @lru_cache(maxsize=32)
@@ -450,6 +461,8 @@ class _Figure:
     # False for numerals that are part of a name, an ordinal or an idiom ("one of", "no one"):
     # they still ground figures in a story but are never flagged in a section.
     countable: bool
+    percent: bool = False
+    name: str | None = None  # the name a numeral belongs to, lower case ("opus", "article")
 
 
 def _words_value(words: list[str]) -> int:
@@ -491,6 +504,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
     assert num is not None
     value = Decimal(num.replace(",", ""))
     countable = True
+    name: str | None = None
     prev = text[start - 1] if start else ""
     prev2 = text[start - 2] if start > 1 else ""
     nxt = text[end : end + 2]
@@ -510,6 +524,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
             and p_word not in _CURRENCY_CODES
         ):
             countable = False  # Claude Opus 4.8, Act 2018
+            name = p_word.lower()
     j = i + 1
     # A suffix glued to the digits: 5m, 1.2bn, 15th, 5G.
     if j < len(tokens) and tokens[j][0] == end and tokens[j][3]:
@@ -531,6 +546,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
     percent = _PERCENT.match(text, end)
     if percent:
         end = percent.end()
+        countable = True  # "Article 5%" is no name
     currency = None
     before = _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
     if before is not None:
@@ -538,7 +554,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int
         start = before.start()
     else:
         currency = _currency_after(text, tokens, j, end)
-    return _Figure(value, currency, start, end, countable), j
+    return _Figure(value, currency, start, end, countable, percent is not None, name), j
 
 
 def _currency_after(text: str, tokens: list[_Token], j: int, end: int) -> str | None:
@@ -573,6 +589,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]
     value = Decimal(_words_value(words))
     first = tokens[i][3]
     countable = True
+    percent = _PERCENT.match(text, end)
     fraction = _FRACTION_TAIL.match(text, end)
     if fraction:
         value /= _DENOMINATORS[fraction.group(1).lower().rstrip("s")]
@@ -588,7 +605,10 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[_Figure, int]
         countable = False  # Five Eyes
     elif _IDIOM_TAIL.match(text, end):
         countable = False
-    return _Figure(value, _currency_after(text, tokens, j, end), start, end, countable), j
+    if percent and countable:
+        end = percent.end()
+    currency = _currency_after(text, tokens, j, end)
+    return _Figure(value, currency, start, end, countable, percent is not None and countable), j
 
 
 def _same_currency(a: str, b: str) -> bool:
@@ -596,10 +616,55 @@ def _same_currency(a: str, b: str) -> bool:
     return a == b or (a == "$" and b in ("USD", "AUD")) or (b == "$" and a in ("USD", "AUD"))
 
 
+# A numeral after these words is a reference the story must give as it is ("Article 23").
+_REFERENCE_WORDS = _wordset("""
+    article articles section clause chapter annex recital paragraph part schedule title rule
+    version v
+""")
+# Law names carry years: an unknown one is the institution check's business.
+_LAW_WORDS = _wordset("act bill directive regulation regulations law")
+_MAX_LIST_COUNT = 12
+
+
+def _numbered_name_finding(
+    fig: _Figure, span: str, story: _Facts, profile: _Facts
+) -> Finding | None:
+    """A name's numeral the sources do not give: "Article 23", "Claude Opus 4.9" for 4.8."""
+    name = fig.name
+    if name is None or name in _LAW_WORDS:
+        return None
+    known = story.numbered_names.get(name, frozenset()) | profile.numbered_names.get(
+        name, frozenset()
+    )
+    if fig.value in known:
+        return None
+    if name in _REFERENCE_WORDS:
+        return Finding(
+            "number", "error", f'The reference "{span}" does not appear in the story.', span
+        )
+    if known and not _YEAR.fullmatch(str(fig.value)):
+        versions = ", ".join(sorted(str(v) for v in known))
+        return Finding(
+            "number",
+            "error",
+            f'The number in "{span}" is not the story\'s ({versions}).',
+            span,
+        )
+    return None
+
+
 def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator[Finding]:
     seen: set[str] = set()
     for fig in _scan_figures(body):
         if not fig.countable:
+            start = fig.start
+            if fig.name:
+                start = body.rfind(" ", 0, fig.start - 1) + 1
+            span = body[start : fig.end]
+            found = _numbered_name_finding(fig, span, story, profile.facts)
+            if found is not None and span not in seen:
+                seen.add(span)
+                yield found
             continue
         span = body[fig.start : fig.end]
         if span in seen:
@@ -608,9 +673,25 @@ def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator
             fig.value, frozenset()
         )
         if not currencies:
+            if (
+                not fig.percent
+                and fig.value == fig.value.to_integral_value()
+                and fig.value <= _MAX_LIST_COUNT
+                and int(fig.value) in story.list_sizes
+            ):
+                continue  # "the two models" for the story's "Fable and Mythos"
             seen.add(span)
             yield Finding(
                 "number", "error", f'The figure "{span}" does not appear in the story.', span
+            )
+        elif fig.percent and fig.value not in story.percents | profile.facts.percents:
+            seen.add(span)
+            yield Finding(
+                "number",
+                "error",
+                f'The percentage "{span}" does not appear in the story; '
+                f"{fig.value} there is not a percentage.",
+                span,
             )
         elif (
             fig.currency is not None
@@ -873,10 +954,28 @@ def _unknown_acronyms(
 
 def _acronym_grounded(acr: str, story: _Facts, profile: _ProfileFacts) -> bool:
     return (
-        acr in _EVERYDAY_ACRONYMS
+        _is_emphasis(acr, story, profile)
+        or acr in _EVERYDAY_ACRONYMS
         or acr in story.acronyms
         or acr in profile.facts.acronyms
         or acr.lower() in profile.region_words
+    )
+
+
+# Words a writer capitalises for emphasis ("this is NOT a ban"); other English words count when
+# the story or the profile writes them in lower case.
+_EMPHASIS_WORDS = _wordset("""
+    not no never all any every must only now very new free stop warning urgent important
+    critical do don't cannot will won't before after this that is are was and or but
+""")
+
+
+def _is_emphasis(word: str, story: _Facts, profile: _ProfileFacts) -> bool:
+    lower = word.lower()
+    if len(word) < 2 or not word.isalpha():
+        return False
+    return lower in _EMPHASIS_WORDS or (
+        len(word) > 3 and (lower in story.lower_words or lower in profile.facts.lower_words)
     )
 
 
@@ -921,7 +1020,8 @@ def _name_grounded(
     lo = first
     while True:
         for hi in ends:
-            if hi - lo >= 1 and _fold(body[tokens[lo].start() : tokens[hi].end()]) in grounded:
+            phrase = _strip_possessive(body[tokens[lo].start() : tokens[hi].end()])
+            if hi - lo >= 1 and _fold(phrase) in grounded:
                 return True
         if lo >= head:
             return False
@@ -1117,7 +1217,7 @@ _LEAKS_RAW = tuple(
         r"\b(?:STORY|REGION PROFILE|REGION|PROFILE|INSTRUCTIONS|SECTION|OUTPUT)[ \t]*:",
         r"(?im)^[ \t]*#{1,6}[ \t]*(?:instructions|story|region|region profile|rules|task|output|"
         r"response|answer)\b",
-        r"\{\s*\"(?:body|heading|section|text)\"\s*:",  # a raw JSON answer
+        r"\{\s*\"(?:body|heading|section|text|paragraphs|sources)\"\s*:",  # a raw JSON answer
         r"```",
     )
 )
@@ -1167,6 +1267,7 @@ def check(
     min_words: int | None = None,
     max_words: int | None = None,
     profiles: str | Path | None = None,
+    citations: tuple[Citation, ...] | None = None,
 ) -> CheckReport:
     """Check a section against its story and region profile.
 
@@ -1174,7 +1275,8 @@ def check(
     leaks, which are looked for everywhere). ``story`` and ``region`` take the same forms as in
     `localize.localize` (see `localize.as_story` and `localize.get_region`). The word bounds
     are the template's (``words`` in its front matter; the built-in ``section`` template by
-    default), unless ``min_words`` or ``max_words`` is given.
+    default), unless ``min_words`` or ``max_words`` is given. ``citations`` (default: the
+    section's own) are verified and complete the sentence links in the report.
     """
     story = as_story(story)
     region = get_region(region, profiles=profiles)
@@ -1182,12 +1284,24 @@ def check(
     min_words = tmpl.min_words if min_words is None else min_words
     max_words = tmpl.max_words if max_words is None else max_words
     raw = section.body if isinstance(section, LocalizedSection) else section
+    if citations is None:
+        citations = section.citations if isinstance(section, LocalizedSection) else ()
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    body = _LEADING_HEADING.sub("", raw, count=1).strip()
+    heading = _LEADING_HEADING.match(raw)
+    body = raw[heading.end() if heading else 0 :]
+    # Citation spans are offsets into the body: keep them aligned with the stripped text.
+    shift = heading.end() if heading else 0
+    shift += len(body) - len(body.lstrip())
+    body = body.strip()
+    if shift:
+        citations = tuple(
+            Citation(max(0, c.start - shift), max(0, c.end - shift), c.sources) for c in citations
+        )
     story_facts = _story_facts(story)
     profile_facts = _profile_facts(region)
     skipped = () if region.english else tuple(ENGLISH_ONLY_CHECKS.items())
     english = region.english
+    links, support_findings = link_sentences(body, citations, story, region)
     findings = [
         *(_check_quotes(body, story_facts) if english else ()),
         *(_check_numbers(body, story_facts, profile_facts) if english else ()),
@@ -1201,6 +1315,8 @@ def check(
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),
         *_check_leaks(raw),
+        *(check_actions(body, story, region) if english else ()),
+        *(support_findings if english else ()),
     ]
     findings.sort(key=lambda f: CHECK_IDS.index(f.check))
-    return CheckReport(tuple(findings), skipped)
+    return CheckReport(tuple(findings), skipped, links)

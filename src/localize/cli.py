@@ -35,10 +35,13 @@ from localize.audit import open_audit
 from localize.checks import CheckReport, check
 from localize.config import Settings
 from localize.errors import ChecksFailedError
+from localize.eval_cli import eval_cmd
 from localize.local import LocalServer
 from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.review_cli import review
+from localize.section import LocalizedSection
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
@@ -229,8 +232,13 @@ def check_cmd(
     json_errors(ctx, fmt == "json")
     settings = Settings.resolve(profiles=profiles, template=template)
     section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
+    # Inline citation markers ([3]) in a pasted model answer are read, not checked as text.
     report = check(
-        section.body, story_file, region, template=settings.template, profiles=settings.profiles
+        LocalizedSection.from_text(section.headline or "", section.body),
+        story_file,
+        region,
+        template=settings.template,
+        profiles=settings.profiles,
     )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -323,6 +331,8 @@ regions.add_command(regions_validate)
 regions.add_command(regions_schema)
 cli.add_command(batch)
 cli.add_command(logs)
+cli.add_command(review)
+cli.add_command(eval_cmd)
 
 
 def main() -> None:

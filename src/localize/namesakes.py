@@ -25,15 +25,15 @@ __all__ = ["foreign_namesakes"]
 
 
 def _entries(profile: RegionProfile) -> Iterator[tuple[str, str | None, str]]:
-    """(acronym or name, url, full name) for every institution and law."""
+    """(acronym, name or alias; url; full name) for every institution and law."""
     for inst in profile.institutions:
-        yield inst.name, inst.url, inst.name
-        if inst.acronym:
-            yield inst.acronym, inst.url, inst.name
+        for key in (inst.name, inst.acronym, *inst.aliases):
+            if key:
+                yield key, inst.url, inst.name
     for law in profile.laws:
-        yield law.name, law.url, law.name
-        if law.short_name:
-            yield law.short_name, law.url, law.name
+        for key in (law.name, law.short_name, *law.aliases):
+            if key:
+                yield key, law.url, law.name
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,8 +345,9 @@ def _parse_json(content: str) -> SectionOutput:
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
     """A model answer as the region's section, with its check report; ValueError if unusable."""
     heading = prep.region.section_heading
-    body = parse_section(content, prep.answer, heading).body.strip()
-    section = LocalizedSection(heading=heading, body=body)
+    out = parse_section(content, prep.answer, heading)
+    # Inline markers and structured sources are citations, with spans into the body as it is.
+    section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
     return section, check(section, prep.story, prep.region, template=prep.template)
 
 

@@ -29,6 +29,7 @@ from localize._types import ChatMessage
 from localize.errors import TemplateError
 from localize.neutralise import find_markers, neutralise, template_tags
 from localize.sandbox import BoundedSandbox, file_loading_tag, join_bounded, render_budget
+from localize.sentences import story_paragraph_sentences
 
 __all__ = ["AnswerFormat", "PromptTemplate", "list_templates", "load_template"]
 
@@ -47,6 +48,9 @@ _AGAIN: dict[AnswerFormat, str] = {
 _env = BoundedSandbox(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
 )
+# `story | numbered_sentences`: the story's blocks (headline first) as numbered sentences, the
+# numbering a model cites and the checks verify.
+_env.filters["numbered_sentences"] = story_paragraph_sentences
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ the httpx2 transport openai 3.x sends through). The pytest plugin (`localize.pyt
   in URLs and in query strings, and cookies or request ids in responses are all left out.
 - Replaying answers every request from the file. The recording's endpoint, model and output mode
   are put in the environment (``LOCALIZE_BASE_URL``, ``LOCALIZE_MODEL``, ``LOCALIZE_STRUCTURED``)
-  for the duration, so a replay needs no key and never starts the embedded model; arguments
-  passed explicitly still win, and a difference they make shows as a mismatch.
+  for the duration, and ``LOCALIZE_NO_DEMO_MODEL=1``, so a replay needs no key and never
+  starts the embedded model; arguments passed explicitly still win, and a difference they make
+  shows as a mismatch.
 - In both, ``LOCALIZE_CACHE_DIR`` points at an empty folder, so no response cache on disk can
   answer in the cassette's place or hide a request from the recording.
 
@@ -212,7 +213,8 @@ def use_cassette(
     only replays (a missing file is an error); ``new_episodes`` replays what matches and records
     the rest; ``rewrite`` records everything afresh, replacing the file only when the block ends
     without an error. ``rerecord`` is the command that re-records, quoted in error messages.
-    Raises `CassetteMismatchError` at the end when a request was not in the recording.
+    Raises `CassetteMismatchError` at the end when a request was not in the recording. The
+    settings go through ``os.environ``, so one cassette is in use at a time in a process.
     """
     if mode not in RECORD_MODES:
         raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
@@ -235,7 +237,11 @@ def use_cassette(
                 raise CassetteError(f"cannot read cassette: {exc}", path=path) from None
             recording = Recording(path, mode, rerecord, replaying, _cassette=cassette)
             if replaying:
-                recording.environment = replay_environment(cassette.requests)
+                # A replay never starts the embedded model, even for a request never recorded.
+                recording.environment = {
+                    **replay_environment(cassette.requests),
+                    "LOCALIZE_NO_DEMO_MODEL": "1",
+                }
             cache_dir = str(Path(scratch, "cache"))
             stack.enter_context(
                 _environment({**recording.environment, "LOCALIZE_CACHE_DIR": cache_dir})

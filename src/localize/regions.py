@@ -84,6 +84,9 @@ class Institution(_Strict):
     name: str = Field(min_length=1)
     acronym: str | None = None
     remit: str = Field(min_length=1)
+    # Other names the body goes by in good copy: official short forms ("EU Agency for
+    # Cybersecurity"), a former or informal name. The checks accept them as the body's name.
+    aliases: tuple[str, ...] = ()
     url: str | None = _URL
 
 
@@ -93,6 +96,7 @@ class Law(_Strict):
     name: str = Field(min_length=1)
     short_name: str | None = None
     summary: str = ""
+    aliases: tuple[str, ...] = ()
     url: str | None = _URL
 
 
@@ -156,8 +160,12 @@ class RegionProfile(_Strict):
                 if inst.acronym
                 else f"{inst.name}: {inst.remit}"
             )
+            lines.extend(
+                f"{alias} ({inst.acronym})" if inst.acronym else alias for alias in inst.aliases
+            )
         for law in self.laws:
             lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
+            lines.extend(law.aliases)
         return "\n".join(lines)
 
 

@@ -1,0 +1,39 @@
+"""Word folding for matching section text against story text: case, apostrophes, punctuation."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["fold", "fold_tokens", "is_capitalised", "sentence_initial", "word_set"]
+
+_FOLD_WORD = re.compile(r"[^\W_]+")
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018\u02bc")
+_SENTENCE_END = ".!?:\n"
+_SENTENCE_LEAD = " \t\"'\u201c\u2018([*\u2022-\u2013\u2014"
+
+
+def fold_tokens(text: str) -> list[str]:
+    """Lower-case word tokens with apostrophes dropped, so matching ignores case, punctuation
+    and quote style (curly "Anthropic's" == "anthropic's" == "anthropics")."""
+    return _FOLD_WORD.findall(text.lower().translate(_APOSTROPHES))
+
+
+def fold(text: str) -> str:
+    """Folded tokens framed by spaces, so ``" x y " in fold(t)`` is a whole-word search."""
+    return " " + " ".join(fold_tokens(text)) + " "
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """Whether the word at ``start`` begins a sentence (after quotes, brackets, bullets)."""
+    before = text[:start].rstrip(_SENTENCE_LEAD)
+    return not before or before[-1] in _SENTENCE_END
+
+
+def is_capitalised(word: str) -> bool:
+    """A name's word: "Anthropic", and "eSafety" or "iPhone" too."""
+    return word[:1].isupper() or (len(word) > 1 and word[0].islower() and word[1].isupper())
+
+
+def word_set(words: str) -> frozenset[str]:
+    """A set from a whitespace-separated word list (long lists read better as a block)."""
+    return frozenset(words.split())

@@ -1,0 +1,118 @@
+"""`localize eval`: the checks' figures on a labelled folder, and a model's with --generate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from localize.cli import cli
+from localize.evaluation import embedded_baseline, evaluate_checks, load_cases
+from tests.support import RECORD_BASE_URL, ROOT, STORIES, response_bodies
+
+CORPUS = ROOT / "tests" / "data" / "checks"
+
+
+def _folder(tmp_path: Path, cases: list[dict[str, Any]]) -> Path:
+    folder = tmp_path / "labelled"
+    (folder / "stories").mkdir(parents=True)
+    (folder / "stories" / "wire.txt").write_text((STORIES / "wire.txt").read_text())
+    (folder / "sections.yaml").write_text(json.dumps(cases))
+    return folder
+
+
+def test_eval_reports_every_check_on_the_project_corpus() -> None:
+    res = CliRunner().invoke(cli, ["eval", str(CORPUS), "--repeat", "1", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    checks = data["checks"]["checks"]
+    assert checks["attribution"]["planted"] >= 10 and checks["claim"]["planted"] >= 10
+    assert all(v["caught"] == v["planted"] and v["clean_flagged"] == 0 for v in checks.values())
+    assert data["checks"]["clean_sections"] >= 37 and data["checks"]["clean_flagged"] == 0
+    assert data["baseline"] == embedded_baseline()
+
+
+def test_eval_counts_misses_and_false_flags_on_a_newsroom_folder(tmp_path: Path) -> None:
+    clean_but_flagged = (
+        "For UK organisations, the loss of Fable and Mythos matters: Anthropic suspended access "
+        "worldwide after the US order. The ICO has opened an investigation into the suspension."
+    )
+    missed = (
+        "For UK organisations, the loss of Fable and Mythos matters: Anthropic suspended access "
+        "worldwide after the US order, and the NCSC depends on defenders patching quickly."
+    )
+    folder = _folder(
+        tmp_path,
+        [
+            {"id": "a", "region": "uk", "story": "wire", "section": clean_but_flagged},
+            {
+                "id": "b",
+                "region": "uk",
+                "story": "wire",
+                "section": missed,
+                "expect": [{"check": "number", "text": "200"}],
+                "min_words": 10,
+            },
+        ],
+    )
+    ev = evaluate_checks(load_cases(folder), repeat=1)
+    assert ev.clean_flagged == 1 and ev.per_check["claim"].clean_flagged == 1
+    assert ev.per_check["number"].planted == 1 and ev.per_check["number"].caught == 0
+    assert ev.missed == ["b: number '200'"] and not ev.ok
+    res = CliRunner().invoke(cli, ["eval", str(folder), "--repeat", "1"])
+    assert res.exit_code == 1
+    assert "MISSED  b: number '200'" in res.output and "FLAGGED a: claim" in res.output
+
+
+@pytest.mark.parametrize(
+    ("cases", "message"),
+    [
+        ([{"id": "a", "region": "uk", "story": "nope", "section": "x"}], "story 'nope'"),
+        ([{"id": "a", "region": "uk", "story": "wire"}], "missing field(s) section"),
+        ([{"id": "a", "region": "zz", "story": "wire", "section": "x"}], "unknown region 'zz'"),
+    ],
+)
+def test_a_bad_folder_is_an_input_error(
+    tmp_path: Path, cases: list[dict[str, Any]], message: str
+) -> None:
+    res = CliRunner().invoke(cli, ["eval", str(_folder(tmp_path, cases))])
+    assert res.exit_code == 2 and message in res.output
+
+
+@pytest.mark.vcr
+def test_eval_generate_reports_pass_rate_attempts_and_tokens(tmp_path: Path, vcr: Any) -> None:
+    section = "Anthropic suspended worldwide access to both Fable and Mythos."
+    folder = _folder(tmp_path, [{"id": "a", "region": "uk", "story": "wire", "section": section}])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(folder),
+            "--generate",
+            "--base-url",
+            RECORD_BASE_URL,
+            "-m",
+            "smollm2-135m-instruct",
+            "--max-attempts",
+            "2",
+            "--repeat",
+            "0",
+            "-f",
+            "json",
+        ],
+    )
+    data = json.loads(res.stdout)
+    gen = data["generation"]
+    # The first request may be the json_schema probe llama.cpp refuses (auto negotiation).
+    usage = [r["usage"] for r in response_bodies(vcr) if "usage" in r]
+    assert gen["sections"] == 1 and gen["written"] == 1
+    assert gen["tokens_per_section"] == sum(
+        u["prompt_tokens"] + u["completion_tokens"] for u in usage
+    )
+    if gen["passed"]:
+        assert gen["attempts_per_accepted"] == len(usage)
+    else:
+        assert gen["pass_rate"] == 0 and gen["attempts_per_accepted"] is None

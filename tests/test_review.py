@@ -1,0 +1,196 @@
+"""The review page: self-contained, escaped, and usable from the keyboard in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from localize import check, get_region, load_story
+from localize.cli import cli
+from localize.review import ReviewData, render_review, story_blocks
+from tests.browser import CHROMIUM, chromium
+from tests.support import ROOT, STORIES
+
+# What the embedded model wrote for the wire story's UK section (examples/output/wire.uk.json):
+# it gives the US government's ban to the UK government.
+WIRE_UK = json.loads((ROOT / "examples" / "output" / "wire.uk.json").read_text())["section"]["body"]
+
+
+def _page(body: str, region: str = "uk") -> str:
+    story = load_story(STORIES / "wire.txt")
+    profile = get_region(region)
+    report = check(body, story, profile).to_dict()
+    return render_review(
+        ReviewData(
+            title=story.id,
+            heading=profile.section_heading,
+            body=body,
+            findings=report["findings"],  # type: ignore[arg-type]
+            sentences=report["sentences"],  # type: ignore[arg-type]
+            story=story_blocks(story),
+            provenance={"model": "<b>model</b>"},
+            profile=profile,
+        )
+    )
+
+
+def test_the_page_is_self_contained_and_escapes_every_text() -> None:
+    hostile = (
+        'The UK government\'s recent ban <script>alert("x")</script> on Fable and Mythos '
+        "<img src=http://example.com/x.png> hurts UK defenders & the NCSC."
+    )
+    page = _page(hostile)
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "<img" not in page and "&lt;b&gt;model&lt;/b&gt;" in page
+    # Nothing is fetched: no external URL in any src/href, no stylesheet or script link.
+    assert not re.search(r"""<[^>]*\s(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
+    assert "<link" not in page and "Content-Security-Policy" in page
+    assert page.count("<script>") == 1  # the page's own inline script
+
+
+def test_cli_review_writes_a_page_for_a_given_section(tmp_path: Path) -> None:
+    section = tmp_path / "uk.md"
+    section.write_text(WIRE_UK)
+    out = tmp_path / "review.html"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "review",
+            str(STORIES / "wire.txt"),
+            "-r",
+            "uk",
+            "--section",
+            str(section),
+            "-o",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert 'data-sources="' in page and "attribution" in page and 'id="s-3"' in page
+
+
+def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> None:
+    story = load_story(STORIES / "wire.txt")
+    report = check(WIRE_UK, story, get_region("uk")).to_dict()
+    line = {
+        "story_id": story.id,
+        "region": "uk",
+        "ok": True,
+        "section": {"heading": "What it means for the UK", "body": WIRE_UK},
+        "checks": report,
+        "provenance": {"model": "m"},
+        "error": None,
+    }
+    failed = {"story_id": "other", "region": "eu", "ok": False, "error": "boom"}
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(line) + "\n" + json.dumps(failed) + "\n")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["review", str(results), "-o", str(tmp_path / "pages")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "pages" / "wire.uk.html").read_text()
+    assert "only the story sentences" in page  # no --stories: the linked sentences only
+    res = runner.invoke(
+        cli,
+        ["review", str(results), "-o", str(tmp_path / "full"), "--stories", str(STORIES)],
+    )
+    assert res.exit_code == 0, res.output
+    assert 'id="s-17"' in (tmp_path / "full" / "wire.uk.html").read_text()
+    results.write_text("{not json\n")
+    res = runner.invoke(cli, ["review", str(results), "-o", str(tmp_path / "bad")])
+    assert res.exit_code == 2 and "line 1" in res.output
+    assert not (tmp_path / "bad").exists()
+
+
+def _png_pixels(data: bytes) -> tuple[int, int, Iterator[tuple[int, int, int]]]:
+    """Width, height and RGB pixels of an 8-bit RGB or RGBA PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, chunk = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows: list[bytearray] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b, c = prev[i], prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+
+    def pixels() -> Iterator[tuple[int, int, int]]:
+        for line in rows:
+            for x in range(width):
+                yield line[x * channels], line[x * channels + 1], line[x * channels + 2]
+
+    return width, height, pixels()
+
+
+def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install)")
+    page_file = tmp_path / "review.html"
+    page_file.write_text(_page(WIRE_UK))
+    with chromium(sync_api) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        anchors = page.eval_on_selector_all("[data-anchor]", "els => els.length")
+        assert anchors >= 2
+        page.keyboard.press("j")
+        first = page.evaluate("document.activeElement.dataset.finding")
+        assert first == "1"
+        # Errors come first: the attribution error on "UK government's recent ban".
+        assert "attribution" in page.inner_text("#current")
+        assert "UK government" in page.evaluate("document.activeElement.textContent")
+        # Its sentence's links and the story sentence the finding quotes are highlighted.
+        linked = page.eval_on_selector_all(".story-sent.linked", "els => els.map(e => e.id)")
+        refs = page.evaluate("document.activeElement.dataset.refs").split()
+        assert refs and all(f"s-{n}" in linked for n in refs)
+        shot = page.screenshot()
+        page.keyboard.press("j")
+        assert page.evaluate("document.activeElement.dataset.finding") == "2"
+        page.keyboard.press("k")
+        assert page.evaluate("document.activeElement.dataset.finding") == "1"
+        page.keyboard.press("k")  # wraps round to the last finding
+        assert page.evaluate("document.activeElement.dataset.finding") == str(anchors)
+        assert requests == [page_file.as_uri()]
+    width, height, pixels = _png_pixels(shot)
+    assert (width, height) == (1280, 900)
+    counts = {"link": 0, "error": 0}
+    for r, g, b in pixels:
+        if (r, g, b) == (0xFF, 0xF1, 0xA8):  # --link: a highlighted story sentence
+            counts["link"] += 1
+        elif (r, g, b) == (0xFD, 0xE7, 0xE4):  # the error mark's background
+            counts["error"] += 1
+    assert counts["link"] > 500 and counts["error"] > 100, counts
