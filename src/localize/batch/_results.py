@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from localize.atomic import check_writable, fsync_dir, write_atomic
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
-from localize.errors import OutputError
+from localize.errors import ConfigError, OutputError
 from localize.llm import Spend
 from localize.pipeline import LocalizeResult
 from localize.prompts import PromptTemplate, load_template
@@ -75,10 +75,18 @@ def plan_batch(
     settings: Settings | None = None,
     template: PromptTemplate | str | Path | None = None,
     max_attempts: int | None = None,
+    disclosure: str | None = None,
 ) -> BatchPlan:
-    """Regions, template, attempts and inputs, each checked in that order, and the jobs."""
+    """Regions, template, attempts and inputs, each checked in that order, and the jobs.
+
+    ``disclosure`` replaces each profile's disclosure line (see `localize.disclosure`).
+    """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)
+    if disclosure is not None:
+        if not disclosure.strip():
+            raise ConfigError("must not be empty", option="--disclosure")
+        profiles = [p.model_copy(update={"disclosure": disclosure}) for p in profiles]
     tmpl = load_template(template or settings.template)
     attempts = settings.check_attempts(max_attempts)
     jobs = plan_jobs(as_inputs(stories), profiles)

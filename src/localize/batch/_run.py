@@ -221,6 +221,7 @@ async def alocalize_many(
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
+    disclosure: str | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -229,7 +230,8 @@ async def alocalize_many(
     ``regions``: each a region id, a profile file or a `RegionProfile` (see
     `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
     `localize.cache`), False or None for none, or a cache object. ``skip``: (story id, region
-    id) pairs not to run (those already done). Regions, template, attempts and inputs are all
+    id) pairs not to run (those already done). ``disclosure`` replaces each profile's disclosure
+    line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
 
@@ -237,7 +239,12 @@ async def alocalize_many(
             print(result.story_id, result.region, result.ok)
     """
     plan = plan_batch(
-        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+        stories,
+        regions,
+        settings=settings,
+        template=template,
+        max_attempts=max_attempts,
+        disclosure=disclosure,
     )
     width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
@@ -322,6 +329,7 @@ def run_batch(
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
+    disclosure: str | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -333,7 +341,12 @@ def run_batch(
     ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     """
     plan = plan_batch(
-        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+        stories,
+        regions,
+        settings=settings,
+        template=template,
+        max_attempts=max_attempts,
+        disclosure=disclosure,
     )
     log = open_audit(audit, plan.settings)
     (width, why), jobs = choose_concurrency(concurrency, plan.settings), plan.jobs
