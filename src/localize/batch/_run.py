@@ -21,7 +21,14 @@ from typing import Protocol
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.batch._results import (
+    BatchPlan,
+    BatchSummary,
+    Job,
+    JobResult,
+    ResultsFile,
+    plan_batch,
+)
 from localize.cache import DiskCache
 from localize.config import Settings
 from localize.errors import (
@@ -290,19 +297,17 @@ async def _drive(
     summary: BatchSummary,
     progress: BatchProgress | None,
     *,
-    template: PromptTemplate,
-    settings: Settings,
+    plan: BatchPlan,
     concurrency: int,
-    max_attempts: int,
     audit: AuditLog | None,
 ) -> None:
     runs = run_jobs(
         jobs,
         client,
-        template=template,
-        settings=settings,
+        template=plan.template,
+        settings=plan.settings,
         concurrency=concurrency,
-        max_attempts=max_attempts,
+        max_attempts=plan.max_attempts,
         audit=audit or False,
     )
     try:
@@ -313,6 +318,43 @@ async def _drive(
                 progress.finished_job(result, summary)
     finally:
         await client.aclose()
+
+
+def _run_into(
+    todo: list[Job],
+    results: ResultsFile,
+    summary: BatchSummary,
+    progress: BatchProgress | None,
+    *,
+    plan: BatchPlan,
+    gate: RateGate,
+    cache: ResponseCache | None,
+    audit: AuditLog | None,
+) -> None:
+    """Run the jobs left to do into the open results file; Ctrl-C stops with what is done."""
+    with connect(plan.settings, cache=cache, gate=gate) as client:
+        results.begin([j.key for j in todo])
+        summary.model, summary.endpoint = client.model, client.host
+        summary.started = time.monotonic()  # not counting the embedded server's start
+        if progress is not None:
+            progress.started(summary)
+        run = _drive(
+            todo,
+            client,
+            results,
+            summary,
+            progress,
+            plan=plan,
+            concurrency=summary.concurrency,
+            audit=audit,
+        )
+        try:
+            asyncio.run(run)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            summary.finished = time.monotonic()
+            summary.rate_limited = gate.rate_limited
 
 
 def run_batch(
@@ -349,42 +391,25 @@ def run_batch(
         disclosure=disclosure,
     )
     log = open_audit(audit, plan.settings)
-    (width, why), jobs = choose_concurrency(concurrency, plan.settings), plan.jobs
+    width, why = choose_concurrency(concurrency, plan.settings)
     with ResultsFile(output) as results:
-        todo = [j for j in jobs if j.key not in results.done]
+        todo = [j for j in plan.jobs if j.key not in results.done]
         summary = BatchSummary(
-            total=len(jobs),
-            skipped=len(jobs) - len(todo),
+            total=len(plan.jobs),
+            skipped=len(plan.jobs) - len(todo),
             concurrency=width,
             concurrency_reason=why,
         )
         summary.dropped_torn_line = results.dropped_torn_line
-        if not todo:
-            return summary
-        gate = RateGate(rpm, tpm)
-        with connect(plan.settings, cache=_make_cache(cache), gate=gate) as client:
-            results.begin([j.key for j in todo])
-            summary.model, summary.endpoint = client.model, client.host
-            summary.started = time.monotonic()  # not counting the embedded server's start
-            if progress is not None:
-                progress.started(summary)
-            run = _drive(
+        if todo:
+            _run_into(
                 todo,
-                client,
                 results,
                 summary,
                 progress,
-                template=plan.template,
-                settings=plan.settings,
-                concurrency=width,
-                max_attempts=plan.max_attempts,
+                plan=plan,
+                gate=RateGate(rpm, tpm),
+                cache=_make_cache(cache),
                 audit=log,
             )
-            try:
-                asyncio.run(run)
-            except KeyboardInterrupt:
-                summary.interrupted = True
-            finally:
-                summary.finished = time.monotonic()
-                summary.rate_limited = gate.rate_limited
     return summary
