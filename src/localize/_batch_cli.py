@@ -203,6 +203,16 @@ def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None
         sys.exit(1)
 
 
+def _say_resumed(summary: BatchSummary, output: Path) -> None:
+    """What the results file already held: a torn line dropped, pairs done before."""
+    if summary.dropped_torn_line:
+        say(f"localize: {output}: dropped an incomplete last line left by a killed run")
+    if not summary.to_run:
+        say(f"localize: all {summary.total} pair(s) are already done in {output}")
+    elif summary.skipped:
+        say(f"localize: resumed: {summary.skipped} pair(s) were already done")
+
+
 def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     if report.already_done:
         say(f"localize: {report.already_done} pair(s) already done in {out}: not exported")
@@ -363,12 +373,7 @@ def run(
             audit=resolve_audit(True, settings, source="batch") or False,
             disclosure=disclosure,
         )
-    if summary.dropped_torn_line:
-        say(f"localize: {output}: dropped an incomplete last line left by a killed run")
-    if not summary.to_run:
-        say(f"localize: all {summary.total} pair(s) are already done in {output}")
-    elif summary.skipped:
-        say(f"localize: resumed: {summary.skipped} pair(s) were already done")
+    _say_resumed(summary, output)
     _finish(summary, fmt, strict, output=str(output))
 
 
