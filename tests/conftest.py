@@ -9,49 +9,15 @@ from typing import Any
 
 import pytest
 
-from localize import LLMClient, Settings, Story, load_story
+from localize import LLMClient, Settings, Story, load_story, recording
 from localize.local import LOCAL_MODEL
-from localize.redact import redact_url
 from tests.support import CASSETTES, RECORD_BASE_URL, ROOT, STORIES
-
-_DROP_RESPONSE_HEADERS = (
-    "set-cookie",
-    "x-request-id",
-    "openai-organization",
-    "openai-project",
-    "date",
-)
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in _DROP_RESPONSE_HEADERS:
-            del headers[name]
-    return response
-
-
-def _scrub_request(request: Any) -> Any:
-    """No credential in a recorded URL (userinfo, query-string keys)."""
-    request.uri = redact_url(request.uri)
-    return request
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": [
-            "authorization",
-            "api-key",
-            "openai-organization",
-            "openai-project",
-            "cookie",
-        ],
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
-        "decode_compressed_response": True,
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-    }
+    """The rules `localize.recording` records with: the suite's cassettes keep no secret either."""
+    return recording.vcr_config()
 
 
 @pytest.fixture

@@ -30,13 +30,14 @@ from localize.batch import (
     export_requests,
     load_inputs,
     load_manifest,
+    plan_batch,
     plan_jobs,
     resolve_regions,
     submit_batch,
 )
 from localize.batch._run import _Scheduler
 from localize.cache import DiskCache
-from localize.errors import InputError, OutputError, RegionNotFoundError, StoryError
+from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
 from localize.llm import Spend, Usage
 from localize.local import LOCAL_MODEL
 from localize.pipeline import review_completion
@@ -120,6 +121,13 @@ def test_jobs_are_story_major_and_regions_checked_first() -> None:
     ]
     with pytest.raises(RegionNotFoundError, match="'ukk'"):
         resolve_regions(["uk", "ukk"])
+
+
+def test_a_disclosure_replaces_every_profiles_line() -> None:
+    plan = plan_batch([WIRE], ["uk", "us"], disclosure="Drafted with AI.")
+    assert {j.region.disclosure for j in plan.jobs} == {"Drafted with AI."}
+    with pytest.raises(ConfigError, match="--disclosure"):
+        plan_batch([WIRE], ["uk"], disclosure=" ")
 
 
 # ------------------------------------------------------------------------------ results file
@@ -358,6 +366,7 @@ def test_cli_help_documents_every_flag() -> None:
         "--max-attempts",
         "--template",
         "--profiles",
+        "--disclosure",
     ):
         assert flag in out
     assert "--manifest" in invoke("collect", "--help").output
@@ -377,6 +386,8 @@ def _one_line_error(res: Any, code: int, *needles: str) -> None:
         (["--regions", "uk,narnia"], ["unknown region 'narnia'"]),
         (["--regions", " , "], ["--regions"]),
         (["--regions", "uk", "--template", "nope"], ["nope"]),
+        (["--regions", "uk", "--disclosure", " "], ["--disclosure", "must not be empty"]),
+        (["--regions", "uk", "--disclosure", "AI.", "--submit"], ["--disclosure", "--submit"]),
     ],
 )
 def test_bad_options_stop_before_any_request(
@@ -773,11 +784,17 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         "1",
         "-c",
         "2",
+        "--disclosure",
+        "Drafted with AI  from the story.",
     ]
     env = {"LOCALIZE_STRUCTURED": "json_object", "LOCALIZE_TIMEOUT": "600"}
     res = CliRunner().invoke(batch, [str(a) for a in args], env=env)
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((d["story_id"], d["region"]) for d in lines) == [("wire", "eu"), ("wire", "uk")]
+    for d in lines:
+        assert (
+            d["ok"] is False or d["provenance"]["disclosure"] == "Drafted with AI from the story."
+        )
     # The summary counts what the file holds: sections, failures, sections with check errors.
     ok = [d for d in lines if d["ok"]]
     flagged = sum(1 for d in ok if d["checks"]["error_count"])

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from localize import check, get_region, load_story
 from localize.cli import cli
 from localize.review import ReviewData, render_review, story_blocks
+from localize.review_pages import stories_by_id
 from tests.browser import CHROMIUM, chromium
 from tests.support import ROOT, STORIES
 
@@ -107,6 +108,14 @@ def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> No
     res = runner.invoke(cli, ["review", str(results), "-o", str(tmp_path / "bad")])
     assert res.exit_code == 2 and "line 1" in res.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_batch_stories_are_found_by_the_ids_the_batch_gave_them(tmp_path: Path) -> None:
+    jsonl = tmp_path / "feed.jsonl"
+    wire = (STORIES / "wire.txt").read_text()
+    jsonl.write_text(json.dumps({"id": "w-7", "body": wire}) + "\n" + '{"id": "bad"}\n')
+    found = stories_by_id([jsonl, STORIES / "wire.txt"])
+    assert found["w-7"].body == found["wire"].body and "bad" not in found
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, Iterator[tuple[int, int, int]]]:

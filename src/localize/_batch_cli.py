@@ -32,6 +32,7 @@ from localize._cli_feedback import endpoint_line
 from localize._cli_group import (
     LocalizeGroup,
     audit_options,
+    disclosure_option,
     format_option,
     generation_options,
     json_errors,
@@ -202,6 +203,16 @@ def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None
         sys.exit(1)
 
 
+def _say_resumed(summary: BatchSummary, output: Path) -> None:
+    """What the results file already held: a torn line dropped, pairs done before."""
+    if summary.dropped_torn_line:
+        say(f"localize: {output}: dropped an incomplete last line left by a killed run")
+    if not summary.to_run:
+        say(f"localize: all {summary.total} pair(s) are already done in {output}")
+    elif summary.skipped:
+        say(f"localize: resumed: {summary.skipped} pair(s) were already done")
+
+
 def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     if report.already_done:
         say(f"localize: {report.already_done} pair(s) already done in {out}: not exported")
@@ -295,6 +306,7 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     help="Export (to --export, or <output>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
+@disclosure_option
 @summary_format
 @generation_options
 @recording_options
@@ -310,6 +322,7 @@ def run(
     tpm: int | None,
     export: Path | None,
     submit: bool,
+    disclosure: str | None,
     fmt: str,
     strict: bool,
     no_cache: bool,
@@ -335,6 +348,11 @@ def run(
         raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
     region_ids = _split_regions(regions)
     if export is not None or submit:
+        if disclosure is not None:
+            # The results come back through `collect`, which reads the profiles afresh.
+            raise ConfigError(
+                "applies to a run, not to --export or --submit", option="--disclosure"
+            )
         report = export_batch(
             stories, region_ids, export, results=output, settings=settings, submit=submit
         )
@@ -353,13 +371,9 @@ def run(
             cache=response_cache(no_cache, cache_dir),
             progress=progress,
             audit=resolve_audit(True, settings, source="batch") or False,
+            disclosure=disclosure,
         )
-    if summary.dropped_torn_line:
-        say(f"localize: {output}: dropped an incomplete last line left by a killed run")
-    if not summary.to_run:
-        say(f"localize: all {summary.total} pair(s) are already done in {output}")
-    elif summary.skipped:
-        say(f"localize: resumed: {summary.skipped} pair(s) were already done")
+    _say_resumed(summary, output)
     _finish(summary, fmt, strict, output=str(output))
 
 

@@ -18,13 +18,14 @@ from localize._types import STRUCTURED_MODES
 from localize.atomic import check_writable, write_atomic
 from localize.cache import DiskCache, default_cache_dir
 from localize.config import Settings
-from localize.errors import LocalizeError, LocalizeWarning
+from localize.errors import ConfigError, LocalizeError, LocalizeWarning
 from localize.llm import ResponseCache
 
 __all__ = [
     "LocalizeGroup",
     "audit_options",
     "cache_options",
+    "disclosure_option",
     "emit",
     "format_option",
     "generation_options",
@@ -119,6 +120,20 @@ def format_option(
         show_default=True,
         help=help,
     )
+
+
+def _non_blank(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ConfigError("must not be empty", option=param.opts[-1])
+    return value
+
+
+disclosure_option = click.option(
+    "--disclosure",
+    metavar="TEXT",
+    callback=_non_blank,
+    help="The AI-assistance line under the section (default: the profile's, else localize's).",
+)
 
 
 def output_option(help: str) -> Callable[[F], F]:

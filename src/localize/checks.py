@@ -1258,6 +1258,26 @@ def _check_leaks(raw: str) -> Iterator[Finding]:
 # --- entry point --------------------------------------------------------------------------------
 
 
+def _section_body(
+    section: LocalizedSection | str, citations: tuple[Citation, ...] | None
+) -> tuple[str, str, tuple[Citation, ...]]:
+    """The whole text, the body to check (no leading heading) and the citations aimed at it."""
+    raw = section.body if isinstance(section, LocalizedSection) else section
+    if citations is None:
+        citations = section.citations if isinstance(section, LocalizedSection) else ()
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    heading = _LEADING_HEADING.match(raw)
+    body = raw[heading.end() if heading else 0 :]
+    # Citation spans are offsets into the body: keep them aligned with the stripped text.
+    shift = heading.end() if heading else 0
+    shift += len(body) - len(body.lstrip())
+    if shift:
+        citations = tuple(
+            Citation(max(0, c.start - shift), max(0, c.end - shift), c.sources) for c in citations
+        )
+    return raw, body.strip(), citations
+
+
 def check(
     section: LocalizedSection | str,
     story: StoryLike,
@@ -1283,20 +1303,7 @@ def check(
     tmpl = load_template(template)
     min_words = tmpl.min_words if min_words is None else min_words
     max_words = tmpl.max_words if max_words is None else max_words
-    raw = section.body if isinstance(section, LocalizedSection) else section
-    if citations is None:
-        citations = section.citations if isinstance(section, LocalizedSection) else ()
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    heading = _LEADING_HEADING.match(raw)
-    body = raw[heading.end() if heading else 0 :]
-    # Citation spans are offsets into the body: keep them aligned with the stripped text.
-    shift = heading.end() if heading else 0
-    shift += len(body) - len(body.lstrip())
-    body = body.strip()
-    if shift:
-        citations = tuple(
-            Citation(max(0, c.start - shift), max(0, c.end - shift), c.sources) for c in citations
-        )
+    raw, body, citations = _section_body(section, citations)
     story_facts = _story_facts(story)
     profile_facts = _profile_facts(region)
     skipped = () if region.english else tuple(ENGLISH_ONLY_CHECKS.items())

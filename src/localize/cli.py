@@ -15,6 +15,7 @@ from localize._batch_cli import batch
 from localize._cli_feedback import endpoint_line, generation_spinner
 from localize._cli_group import (
     LocalizeGroup,
+    disclosure_option,
     emit,
     format_option,
     generation_options,
@@ -127,11 +128,7 @@ def _say_neutralised(prep: PreparedPrompt) -> None:
     metavar="LINE",
     help="Where --splice puts the section: a line of its own, or an HTML comment in a page.",
 )
-@click.option(
-    "--disclosure",
-    metavar="TEXT",
-    help="The AI-assistance line under the section (default: the profile's, else localize's).",
-)
+@disclosure_option
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -159,8 +156,6 @@ def rewrite(
 ) -> None:
     """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
     json_errors(ctx, fmt == "json")
-    if disclosure is not None and not disclosure.strip():
-        raise click.BadParameter("must not be empty", param_hint="--disclosure")
     if not marker.strip():
         raise click.BadParameter("must not be empty", param_hint="--marker")
     settings = settings_from(options)

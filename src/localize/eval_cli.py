@@ -21,13 +21,9 @@ from localize.evaluation import (
     GenerationEvaluation,
     embedded_baseline,
     evaluate_checks,
-    evaluate_generation,
+    evaluate_model,
     load_cases,
-    pairs_of,
 )
-from localize.pipeline import LocalizeResult, connect, localize
-from localize.regions import RegionProfile
-from localize.story import Story
 
 __all__ = ["eval_cmd"]
 
@@ -135,19 +131,10 @@ def eval_cmd(
     settings = settings_from(options)
     cases = load_cases(folder, profiles=settings.profiles)
     checks = evaluate_checks(cases, repeat=repeat)
-    run: GenerationEvaluation | None = None
+    run = None
     if generate_sections:
-        with connect(settings, cache=response_cache(no_cache, cache_dir)) as client:
-
-            def write(story: Story, region: RegionProfile) -> LocalizeResult:
-                return localize(story, region, client=client, settings=settings, strict=strict)
-
-            run = evaluate_generation(
-                pairs_of(cases),
-                write,
-                model=client.model,
-                template=str(settings.template or "section"),
-            )
+        cache = response_cache(no_cache, cache_dir)
+        run = evaluate_model(cases, settings=settings, cache=cache, strict=strict)
     baseline = embedded_baseline()
     if fmt == "json":
         data: dict[str, Any] = {"checks": checks.to_dict(), "baseline": baseline}

@@ -36,7 +36,10 @@ from typing import Any
 import yaml
 
 from localize.checks import CHECK_IDS, CheckReport, check
+from localize.config import Settings
 from localize.errors import InputError, LocalizeError
+from localize.llm import ResponseCache
+from localize.pipeline import LocalizeResult, connect, localize
 from localize.regions import RegionProfile, get_region
 from localize.story import STORY_SUFFIXES, Story, load_story
 
@@ -48,7 +51,9 @@ __all__ = [
     "embedded_baseline",
     "evaluate_checks",
     "evaluate_generation",
+    "evaluate_model",
     "load_cases",
+    "pairs_of",
 ]
 
 
@@ -337,6 +342,28 @@ def evaluate_generation(
         tokens=tokens,
         failures=failures,
     )
+
+
+def evaluate_model(
+    cases: Iterable[Case],
+    *,
+    settings: Settings | None = None,
+    cache: ResponseCache | None = None,
+    strict: bool = False,
+) -> GenerationEvaluation:
+    """`evaluate_generation` for the cases' pairs with the configured model and template.
+
+    One client serves every pair (the embedded model is started once when no endpoint is set).
+    """
+    settings = settings or Settings.resolve()
+    with connect(settings, cache=cache) as client:
+
+        def write(story: Story, region: RegionProfile) -> LocalizeResult:
+            return localize(story, region, client=client, settings=settings, strict=strict)
+
+        return evaluate_generation(
+            pairs_of(cases), write, model=client.model, template=str(settings.template or "section")
+        )
 
 
 def pairs_of(cases: Iterable[Case]) -> list[tuple[Story, RegionProfile]]:

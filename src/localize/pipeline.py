@@ -367,6 +367,18 @@ class _Outcome:
     system_fingerprint: str | None = None
 
 
+def _reask(prep: PreparedPrompt, problems: str, answer: str | None = None) -> list[ChatMessage]:
+    """The first messages, the answer sent back (if any) and what was wrong with it."""
+    sent_back: list[ChatMessage] = (
+        [] if answer is None else [{"role": "assistant", "content": answer}]
+    )
+    reask: ChatMessage = {
+        "role": "user",
+        "content": prep.template.render_reask(problems, answer=prep.answer),
+    }
+    return [*prep.messages, *sent_back, reask]
+
+
 def _attempts(
     prep: PreparedPrompt, max_attempts: int
 ) -> Generator[list[ChatMessage], Completion, _Outcome]:
@@ -391,13 +403,7 @@ def _attempts(
         if completion.finish_reason == "length":
             last_problem = "The answer was cut off at the length limit."
             problems = "- Your answer was cut off at the length limit. Write a shorter section."
-            messages = [
-                *prep.messages,
-                {
-                    "role": "user",
-                    "content": prep.template.render_reask(problems, answer=prep.answer),
-                },
-            ]
+            messages = _reask(prep, problems)
             continue
         try:
             section, report = review_answer(completion.content, prep)
@@ -411,11 +417,7 @@ def _attempts(
             if report.ok:
                 break
             problems = report.feedback()
-        messages = [
-            *prep.messages,
-            {"role": "assistant", "content": completion.content},
-            {"role": "user", "content": prep.template.render_reask(problems, answer=prep.answer)},
-        ]
+        messages = _reask(prep, problems, completion.content)
     assert completion is not None
     if best is None:
         raise GenerationError(

@@ -3,7 +3,7 @@
 - `run_batch`: a whole ``localize batch`` run into a resumable JSONL results file.
 - `alocalize_many`: the same jobs as an async iterator of `JobResult`s.
 - `load_inputs`, `as_inputs`, `resolve_regions`: story files, folders, JSONL; region arguments.
-- `plan_jobs`, `ResultsFile`, `BatchSummary`: jobs, the results file, the counts.
+- `plan_jobs`, `ResultsFile`, `read_results`, `BatchSummary`: jobs, the results file, the counts.
 - `RateGate`: requests paced under RPM and TPM limits for a whole run.
 - `export_batch`, `collect_results` (and the steps: `export_requests`, `submit_batch`,
   `download_batch_output`, `collect_batch`): the OpenAI Batch API, with a `BatchManifest`.
@@ -32,6 +32,7 @@ from localize.batch._results import (
     ResultsFile,
     plan_batch,
     plan_jobs,
+    read_results,
 )
 from localize.batch._run import (
     DEFAULT_CONCURRENCY,
@@ -73,6 +74,7 @@ __all__ = [
     "load_manifest",
     "plan_batch",
     "plan_jobs",
+    "read_results",
     "resolve_regions",
     "run_batch",
     "run_jobs",

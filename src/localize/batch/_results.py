@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from localize.atomic import check_writable, fsync_dir, write_atomic
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
-from localize.errors import OutputError
+from localize.errors import ConfigError, InputError, OutputError
 from localize.llm import Spend
 from localize.pipeline import LocalizeResult
 from localize.prompts import PromptTemplate, load_template
@@ -38,6 +38,7 @@ __all__ = [
     "ResultsFile",
     "plan_batch",
     "plan_jobs",
+    "read_results",
 ]
 
 
@@ -75,10 +76,18 @@ def plan_batch(
     settings: Settings | None = None,
     template: PromptTemplate | str | Path | None = None,
     max_attempts: int | None = None,
+    disclosure: str | None = None,
 ) -> BatchPlan:
-    """Regions, template, attempts and inputs, each checked in that order, and the jobs."""
+    """Regions, template, attempts and inputs, each checked in that order, and the jobs.
+
+    ``disclosure`` replaces each profile's disclosure line (see `localize.disclosure`).
+    """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)
+    if disclosure is not None:
+        if not disclosure.strip():
+            raise ConfigError("must not be empty", option="--disclosure")
+        profiles = [p.model_copy(update={"disclosure": disclosure}) for p in profiles]
     tmpl = load_template(template or settings.template)
     attempts = settings.check_attempts(max_attempts)
     jobs = plan_jobs(as_inputs(stories), profiles)
@@ -158,6 +167,26 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
     return data
 
 
+def read_results(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """Every line of a results file with its number; a line that is not a result raises."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    lines: list[tuple[int, dict[str, Any]]] = []
+    for n, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        data = _parse_line(line)
+        if data is None:
+            raise InputError(f"{path}, line {n}: not a localize results line")
+        lines.append((n, data))
+    return lines
+
+
 # --------------------------------------------------------------------------------- results file
 
 
@@ -233,7 +262,7 @@ class ResultsFile:
                 if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise OutputError(
                         f"another localize run is writing this file (it holds "
-                        f"{self._lock_path}); wait for it to finish or choose another --out",
+                        f"{self._lock_path}); wait for it to finish or choose another --output",
                         path=str(self.path),
                     ) from None
                 raise OutputError(
@@ -265,7 +294,7 @@ class ResultsFile:
             os.close(fd)
             raise OutputError(
                 "another localize run is writing this file (under another name); wait for it "
-                "to finish or choose another --out",
+                "to finish or choose another --output",
                 path=str(self.path),
             ) from None
         self._file_lock_fd = fd
@@ -286,7 +315,7 @@ class ResultsFile:
             if data is None:
                 raise OutputError(
                     f"line {n} is not a localize result; this does not look like a results "
-                    "file from `localize batch` (nothing was changed): choose another --out",
+                    "file from `localize batch` (nothing was changed): choose another --output",
                     path=str(self.path),
                 )
             key = (data["story_id"], data["region"])

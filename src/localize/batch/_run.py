@@ -21,7 +21,14 @@ from typing import Protocol
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.batch._results import (
+    BatchPlan,
+    BatchSummary,
+    Job,
+    JobResult,
+    ResultsFile,
+    plan_batch,
+)
 from localize.cache import DiskCache
 from localize.config import Settings
 from localize.errors import (
@@ -222,6 +229,7 @@ async def alocalize_many(
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
+    disclosure: str | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -230,7 +238,8 @@ async def alocalize_many(
     ``regions``: each a region id, a profile file or a `RegionProfile` (see
     `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
     `localize.cache`), False or None for none, or a cache object. ``skip``: (story id, region
-    id) pairs not to run (those already done). Regions, template, attempts and inputs are all
+    id) pairs not to run (those already done). ``disclosure`` replaces each profile's disclosure
+    line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
 
@@ -238,7 +247,12 @@ async def alocalize_many(
             print(result.story_id, result.region, result.ok)
     """
     plan = plan_batch(
-        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+        stories,
+        regions,
+        settings=settings,
+        template=template,
+        max_attempts=max_attempts,
+        disclosure=disclosure,
     )
     width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
@@ -284,19 +298,17 @@ async def _drive(
     summary: BatchSummary,
     progress: BatchProgress | None,
     *,
-    template: PromptTemplate,
-    settings: Settings,
+    plan: BatchPlan,
     concurrency: int,
-    max_attempts: int,
     audit: AuditLog | None,
 ) -> None:
     runs = run_jobs(
         jobs,
         client,
-        template=template,
-        settings=settings,
+        template=plan.template,
+        settings=plan.settings,
         concurrency=concurrency,
-        max_attempts=max_attempts,
+        max_attempts=plan.max_attempts,
         audit=audit or False,
     )
     try:
@@ -307,6 +319,43 @@ async def _drive(
                 progress.finished_job(result, summary)
     finally:
         await client.aclose()
+
+
+def _run_into(
+    todo: list[Job],
+    results: ResultsFile,
+    summary: BatchSummary,
+    progress: BatchProgress | None,
+    *,
+    plan: BatchPlan,
+    gate: RateGate,
+    cache: ResponseCache | None,
+    audit: AuditLog | None,
+) -> None:
+    """Run the jobs left to do into the open results file; Ctrl-C stops with what is done."""
+    with connect(plan.settings, cache=cache, gate=gate) as client:
+        results.begin([j.key for j in todo])
+        summary.model, summary.endpoint = client.model, client.host
+        summary.started = time.monotonic()  # not counting the embedded server's start
+        if progress is not None:
+            progress.started(summary)
+        run = _drive(
+            todo,
+            client,
+            results,
+            summary,
+            progress,
+            plan=plan,
+            concurrency=summary.concurrency,
+            audit=audit,
+        )
+        try:
+            asyncio.run(run)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            summary.finished = time.monotonic()
+            summary.rate_limited = gate.rate_limited
 
 
 def run_batch(
@@ -323,6 +372,7 @@ def run_batch(
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
+    disclosure: str | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -334,45 +384,33 @@ def run_batch(
     ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     """
     plan = plan_batch(
-        stories, regions, settings=settings, template=template, max_attempts=max_attempts
+        stories,
+        regions,
+        settings=settings,
+        template=template,
+        max_attempts=max_attempts,
+        disclosure=disclosure,
     )
     log = open_audit(audit, plan.settings)
-    (width, why), jobs = choose_concurrency(concurrency, plan.settings), plan.jobs
+    width, why = choose_concurrency(concurrency, plan.settings)
     with ResultsFile(output) as results:
-        todo = [j for j in jobs if j.key not in results.done]
+        todo = [j for j in plan.jobs if j.key not in results.done]
         summary = BatchSummary(
-            total=len(jobs),
-            skipped=len(jobs) - len(todo),
+            total=len(plan.jobs),
+            skipped=len(plan.jobs) - len(todo),
             concurrency=width,
             concurrency_reason=why,
         )
         summary.dropped_torn_line = results.dropped_torn_line
-        if not todo:
-            return summary
-        gate = RateGate(rpm, tpm)
-        with connect(plan.settings, cache=_make_cache(cache), gate=gate) as client:
-            results.begin([j.key for j in todo])
-            summary.model, summary.endpoint = client.model, client.host
-            summary.started = time.monotonic()  # not counting the embedded server's start
-            if progress is not None:
-                progress.started(summary)
-            run = _drive(
+        if todo:
+            _run_into(
                 todo,
-                client,
                 results,
                 summary,
                 progress,
-                template=plan.template,
-                settings=plan.settings,
-                concurrency=width,
-                max_attempts=plan.max_attempts,
+                plan=plan,
+                gate=RateGate(rpm, tpm),
+                cache=_make_cache(cache),
                 audit=log,
             )
-            try:
-                asyncio.run(run)
-            except KeyboardInterrupt:
-                summary.interrupted = True
-            finally:
-                summary.finished = time.monotonic()
-                summary.rate_limited = gate.rate_limited
     return summary
