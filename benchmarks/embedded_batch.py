@@ -109,7 +109,8 @@ def run_variant(v: Variant) -> Run:
         accepted=len(done),
         passed=sum(1 for d in done if d.checks.ok),
         jobs=len(results),
-        completion_tokens=sum(d.provenance.completion_tokens for d in done),
+        # Every job's, failed ones included (an answer cut off at max_tokens is paid for too).
+        completion_tokens=sum(r.spend.usage.completion_tokens for r in results),
         timings=LlamaTimings.parse(log),
     )
 

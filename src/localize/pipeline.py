@@ -75,11 +75,11 @@ _LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
 _PREAMBLE_MAX_WORDS = 12
 # The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
 # one attempt each, `--variants default,default-text`). Under the json_object grammar SmolLM2-135M
-# closes the object after a sentence or two (~36 tokens a section): 50 s, 16 sections written, 6
-# passing the checks. Asked for prose it writes to max_tokens: 235 s, 4 written inside the limit,
-# none passing; asked for JSON without the grammar, every answer ran to the limit or was not JSON.
-# Per generated token the two cost about the same there (~25 ms), so the grammar stays; `text`
-# (prose) is there for endpoints and models it suits.
+# ends most answers after a sentence or two; asked for prose it writes to max_tokens. With the
+# {"body"} answer: json_object 50 s, 16 sections written, 6 passing the checks; text 235 s, 4
+# written, none passing. With cited sentences: json_object 119 s, 13 written, none passing; text
+# 187 s, 5 written, 1 passing. Per generated token the two cost about the same there (~25 ms), so
+# the grammar stays; `text` (prose) is there for endpoints and models it suits.
 EMBEDDED_STRUCTURED: StructuredMode = "json_object"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
