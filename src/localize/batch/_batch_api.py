@@ -335,17 +335,19 @@ def export_batch(
     template: PromptTemplate | str | Path | None = None,
     submit: bool = False,
     client: openai.OpenAI | None = None,
+    disclosure: str | None = None,
 ) -> ExportReport:
     """A whole ``localize batch --export/--submit`` run: the pairs not yet done in ``results``
     written as a request file (default ``<results>.requests.jsonl``) and its manifest, then,
-    with ``submit``, uploaded and created as a batch. Calls no model."""
+    with ``submit``, uploaded and created as a batch. Calls no model. ``disclosure`` replaces
+    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it."""
     settings = settings or Settings.resolve()
     if request_file is None and results is None:
         raise ConfigError(
             "give the request file, or the results file to name it after", option="--export"
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
-    plan = plan_batch(stories, regions, settings=settings, template=template)
+    plan = plan_batch(stories, regions, settings=settings, template=template, disclosure=disclosure)
     jobs = plan.jobs
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
