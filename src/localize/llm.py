@@ -65,6 +65,8 @@ __all__ = [
     "Usage",
     "backend_error",
     "connection_options",
+    "request_key",
+    "retry_after_seconds",
 ]
 
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
