@@ -75,6 +75,16 @@ def _request_line(client: LLMClient, prep: PreparedPrompt, mode: StructuredMode)
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
+def _prepare_job(
+    job: Job, tmpl: PromptTemplate, settings: Settings, model: str, mode: StructuredMode
+) -> PreparedPrompt:
+    if job.story.story is None:
+        raise InputError(job.story.error or "the story could not be read")
+    return prepare(
+        job.story.story, job.region, template=tmpl, settings=settings, model=model, structured=mode
+    )
+
+
 def export_requests(
     jobs: Sequence[Job],
     path: str | Path,
@@ -114,16 +124,7 @@ def export_requests(
     )
     for job in jobs:
         try:
-            if job.story.story is None:
-                raise InputError(job.story.error or "the story could not be read")
-            prep = prepare(
-                job.story.story,
-                job.region,
-                template=tmpl,
-                settings=settings,
-                model=model,
-                structured=mode,
-            )
+            prep = _prepare_job(job, tmpl, settings, model, mode)
         except LocalizeError as exc:
             failed.append(JobResult.failure(job, str(exc)))
             continue
