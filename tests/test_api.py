@@ -55,7 +55,7 @@ def test_story_forms_path_text_and_story_agree() -> None:
         localize.as_story(42)  # type: ignore[arg-type]
 
 
-def test_localize_many_refuses_a_missing_file_given_as_text() -> None:
+def test_alocalize_many_refuses_a_missing_file_given_as_text() -> None:
     async def run() -> list[Any]:
         return [r async for r in localize.alocalize_many(["nosuch.txt"], ["uk"])]
 

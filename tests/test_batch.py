@@ -387,7 +387,6 @@ def _one_line_error(res: Any, code: int, *needles: str) -> None:
         (["--regions", " , "], ["--regions"]),
         (["--regions", "uk", "--template", "nope"], ["nope"]),
         (["--regions", "uk", "--disclosure", " "], ["--disclosure", "must not be empty"]),
-        (["--regions", "uk", "--disclosure", "AI.", "--submit"], ["--disclosure", "--submit"]),
     ],
 )
 def test_bad_options_stop_before_any_request(
@@ -681,9 +680,14 @@ def test_submit_without_a_key_stops_before_writing(tmp_path: Path) -> None:
 
 def test_export_from_the_cli(tmp_path: Path) -> None:
     req = tmp_path / "req.jsonl"
-    res = invoke(WIRE, "--regions", "uk,eu", "--export", req, "--model", "my-model")
+    res = invoke(
+        WIRE, "--regions", "uk,eu", "--export", req, "--model", "my-model", "--disclosure", "AI."
+    )
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["body"]["model"] for line in req.open()] == ["my-model"] * 2
+    # `collect` checks the answers with the manifest's profiles: they carry the disclosure.
+    regions = load_manifest(Path(f"{req}.manifest.json")).regions.values()
+    assert [r.disclosure for r in regions] == ["AI.", "AI."]
 
 
 # ----------------------------------------------------------------------------- recorded runs

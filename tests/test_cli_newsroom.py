@@ -53,9 +53,10 @@ def test_stdin_story_in_each_format_reaches_the_prompt(fmt: str) -> None:
 
 
 def test_empty_disclosure_or_marker_is_refused() -> None:
-    result = run("rewrite", str(WIRE), "-r", "uk", "--disclosure", " ")
-    assert result.exit_code == 2 and "--disclosure" in result.output
-    assert run("rewrite", str(WIRE), "-r", "uk", "--marker", "").exit_code == 2
+    for option in ("--disclosure", "--marker"):
+        result = run("rewrite", str(WIRE), "-r", "uk", option, " ")
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [f"localize: error: {option}: must not be empty"]
 
 
 def test_regions_validate_prints_file_line_field_and_fails(tmp_path: Path) -> None:

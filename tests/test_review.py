@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from localize import check, get_region, load_story
 from localize.cli import cli
 from localize.review import ReviewData, render_review, story_blocks
 from localize.review_pages import stories_by_id
 from tests.browser import CHROMIUM, chromium
+from tests.fault_server import BODY, Script, completion
 from tests.support import ROOT, STORIES
 
 # What the embedded model wrote for the wire story's UK section (examples/output/wire.uk.json):
@@ -76,6 +78,18 @@ def test_cli_review_writes_a_page_for_a_given_section(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert 'data-sources="' in page and "attribution" in page and 'id="s-3"' in page
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the scripted endpoint, on loopback
+def test_cli_review_generates_the_section_it_shows(tmp_path: Path, httpserver: HTTPServer) -> None:
+    endpoint = Script(httpserver, completion())
+    out = tmp_path / "review.html"
+    args = ["review", str(STORIES / "wire.txt"), "-r", "uk", "-o", str(out), "--no-cache"]
+    args += ["--base-url", endpoint.url, "--model", "fault-model", "--structured", "json_object"]
+    res = CliRunner().invoke(cli, [*args, "--max-attempts", "1"])
+    assert res.exit_code == 0, res.output
+    assert endpoint.requests == 1 and "fault-model" in (page := out.read_text())
+    assert BODY.split(",")[0] in page and 'id="s-17"' in page
 
 
 def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> None:

@@ -348,13 +348,14 @@ def run(
         raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
     region_ids = _split_regions(regions)
     if export is not None or submit:
-        if disclosure is not None:
-            # The results come back through `collect`, which reads the profiles afresh.
-            raise ConfigError(
-                "applies to a run, not to --export or --submit", option="--disclosure"
-            )
         report = export_batch(
-            stories, region_ids, export, results=output, settings=settings, submit=submit
+            stories,
+            region_ids,
+            export,
+            results=output,
+            settings=settings,
+            submit=submit,
+            disclosure=disclosure,
         )
         _say_export(report, output, fmt)
         return

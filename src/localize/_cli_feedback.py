@@ -20,7 +20,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from localize.events import AttemptStarted, Event, observe
 from localize.redact import SecretFilter
 
-__all__ = ["endpoint_line", "generation_spinner", "setup_logging"]
+__all__ = [
+    "describe",
+    "endpoint_line",
+    "generation_spinner",
+    "setup_logging",
+]
 
 _HANDLER_NAME = "localize-cli-verbose"
 

@@ -31,6 +31,7 @@ __all__ = [
     "generation_options",
     "json_errors",
     "logs_db_option",
+    "non_blank",
     "output_option",
     "profiles_option",
     "recording_options",
@@ -122,7 +123,8 @@ def format_option(
     )
 
 
-def _non_blank(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def non_blank(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback: a value of only blanks is refused (one error line, exit 2)."""
     if value is not None and not value.strip():
         raise ConfigError("must not be empty", option=param.opts[-1])
     return value
@@ -131,7 +133,7 @@ def _non_blank(_ctx: click.Context, param: click.Parameter, value: str | None) -
 disclosure_option = click.option(
     "--disclosure",
     metavar="TEXT",
-    callback=_non_blank,
+    callback=non_blank,
     help="The AI-assistance line under the section (default: the profile's, else localize's).",
 )
 

@@ -116,7 +116,7 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})[\"\u201d]")
 
 
 @dataclass(frozen=True, slots=True)
-class Actor:
+class _Actor:
     key: str  # "gov:us", "inst:National Cyber Security Centre", "org:anthropic"
     label: str  # "the US government", "the NCSC", "Anthropic"
     public: bool  # a government or a public body: the claim check's subjects
@@ -126,7 +126,7 @@ class Actor:
 class Action:
     """One actor doing one kind of act in one sentence."""
 
-    actor: Actor
+    actor: _Actor
     family: str
     event: bool  # reported as something that happened (not remit, not hedged)
     start: int  # span of the phrase in its sentence's text
@@ -138,7 +138,7 @@ class _Lexicon:
     """Every actor name of the built-in regions and the given profile, as one regex."""
 
     pattern: re.Pattern[str]  # groups: gov (a region's government), name, poss
-    names: dict[str, Actor]  # name or region word, whitespace collapsed -> actor
+    names: dict[str, _Actor]  # name or region word, whitespace collapsed -> actor
 
 
 def _short_region(profile: RegionProfile) -> str:
@@ -159,15 +159,15 @@ def _alternation(names: Iterable[str]) -> str:
 @lru_cache(maxsize=32)
 def _lexicon(profile: RegionProfile) -> _Lexicon:
     others = [p for rid, p in builtin_regions().items() if rid != profile.id]
-    names: dict[str, Actor] = {}
+    names: dict[str, _Actor] = {}
     region_words: list[str] = []
     for p in [*others, profile]:  # the given profile's names win a clash
-        gov = Actor(f"gov:{p.id}", f"the {_short_region(p)} government", True)
+        gov = _Actor(f"gov:{p.id}", f"the {_short_region(p)} government", True)
         for word in (p.name, *p.aliases):
             names[word] = gov
             region_words.append(word)
         for inst in p.institutions:
-            actor = Actor(f"inst:{inst.name}", f"the {inst.acronym or inst.name}", True)
+            actor = _Actor(f"inst:{inst.name}", f"the {inst.acronym or inst.name}", True)
             for name in (inst.name, inst.acronym or "", *inst.aliases):
                 if name:
                     names[" ".join(name.split())] = actor
@@ -179,7 +179,7 @@ def _lexicon(profile: RegionProfile) -> _Lexicon:
     return _Lexicon(pattern, names)
 
 
-def _actor_of(m: re.Match[str], lexicon: _Lexicon) -> Actor:
+def _actor_of(m: re.Match[str], lexicon: _Lexicon) -> _Actor:
     if m.group("gov"):
         words = m.group("gov").split()
         for n in range(len(words) - 1, 0, -1):
@@ -199,8 +199,8 @@ _BARE_GOVERNMENT = re.compile(
 
 
 def _actors(
-    text: str, lexicon: _Lexicon, home: Actor | None = None
-) -> list[tuple[int, int, Actor, bool]]:
+    text: str, lexicon: _Lexicon, home: _Actor | None = None
+) -> list[tuple[int, int, _Actor, bool]]:
     """(start, end, actor, possessive) for every actor named in a sentence, left to right.
 
     ``home`` is who a bare "the government" is (in a story: the government it is about).
@@ -228,7 +228,7 @@ def _actors(
         if not key or not is_capitalised(last):
             continue
         label = m.group()[:-2] if poss else m.group()
-        out.append((m.start(), m.end(), Actor(f"org:{key[0]}", label, False), poss))
+        out.append((m.start(), m.end(), _Actor(f"org:{key[0]}", label, False), poss))
     out.sort(key=lambda item: item[0])
     return out
 
@@ -254,7 +254,7 @@ def _noun_after(words: list[tuple[int, int, str]], i: int, reach: int) -> tuple[
     return None
 
 
-def _actions(text: str, lexicon: _Lexicon, home: Actor | None = None) -> list[Action]:
+def _actions(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[Action]:
     words = _words(text)
     actions: list[Action] = []
     actors = _actors(text, lexicon, home)
@@ -297,7 +297,7 @@ _PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\u2014\u2013\"\u201c\u201d]")
 
 
-def _is_subject(text: str, start: int, actors: list[tuple[int, int, Actor, bool]]) -> bool:
+def _is_subject(text: str, start: int, actors: list[tuple[int, int, _Actor, bool]]) -> bool:
     """Whether the actor at ``start`` opens its clause ("On Friday the FTC ordered", "the NCSC
     and the ICO had developed", "so significant that Anthropic restricted"), rather than being an
     object or a modifier ("a ban on Anthropic's Fable and Mythos has cut")."""
@@ -372,7 +372,7 @@ def _verb_after(
 
 
 def _passives(
-    text: str, words: list[tuple[int, int, str]], actors: list[tuple[int, int, Actor, bool]]
+    text: str, words: list[tuple[int, int, str]], actors: list[tuple[int, int, _Actor, bool]]
 ) -> list[Action]:
     """ "an order issued by the European Commission", "the ban from the UK government"."""
     out: list[Action] = []

@@ -20,6 +20,7 @@ from localize._cli_group import (
     format_option,
     generation_options,
     json_errors,
+    non_blank,
     output_option,
     profiles_option,
     recording_options,
@@ -124,6 +125,7 @@ def _say_neutralised(prep: PreparedPrompt) -> None:
 @click.option(
     "--marker",
     default=SPLICE_MARKER,
+    callback=non_blank,
     show_default=True,
     metavar="LINE",
     help="Where --splice puts the section: a line of its own, or an HTML comment in a page.",
@@ -156,8 +158,6 @@ def rewrite(
 ) -> None:
     """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
     json_errors(ctx, fmt == "json")
-    if not marker.strip():
-        raise click.BadParameter("must not be empty", param_hint="--marker")
     settings = settings_from(options)
     writable_output(output)
     the_story = load_story(story, format=input_format, marker=marker.strip())

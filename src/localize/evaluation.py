@@ -54,6 +54,7 @@ __all__ = [
     "evaluate_model",
     "load_cases",
     "pairs_of",
+    "run_case",
 ]
 
 

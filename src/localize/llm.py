@@ -65,6 +65,8 @@ __all__ = [
     "Usage",
     "backend_error",
     "connection_options",
+    "request_key",
+    "retry_after_seconds",
 ]
 
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
@@ -297,17 +299,14 @@ def backend_error(
     The endpoint is named with its credentials removed.
     """
     where = redact_url(base_url)
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return EndpointAuthError(
-            f"{where} refused the API key (check OPENAI_API_KEY)",
-            base_url=where,
-            status_code=exc.status_code,
-            request_id=exc.request_id,
-            attempts=attempts,
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return BackendError(
-            f"{where} has no model '{model}' or no chat completions route",
+    if isinstance(exc, openai.APIStatusError):
+        cls, message = BackendError, f"{where} failed: {exc.message}".replace(base_url, where)
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            cls, message = EndpointAuthError, f"{where} refused the API key (check OPENAI_API_KEY)"
+        elif isinstance(exc, openai.NotFoundError):
+            message = f"{where} has no model '{model}' or no chat completions route"
+        return cls(
+            message,
             base_url=where,
             status_code=exc.status_code,
             request_id=exc.request_id,
@@ -318,14 +317,6 @@ def backend_error(
     if isinstance(exc, openai.APIConnectionError):
         return EndpointUnreachableError(
             f"cannot connect to {where}", base_url=where, attempts=attempts
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return BackendError(
-            f"{where} failed: {exc.message}".replace(base_url, where),
-            base_url=where,
-            status_code=exc.status_code,
-            request_id=exc.request_id,
-            attempts=attempts,
         )
     if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
         return InvalidResponseError(

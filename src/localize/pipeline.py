@@ -667,7 +667,8 @@ def _start(
     client: LLMClient | None,
     settings: Settings | None,
     max_attempts: int | None,
-) -> tuple[PreparedPrompt, Settings, int]:
+    audit: AuditLog | bool,
+) -> tuple[PreparedPrompt, Settings, int, AuditLog | bool]:
     """Everything `localize` checks before it connects: bad input fails before any start."""
     settings = settings or Settings.resolve()
     attempts = settings.check_attempts(max_attempts)
@@ -676,6 +677,7 @@ def _start(
         prepare(story, region, template=template, settings=settings, model=model, structured=mode),
         settings,
         attempts,
+        resolve_audit(audit, settings) or False,
     )
 
 
@@ -727,8 +729,9 @@ def localize(
     check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
     refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
     """
-    prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
-    log = resolve_audit(audit, settings) or False
+    prep, settings, attempts, log = _start(
+        story, region, template, client, settings, max_attempts, audit
+    )
     if client is not None:
         return _strict(generate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:
@@ -749,8 +752,9 @@ async def alocalize(
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
-    prep, settings, attempts = _start(story, region, template, client, settings, max_attempts)
-    log = resolve_audit(audit, settings) or False
+    prep, settings, attempts, log = _start(
+        story, region, template, client, settings, max_attempts, audit
+    )
     if client is not None:
         return _strict(await agenerate(prep, client, attempts, audit=log), strict)
     with connect(settings, cache=cache) as own:

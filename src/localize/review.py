@@ -25,7 +25,12 @@ from localize.regions import RegionProfile
 from localize.sentences import story_paragraph_sentences
 from localize.story import Story
 
-__all__ = ["ReviewData", "render_review", "story_blocks"]
+__all__ = [
+    "ReviewData",
+    "blocks_from_links",
+    "render_review",
+    "story_blocks",
+]
 
 StoryBlocks = tuple[tuple[tuple[int, str], ...], ...]
 

@@ -13,9 +13,7 @@ import click
 from localize._cli_group import generation_options, response_cache, say, settings_from
 from localize.atomic import check_writable, write_atomic
 from localize.errors import ConfigError
-from localize.pipeline import localize
-from localize.regions import get_region
-from localize.review_pages import result_review, section_review, stories_by_id, write_batch_reviews
+from localize.review_pages import stories_by_id, story_review, write_batch_reviews
 from localize.story import load_story
 
 __all__ = ["review"]
@@ -72,13 +70,13 @@ def review(
     if region is None:
         raise ConfigError("give the region whose section to review", option="--region")
     check_writable(output)
-    story = load_story(source)
-    profile = get_region(region, profiles=settings.profiles)
-    if section_file is not None:
-        page = section_review(section_file, story, profile, settings.template)
-    else:
-        cache = response_cache(no_cache, cache_dir)
-        result = localize(story, profile, settings=settings, cache=cache, strict=strict)
-        page = result_review(result)
+    page = story_review(
+        load_story(source),
+        region,
+        section_file=section_file,
+        settings=settings,
+        cache=response_cache(no_cache, cache_dir),
+        strict=strict,
+    )
     write_atomic(output, page)
     say(f"localize: wrote {output}")

@@ -17,19 +17,22 @@ from typing import Any
 from localize.atomic import write_atomic
 from localize.batch import load_inputs, read_results
 from localize.checks import check
+from localize.config import Settings
 from localize.errors import OutputError
-from localize.pipeline import LocalizeResult
+from localize.llm import ResponseCache
+from localize.pipeline import LocalizeResult, localize
 from localize.prompts import PromptTemplate
-from localize.regions import RegionProfile, get_region
+from localize.regions import RegionLike, RegionProfile, get_region
 from localize.review import ReviewData, blocks_from_links, render_review, story_blocks
 from localize.section import LocalizedSection
-from localize.story import Story, load_story
+from localize.story import Story, StoryLike, as_story, load_story
 
 __all__ = [
     "BatchReviews",
     "result_review",
     "section_review",
     "stories_by_id",
+    "story_review",
     "write_batch_reviews",
 ]
 
@@ -74,6 +77,26 @@ def section_review(
             provenance={"section_file": str(section_file), "generated": "no: given with --section"},
             profile=profile,
         )
+    )
+
+
+def story_review(
+    story: StoryLike,
+    region: RegionLike,
+    *,
+    section_file: Path | None = None,
+    settings: Settings | None = None,
+    cache: ResponseCache | None = None,
+    strict: bool = False,
+) -> str:
+    """The page for a story: its section generated (see `localize.localize`), or given."""
+    settings = settings or Settings.resolve()
+    the_story = as_story(story)
+    profile = get_region(region, profiles=settings.profiles)
+    if section_file is not None:
+        return section_review(section_file, the_story, profile, settings.template)
+    return result_review(
+        localize(the_story, profile, settings=settings, cache=cache, strict=strict)
     )
 
 

@@ -29,6 +29,8 @@ __all__ = [
     "MAX_RENDER_SECONDS",
     "BoundedSandbox",
     "file_loading_tag",
+    "join_bounded",
+    "render_budget",
 ]
 
 # Far past any model's window (about 8M tokens), yet a bounded amount of memory.

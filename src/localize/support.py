@@ -93,7 +93,7 @@ def stem(word: str) -> str:
     return w[:-1] if w.endswith("e") and len(w) > 5 else w
 
 
-def content_stems(text: str) -> frozenset[str]:
+def _content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (stop words dropped)."""
     return frozenset(
         stem(w) for w in _WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
@@ -172,7 +172,7 @@ def _name_words(text: str) -> Iterator[tuple[int, str]]:
 @lru_cache(maxsize=32)
 def story_index(story: Story) -> StoryIndex:
     sentences = story_sentences(story)
-    stems = tuple(content_stems(s.text) for s in sentences)
+    stems = tuple(_content_stems(s.text) for s in sentences)
     df: dict[str, int] = {}
     for group in stems:
         for w in group:
@@ -208,14 +208,14 @@ def _profile_index(profile: RegionProfile) -> _ProfileIndex:
         names = [inst.name, inst.acronym or "", *inst.aliases]
         entries.append((f"institution: {inst.name}", _entry_pattern(names)))
         for n in names:
-            words |= content_stems(n)
+            words |= _content_stems(n)
     for law in profile.laws:
         names = [law.name, law.short_name or "", *law.aliases]
         entries.append((f"law: {law.name}", _entry_pattern(names)))
     region_names = [profile.name, *profile.aliases]
     entries.append((f"region: {profile.name}", _entry_pattern(region_names)))
     for n in region_names:
-        words |= content_stems(n)
+        words |= _content_stems(n)
     return _ProfileIndex(tuple(entries), frozenset(words))
 
 
@@ -240,14 +240,14 @@ def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, 
     return out
 
 
-def align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
+def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
     """The story sentences that support ``text``, best first (empty when none does).
 
     One story sentence covering enough of it is support; so are up to three that together do,
     since an analysis sentence often draws on several ("If defenders are denied access to AI
     tools for finding vulnerabilities, ...").
     """
-    stems = content_stems(text) - ignore
+    stems = _content_stems(text) - ignore
     scored = [s for s in _scores(stems, index) if s[1] >= _MIN_SHARED]
     if not scored:
         return ()
@@ -270,7 +270,7 @@ def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> lis
         key = fold(word).strip()
         if not key or key in out or (sentence_initial(text, pos) and not word.isupper()):
             continue
-        if key in index.names and not (content_stems(word) & profile_words):
+        if key in index.names and not (_content_stems(word) & profile_words):
             out.append(key)
     for m in re.finditer(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w.])", text):
         key = fold(m.group()).strip()
@@ -308,7 +308,7 @@ def link_sentences(
         text = sentence.text
         entries = profile_entries(text, profile)
         cited = _sources_of(sentence, citations)
-        aligned = align(text, index, pindex.words)
+        aligned = _align(text, index, pindex.words)
         sources: tuple[int, ...] = ()
         via: Via = "none"
         if cited:
@@ -373,7 +373,7 @@ def _citation_problem(
             f'The sentence "{_short(text)}" cites {refs}, which does not mention '
             f"{', '.join(absent)}{where}."
         )
-    stems = content_stems(text) - profile_words
+    stems = _content_stems(text) - profile_words
     if stems and not any(stems & index.stems[c - 1] for c in cited):
         return f'The sentence "{_short(text)}" cites {refs}, which says nothing it says{where}.'
     return None

@@ -75,6 +75,16 @@ def _request_line(client: LLMClient, prep: PreparedPrompt, mode: StructuredMode)
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
+def _prepare_job(
+    job: Job, tmpl: PromptTemplate, settings: Settings, model: str, mode: StructuredMode
+) -> PreparedPrompt:
+    if job.story.story is None:
+        raise InputError(job.story.error or "the story could not be read")
+    return prepare(
+        job.story.story, job.region, template=tmpl, settings=settings, model=model, structured=mode
+    )
+
+
 def export_requests(
     jobs: Sequence[Job],
     path: str | Path,
@@ -114,16 +124,7 @@ def export_requests(
     )
     for job in jobs:
         try:
-            if job.story.story is None:
-                raise InputError(job.story.error or "the story could not be read")
-            prep = prepare(
-                job.story.story,
-                job.region,
-                template=tmpl,
-                settings=settings,
-                model=model,
-                structured=mode,
-            )
+            prep = _prepare_job(job, tmpl, settings, model, mode)
         except LocalizeError as exc:
             failed.append(JobResult.failure(job, str(exc)))
             continue
@@ -335,17 +336,19 @@ def export_batch(
     template: PromptTemplate | str | Path | None = None,
     submit: bool = False,
     client: openai.OpenAI | None = None,
+    disclosure: str | None = None,
 ) -> ExportReport:
     """A whole ``localize batch --export/--submit`` run: the pairs not yet done in ``results``
     written as a request file (default ``<results>.requests.jsonl``) and its manifest, then,
-    with ``submit``, uploaded and created as a batch. Calls no model."""
+    with ``submit``, uploaded and created as a batch. Calls no model. ``disclosure`` replaces
+    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it."""
     settings = settings or Settings.resolve()
     if request_file is None and results is None:
         raise ConfigError(
             "give the request file, or the results file to name it after", option="--export"
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
-    plan = plan_batch(stories, regions, settings=settings, template=template)
+    plan = plan_batch(stories, regions, settings=settings, template=template, disclosure=disclosure)
     jobs = plan.jobs
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
