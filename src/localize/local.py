@@ -26,7 +26,7 @@ from types import TracebackType
 from localize._llama_server import NO_EXTRA_BUFFERS
 from localize.errors import LocalModelError
 
-__all__ = ["LOCAL_MODEL", "LocalServer", "ServerTuning", "local_model_path"]
+__all__ = ["LOCAL_MODEL", "LocalServer", "ServerTuning", "cpu_has_amx", "local_model_path"]
 
 LOCAL_MODEL = "smollm2-135m-instruct"
 # A story of up to ~3,000 tokens fits beside the 450 reserved for the answer. A smaller window
