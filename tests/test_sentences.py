@@ -18,6 +18,7 @@ from localize.sentences import split_sentences, story_sentences
 from tests.support import STORIES
 
 WIRE = load_story(STORIES / "wire.txt")
+BRIEF = load_story(STORIES / "brief.txt")
 
 
 def test_split_keeps_abbreviations_initials_decimals_and_quotes_together() -> None:
@@ -175,6 +176,89 @@ def test_who_did_what(region: str, sentence: str, check_id: str, span: str) -> N
 def test_remit_hedges_and_the_story_s_own_acts_pass(sentence: str) -> None:
     report = check(sentence, WIRE, get_region("uk"), min_words=1)
     assert [f for f in report.findings if f.check in ("attribution", "claim")] == []
+
+
+@pytest.mark.parametrize(
+    ("region", "sentence", "span", "cited"),
+    [
+        # The story's count handed to the region's government or a regulator.
+        (
+            "uk",
+            "The UK government restricted access to approximately 50 companies.",
+            "UK government restricted access to approximately 50 companies",
+            '[8] "',
+        ),
+        (
+            "uk",
+            "The National Cyber Security Centre (NCSC) gave around 150 organisations access.",
+            "National Cyber Security Centre (NCSC) gave around 150 organisations",
+            "150 organisations",
+        ),
+        (
+            "us",
+            "Access was limited to 50 companies chosen by the FTC.",
+            "50 companies chosen by the FTC",
+            "approximately 50 companies",
+        ),
+        # The story's 76 experts counted as another group, or moved into the region.
+        ("uk", "76 UK firms signed the open letter.", "76 UK firms", "signed by 76 experts"),
+        ("uk", "The letter was signed by 76 British companies.", "76 British companies", '[2] "'),
+        ("au", "Seventy-six Australian businesses oppose the ban.", "Seventy-six Australian", "76"),
+        ("uk", "76 British experts signed the letter.", "76 British experts", "76 experts"),
+        ("eu", "Mythos reached 150 organisations in the EU.", "150 organisations in the EU", "150"),
+        ("eu", "Access spread to 15 EU member states.", "15 EU member states", "15 countries"),
+    ],
+)
+def test_a_story_figure_given_to_another_actor_is_an_attribution_error(
+    region: str, sentence: str, span: str, cited: str
+) -> None:
+    report = check(sentence, WIRE, get_region(region), min_words=1)
+    found = [f for f in report.findings if f.check in ("attribution", "claim")]
+    assert [f.check for f in found] == ["attribution"], found
+    assert span in found[0].text and found[0].text in sentence
+    assert f'"{found[0].text}"' in found[0].message and cited in found[0].message
+    assert not [f for f in report.findings if f.check == "number"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The 76 experts who signed the open letter say the restriction is dangerous.",
+        "Seventy-six of the world's most prominent cybersecurity experts signed the letter.",
+        "Around 50 organisations were given access to Mythos before the ban.",
+        "Anthropic initially restricted access to approximately 50 companies.",
+        "Anthropic suspended the two models worldwide, and UK teams lost them.",
+        "Access later reached around 150 organisations across 15 countries, some in the UK.",
+        "UK firms may have been among the 150 organisations that had access.",
+        "The NCSC will want to know whether any of the 150 organisations were British.",
+        "The ICO may contact the 50 companies that had access, and the NCSC works with 150 more.",
+        "The US government imposed the order, and 76 experts want it lifted.",
+        "The UK government acted on 15 April, citing Article 23.",
+    ],
+)
+def test_figures_given_as_the_story_gives_them_pass(sentence: str) -> None:
+    report = check(sentence, WIRE, get_region("uk"), min_words=1)
+    assert [f for f in report.findings if f.check in ("attribution", "claim")] == []
+
+
+def test_a_figure_names_who_the_story_gives_it_to_in_another_telling() -> None:
+    # The brief says "The company initially gave roughly 50 companies access": the company is
+    # Anthropic, named in the sentence before.
+    good = check(
+        "Anthropic gave roughly 50 companies access.", BRIEF, get_region("us"), min_words=1
+    )
+    assert [f for f in good.findings if f.check == "attribution"] == []
+    bad = check("The FTC gave roughly 50 companies access.", BRIEF, get_region("us"), min_words=1)
+    (found,) = [f for f in bad.findings if f.check == "attribution"]
+    assert found.text == "FTC gave roughly 50 companies" and "[23]" in found.message
+
+
+def test_a_figure_given_with_an_act_is_reported_once() -> None:
+    # "restricted" is also the story's restriction: one finding, the one that names the figure.
+    sentence = "The UK government restricted access to approximately 50 companies."
+    report = check(sentence, WIRE, get_region("uk"), min_words=1)
+    found = [f for f in report.findings if f.check in ("attribution", "claim")]
+    assert len(found) == 1 and "approximately 50 companies" in found[0].message
 
 
 def test_the_seed_uk_paragraph_has_no_findings() -> None:

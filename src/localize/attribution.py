@@ -8,7 +8,17 @@ statement) by a possessive ("the UK government's ban"), a region adjective ("the
 subject and its verb ("the NCSC warned"), or a passive ("an order issued by the Commission").
 
 - ``attribution`` (error): the section gives an action the story reports to another actor than
-  the story does: "the UK government's ban" when the story's ban is the US government's.
+  the story does: "the UK government's ban" when the story's ban is the US government's. Or it
+  gives one of the story's counts to another actor or group. Each count is read with what it
+  counts (the noun after it, of a kind: people, organisations, countries) and what ties it to an
+  actor (its clause's subject and verb, a passive "by", a possessive, a region in the phrase:
+  "76 UK firms", "50 companies in the UK"). A section count equal to a story count is an error
+  when it counts another kind ("76 UK firms" for the story's 76 experts), is tied to a public
+  body or government named in neither its story sentence nor the one before ("the UK government
+  restricted access to 50 companies"; a company or person only when the story names the owner),
+  or is put in a region the story's count is not. Percentages, years, days of the month, names'
+  numerals, hedged and remit verbs ("may", "works with") and counts after a reporting verb or in
+  a clause of their own ("the NCSC said that 76 ...") are left alone.
 - ``claim`` (error): the section says a public body (or a region's government) did or said
   something specific -- in the past, the perfect, the progressive or a definite future -- that
   the story does not report. The present simple and hedged forms are a body's standing remit and
@@ -22,8 +32,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
+from localize.figures import Figure, scan_figures
 from localize.findings import Finding
 from localize.regions import RegionProfile, builtin_regions
 from localize.sentences import Sentence, split_sentences, story_sentences
@@ -139,6 +151,7 @@ class _Lexicon:
 
     pattern: re.Pattern[str]  # groups: gov (a region's government), name, poss
     names: dict[str, _Actor]  # name or region word, whitespace collapsed -> actor
+    places: dict[str, str]  # a government's key -> its region, for messages ("the UK")
 
 
 def _short_region(profile: RegionProfile) -> str:
@@ -160,9 +173,12 @@ def _alternation(names: Iterable[str]) -> str:
 def _lexicon(profile: RegionProfile) -> _Lexicon:
     others = [p for rid, p in builtin_regions().items() if rid != profile.id]
     names: dict[str, _Actor] = {}
+    places: dict[str, str] = {}
     region_words: list[str] = []
     for p in [*others, profile]:  # the given profile's names win a clash
-        gov = _Actor(f"gov:{p.id}", f"the {_short_region(p)} government", True)
+        short = _short_region(p)
+        gov = _Actor(f"gov:{p.id}", f"the {short} government", True)
+        places[gov.key] = f"the {short}" if short.isupper() else p.name
         for word in (p.name, *p.aliases):
             names[word] = gov
             region_words.append(word)
@@ -176,7 +192,7 @@ def _lexicon(profile: RegionProfile) -> _Lexicon:
         rf"(?<![\w-])(?:(?P<gov>(?:{regions})(?:['\u2019]s)?\s+(?:{_GOVERNMENT}))"
         rf"|(?P<name>{_alternation(names)}))(?P<poss>['\u2019]s)?(?![\w-])"
     )
-    return _Lexicon(pattern, names)
+    return _Lexicon(pattern, names, places)
 
 
 def _actor_of(m: re.Match[str], lexicon: _Lexicon) -> _Actor:
@@ -399,16 +415,21 @@ def _passives(
 @lru_cache(maxsize=32)
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = _lexicon(profile)
-    sentences = story_sentences(story)
-    # A story about one government calls it "the government" after naming it once.
+    home = _home_government(story, profile)
+    return tuple((s, a) for s in story_sentences(story) for a in _actions(s.text, lexicon, home))
+
+
+@lru_cache(maxsize=32)
+def _home_government(story: Story, profile: RegionProfile) -> _Actor | None:
+    """The government a story is about: it calls it "the government" after naming it once."""
+    lexicon = _lexicon(profile)
     governments = Counter(
         actor
-        for s in sentences
+        for s in story_sentences(story)
         for _, _, actor, _ in _actors(s.text, lexicon)
         if actor.key.startswith("gov:")
     )
-    home = governments.most_common(1)[0][0] if governments else None
-    return tuple((s, a) for s in sentences for a in _actions(s.text, lexicon, home))
+    return governments.most_common(1)[0][0] if governments else None
 
 
 def story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
@@ -448,49 +469,392 @@ def _shorten(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+# --- figures: what a count counts and whose it is -----------------------------------------------
+
+# What a count counts, by kind: the story's "76 experts" who signed a letter are not "76 UK
+# firms". Nouns of no listed kind are compared as written ("two models", "two priorities").
+_KINDS: dict[str, str] = {}
+for _group, _nouns in {
+    "people": (
+        "experts specialists professionals signatories researchers veterans practitioners "
+        "people individuals scientists engineers analysts academics executives leaders authors "
+        "hackers defenders staff employees workers users consumers citizens residents"
+    ),
+    "organisations": (
+        "companies firms organisations organizations businesses enterprises institutions "
+        "agencies bodies providers vendors startups start-ups banks entities operators"
+    ),
+    "countries": "countries nations states jurisdictions territories economies",
+}.items():
+    _KINDS.update(dict.fromkeys(_nouns.split(), _group))
+# Words that end a counted noun phrase before its noun: "76 signed", "150 across 15 countries".
+_PHRASE_STOPS = word_set("""
+    who whom whose that which were was is are had has have and or but in across to from with for
+    at on by as than into over under after before since while when where among between against
+    including within
+""")
+# Words that open a clause of its own, or set a count beside the subject rather than under it
+# ("the UK lost access along with 150 organisations"): the count is not the subject's.
+_SUBORDINATE = word_set("""
+    that which who whom whose while because although though whereas if unless when where after
+    before since until once whether how why what like unlike along alongside among amongst
+    including besides
+""")
+# Verbs of something that befell the subject, not an act on the count: "Britain lost access".
+_UNDERGONE = word_set("lost joined followed faced suffered felt saw watched received lacked missed")
+_AUXILIARIES = word_set("is are was were be been being")
+_IRREGULAR_PAST = word_set("""
+    gave given let sent told wrote written made put cut took taken brought found won lost paid
+    chose chosen set kept left held led got sold bought built drew sought
+""")
+# Words that may stand between an owner's possessive and its count: "Britain's own 76 experts".
+_BEFORE_COUNT = word_set("""
+    the own approximately roughly around about some nearly almost over more than initial first
+    original estimated
+""")
+_AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
+_PLACE_AFTER = re.compile(r"\s+(?:in|from|across|within|throughout|based\s+in)\s+(?:the\s+)?")
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_MONTH_AFTER = re.compile(rf"\s+{_MONTHS}(?![\w-])")
+_MONTH_BEFORE = re.compile(rf"(?<![\w-]){_MONTHS}\s+\Z")
+_SHORT_PAREN = re.compile(r"\([^()]{1,40}\)")
+# Within one sentence: a full stop there is an abbreviation's ("U.S.").
+_CLAUSE_OR_COMMA = re.compile(r"[,;:()\u2014\u2013\"\u201c\u201d]")
+
+_Tie = tuple[int, int, _Actor]  # the span of the phrase that ties a count to an actor, and it
+_ActorAt = tuple[int, int, _Actor, bool]  # as _actors gives them: start, end, actor, possessive
+
+
+@dataclass(frozen=True, slots=True)
+class _Count:
+    """A figure in a sentence: what it counts, where the phrase puts it, and who it belongs to."""
+
+    value: Decimal
+    currency: str | None
+    start: int
+    end: int  # the end of the counted noun, else of the figure
+    noun: str | None  # "experts" in "76 cybersecurity experts"
+    places: tuple[_Tie, ...]  # regions the phrase puts it in: "76 UK firms", "the UK's 76"
+    owners: tuple[_Tie, ...]  # its clause's subject, passive agent or possessive
+
+
+@dataclass(frozen=True, slots=True)
+class _StoryCount:
+    sentence: Sentence
+    count: _Count
+    near: frozenset[str]  # every actor named in its sentence or the one before
+
+
+def _plural(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+
+
+def _kind_of(noun: str | None) -> str | None:
+    return _KINDS.get(noun) if noun else None
+
+
+def _counted_noun(text: str, words: list[tuple[int, int, str]], end: int) -> tuple[int, str | None]:
+    """The noun a figure ending at ``end`` counts, and where it ends: (end, None) if none."""
+    i = _word_index(words, end)
+    stop = end
+    for j in range(i, min(len(words), i + 6)):
+        a, b, w = words[j]
+        if text[stop:a].strip(" -"):
+            break  # punctuation: the phrase is over
+        if w in _KINDS or _plural(w):
+            return b, w
+        if w in _PHRASE_STOPS:
+            break
+        stop = b
+    return end, None
+
+
+def _is_adjective(text: str, tie: tuple[int, int, _Actor, bool]) -> bool:
+    """Whether a bare region word qualifies what follows ("UK firms") rather than acting."""
+    start, end, actor, poss = tie
+    if poss or not actor.key.startswith("gov:") or re.search(_GOVERNMENT, text[start:end]):
+        return False
+    nxt = re.match(r"[ \t]+([\w'\u2019-]+)", text[end:])
+    if nxt is None:
+        return False
+    w = nxt.group(1).lower()
+    return not (w in _MODALS or w in _AUXILIARIES or w in _FILLERS or w == "will" or _past(w))
+
+
+def _past(w: str) -> bool:
+    """A verb form that reports an event: "restricted", "gave", "giving"."""
+    return w in _IRREGULAR_PAST or (
+        w.endswith(("ed", "ing")) and w not in ("including", "according")
+    )
+
+
+def _governs(words: list[tuple[int, int, str]], i: int) -> bool:
+    """Whether the words from ``i`` are a reported act ("initially restricted", "will give"):
+    not a remit, a hedge, a negation or reported speech."""
+    future = False
+    for _, _, w in words[i : i + 5]:
+        if w in _MODALS or w in _HABITUAL or w in ("not", "never"):
+            return False
+        if w == "will":
+            future = True
+        elif w not in _FILLERS and w not in _AUXILIARIES:
+            reported = _VERBS.get(w) in ("statement", "warning")
+            return (future or _past(w)) and not reported and w not in _UNDERGONE
+    return False
+
+
+def _subject_tie(
+    text: str, words: list[tuple[int, int, str]], actors: list[_ActorAt], at: int
+) -> _Tie | None:
+    """The actor whose verb governs a count at ``at``: "the UK government restricted access to
+    50 companies". None after a reporting verb or a new clause ("the NCSC said that 76 ...")."""
+    masked = _SHORT_PAREN.sub(lambda m: " " * len(m.group()), text[:at])
+    clause = max((m.end() for m in _CLAUSE_OR_COMMA.finditer(masked)), default=0)
+    for start, end, actor, poss in reversed(actors):
+        if start < clause:
+            return None
+        if end > at or poss or _is_adjective(text, (start, end, actor, poss)):
+            continue
+        if text[:start].rstrip().endswith("("):
+            continue  # "(NCSC)" after the name: the name before it is the subject
+        paren = _PAREN_AFTER.match(text, end)
+        i = _word_index(words, paren.end() if paren else end)
+        between = {w for a, _, w in words[i:] if a < at}
+        if _governs(words, i) and not between & _SUBORDINATE and _is_subject(text, start, actors):
+            return start, end, actor
+    return None
+
+
+def _ties(
+    text: str, words: list[tuple[int, int, str]], actors: list[_ActorAt], start: int, end: int
+) -> tuple[tuple[_Tie, ...], tuple[_Tie, ...]]:
+    """(places, owners) of the count phrase text[start:end]."""
+    places: list[_Tie] = []
+    owners: list[_Tie] = []
+    for a, b, actor, poss in actors:
+        if start <= a < end and actor.key.startswith("gov:"):
+            places.append((start, end, actor))  # "76 UK firms"
+        elif poss and b <= start and _only_words(text[b:start], _BEFORE_COUNT):
+            (places if actor.key.startswith("gov:") else owners).append((a, end, actor))
+    after = _PLACE_AFTER.match(text, end) or _AGENT_AFTER.match(text, end)
+    for a, b, actor, poss in actors:
+        if after is not None and a == after.end():
+            if after.re is _PLACE_AFTER:
+                if actor.key.startswith("gov:"):
+                    places.append((start, b, actor))  # "50 companies in the UK"
+            elif not _is_adjective(text, (a, b, actor, poss)):
+                owners.append((start, b, actor))  # "50 companies chosen by the NCSC"
+    subject = _subject_tie(text, words, actors, start)
+    if subject is not None:
+        owners.append((subject[0], end, subject[2]))  # from the subject to the count
+    return tuple(places), tuple(owners)
+
+
+def _only_words(gap: str, allowed: frozenset[str]) -> bool:
+    return all(w.lower() in allowed for w in gap.split()) and not re.search(r"[^\w\s]", gap)
+
+
+def _counts(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[_Count]:
+    """Every count in a sentence (not percentages, years or names' numerals), with its ties."""
+    figures = [f for f in scan_figures(text) if _is_count(text, f)]
+    if not figures:
+        return []
+    words = _words(text)
+    actors = _actors(text, lexicon, home)
+    out: list[_Count] = []
+    for fig in figures:
+        end, noun = _counted_noun(text, words, fig.end)
+        places, owners = _ties(text, words, actors, fig.start, end)
+        out.append(_Count(fig.value, fig.currency, fig.start, end, noun, places, owners))
+    return out
+
+
+def _is_count(text: str, fig: Figure) -> bool:
+    """Whether a figure counts something: not a percentage, a year or a day of the month."""
+    year = fig.currency is None and 1900 <= fig.value < 2100 and fig.value % 1 == 0
+    day = _MONTH_AFTER.match(text, fig.end) or _MONTH_BEFORE.search(text, 0, fig.start)
+    return fig.countable and not fig.percent and not year and not day
+
+
+@lru_cache(maxsize=32)
+def _story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[_StoryCount, ...]]:
+    """The story's counts by value, each with the actors named around it."""
+    lexicon = _lexicon(profile)
+    home = _home_government(story, profile)
+    sentences = story_sentences(story)
+    out: dict[Decimal, list[_StoryCount]] = {}
+    for n, s in enumerate(sentences):
+        counts = _counts(s.text, lexicon, home)
+        if not counts:
+            continue
+        near = frozenset(
+            actor.key
+            for t in sentences[max(0, n - 1) : n + 1]  # "The company" names its actor before
+            for _, _, actor, _ in _actors(t.text, lexicon, home)
+        )
+        for c in counts:
+            out.setdefault(c.value, []).append(_StoryCount(s, c, near))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=32)
+def _profile_values(profile: RegionProfile) -> frozenset[Decimal]:
+    return frozenset(f.value for f in scan_figures(profile.text))
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    """Whether two counted nouns may count the same thing ("companies", "organisations")."""
+    if a is None or b is None:
+        return True
+    if _kind_of(a) and _kind_of(b):
+        return _kind_of(a) == _kind_of(b)
+    return a.rstrip("s") == b.rstrip("s")
+
+
+def _cite(told: _StoryCount, limit: int = 140) -> str:
+    """The story sentence, numbered; a long one cut to a window around the count."""
+    text, c = told.sentence.text, told.count
+    if len(text) > limit:
+        start = max(0, min(c.start - (limit - (c.end - c.start)) // 2, len(text) - limit))
+        end = start + limit
+        # Whole words only: cut at the spaces inside the window.
+        if start and (space := text.find(" ", start, c.start)) != -1:
+            start = space + 1
+        if end < len(text) and (space := text.rfind(" ", c.end, end)) != -1:
+            end = space
+        text = ("\u2026" if start else "") + text[start:end] + ("\u2026" if end < len(text) else "")
+    return f'[{told.sentence.number}] "{text}"'
+
+
+def _phrase(told: _StoryCount) -> str:
+    return told.sentence.text[told.count.start : told.count.end]
+
+
+def _count_findings(
+    text: str, story: Story, profile: RegionProfile
+) -> Iterator[tuple[Finding, str]]:
+    """``attribution`` findings for the story's counts in one sentence, with the actor's key."""
+    told = _story_counts(story, profile)
+    if not told or not any(f.value in told for f in scan_figures(text)):
+        return
+    lexicon = _lexicon(profile)
+    for c in _counts(text, lexicon):
+        same = [
+            t
+            for t in told.get(c.value, ())
+            if c.currency is None or t.count.currency in (None, c.currency)
+        ]
+        if not same or c.value in _profile_values(profile):
+            continue
+        found = _count_finding(text, c, same, lexicon)
+        if found is not None:
+            yield found
+
+
+def _count_finding(
+    text: str, c: _Count, same: list[_StoryCount], lexicon: _Lexicon
+) -> tuple[Finding, str] | None:
+    matching = [t for t in same if _compatible(c.noun, t.count.noun)]
+    if not matching:
+        return _kind_finding(text, c, same)
+    for start, end, actor in c.owners:
+        if any(actor.key in t.near for t in matching):
+            continue
+        if not actor.public and not all(t.count.owners for t in matching):
+            continue  # the story's own count names no owner to compare with
+        span = text[start:end]
+        told = next((t for t in matching if t.count.owners), matching[0])
+        message = (
+            f'"{span}" gives the story\'s "{_phrase(told)}" to {actor.label}, but the story '
+            f"does not: {_cite(told)}"
+        )
+        return Finding("attribution", "error", message, span), actor.key
+    story_places = {a.key for t in matching for _, _, a in t.count.places}
+    for start, end, actor in c.places:
+        if actor.key not in story_places:
+            span = text[start:end]
+            message = (
+                f'"{span}" puts the story\'s "{_phrase(matching[0])}" in '
+                f"{lexicon.places[actor.key]}, but the story does not: {_cite(matching[0])}"
+            )
+            return Finding("attribution", "error", message, span), actor.key
+    return None
+
+
+def _kind_finding(text: str, c: _Count, same: list[_StoryCount]) -> tuple[Finding, str] | None:
+    """ "76 UK firms" for the story's "76 experts": a count of another kind of actor."""
+    kind = _kind_of(c.noun)
+    known = [t for t in same if _kind_of(t.count.noun)]
+    if kind is None or not known or any(t.count.noun is None for t in same):
+        return None
+    told = known[0]
+    span = text[c.start : c.end]
+    message = (
+        f'"{span}" counts {c.noun}, but the story\'s {span.split()[0]} are {told.count.noun}: '
+        f"{_cite(told)}"
+    )
+    key = c.places[0][2].key if c.places else ""
+    return Finding("attribution", "error", message, span), key
+
+
 def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
     """The ``attribution`` and ``claim`` findings for a section body."""
     told = story_actions(story, profile)
     lexicon = _lexicon(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
+        # A count given to another actor says more than the act it comes with: report it alone.
+        flagged: set[str] = set()
+        for finding, actor_key in _count_findings(sentence.text, story, profile):
+            if ("count", finding.text) not in seen:
+                seen.add(("count", finding.text))
+                flagged.add(actor_key)
+                yield finding
         for action in _actions(sentence.text, lexicon):
             key = (action.actor.key, action.family)
-            if key in seen:
+            if key in seen or action.actor.key in flagged:
                 continue
-            if any(_same_act(action, a) for _, a in told):
-                continue
-            span = sentence.text[action.start : action.end]
-            group = _SAME_ACT.get(action.family, action.family)
-            by_others = [(s, a) for s, a in told if _SAME_ACT.get(a.family, a.family) == group]
-            quoted = action.family in ("statement", "warning") and _quoted_story_sentence(
-                sentence.text, story
-            )
-            if quoted:
+            found = _action_finding(action, sentence.text, story, told)
+            if found is not None:
                 seen.add(key)
-                yield Finding(
-                    "attribution",
-                    "error",
-                    f'"{span}" gives the story\'s words to {action.actor.label}, but the story '
-                    f'does not: [{quoted.number}] "{_shorten(quoted.text)}"',
-                    span,
-                )
-            elif by_others and action.family in _STORY_ACTS:
-                seen.add(key)
-                s, a = by_others[0]
-                yield Finding(
-                    "attribution",
-                    "error",
-                    f'"{span}" gives the {action.family} to {action.actor.label}, but the story '
-                    f'says it was {a.actor.label}\'s: [{s.number}] "{_shorten(s.text)}"',
-                    span,
-                )
-            elif action.actor.public and action.event:
-                seen.add(key)
-                yield Finding(
-                    "claim",
-                    "error",
-                    f"The story does not report that {action.actor.label} did this: "
-                    f'"{_shorten(sentence.text)}"',
-                    span,
-                )
+                yield found
+
+
+def _action_finding(
+    action: Action, text: str, story: Story, told: tuple[tuple[Sentence, Action], ...]
+) -> Finding | None:
+    """The finding on one act in a section sentence, if the story does not report it so."""
+    if any(_same_act(action, a) for _, a in told):
+        return None
+    span = text[action.start : action.end]
+    group = _SAME_ACT.get(action.family, action.family)
+    by_others = [(s, a) for s, a in told if _SAME_ACT.get(a.family, a.family) == group]
+    quoted = action.family in ("statement", "warning") and _quoted_story_sentence(text, story)
+    if quoted:
+        return Finding(
+            "attribution",
+            "error",
+            f'"{span}" gives the story\'s words to {action.actor.label}, but the story '
+            f'does not: [{quoted.number}] "{_shorten(quoted.text)}"',
+            span,
+        )
+    if by_others and action.family in _STORY_ACTS:
+        s, a = by_others[0]
+        return Finding(
+            "attribution",
+            "error",
+            f'"{span}" gives the {action.family} to {action.actor.label}, but the story '
+            f'says it was {a.actor.label}\'s: [{s.number}] "{_shorten(s.text)}"',
+            span,
+        )
+    if action.actor.public and action.event:
+        return Finding(
+            "claim",
+            "error",
+            f'The story does not report that {action.actor.label} did this: "{_shorten(text)}"',
+            span,
+        )
+    return None

@@ -28,7 +28,7 @@ what) in `localize.attribution`, ``support`` in `localize.support`:
 - ``length`` (error): a body outside the word bounds.
 - ``repetition`` (error): a repeated sentence, or a run of 8+ words that occurs twice.
 - ``leak`` (error): prompt or model artefacts (template syntax, role labels, "As an AI").
-- ``attribution`` (error): the story's act given to another actor.
+- ``attribution`` (error): the story's act, words or figure given to another actor.
 - ``claim`` (error): a public body doing or saying something the story does not report.
 - ``support`` (warning): a sentence resting on nothing, or a citation that does not hold.
 
