@@ -207,6 +207,22 @@ def test_remit_hedges_and_the_story_s_own_acts_pass(sentence: str) -> None:
         ("uk", "76 British experts signed the letter.", "76 British experts", "76 experts"),
         ("eu", "Mythos reached 150 organisations in the EU.", "150 organisations in the EU", "150"),
         ("eu", "Access spread to 15 EU member states.", "15 EU member states", "15 countries"),
+        ("uk", "Around 150 UK-based organisations had access.", "150 UK-based", "150"),
+        ("uk", "Seventy-six NCSC experts signed the letter.", "Seventy-six NCSC experts", "76"),
+        ("uk", "76 experts from the NCSC signed the letter.", "76 experts from the NCSC", "76"),
+        # A passive's agent and the owner of a decision act on the count as a subject does.
+        (
+            "uk",
+            "Access was restricted by the UK government to approximately 50 companies.",
+            "restricted by the UK government to approximately 50 companies",
+            "50 companies",
+        ),
+        (
+            "au",
+            "Canberra's decision to limit access to roughly 50 companies was about safety.",
+            "Canberra's decision to limit access to roughly 50 companies",
+            "50 companies",
+        ),
     ],
 )
 def test_a_story_figure_given_to_another_actor_is_an_attribution_error(
@@ -234,6 +250,12 @@ def test_a_story_figure_given_to_another_actor_is_an_attribution_error(
         "The ICO may contact the 50 companies that had access, and the NCSC works with 150 more.",
         "The US government imposed the order, and 76 experts want it lifted.",
         "The UK government acted on 15 April, citing Article 23.",
+        # The count is another actor's act, or set beside the subject, or the verb is a hedge.
+        "The US government ordered Anthropic to suspend access for the 150 organisations.",
+        "The UK lost access along with around 150 organisations across 15 countries.",
+        "The UK government will want to hear from the 150 organisations.",
+        "The ban imposed by the US government cut off the 50 companies that had access.",
+        "The White House order cut access for 76 experts, and for 15 years the NCSC has advised.",
     ],
 )
 def test_figures_given_as_the_story_gives_them_pass(sentence: str) -> None:

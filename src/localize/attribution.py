@@ -11,14 +11,15 @@ subject and its verb ("the NCSC warned"), or a passive ("an order issued by the 
   the story does: "the UK government's ban" when the story's ban is the US government's. Or it
   gives one of the story's counts to another actor or group. Each count is read with what it
   counts (the noun after it, of a kind: people, organisations, countries) and what ties it to an
-  actor (its clause's subject and verb, a passive "by", a possessive, a region in the phrase:
-  "76 UK firms", "50 companies in the UK"). A section count equal to a story count is an error
-  when it counts another kind ("76 UK firms" for the story's 76 experts), is tied to a public
-  body or government named in neither its story sentence nor the one before ("the UK government
-  restricted access to 50 companies"; a company or person only when the story names the owner),
-  or is put in a region the story's count is not. Percentages, years, days of the month, names'
-  numerals, hedged and remit verbs ("may", "works with") and counts after a reporting verb or in
-  a clause of their own ("the NCSC said that 76 ...") are left alone.
+  actor (its clause's subject and verb, a passive's agent, the owner of a decision to act, a
+  possessive, a name or region in the phrase: "76 NCSC experts", "76 UK firms", "50 companies in
+  the UK"). A section count equal to a story count is an error when it counts another kind ("76
+  UK firms" for the story's 76 experts), is tied to a public body or government named in neither
+  its story sentence nor the one before ("the UK government restricted access to 50 companies";
+  a company or person only when the story names the owner), or is put in a region the story's
+  count is not. Percentages, years, days of the month, names' numerals, hedged and remit verbs
+  ("may", "works with") and counts after a reporting verb or in a clause of their own ("the NCSC
+  said that 76 ...") are left alone.
 - ``claim`` (error): the section says a public body (or a region's government) did or said
   something specific -- in the past, the perfect, the progressive or a definite future -- that
   the story does not report. The present simple and hedged forms are a body's standing remit and
@@ -512,6 +513,14 @@ _BEFORE_COUNT = word_set("""
     the own approximately roughly around about some nearly almost over more than initial first
     original estimated
 """)
+# Nouns of a decision to act, whose owner acts on what follows: "Britain's decision to limit".
+_INTENT = word_set("decision move plan bid choice effort attempt programme program scheme")
+_HEDGES = word_set("likely expected want wants need needs hope hopes aim aims plan plans seek")
+# An object told to act ("ordered Anthropic to suspend access for 150"): the act is its own.
+_OBJECT_CONTROL = re.compile(
+    r"\s+to\s+(?!(?:the|a|an|approximately|roughly|around|about|some|nearly|almost|over)\b)[a-z]"
+)
+_BY_BEFORE = re.compile(r"(\S+)\s+by\s+(?:the\s+)?\Z")
 _AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
 _PLACE_AFTER = re.compile(r"\s+(?:in|from|across|within|throughout|based\s+in)\s+(?:the\s+)?")
 _MONTHS = (
@@ -596,7 +605,7 @@ def _governs(words: list[tuple[int, int, str]], i: int) -> bool:
     not a remit, a hedge, a negation or reported speech."""
     future = False
     for _, _, w in words[i : i + 5]:
-        if w in _MODALS or w in _HABITUAL or w in ("not", "never"):
+        if w in _MODALS or w in _HABITUAL or w in _HEDGES or w in ("not", "never"):
             return False
         if w == "will":
             future = True
@@ -609,34 +618,72 @@ def _governs(words: list[tuple[int, int, str]], i: int) -> bool:
 def _subject_tie(
     text: str, words: list[tuple[int, int, str]], actors: list[_ActorAt], at: int
 ) -> _Tie | None:
-    """The actor whose verb governs a count at ``at``: "the UK government restricted access to
-    50 companies". None after a reporting verb or a new clause ("the NCSC said that 76 ...")."""
+    """The actor who acts on a count at ``at`` in its clause: "the UK government restricted
+    access to 50 companies". None after a reporting verb or in a clause of its own ("the NCSC
+    said that 76 ..."), or when an object does the act ("ordered Anthropic to suspend ...")."""
     masked = _SHORT_PAREN.sub(lambda m: " " * len(m.group()), text[:at])
     clause = max((m.end() for m in _CLAUSE_OR_COMMA.finditer(masked)), default=0)
     for start, end, actor, poss in reversed(actors):
         if start < clause:
             return None
-        if end > at or poss or _is_adjective(text, (start, end, actor, poss)):
+        if end > at or _is_adjective(text, (start, end, actor, poss)):
             continue
         if text[:start].rstrip().endswith("("):
             continue  # "(NCSC)" after the name: the name before it is the subject
         paren = _PAREN_AFTER.match(text, end)
         i = _word_index(words, paren.end() if paren else end)
-        between = {w for a, _, w in words[i:] if a < at}
-        if _governs(words, i) and not between & _SUBORDINATE and _is_subject(text, start, actors):
-            return start, end, actor
+        between = [w for a, _, w in words[i:] if a < at]
+        if _SUBORDINATE.intersection(between):
+            return None
+        tie = _drives(text, words, (i, start, poss), actors, between)
+        if tie is not None:
+            return tie, end, actor
+        if not poss and _OBJECT_CONTROL.match(text, end):
+            return None
     return None
 
 
+def _drives(
+    text: str,
+    words: list[tuple[int, int, str]],
+    at: tuple[int, int, bool],
+    actors: list[_ActorAt],
+    between: list[str],
+) -> int | None:
+    """Where the tie starts if the actor at ``at`` (word after it, start, possessive) does what
+    its clause does to a later count: as the subject of a reported act, as a passive's agent
+    ("restricted by the UK government to 50 companies") or as the owner of a decision ("the UK
+    government's decision to restrict access to 50 companies")."""
+    i, start, poss = at
+    if poss:
+        intent = i + 1 < len(words) and words[i][2] in _INTENT and words[i + 1][2] == "to"
+        return start if intent and not any(_past(w) for w in between) else None
+    by = _BY_BEFORE.search(text, 0, start)
+    if by is not None:
+        passive = _past(by.group(1).lower()) and not any(_past(w) for w in between)
+        return by.start() if passive else None
+    return start if _governs(words, i) and _is_subject(text, start, actors) else None
+
+
 def _ties(
-    text: str, words: list[tuple[int, int, str]], actors: list[_ActorAt], start: int, end: int
+    text: str,
+    words: list[tuple[int, int, str]],
+    actors: list[_ActorAt],
+    lexicon: _Lexicon,
+    span: tuple[int, int],
 ) -> tuple[tuple[_Tie, ...], tuple[_Tie, ...]]:
-    """(places, owners) of the count phrase text[start:end]."""
+    """(places, owners) of the count phrase at ``span``."""
+    start, end = span
     places: list[_Tie] = []
     owners: list[_Tie] = []
+    if "-" in text[start:end]:  # "150 UK-based organisations": the region before a hyphen
+        known = {(a, b) for a, b, _, _ in actors}
+        spaced = _actors(text[:end].replace("-", " "), lexicon)
+        actors = [*actors, *(x for x in spaced if x[0] >= start and x[:2] not in known)]
     for a, b, actor, poss in actors:
-        if start <= a < end and actor.key.startswith("gov:"):
-            places.append((start, end, actor))  # "76 UK firms"
+        if start <= a < end:
+            gov = actor.key.startswith("gov:")
+            (places if gov else owners).append((start, end, actor))  # "76 UK firms"
         elif poss and b <= start and _only_words(text[b:start], _BEFORE_COUNT):
             (places if actor.key.startswith("gov:") else owners).append((a, end, actor))
     after = _PLACE_AFTER.match(text, end) or _AGENT_AFTER.match(text, end)
@@ -645,6 +692,8 @@ def _ties(
             if after.re is _PLACE_AFTER:
                 if actor.key.startswith("gov:"):
                     places.append((start, b, actor))  # "50 companies in the UK"
+                elif after.group().split()[0] == "from":
+                    owners.append((start, b, actor))  # "76 experts from the NCSC"
             elif not _is_adjective(text, (a, b, actor, poss)):
                 owners.append((start, b, actor))  # "50 companies chosen by the NCSC"
     subject = _subject_tie(text, words, actors, start)
@@ -667,7 +716,7 @@ def _counts(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[_C
     out: list[_Count] = []
     for fig in figures:
         end, noun = _counted_noun(text, words, fig.end)
-        places, owners = _ties(text, words, actors, fig.start, end)
+        places, owners = _ties(text, words, actors, lexicon, (fig.start, end))
         out.append(_Count(fig.value, fig.currency, fig.start, end, noun, places, owners))
     return out
 
