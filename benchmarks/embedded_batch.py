@@ -12,8 +12,8 @@ order from round to round so machine load falls on both:
   ``json_object`` grammar, 2 jobs in flight: the embedded defaults before issue 11;
 - default: what ``localize batch`` uses now (`ServerTuning()`, `structured_mode` and
   `choose_concurrency` for the embedded model);
-- default-text: today's defaults but plain text, the prompt asking for prose (the decoding-mode
-  comparison);
+- default-json: today's defaults but the ``json_object`` grammar with the template's own
+  ``max_tokens`` and no stop sequence (the decoding-mode comparison);
 - default-c2: today's defaults but 2 jobs in flight (the concurrency comparison).
 
 Prints, per variant: wall time, sections accepted (a section was written), time per accepted
@@ -58,7 +58,7 @@ def variants() -> dict[str, Variant]:
     return {
         "before": Variant("before", ServerTuning.llama_cpp_defaults(), "json_object", 2),
         "default": Variant("default", ServerTuning(), mode, width),
-        "default-text": Variant("default-text", ServerTuning(), "text", width),
+        "default-json": Variant("default-json", ServerTuning(), "json_object", width),
         "default-c2": Variant("default-c2", ServerTuning(), mode, 2),
     }
 
@@ -129,7 +129,7 @@ def main() -> None:
     p.add_argument(
         "--variants",
         default="before,default",
-        help="comma-separated, from: before, default, default-text, default-c2",
+        help="comma-separated, from: before, default, default-json, default-c2",
     )
     args = p.parse_args()
     known = variants()

@@ -226,6 +226,39 @@ def test_years_from_the_profile_are_grounded() -> None:
     assert numbers("UK law has covered computer misuse since 1991.") == ["1991"]
 
 
+DATED_STORY = parse_story(
+    "On Friday, 17 April 2026, the US government ordered the ban. The rules took effect on "
+    "3/5/2025, and Claude Opus 4.8 and GPT-5.5 were named."
+)
+
+
+def dates(section: str) -> list[str]:
+    return found(check(section, DATED_STORY, get_region("uk"), min_words=1), "number")
+
+
+def test_the_story_dates_pass_in_any_format() -> None:
+    assert dates("The order came on April 17, 2026, a Friday.") == []
+    assert dates("On 17th April the ban began; the rules date from 5 March 2025.") == []
+    assert dates("The rules took effect on 2025-05-03 and again on May 3.") == []  # either reading
+    assert dates("Opus 4.8 and GPT-5.5 are named; 17 experts met in 2026.") == []
+
+
+@pytest.mark.parametrize(
+    ("section", "span"),
+    [
+        ("The order was signed on 12/30/2021.", "12/30/2021"),
+        ("It was announced on 2024-04-17.", "2024-04-17"),  # the day, in another year
+        ("The ban took effect on 18 April.", "18 April"),
+        ("Officials met on March 3rd, 2026 to review it.", "March 3rd, 2026"),
+        ("The UK responded on Monday.", "Monday"),
+    ],
+)
+def test_an_invented_date_or_day_is_a_number_error(section: str, span: str) -> None:
+    report = check(section, DATED_STORY, get_region("uk"), min_words=1)
+    assert found(report, "number") == [span]  # once: its numerals are not figures of their own
+    assert "does not appear in the story" in report.findings[0].message
+
+
 # --- institution --------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from localize import Settings, load_story, prepare
 from localize._batch_cli import batch
 from localize.batch import DEFAULT_CONCURRENCY, choose_concurrency
 from localize.errors import ConfigError
-from localize.local import LocalServer, ServerTuning
+from localize.local import LocalServer, ServerTuning, local_model_generation
 from localize.pipeline import EMBEDDED_STRUCTURED, _client_for, parse_section, structured_mode
 from localize.prompts import load_template
 from tests.fault_server import BODY, Script, completion
@@ -67,9 +67,12 @@ def test_an_empty_or_wrong_text_answer_is_a_value_error(answer: str) -> None:
 
 def test_each_backend_starts_in_its_measured_output_mode() -> None:
     embedded = Settings()
-    assert structured_mode(embedded) == EMBEDDED_STRUCTURED == "json_object"
+    assert structured_mode(embedded) == EMBEDDED_STRUCTURED == "text"
     local = "http://127.0.0.1:9/v1"
-    assert _client_for(embedded, "m", local_url=local).structured == "json_object"
+    assert _client_for(embedded, "m", local_url=local).structured == "text"
+    assert _client_for(Settings(structured="json_object"), "m", local_url=local).structured == (
+        "json_object"
+    )
     assert _client_for(Settings(structured="text"), "m", local_url=local).structured == "text"
     remote = Settings(base_url="http://127.0.0.1:9/v1")
     assert structured_mode(remote) == "auto"  # negotiated: OpenAI's json_schema first
@@ -89,12 +92,28 @@ def test_the_prompt_asks_for_prose_in_text_mode_and_json_otherwise() -> None:
     assert prepare(story, "uk", settings=Settings(structured="text"), structured="auto").answer == (
         "json"
     )
-    assert prepare(story, "uk", settings=Settings()).answer == "json"  # the embedded default
+    assert prepare(story, "uk", settings=Settings()).answer == "text"  # the embedded default
     template = load_template()
     assert "section text only" in template.render_reask("- Too short.", answer="text")
     assert '"paragraphs"' in template.render_reask("- Too short.")
     # The shared prefix is unchanged by the mode but for the one instruction line.
     assert text.messages[1] == as_json.messages[1]
+
+
+def test_the_embedded_model_writes_one_paragraph_of_prose_within_its_cap() -> None:
+    story = load_story(STORIES / "wire.txt")
+    embedded = prepare(story, "uk", settings=Settings())
+    assert embedded.params["stop"] == ["\n\n"]
+    assert embedded.params["max_tokens"] < load_template().defaults["max_tokens"]
+    # Under the grammar, or on another model, the template's parameters go as they are.
+    as_json = prepare(story, "uk", settings=Settings(structured="json_object"))
+    assert as_json.params == load_template().defaults
+    other = prepare(story, "uk", settings=Settings(structured="text"), model="gpt-4o-mini")
+    assert other.params == load_template().defaults
+    # A template's own stop and lower cap win.
+    own = {"max_tokens": 50, "stop": ["END"], "temperature": 0}
+    assert local_model_generation(own, "text") == own
+    assert local_model_generation({}, "json") == {}
 
 
 def test_concurrency_follows_what_the_endpoint_serves_at_once() -> None:

@@ -15,7 +15,7 @@ import vcr
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from localize import ConfigError, OutputError, ResultsFile, Settings, write_atomic
+from localize import ConfigError, LLMClient, OutputError, ResultsFile, Settings, write_atomic
 from localize.cli import cli
 from localize.redact import redact_host, redact_url, split_credentials
 from tests.fault_server import Script, completion, status
@@ -216,6 +216,16 @@ def test_redact_url() -> None:
     clean, headers, query = split_credentials(url)
     assert clean == "https://api.example.com:8443/v1"
     assert headers["Authorization"].startswith("Basic ") and query["key"] == KEYS[1]
+
+
+def test_settings_and_client_reprs_show_no_credentials() -> None:
+    url = f"https://user:{KEYS[0]}@api.example.com/v1?key={KEYS[1]}"
+    settings = Settings.resolve({}, base_url=url, api_key=KEYS[2])
+    client = LLMClient(model="m", base_url=url, api_key=KEYS[2])
+    for shown in (repr(settings), repr(client), f"{settings!s} {client!s}"):
+        assert not any(key in shown for key in KEYS)
+        assert "base_url='https://api.example.com/v1?key=REDACTED'" in shown
+    assert "model='m'" in repr(client) and "max_attempts=3" in repr(settings)
 
 
 def test_credentials_in_the_url_still_authenticate(script: Callable[..., Script]) -> None:

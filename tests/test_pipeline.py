@@ -20,7 +20,7 @@ from localize import (
     load_template,
     localize,
 )
-from localize.local import LOCAL_MODEL
+from localize.local import LOCAL_MODEL, local_model_generation
 from localize.pipeline import generate, parse_section, prepare
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
@@ -86,6 +86,29 @@ def test_check_findings_are_sent_back_in_a_reask(
     reports = [check(a.body, wire_story, get_region("eu"), min_words=300) for a in answers]
     assert len(result.checks.errors) == min(len(r.errors) for r in reports)
     assert not result.checks.ok
+
+
+@pytest.mark.vcr
+def test_the_embedded_model_writes_one_paragraph_of_prose(wire_story: Story, vcr: Any) -> None:
+    """The embedded default: prose, stopped at the model's first blank line, checked as JSON is."""
+    client = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="text"
+    )
+    result = localize(wire_story, "uk", client=client, max_attempts=1)
+    (request,) = request_bodies(vcr)
+    (response,) = response_bodies(vcr)
+    expected = local_model_generation(load_template().defaults, "text")
+    assert request["stop"] == ["\n\n"] and request["max_tokens"] == expected["max_tokens"]
+    assert "response_format" not in request
+    assert "section text only" in request["messages"][0]["content"]
+    assert response["choices"][0]["finish_reason"] == "stop"
+    answer = response["choices"][0]["message"]["content"]
+    assert "\n\n" not in answer.strip()
+    assert result.provenance.structured_mode == "text"
+    assert result.section.body == parse_section(answer, "text", result.section.heading).body
+    assert result.checks == check(
+        result.section, wire_story, get_region("uk"), template=load_template()
+    )
 
 
 @pytest.mark.vcr

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from localize.dates import scan_dates
 from localize.figures import Figure, scan_figures
 from localize.findings import Finding
 from localize.regions import RegionProfile, builtin_regions
@@ -523,12 +524,6 @@ _OBJECT_CONTROL = re.compile(
 _BY_BEFORE = re.compile(r"(\S+)\s+by\s+(?:the\s+)?\Z")
 _AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
 _PLACE_AFTER = re.compile(r"\s+(?:in|from|across|within|throughout|based\s+in)\s+(?:the\s+)?")
-_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
-_MONTH_AFTER = re.compile(rf"\s+{_MONTHS}(?![\w-])")
-_MONTH_BEFORE = re.compile(rf"(?<![\w-]){_MONTHS}\s+\Z")
 _SHORT_PAREN = re.compile(r"\([^()]{1,40}\)")
 # Within one sentence: a full stop there is an abbreviation's ("U.S.").
 _CLAUSE_OR_COMMA = re.compile(r"[,;:()\u2014\u2013\"\u201c\u201d]")
@@ -708,7 +703,12 @@ def _only_words(gap: str, allowed: frozenset[str]) -> bool:
 
 def _counts(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[_Count]:
     """Every count in a sentence (not percentages, years or names' numerals), with its ties."""
-    figures = [f for f in scan_figures(text) if _is_count(text, f)]
+    dated = [(d.start, d.end) for d in scan_dates(text) if d.weekday is None]
+    figures = [
+        f
+        for f in scan_figures(text)
+        if _is_count(f) and not any(a <= f.start < b for a, b in dated)  # "15 April"
+    ]
     if not figures:
         return []
     words = _words(text)
@@ -721,11 +721,10 @@ def _counts(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[_C
     return out
 
 
-def _is_count(text: str, fig: Figure) -> bool:
-    """Whether a figure counts something: not a percentage, a year or a day of the month."""
+def _is_count(fig: Figure) -> bool:
+    """Whether a figure counts something: not a percentage or a year."""
     year = fig.currency is None and 1900 <= fig.value < 2100 and fig.value % 1 == 0
-    day = _MONTH_AFTER.match(text, fig.end) or _MONTH_BEFORE.search(text, 0, fig.start)
-    return fig.countable and not fig.percent and not year and not day
+    return fig.countable and not fig.percent and not year
 
 
 @lru_cache(maxsize=32)

@@ -9,7 +9,8 @@ what) in `localize.attribution`, ``support`` in `localize.support`:
   and quote style are folded; an editor's ``[insertion]`` stands for up to 8 words and an
   ellipsis for an elision. Single-quoted passages count from 3 words, so apostrophes (UK's,
   don't) and scare quotes ('dangerous') are not quotes.
-- ``number`` (error): a figure in neither the story nor the profile. Numerals and number words
+- ``number`` (error): a figure, date or weekday in neither the story nor the profile (dates
+  compare by day and month in any format, `localize.dates`). Numerals and number words
   compare by value (76 == "Seventy-six", £5m == "£5 million"); money must also match the
   currency. Not figures: numerals in names (NIS2, GPT-5.5, Claude Opus 4.8, Act 2018), ordinals,
   times, "24/7", and number words used as idiom or pronoun ("one of", "no one", "two-factor",
@@ -51,6 +52,7 @@ import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
 from localize.attribution import check_actions
 from localize.citations import Citation
+from localize.dates import KnownDates, scan_dates
 from localize.figures import Figure, scan_figures
 from localize.findings import Finding
 from localize.namesakes import foreign_namesakes
@@ -194,6 +196,7 @@ class _Facts:
     numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
     list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
     lower_words: frozenset[str]  # words written in lower case somewhere
+    dates: KnownDates
 
 
 def _facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> _Facts:
@@ -223,6 +226,7 @@ def _facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> _Fact
         numbered_names={k: frozenset(v) for k, v in numbered.items()},
         list_sizes=frozenset(_list_sizes(text)),
         lower_words=frozenset(w for w in _LETTERS.findall(text) if w.islower()),
+        dates=KnownDates.of(text),
     )
 
 
@@ -400,8 +404,22 @@ def _numbered_name_finding(
 
 
 def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator[Finding]:
+    """Figures, references and dates the story does not give."""
+    known = story.dates | profile.facts.dates
+    dated: list[tuple[int, int]] = []
+    for mention in scan_dates(body):
+        if mention.weekday is None:
+            dated.append((mention.start, mention.end))
+        if not known.reports(mention):
+            span = body[mention.start : mention.end]
+            what = "day" if mention.weekday else "date"
+            yield Finding(
+                "number", "error", f'The {what} "{span}" does not appear in the story.', span
+            )
     seen: set[str] = set()
     for fig in scan_figures(body):
+        if any(start <= fig.start < end for start, end in dated):
+            continue  # a date's numerals are the date finding's
         if not fig.countable:
             start = fig.start
             if fig.name:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
-from localize.redact import redact_url
+from localize.redact import redact_url, redacted_repr
 
 __all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings"]
 
@@ -141,9 +141,9 @@ def _check_text(name: str, value: object, where: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
-    """Resolved settings for one run."""
+    """Resolved settings for one run. Its repr shows the base URL without credentials."""
 
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -160,6 +160,9 @@ class Settings:
     slots: int | None = None
     logs_db: str | None = None  # the audit log's file (see localize.audit)
     logs: bool = True  # record every generated section in the audit log
+
+    def __repr__(self) -> str:
+        return redacted_repr(self)
 
     @property
     def use_local_model(self) -> bool:

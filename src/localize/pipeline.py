@@ -37,7 +37,12 @@ from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, d
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
 from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
-from localize.local import LOCAL_CONTEXT_WINDOW, LOCAL_MODEL, LocalServer
+from localize.local import (
+    LOCAL_CONTEXT_WINDOW,
+    LOCAL_MODEL,
+    LocalServer,
+    local_model_generation,
+)
 from localize.origin import RequestOrigin
 from localize.prompts import AnswerFormat, PromptTemplate, load_template
 from localize.redact import redact_host
@@ -74,13 +79,12 @@ _TITLE_LINE = re.compile(r"\A(#{1,6}\s.*|\*\*[^*]+\*\*:?|__[^_]+__:?|</?[A-Za-z_
 _LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
 _PREAMBLE_MAX_WORDS = 12
 # The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
-# one attempt each, `--variants default,default-text`). Under the json_object grammar SmolLM2-135M
-# ends most answers after a sentence or two; asked for prose it writes to max_tokens. With the
-# {"body"} answer: json_object 50 s, 16 sections written, 6 passing the checks; text 235 s, 4
-# written, none passing. With cited sentences: json_object 119 s, 13 written, none passing; text
-# 187 s, 5 written, 1 passing. Per generated token the two cost about the same there (~25 ms), so
-# the grammar stays; `text` (prose) is there for endpoints and models it suits.
-EMBEDDED_STRUCTURED: StructuredMode = "json_object"
+# one attempt each). llama-cpp-python applies the json_object grammar to the whole 49,152-token
+# vocabulary before sampling each token, which doubles the cost of a generated token there (62
+# against 30 ms); prose ends at the model's first blank line (`local_model_generation`). Measured
+# 2026-12-05: json_object 172 s, 13 sections written, 1 passing the checks; text 79 s, 10 written,
+# 4 passing. The checks and re-asks are the same for both.
+EMBEDDED_STRUCTURED: StructuredMode = "text"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
     "no OPENAI_API_KEY or base URL set: using the embedded demo model (SmolLM2-135M-Instruct "
@@ -257,6 +261,8 @@ def prepare(
     model = model or _model_for(settings)
     answer = answer_format(structured or structured_mode(settings))
     params = dict(tmpl.defaults)
+    if model == LOCAL_MODEL:
+        params = local_model_generation(params, answer)
     # The embedded server's window is the n_ctx it is started with, not the model's own.
     window = settings.context_window or (
         LOCAL_CONTEXT_WINDOW if model == LOCAL_MODEL else context_window(model)

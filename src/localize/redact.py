@@ -14,9 +14,11 @@ masking key-shaped strings and known secrets besides.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "redact_library_logs",
     "redact_text",
     "redact_url",
+    "redacted_repr",
     "split_credentials",
 ]
 
@@ -147,3 +150,16 @@ class SecretFilter(logging.Filter):
             )
             record.exc_info = None
         return True
+
+
+def redacted_repr(obj: Any) -> str:
+    """A dataclass's repr with ``base_url`` redacted, so printing settings shows no key."""
+    parts = []
+    for f in dataclasses.fields(obj):
+        if not f.repr:
+            continue
+        value = getattr(obj, f.name)
+        if f.name == "base_url" and isinstance(value, str):
+            value = redact_url(value)
+        parts.append(f"{f.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
