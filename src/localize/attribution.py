@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -701,14 +701,18 @@ def _only_words(gap: str, allowed: frozenset[str]) -> bool:
     return all(w.lower() in allowed for w in gap.split()) and not re.search(r"[^\w\s]", gap)
 
 
-def _counts(text: str, lexicon: _Lexicon, home: _Actor | None = None) -> list[_Count]:
-    """Every count in a sentence (not percentages, years or names' numerals), with its ties."""
-    dated = [(d.start, d.end) for d in scan_dates(text) if d.weekday is None]
-    figures = [
-        f
-        for f in scan_figures(text)
-        if _is_count(f) and not any(a <= f.start < b for a, b in dated)  # "15 April"
-    ]
+def _counts(
+    text: str,
+    lexicon: _Lexicon,
+    home: _Actor | None = None,
+    figures: Iterable[Figure] | None = None,
+) -> list[_Count]:
+    """Every count in a sentence (not percentages, years, dates or names' numerals) with its
+    ties; of ``figures`` only, when given (the sentence's, already scanned)."""
+    figures = [f for f in (scan_figures(text) if figures is None else figures) if _is_count(f)]
+    if figures:
+        dated = [(d.start, d.end) for d in scan_dates(text) if d.weekday is None]
+        figures = [f for f in figures if not any(a <= f.start < b for a, b in dated)]
     if not figures:
         return []
     words = _words(text)
@@ -782,20 +786,21 @@ def _phrase(told: _StoryCount) -> str:
 
 
 def _count_findings(
-    text: str, story: Story, profile: RegionProfile
+    text: str,
+    told: Mapping[Decimal, tuple[_StoryCount, ...]],
+    skip: frozenset[Decimal],
+    lexicon: _Lexicon,
 ) -> Iterator[tuple[Finding, str]]:
-    """``attribution`` findings for the story's counts in one sentence, with the actor's key."""
-    told = _story_counts(story, profile)
-    if not told or not any(f.value in told for f in scan_figures(text)):
+    """``attribution`` findings for the story's counts (``told``; the profile's own figures
+    ``skip``ped) in one sentence, each with the key of the actor it names."""
+    figures = [f for f in scan_figures(text) if f.value in told and f.value not in skip]
+    if not figures:
         return
-    lexicon = _lexicon(profile)
-    for c in _counts(text, lexicon):
+    for c in _counts(text, lexicon, figures=figures):
         same = [
-            t
-            for t in told.get(c.value, ())
-            if c.currency is None or t.count.currency in (None, c.currency)
+            t for t in told[c.value] if c.currency is None or t.count.currency in (None, c.currency)
         ]
-        if not same or c.value in _profile_values(profile):
+        if not same:
             continue
         found = _count_finding(text, c, same, lexicon)
         if found is not None:
@@ -852,11 +857,12 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
     """The ``attribution`` and ``claim`` findings for a section body."""
     told = story_actions(story, profile)
     lexicon = _lexicon(profile)
+    counts, skip = _story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
         # A count given to another actor says more than the act it comes with: report it alone.
         flagged: set[str] = set()
-        for finding, actor_key in _count_findings(sentence.text, story, profile):
+        for finding, actor_key in _count_findings(sentence.text, counts, skip, lexicon):
             if ("count", finding.text) not in seen:
                 seen.add(("count", finding.text))
                 flagged.add(actor_key)

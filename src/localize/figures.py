@@ -108,6 +108,15 @@ _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORE
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
 
 
+# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
+# holds no figure.
+_ANY_FIGURE = re.compile(
+    r"\d|(?<![^\W\d_])(?:"
+    + "|".join(sorted(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys(), key=len, reverse=True))
+    + r")(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
 _Token = tuple[int, int, str | None, str]  # start, end, numeral or None, word or ""
 _HYPHEN_PREFIX = re.compile(r"[\w.]+-\Z")
 
@@ -142,6 +151,8 @@ def _words_value(words: list[str]) -> int:
 
 def scan_figures(text: str) -> Iterator[Figure]:
     """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
+    if not _ANY_FIGURE.search(text):
+        return  # most sentences hold none: skip tokenising them
     tokens: list[_Token] = [
         (m.start(), m.end(), m.group("num"), m.group("word") or "")
         for m in _NUM_TOKEN.finditer(text)
