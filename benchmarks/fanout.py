@@ -30,6 +30,7 @@ from _common import ROOT, LlamaTimings, log_since
 
 from localize import LLMClient, Settings, load_story, prepare
 from localize.local import LOCAL_MODEL, LocalServer
+from localize.pipeline import structured_mode
 from localize.prompts import PromptTemplate, list_templates, load_template
 from localize.section import SectionOutput
 
@@ -69,18 +70,21 @@ def main() -> None:
     generating: dict[str, list[float]] = {k: [] for k in layouts}
     prompt_sizes: dict[str, list[int]] = {}
     schema = SectionOutput.json_schema()
+    mode = structured_mode(Settings())  # the embedded model's own output mode
     with LocalServer() as server:
         settings = Settings.resolve({}, base_url=server.base_url, model=LOCAL_MODEL)
         client = LLMClient(
             model=LOCAL_MODEL,
             base_url=server.base_url,
             max_retries=0,
-            structured="json_object",
+            structured=mode,
             timeout=600,
         )
         log_path = server.log_path
         preps = {
-            name: [prepare(story, r, template=t, settings=settings) for r in REGIONS]
+            name: [
+                prepare(story, r, template=t, settings=settings, structured=mode) for r in REGIONS
+            ]
             for name, t in layouts.items()
         }
         for rnd in range(args.rounds):

@@ -378,7 +378,11 @@ def key_scan(tmp: Path) -> int:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    logging.getLogger("werkzeug").propagate = False  # the fault server's own log, not localize's
+    # The fault server's own access log (werkzeug writes it to stderr, which the runs capture)
+    # shows the URL it was sent, key and all: that is the harness's server talking, not localize.
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.propagate = False
+    werkzeug.setLevel(logging.WARNING)
     server = HTTPServer()
     server.start()
     printed: list[str] = []

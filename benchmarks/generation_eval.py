@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from localize import LLMClient, LocalServer, generate, load_template, prepare
+from localize import LLMClient, LocalServer, Settings, generate, load_template, prepare
 from localize.evaluation import evaluate_generation, load_cases, pairs_of
 from localize.local import LOCAL_MODEL
+from localize.pipeline import structured_mode
 from localize.regions import RegionProfile
 from localize.story import Story
 
@@ -36,12 +37,13 @@ def main() -> int:
 
     pairs = pairs_of(load_cases(ROOT / args.folder))
     template = load_template()
+    mode = structured_mode(Settings())  # the embedded model's own output mode
     started = time.perf_counter()
     with LocalServer() as server:
-        client = LLMClient(model=LOCAL_MODEL, base_url=server.base_url, structured="json_object")
+        client = LLMClient(model=LOCAL_MODEL, base_url=server.base_url, structured=mode)
 
         def write(story: Story, region: RegionProfile) -> object:
-            prep = prepare(story, region, template=template, model=LOCAL_MODEL)
+            prep = prepare(story, region, template=template, model=LOCAL_MODEL, structured=mode)
             result = generate(prep, client, args.max_attempts)
             print(
                 f"  {story.id}/{region.id}: ok={result.checks.ok} "
@@ -58,6 +60,7 @@ def main() -> int:
         "folder": args.folder,
         "template": template.name,
         "template_version": template.version,
+        "structured_mode": mode,
         "max_attempts": args.max_attempts,
         **{k: v for k, v in run.to_dict().items() if k not in ("model", "template")},
         "wall_s": round(time.perf_counter() - started, 1),

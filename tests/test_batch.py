@@ -516,6 +516,7 @@ def test_collect_turns_output_lines_into_checked_results(
     assert uk.result is not None and uk.result.section.heading.endswith("the UK")
     prov = uk.result.provenance
     assert prov.cached_tokens == 768 and prov.model == "gpt-4o-mini-2024-07-18"
+    assert prov.profile_source == "built-in"  # carried by the manifest, as a live run records it
     full = (900 - 768) * 0.15 + 768 * 0.075 + 80 * 0.60
     assert prov.estimated_cost_usd == pytest.approx(full / 1e6 / 2)  # the Batch API's half price
     assert uk.spend.usage.total_tokens == 980 and uk.cost_usd == prov.estimated_cost_usd

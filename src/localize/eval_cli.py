@@ -88,7 +88,8 @@ def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any]
     if "sections" in baseline:
         click.echo(
             f"  (baseline: {baseline['sections']} sections of {baseline['folder']}, template "
-            f"{baseline['template']} v{baseline['template_version']}, up to "
+            f"{baseline['template']} v{baseline['template_version']}, "
+            f"{baseline.get('structured_mode', 'json_object')} answers, up to "
             f"{baseline['max_attempts']} attempts; measured by benchmarks/generation_eval.py)"
         )
 

@@ -145,6 +145,12 @@ class RegionProfile(_Strict):
         """Where the profile came from: ``built-in``, a pack, or a file path."""
         return self._source
 
+    def with_source(self, source: str) -> RegionProfile:
+        """This profile, recorded as read from ``source`` (a dump does not carry it)."""
+        copy = self.model_copy()
+        copy._source = source
+        return copy
+
     @property
     def english(self) -> bool:
         """Whether the section is written in English (the checks that read English apply)."""
@@ -369,7 +375,7 @@ class _Layer:
             profile = RegionProfile.model_validate(data)
         except ValidationError as exc:
             raise _Invalid(_validation_problems(raw, exc, offsets)) from None
-        profile._source = raw.source
+        profile = profile.with_source(raw.source)
         self.done[id(raw)] = profile
         return profile
 

@@ -131,6 +131,7 @@ def export_requests(
         lines.append(_request_line(builder, prep, mode))
         manifest.stories.setdefault(prep.story.id, prep.story.to_dict())
         manifest.regions.setdefault(job.region.id, job.region)
+        manifest.region_sources.setdefault(job.region.id, job.region.source)
         manifest.jobs.append(
             ManifestJob(custom_id=custom_id(*job.key), story_id=job.story.id, region=job.region.id)
         )
@@ -255,7 +256,7 @@ def _collected(
         spend = spend.count(completion)
         prep = prepare(
             story,
-            manifest.regions[job.region],
+            manifest.region(job.region),
             template=tmpl,
             settings=settings,
             model=manifest.model,

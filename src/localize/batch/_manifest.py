@@ -52,8 +52,14 @@ class BatchManifest(BaseModel):
     template_source: str
     template_text: str
     regions: dict[str, RegionProfile]
+    # Where each profile was read from (built-in, a pack, a file): a profile's dump leaves it out.
+    region_sources: dict[str, str] = {}
     stories: dict[str, dict[str, Any]]
     jobs: list[ManifestJob]
+
+    def region(self, region_id: str) -> RegionProfile:
+        """A job's profile, with where it was read from."""
+        return self.regions[region_id].with_source(self.region_sources.get(region_id, ""))
 
     def template(self) -> PromptTemplate:
         return PromptTemplate.from_string(self.template_text, source=self.template_source)
