@@ -256,6 +256,8 @@ def test_a_story_figure_given_to_another_actor_is_an_attribution_error(
         "The UK government will want to hear from the 150 organisations.",
         "The ban imposed by the US government cut off the 50 companies that had access.",
         "The White House order cut access for 76 experts, and for 15 years the NCSC has advised.",
+        "The NCSC will be watching the 150 organisations closely.",
+        "Companies in all 50 states lost access, as did 76 people who signed.",
     ],
 )
 def test_figures_given_as_the_story_gives_them_pass(sentence: str) -> None:

@@ -13,13 +13,13 @@ subject and its verb ("the NCSC warned"), or a passive ("an order issued by the 
   counts (the noun after it, of a kind: people, organisations, countries) and what ties it to an
   actor (its clause's subject and verb, a passive's agent, the owner of a decision to act, a
   possessive, a name or region in the phrase: "76 NCSC experts", "76 UK firms", "50 companies in
-  the UK"). A section count equal to a story count is an error when it counts another kind ("76
-  UK firms" for the story's 76 experts), is tied to a public body or government named in neither
-  its story sentence nor the one before ("the UK government restricted access to 50 companies";
-  a company or person only when the story names the owner), or is put in a region the story's
-  count is not. Percentages, years, days of the month, names' numerals, hedged and remit verbs
-  ("may", "works with") and counts after a reporting verb or in a clause of their own ("the NCSC
-  said that 76 ...") are left alone.
+  the UK"). A section count equal to a story count is an error when it counts organisations for
+  people or the reverse ("76 UK firms" for the story's 76 experts), is tied to a public body or
+  government named in neither its story sentence nor the one before ("the UK government
+  restricted access to 50 companies"; a company or person only when the story names the owner),
+  or is put in a region the story's count is not. Percentages, years, days of the month, names'
+  numerals, hedged and remit verbs ("may", "works with", "will be watching") and counts after a
+  reporting verb or in a clause of their own ("the NCSC said that 76 ...") are left alone.
 - ``claim`` (error): the section says a public body (or a region's government) did or said
   something specific -- in the past, the perfect, the progressive or a definite future -- that
   the story does not report. The present simple and hedged forms are a body's standing remit and
@@ -489,6 +489,9 @@ for _group, _nouns in {
     "countries": "countries nations states jurisdictions territories economies",
 }.items():
     _KINDS.update(dict.fromkeys(_nouns.split(), _group))
+# Kinds that act: swapping one for the other changes who did what. Places only match places
+# ("15 countries", "15 states"); a count of them is no one's act, and "all 50 states" is an idiom.
+_ACTOR_KINDS = frozenset({"people", "organisations"})
 # Words that end a counted noun phrase before its noun: "76 signed", "150 across 15 countries".
 _PHRASE_STOPS = word_set("""
     who whom whose that which were was is are had has have and or but in across to from with for
@@ -516,6 +519,8 @@ _BEFORE_COUNT = word_set("""
 """)
 # Nouns of a decision to act, whose owner acts on what follows: "Britain's decision to limit".
 _INTENT = word_set("decision move plan bid choice effort attempt programme program scheme")
+# Acts on a count besides the ban and order families: "will give 150 organisations access".
+_GRANTS = word_set("give grant allow let offer extend expand provide open fund pay hire")
 _HEDGES = word_set("likely expected want wants need needs hope hopes aim aims plan plans seek")
 # An object told to act ("ordered Anthropic to suspend access for 150"): the act is its own.
 _OBJECT_CONTROL = re.compile(
@@ -605,8 +610,10 @@ def _governs(words: list[tuple[int, int, str]], i: int) -> bool:
         if w == "will":
             future = True
         elif w not in _FILLERS and w not in _AUXILIARIES:
-            reported = _VERBS.get(w) in ("statement", "warning")
-            return (future or _past(w)) and not reported and w not in _UNDERGONE
+            if _VERBS.get(w) in ("statement", "warning") or w in _UNDERGONE:
+                return False
+            # "will" is as often a guess ("will be watching") as a plan: only an act counts.
+            return (_past(w) and not future) or (future and (w in _VERBS or w in _GRANTS))
     return False
 
 
@@ -840,8 +847,8 @@ def _count_finding(
 def _kind_finding(text: str, c: _Count, same: list[_StoryCount]) -> tuple[Finding, str] | None:
     """ "76 UK firms" for the story's "76 experts": a count of another kind of actor."""
     kind = _kind_of(c.noun)
-    known = [t for t in same if _kind_of(t.count.noun)]
-    if kind is None or not known or any(t.count.noun is None for t in same):
+    known = [t for t in same if _kind_of(t.count.noun) in _ACTOR_KINDS]
+    if kind not in _ACTOR_KINDS or not known or any(t.count.noun is None for t in same):
         return None
     told = known[0]
     span = text[c.start : c.end]
