@@ -258,6 +258,8 @@ def test_a_story_figure_given_to_another_actor_is_an_attribution_error(
         "The White House order cut access for 76 experts, and for 15 years the NCSC has advised.",
         "The NCSC will be watching the 150 organisations closely.",
         "Companies in all 50 states lost access, as did 76 people who signed.",
+        "The US government banned the models Anthropic had given roughly 50 companies.",
+        "The US government's decision to ban exports affects all 150 organisations.",
     ],
 )
 def test_figures_given_as_the_story_gives_them_pass(sentence: str) -> None:

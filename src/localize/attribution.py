@@ -510,7 +510,8 @@ _UNDERGONE = word_set("lost joined followed faced suffered felt saw watched rece
 _AUXILIARIES = word_set("is are was were be been being")
 _IRREGULAR_PAST = word_set("""
     gave given let sent told wrote written made put cut took taken brought found won lost paid
-    chose chosen set kept left held led got sold bought built drew sought
+    chose chosen set kept left held led got sold bought built drew sought hit struck shut meant
+    cost hurt spread broke drove threw caught dealt
 """)
 # Words that may stand between an owner's possessive and its count: "Britain's own 76 experts".
 _BEFORE_COUNT = word_set("""
@@ -640,7 +641,9 @@ def _subject_tie(
         tie = _drives(text, words, (i, start, poss), actors, between)
         if tie is not None:
             return tie, end, actor
-        if not poss and _OBJECT_CONTROL.match(text, end):
+        if not poss and (_governs(words, i) or _OBJECT_CONTROL.match(text, end)):
+            # Another actor's clause holds the count: "banned the models Anthropic had given
+            # 50 companies", "ordered Anthropic to suspend access for 150 organisations".
             return None
     return None
 
@@ -658,8 +661,13 @@ def _drives(
     government's decision to restrict access to 50 companies")."""
     i, start, poss = at
     if poss:
-        intent = i + 1 < len(words) and words[i][2] in _INTENT and words[i + 1][2] == "to"
-        return start if intent and not any(_past(w) for w in between) else None
+        if not (len(between) > 2 and between[0] in _INTENT and between[1] == "to"):
+            return None
+        # The count is the infinitive's object: "to give 50 companies", "to limit Mythos to
+        # 50 companies"; not "to ban exports affects all 150 organisations".
+        rest = [w for w in between[3:] if w not in _BEFORE_COUNT]
+        direct = not rest or (len(rest) <= 4 and rest[-1] in ("to", "for"))
+        return start if direct and not any(_past(w) for w in rest) else None
     by = _BY_BEFORE.search(text, 0, start)
     if by is not None:
         passive = _past(by.group(1).lower()) and not any(_past(w) for w in between)
