@@ -522,10 +522,12 @@ _BEFORE_COUNT = word_set("""
 _INTENT = word_set("decision move plan bid choice effort attempt programme program scheme")
 # Acts on a count besides the ban and order families: "will give 150 organisations access".
 _GRANTS = word_set("give grant allow let offer extend expand provide open fund pay hire")
+# Intent or likelihood after a subject: what follows has not happened ("wants to give").
 _HEDGES = word_set("likely expected want wants need needs hope hopes aim aims plan plans seek")
 # An object told to act ("ordered Anthropic to suspend access for 150"): the act is its own.
+# "to" before a count ("gave access to roughly 50") is no such infinitive.
 _OBJECT_CONTROL = re.compile(
-    r"\s+to\s+(?!(?:the|a|an|approximately|roughly|around|about|some|nearly|almost|over)\b)[a-z]"
+    rf"\s+to\s+(?!(?:{'|'.join(sorted(_BEFORE_COUNT | {'a', 'an'}))})\b)[a-z]"
 )
 _BY_BEFORE = re.compile(r"(\S+)\s+by\s+(?:the\s+)?\Z")
 _AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
