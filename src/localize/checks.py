@@ -52,7 +52,7 @@ import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
 from localize.attribution import check_actions
 from localize.citations import Citation
-from localize.dates import KnownDates, scan_dates
+from localize.dates import DateMention, KnownDates, scan_dates
 from localize.figures import Figure, scan_figures
 from localize.findings import Finding
 from localize.namesakes import foreign_namesakes
@@ -403,72 +403,77 @@ def _numbered_name_finding(
     return None
 
 
-def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator[Finding]:
-    """Figures, references and dates the story does not give."""
-    known = story.dates | profile.facts.dates
-    dated: list[tuple[int, int]] = []
-    for mention in scan_dates(body):
-        if mention.weekday is None:
-            dated.append((mention.start, mention.end))
+def _date_findings(
+    body: str, mentions: list[DateMention], story: _Facts, profile: _Facts
+) -> Iterator[Finding]:
+    """Dates and weekdays the sources do not give."""
+    known = story.dates | profile.dates
+    for mention in mentions:
         if not known.reports(mention):
             span = body[mention.start : mention.end]
             what = "day" if mention.weekday else "date"
             yield Finding(
                 "number", "error", f'The {what} "{span}" does not appear in the story.', span
             )
+
+
+def _figure_finding(fig: Figure, span: str, story: _Facts, profile: _Facts) -> Finding | None:
+    """A countable figure the sources do not give, or give as no percentage or in another
+    currency."""
+    currencies = story.figures.get(fig.value, frozenset()) | profile.figures.get(
+        fig.value, frozenset()
+    )
+    if not currencies:
+        if (
+            not fig.percent
+            and fig.value == fig.value.to_integral_value()
+            and fig.value <= _MAX_LIST_COUNT
+            and int(fig.value) in story.list_sizes
+        ):
+            return None  # "the two models" for the story's "Fable and Mythos"
+        return Finding(
+            "number", "error", f'The figure "{span}" does not appear in the story.', span
+        )
+    if fig.percent and fig.value not in story.percents | profile.percents:
+        return Finding(
+            "number",
+            "error",
+            f'The percentage "{span}" does not appear in the story; '
+            f"{fig.value} there is not a percentage.",
+            span,
+        )
+    if (
+        fig.currency is not None
+        and None not in currencies
+        and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)
+    ):
+        return Finding(
+            "number", "error", f'The figure "{span}" is not in the story in that currency.', span
+        )
+    return None
+
+
+def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator[Finding]:
+    """Figures, references and dates the story does not give."""
+    mentions = list(scan_dates(body))
+    yield from _date_findings(body, mentions, story, profile.facts)
+    dated = [(m.start, m.end) for m in mentions if m.weekday is None]
     seen: set[str] = set()
     for fig in scan_figures(body):
         if any(start <= fig.start < end for start, end in dated):
             continue  # a date's numerals are the date finding's
-        if not fig.countable:
-            start = fig.start
-            if fig.name:
-                start = body.rfind(" ", 0, fig.start - 1) + 1
+        if fig.countable:
+            span = body[fig.start : fig.end]
+            found = None if span in seen else _figure_finding(fig, span, story, profile.facts)
+        else:
+            start = body.rfind(" ", 0, fig.start - 1) + 1 if fig.name else fig.start
             span = body[start : fig.end]
-            found = _numbered_name_finding(fig, span, story, profile.facts)
-            if found is not None and span not in seen:
-                seen.add(span)
-                yield found
-            continue
-        span = body[fig.start : fig.end]
-        if span in seen:
-            continue
-        currencies = story.figures.get(fig.value, frozenset()) | profile.facts.figures.get(
-            fig.value, frozenset()
-        )
-        if not currencies:
-            if (
-                not fig.percent
-                and fig.value == fig.value.to_integral_value()
-                and fig.value <= _MAX_LIST_COUNT
-                and int(fig.value) in story.list_sizes
-            ):
-                continue  # "the two models" for the story's "Fable and Mythos"
-            seen.add(span)
-            yield Finding(
-                "number", "error", f'The figure "{span}" does not appear in the story.', span
+            found = (
+                None if span in seen else _numbered_name_finding(fig, span, story, profile.facts)
             )
-        elif fig.percent and fig.value not in story.percents | profile.facts.percents:
+        if found is not None:
             seen.add(span)
-            yield Finding(
-                "number",
-                "error",
-                f'The percentage "{span}" does not appear in the story; '
-                f"{fig.value} there is not a percentage.",
-                span,
-            )
-        elif (
-            fig.currency is not None
-            and None not in currencies
-            and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)
-        ):
-            seen.add(span)
-            yield Finding(
-                "number",
-                "error",
-                f'The figure "{span}" is not in the story in that currency.',
-                span,
-            )
+            yield found
 
 
 # --- institution --------------------------------------------------------------------------------
