@@ -279,6 +279,47 @@ def test_a_figure_names_who_the_story_gives_it_to_in_another_telling() -> None:
     assert found.text == "FTC gave roughly 50 companies" and "[23]" in found.message
 
 
+@pytest.mark.parametrize(
+    ("sentence", "span", "cited"),
+    [
+        (
+            "OpenAI restricted access to approximately 50 companies.",
+            "OpenAI restricted access to approximately 50 companies",
+            '[8] "',
+        ),
+        (
+            "Amazon gave approximately 50 companies access to Mythos.",
+            "Amazon gave approximately 50 companies",
+            '[8] "',
+        ),
+        ("OpenAI suspended worldwide access to both models.", "OpenAI suspended", '[4] "'),
+    ],
+)
+def test_a_company_the_story_names_is_an_actor_first_in_a_sentence(
+    sentence: str, span: str, cited: str
+) -> None:
+    # The wire story names OpenAI ("OpenAI's GPT-5.5") and Amazon ("the Amazon research paper")
+    # inside its sentences, so either one opening a sentence is a company, not an ordinary word.
+    report = check(sentence, WIRE, get_region("uk"), min_words=1)
+    found = [f for f in report.findings if f.check in ("attribution", "claim")]
+    assert [(f.check, f.text) for f in found] == [("attribution", span)]
+    assert cited in found[0].message
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Anthropic restricted access to approximately 50 companies at first.",
+        "Anthropic suspended worldwide access to both models after the US order.",
+        # Named nowhere in the story: perhaps an ordinary word, so no actor to blame.
+        "Google restricted access to approximately 50 companies.",
+    ],
+)
+def test_a_sentence_opening_with_the_story_s_own_actor_passes(sentence: str) -> None:
+    report = check(sentence, WIRE, get_region("uk"), min_words=1)
+    assert [f for f in report.findings if f.check in ("attribution", "claim")] == []
+
+
 def test_a_figure_given_with_an_act_is_reported_once() -> None:
     # "restricted" is also the story's restriction: one finding, the one that names the figure.
     sentence = "The UK government restricted access to approximately 50 companies."

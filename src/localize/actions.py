@@ -18,11 +18,11 @@ from localize.actors import (
     Actor,
     ActorAt,
     ActorLexicon,
-    actor_lexicon,
     actors_in,
     home_government,
     is_subject,
     name_end,
+    story_lexicon,
 )
 from localize.regions import RegionProfile
 from localize.sentences import Sentence, story_sentences
@@ -194,7 +194,7 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
 
 @lru_cache(maxsize=32)
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
-    lexicon = actor_lexicon(profile)
+    lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     return tuple((s, a) for s in story_sentences(story) for a in actions_in(s.text, lexicon, home))
 
@@ -209,7 +209,7 @@ def reported_in(text: str, story: Story, profile: RegionProfile) -> tuple[int, .
     told = story_actions(story, profile)
     numbers = [
         s.number
-        for action in actions_in(text, actor_lexicon(profile))
+        for action in actions_in(text, story_lexicon(story, profile))
         for s, a in told
         if same_act(action, a)
     ]

@@ -2,7 +2,9 @@
 
 An actor is a region's government ("the UK government", "the UK's", "the US" before a noun), a
 public body of any built-in region or the given profile (by name, acronym or alias), or another
-named organisation or person (a capitalised name not at the start of a sentence).
+named organisation or person: a capitalised name, and a single capitalised word at the start of a
+sentence only when the story or the profile writes it capitalised inside a sentence and never in
+lower case ("OpenAI restricted ..." where the story names OpenAI; not "Meanwhile" or "The").
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from localize.regions import RegionProfile, builtin_regions
@@ -28,6 +30,7 @@ __all__ = [
     "home_government",
     "is_subject",
     "name_end",
+    "story_lexicon",
 ]
 
 GOVERNMENT = (
@@ -53,6 +56,8 @@ class ActorLexicon:
     pattern: re.Pattern[str]  # groups: gov (a region's government), name, poss
     names: dict[str, Actor]  # name or region word, whitespace collapsed -> actor
     places: dict[str, str]  # a government's key -> its region, for messages ("the UK")
+    # Words the story or profile writes as names: an actor even first in a sentence.
+    story_names: frozenset[str] = frozenset()
 
 
 def _short_region(profile: RegionProfile) -> str:
@@ -110,6 +115,39 @@ def _actor_of(m: re.Match[str], lexicon: ActorLexicon) -> Actor:
 _NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u2019'&.-]*[\w]))*")
 
 
+_TOKEN = re.compile(r"[\w'\u2019&.-]+")
+
+
+def _without_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
+
+
+def _written(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a text writes capitalised inside a sentence, and those it writes in lower case."""
+    capitalised: set[str] = set()
+    for m in _NAME_RUN.finditer(text):
+        words = m.group().split()[1 if sentence_initial(text, m.start()) else 0 :]
+        capitalised.update(_without_possessive(w) for w in words if is_capitalised(w))
+    lower = {_without_possessive(t.strip(".'\u2019-")) for t in _TOKEN.findall(text) if t.islower()}
+    return frozenset(capitalised), frozenset(lower)
+
+
+@lru_cache(maxsize=32)
+def _profile_written(profile: RegionProfile) -> tuple[frozenset[str], frozenset[str]]:
+    return _written(profile.text)
+
+
+@lru_cache(maxsize=32)
+def story_lexicon(story: Story, profile: RegionProfile) -> ActorLexicon:
+    """The profile's lexicon knowing the names the story's paragraphs and the profile use: words
+    written capitalised inside a sentence and never in lower case (a headline's capitals are no
+    sign of a name)."""
+    written = [_profile_written(profile), *(_written(p) for p in story.paragraphs)]
+    lower = frozenset().union(*(low for _, low in written))
+    names = {w for capitalised, _ in written for w in capitalised if w.lower() not in lower}
+    return replace(actor_lexicon(profile), story_names=frozenset(names))
+
+
 _BARE_GOVERNMENT = re.compile(
     r"(?<![\w-])the\s+(?:government|administration)(?P<poss>['\u2019]s)?(?![\w-])", re.IGNORECASE
 )
@@ -135,8 +173,12 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         words = m.group().split()
-        if len(words) == 1 and sentence_initial(text, m.start()):
-            continue
+        if (
+            len(words) == 1
+            and sentence_initial(text, m.start())
+            and _without_possessive(words[0]) not in lexicon.story_names
+        ):
+            continue  # perhaps an ordinary word: "Meanwhile", "The"
         last = words[-1]
         poss = last.endswith(("'s", "\u2019s"))
         key = fold_tokens(last[:-2] if poss else last)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from localize.actions import Action, act_group, actions_in, reported_in, same_act, story_actions
-from localize.actors import ActorLexicon, actor_lexicon
+from localize.actors import ActorLexicon, story_lexicon
 from localize.counts import ACTOR_KINDS, Count, StoryCount, counts_in, kind_of, story_counts
 from localize.figures import scan_figures
 from localize.findings import Finding
@@ -147,7 +147,7 @@ def _kind_finding(text: str, c: Count, same: list[StoryCount]) -> tuple[Finding,
 def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
     """The ``attribution`` and ``claim`` findings for a section body."""
     told = story_actions(story, profile)
-    lexicon = actor_lexicon(profile)
+    lexicon = story_lexicon(story, profile)
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):

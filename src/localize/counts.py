@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from localize.actors import Actor, ActorLexicon, actor_lexicon, actors_in, home_government
+from localize.actors import Actor, ActorLexicon, actors_in, home_government, story_lexicon
 from localize.count_ties import Tie, ties
 from localize.dates import scan_dates
 from localize.figures import Figure, scan_figures
@@ -128,7 +128,7 @@ def _is_count(fig: Figure) -> bool:
 @lru_cache(maxsize=32)
 def story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[StoryCount, ...]]:
     """The story's counts by value, each with the actors named around it."""
-    lexicon = actor_lexicon(profile)
+    lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     sentences = story_sentences(story)
     out: dict[Decimal, list[StoryCount]] = {}
