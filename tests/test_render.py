@@ -14,6 +14,7 @@ from localize.disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED
 from localize.pipeline import LocalizeResult
 from localize.regions import RegionProfile
 from localize.render import OUTPUT_FORMATS, OutputFormat, render
+from localize.section_file import read_section
 from tests.support import PAGES, STORIES
 
 BODY = (
@@ -151,3 +152,22 @@ def test_a_text_marker_paragraph_in_a_page_is_replaced_whole(tmp_path: Path) -> 
     )
     assert "<p>First paragraph of the story.</p><section" in out
     assert "</section><p>Last paragraph" in out and "[[regional]]" not in out
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+def test_a_rendered_section_reads_back_without_its_disclosure_line(
+    fmt: OutputFormat, tmp_path: Path
+) -> None:
+    body = "UK firms lost Fable and Mythos [4].\n\nThe NCSC works with *defenders* on patching."
+    section = LocalizedSection.from_text("What it means for the UK", body)
+    result = dataclasses.replace(_result(load_story(STORIES / "wire.txt")), section=section)
+    path = tmp_path / {"markdown": "s.md", "html": "s.html", "text": "s.txt"}[fmt]
+    path.write_text(render(result, fmt), encoding="utf-8")
+    back = read_section(path, get_region("uk"))
+    assert back.heading == "What it means for the UK"
+    assert "written with the help of AI" not in back.body
+    assert back.paragraphs[0] == "UK firms lost Fable and Mythos."
+    # A last paragraph that only looks like a label stays: it is the section's own text.
+    own = tmp_path / "own.md"
+    own.write_text("## Heading\n\nFirst paragraph.\n\n*Written with care by our desk.*\n")
+    assert read_section(own, get_region("uk")).paragraphs[-1] == "*Written with care by our desk.*"

@@ -43,7 +43,7 @@ from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
 from localize.review_cli import review
-from localize.section import LocalizedSection
+from localize.section_file import read_section
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
@@ -226,14 +226,11 @@ def check_cmd(
     """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
     json_errors(ctx, fmt == "json")
     settings = Settings.resolve(profiles=profiles, template=template)
-    section = load_story(section_file)  # same reading rules: UTF-8 text, not empty
-    # Inline citation markers ([3]) in a pasted model answer are read, not checked as text.
+    profile = get_region(region, profiles=settings.profiles)
+    # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
+    # a rendered section's disclosure line is not part of it.
     report = check(
-        LocalizedSection.from_text(section.headline or "", section.body),
-        story_file,
-        region,
-        template=settings.template,
-        profiles=settings.profiles,
+        read_section(section_file, profile), story_file, profile, template=settings.template
     )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

@@ -82,8 +82,8 @@ _PREAMBLE_MAX_WORDS = 12
 # one attempt each). llama-cpp-python applies the json_object grammar to the whole 49,152-token
 # vocabulary before sampling each token, which doubles the cost of a generated token there (62
 # against 30 ms); prose ends at the model's first blank line (`local_model_generation`). Measured
-# 2026-12-05: json_object 172 s, 13 sections written, 1 passing the checks; text 79 s, 10 written,
-# 4 passing. The checks and re-asks are the same for both.
+# 2026-12-05: json_object 125 s, 13 sections written, none passing the checks; text 81 s, 10
+# written, 3 passing. The checks and re-asks are the same for both.
 EMBEDDED_STRUCTURED: StructuredMode = "text"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (

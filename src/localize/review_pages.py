@@ -24,8 +24,8 @@ from localize.pipeline import LocalizeResult, localize
 from localize.prompts import PromptTemplate
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.review import ReviewData, blocks_from_links, render_review, story_blocks
-from localize.section import LocalizedSection
-from localize.story import Story, StoryLike, as_story, load_story
+from localize.section_file import read_section
+from localize.story import Story, StoryLike, as_story
 
 __all__ = [
     "BatchReviews",
@@ -63,8 +63,7 @@ def section_review(
     template: PromptTemplate | str | Path | None = None,
 ) -> str:
     """The page for a section someone wrote: checked here, nothing generated."""
-    text = load_story(section_file)  # same reading rules as `localize check`
-    section = LocalizedSection.from_text(text.headline or profile.section_heading, text.body)
+    section = read_section(section_file, profile)  # as `localize check` reads it
     data = check(section, story, profile, template=template).to_dict()
     return render_review(
         ReviewData(
