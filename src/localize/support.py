@@ -231,12 +231,14 @@ def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, 
     if not stems:
         return []
     rare = max(index.idf.values(), default=1.0) + 1.0
-    total = sum(index.idf.get(w, rare) for w in stems)
+    # fsum: a sum over a set in hash order would differ in its last bits from run to run, and
+    # so would the order of two sentences that cover a section sentence equally.
+    total = math.fsum(index.idf.get(w, rare) for w in stems)
     out: list[tuple[float, int, int]] = []
     for i, story_stems in enumerate(index.stems):
         shared = stems & story_stems
         if shared:
-            out.append((sum(index.idf[w] for w in shared) / total, len(shared), i + 1))
+            out.append((math.fsum(index.idf[w] for w in shared) / total, len(shared), i + 1))
     return out
 
 
@@ -258,8 +260,8 @@ def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -
     top = [n for _, _, n in scored[:_MAX_SOURCES]]
     covered = stems & frozenset().union(*(index.stems[n - 1] for n in top))
     rare = max(index.idf.values(), default=1.0) + 1.0
-    total = sum(index.idf.get(w, rare) for w in stems)
-    share = sum(index.idf[w] for w in covered) / total
+    total = math.fsum(index.idf.get(w, rare) for w in stems)
+    share = math.fsum(index.idf[w] for w in covered) / total
     return tuple(top) if share >= _MIN_JOINT_COVERAGE else ()
 
 
