@@ -24,6 +24,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -257,9 +258,7 @@ class AuditLog:
             raise OutputError(f"cannot open the audit log: {exc}", path=str(self.path)) from None
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, never torn
-            self._migrate(conn)
+            self._set_up(conn)
         except sqlite3.Error as exc:
             conn.close()
             raise OutputError(
@@ -268,6 +267,26 @@ class AuditLog:
             ) from None
         open_here[key] = conn
         return conn
+
+    @classmethod
+    def _set_up(cls, conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema, retried while another connection holds the lock.
+
+        Switching a new database to WAL takes an exclusive lock and SQLite answers "database is
+        locked" at once, without its busy timeout, when several processes or threads open a
+        fresh log together (measured: 2 of 60 runs of four threads under load).
+        """
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, never torn
+                cls._migrate(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
