@@ -80,10 +80,10 @@ _LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
 _PREAMBLE_MAX_WORDS = 12
 # The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
 # one attempt each). llama-cpp-python applies the json_object grammar to the whole 49,152-token
-# vocabulary before sampling each token, which doubles the cost of a generated token there (62
-# against 30 ms); prose ends at the model's first blank line (`local_model_generation`). Measured
-# 2026-12-05: json_object 125 s, 13 sections written, none passing the checks; text 81 s, 10
-# written, 3 passing. The checks and re-asks are the same for both.
+# vocabulary before sampling each token, which makes a generated token cost half as much again
+# (47 against 32 ms), and prose also ends sooner, at the model's first blank line
+# (`local_model_generation`). Measured 2026-12-05: json_object 125 s, 13 sections written, none
+# passing the checks; text 81 s, 10 written, 3 passing. The checks and re-asks are the same.
 EMBEDDED_STRUCTURED: StructuredMode = "text"
 _OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
