@@ -11,6 +11,7 @@ import pytest
 
 import localize.checks
 from localize.checks import CheckReport, Finding, check
+from localize.dates import scan_dates
 from localize.evaluation import Case, load_cases, run_case
 from localize.regions import get_region
 from localize.section import LocalizedSection
@@ -241,6 +242,31 @@ def test_the_story_dates_pass_in_any_format() -> None:
     assert dates("On 17th April the ban began; the rules date from 5 March 2025.") == []
     assert dates("The rules took effect on 2025-05-03 and again on May 3.") == []  # either reading
     assert dates("Opus 4.8 and GPT-5.5 are named; 17 experts met in 2026.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "24/7 support",
+        "v1.2.30 was patched",
+        "version 10.1.12 and Claude Opus 4.8",
+        "GPT-5.5 and CVE-2024-3094",
+        "May I ask",
+        "Theresa May 2019",
+        "half (1/2) of firms",
+        "at 10.30 am",
+        "on 2024-13-45",
+    ],
+)
+def test_what_is_not_a_date(text: str) -> None:
+    assert list(scan_dates(text)) == []
+
+
+def test_a_numeric_date_keeps_both_readings() -> None:
+    [d] = scan_dates("on 1.2.2023")
+    assert d.readings == {(1, 2), (2, 1)} and d.year == 2023
+    [d] = scan_dates("by 30/12/21")
+    assert d.readings == {(12, 30)} and d.year == 2021  # 30 is no month
 
 
 @pytest.mark.parametrize(

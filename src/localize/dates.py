@@ -49,9 +49,10 @@ _DATE = re.compile(
         (
             # 2021-12-30
             r"(?<![\w.-])(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)(?![\d])",
-            # 12/30/2021, 30.12.2021, 30/12/21
-            r"(?<![\w./-])(?P<na>[0-3]?\d)(?P<sep>[/.])(?P<nb>[0-3]?\d)(?P=sep)"
-            r"(?P<ny>(?:19|20)?\d\d)(?![\d/]|\.\d)",
+            # 12/30/2021, 30/12/21, 30.12.2021 (dotted only with a four-digit year: "10.1.12" is
+            # a version number)
+            r"(?<![\w./-])(?P<na>[0-3]?\d)(?:/(?P<nb>[0-3]?\d)/(?P<ny>(?:19|20)?\d\d)|"
+            r"\.(?P<nb2>[0-3]?\d)\.(?P<ny2>(?:19|20)\d\d))(?![\d/]|\.\d)",
             # 17 April, the 17th of April 2026
             rf"\b{_DAY.format(g='dd')}\s+(?:of\s+)?{_MONTH.format(g='dm')}"
             rf"(?:,?\s+{_YEAR.format(g='dy')})?",
@@ -94,9 +95,9 @@ def _mention(m: re.Match[str]) -> DateMention | None:
         readings = {(int(g["im"]), int(g["id"]))}
         year = int(g["iy"])
     elif g["na"]:
-        a, b = int(g["na"]), int(g["nb"])
+        a, b = int(g["na"]), int(g["nb"] or g["nb2"])
         readings = {(a, b), (b, a)}  # month/day or day/month
-        year = _year(g["ny"])
+        year = _year(g["ny"] or g["ny2"])
     else:
         month_name = g["dm"] or g["mm"]
         day = g["dd"] or g["md"]
