@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -153,9 +153,18 @@ class StoryIndex:
     folded: tuple[str, ...]
     idf: dict[str, float]
     names: frozenset[str]  # folded capitalised words and acronyms that occur in the story
+    rare: float  # the weight of a word the story does not use: above any of its own
 
     def text_of(self, number: int) -> str:
         return self.sentences[number - 1].text
+
+    def weight(self, words: Iterable[str]) -> float:
+        """The summed idf of ``words``.
+
+        fsum: a sum over a set in hash order would differ in its last bits from run to run, and
+        so would the order of two sentences that cover a section sentence equally.
+        """
+        return math.fsum(self.idf.get(w, self.rare) for w in words)
 
 
 _NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9'\u2019.-]*[A-Za-z0-9]|[A-Z]")
@@ -185,7 +194,8 @@ def story_index(story: Story) -> StoryIndex:
         for pos, w in _name_words(s.text)
         if not sentence_initial(s.text, pos) or w.isupper()
     )
-    return StoryIndex(sentences, stems, tuple(fold(s.text) for s in sentences), idf, names)
+    rare = max(idf.values(), default=1.0) + 1.0
+    return StoryIndex(sentences, stems, tuple(fold(s.text) for s in sentences), idf, names, rare)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,15 +240,12 @@ def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, 
     """(coverage, shared words, sentence number) for every story sentence sharing a word."""
     if not stems:
         return []
-    rare = max(index.idf.values(), default=1.0) + 1.0
-    # fsum: a sum over a set in hash order would differ in its last bits from run to run, and
-    # so would the order of two sentences that cover a section sentence equally.
-    total = math.fsum(index.idf.get(w, rare) for w in stems)
+    total = index.weight(stems)
     out: list[tuple[float, int, int]] = []
     for i, story_stems in enumerate(index.stems):
         shared = stems & story_stems
         if shared:
-            out.append((math.fsum(index.idf[w] for w in shared) / total, len(shared), i + 1))
+            out.append((index.weight(shared) / total, len(shared), i + 1))
     return out
 
 
@@ -259,9 +266,7 @@ def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -
         return tuple(n for cov, _, n in scored[:_MAX_SOURCES] if cov >= best * 0.6)
     top = [n for _, _, n in scored[:_MAX_SOURCES]]
     covered = stems & frozenset().union(*(index.stems[n - 1] for n in top))
-    rare = max(index.idf.values(), default=1.0) + 1.0
-    total = math.fsum(index.idf.get(w, rare) for w in stems)
-    share = math.fsum(index.idf[w] for w in covered) / total
+    share = index.weight(covered) / index.weight(stems)
     return tuple(top) if share >= _MIN_JOINT_COVERAGE else ()
 
 
