@@ -52,7 +52,7 @@ import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
 from localize.attribution import check_actions
 from localize.citations import Citation
-from localize.dates import DateMention, KnownDates, scan_dates
+from localize.dates import DateMention, KnownDates, outside_dates, scan_dates
 from localize.figures import Figure, scan_figures
 from localize.findings import Finding
 from localize.namesakes import foreign_namesakes
@@ -457,11 +457,8 @@ def _check_numbers(body: str, story: _Facts, profile: _ProfileFacts) -> Iterator
     """Figures, references and dates the story does not give."""
     mentions = list(scan_dates(body))
     yield from _date_findings(body, mentions, story, profile.facts)
-    dated = [(m.start, m.end) for m in mentions if m.weekday is None]
     seen: set[str] = set()
-    for fig in scan_figures(body):
-        if any(start <= fig.start < end for start, end in dated):
-            continue  # a date's numerals are the date finding's
+    for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
             span = body[fig.start : fig.end]
             found = None if span in seen else _figure_finding(fig, span, story, profile.facts)

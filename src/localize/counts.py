@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from localize.actors import Actor, ActorLexicon, actors_in, home_government, story_lexicon
 from localize.count_ties import Tie, ties
-from localize.dates import scan_dates
+from localize.dates import outside_dates, scan_dates
 from localize.figures import Figure, scan_figures
 from localize.regions import RegionProfile
 from localize.sentences import Sentence, story_sentences
@@ -105,8 +105,7 @@ def counts_in(
     ties; of ``figures`` only, when given (the sentence's, already scanned)."""
     figures = [f for f in (scan_figures(text) if figures is None else figures) if _is_count(f)]
     if figures:
-        dated = [(d.start, d.end) for d in scan_dates(text) if d.weekday is None]
-        figures = [f for f in figures if not any(a <= f.start < b for a, b in dated)]
+        figures = outside_dates(figures, scan_dates(text))
     if not figures:
         return []
     words = word_spans(text)

@@ -9,10 +9,12 @@ both readings. A bare year is a figure, the number check's business, not a date.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["DateMention", "KnownDates", "scan_dates"]
+from localize.figures import Figure
+
+__all__ = ["DateMention", "KnownDates", "outside_dates", "scan_dates"]
 
 _MONTHS = {
     name: number
@@ -115,6 +117,12 @@ def scan_dates(text: str) -> Iterator[DateMention]:
     for m in _WEEKDAY.finditer(text):
         found.append(DateMention(frozenset(), None, m.group(1).lower(), m.start(), m.end()))
     yield from sorted(found, key=lambda d: d.start)
+
+
+def outside_dates(figures: Iterable[Figure], mentions: Iterable[DateMention]) -> list[Figure]:
+    """The figures that are not a date's numerals: those belong to the date ("12/30/2021")."""
+    spans = [(d.start, d.end) for d in mentions if d.weekday is None]
+    return [f for f in figures if not any(start <= f.start < end for start, end in spans)]
 
 
 @dataclass(frozen=True, slots=True)
