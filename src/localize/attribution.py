@@ -29,7 +29,7 @@ from localize.actions import Action, act_group, actions_in, reported_in, same_ac
 from localize.actors import ActorLexicon, story_lexicon
 from localize.counts import ACTOR_KINDS, Count, StoryCount, counts_in, kind_of, story_counts
 from localize.figures import scan_figures
-from localize.findings import Finding
+from localize.findings import Finding, shorten
 from localize.regions import RegionProfile
 from localize.sentences import Sentence, split_sentences, story_sentences
 from localize.story import Story
@@ -40,6 +40,8 @@ __all__ = ["Action", "check_actions", "reported_in", "story_actions"]
 # Families of acts whose actor the story fixes: giving one to someone else is an attribution
 # error. The others are claims when the story does not report them of that actor.
 _STORY_ACTS = frozenset({"ban", "order", "restriction", "suspension", "letter"})
+# Characters of a sentence quoted in a message.
+_QUOTE_LIMIT = 140
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})[\"\u201d]")
 
 
@@ -57,7 +59,7 @@ def _compatible(a: str | None, b: str | None) -> bool:
     return a.rstrip("s") == b.rstrip("s")
 
 
-def _cite(told: StoryCount, limit: int = 140) -> str:
+def _cite(told: StoryCount, limit: int = _QUOTE_LIMIT) -> str:
     """The story sentence, numbered; a long one cut to a window around the count."""
     text, c = told.sentence.text, told.count
     if len(text) > limit:
@@ -183,7 +185,7 @@ def _action_finding(
             "attribution",
             "error",
             f'"{span}" gives the story\'s words to {action.actor.label}, but the story '
-            f'does not: [{quoted.number}] "{_shorten(quoted.text)}"',
+            f'does not: [{quoted.number}] "{shorten(quoted.text, _QUOTE_LIMIT)}"',
             span,
         )
     if by_others and action.family in _STORY_ACTS:
@@ -192,14 +194,15 @@ def _action_finding(
             "attribution",
             "error",
             f'"{span}" gives the {action.family} to {action.actor.label}, but the story '
-            f'says it was {a.actor.label}\'s: [{s.number}] "{_shorten(s.text)}"',
+            f'says it was {a.actor.label}\'s: [{s.number}] "{shorten(s.text, _QUOTE_LIMIT)}"',
             span,
         )
     if action.actor.public and action.event:
         return Finding(
             "claim",
             "error",
-            f'The story does not report that {action.actor.label} did this: "{_shorten(text)}"',
+            f"The story does not report that {action.actor.label} did this: "
+            f'"{shorten(text, _QUOTE_LIMIT)}"',
             span,
         )
     return None
@@ -213,7 +216,3 @@ def _quoted_story_sentence(text: str, story: Story) -> Sentence | None:
             if quote in fold(s.text):
                 return s
     return None
-
-
-def _shorten(text: str, limit: int = 140) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

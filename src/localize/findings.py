@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Finding", "Severity"]
+__all__ = ["Finding", "Severity", "shorten"]
 
 Severity = Literal["error", "warning"]
 
@@ -26,3 +26,8 @@ class Finding:
             "message": self.message,
             "text": self.text,
         }
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for quoting it in a message."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from localize.attribution import reported_in
 from localize.citations import Citation
-from localize.findings import Finding
+from localize.findings import Finding, shorten
 from localize.regions import RegionProfile
 from localize.sentences import Sentence, split_sentences, story_sentences
 from localize.story import Story
@@ -40,6 +40,8 @@ _MIN_COVERAGE = 0.3
 _MIN_SHARED = 2
 _MIN_JOINT_COVERAGE = 0.2
 _MAX_SOURCES = 3
+# Characters of a section sentence quoted in a message.
+_QUOTE_LIMIT = 80
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
 _STOPWORDS = word_set(
@@ -299,10 +301,6 @@ def _sources_of(sentence: Sentence, citations: Sequence[Citation]) -> tuple[int,
     return tuple(dict.fromkeys(ids))
 
 
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
 def link_sentences(
     body: str, citations: Sequence[Citation], story: Story, profile: RegionProfile
 ) -> tuple[tuple[SentenceLink, ...], tuple[Finding, ...]]:
@@ -335,8 +333,8 @@ def link_sentences(
                 Finding(
                     "support",
                     "warning",
-                    f'The sentence "{_short(text)}" rests on no sentence of the story and names '
-                    "nothing from the region profile.",
+                    f'The sentence "{shorten(text, _QUOTE_LIMIT)}" rests on no sentence of the '
+                    "story and names nothing from the region profile.",
                     text,
                 )
             )
@@ -365,22 +363,18 @@ def _citation_problem(
 ) -> str | None:
     """Why a citation does not hold what the sentence says, or None when it does."""
     n = len(index.sentences)
+    sentence = f'The sentence "{shorten(text, _QUOTE_LIMIT)}"'
     missing_ids = [c for c in cited if not 1 <= c <= n]
     if missing_ids:
         ids = ", ".join(f"[{c}]" for c in missing_ids)
-        return (
-            f'The sentence "{_short(text)}" cites {ids}, but the story has sentences [1] to [{n}].'
-        )
+        return f"{sentence} cites {ids}, but the story has sentences [1] to [{n}]."
     held = " ".join(index.folded[c - 1] for c in cited)
     absent = [a for a in _anchors(text, index, profile_words) if f" {a} " not in held]
     refs = ", ".join(f"[{c}]" for c in cited)
     where = f"; the story supports it in {', '.join(f'[{a}]' for a in aligned)}" if aligned else ""
     if absent:
-        return (
-            f'The sentence "{_short(text)}" cites {refs}, which does not mention '
-            f"{', '.join(absent)}{where}."
-        )
+        return f"{sentence} cites {refs}, which does not mention {', '.join(absent)}{where}."
     stems = _content_stems(text) - profile_words
     if stems and not any(stems & index.stems[c - 1] for c in cited):
-        return f'The sentence "{_short(text)}" cites {refs}, which says nothing it says{where}.'
+        return f"{sentence} cites {refs}, which says nothing it says{where}."
     return None
