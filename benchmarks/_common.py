@@ -74,7 +74,7 @@ def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[int, fl
     """Run `localize batch ARGS` in this process: exit code, wall seconds, stderr text."""
     import os
 
-    from localize._batch_cli import batch
+    from localize.cli._batch import batch
 
     old = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})

@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from localize.attribution import check_actions
-from localize.evaluation import Case, evaluate_checks, load_cases, run_case
+from localize.evaluation._evaluation import Case, evaluate_checks, load_cases, run_case
+from localize.grounding._support import link_sentences
+from localize.grounding.attribution._checks import check_actions
 from localize.story import Story
-from localize.support import link_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "checks"

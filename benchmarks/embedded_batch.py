@@ -36,8 +36,8 @@ from _common import ROOT, LlamaTimings, log_since
 
 from localize import LLMClient, Settings
 from localize._types import StructuredMode
+from localize.backends._local import LOCAL_MODEL, LocalServer, ServerTuning
 from localize.batch import choose_concurrency, load_inputs, plan_jobs, resolve_regions, run_jobs
-from localize.local import LOCAL_MODEL, LocalServer, ServerTuning
 from localize.pipeline import structured_mode
 
 REGIONS = ["uk", "eu", "us", "au"]

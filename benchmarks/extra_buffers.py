@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from localize import load_story, prepare
+from localize.backends._local import LOCAL_MODEL, LocalServer, cpu_has_amx
 from localize.config import Settings
-from localize.local import LOCAL_MODEL, LocalServer, cpu_has_amx
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ["uk", "eu", "us", "au"]

@@ -29,9 +29,9 @@ import time
 from _common import ROOT, LlamaTimings, log_since
 
 from localize import LLMClient, Settings, load_story, prepare
-from localize.local import LOCAL_MODEL, LocalServer
+from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.pipeline import structured_mode
-from localize.prompts import PromptTemplate, list_templates, load_template
+from localize.prompting._templates import PromptTemplate, list_templates, load_template
 from localize.section import SectionOutput
 
 REGIONS = ["uk", "eu", "us", "au"]

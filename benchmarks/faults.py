@@ -45,7 +45,7 @@ from pytest_httpserver import HTTPServer
 from tests.fault_server import Reply, Script, completion, reset_mid_body, status
 from werkzeug import Request, Response
 
-from localize.cli import cli
+from localize.cli._main import cli
 
 KEYS = ("sk-bench-userinfo-7f3a", "sk-bench-query-91c2", "sk-bench-env-55d0")
 

@@ -3,7 +3,7 @@ attempts per accepted section, tokens per section (the baseline `localize eval` 
 
 Starts the embedded model (llama.cpp, SmolLM2-135M) once and writes a section for every
 (story, region) pair of the folder with the built-in template, re-asking on check errors. Run it
-under the CPU lock; ``--save`` stores the figures in src/localize/eval_baseline.json.
+under the CPU lock; ``--save`` stores the figures in src/localize/evaluation/eval_baseline.json.
 
     flock /tmp/localize-cpu.lock .venv/bin/python benchmarks/generation_eval.py [--save]
 """
@@ -17,15 +17,15 @@ import time
 from pathlib import Path
 
 from localize import LLMClient, LocalServer, Settings, generate, load_template, prepare
-from localize.evaluation import evaluate_generation, load_cases, pairs_of
-from localize.local import LOCAL_MODEL
+from localize.backends._local import LOCAL_MODEL
+from localize.evaluation._evaluation import evaluate_generation, load_cases, pairs_of
 from localize.pipeline import structured_mode
-from localize.regions import RegionProfile
+from localize.regions._profiles import RegionProfile
 from localize.story import Story
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASELINE = ROOT / "src" / "localize" / "eval_baseline.json"
+BASELINE = ROOT / "src" / "localize" / "evaluation" / "eval_baseline.json"
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ from _common import WIRE
 from llama_cpp import Llama
 
 from localize import Settings, load_story, prepare
-from localize.local import (
+from localize.backends._local import (
     LOCAL_CONTEXT_WINDOW,
     LOCAL_MODEL,
     LocalServer,
@@ -82,7 +82,7 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=48, help="tokens generated per run")
     args = p.parse_args()
     if cpu_has_amx():
-        from localize._llama_server import _disable_extra_buffers
+        from localize.backends._llama_server import _disable_extra_buffers
 
         _disable_extra_buffers()  # as the embedded server does there: repacking crashes
     settings = Settings.resolve({}, base_url="http://127.0.0.1:9/v1", model=LOCAL_MODEL)

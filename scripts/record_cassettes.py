@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from localize.local import LocalServer
+from localize.backends._local import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 # The keyed server's key only has to differ from the one the test sends; it is not a secret.

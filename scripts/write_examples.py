@@ -25,7 +25,7 @@ from localize import (
     render,
     write_atomic,
 )
-from localize.local import LOCAL_MODEL
+from localize.backends._local import LOCAL_MODEL
 from localize.pipeline import structured_mode
 
 ROOT = Path(__file__).resolve().parents[1]

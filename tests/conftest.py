@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 
-from localize import LLMClient, Settings, Story, load_story, recording
-from localize.local import LOCAL_MODEL
+from localize import LLMClient, Settings, Story, load_story
+from localize.backends._local import LOCAL_MODEL
+from localize.testing import _recording as recording
 from tests.support import CASSETTES, RECORD_BASE_URL, ROOT, STORIES
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
-    """The rules `localize.recording` records with: the suite's cassettes keep no secret either."""
+    """The rules `localize.testing._recording` records with: the suite's cassettes keep no secret
+    either."""
     return recording.vcr_config()
 
 

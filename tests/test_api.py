@@ -25,7 +25,7 @@ from localize import (
     StoryError,
     Usage,
 )
-from localize.local import LocalServer
+from localize.backends._local import LocalServer
 from localize.pipeline import price
 from tests.support import IE_PROFILE, STORIES
 

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 
 import localize
 from localize import AuditLog, LogQuery, Settings
-from localize._batch_cli import batch
-from localize._logs_cli import logs
 from localize.audit import SCHEMA_VERSION, default_logs_path, logs_path, open_audit
-from localize.cli import cli
+from localize.backends._local import LOCAL_MODEL
+from localize.cli._batch import batch
+from localize.cli._logs import logs
+from localize.cli._main import cli
 from localize.errors import ConfigError, InputError, OutputError
-from localize.local import LOCAL_MODEL
 from tests.support import RECORD_BASE_URL, ROOT, STORIES, audit_db
 
 WIRE = str(STORIES / "wire.txt")

@@ -15,9 +15,11 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-import localize.cli  # noqa: F401  (imported first: _batch_cli reuses its error handling)
+import localize.cli._main  # noqa: F401  (imported first: _batch_cli reuses its error handling)
 from localize import AuditLog, Completion, LLMClient, Settings, Story, load_story, prepare
-from localize._batch_cli import batch
+from localize.backends._cache import DiskCache
+from localize.backends._client import Spend, Usage
+from localize.backends._local import LOCAL_MODEL
 from localize.batch import (
     BatchSummary,
     Job,
@@ -36,10 +38,8 @@ from localize.batch import (
     submit_batch,
 )
 from localize.batch._run import _Scheduler
-from localize.cache import DiskCache
+from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
-from localize.llm import Spend, Usage
-from localize.local import LOCAL_MODEL
 from localize.pipeline import review_completion
 from tests.support import RECORD_BASE_URL, STORIES, audit_db, request_bodies
 

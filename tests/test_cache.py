@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from localize import Completion, LLMClient, Settings, Usage, prepare
-from localize.cache import DiskCache, default_cache_dir
-from localize.llm import request_key
-from localize.local import LOCAL_MODEL
+from localize.backends._cache import DiskCache, default_cache_dir
+from localize.backends._client import request_key
+from localize.backends._local import LOCAL_MODEL
 from localize.section import SectionOutput
 from tests.support import RECORD_BASE_URL, STORIES
 

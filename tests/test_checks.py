@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-import localize.checks
-from localize.checks import CheckReport, Finding, check
-from localize.dates import scan_dates
-from localize.evaluation import Case, load_cases, run_case
-from localize.regions import get_region
+import localize.grounding._checks
+from localize.evaluation._evaluation import Case, load_cases, run_case
+from localize.grounding._checks import CheckReport, Finding, check
+from localize.grounding._dates import scan_dates
+from localize.regions._profiles import get_region
 from localize.section import LocalizedSection
 from localize.story import Story, load_story, parse_story
 
@@ -553,7 +553,7 @@ def test_localized_section_and_plain_body_give_the_same_report() -> None:
 
 
 def test_module_exports() -> None:
-    assert localize.checks.__all__ == [
+    assert localize.grounding._checks.__all__ == [
         "CHECK_IDS",
         "ENGLISH_ONLY_CHECKS",
         "CheckReport",

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from localize.cli import cli
-from localize.disclosure import DEFAULT_DISCLOSURE
+from localize._disclosure import DEFAULT_DISCLOSURE
+from localize.cli._main import cli
 from tests.support import RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = str(STORIES / "wire.txt")
@@ -64,7 +64,9 @@ def test_regions_list_and_show() -> None:
 
 def test_regions_json_and_profiles_before_or_after_the_subcommand(tmp_path: Path) -> None:
     (tmp_path / "ie.yaml").write_text(
-        (ROOT / "src" / "localize" / "profiles" / "uk.yaml").read_text().replace("id: uk", "id: ie")
+        (ROOT / "src" / "localize" / "regions" / "profiles" / "uk.yaml")
+        .read_text()
+        .replace("id: uk", "id: ie")
     )
     listing = json.loads(run("regions", "--format", "json", "--profiles", str(tmp_path)).stdout)
     ids = [r["id"] for r in listing]

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from localize.cli import cli
-from localize.disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize._disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize.cli._main import cli
 from tests.support import PAGES, RECORD_BASE_URL, ROOT, STORIES
 
 WIRE = STORIES / "wire.txt"
 PAGE = PAGES / "wire-cms.html"
-PROFILES = ROOT / "src" / "localize" / "profiles"
+PROFILES = ROOT / "src" / "localize" / "regions" / "profiles"
 RECORDED = ("--base-url", RECORD_BASE_URL, "--model", "smollm2-135m-instruct")
 
 

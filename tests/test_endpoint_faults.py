@@ -33,8 +33,8 @@ from localize import (
     alocalize,
     localize,
 )
-from localize.cli import cli
-from localize.llm import retry_after_seconds
+from localize.backends._client import retry_after_seconds
+from localize.cli._main import cli
 from localize.section import SectionOutput
 from tests.fault_server import Script, completion, reset_mid_body, status
 from tests.support import STORIES

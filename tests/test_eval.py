@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from localize.cli import cli
-from localize.evaluation import embedded_baseline, evaluate_checks, load_cases
+from localize.cli._main import cli
+from localize.evaluation._evaluation import embedded_baseline, evaluate_checks, load_cases
 from tests.support import RECORD_BASE_URL, ROOT, STORIES, response_bodies
 
 CORPUS = ROOT / "tests" / "data" / "checks"

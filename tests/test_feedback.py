@@ -16,14 +16,14 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import localize
-from localize._batch_cli import _Progress
-from localize._cli_feedback import generation_spinner, setup_logging
+from localize._redact import SecretFilter, redact_text, redact_url
+from localize.backends._client import Spend, Usage
 from localize.batch import BatchSummary, JobResult
-from localize.cli import cli
+from localize.cli._batch import _Progress
+from localize.cli._feedback import generation_spinner, setup_logging
+from localize.cli._main import cli
 from localize.errors import BackendError
 from localize.events import AttemptStarted, RetryWait, emit
-from localize.llm import Spend, Usage
-from localize.redact import SecretFilter, redact_text, redact_url
 from tests.support import ROOT, STORIES
 
 API_KEY = "sk-feedback-secret-0123456789"

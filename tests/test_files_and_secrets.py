@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from localize import ConfigError, LLMClient, OutputError, ResultsFile, Settings, write_atomic
-from localize.cli import cli
-from localize.redact import redact_host, redact_url, split_credentials
+from localize._redact import redact_host, redact_url, split_credentials
+from localize.cli._main import cli
 from tests.fault_server import Script, completion, status
 from tests.support import STORIES
 

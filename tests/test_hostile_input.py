@@ -21,11 +21,11 @@ from localize import (
     parse_story,
     prepare,
 )
-from localize.cli import cli
-from localize.local import LOCAL_MODEL
-from localize.neutralise import find_markers, neutralise, template_tags
-from localize.prompts import PromptTemplate, load_template
-from localize.regions import RegionProfile
+from localize.backends._local import LOCAL_MODEL
+from localize.cli._main import cli
+from localize.prompting._neutralise import find_markers, neutralise, template_tags
+from localize.prompting._templates import PromptTemplate, load_template
+from localize.regions._profiles import RegionProfile
 from tests.support import RECORD_BASE_URL, request_bodies, response_bodies
 
 CONTROL_TOKENS = [

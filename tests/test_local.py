@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from localize import LLMClient, LocalModelError, load_story, localize
-from localize.local import LocalServer, cpu_has_amx, local_model_path
+from localize.backends._local import LocalServer, cpu_has_amx, local_model_path
 from tests.support import ROOT, STORIES
 
 
@@ -136,7 +136,7 @@ def test_extra_buffers_off_reaches_llama_cpp() -> None:
 def test_on_a_cpu_with_amx_the_server_starts_without_extra_buffers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("localize.local.cpu_has_amx", lambda: True)
+    monkeypatch.setattr("localize.backends._local.cpu_has_amx", lambda: True)
     with LocalServer() as server:
         assert server.extra_buffers_used is False
         assert server.fallback_reason == "the CPU advertises AMX"

@@ -20,7 +20,7 @@ from localize import (
     load_template,
     localize,
 )
-from localize.local import LOCAL_MODEL, local_model_generation
+from localize.backends._local import LOCAL_MODEL, local_model_generation
 from localize.pipeline import generate, parse_section, prepare
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 

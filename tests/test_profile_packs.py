@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from localize import ProfileError, get_region
-from localize import regions as regions_module
-from localize.cli import cli
-from localize.profile_packs import installed_packs
+from localize.cli._main import cli
+from localize.regions import _profiles as regions_module
+from localize.regions._packs import installed_packs
 from tests.support import ROOT, STORIES
 
 PACK = ROOT / "examples" / "profile-pack"

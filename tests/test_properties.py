@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from localize import LocalizeError, Settings, Story, check, get_region, prepare
-from localize.neutralise import find_markers, neutralise
 from localize.pipeline import parse_section
-from localize.prompts import load_template
-from localize.regions import RegionProfile
+from localize.prompting._neutralise import find_markers, neutralise
+from localize.prompting._templates import load_template
+from localize.regions._profiles import RegionProfile
 from localize.section import LocalizedSection
 from localize.story import load_story, parse_html_story, parse_story
 

@@ -9,7 +9,7 @@ import httpx2
 import openai
 
 from localize import LLMClient, Settings, generate, prepare
-from localize.disclosure import TRAINED_ALGORITHMIC_MEDIA
+from localize._disclosure import TRAINED_ALGORITHMIC_MEDIA
 from tests.support import STORIES
 
 SECTION = (

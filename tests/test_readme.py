@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from localize.cli import cli
+from localize.cli._main import cli
 from tests.support import ROOT, STORIES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

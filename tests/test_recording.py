@@ -22,10 +22,10 @@ import vcr
 import yaml
 from click.testing import CliRunner
 
-from localize.cli import cli
-from localize.origin import ORIGIN_HEADER, RequestOrigin
-from localize.recording import SECRET_HEADERS, replay_environment, use_cassette
-from localize.recording_mismatch import describe_mismatch
+from localize.cli._main import cli
+from localize.prompting._origin import ORIGIN_HEADER, RequestOrigin
+from localize.testing._mismatch import describe_mismatch
+from localize.testing._recording import SECRET_HEADERS, replay_environment, use_cassette
 from tests.conftest import CASSETTES, ROOT
 
 PIPELINE = ROOT / "examples" / "pipeline"

@@ -8,7 +8,7 @@ import yaml
 
 import localize
 from localize import ProfileError, RegionNotFoundError, builtin_regions, get_region, load_profiles
-from localize.regions import profile_problems, profile_schema
+from localize.regions._profiles import profile_problems, profile_schema
 from tests.support import IE_PROFILE
 
 
@@ -83,7 +83,7 @@ def test_unparseable_profile(tmp_path: Path) -> None:
 # --- ten regions, extends, validation, schema -----------------------------------------------------
 
 TEN = ("uk", "ie", "eu", "us", "ca", "au", "nz", "in", "sg", "za")
-PROFILES = Path(localize.__file__).parent / "profiles"
+PROFILES = Path(localize.__file__).parent / "regions" / "profiles"
 
 
 def test_ten_regions_with_locale_spelling_currency_and_their_bodies() -> None:

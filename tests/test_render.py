@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from localize import LocalizedSection, Provenance, Story, check, get_region, load_story
-from localize.disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize._disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize._section_file import read_section
 from localize.pipeline import LocalizeResult
-from localize.regions import RegionProfile
+from localize.regions._profiles import RegionProfile
 from localize.render import OUTPUT_FORMATS, OutputFormat, render
-from localize.section_file import read_section
 from tests.support import PAGES, STORIES
 
 BODY = (

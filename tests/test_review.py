@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from localize import check, get_region, load_story
-from localize.cli import cli
-from localize.review import ReviewData, render_review, story_blocks
-from localize.review_pages import stories_by_id
+from localize.cli._main import cli
+from localize.review._annotate import ReviewData, render_review, story_blocks
+from localize.review._pages import stories_by_id
 from tests.browser import CHROMIUM, chromium
 from tests.fault_server import BODY, Script, completion
 from tests.support import ROOT, STORIES

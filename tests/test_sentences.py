@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from localize import check, get_region, load_story, load_template
-from localize.checks import CheckReport
-from localize.citations import Citation, strip_markers
-from localize.cli import cli
+from localize.cli._main import cli
+from localize.grounding._checks import CheckReport
 from localize.pipeline import parse_section
 from localize.section import LocalizedSection, SectionOutput
-from localize.sentences import split_sentences, story_sentences
+from localize.text._citations import Citation, strip_markers
+from localize.text._sentences import split_sentences, story_sentences
 from tests.support import STORIES
 
 WIRE = load_story(STORIES / "wire.txt")
@@ -405,7 +405,7 @@ _LINKS_SCRIPT = """
 import json, sys
 from pathlib import Path
 from localize import check
-from localize.evaluation import load_cases
+from localize.evaluation._evaluation import load_cases
 cases = {c.id: c for c in load_cases(Path(sys.argv[1]))}
 case = cases["us-wire-white-house"]
 print(json.dumps(check(case.section, case.story, case.region).to_dict()["sentences"]))

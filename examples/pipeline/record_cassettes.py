@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from localize.local import LOCAL_MODEL, LocalServer
+from localize.backends._local import LOCAL_MODEL, LocalServer
 
 HERE = Path(__file__).resolve().parent
 # Secrets the recording is made with: each must be scrubbed from every cassette.

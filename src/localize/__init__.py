@@ -10,10 +10,20 @@ region argument is a region id, a profile file or a `RegionProfile` (`get_region
 error is a `LocalizeError`.
 """
 
+from localize._atomic import write_atomic
 from localize._types import ChatMessage, StructuredMode
 from localize._version import __version__
-from localize.atomic import write_atomic
 from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
+from localize.backends._cache import DiskCache
+from localize.backends._client import (
+    Completion,
+    LLMClient,
+    RequestGate,
+    ResponseCache,
+    Spend,
+    Usage,
+)
+from localize.backends._local import LocalServer
 from localize.batch import (
     BatchStory,
     BatchSummary,
@@ -27,8 +37,6 @@ from localize.batch import (
     run_batch,
 )
 from localize.budget import TokenCount, count_messages, count_text
-from localize.cache import DiskCache
-from localize.checks import CheckReport, Finding, check
 from localize.config import Settings
 from localize.errors import (
     BackendError,
@@ -56,8 +64,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.events import AttemptStarted, RetryWait, observe
-from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
-from localize.local import LocalServer
+from localize.grounding._checks import CheckReport, Finding, check
 from localize.pipeline import (
     LocalizeResult,
     PreparedPrompt,
@@ -69,8 +76,8 @@ from localize.pipeline import (
     localize,
     prepare,
 )
-from localize.prompts import PromptTemplate, list_templates, load_template
-from localize.regions import (
+from localize.prompting._templates import PromptTemplate, list_templates, load_template
+from localize.regions._profiles import (
     Institution,
     Law,
     RegionLike,

@@ -1,3 +1,3 @@
-from localize.cli import main
+from localize.cli._main import main
 
 main()

@@ -32,10 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from localize._redact import redact_text
 from localize._version import __version__
 from localize.config import Settings
 from localize.errors import InputError, OutputError
-from localize.redact import redact_text
 
 __all__ = [
     "SCHEMA_VERSION",

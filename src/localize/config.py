@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from localize._redact import redact_url, redacted_repr
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
-from localize.redact import redact_url, redacted_repr
 
 __all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from localize.llm import Spend, Usage
+    from localize.backends._client import Spend, Usage
     from localize.pipeline import LocalizeResult
 
 __all__ = [

@@ -21,8 +21,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
+from localize._redact import redact_host
 from localize._types import ChatMessage, StructuredMode
 from localize.audit import AuditLog, resolve_audit
+from localize.backends._client import (
+    Completion,
+    LLMClient,
+    RequestGate,
+    ResponseCache,
+    Spend,
+    Usage,
+)
+from localize.backends._local import (
+    LOCAL_CONTEXT_WINDOW,
+    LOCAL_MODEL,
+    LocalServer,
+    local_model_generation,
+)
 from localize.budget import (
     FittedPrompt,
     TokenCount,
@@ -31,22 +47,13 @@ from localize.budget import (
     estimate_cost,
     fit_story,
 )
-from localize.checks import CheckReport, check
 from localize.config import DEFAULT_MODEL, Settings
-from localize.disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.llm import Completion, LLMClient, RequestGate, ResponseCache, Spend, Usage
-from localize.local import (
-    LOCAL_CONTEXT_WINDOW,
-    LOCAL_MODEL,
-    LocalServer,
-    local_model_generation,
-)
-from localize.origin import RequestOrigin
-from localize.prompts import AnswerFormat, PromptTemplate, load_template
-from localize.redact import redact_host
-from localize.regions import RegionLike, RegionProfile, get_region
+from localize.grounding._checks import CheckReport, check
+from localize.prompting._origin import RequestOrigin
+from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
+from localize.regions._profiles import RegionLike, RegionProfile, get_region
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
 
@@ -128,7 +135,7 @@ class Provenance:
     language: str = "en"
     system_fingerprint: str | None = None
     disclosure: str = DEFAULT_DISCLOSURE
-    # IPTC Digital Source Type of the section (see `localize.disclosure`).
+    # IPTC Digital Source Type of the section (see `localize._disclosure`).
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
 
     def to_dict(self) -> dict[str, Any]:

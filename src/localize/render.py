@@ -1,6 +1,6 @@
 """Output formats: Markdown, text, HTML and JSON, on their own or spliced into the story.
 
-Every rendered section ends with its disclosure line (see `localize.disclosure`); JSON output
+Every rendered section ends with its disclosure line (see `localize._disclosure`); JSON output
 names the IPTC digital source type as well. Stories render in the same four formats, which is
 how a section is spliced into a story that has no document of its own, and how the tests show
 that each input format reads back what was written.
@@ -12,11 +12,11 @@ import html
 import json
 from typing import Any, Literal
 
-from localize.disclosure import COMPOSITE_SYNTHETIC, disclosure_for
+from localize._disclosure import COMPOSITE_SYNTHETIC, disclosure_for
+from localize._splice import insert_into_html, insert_into_text
 from localize.pipeline import LocalizeResult, PreparedPrompt
-from localize.regions import RegionProfile
+from localize.regions._profiles import RegionProfile
 from localize.section import LocalizedSection
-from localize.splice import insert_into_html, insert_into_text
 from localize.story import SPLICE_MARKER, STORY_FORMATS, Story, StoryFormat, detect_format
 
 __all__ = [

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from localize.citations import Citation, join_cited, strip_markers
+from localize.text._citations import Citation, join_cited, strip_markers
 
 __all__ = ["CitedSentence", "LocalizedSection", "SectionOutput"]
 

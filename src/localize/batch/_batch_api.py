@@ -19,9 +19,18 @@ from typing import Any, Final
 
 import openai
 
+from localize._atomic import check_writable, write_atomic
+from localize._redact import redact_url
 from localize._types import StructuredMode
-from localize.atomic import check_writable, write_atomic
 from localize.audit import AuditLog, open_audit, resolve_audit
+from localize.backends._client import (
+    Completion,
+    LLMClient,
+    Spend,
+    Usage,
+    backend_error,
+    connection_options,
+)
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
@@ -34,11 +43,9 @@ from localize.errors import (
     InputError,
     LocalizeError,
 )
-from localize.llm import Completion, LLMClient, Spend, Usage, backend_error, connection_options
 from localize.pipeline import PreparedPrompt, prepare, price, review_completion
-from localize.prompts import PromptTemplate, load_template
-from localize.redact import redact_url
-from localize.regions import RegionLike
+from localize.prompting._templates import PromptTemplate, load_template
+from localize.regions._profiles import RegionLike
 from localize.section import SectionOutput
 from localize.story import Story
 

@@ -14,7 +14,8 @@ DEFAULT_HEADROOM = 0.95
 
 
 class RateGate:
-    """A `localize.llm.RequestGate`: paces requests under RPM and TPM limits for a whole run.
+    """A `localize.backends._client.RequestGate`: paces requests under RPM and TPM limits for a
+    whole run.
 
     Requests are spaced evenly (no bursts): after a request of ``k`` tokens the next may leave
     ``max(60/rpm, k*60/tpm)`` seconds later, each limit scaled by ``headroom``. Waiters are

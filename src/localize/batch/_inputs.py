@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localize.errors import ConfigError, InputError, StoryError
-from localize.regions import RegionLike, RegionProfile, get_region, load_profiles
+from localize.regions._profiles import RegionLike, RegionProfile, get_region, load_profiles
 from localize.story import STORY_SUFFIXES, Story, as_story, load_story, story_from_json
 
 __all__ = ["BatchStory", "StoryInput", "as_inputs", "load_inputs", "resolve_regions"]

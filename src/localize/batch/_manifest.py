@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from localize._atomic import write_atomic
 from localize._types import StructuredMode
-from localize.atomic import write_atomic
 from localize.errors import InputError
-from localize.prompts import PromptTemplate
-from localize.regions import RegionProfile
+from localize.prompting._templates import PromptTemplate
+from localize.regions._profiles import RegionProfile
 
 __all__ = ["BatchManifest", "ManifestJob", "find_manifest", "load_manifest"]
 

@@ -21,14 +21,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from localize.atomic import check_writable, fsync_dir, write_atomic
+from localize._atomic import check_writable, fsync_dir, write_atomic
+from localize.backends._client import Spend
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
 from localize.errors import ConfigError, InputError, OutputError
-from localize.llm import Spend
 from localize.pipeline import LocalizeResult
-from localize.prompts import PromptTemplate, load_template
-from localize.regions import RegionLike, RegionProfile
+from localize.prompting._templates import PromptTemplate, load_template
+from localize.regions._profiles import RegionLike, RegionProfile
 
 __all__ = [
     "BatchPlan",
@@ -80,7 +80,7 @@ def plan_batch(
 ) -> BatchPlan:
     """Regions, template, attempts and inputs, each checked in that order, and the jobs.
 
-    ``disclosure`` replaces each profile's disclosure line (see `localize.disclosure`).
+    ``disclosure`` replaces each profile's disclosure line (see `localize._disclosure`).
     """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)

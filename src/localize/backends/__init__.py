@@ -1,0 +1,1 @@
+"""LLM backends: the openai client, the response cache and the embedded server."""

@@ -1,0 +1,683 @@
+"""The LLM client: the openai SDK over HTTP, with one retry policy and structured output.
+
+The SDK's own retries are off (``max_retries=0``); tenacity retries rate limits (honouring
+Retry-After in seconds, milliseconds or as an HTTP date), timeouts, connection errors and 5xx with
+exponential backoff and jitter, bounded in count (``max_retries``) and in total time
+(``retry_budget``: no retry starts, and no request waits, past it). Every other failure is raised
+at once as a `BackendError` that keeps the HTTP status, request id and the attempts made. A 200
+that is not a chat completion, or has no choices, is an `InvalidResponseError`; a refusal or a
+content-filter stop is a `RefusalError`: none of them is the model writing bad JSON, so none is
+re-asked.
+
+Structured output is negotiated per endpoint: ``json_schema`` (OpenAI), then ``json_object`` with a
+``schema`` (llama.cpp's server constrains decoding with it), then plain text with JSON
+instructions. The first mode an endpoint accepts is remembered for the client's lifetime.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import openai
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from localize._redact import (
+    redact_host,
+    redact_library_logs,
+    redact_url,
+    redacted_repr,
+    split_credentials,
+)
+from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.budget import count_messages
+from localize.errors import (
+    BackendError,
+    ConfigError,
+    ContentFilterError,
+    EndpointAuthError,
+    EndpointUnreachableError,
+    InvalidResponseError,
+    LocalizeError,
+    RefusalError,
+)
+from localize.events import RetryWait, emit
+
+__all__ = [
+    "Completion",
+    "LLMClient",
+    "RequestGate",
+    "ResponseCache",
+    "Spend",
+    "Usage",
+    "backend_error",
+    "connection_options",
+    "request_key",
+    "retry_after_seconds",
+]
+
+_NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
+_SCHEMA_NAME = "localized_section"
+_MAX_RETRY_AFTER = 60.0
+_OPENAI_HOST = "api.openai.com"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token usage; adds up across attempts."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One model answer and what it cost."""
+
+    content: str
+    finish_reason: str | None
+    usage: Usage
+    model: str
+    mode: StructuredMode
+    request_id: str | None = None
+    from_cache: bool = False
+    # HTTP requests this answer took: retries and output-mode negotiation included.
+    requests: int = 1
+    # The backend configuration the provider says answered (OpenAI's system_fingerprint).
+    system_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What a run paid for: the usage of answers the endpoint produced, and the answers the
+    response cache served instead (which cost nothing)."""
+
+    usage: Usage = Usage()
+    cache_hits: int = 0
+    # HTTP requests sent, retries and output-mode negotiation included.
+    requests: int = 0
+
+    def count(self, completion: Completion) -> Spend:
+        if completion.from_cache:
+            return Spend(self.usage, self.cache_hits + 1, self.requests)
+        return Spend(
+            self.usage + completion.usage, self.cache_hits, self.requests + completion.requests
+        )
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(
+            self.usage + other.usage,
+            self.cache_hits + other.cache_hits,
+            self.requests + other.requests,
+        )
+
+
+class ResponseCache(Protocol):
+    """Stores completions by the hash of the exact request (see `localize.backends._cache`)."""
+
+    def get(self, key: str) -> Completion | None: ...
+
+    def put(self, key: str, completion: Completion) -> None: ...
+
+
+class RequestGate(Protocol):
+    """Paces requests across a whole run (rate limits); see `localize.batch`."""
+
+    async def acquire(self, tokens: int) -> None:
+        """Wait until a request of about ``tokens`` tokens may be sent."""
+
+    def penalize(self, seconds: float) -> None:
+        """A 429 arrived: hold every request back for ``seconds``."""
+
+
+def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
+    """A stable hash of everything that determines the answer: endpoint, model, messages, params."""
+    blob = json.dumps({"endpoint": endpoint, **kwargs}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def connection_options(base_url: str) -> dict[str, Any]:
+    """The SDK client options for a base URL, with its credentials out of the URL.
+
+    Userinfo becomes the Basic auth header httpx would have sent, query parameters go in
+    ``default_query`` (the SDK would put the path after them), and the library loggers that
+    print request URLs are made to redact them.
+    """
+    redact_library_logs()
+    url, headers, query = split_credentials(base_url)
+    options: dict[str, Any] = {"base_url": url}
+    if headers:
+        options["default_headers"] = headers
+    if query:
+        options["default_query"] = query
+    return options
+
+
+def _is_format_rejection(exc: BaseException) -> bool:
+    """True when the endpoint refused the response_format rather than failing."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500, 501):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return any(k in text for k in ("response_format", "json_schema", "json_object", "schema"))
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        if _is_format_rejection(exc):
+            return False
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def _retry_after_value(value: str, scale: float, now: datetime | None) -> float | None:
+    try:
+        seconds = float(value) / scale
+    except ValueError:
+        if scale != 1.0:
+            return None
+        # Retry-After may also be an HTTP date (RFC 9110 section 10.2.3).
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def retry_after_seconds(exc: BaseException | None, now: datetime | None = None) -> float | None:
+    """The server's Retry-After (seconds or HTTP date) or retry-after-ms hint, capped at 60 s."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        seconds = _retry_after_value(value.strip(), scale, now)
+        if seconds is not None:
+            return min(seconds, _MAX_RETRY_AFTER)
+    return None
+
+
+class _Wait:
+    """Retry-After when the server gives one, else exponential backoff with jitter.
+
+    A 429 is also reported to the run's gate, so every request slows down, not just this one.
+    """
+
+    def __init__(self, initial: float, gate: RequestGate | None) -> None:
+        # Jitter scales with the first wait, so a short first wait stays short.
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0, jitter=initial)
+        self._gate = gate
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = retry_after_seconds(exc)
+        seconds = hinted if hinted is not None else self._backoff(state)
+        if self._gate is not None and isinstance(exc, openai.RateLimitError):
+            self._gate.penalize(seconds)
+        return seconds
+
+
+def _announce_retry(state: RetryCallState) -> None:
+    """Before each retry's wait: log it (``-v``) and report it as a `RetryWait` event."""
+    exc = state.outcome.exception() if state.outcome else None
+    seconds = state.next_action.sleep if state.next_action else 0.0
+    reason = _failure(exc)
+    _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
+    emit(RetryWait(state.attempt_number, seconds, reason, isinstance(exc, openai.RateLimitError)))
+
+
+def _failure(exc: BaseException | None) -> str:
+    """A short name for a failed request: HTTP status or the kind of connection failure."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection error"
+    return type(exc).__name__ if exc is not None else "unknown error"
+
+
+@contextmanager
+def _timed(endpoint: str, kwargs: dict[str, Any]) -> Iterator[None]:
+    """Log one request's outcome and duration (``-v``); the URL is logged without credentials."""
+    started = time.perf_counter()
+    mode = (kwargs.get("response_format") or {}).get("type", "text")
+    where = f"POST {redact_url(endpoint)}/chat/completions model={kwargs.get('model')} mode={mode}"
+    try:
+        yield
+    except Exception as exc:
+        _log.info("%s: %s after %.2f s", where, _failure(exc), time.perf_counter() - started)
+        raise
+    _log.info("%s: 200 in %.2f s", where, time.perf_counter() - started)
+
+
+def _estimated_tokens(
+    messages: Sequence[ChatMessage], params: dict[str, Any], model: str, counted: int | None
+) -> int:
+    """Prompt plus the most the answer may use: what a tokens-per-minute limit counts."""
+    prompt = counted if counted is not None else count_messages(messages, model).tokens
+    return prompt + int(params.get("max_tokens", 0))
+
+
+def backend_error(
+    exc: Exception, base_url: str, model: str, attempts: int | None = None
+) -> BackendError:
+    """Turn an SDK exception into localize's error, keeping status, request id and attempts.
+
+    The endpoint is named with its credentials removed.
+    """
+    where = redact_url(base_url)
+    if isinstance(exc, openai.APIStatusError):
+        cls, message = BackendError, f"{where} failed: {exc.message}".replace(base_url, where)
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            cls, message = EndpointAuthError, f"{where} refused the API key (check OPENAI_API_KEY)"
+        elif isinstance(exc, openai.NotFoundError):
+            message = f"{where} has no model '{model}' or no chat completions route"
+        return cls(
+            message,
+            base_url=where,
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+            attempts=attempts,
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return EndpointUnreachableError(f"{where} timed out", base_url=where, attempts=attempts)
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(
+            f"cannot connect to {where}", base_url=where, attempts=attempts
+        )
+    if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
+        return InvalidResponseError(
+            f"{where} answered with a body that is not JSON, not a chat completion",
+            base_url=where,
+            attempts=attempts,
+        )
+    return BackendError(f"{where} failed: {exc}".replace(base_url, where), base_url=where)
+
+
+@dataclass
+class _Sending:
+    """One `complete` call's requests: how many were sent, and the time they may take in all."""
+
+    timeout: float
+    deadline: float
+    sent: int = 0
+
+    def next_timeout(self) -> float:
+        """Count a request about to be sent; its timeout never runs past the retry budget."""
+        self.sent += 1
+        return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
+
+
+def _validate(client: LLMClient) -> None:
+    if not isinstance(client.model, str) or not client.model.strip():
+        raise ConfigError("must be a model name", option="model")
+    if client.structured not in STRUCTURED_MODES:
+        raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option="structured")
+    for name in ("timeout", "retry_initial_wait", "retry_budget"):
+        value = getattr(client, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigError(
+                f"must be a number of seconds more than 0, got {value!r}", option=name
+            )
+    if isinstance(client.max_retries, bool) or not isinstance(client.max_retries, int):
+        raise ConfigError(
+            f"must be a whole number, got {client.max_retries!r}", option="max_retries"
+        )
+    if client.max_retries < 0:
+        raise ConfigError(f"must be 0 or more, got {client.max_retries}", option="max_retries")
+
+
+@dataclass(repr=False)
+class LLMClient:
+    """An OpenAI-compatible chat endpoint: sync and async calls share one policy.
+
+    Like ``openai.OpenAI()``, ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and
+    ``OPENAI_BASE_URL``; explicit arguments win. Bad values raise `ConfigError` at once. Use it
+    as a context manager (``with`` or ``async with``) to close its connections. Its repr shows
+    the base URL without credentials.
+    """
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 120.0
+    max_retries: int = 3
+    structured: StructuredMode = "auto"
+    retry_initial_wait: float = 0.5
+    # Seconds all the requests and waits for one answer may take, retries included.
+    retry_budget: float = 300.0
+    cache: ResponseCache | None = None
+    gate: RequestGate | None = None
+    # What the response cache calls this endpoint; the base URL unless set (the embedded server
+    # gets a new port each run, yet answers the same).
+    cache_namespace: str | None = None
+    # Asked when a request fails: a local server that died or hung says so here, and is not
+    # retried, instead of surfacing as "cannot connect" after every retry.
+    diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
+        default=None, repr=False
+    )
+    _mode: StructuredMode | None = field(default=None, init=False, repr=False)
+    _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
+    _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.base_url is None:
+            self.base_url = os.environ.get("OPENAI_BASE_URL") or None
+        if self.api_key is None:
+            self.api_key = os.environ.get("OPENAI_API_KEY", "")
+        _validate(self)
+        if self.structured != "auto":
+            self._mode = self.structured
+
+    def __repr__(self) -> str:
+        return redacted_repr(self)
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+        self.close()
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to."""
+        return self.base_url or f"https://{_OPENAI_HOST}/v1"
+
+    @property
+    def host(self) -> str:
+        """``host[:port]`` without credentials: what provenance records."""
+        return redact_host(self.endpoint)
+
+    @property
+    def is_openai(self) -> bool:
+        return urlsplit(self.endpoint).hostname == _OPENAI_HOST
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        # A self-hosted server needs no key, but the SDK insists on one.
+        return {
+            "api_key": self.api_key or "unused",
+            "timeout": self.timeout,
+            "max_retries": 0,
+            **connection_options(self.endpoint),
+        }
+
+    def request_body(
+        self,
+        messages: Sequence[ChatMessage],
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        mode: StructuredMode,
+        prompt_cache_key: str | None,
+    ) -> dict[str, Any]:
+        """The exact chat-completions body this client sends (also written to Batch API files)."""
+        kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
+        for key, value in params.items():
+            if key == "max_tokens" and self.is_openai:
+                kwargs["max_completion_tokens"] = value  # OpenAI deprecated max_tokens
+            else:
+                kwargs[key] = value
+        if mode == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": _SCHEMA_NAME, "strict": True, "schema": schema},
+            }
+        elif mode == "json_object":
+            # "schema" is llama.cpp's extension; OpenAI ignores it and only enforces JSON.
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        if prompt_cache_key and self.is_openai:
+            kwargs["prompt_cache_key"] = prompt_cache_key
+        return kwargs
+
+    def _modes(self) -> tuple[StructuredMode, ...]:
+        if self._mode is not None:
+            return (self._mode,)
+        return _NEGOTIATION_ORDER
+
+    def _retrying_kwargs(self) -> dict[str, Any]:
+        return {
+            "retry": retry_if_exception(self._should_retry),
+            "stop": stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget),
+            "wait": _Wait(self.retry_initial_wait, self.gate),
+            "before_sleep": _announce_retry,
+            "reraise": True,
+        }
+
+    def _sending(self) -> _Sending:
+        return _Sending(self.timeout, time.monotonic() + self.retry_budget)
+
+    def _diagnosed(self, exc: BaseException) -> LocalizeError | None:
+        return self.diagnose(exc) if self.diagnose is not None else None
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        return _is_retryable(exc) and self._diagnosed(exc) is None
+
+    def _fall_back_or_raise(self, exc: Exception, sending: _Sending, *, last: bool) -> None:
+        """Return to try the next output mode; raise if that is not the problem or none is left."""
+        diagnosis = self._diagnosed(exc)
+        if diagnosis is not None:
+            raise diagnosis from exc
+        if _is_format_rejection(exc) and not last:
+            return
+        raise backend_error(exc, self.endpoint, self.model, sending.sent) from exc
+
+    def _accept(self, response: Any, mode: StructuredMode, sending: _Sending) -> Completion:
+        """Check the answer is a usable chat completion and keep what it says."""
+        where = redact_url(self.endpoint)
+        request_id = getattr(response, "_request_id", None)
+        # The SDK hands back the raw text (or list) when the body is not a JSON object.
+        if not hasattr(response, "choices"):
+            raise InvalidResponseError(
+                f"{where} answered with {type(response).__name__} data, not a chat completion",
+                base_url=where,
+                attempts=sending.sent,
+            )
+        if not response.choices:
+            raise InvalidResponseError(
+                f"{where} returned a completion with "
+                f"{'no choices' if response.choices is None else 'an empty choices list'}",
+                base_url=where,
+                request_id=request_id,
+                attempts=sending.sent,
+            )
+        choice = response.choices[0]
+        if choice.finish_reason == "content_filter":
+            raise ContentFilterError(
+                f"{where}: the provider's content filter withheld the answer "
+                "(finish_reason content_filter)",
+                base_url=where,
+                request_id=request_id,
+            )
+        message = choice.message
+        refusal = getattr(message, "refusal", None) if message is not None else None
+        if refusal:
+            raise RefusalError(
+                f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
+            )
+        self._mode = mode  # remembered: later requests skip the negotiation
+        usage = response.usage
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        return Completion(
+            content=(message.content or "") if message is not None else "",
+            finish_reason=choice.finish_reason,
+            usage=Usage(
+                usage.prompt_tokens if usage else 0,
+                usage.completion_tokens if usage else 0,
+                (getattr(details, "cached_tokens", None) or 0) if details else 0,
+            ),
+            model=response.model or self.model,
+            mode=mode,
+            request_id=request_id,
+            requests=sending.sent,
+            system_fingerprint=getattr(response, "system_fingerprint", None) or None,
+        )
+
+    def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
+        if self.cache is None:
+            return None, None
+        key = request_key(kwargs, self.cache_namespace or self.endpoint)
+        hit = self.cache.get(key)
+        if hit is None:
+            return key, None
+        _log.info("answer from the response cache (model=%s, no request sent)", kwargs["model"])
+        return key, replace(hit, from_cache=True)
+
+    def _store(self, key: str | None, completion: Completion) -> Completion:
+        # Cut-off answers are not worth replaying: a rerun should try again.
+        if key is not None and self.cache is not None and completion.finish_reason != "length":
+            self.cache.put(key, completion)
+        return completion
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        prompt_cache_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Completion:
+        """Send one chat completion request (negotiating the output mode on first use).
+
+        ``headers`` go with the request but are not part of the body or the cache key.
+        """
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs())
+        client = self._sync
+        modes = self._modes()
+        sending = self._sending()
+
+        def send(kwargs: dict[str, Any]) -> Any:
+            with _timed(self.endpoint, kwargs):
+                return client.chat.completions.create(
+                    **kwargs,
+                    timeout=sending.next_timeout(),
+                    extra_headers=dict(headers) if headers else None,
+                )
+
+        for i, mode in enumerate(modes):
+            kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
+            key, hit = self._cached(kwargs)
+            if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
+                return hit
+            try:
+                response = Retrying(**self._retrying_kwargs())(send, kwargs)
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                self._fall_back_or_raise(exc, sending, last=i + 1 == len(modes))
+                continue
+            return self._store(key, self._accept(response, mode, sending))
+        raise AssertionError("unreachable: the last mode either returns or raises")
+
+    async def acomplete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        params: dict[str, Any],
+        schema: dict[str, Any],
+        prompt_cache_key: str | None = None,
+        prompt_tokens: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Completion:
+        """Async twin of `complete`; waits on the gate, when there is one, before each send.
+
+        ``prompt_tokens``, when the caller has counted the messages already, saves a recount.
+        """
+        if self._async is None:
+            self._async = openai.AsyncOpenAI(**self._client_kwargs())
+        client = self._async
+        modes = self._modes()
+        sending = self._sending()
+        for i, mode in enumerate(modes):
+            kwargs = self.request_body(messages, params, schema, mode, prompt_cache_key)
+            key, hit = self._cached(kwargs)
+            if hit is not None:
+                self._mode = mode  # a cached answer proves the mode as well as a fresh one
+                return hit
+            tokens = (
+                _estimated_tokens(messages, params, self.model, prompt_tokens)
+                if self.gate is not None
+                else 0
+            )
+
+            async def send(kwargs: dict[str, Any], tokens: int) -> Any:
+                if self.gate is not None:
+                    await self.gate.acquire(tokens)
+                with _timed(self.endpoint, kwargs):
+                    return await client.chat.completions.create(
+                        **kwargs,
+                        timeout=sending.next_timeout(),
+                        extra_headers=dict(headers) if headers else None,
+                    )
+
+            try:
+                response: Any = await AsyncRetrying(**self._retrying_kwargs())(send, kwargs, tokens)
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                self._fall_back_or_raise(exc, sending, last=i + 1 == len(modes))
+                continue
+            return self._store(key, self._accept(response, mode, sending))
+        raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def served_models(self) -> list[str]:
+        """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs())
+        try:
+            return [m.id for m in self._sync.models.list()]
+        except openai.OpenAIError as exc:
+            raise backend_error(exc, self.endpoint, self.model) from exc
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.close()
+            self._async = None

@@ -1,0 +1,334 @@
+"""The `localize` command: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from localize._section_file import read_section
+from localize._version import __version__
+from localize.audit import open_audit
+from localize.backends._local import LocalServer
+from localize.cli._batch import batch
+from localize.cli._eval import eval_cmd
+from localize.cli._feedback import endpoint_line, generation_spinner
+from localize.cli._group import (
+    LocalizeGroup,
+    disclosure_option,
+    emit,
+    format_option,
+    generation_options,
+    json_errors,
+    non_blank,
+    output_option,
+    profiles_option,
+    recording_options,
+    response_cache,
+    say,
+    settings_from,
+    verbose_option,
+    writable_output,
+)
+from localize.cli._logs import logs
+from localize.cli._regions import regions_schema, regions_validate
+from localize.cli._review import review
+from localize.config import Settings
+from localize.errors import ChecksFailedError
+from localize.grounding._checks import CheckReport, check
+from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
+from localize.regions._profiles import RegionProfile, get_region, list_regions
+from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
+
+
+@click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="localize")
+@verbose_option
+def cli() -> None:
+    """Write grounded regional sections ("What it means for the UK") for news stories.
+
+    With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
+    Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
+    3 endpoint or local model failure.
+    """
+
+
+def _say_model(result: LocalizeResult) -> None:
+    prov = result.provenance
+    say(
+        f"{endpoint_line(prov.model, prov.endpoint_host)} "
+        f"({prov.attempts} attempt(s), {prov.latency_s:.1f} s)"
+    )
+
+
+def _print_findings(report: CheckReport) -> None:
+    for f in report.findings:
+        span = f': "{f.text}"' if f.text else ""
+        say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
+    for check_id, why in report.skipped:
+        say(f"localize: check skipped [{check_id}] {why}")
+
+
+def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
+    """--strict: the findings on stderr, in JSON mode the refused result on stdout; no file."""
+    assert exc.result is not None
+    _print_findings(exc.result.checks)
+    message = f"{exc}; nothing written (--strict)"
+    if fmt == "json":
+        failure = {**exc.result.to_dict(), "ok": False, "error": message}
+        click.echo(json.dumps(failure, ensure_ascii=False, indent=2))
+    return ChecksFailedError(message, findings=exc.findings, result=exc.result)
+
+
+def _say_neutralised(prep: PreparedPrompt) -> None:
+    """Name the delimiters and control tokens the prompt shows defused (see neutralise)."""
+    profile_text = json.dumps(prep.region.model_dump(mode="json"), ensure_ascii=False)
+    markers = prep.template.markers_in(prep.story.text, profile_text)
+    if markers:
+        say(
+            f"localize: neutralised {len(markers)} delimiter(s) or chat control token(s) "
+            f"in the story and profile: {', '.join(dict.fromkeys(markers))}"
+        )
+
+
+@cli.command()
+@click.argument("story", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-r",
+    "--region",
+    required=True,
+    metavar="ID|FILE",
+    help="Region id (see `localize regions`) or a profile file.",
+)
+@format_option(
+    "Output format (also of --dry-run); with --splice, default: the story's own format.",
+    OUTPUT_FORMATS,
+    "markdown",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(STORY_FORMATS),
+    help="Read STORY as this format (default: from the file suffix, else detected).",
+)
+@output_option("Write to FILE (atomically; nothing on failure); '-' is stdout (the default).")
+@click.option(
+    "--splice",
+    is_flag=True,
+    help="Output the story with the section at the marker or the end, in the story's format.",
+)
+@click.option(
+    "--marker",
+    default=SPLICE_MARKER,
+    callback=non_blank,
+    show_default=True,
+    metavar="LINE",
+    help="Where --splice puts the section: a line of its own, or an HTML comment in a page.",
+)
+@disclosure_option
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the rendered messages and their token counts; call nothing.",
+)
+@generation_options
+@recording_options
+@click.pass_context
+def rewrite(
+    ctx: click.Context,
+    /,
+    story: str,
+    region: str,
+    fmt: str,
+    input_format: StoryFormat | None,
+    output: Path | None,
+    splice: bool,
+    marker: str,
+    disclosure: str | None,
+    dry_run: bool,
+    strict: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    **options: Any,
+) -> None:
+    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
+    json_errors(ctx, fmt == "json")
+    settings = settings_from(options)
+    writable_output(output)
+    the_story = load_story(story, format=input_format, marker=marker.strip())
+    if dry_run:
+        prep = prepare(the_story, region, settings=settings)
+        _say_neutralised(prep)
+        emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
+        return
+    # With --splice and no --format, the story comes back in its own format.
+    chosen = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
+    out_fmt = cast(OutputFormat, fmt) if chosen or not splice else None
+    cache = response_cache(no_cache, cache_dir)
+    audit = open_audit(True, settings, "rewrite")  # before anything is paid for
+    try:
+        with generation_spinner():
+            result = localize(
+                the_story,
+                region,
+                settings=settings,
+                cache=cache,
+                strict=strict,
+                audit=audit or False,
+            )
+    except ChecksFailedError as exc:
+        json_errors(ctx, False)  # the refusal is already on stdout
+        if exc.result is not None:
+            _say_model(exc.result)
+        raise _refused(exc, fmt) from None
+    _say_model(result)
+    _print_findings(result.checks)
+    emit(
+        render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
+        output,
+    )
+
+
+@cli.command(name="check")
+@click.argument("section_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-s",
+    "--story",
+    "story_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The story to check against.",
+)
+@click.option("-r", "--region", required=True, metavar="ID|FILE", help="Region id or profile file.")
+@format_option("Report format.")
+@click.option(
+    "-t",
+    "--template",
+    metavar="NAME|FILE",
+    help="Template whose word bounds apply (default: section).",
+)
+@profiles_option
+@click.pass_context
+def check_cmd(
+    ctx: click.Context,
+    section_file: Path,
+    story_file: Path,
+    region: str,
+    fmt: str,
+    template: str | None,
+    profiles: str | None,
+) -> None:
+    """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
+    json_errors(ctx, fmt == "json")
+    settings = Settings.resolve(profiles=profiles, template=template)
+    profile = get_region(region, profiles=settings.profiles)
+    # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
+    # a rendered section's disclosure line is not part of it.
+    report = check(
+        read_section(section_file, profile), story_file, profile, template=settings.template
+    )
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for f in report.findings:
+            span = f'  "{f.text}"' if f.text else ""
+            click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+        for check_id, why in report.skipped:
+            click.echo(f"{'skipped':7} {check_id:11} {why}")
+        click.echo(
+            f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
+            f"{len(report.warnings)} warning(s)"
+        )
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+def serve(port: int | None, host: str) -> None:
+    """Run the embedded model's server until Ctrl-C, for repeated use."""
+    # SIGTERM unwinds like Ctrl-C, so the server is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with LocalServer(port=port, host=host) as server:
+        click.echo(server.base_url)
+        say(
+            f"localize: serving {server.model}; use it with: "
+            f"LOCALIZE_BASE_URL={server.base_url} localize rewrite ...  (Ctrl-C stops)"
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()
+        failure = server.failure()
+        if failure is not None:
+            raise failure
+
+
+def _region_row(profile: RegionProfile) -> dict[str, str]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "locale": profile.locale,
+        "currency": profile.currency,
+        "language": profile.language,
+        "version": profile.version,
+        "source": profile.source,
+    }
+
+
+@cli.group(invoke_without_command=True)
+@profiles_option
+@format_option("List format.")
+@click.pass_context
+def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
+    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
+    ctx.obj = profiles
+    if ctx.invoked_subcommand is not None:
+        return
+    json_errors(ctx, fmt == "json")
+    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    if fmt == "json":
+        click.echo(
+            json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
+        )
+        return
+    width = max(map(len, known))
+    for rid, p in known.items():
+        language = "" if p.english else f", in {p.language}"
+        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
+
+
+@regions.command("show")
+@click.argument("region", metavar="ID|FILE")
+@format_option("Profile format.", ("yaml", "json"), "yaml")
+@profiles_option
+@click.pass_context
+def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:
+    """Print one region profile."""
+    import yaml
+
+    json_errors(ctx, fmt == "json")
+    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+regions.add_command(regions_validate)
+regions.add_command(regions_schema)
+cli.add_command(batch)
+cli.add_command(logs)
+cli.add_command(review)
+cli.add_command(eval_cmd)
+
+
+def main() -> None:
+    cli(prog_name="localize")
+
+
+__all__ = ["cli", "main"]

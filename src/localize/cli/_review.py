@@ -1,0 +1,82 @@
+"""`localize review`: write the editor's review page for a story's section, or for a batch.
+
+Thin: options are parsed and printed here; the pages come from `localize.review._pages`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from localize._atomic import check_writable, write_atomic
+from localize.cli._group import generation_options, response_cache, say, settings_from
+from localize.errors import ConfigError
+from localize.review._pages import stories_by_id, story_review, write_batch_reviews
+from localize.story import load_story
+
+__all__ = ["review"]
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-r", "--region", metavar="ID|FILE", help="Region id or profile file (for a STORY).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The HTML file (for a STORY) or the folder of pages (for a results file).",
+)
+@click.option(
+    "--section",
+    "section_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Review this section (e.g. one an editor wrote) instead of generating one.",
+)
+@click.option(
+    "--stories",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="Story files or folders the batch read (results files hold no story text).",
+)
+@generation_options
+def review(
+    source: Path,
+    region: str | None,
+    output: Path,
+    section_file: Path | None,
+    stories: tuple[Path, ...],
+    strict: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    **options: Any,
+) -> None:
+    """Write the editor's review page: SOURCE is a STORY (its section is generated, or given
+    with --section) or a batch's results JSONL (one page per section into the -o folder).
+
+    Each page is self-contained HTML: the story with numbered sentences, the section with each
+    sentence linked to the story sentences it rests on, every finding on its span, the
+    provenance and the profile. Keys on the page: j/n next finding, k/p previous.
+    """
+    settings = settings_from(options)
+    if source.suffix.lower() == ".jsonl":
+        done = write_batch_reviews(source, output, stories_by_id(stories), settings.profiles)
+        for skipped in done.skipped:
+            say(f"localize: skipped {skipped}")
+        say(f"localize: wrote {len(done.written)} review page(s) to {output}")
+        return
+    if region is None:
+        raise ConfigError("give the region whose section to review", option="--region")
+    check_writable(output)
+    page = story_review(
+        load_story(source),
+        region,
+        section_file=section_file,
+        settings=settings,
+        cache=response_cache(no_cache, cache_dir),
+        strict=strict,
+    )
+    write_atomic(output, page)
+    say(f"localize: wrote {output}")

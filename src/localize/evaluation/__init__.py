@@ -1,0 +1,1 @@
+"""Evaluating the checks and the model against labelled sections."""

@@ -1,0 +1,1 @@
+"""Grounding checks: a section against its story and region profile."""

@@ -1,0 +1,160 @@
+"""Dates in news prose, read into comparable parts: a section may give only the story's dates.
+
+Read: numeric dates (``12/30/2021``, ``30.12.2021``, ``2021-12-30``), written dates with a month
+name (``17 April``, ``April 17th``, ``the 17th of April 2026``, ``April 17, 2026``) and weekdays
+(``on Friday``). A numeric date is ambiguous between day-month and month-day order, so it keeps
+both readings. A bare year is a figure, the number check's business, not a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from localize.grounding._figures import Figure
+
+__all__ = ["DateMention", "KnownDates", "outside_dates", "scan_dates"]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_BARE_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Abbreviations only with their full stop ("Jan."), or "May" would be read in "May I".
+_MONTH = (
+    r"(?P<{g}>(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
+)
+_DAY = r"(?P<{g}>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{g}>(?:19|20)\d\d)"
+_DATE = re.compile(
+    "|".join(
+        (
+            # 2021-12-30
+            r"(?<![\w.-])(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)(?![\d])",
+            # 12/30/2021, 30/12/21, 30.12.2021 (dotted only with a four-digit year: "10.1.12" is
+            # a version number)
+            r"(?<![\w./-])(?P<na>[0-3]?\d)(?:/(?P<nb>[0-3]?\d)/(?P<ny>(?:19|20)?\d\d)|"
+            r"\.(?P<nb2>[0-3]?\d)\.(?P<ny2>(?:19|20)\d\d))(?![\d/]|\.\d)",
+            # 17 April, the 17th of April 2026
+            rf"\b{_DAY.format(g='dd')}\s+(?:of\s+)?{_MONTH.format(g='dm')}"
+            rf"(?:,?\s+{_YEAR.format(g='dy')})?",
+            # April 17th, April 17, 2026
+            rf"{_MONTH.format(g='mm')}\s+{_DAY.format(g='md')}(?![\d%])"
+            rf"(?:,?\s+{_YEAR.format(g='my')})?",
+        )
+    )
+)
+# Capitalised: "friday" in running text is no weekday a story names.
+_WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date in a text: its readings as (month, day), its year if given, and its span."""
+
+    readings: frozenset[tuple[int, int]]
+    year: int | None
+    weekday: str | None
+    start: int
+    end: int
+
+
+def _valid(month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def _mention(m: re.Match[str]) -> DateMention | None:
+    g = m.groupdict()
+    year: int | None
+    if g["iy"]:
+        readings = {(int(g["im"]), int(g["id"]))}
+        year = int(g["iy"])
+    elif g["na"]:
+        a, b = int(g["na"]), int(g["nb"] or g["nb2"])
+        readings = {(a, b), (b, a)}  # month/day or day/month
+        year = _year(g["ny"] or g["ny2"])
+    else:
+        month_name = g["dm"] or g["mm"]
+        day = g["dd"] or g["md"]
+        readings = {(_MONTHS[month_name.lower().rstrip(".")], int(day))}
+        year = _year(g["dy"] or g["my"])
+    valid = frozenset(r for r in readings if _valid(*r))
+    if not valid:
+        return None
+    return DateMention(valid, year, None, m.start(), m.end())
+
+
+def scan_dates(text: str) -> Iterator[DateMention]:
+    """Every date and weekday in ``text``, in order of where they start."""
+    found = [d for m in _DATE.finditer(text) if (d := _mention(m)) is not None]
+    for m in _WEEKDAY.finditer(text):
+        found.append(DateMention(frozenset(), None, m.group(1).lower(), m.start(), m.end()))
+    yield from sorted(found, key=lambda d: d.start)
+
+
+def outside_dates(figures: Iterable[Figure], mentions: Iterable[DateMention]) -> list[Figure]:
+    """The figures that are not a date's numerals: those belong to the date ("12/30/2021")."""
+    spans = [(d.start, d.end) for d in mentions if d.weekday is None]
+    return [f for f in figures if not any(start <= f.start < end for start, end in spans)]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDates:
+    """The dates, weekdays and years a source gives, read once."""
+
+    days: frozenset[tuple[int, int]]
+    weekdays: frozenset[str]
+    years: frozenset[int]
+
+    @classmethod
+    def of(cls, source: str) -> KnownDates:
+        told = list(scan_dates(source))
+        return cls(
+            days=frozenset(r for t in told for r in t.readings),
+            weekdays=frozenset(t.weekday for t in told if t.weekday is not None),
+            years=frozenset(
+                {t.year for t in told if t.year is not None}
+                | {int(y) for y in _BARE_YEAR.findall(source)}
+            ),
+        )
+
+    def __or__(self, other: KnownDates) -> KnownDates:
+        return KnownDates(
+            self.days | other.days, self.weekdays | other.weekdays, self.years | other.years
+        )
+
+    def reports(self, mention: DateMention) -> bool:
+        """Whether the source gives this date: its day and month (either reading of a numeric
+        date), and its year if it has one; or this weekday."""
+        if mention.weekday is not None:
+            return mention.weekday in self.weekdays
+        if mention.year is not None and mention.year not in self.years:
+            return False
+        return bool(mention.readings & self.days)

@@ -1,0 +1,284 @@
+"""Figures in prose: numerals and number words with their value, currency and kind.
+
+One scanner for every check that compares figures: the ``number`` check (is a section's figure
+in the story?) and the ``attribution`` check (is it given to the story's actor?).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from localize.text._wordfold import is_capitalised, sentence_initial, word_set
+
+__all__ = ["Figure", "scan_figures"]
+
+_NUMBER_WORDS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALE_WORDS: dict[str, int] = {
+    "hundred": 100,
+    "thousand": 10**3,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+}
+_SCALE_SUFFIXES: dict[str, int] = {
+    "k": 10**3,
+    "m": 10**6,
+    "mn": 10**6,
+    "bn": 10**9,
+    "tn": 10**12,
+    "trn": 10**12,
+}
+_CURRENCY_WORDS: dict[str, str] = {
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "dollar": "$",
+    "dollars": "$",
+    "euro": "EUR",
+    "euros": "EUR",
+}
+_CURRENCY_CODES = frozenset({"GBP", "USD", "EUR", "AUD"})
+_CURRENCY_BEFORE = re.compile(
+    r"(?:(?P<sym>US\$|A\$|AU\$|[\u00a3$\u20ac])|\b(?P<code>USD|GBP|EUR|AUD)\s?)\Z"
+)
+_SYMBOL_CURRENCY = {
+    "\u00a3": "GBP",
+    "$": "$",
+    "\u20ac": "EUR",
+    "US$": "USD",
+    "A$": "AUD",
+    "AU$": "AUD",
+}
+_PERCENT = re.compile(r"\s?%|\s(?:per\s?cent|percent)\b", re.IGNORECASE)
+_NUM_TOKEN = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<word>[^\W\d_]+)")
+# A number straight after a capitalised word is a name's numeral (Claude Opus 4.8, Kimi 2.7,
+# Data Protection Act 2018), unless that word is one a sentence or a date can start with.
+_NOT_NAME_WORDS = word_set("""
+    a about above across after against all almost also among an and another any approximately
+    around as at before below between both but by circa despite during each either estimated
+    even every exactly fewer for from fully her his if in including into its just last latest
+    least less like more most my nearly neither next nor not of on once only or other our over
+    past per perhaps plus possibly precisely reportedly roughly since so some than that the their
+    these this those through to total totalling toward towards under until up upwards versus via
+    what when where whereas which while whose with within without yet your
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday
+""")
+# "two-factor", "one-off", "twenty-first": number words inside idioms and ordinals, not
+# quantities. Fractions ("two-thirds") are quantities, compared as their value.
+_IDIOM_TAIL = re.compile(
+    r"-(?:factor|fold|way|step|off|stop|time|tier|sided|pronged|shot|size|track|handed|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b",
+    re.IGNORECASE,
+)
+_FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
+_DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
+
+
+# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
+# holds no figure.
+_ANY_FIGURE = re.compile(
+    r"\d|(?<![^\W\d_])(?:"
+    + "|".join(sorted(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys(), key=len, reverse=True))
+    + r")(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+_Token = tuple[int, int, str | None, str]  # start, end, numeral or None, word or ""
+_HYPHEN_PREFIX = re.compile(r"[\w.]+-\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure: its value, currency, span in the text, and whether it is a quantity."""
+
+    value: Decimal
+    currency: str | None
+    start: int
+    end: int
+    # False for numerals that are part of a name, an ordinal or an idiom ("one of", "no one"):
+    # they still ground figures in a story but are never flagged in a section.
+    countable: bool
+    percent: bool = False
+    name: str | None = None  # the name a numeral belongs to, lower case ("opus", "article")
+
+
+def _words_value(words: list[str]) -> int:
+    total = current = 0
+    for w in words:
+        if w in _NUMBER_WORDS:
+            current += _NUMBER_WORDS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w in _SCALE_WORDS:
+            total += max(current, 1) * _SCALE_WORDS[w]
+            current = 0
+    return total + current
+
+
+def scan_figures(text: str) -> Iterator[Figure]:
+    """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
+    if not _ANY_FIGURE.search(text):
+        return  # most sentences hold none: skip tokenising them
+    tokens: list[_Token] = [
+        (m.start(), m.end(), m.group("num"), m.group("word") or "")
+        for m in _NUM_TOKEN.finditer(text)
+    ]
+    i = 0
+    while i < len(tokens):
+        num, word = tokens[i][2], tokens[i][3]
+        if num:
+            fig, i = _digit_figure(text, tokens, i)
+            yield fig
+            continue
+        lower = word.lower()
+        if lower in _NUMBER_WORDS or lower in _SCALE_WORDS:
+            fig, i = _word_figure(text, tokens, i)
+            yield fig
+            continue
+        i += 1
+
+
+def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
+    start, end, num, _ = tokens[i]
+    assert num is not None
+    value = Decimal(num.replace(",", ""))
+    countable = True
+    name: str | None = None
+    prev = text[start - 1] if start else ""
+    prev2 = text[start - 2] if start > 1 else ""
+    nxt = text[end : end + 2]
+    hyphened = _HYPHEN_PREFIX.search(text, 0, start) if prev == "-" else None
+    if prev.isalpha() or (hyphened and not hyphened.group().islower()):
+        countable = False  # NIS2, x86, GPT-5.5, COVID-19 (but mid-2024 is a date)
+    elif (prev in "./:" and prev2.isdigit()) or (nxt[:1] in ("/", ":") and nxt[1:].isdigit()):
+        countable = False  # 24/7, 06:00, 4.8.1
+    elif i > 0:
+        _, p_end, _, p_word = tokens[i - 1]
+        if (
+            p_word
+            and p_end == start - 1
+            and text[p_end] == " "
+            and is_capitalised(p_word)
+            and p_word.lower() not in _NOT_NAME_WORDS
+            and p_word not in _CURRENCY_CODES
+        ):
+            countable = False  # Claude Opus 4.8, Act 2018
+            name = p_word.lower()
+    j = i + 1
+    # A suffix glued to the digits: 5m, 1.2bn, 15th, 5G.
+    if j < len(tokens) and tokens[j][0] == end and tokens[j][3]:
+        suffix = tokens[j][3].lower()
+        if suffix in _SCALE_SUFFIXES:
+            value *= _SCALE_SUFFIXES[suffix]
+        elif suffix != "s":  # the 1990s is a figure
+            countable = False  # ordinals (21st) and names (5G, 3D, 2FA)
+        end = tokens[j][1]
+        j += 1
+    elif (
+        j < len(tokens)
+        and text[end : tokens[j][0]].isspace()
+        and tokens[j][3].lower() in _SCALE_WORDS
+    ):
+        value *= _SCALE_WORDS[tokens[j][3].lower()]
+        end = tokens[j][1]
+        j += 1
+    percent = _PERCENT.match(text, end)
+    if percent:
+        end = percent.end()
+        countable = True  # "Article 5%" is no name
+    currency = None
+    before = _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
+    if before is not None:
+        currency = _SYMBOL_CURRENCY[before["sym"]] if before["sym"] else before["code"]
+        start = before.start()
+    else:
+        currency = _currency_after(text, tokens, j, end)
+    return Figure(value, currency, start, end, countable, percent is not None, name), j
+
+
+def _currency_after(text: str, tokens: list[_Token], j: int, end: int) -> str | None:
+    """The currency named by the word right after a figure ("5 million euros"), if any."""
+    if j < len(tokens) and text[end : tokens[j][0]].isspace():
+        return _CURRENCY_WORDS.get(tokens[j][3].lower())
+    return None
+
+
+def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
+    start = tokens[i][0]
+    words = [tokens[i][3].lower()]
+    j = i + 1
+    while j < len(tokens):
+        gap = text[tokens[j - 1][1] : tokens[j][0]]
+        w = tokens[j][3].lower()
+        if (gap == "-" or gap.isspace()) and (w in _NUMBER_WORDS or w in _SCALE_WORDS):
+            words.append(w)
+            j += 1
+        elif (
+            gap.isspace()
+            and w == "and"
+            and words[-1] in _SCALE_WORDS
+            and j + 1 < len(tokens)
+            and text[tokens[j][1] : tokens[j + 1][0]].isspace()
+            and tokens[j + 1][3].lower() in _NUMBER_WORDS
+        ):
+            j += 1  # "one hundred and fifty"
+        else:
+            break
+    end = tokens[j - 1][1]
+    value = Decimal(_words_value(words))
+    first = tokens[i][3]
+    countable = True
+    percent = _PERCENT.match(text, end)
+    fraction = _FRACTION_TAIL.match(text, end)
+    if fraction:
+        value /= _DENOMINATORS[fraction.group(1).lower().rstrip("s")]
+        end = fraction.end()
+        j += 1
+        countable = not (is_capitalised(first) and not sentence_initial(text, start))
+    elif words == ["one"] or words[0] == "zero":
+        countable = False  # "one of", "no one", "zero-day": pronouns and idioms
+    elif all(w in _SCALE_WORDS for w in words):
+        before = text[:start].rstrip().rsplit(maxsplit=1)
+        countable = bool(before) and before[-1].lower() == "a"  # "a million", not "millions"
+    elif is_capitalised(first) and not sentence_initial(text, start):
+        countable = False  # Five Eyes
+    elif _IDIOM_TAIL.match(text, end):
+        countable = False
+    if percent and countable:
+        end = percent.end()
+    currency = _currency_after(text, tokens, j, end)
+    return Figure(value, currency, start, end, countable, percent is not None and countable), j

@@ -1,0 +1,380 @@
+"""Support: which story sentences and profile entries each section sentence rests on.
+
+Two sources of links, one result (`SentenceLink` per section sentence):
+
+- the model's citations (structured ``sources`` or inline ``[3]`` markers), verified: the cited
+  story sentences must hold the story names and figures the section sentence uses, else the
+  citation is reported and the aligner's links are used instead;
+- a deterministic aligner for sentences without a citation (text mode, weak models, sections
+  written by people): content words, crudely stemmed and weighted by how rare they are in the
+  story, scored by how much of the section sentence a story sentence covers.
+
+The ``support`` check (warning) reports a sentence with neither a supporting story sentence nor
+a profile entry, and a citation that does not hold what the sentence says.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from localize.grounding._findings import Finding, shorten
+from localize.grounding.attribution._checks import reported_in
+from localize.regions._profiles import RegionProfile
+from localize.story import Story
+from localize.text._citations import Citation
+from localize.text._sentences import Sentence, split_sentences, story_sentences
+from localize.text._wordfold import fold, sentence_initial, word_set
+
+__all__ = ["SentenceLink", "StoryIndex", "link_sentences", "profile_entries", "story_index"]
+
+Via = Literal["citation", "aligner", "none"]
+
+# Share of a section sentence's (weighted) content words a story sentence must cover to support
+# it, and the fewest shared content words.
+_MIN_COVERAGE = 0.3
+_MIN_SHARED = 2
+_MIN_JOINT_COVERAGE = 0.2
+_MAX_SOURCES = 3
+# Characters of a section sentence quoted in a message.
+_QUOTE_LIMIT = 80
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+_STOPWORDS = word_set(
+    """
+    a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each even ever every few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just like made make makes many may me might more most much must my no nor not now of
+    off on once only or other our out over own per said same say says she should since so some
+    still such than that the their them then there these they this those through to too under
+    until up upon us very was we were what when where whether which while who whom whose why
+    will with within without would yet you your one two new way ways well across among according
+    """
+)
+_SUFFIXES = (
+    "ational",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ities",
+    "ity",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A crude, consistent stem: "vulnerabilities" and "vulnerability" -> "vulnerabil"."""
+    w = word.lower().replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'-")
+    if len(w) <= 4 or w.isdigit():
+        return w
+    for suffix in _SUFFIXES:
+        if suffix == "s" and w.endswith(("ss", "us", "is")):
+            break  # "access", "status", "analysis"
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 5 else w
+
+
+def _content_stems(text: str) -> frozenset[str]:
+    """The stems of a text's content words (stop words dropped)."""
+    return frozenset(
+        stem(w) for w in _WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceLink:
+    """One section sentence and what it rests on."""
+
+    number: int
+    text: str
+    start: int
+    end: int
+    sources: tuple[int, ...]  # story sentence numbers that support it
+    cited: tuple[int, ...]  # what the model cited (empty when it cited nothing)
+    via: Via  # where ``sources`` came from
+    profile: tuple[str, ...]  # profile entries it uses: "institution: ...", "law: ...", ...
+    source_texts: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "sources": [
+                {"id": n, "text": t} for n, t in zip(self.sources, self.source_texts, strict=True)
+            ],
+            "cited": list(self.cited),
+            "via": self.via,
+            "profile": list(self.profile),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SentenceLink:
+        sources = data.get("sources") or []
+        return cls(
+            number=int(data["number"]),
+            text=str(data["text"]),
+            start=int(data.get("start", -1)),
+            end=int(data.get("end", -1)),
+            sources=tuple(int(s["id"]) for s in sources),
+            cited=tuple(int(c) for c in data.get("cited") or ()),
+            via=data.get("via", "none"),
+            profile=tuple(str(p) for p in data.get("profile") or ()),
+            source_texts=tuple(str(s["text"]) for s in sources),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoryIndex:
+    """A story's numbered sentences with what the aligner and the verifier search in them."""
+
+    sentences: tuple[Sentence, ...]
+    stems: tuple[frozenset[str], ...]
+    folded: tuple[str, ...]
+    idf: dict[str, float]
+    names: frozenset[str]  # folded capitalised words and acronyms that occur in the story
+    rare: float  # the weight of a word the story does not use: above any of its own
+
+    def text_of(self, number: int) -> str:
+        return self.sentences[number - 1].text
+
+    def weight(self, words: Iterable[str]) -> float:
+        """The summed idf of ``words``.
+
+        fsum: a sum over a set in hash order would differ in its last bits from run to run, and
+        so would the order of two sentences that cover a section sentence equally.
+        """
+        return math.fsum(self.idf.get(w, self.rare) for w in words)
+
+
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9'\u2019.-]*[A-Za-z0-9]|[A-Z]")
+
+
+def _name_words(text: str) -> Iterator[tuple[int, str]]:
+    for m in _NAME_WORD.finditer(text):
+        word = m.group().rstrip(".")
+        if word.endswith(("'s", "\u2019s")):
+            word = word[:-2]
+        yield m.start(), word
+
+
+@lru_cache(maxsize=32)
+def story_index(story: Story) -> StoryIndex:
+    sentences = story_sentences(story)
+    stems = tuple(_content_stems(s.text) for s in sentences)
+    df: dict[str, int] = {}
+    for group in stems:
+        for w in group:
+            df[w] = df.get(w, 0) + 1
+    n = len(sentences)
+    idf = {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+    names = frozenset(
+        fold(w).strip()
+        for s in sentences
+        for pos, w in _name_words(s.text)
+        if not sentence_initial(s.text, pos) or w.isupper()
+    )
+    rare = max(idf.values(), default=1.0) + 1.0
+    return StoryIndex(sentences, stems, tuple(fold(s.text) for s in sentences), idf, names, rare)
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileIndex:
+    entries: tuple[tuple[str, re.Pattern[str]], ...]  # label, pattern that finds it
+    words: frozenset[str]  # stems of words that name the region or its bodies
+
+
+def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
+    alts = sorted({n for n in names if n}, key=len, reverse=True)
+    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+    return re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
+
+
+@lru_cache(maxsize=32)
+def _profile_index(profile: RegionProfile) -> _ProfileIndex:
+    entries: list[tuple[str, re.Pattern[str]]] = []
+    words: set[str] = set()
+    for inst in profile.institutions:
+        names = [inst.name, inst.acronym or "", *inst.aliases]
+        entries.append((f"institution: {inst.name}", _entry_pattern(names)))
+        for n in names:
+            words |= _content_stems(n)
+    for law in profile.laws:
+        names = [law.name, law.short_name or "", *law.aliases]
+        entries.append((f"law: {law.name}", _entry_pattern(names)))
+    region_names = [profile.name, *profile.aliases]
+    entries.append((f"region: {profile.name}", _entry_pattern(region_names)))
+    for n in region_names:
+        words |= _content_stems(n)
+    return _ProfileIndex(tuple(entries), frozenset(words))
+
+
+def profile_entries(text: str, profile: RegionProfile) -> tuple[str, ...]:
+    """The profile entries (institutions, laws, the region itself) a text names."""
+    return tuple(
+        label for label, pattern in _profile_index(profile).entries if pattern.search(text)
+    )
+
+
+def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, int]]:
+    """(coverage, shared words, sentence number) for every story sentence sharing a word."""
+    if not stems:
+        return []
+    total = index.weight(stems)
+    out: list[tuple[float, int, int]] = []
+    for i, story_stems in enumerate(index.stems):
+        shared = stems & story_stems
+        if shared:
+            out.append((index.weight(shared) / total, len(shared), i + 1))
+    return out
+
+
+def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
+    """The story sentences that support ``text``, best first (empty when none does).
+
+    One story sentence covering enough of it is support; so are up to three that together do,
+    since an analysis sentence often draws on several ("If defenders are denied access to AI
+    tools for finding vulnerabilities, ...").
+    """
+    stems = _content_stems(text) - ignore
+    scored = [s for s in _scores(stems, index) if s[1] >= _MIN_SHARED]
+    if not scored:
+        return ()
+    scored.sort(key=lambda s: (-s[0], s[2]))
+    best = scored[0][0]
+    if best >= _MIN_COVERAGE:
+        return tuple(n for cov, _, n in scored[:_MAX_SOURCES] if cov >= best * 0.6)
+    top = [n for _, _, n in scored[:_MAX_SOURCES]]
+    covered = stems & frozenset().union(*(index.stems[n - 1] for n in top))
+    share = index.weight(covered) / index.weight(stems)
+    return tuple(top) if share >= _MIN_JOINT_COVERAGE else ()
+
+
+def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> list[str]:
+    """Story names and figures a section sentence uses: what a cited sentence must hold."""
+    out: list[str] = []
+    for pos, word in _name_words(text):
+        key = fold(word).strip()
+        if not key or key in out or (sentence_initial(text, pos) and not word.isupper()):
+            continue
+        if key in index.names and not (_content_stems(word) & profile_words):
+            out.append(key)
+    for m in re.finditer(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w.])", text):
+        key = fold(m.group()).strip()
+        if key not in out and any(f" {key} " in f for f in index.folded):
+            out.append(key)
+    return out
+
+
+def _sources_of(sentence: Sentence, citations: Sequence[Citation]) -> tuple[int, ...]:
+    ids: list[int] = []
+    for c in citations:
+        inside = (
+            c.start < sentence.end and sentence.start < c.end
+            if c.end > c.start
+            else sentence.start < c.start <= sentence.end + 1
+        )
+        if inside:
+            ids.extend(c.sources)
+    return tuple(dict.fromkeys(ids))
+
+
+def link_sentences(
+    body: str, citations: Sequence[Citation], story: Story, profile: RegionProfile
+) -> tuple[tuple[SentenceLink, ...], tuple[Finding, ...]]:
+    """Link every sentence of ``body`` to its support; the ``support`` findings on the way."""
+    index = story_index(story)
+    pindex = _profile_index(profile)
+    links: list[SentenceLink] = []
+    findings: list[Finding] = []
+    for sentence in split_sentences(body):
+        text = sentence.text
+        entries = profile_entries(text, profile)
+        cited = _sources_of(sentence, citations)
+        aligned = _align(text, index, pindex.words)
+        sources: tuple[int, ...] = ()
+        via: Via = "none"
+        if cited:
+            problem = _citation_problem(text, cited, index, pindex.words, aligned)
+            if problem is None:
+                sources, via = cited, "citation"
+            else:
+                findings.append(Finding("support", "warning", problem, text))
+        if not sources and aligned:
+            sources, via = aligned, "aligner"
+        if not sources:
+            # "the US order": an act the story reports, named by who did it.
+            sources = reported_in(text, story, profile)[:_MAX_SOURCES]
+            via = "aligner" if sources else "none"
+        if not sources and not entries and not cited:
+            findings.append(
+                Finding(
+                    "support",
+                    "warning",
+                    f'The sentence "{shorten(text, _QUOTE_LIMIT)}" rests on no sentence of the '
+                    "story and names nothing from the region profile.",
+                    text,
+                )
+            )
+        links.append(
+            SentenceLink(
+                sentence.number,
+                text,
+                sentence.start,
+                sentence.end,
+                sources,
+                cited,
+                via,
+                entries,
+                tuple(index.text_of(n) for n in sources),
+            )
+        )
+    return tuple(links), tuple(findings)
+
+
+def _citation_problem(
+    text: str,
+    cited: tuple[int, ...],
+    index: StoryIndex,
+    profile_words: frozenset[str],
+    aligned: tuple[int, ...],
+) -> str | None:
+    """Why a citation does not hold what the sentence says, or None when it does."""
+    n = len(index.sentences)
+    sentence = f'The sentence "{shorten(text, _QUOTE_LIMIT)}"'
+    missing_ids = [c for c in cited if not 1 <= c <= n]
+    if missing_ids:
+        ids = ", ".join(f"[{c}]" for c in missing_ids)
+        return f"{sentence} cites {ids}, but the story has sentences [1] to [{n}]."
+    held = " ".join(index.folded[c - 1] for c in cited)
+    absent = [a for a in _anchors(text, index, profile_words) if f" {a} " not in held]
+    refs = ", ".join(f"[{c}]" for c in cited)
+    where = f"; the story supports it in {', '.join(f'[{a}]' for a in aligned)}" if aligned else ""
+    if absent:
+        return f"{sentence} cites {refs}, which does not mention {', '.join(absent)}{where}."
+    stems = _content_stems(text) - profile_words
+    if stems and not any(stems & index.stems[c - 1] for c in cited):
+        return f"{sentence} cites {refs}, which says nothing it says{where}."
+    return None

@@ -1,0 +1,1 @@
+"""Who did what: actors, act words, actions, counts and their ties."""

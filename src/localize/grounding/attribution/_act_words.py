@@ -1,0 +1,72 @@
+"""The words of acts: the nouns and verbs of each family of act, and the words around a verb
+that say whether it reports an event or a remit, a hedge or a plan."""
+
+from __future__ import annotations
+
+from localize.text._wordfold import word_set
+
+__all__ = ["ACT_NOUNS", "ACT_VERBS", "CARRIERS", "FILLERS", "HABITUAL", "MODALS"]
+
+ACT_NOUNS: dict[str, str] = {
+    "ban": "ban",
+    "bans": "ban",
+    "prohibition": "ban",
+    "embargo": "ban",
+    "order": "order",
+    "orders": "order",
+    "directive": "order",
+    "restriction": "restriction",
+    "restrictions": "restriction",
+    "curbs": "restriction",
+    "controls": "restriction",
+    "suspension": "suspension",
+    "warning": "warning",
+    "warnings": "warning",
+    "investigation": "investigation",
+    "probe": "investigation",
+    "inquiry": "investigation",
+    "fine": "fine",
+    "fines": "fine",
+    "penalty": "fine",
+    "guidance": "guidance",
+    "advisory": "guidance",
+    "alert": "guidance",
+    "announcement": "statement",
+    "statement": "statement",
+    "letter": "letter",
+}
+# Verbs in the forms that report an event (past, participle, -ing); the base form for "will".
+ACT_VERBS: dict[str, str] = {}
+for _family, _forms in {
+    "ban": "banned banning ban prohibited prohibit blocked block",
+    "order": "ordered order directed mandated told instructed forced",
+    "restriction": "restricted restrict limited limit curbed",
+    "suspension": "suspended suspend halted halt paused cut",
+    "warning": "warned warn warning cautioned",
+    "investigation": "investigated investigating investigate probed probing",
+    "fine": "fined fine fining penalised penalized",
+    "guidance": "advised advise",
+    "statement": (
+        "announced announce said stated called urged urging criticised criticized "
+        "condemned welcomed welcome confirmed confirm declared declare responded respond "
+        "described"
+    ),
+    "letter": "signed",
+    "development": "developed develop built build created create designed design trained train",
+}.items():
+    ACT_VERBS.update(dict.fromkeys(_forms.split(), _family))
+# Verbs whose act is their object: "imposed the export control order", "issued guidance".
+CARRIERS = word_set(
+    "imposed impose issued issue issuing published publish introduced introduce placed place "
+    "put opened open opening launched launch announced made make"
+)
+HABITUAL = word_set(
+    "long consistently always repeatedly regularly routinely often continually generally "
+    "typically usually"
+)
+MODALS = word_set("may might could would should can must")
+FILLERS = word_set(
+    "has have had also then later initially quickly now already swiftly itself recently "
+    "subsequently first last this week on friday monday tuesday wednesday thursday saturday "
+    "sunday"
+)

@@ -1,0 +1,224 @@
+"""What actors do in a sentence: an actor tied to an act.
+
+An act is a ban, an order, a restriction, a suspension, a warning, an investigation, a fine,
+guidance, a statement or a letter (a family of nouns and verbs, see
+`localize.grounding.attribution._act_words`). The
+tie is a possessive ("the UK government's ban"), a region adjective ("the US order"), a subject
+and its verb ("the NCSC warned") or a passive ("an order issued by the Commission"). An act is
+an event when it is reported as having happened (past, perfect, progressive, a definite future),
+not when it is a standing remit ("the ICO enforces") or hedged ("CISA may issue").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from localize.grounding.attribution._act_words import (
+    ACT_NOUNS,
+    ACT_VERBS,
+    CARRIERS,
+    FILLERS,
+    HABITUAL,
+    MODALS,
+)
+from localize.grounding.attribution._actors import (
+    Actor,
+    ActorAt,
+    ActorLexicon,
+    actors_in,
+    home_government,
+    is_subject,
+    name_end,
+    story_lexicon,
+)
+from localize.regions._profiles import RegionProfile
+from localize.story import Story
+from localize.text._sentences import Sentence, story_sentences
+from localize.text._word_spans import WordSpan, word_index, word_spans
+
+__all__ = ["Action", "act_group", "actions_in", "reported_in", "same_act", "story_actions"]
+
+# Words a story uses for one act interchangeably: its "export ban" is also its "order" and its
+# "restrictions". An actor the story gives one of them to may be given the others.
+_SAME_ACT = {"ban": "controls", "order": "controls", "restriction": "controls"}
+
+_BASE_FORMS = frozenset(
+    w
+    for w in ACT_VERBS.keys() | CARRIERS
+    if not w.endswith(("ed", "ing")) and w not in ("cut", "put", "said", "told", "fine")
+) | {"fine"}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One actor doing one kind of act in one sentence."""
+
+    actor: Actor
+    family: str
+    event: bool  # reported as something that happened (not remit, not hedged)
+    start: int  # span of the phrase in its sentence's text
+    end: int
+
+
+def act_group(family: str) -> str:
+    """The act a family is one name of: a ban, an order and a restriction are one "controls"."""
+    return _SAME_ACT.get(family, family)
+
+
+def same_act(a: Action, b: Action) -> bool:
+    return a.actor.key == b.actor.key and act_group(a.family) == act_group(b.family)
+
+
+def _noun_after(words: list[WordSpan], i: int, reach: int) -> tuple[int, str] | None:
+    for j in range(i, min(len(words), i + reach)):
+        family = ACT_NOUNS.get(words[j][2])
+        if family:
+            return j, family
+        if words[j][2] in ("and", "but", "which", "that", "while"):
+            return None
+    return None
+
+
+def actions_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> list[Action]:
+    """Every action in a sentence; ``home`` is who a bare "the government" is."""
+    words = word_spans(text)
+    actions: list[Action] = []
+    actors = actors_in(text, lexicon, home)
+    for start, end, actor, poss in actors:
+        i = word_index(words, end)
+        if poss or actor.key.startswith("gov:"):
+            # "the UK government's recent ban", "the US export control order".
+            found = _noun_after(words, i, 4 if poss else 3)
+            if found and _plain_gap(text, end, words[found[0]][0], poss):
+                j, family = found
+                actions.append(Action(actor, family, family != "guidance", start, words[j][1]))
+                continue
+        i = word_index(words, name_end(text, end))
+        action = _verb_after(words, i, text)
+        if action is not None and is_subject(text, start, actors):
+            family, event, stop = action
+            actions.append(Action(actor, family, event, start, stop))
+    actions.extend(_passives(text, words, actors))
+    return actions
+
+
+def _plain_gap(text: str, start: int, end: int, possessive: bool) -> bool:
+    """Only lower-case modifiers between an actor and its act: "the US export control order"."""
+    gap = text[start:end]
+    if any(c in gap for c in ',;:()"\u201c\u201d'):
+        return False
+    return possessive or not any(w[:1].isupper() for w in gap.split())
+
+
+@dataclass(slots=True)
+class _Aspect:
+    """What the words between a subject and its verb say of the verb."""
+
+    hedged: bool = False
+    habitual: bool = False
+    future: bool = False
+    perfect: bool = False
+    progressive: bool = False
+
+
+def _aspect(words: list[WordSpan], j: int) -> tuple[int, _Aspect]:
+    """The verb's index after the modals, auxiliaries and adverbs from word ``j``, and what
+    they say of it."""
+    aspect = _Aspect()
+    steps = 0
+    while j < len(words) and steps < 5:
+        w = words[j][2]
+        if w in MODALS:
+            aspect.hedged = True
+        elif w == "will":
+            aspect.future = True
+        elif w in ("has", "have", "had"):
+            aspect.perfect = True
+        elif w in ("is", "are", "was", "were", "been"):
+            aspect.progressive = True
+        elif w in HABITUAL:
+            aspect.habitual = True
+        elif w in ("likely", "expected", "want", "need", "not", "never"):
+            aspect.hedged = True
+        elif w not in FILLERS and w not in ("be", "to"):
+            break
+        j += 1
+        steps += 1
+    return j, aspect
+
+
+def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, int] | None:
+    """The act a subject at word ``i`` performs: (family, event, end offset), if any."""
+    # Skip an apposition in commas ("the NCSC, the UK's technical authority, warned").
+    if i < len(words) and text[words[i - 1][1] if i else 0 : words[i][0]].strip() == ",":
+        return None
+    j, aspect = _aspect(words, i)
+    if j >= len(words):
+        return None
+    w = words[j][2]
+    base = w in _BASE_FORMS
+    past = w.endswith(("ed", "ing")) or w in ("said", "told", "cut", "put", "made")
+    if base and not (aspect.future or aspect.hedged or aspect.perfect):
+        return None  # present simple: a standing remit ("issues guidance")
+    if not (past or (base and aspect.future)):
+        return None
+    event = not (aspect.hedged or aspect.habitual) and (
+        past or aspect.future or aspect.perfect or aspect.progressive
+    )
+    if w in ACT_VERBS and w not in CARRIERS:
+        return ACT_VERBS[w], event, words[j][1]
+    if w in CARRIERS:
+        found = _noun_after(words, j + 1, 5)
+        if found:
+            return found[1], event, words[found[0]][1]
+        if w in ACT_VERBS:
+            return ACT_VERBS[w], event, words[j][1]
+    return None
+
+
+def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[Action]:
+    """ "an order issued by the European Commission", "the ban from the UK government"."""
+    out: list[Action] = []
+    for start, end, actor, _ in actors:
+        i = word_index(words, start)
+        k = i - 1
+        if k >= 0 and words[k][2] == "the":
+            k -= 1
+        if k < 0 or words[k][2] not in ("by", "from"):
+            continue
+        for j in range(k - 1, max(-1, k - 4), -1):
+            w = words[j][2]
+            family = ACT_NOUNS.get(w) or (ACT_VERBS.get(w) if w.endswith("ed") else None)
+            first = j
+            if family is None and w in CARRIERS and j > 0:
+                family = ACT_NOUNS.get(words[j - 1][2])
+                first = j - 1
+            if family:
+                out.append(Action(actor, family, True, words[first][0], end))
+                break
+    return out
+
+
+@lru_cache(maxsize=32)
+def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
+    lexicon = story_lexicon(story, profile)
+    home = home_government(story, profile)
+    return tuple((s, a) for s in story_sentences(story) for a in actions_in(s.text, lexicon, home))
+
+
+def story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
+    """Every (story sentence, action) the story reports."""
+    return _story_actions(story, profile)
+
+
+def reported_in(text: str, story: Story, profile: RegionProfile) -> tuple[int, ...]:
+    """The story sentences that report an act this sentence mentions ("the US order")."""
+    told = story_actions(story, profile)
+    numbers = [
+        s.number
+        for action in actions_in(text, story_lexicon(story, profile))
+        for s, a in told
+        if same_act(action, a)
+    ]
+    return tuple(dict.fromkeys(numbers))

@@ -1,0 +1,248 @@
+"""Who acts in a sentence: the actors it names and which of them opens its clause.
+
+An actor is a region's government ("the UK government", "the UK's", "the US" before a noun), a
+public body of any built-in region or the given profile (by name, acronym or alias), or another
+named organisation or person: a capitalised name, and a single capitalised word at the start of a
+sentence only when the story or the profile writes it capitalised inside a sentence and never in
+lower case ("OpenAI restricted ..." where the story names OpenAI; not "Meanwhile" or "The").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from localize.regions._profiles import RegionProfile, builtin_regions
+from localize.story import Story
+from localize.text._sentences import story_sentences
+from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set
+
+__all__ = [
+    "GOVERNMENT",
+    "Actor",
+    "ActorAt",
+    "ActorLexicon",
+    "actor_lexicon",
+    "actors_in",
+    "home_government",
+    "is_subject",
+    "name_end",
+    "story_lexicon",
+]
+
+GOVERNMENT = (
+    r"government|administration|authorities|officials|regulators|lawmakers|ministers|"
+    r"Congress|Parliament|parliament"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    key: str  # "gov:us", "inst:National Cyber Security Centre", "org:anthropic"
+    label: str  # "the US government", "the NCSC", "Anthropic"
+    public: bool  # a government or a public body: the claim check's subjects
+
+
+ActorAt = tuple[int, int, Actor, bool]  # start, end, actor, possessive
+
+
+@dataclass(frozen=True, slots=True)
+class ActorLexicon:
+    """Every actor name of the built-in regions and the given profile, as one regex."""
+
+    pattern: re.Pattern[str]  # groups: gov (a region's government), name, poss
+    names: dict[str, Actor]  # name or region word, whitespace collapsed -> actor
+    places: dict[str, str]  # a government's key -> its region, for messages ("the UK")
+    # Words the story or profile writes as names: an actor even first in a sentence.
+    story_names: frozenset[str] = frozenset()
+
+
+def _short_region(profile: RegionProfile) -> str:
+    for alias in profile.aliases:
+        if alias.isupper() and "." not in alias:
+            return alias
+    adjectives = [a for a in profile.aliases if a.endswith("an")]
+    return adjectives[0] if adjectives else profile.name
+
+
+def _alternation(names: Iterable[str]) -> str:
+    # Longest first, so at any position the longest name wins ("European Commission" over
+    # "European").
+    ordered = sorted(set(names), key=len, reverse=True)
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
+
+
+@lru_cache(maxsize=32)
+def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
+    others = [p for rid, p in builtin_regions().items() if rid != profile.id]
+    names: dict[str, Actor] = {}
+    places: dict[str, str] = {}
+    region_words: list[str] = []
+    for p in [*others, profile]:  # the given profile's names win a clash
+        short = _short_region(p)
+        gov = Actor(f"gov:{p.id}", f"the {short} government", True)
+        places[gov.key] = f"the {short}" if short.isupper() else p.name
+        for word in (p.name, *p.aliases):
+            names[word] = gov
+            region_words.append(word)
+        for inst in p.institutions:
+            actor = Actor(f"inst:{inst.name}", f"the {inst.acronym or inst.name}", True)
+            for name in (inst.name, inst.acronym or "", *inst.aliases):
+                if name:
+                    names[" ".join(name.split())] = actor
+    regions = _alternation(region_words)
+    pattern = re.compile(
+        rf"(?<![\w-])(?:(?P<gov>(?:{regions})(?:['\u2019]s)?\s+(?:{GOVERNMENT}))"
+        rf"|(?P<name>{_alternation(names)}))(?P<poss>['\u2019]s)?(?![\w-])"
+    )
+    return ActorLexicon(pattern, names, places)
+
+
+def _actor_of(m: re.Match[str], lexicon: ActorLexicon) -> Actor:
+    if m.group("gov"):
+        words = m.group("gov").split()
+        for n in range(len(words) - 1, 0, -1):
+            head = " ".join(words[:n])
+            for key in (head, head[:-2]):  # "Britain's ministers"
+                if key in lexicon.names:
+                    return lexicon.names[key]
+    return lexicon.names[" ".join(m.group("name").split())]
+
+
+_NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u2019'&.-]*[\w]))*")
+
+
+_TOKEN = re.compile(r"[\w'\u2019&.-]+")
+
+
+def _without_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
+
+
+def _written(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a text writes capitalised inside a sentence, and those it writes in lower case."""
+    capitalised: set[str] = set()
+    for m in _NAME_RUN.finditer(text):
+        words = m.group().split()[1 if sentence_initial(text, m.start()) else 0 :]
+        capitalised.update(_without_possessive(w) for w in words if is_capitalised(w))
+    lower = {_without_possessive(t.strip(".'\u2019-")) for t in _TOKEN.findall(text) if t.islower()}
+    return frozenset(capitalised), frozenset(lower)
+
+
+@lru_cache(maxsize=32)
+def _profile_written(profile: RegionProfile) -> tuple[frozenset[str], frozenset[str]]:
+    return _written(profile.text)
+
+
+@lru_cache(maxsize=32)
+def story_lexicon(story: Story, profile: RegionProfile) -> ActorLexicon:
+    """The profile's lexicon knowing the names the story's paragraphs and the profile use: words
+    written capitalised inside a sentence and never in lower case (a headline's capitals are no
+    sign of a name)."""
+    written = [_profile_written(profile), *(_written(p) for p in story.paragraphs)]
+    lower = frozenset().union(*(low for _, low in written))
+    names = {w for capitalised, _ in written for w in capitalised if w.lower() not in lower}
+    return replace(actor_lexicon(profile), story_names=frozenset(names))
+
+
+_BARE_GOVERNMENT = re.compile(
+    r"(?<![\w-])the\s+(?:government|administration)(?P<poss>['\u2019]s)?(?![\w-])", re.IGNORECASE
+)
+
+
+def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> list[ActorAt]:
+    """(start, end, actor, possessive) for every actor named in a sentence, left to right.
+
+    ``home`` is who a bare "the government" is (in a story: the government it is about).
+    """
+    out = [
+        (m.start(), m.end(), _actor_of(m, lexicon), bool(m.group("poss")))
+        for m in lexicon.pattern.finditer(text)
+    ]
+    if home is not None:
+        out.extend(
+            (m.start(), m.end(), home, bool(m.group("poss")))
+            for m in _BARE_GOVERNMENT.finditer(text)
+        )
+    taken = [(a, b) for a, b, _, _ in out]
+    # Other capitalised names (companies, people): the last word is the key.
+    for m in _NAME_RUN.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        words = m.group().split()
+        if (
+            len(words) == 1
+            and sentence_initial(text, m.start())
+            and _without_possessive(words[0]) not in lexicon.story_names
+        ):
+            continue  # perhaps an ordinary word: "Meanwhile", "The"
+        last = words[-1]
+        poss = last.endswith(("'s", "\u2019s"))
+        key = fold_tokens(last[:-2] if poss else last)
+        if not key or not is_capitalised(last):
+            continue
+        label = m.group()[:-2] if poss else m.group()
+        out.append((m.start(), m.end(), Actor(f"org:{key[0]}", label, False), poss))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+@lru_cache(maxsize=32)
+def home_government(story: Story, profile: RegionProfile) -> Actor | None:
+    """The government a story is about: it calls it "the government" after naming it once."""
+    lexicon = actor_lexicon(profile)
+    governments = Counter(
+        actor
+        for s in story_sentences(story)
+        for _, _, actor, _ in actors_in(s.text, lexicon)
+        if actor.key.startswith("gov:")
+    )
+    return governments.most_common(1)[0][0] if governments else None
+
+
+_PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")
+
+
+def name_end(text: str, end: int) -> int:
+    """Where an actor's name ending at ``end`` ends with its bracketed acronym, if it has one:
+    "the Information Commissioner's Office (ICO)"."""
+    paren = _PAREN_AFTER.match(text, end)
+    return paren.end() if paren else end
+
+
+# Words that may stand between a clause's start and its subject ("On Friday the"), and words
+# that open a clause whose subject follows ("that", "and", "when").
+_BEFORE_SUBJECT = word_set("""
+    the a an then on friday last week meanwhile also however yet now monday tuesday wednesday
+    thursday saturday sunday
+""")
+_OPENERS = word_set("and but while so that after when because as which since whereas then")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\u2014\u2013\"\u201c\u201d]")
+
+
+def is_subject(text: str, start: int, actors: list[ActorAt]) -> bool:
+    """Whether the actor at ``start`` opens its clause ("On Friday the FTC ordered", "the NCSC
+    and the ICO had developed", "so significant that Anthropic restricted"), rather than being an
+    object or a modifier ("a ban on Anthropic's Fable and Mythos has cut")."""
+    clause = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    before = list(re.finditer(r"\S+", text[clause:start]))
+    for m in reversed(before):
+        word = m.group().lower()
+        at = clause + m.start()
+        if any(a <= at < b and actor.public for a, b, actor, _ in actors):
+            return True  # a co-subject: "the NCSC and the ICO"
+        if word in _OPENERS:
+            if word == "and":
+                # "Fable and Mythos": co-ordinated names that are not actors are one object.
+                prev = text[clause:at].rstrip()
+                prev_at = clause + len(prev) - 1
+                if any(a <= prev_at < b and actor.public for a, b, actor, _ in actors):
+                    return True
+                return not (prev.split() and is_capitalised(prev.split()[-1]))
+            return True
+        if word not in _BEFORE_SUBJECT:
+            return False
+    return True

@@ -1,0 +1,233 @@
+"""Who did what: the ``attribution`` and ``claim`` checks.
+
+Both read actions (`localize.grounding.attribution._actions`) and counts
+(`localize.grounding.attribution._counts`) out of sentences the same
+way, in the story and in the section.
+
+- ``attribution`` (error): the section gives an action the story reports to another actor than
+  the story does: "the UK government's ban" when the story's ban is the US government's. Or it
+  gives one of the story's counts to another actor or group. A section count equal to a story
+  count is an error when it counts organisations for people or the reverse ("76 UK firms" for
+  the story's 76 experts), is tied to a public body or government named in neither its story
+  sentence nor the one before ("the UK government restricted access to 50 companies"; a company
+  or person only when the story names the owner), or is put in a region the story's count is
+  not. The profile's own figures are left alone.
+- ``claim`` (error): the section says a public body (or a region's government) did or said
+  something specific -- in the past, the perfect, the progressive or a definite future -- that
+  the story does not report. The present simple and hedged forms are a body's standing remit and
+  pass: "the ICO enforces UK GDPR", "the NCSC has long urged organisations to patch", "CISA may
+  issue guidance".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from functools import lru_cache
+
+from localize.grounding._figures import scan_figures
+from localize.grounding._findings import Finding, shorten
+from localize.grounding.attribution._actions import (
+    Action,
+    act_group,
+    actions_in,
+    reported_in,
+    same_act,
+    story_actions,
+)
+from localize.grounding.attribution._actors import ActorLexicon, story_lexicon
+from localize.grounding.attribution._counts import (
+    ACTOR_KINDS,
+    Count,
+    StoryCount,
+    counts_in,
+    kind_of,
+    story_counts,
+)
+from localize.regions._profiles import RegionProfile
+from localize.story import Story
+from localize.text._sentences import Sentence, split_sentences, story_sentences
+from localize.text._wordfold import fold
+
+__all__ = ["Action", "check_actions", "reported_in", "story_actions"]
+
+# Families of acts whose actor the story fixes: giving one to someone else is an attribution
+# error. The others are claims when the story does not report them of that actor.
+_STORY_ACTS = frozenset({"ban", "order", "restriction", "suspension", "letter"})
+# Characters of a sentence quoted in a message.
+_QUOTE_LIMIT = 140
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})[\"\u201d]")
+
+
+@lru_cache(maxsize=32)
+def _profile_values(profile: RegionProfile) -> frozenset[Decimal]:
+    return frozenset(f.value for f in scan_figures(profile.text))
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    """Whether two counted nouns may count the same thing ("companies", "organisations")."""
+    if a is None or b is None:
+        return True
+    if kind_of(a) and kind_of(b):
+        return kind_of(a) == kind_of(b)
+    return a.rstrip("s") == b.rstrip("s")
+
+
+def _cite(told: StoryCount, limit: int = _QUOTE_LIMIT) -> str:
+    """The story sentence, numbered; a long one cut to a window around the count."""
+    text, c = told.sentence.text, told.count
+    if len(text) > limit:
+        start = max(0, min(c.start - (limit - (c.end - c.start)) // 2, len(text) - limit))
+        end = start + limit
+        # Whole words only: cut at the spaces inside the window.
+        if start and (space := text.find(" ", start, c.start)) != -1:
+            start = space + 1
+        if end < len(text) and (space := text.rfind(" ", c.end, end)) != -1:
+            end = space
+        text = ("\u2026" if start else "") + text[start:end] + ("\u2026" if end < len(text) else "")
+    return f'[{told.sentence.number}] "{text}"'
+
+
+def _phrase(told: StoryCount) -> str:
+    return told.sentence.text[told.count.start : told.count.end]
+
+
+def _count_findings(
+    text: str,
+    told: Mapping[Decimal, tuple[StoryCount, ...]],
+    skip: frozenset[Decimal],
+    lexicon: ActorLexicon,
+) -> Iterator[tuple[Finding, str]]:
+    """``attribution`` findings for the story's counts (``told``; the profile's own figures
+    ``skip``ped) in one sentence, each with the key of the actor it names."""
+    figures = [f for f in scan_figures(text) if f.value in told and f.value not in skip]
+    if not figures:
+        return
+    for c in counts_in(text, lexicon, figures=figures):
+        same = [
+            t for t in told[c.value] if c.currency is None or t.count.currency in (None, c.currency)
+        ]
+        if not same:
+            continue
+        found = _count_finding(text, c, same, lexicon)
+        if found is not None:
+            yield found
+
+
+def _count_finding(
+    text: str, c: Count, same: list[StoryCount], lexicon: ActorLexicon
+) -> tuple[Finding, str] | None:
+    matching = [t for t in same if _compatible(c.noun, t.count.noun)]
+    if not matching:
+        return _kind_finding(text, c, same)
+    for start, end, actor in c.owners:
+        if any(actor.key in t.near for t in matching):
+            continue
+        if not actor.public and not all(t.count.owners for t in matching):
+            continue  # the story's own count names no owner to compare with
+        span = text[start:end]
+        told = next((t for t in matching if t.count.owners), matching[0])
+        message = (
+            f'"{span}" gives the story\'s "{_phrase(told)}" to {actor.label}, but the story '
+            f"does not: {_cite(told)}"
+        )
+        return Finding("attribution", "error", message, span), actor.key
+    story_places = {a.key for t in matching for _, _, a in t.count.places}
+    for start, end, actor in c.places:
+        if actor.key not in story_places:
+            span = text[start:end]
+            message = (
+                f'"{span}" puts the story\'s "{_phrase(matching[0])}" in '
+                f"{lexicon.places[actor.key]}, but the story does not: {_cite(matching[0])}"
+            )
+            return Finding("attribution", "error", message, span), actor.key
+    return None
+
+
+def _kind_finding(text: str, c: Count, same: list[StoryCount]) -> tuple[Finding, str] | None:
+    """ "76 UK firms" for the story's "76 experts": a count of another kind of actor."""
+    kind = kind_of(c.noun)
+    known = [t for t in same if kind_of(t.count.noun) in ACTOR_KINDS]
+    if kind not in ACTOR_KINDS or not known or any(t.count.noun is None for t in same):
+        return None
+    told = known[0]
+    span = text[c.start : c.end]
+    message = (
+        f'"{span}" counts {c.noun}, but the story\'s {span.split()[0]} are {told.count.noun}: '
+        f"{_cite(told)}"
+    )
+    key = c.places[0][2].key if c.places else ""
+    return Finding("attribution", "error", message, span), key
+
+
+def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
+    """The ``attribution`` and ``claim`` findings for a section body."""
+    told = story_actions(story, profile)
+    lexicon = story_lexicon(story, profile)
+    counts, skip = story_counts(story, profile), _profile_values(profile)
+    seen: set[tuple[str, str]] = set()
+    for sentence in split_sentences(body):
+        # A count given to another actor says more than the act it comes with: report it alone.
+        flagged: set[str] = set()
+        for finding, actor_key in _count_findings(sentence.text, counts, skip, lexicon):
+            if ("count", finding.text) not in seen:
+                seen.add(("count", finding.text))
+                flagged.add(actor_key)
+                yield finding
+        for action in actions_in(sentence.text, lexicon):
+            key = (action.actor.key, action.family)
+            if key in seen or action.actor.key in flagged:
+                continue
+            found = _action_finding(action, sentence.text, story, told)
+            if found is not None:
+                seen.add(key)
+                yield found
+
+
+def _action_finding(
+    action: Action, text: str, story: Story, told: tuple[tuple[Sentence, Action], ...]
+) -> Finding | None:
+    """The finding on one act in a section sentence, if the story does not report it so."""
+    if any(same_act(action, a) for _, a in told):
+        return None
+    span = text[action.start : action.end]
+    group = act_group(action.family)
+    by_others = [(s, a) for s, a in told if act_group(a.family) == group]
+    quoted = action.family in ("statement", "warning") and _quoted_story_sentence(text, story)
+    if quoted:
+        return Finding(
+            "attribution",
+            "error",
+            f'"{span}" gives the story\'s words to {action.actor.label}, but the story '
+            f'does not: [{quoted.number}] "{shorten(quoted.text, _QUOTE_LIMIT)}"',
+            span,
+        )
+    if by_others and action.family in _STORY_ACTS:
+        s, a = by_others[0]
+        return Finding(
+            "attribution",
+            "error",
+            f'"{span}" gives the {action.family} to {action.actor.label}, but the story '
+            f'says it was {a.actor.label}\'s: [{s.number}] "{shorten(s.text, _QUOTE_LIMIT)}"',
+            span,
+        )
+    if action.actor.public and action.event:
+        return Finding(
+            "claim",
+            "error",
+            f"The story does not report that {action.actor.label} did this: "
+            f'"{shorten(text, _QUOTE_LIMIT)}"',
+            span,
+        )
+    return None
+
+
+def _quoted_story_sentence(text: str, story: Story) -> Sentence | None:
+    """The story sentence holding words this sentence quotes, if any."""
+    for m in _QUOTED.finditer(text):
+        quote = fold(m.group(1))
+        for s in story_sentences(story):
+            if quote in fold(s.text):
+                return s
+    return None

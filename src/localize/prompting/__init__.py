@@ -1,0 +1,1 @@
+"""Prompt templates, the sandbox they render in, and neutralising story text."""

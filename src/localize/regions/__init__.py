@@ -1,0 +1,1 @@
+"""Region profiles: the model, profile files, packs and the built-in profiles."""

@@ -1,0 +1,546 @@
+"""`RegionProfile`: who a regional edition is for, stored as data files.
+
+Profiles come from three places, later ones overriding earlier ones with the same id: the
+built-in ``localize/profiles/*.yaml``, installed profile packs (see `localize.regions._packs`),
+and the user's own files or folder (``--profiles``, ``LOCALIZE_PROFILES``). A profile may
+``extends`` another by id: lists (aliases, institutions, laws, style notes) merge, other fields
+override, and an institution or law with the parent's name replaces the parent's entry.
+
+Unknown keys are rejected so a typo cannot silently drop a regulator from a prompt, and every
+problem names the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from localize.errors import ProfileError, RegionNotFoundError
+from localize.regions._packs import installed_packs
+
+__all__ = [
+    "BUILTIN",
+    "Institution",
+    "Law",
+    "RegionLike",
+    "RegionProfile",
+    "builtin_regions",
+    "get_region",
+    "list_regions",
+    "load_profile",
+    "load_profiles",
+    "pack_regions",
+    "profile_problems",
+    "profile_schema",
+]
+
+_PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+# Fields whose lists an extending profile adds to rather than replaces.
+_LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes")
+BUILTIN = "built-in"
+
+Spelling = Literal["british", "american", "canadian"]
+_URL = Field(default=None, pattern=r"^https?://\S+$")
+
+
+def _as_text(value: object) -> object:
+    # YAML reads `version: 2` and `version: 2026.11` as numbers; they are versions all the same.
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Version = Annotated[
+    str,
+    BeforeValidator(_as_text),
+    WithJsonSchema({"type": ["string", "number"], "description": "The profile's version."}),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Institution(_Strict):
+    """A public body the section may name; ``url`` says which body it is where names repeat."""
+
+    name: str = Field(min_length=1)
+    acronym: str | None = None
+    remit: str = Field(min_length=1)
+    # Other names the body goes by in good copy: official short forms ("EU Agency for
+    # Cybersecurity"), a former or informal name. The checks accept them as the body's name.
+    aliases: tuple[str, ...] = ()
+    url: str | None = _URL
+
+
+class Law(_Strict):
+    """A law or regulation the section may cite."""
+
+    name: str = Field(min_length=1)
+    short_name: str | None = None
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    url: str | None = _URL
+
+
+class RegionProfile(_Strict):
+    """One regional edition: audience, language, locale, institutions, laws and house style."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    version: Version = "1"
+    extends: str | None = Field(default=None, description="The id of the profile this extends.")
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    audience: str = Field(min_length=1)
+    language: str = Field(
+        default="en",
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="The language the section is written in (BCP 47, e.g. en, de).",
+    )
+    locale: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    spelling: Spelling = Field(
+        default="british",
+        description="English spelling variant; by default American for en-US, Canadian for "
+        "en-CA, British otherwise.",
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    section_heading: str = Field(min_length=1)
+    disclosure: str | None = Field(
+        default=None, min_length=1, description="The AI-assistance line under the section."
+    )
+    institutions: tuple[Institution, ...] = Field(min_length=1)
+    laws: tuple[Law, ...] = ()
+    style_notes: tuple[str, ...] = ()
+
+    _source: str = PrivateAttr(default="")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spelling_from_locale(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "spelling" not in data:
+            locale = data.get("locale")
+            by_locale = {"en-US": "american", "en-PH": "american", "en-CA": "canadian"}
+            return {**data, "spelling": by_locale.get(str(locale), "british")}
+        return data
+
+    @property
+    def source(self) -> str:
+        """Where the profile came from: ``built-in``, a pack, or a file path."""
+        return self._source
+
+    def with_source(self, source: str) -> RegionProfile:
+        """This profile, recorded as read from ``source`` (a dump does not carry it)."""
+        copy = self.model_copy()
+        copy._source = source
+        return copy
+
+    @property
+    def english(self) -> bool:
+        """Whether the section is written in English (the checks that read English apply)."""
+        return self.language == "en" or self.language.startswith("en-")
+
+    @property
+    def text(self) -> str:
+        """Every fact the profile supplies, as text the grounding checks can search."""
+        lines = [self.name, *self.aliases, self.audience, self.currency]
+        for inst in self.institutions:
+            lines.append(
+                f"{inst.name} ({inst.acronym}): {inst.remit}"
+                if inst.acronym
+                else f"{inst.name}: {inst.remit}"
+            )
+            lines.extend(
+                f"{alias} ({inst.acronym})" if inst.acronym else alias for alias in inst.aliases
+            )
+        for law in self.laws:
+            lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
+            lines.extend(law.aliases)
+        return "\n".join(lines)
+
+
+# What a region argument may be: a profile, a path to a profile file, or a region id.
+RegionLike = RegionProfile | os.PathLike[str] | str
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Raw:
+    """A profile file as read, before validation and before its parent is merged in."""
+
+    data: dict[str, Any]
+    path: str
+    text: str
+    source: str
+
+    @property
+    def id(self) -> str | None:
+        rid = self.data.get("id")
+        return rid.strip().lower() if isinstance(rid, str) else None
+
+
+class _Invalid(Exception):
+    def __init__(self, problems: list[ProfileError]) -> None:
+        self.problems = problems
+
+
+def _read_raw(path: Path, source: str | None = None) -> _Raw:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError("no such file", path=name) from None
+    except IsADirectoryError:
+        raise ProfileError("is a folder, not a profile file", path=name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read: {exc}", path=name) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        # PyYAML's own message spans several lines; the problem and the line say enough.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProfileError(f"not valid YAML: {problem}", path=name, line=line) from None
+    if not isinstance(data, dict):
+        raise ProfileError("a profile must be a mapping of fields", path=name, line=1)
+    return _Raw(data, name, text, source or name)
+
+
+def _profile_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise ProfileError("no such file or folder", path=str(path))
+    if path.is_dir():
+        return sorted(f for f in path.iterdir() if f.suffix.lower() in _PROFILE_SUFFIXES)
+    return [path]
+
+
+def _line_of(text: str, loc: Iterable[int | str]) -> int | None:
+    """The line of the deepest node of ``loc`` that the file has (YAML or JSON)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --- extends and validation ---------------------------------------------------------------------
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    """The parent's fields overridden by the child's, lists merged; and, per list, how many of
+    the parent's items come before the child's (to point errors at the child's own lines)."""
+    merged = {**parent, "version": "1"}  # a version is the extending file's own
+    merged.update((k, v) for k, v in child.items() if k not in _LIST_FIELDS)
+    offsets: dict[str, int] = {}
+    for name in _LIST_FIELDS:
+        items = child.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            merged[name], offsets[name] = items, 0
+            continue
+        own_names = {i.get("name") for i in items if isinstance(i, dict)}
+        kept = [
+            p
+            for p in parent.get(name) or []
+            if p not in items and not (isinstance(p, dict) and p.get("name") in own_names)
+        ]
+        merged[name], offsets[name] = kept + items, len(kept)
+    return merged, offsets
+
+
+def _problem(raw: _Raw, message: str, loc: tuple[int | str, ...]) -> ProfileError:
+    return ProfileError(
+        message, path=raw.path, field=_field_path(loc) or None, line=_line_of(raw.text, loc)
+    )
+
+
+def _validation_problems(
+    raw: _Raw, exc: ValidationError, offsets: Mapping[str, int]
+) -> list[ProfileError]:
+    problems = []
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    for err, loc in zip(errors, locs, strict=True):
+        # A list emptied by its failing items is reported at the items, not again as a list.
+        if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs):
+            continue
+        if loc and loc[0] in offsets and len(loc) > 1 and isinstance(loc[1], int):
+            loc = (loc[0], loc[1] - offsets[str(loc[0])], *loc[2:])
+        msg = {"missing": "is required", "extra_forbidden": "is not a known field"}.get(
+            err["type"], err["msg"][:1].lower() + err["msg"][1:]
+        )
+        problems.append(_problem(raw, msg, loc))
+    return problems
+
+
+class _Layer:
+    """Profiles being resolved together, above already-resolved ones they may extend."""
+
+    def __init__(self, raws: Iterable[_Raw], below: Mapping[str, RegionProfile]) -> None:
+        self.below = below
+        self.raws: dict[str, _Raw] = {}
+        self.done: dict[int, RegionProfile] = {}
+        self.duplicates: list[ProfileError] = []
+        for raw in raws:
+            rid = raw.id
+            if rid is None:
+                continue
+            other = self.raws.get(rid)
+            if other is not None:
+                self.duplicates.append(
+                    ProfileError(
+                        f"region id '{rid}' is defined twice (also in {other.path})",
+                        path=raw.path,
+                        field="id",
+                        line=_line_of(raw.text, ("id",)),
+                    )
+                )
+                continue
+            self.raws[rid] = raw
+
+    def _parent(self, raw: _Raw, chain: tuple[_Raw, ...]) -> RegionProfile:
+        parent_id = raw.data["extends"]
+        if not isinstance(parent_id, str) or not parent_id.strip():
+            raise _Invalid([_problem(raw, "must be a region id", ("extends",))])
+        key = parent_id.strip().lower()
+        # A profile that extends its own id builds on the profile it overrides.
+        same = self.raws.get(key) if key != raw.id else None
+        if same is not None:
+            if same in chain or same is raw:
+                cycle = " -> ".join(r.id or r.path for r in (*chain, raw, same))
+                raise _Invalid([_problem(raw, f"extends forms a cycle: {cycle}", ("extends",))])
+            return self.resolve(same, (*chain, raw))
+        if key in self.below:
+            return self.below[key]
+        known = sorted({*self.raws, *self.below} - {raw.id or ""})
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise _Invalid([_problem(raw, f"extends unknown region '{parent_id}'{hint}", ("extends",))])
+
+    def resolve(self, raw: _Raw, chain: tuple[_Raw, ...] = ()) -> RegionProfile:
+        """The validated profile for one file, its parent merged in; `_Invalid` lists problems."""
+        if id(raw) in self.done:
+            return self.done[id(raw)]
+        data: dict[str, Any] = raw.data
+        offsets: dict[str, int] = {}
+        if data.get("extends") is not None:
+            parent = self._parent(raw, chain)
+            data, offsets = _merge(parent.model_dump(mode="json"), data)
+        try:
+            profile = RegionProfile.model_validate(data)
+        except ValidationError as exc:
+            raise _Invalid(_validation_problems(raw, exc, offsets)) from None
+        profile = profile.with_source(raw.source)
+        self.done[id(raw)] = profile
+        return profile
+
+    def resolve_all(self, raws: Iterable[_Raw]) -> dict[str, RegionProfile]:
+        if self.duplicates:
+            raise self.duplicates[0]
+        out: dict[str, RegionProfile] = {}
+        for raw in raws:
+            try:
+                profile = self.resolve(raw)
+            except _Invalid as exc:
+                first = exc.problems[0]
+                more = len(exc.problems) - 1
+                if more:
+                    raise ProfileError(
+                        f"{first.message} (and {more} more problem(s))",
+                        path=first.path,
+                        field=first.field,
+                        line=first.line,
+                    ) from None
+                raise first from None
+            out[profile.id] = profile
+        return out
+
+
+# --- where profiles come from -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, RegionProfile]:
+    folder = resources.files("localize.regions") / "profiles"
+    with resources.as_file(folder) as path:
+        raws = [_read_raw(f, BUILTIN) for f in _profile_files(path)]
+    return _Layer(raws, {}).resolve_all(raws)
+
+
+@lru_cache(maxsize=1)
+def _packs() -> dict[str, RegionProfile]:
+    raws = [
+        _read_raw(f, f"pack {pack.name}")
+        for pack in installed_packs()
+        for path in pack.paths
+        for f in _profile_files(path)
+    ]
+    return _Layer(raws, _builtin()).resolve_all(raws)
+
+
+def builtin_regions() -> dict[str, RegionProfile]:
+    """The profiles shipped with localize, keyed by id."""
+    return dict(_builtin())
+
+
+def pack_regions() -> dict[str, RegionProfile]:
+    """The profiles of installed profile packs, keyed by id."""
+    return dict(_packs())
+
+
+def _shipped() -> dict[str, RegionProfile]:
+    return {**_builtin(), **_packs()}
+
+
+def load_profile(
+    path: str | os.PathLike[str], *, known: Mapping[str, RegionProfile] | None = None
+) -> RegionProfile:
+    """Load and validate one profile file (YAML or JSON), resolving ``extends`` against the
+    built-in and pack profiles and ``known``."""
+    raw = _read_raw(Path(path))
+    return _Layer([raw], {**_shipped(), **(known or {})}).resolve_all([raw])[raw.id or ""]
+
+
+def load_profiles(path: str | os.PathLike[str]) -> dict[str, RegionProfile]:
+    """Load a profile file, or every profile file in a folder, keyed by region id.
+
+    Profiles in the folder may extend each other as well as the built-in and pack profiles.
+    """
+    raws = [_read_raw(f) for f in _profile_files(Path(path))]
+    return _Layer(raws, _shipped()).resolve_all(raws)
+
+
+def list_regions(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
+) -> dict[str, RegionProfile]:
+    """Every region `get_region` finds by id: built-ins, then packs, then user profiles (later
+    ones override), sorted by id. ``profiles`` as in `get_region` (None: the configured path)."""
+    return dict(sorted({**_shipped(), **_user_profiles(profiles)}.items()))
+
+
+def _user_profiles(
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None,
+) -> Mapping[str, RegionProfile]:
+    if profiles is None:
+        from localize.config import Settings  # the search path is a setting (env, config file)
+
+        profiles = Settings.resolve().profiles
+    if profiles is None or isinstance(profiles, Mapping):
+        return profiles or {}
+    return load_profiles(profiles)
+
+
+def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
+    """Every problem in the given profile files (or folders), each naming file, line and field.
+
+    The files are checked together, as one folder would be: they may extend each other.
+    """
+    raws: list[_Raw] = []
+    for p in paths:
+        try:
+            raws.extend(_read_raw(f) for f in _profile_files(Path(p)))
+        except ProfileError as exc:
+            yield exc
+    layer = _Layer(raws, _shipped())
+    yield from layer.duplicates
+    for raw in raws:
+        if raw.id is not None and layer.raws.get(raw.id) is not raw:
+            continue  # a second definition of an id, reported above
+        try:
+            layer.resolve(raw)
+        except _Invalid as exc:
+            yield from exc.problems
+
+
+def profile_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for profile files, for editors and CI."""
+    schema = RegionProfile.model_json_schema()
+    required = schema.pop("required", [])
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "localize region profile",
+        "description": "A region profile for localize: who a regional edition is for. A profile "
+        "with 'extends' needs only its id and what it adds or changes.",
+        "required": ["id"],
+        "if": {"not": {"required": ["extends"]}},
+        "then": {"required": required},
+    }
+
+
+def get_region(
+    region: RegionLike,
+    *,
+    profiles: str | os.PathLike[str] | Mapping[str, RegionProfile] | None = None,
+) -> RegionProfile:
+    """Resolve a region argument to a `RegionProfile`: the rule every public function follows.
+
+    ``region`` is a `RegionProfile` (used as it is), a path to a profile file (``Path``, or a
+    ``str`` ending in .yaml, .yml or .json), or a region id looked up among the built-in
+    profiles, the installed profile packs and the user profiles in ``profiles``: a profile file
+    or folder, or profiles already loaded. ``profiles=None`` means the configured search path
+    (``LOCALIZE_PROFILES`` or the config file's ``profiles``). User profiles override pack
+    profiles, which override built-ins with the same id; a profile file may extend any of them.
+    """
+    if isinstance(region, RegionProfile):
+        return region
+    if not isinstance(region, str | os.PathLike):
+        raise ProfileError(
+            "a region must be a region id, a profile file or a RegionProfile, "
+            f"not {type(region).__name__}"
+        )
+    if isinstance(region, os.PathLike) or region.lower().endswith(_PROFILE_SUFFIXES):
+        return load_profile(region, known=_user_profiles(profiles))
+    known = list_regions(profiles)
+    key = region.strip().lower()
+    if key in known:
+        return known[key]
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+    by_alias = [p.id for p in known.values() if key in (a.lower() for a in (p.name, *p.aliases))]
+    suggestions = by_alias or close
+    raise RegionNotFoundError(region, sorted(known), suggestions[0] if suggestions else None)

@@ -1,0 +1,1 @@
+"""Recording and replaying LLM traffic: cassettes, mismatch reports, the pytest plugin."""

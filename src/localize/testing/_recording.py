@@ -1,0 +1,307 @@
+"""Record localize's LLM traffic to a cassette file once, then replay it offline.
+
+Built on vcrpy (``pip install 'localize[testing]'``: vcrpy 8.2 or later, the first to intercept
+the httpx2 transport openai 3.x sends through). The pytest plugin
+(`localize.testing.pytest_plugin`) and
+``localize rewrite|batch --cassette FILE`` both use `use_cassette`.
+
+- Recording sends the requests to the configured endpoint and writes them with their answers.
+  With none configured, the embedded model is started for the recording, before the recorder
+  is on (its start-up checks are not LLM traffic), and the settings point at it. Secrets never
+  reach the file: authorization, API-key, organisation, project and cookie headers, credentials
+  in URLs and in query strings, and cookies or request ids in responses are all left out.
+- Replaying answers every request from the file. The recording's endpoint, model and output mode
+  are put in the environment (``LOCALIZE_BASE_URL``, ``LOCALIZE_MODEL``, ``LOCALIZE_STRUCTURED``)
+  for the duration, and ``LOCALIZE_NO_DEMO_MODEL=1``, so a replay needs no key and never
+  starts the embedded model; arguments passed explicitly still win, and a difference they make
+  shows as a mismatch.
+- In both, ``LOCALIZE_CACHE_DIR`` points at an empty folder, so no response cache on disk can
+  answer in the cassette's place or hide a request from the recording.
+
+Requests match on method, path, query and body, so a changed prompt is noticed. A request the
+recording does not have is explained by `localize.testing._mismatch`: which template (name and
+version), story, profile, model or message changed, and how to re-record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit, urlunsplit
+
+from localize.backends._local import LOCAL_MODEL, LocalServer
+from localize.config import Settings
+from localize.errors import CassetteError, CassetteMismatchError, ConfigError, LocalModelError
+from localize.testing._mismatch import describe_mismatch
+
+__all__ = [
+    "RECORD_MODES",
+    "SECRET_HEADERS",
+    "SECRET_QUERY_PARAMETERS",
+    "RecordMode",
+    "Recording",
+    "replay_environment",
+    "scrub_request",
+    "scrub_response",
+    "use_cassette",
+    "vcr_config",
+]
+
+RecordMode = Literal["once", "none", "new_episodes", "rewrite"]
+RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
+
+SECRET_HEADERS = (
+    "authorization",
+    "proxy-authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+)
+SECRET_QUERY_PARAMETERS = (
+    "api-key",
+    "api_key",
+    "apikey",
+    "key",
+    "token",
+    "access_token",
+    "sig",
+)
+# Response headers that are secrets (cookies, account ids) or change on every call.
+_DROP_RESPONSE_HEADERS = frozenset(
+    {"set-cookie", "openai-organization", "openai-project", "x-request-id", "date"}
+)
+MATCH_ON = ("method", "path", "query", "body")
+_CHAT_PATH = "/chat/completions"
+# vcrpy's modes; "rewrite" records afresh into a new file that replaces the old one at the end.
+_VCR_MODE: dict[str, str] = {
+    "once": "once",
+    "none": "none",
+    "new_episodes": "new_episodes",
+    "rewrite": "all",
+}
+
+
+def scrub_request(request: Any) -> Any:
+    """Drop user:password@ from the recorded URL (headers and query are filtered by vcrpy)."""
+    parts = urlsplit(request.uri)
+    if "@" in parts.netloc:
+        request.uri = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Drop cookies, account ids and per-call ids from a recorded response."""
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _DROP_RESPONSE_HEADERS:
+            del headers[name]
+    return response
+
+
+def vcr_config() -> dict[str, Any]:
+    """The vcrpy settings localize records and replays with."""
+    return {
+        "filter_headers": list(SECRET_HEADERS),
+        "filter_query_parameters": list(SECRET_QUERY_PARAMETERS),
+        "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+        "match_on": list(MATCH_ON),
+    }
+
+
+def replay_environment(requests: Sequence[Any]) -> dict[str, str]:
+    """Settings that make a client send what the first recorded chat request was sent with."""
+    for request in requests:
+        base, sep, _ = request.uri.partition(_CHAT_PATH)
+        if not sep:
+            continue
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        env = {"LOCALIZE_BASE_URL": base}
+        if isinstance(body, dict) and isinstance(body.get("model"), str):
+            env["LOCALIZE_MODEL"] = body["model"]
+        fmt = body.get("response_format") if isinstance(body, dict) else None
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        # Negotiation starts at json_schema, so a first json_schema request means "auto"; a first
+        # json_object request was made with that mode set (or by the embedded model).
+        env["LOCALIZE_STRUCTURED"] = {"json_schema": "auto", "json_object": "json_object"}.get(
+            kind or "", "text"
+        )
+        return env
+    return {}
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass
+class Recording:
+    """One cassette in use: whether it replays, and the requests it could not answer."""
+
+    path: Path
+    mode: RecordMode
+    rerecord: str
+    replaying: bool
+    environment: dict[str, str] = field(default_factory=dict)
+    unmatched: list[Any] = field(default_factory=list)
+    _cassette: Any = field(default=None, repr=False)
+
+    @property
+    def requests(self) -> list[Any]:
+        """The requests in the cassette (vcrpy ``Request`` objects): recorded, or being recorded."""
+        return list(self._cassette.requests) if self._cassette is not None else []
+
+    def _note_unmatched(self, request: Any) -> None:
+        key = (request.method, request.uri, request.body)
+        if all((r.method, r.uri, r.body) != key for r in self.unmatched):
+            self.unmatched.append(request)
+
+    def mismatch(self) -> CassetteMismatchError | None:
+        """The error describing the requests the recording did not have, if there were any."""
+        if not self.unmatched:
+            return None
+        played = set(self._cassette.play_counts) if self._cassette is not None else set()
+        explained = [describe_mismatch(r, self.requests, played) for r in self.unmatched]
+        return CassetteMismatchError(
+            self.path,
+            [m.summary for m in explained],
+            details="\n\n".join(m.report() for m in explained),
+            rerecord=self.rerecord,
+        )
+
+
+def _load_vcr() -> Any:
+    try:
+        import vcr
+    except ImportError:
+        raise ConfigError(
+            "recording and replaying need vcrpy: pip install 'localize[testing]'",
+            option="--cassette",
+        ) from None
+    return vcr
+
+
+@contextlib.contextmanager
+def use_cassette(
+    path: str | Path, mode: RecordMode = "once", *, rerecord: str
+) -> Iterator[Recording]:
+    """Record localize's requests to ``path``, or replay them from it (see the module doc).
+
+    ``mode``: ``once`` records when the file does not exist and replays it when it does; ``none``
+    only replays (a missing file is an error); ``new_episodes`` replays what matches and records
+    the rest; ``rewrite`` records everything afresh, replacing the file only when the block ends
+    without an error. ``rerecord`` is the command that re-records, quoted in error messages.
+    Raises `CassetteMismatchError` at the end when a request was not in the recording. The
+    settings go through ``os.environ``, so one cassette is in use at a time in a process.
+    """
+    if mode not in RECORD_MODES:
+        raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
+    vcr = _load_vcr()
+    path = Path(path)
+    exists = path.is_file()
+    if mode == "none" and not exists:
+        raise CassetteError(f"no such cassette; record it with {rerecord}", path=path)
+    replaying = exists and mode in ("once", "none")
+    with tempfile.TemporaryDirectory(prefix="localize-") as scratch:
+        target = Path(scratch, path.name) if mode == "rewrite" else path
+        with contextlib.ExitStack() as stack:
+            if not replaying:
+                # Started before the recorder is on, so its start-up checks stay out of the file.
+                stack.enter_context(_environment(_embedded_endpoint(stack)))
+            recorder = vcr.VCR(record_mode=_VCR_MODE[mode], **vcr_config())
+            try:
+                cassette = stack.enter_context(recorder.use_cassette(str(target)))
+            except Exception as exc:  # a corrupt file: vcrpy's or yaml's own errors
+                raise CassetteError(f"cannot read cassette: {exc}", path=path) from None
+            recording = Recording(path, mode, rerecord, replaying, _cassette=cassette)
+            if replaying:
+                # A replay never starts the embedded model, even for a request never recorded.
+                recording.environment = {
+                    **replay_environment(cassette.requests),
+                    "LOCALIZE_NO_DEMO_MODEL": "1",
+                }
+            cache_dir = str(Path(scratch, "cache"))
+            stack.enter_context(
+                _environment({**recording.environment, "LOCALIZE_CACHE_DIR": cache_dir})
+            )
+            _watch_unmatched(cassette, recording)
+            try:
+                yield recording
+            except Exception as exc:
+                # The run failed because a request was not in the recording: say that, not the
+                # connection error the SDK made of it.
+                mismatch = recording.mismatch()
+                if mismatch is not None:
+                    raise mismatch from exc
+                raise
+            mismatch = recording.mismatch()
+            if mismatch is not None:
+                raise mismatch
+        # vcrpy has written the cassette on leaving the block above.
+        if mode == "rewrite" and target.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(target, path)
+
+
+def _embedded_endpoint(stack: contextlib.ExitStack) -> dict[str, str]:
+    """With no endpoint configured, start the embedded model for the recording and point the
+    settings at it, as a replay will point them at the recorded address.
+
+    Recording and replay then build their clients the same way (an endpoint, a model, a mode),
+    and one server serves every ``connect()`` of the run.
+    """
+    settings = Settings.resolve()
+    if not settings.use_local_model or not settings.allow_demo_model:
+        return {}
+    try:
+        server = stack.enter_context(LocalServer())
+    except LocalModelError:
+        return {}  # not installed, or it failed: connect() reports it if the run needs it
+    return {
+        "LOCALIZE_BASE_URL": server.base_url,
+        "LOCALIZE_MODEL": settings.model or LOCAL_MODEL,
+        # What the pipeline asks of the embedded server: llama.cpp rejects json_schema.
+        "LOCALIZE_STRUCTURED": "json_object"
+        if settings.structured == "auto"
+        else settings.structured,
+    }
+
+
+def _watch_unmatched(cassette: Any, recording: Recording) -> None:
+    """Note every request a write-protected cassette cannot answer.
+
+    vcrpy raises on such a request from inside the HTTP transport, where the SDK turns it into a
+    connection error (and a batch into a failed job); noting it here keeps what was asked.
+    """
+    can_play = cassette.can_play_response_for
+
+    def noting(request: Any) -> bool:
+        playable = bool(can_play(request))
+        if not playable and cassette.write_protected:
+            recording._note_unmatched(request)
+        return playable
+
+    cassette.can_play_response_for = noting
