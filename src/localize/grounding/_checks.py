@@ -54,6 +54,8 @@ import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 from localize.grounding._dates import DateMention, KnownDates, outside_dates, scan_dates
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._findings import Finding
+from localize.grounding._meta_text import check_meta_text
+from localize.grounding._region_fit import check_region_fit
 from localize.grounding._support import SentenceLink, link_sentences
 from localize.grounding.attribution._checks import check_actions
 from localize.prompting._templates import PromptTemplate, load_template
@@ -76,12 +78,15 @@ CHECK_IDS = (
     "number",
     "institution",
     "mention",
+    "region",
     "spelling",
     "length",
     "repetition",
     "leak",
+    "meta",
     "attribution",
     "claim",
+    "paraphrase",
     "support",
 )
 
@@ -103,6 +108,8 @@ _ADVICE: dict[str, str] = {
     "institution": "name only bodies and laws that the story or the region profile names",
     "repetition": "say each thing once",
     "leak": "return only the section's prose, with no labels, markup or notes",
+    "region": "write for this region only: its readers, its bodies and laws, its language",
+    "meta": "write about the news itself, never about the story, the article or the section",
     "attribution": "keep who did what exactly as the story tells it",
     "claim": "say only what the story reports; name a body only for its standing remit",
 }
@@ -1085,10 +1092,12 @@ def check(
             for message, span in foreign_namesakes(body, story.text, region)
         ),
         *_check_mention(body, profile_facts),
+        *check_region_fit(body, story, region),
         *(_check_spelling(body, story_facts, profile_facts) if english else ()),
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),
         *_check_leaks(raw),
+        *check_meta_text(body),
         *(check_actions(body, story, region) if english else ()),
         *(support_findings if english else ()),
     ]

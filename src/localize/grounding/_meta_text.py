@@ -1,0 +1,60 @@
+"""Text about the text: the ``meta`` check (error).
+
+A published section speaks about the news, not about itself or its source document: "This story
+is about ...", "The article reports ...", "This section highlights ...", "In this section we ...".
+A weak model writes such framing instead of the section (the embedded model's Quick-start
+section opened "This story is about the UK's response ..."). It is an error: a reader of the
+story page sees the section under the story, and "this story" there is the model talking.
+The model's own voice ("As an AI ...") is the ``leak`` check's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from localize.grounding._findings import Finding
+
+__all__ = ["check_meta_text"]
+
+_DOCUMENT = r"(?:story|article|piece|section|paragraph|summary|write-up|news\s+item)"
+_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # "this story", "this article", "the present section" ("this report" is often the
+        # story's own report, so it is not one of them).
+        rf"\b(?:this|the\s+present|the\s+above|the\s+following)\s+{_DOCUMENT}\b"
+        r"(?!\s+(?:by|from|of|on|published|issued|released|into)\b)",
+        # "the article says", "the story highlights": the document as a speaker.
+        r"\bthe\s+(?:story|article|section|piece|summary)\s+(?:also\s+)?"
+        r"(?:is\s+about|says|said|states|stated|reports|reported|notes|noted|highlights|"
+        r"highlighted|discusses|discussed|describes|described|explains|explained|mentions|"
+        r"mentioned|suggests|suggested|argues|focuses|explores|examines|covers|shows|outlines|"
+        r"emphasi[sz]es|underscores|points\s+out)\b",
+        # "according to the article", "as the story notes", "in the article".
+        r"\b(?:according\s+to|as\s+(?:stated|noted|reported|mentioned)\s+in|in)\s+the\s+"
+        r"(?:story|article)\b",
+        r"\bas\s+the\s+(?:story|article)\s+(?:says|notes|reports|explains|puts\s+it)\b",
+    )
+)
+
+
+def check_meta_text(body: str) -> list[Finding]:
+    """The ``meta`` findings: each phrase that speaks about the story or the section itself."""
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(body):
+            span = m.group()
+            if span.lower() in seen:
+                continue
+            seen.add(span.lower())
+            findings.append(
+                Finding(
+                    "meta",
+                    "error",
+                    f'"{span}" speaks about the story or the section itself, not about the '
+                    "news.",
+                    span,
+                )
+            )
+    return findings

@@ -1,0 +1,252 @@
+"""Region fit: is a section about its own region, in its own language?
+
+The ``region`` check (error). A section written for one region and published under another is
+wrong even when every fact in it is the story's: "For British organisations ... under UK GDPR,
+the ICO" in an Irish section sends readers to a regulator that has no say over them. It reports:
+
+- another region's body or law (a name, acronym or alias from another shipped profile that this
+  profile does not also list), unless the story names that body itself;
+- another region's readers: its name or demonym before an audience noun ("British
+  organisations", "UK businesses") unless the story says the same; or a region the story never
+  mentions at all;
+- an amount in another region's currency the story does not use;
+- a section that never names its region, nor any body or law of the profile;
+- a section not in the profile's language (an English body under a German profile, or the
+  reverse).
+
+Regions that contain one another are not foreign: a profile that ``extends`` another (Scotland,
+the UK), and profiles sharing a law (Ireland and the EU, both under the same GDPR).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from localize.grounding._findings import Finding, shorten
+from localize.grounding._support import profile_entries
+from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
+from localize.story import Story
+from localize.text._wordfold import word_set
+
+__all__ = ["check_region_fit"]
+
+# Nouns for a section's readers: a region's name before one of these addresses that region.
+_AUDIENCE = (
+    r"(?:organi[sz]ations?|businesses|business|firms?|companies|company|enterprises?|"
+    r"consumers?|users?|readers?|customers?|citizens?|residents?|households?|taxpayers?|"
+    r"security\s+teams?|defenders?|people|public|workers?|employers?|startups?|banks?|"
+    r"hospitals?|schools?|universities|charities|institutions|operators?|providers?|SMEs)"
+)
+# Up to two modifiers between a demonym and its noun ("UK small businesses"); only adjectives
+# of size or kind, so "the US restriction leaves defenders" is not an address to US defenders.
+_MODIFIER = (
+    r"(?:small|smaller|large|larger|big|local|domestic|medium-sized|mid-sized|public|private|"
+    r"listed|financial|tech|technology|cyber|cybersecurity|security|online|retail|critical|"
+    r"national|regional|many|most|all|some)"
+)
+_AUDIENCE_AFTER = re.compile(
+    rf"(?:['\u2019]s)?\s+(?:{_MODIFIER}\s+){{0,2}}{_AUDIENCE}\b", re.IGNORECASE
+)
+
+# Currency: symbols, prefixed dollar signs, words and ISO codes. A bare "$" names no region.
+_CURRENCY_MARKS: dict[str, str] = {
+    "£": "GBP",
+    "€": "EUR",
+    "₹": "INR",
+    "US$": "USD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "NZ$": "NZD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "S$": "SGD",
+    "pounds sterling": "GBP",
+    "sterling": "GBP",
+    "euro": "EUR",
+    "euros": "EUR",
+    "rupee": "INR",
+    "rupees": "INR",
+    "rand": "ZAR",
+}
+_CURRENCY = re.compile(
+    r"(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
+    r"|\b(?:pounds sterling|sterling|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
+)
+
+# English function words: their share of a text's words tells English from other languages.
+_ENGLISH = word_set(
+    """
+    the and of to in is are for that with on by it as be this from was were has have will which
+    or its their at an a not but can could would should may they these those than also been
+    """
+)
+_MIN_LANGUAGE_WORDS = 12
+_ENGLISH_SHARE = 0.15
+_WORDS = re.compile(r"[^\W\d_]+")
+_QUOTE_LIMIT = 80
+
+
+@dataclass(frozen=True, slots=True)
+class _Foreign:
+    """Another region's names as seen from one profile."""
+
+    # Every name of this profile and the foreign ones, longest first: at any position the
+    # longest name wins, so "GDPR" inside this profile's "UK GDPR" is not another region's.
+    pattern: re.Pattern[str] | None
+    # foreign name -> (its region, "body"/"law"/"place", every name of that entry)
+    owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]]
+
+
+def _entry_names(profile: RegionProfile) -> Iterator[tuple[tuple[str, ...], str]]:
+    for inst in profile.institutions:
+        yield tuple(n for n in (inst.name, inst.acronym, *inst.aliases) if n), "body"
+    for law in profile.laws:
+        yield tuple(n for n in (law.name, law.short_name, *law.aliases) if n), "law"
+
+
+def _place_words(profile: RegionProfile) -> tuple[str, ...]:
+    # Capitalised names only: "member states", "the State", "federal government" are not names
+    # of a place.
+    return tuple(w for w in (profile.name, *profile.aliases) if w[:1].isupper())
+
+
+def _related(a: RegionProfile, b: RegionProfile) -> bool:
+    """Whether one region contains the other: ``extends``, or a law they share (EU and Ireland)."""
+    if a.extends == b.id or b.extends == a.id:
+        return True
+    urls = {law.url for law in a.laws if law.url}
+    return any(law.url in urls for law in b.laws)
+
+
+@lru_cache(maxsize=64)
+def _foreign(profile: RegionProfile) -> _Foreign:
+    own: set[str] = set(profile.aliases) | {profile.name}
+    for names, _ in _entry_names(profile):
+        own.update(names)
+    owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]] = {}
+    shipped = {**builtin_regions(), **pack_regions()}
+    for other in shipped.values():
+        if other.id == profile.id or _related(profile, other):
+            continue
+        places = _place_words(other)
+        for names, kind in (*_entry_names(other), (places, "place")):
+            for name in names:
+                if name not in own and name not in owner:
+                    owner[name] = (other, kind, names)
+    if not owner:
+        return _Foreign(None, owner)
+    alts = "|".join(
+        re.escape(n).replace(r"\ ", r"\s+") for n in sorted(owner.keys() | own, key=len, reverse=True)
+    )
+    return _Foreign(re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])"), owner)
+
+
+def _mentions(text: str, names: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
+
+
+@lru_cache(maxsize=64)
+def _story_currencies(story: Story) -> frozenset[str]:
+    return frozenset(_currency_of(m.group()) for m in _CURRENCY.finditer(story.text))
+
+
+def _currency_of(mark: str) -> str:
+    return _CURRENCY_MARKS.get(mark, _CURRENCY_MARKS.get(mark.lower(), mark.upper()))
+
+
+def _is_english(text: str) -> bool | None:
+    """Whether ``text`` reads as English (None when it is too short to tell)."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if len(words) < _MIN_LANGUAGE_WORDS:
+        return None
+    return sum(w in _ENGLISH for w in words) / len(words) >= _ENGLISH_SHARE
+
+
+def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
+    foreign = _foreign(profile)
+    if foreign.pattern is None:
+        return
+    seen: set[tuple[str, ...]] = set()
+    for m in foreign.pattern.finditer(body):
+        name = " ".join(m.group().split())
+        found = foreign.owner.get(name)
+        if found is None:
+            continue  # this profile's own name
+        other, kind, names = found
+        span = name
+        if kind == "place":
+            audience = _AUDIENCE_AFTER.match(body, m.end())
+            if audience:
+                span = body[m.start() : audience.end()]
+                if " ".join(span.lower().split()) in " ".join(story.text.lower().split()):
+                    continue
+                names = (span,)
+                message = (
+                    f'"{span}" addresses readers in {other.name}, but this is the '
+                    f"{profile.name} section."
+                )
+            elif _mentions(story.text, names):
+                continue
+            else:
+                message = (
+                    f'"{span}" brings {other.name} into the {profile.name} section, but the '
+                    "story does not mention it."
+                )
+        else:
+            if _mentions(story.text, names):
+                continue
+            what = "a body" if kind == "body" else "a law"
+            message = (
+                f'"{span}" is {what} of {other.name}, not of {profile.name}, and the story does '
+                f"not name it: name {profile.name}'s own, from the region profile."
+            )
+        if names not in seen:
+            seen.add(names)
+            yield Finding("region", "error", message, span)
+
+
+def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
+    allowed = _story_currencies(story) | {profile.currency}
+    for m in _CURRENCY.finditer(body):
+        code = _currency_of(m.group())
+        if code not in allowed:
+            yield Finding(
+                "region",
+                "error",
+                f'"{m.group()}" is an amount in {code}, but {profile.name}\'s currency is '
+                f"{profile.currency} and the story gives no amount in {code}.",
+                m.group(),
+            )
+            return
+
+
+def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
+    """The ``region`` findings for a section body written for ``profile``."""
+    findings: list[Finding] = []
+    english = _is_english(body)
+    if english is not None and english != profile.english:
+        expected = "English" if profile.english else f'the language "{profile.language}"'
+        findings.append(
+            Finding(
+                "region",
+                "error",
+                f"The section is not written in {expected}, the {profile.name} profile's "
+                f"language ({profile.locale}).",
+                shorten(body, _QUOTE_LIMIT),
+            )
+        )
+    if body.strip() and not profile_entries(body, profile):
+        findings.append(
+            Finding(
+                "region",
+                "error",
+                f"The section never addresses {profile.name}: it names neither the region nor "
+                "any body or law of its profile.",
+            )
+        )
+    findings.extend(_foreign_findings(body, story, profile))
+    findings.extend(_currency_findings(body, story, profile))
+    return findings
