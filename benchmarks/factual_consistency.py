@@ -75,16 +75,22 @@ def run(path: Path, show: int) -> None:
     recall = tp / pos if pos else 0.0
     spec = 1 - clean[0] / clean[1] if clean[1] else 0.0
     print(f"{path.name}: {len(rows)} rows ({pos} with an edit, {clean[1]} consistent)")
-    print(f"  recall {tp}/{pos} = {recall:.1%}; specificity {spec:.1%} "
-          f"({clean[0]}/{clean[1]} consistent flagged); balanced accuracy {(recall + spec) / 2:.1%}")
+    print(
+        f"  recall {tp}/{pos} = {recall:.1%}; specificity {spec:.1%} "
+        f"({clean[0]}/{clean[1]} consistent flagged); balanced accuracy {(recall + spec) / 2:.1%}"
+    )
     for t, (c, n) in sorted(by_type.items()):
         print(f"    {t:<30} {c:>3} / {n:<3} = {c / n:.0%}")
     for name, (dtp, dpos, dfp, dneg) in sorted(domains.items()):
         r, s = dtp / max(dpos, 1), 1 - dfp / max(dneg, 1)
-        print(f"    domain {name:<14} recall {r:.0%} specificity {s:.0%} balanced {(r + s) / 2:.0%}")
+        print(
+            f"    domain {name:<14} recall {r:.0%} specificity {s:.0%} balanced {(r + s) / 2:.0%}"
+        )
     print(f"  checks firing on edits: {dict(fired)}; on consistent: {dict(false_fired)}")
-    print(f"  time per check(), story warm: mean {statistics.fmean(times) * 1e3:.2f} ms, "
-          f"p95 {sorted(times)[round(0.95 * (len(times) - 1))] * 1e3:.2f} ms")
+    print(
+        f"  time per check(), story warm: mean {statistics.fmean(times) * 1e3:.2f} ms, "
+        f"p95 {sorted(times)[round(0.95 * (len(times) - 1))] * 1e3:.2f} ms"
+    )
     for line in false_flags[:show]:
         print(f"  FALSE FLAG {line}")
     for line in misses[:show]:

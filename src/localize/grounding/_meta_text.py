@@ -52,8 +52,7 @@ def check_meta_text(body: str) -> list[Finding]:
                 Finding(
                     "meta",
                     "error",
-                    f'"{span}" speaks about the story or the section itself, not about the '
-                    "news.",
+                    f'"{span}" speaks about the story or the section itself, not about the news.',
                     span,
                 )
             )

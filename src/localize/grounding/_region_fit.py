@@ -138,9 +138,8 @@ def _foreign(profile: RegionProfile) -> _Foreign:
                     owner[name] = (other, kind, names)
     if not owner:
         return _Foreign(None, owner)
-    alts = "|".join(
-        re.escape(n).replace(r"\ ", r"\s+") for n in sorted(owner.keys() | own, key=len, reverse=True)
-    )
+    names = sorted(owner.keys() | own, key=len, reverse=True)
+    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
     return _Foreign(re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])"), owner)
 
 
