@@ -138,13 +138,13 @@ def _foreign(profile: RegionProfile) -> _Foreign:
                     owner[name] = (other, kind, names)
     if not owner:
         return _Foreign(None, owner)
-    names = sorted(owner.keys() | own, key=len, reverse=True)
-    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+    ordered = sorted(owner.keys() | own, key=len, reverse=True)
+    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
     return _Foreign(re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])"), owner)
 
 
 def _mentions(text: str, names: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in ordered)
 
 
 @lru_cache(maxsize=64)
