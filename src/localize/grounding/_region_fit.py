@@ -144,7 +144,7 @@ def _foreign(profile: RegionProfile) -> _Foreign:
 
 
 def _mentions(text: str, names: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in ordered)
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
 
 
 @lru_cache(maxsize=64)
