@@ -1101,5 +1101,17 @@ def check(
         *(check_actions(body, story, region) if english else ()),
         *(support_findings if english else ()),
     ]
+    findings = _one_finding_per_name(findings)
     findings.sort(key=lambda f: CHECK_IDS.index(f.check))
     return CheckReport(tuple(findings), skipped, links)
+
+
+def _one_finding_per_name(findings: list[Finding]) -> list[Finding]:
+    """Another region's body is reported once: by ``institution`` when that check caught it (a
+    name in neither the story nor the profile), else by ``region``."""
+    named = [f.text for f in findings if f.check == "institution"]
+    return [
+        f
+        for f in findings
+        if not (f.check == "region" and f.text and any(f.text in t for t in named))
+    ]

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from localize.text._wordfold import word_set
 
-__all__ = ["ACT_NOUNS", "ACT_VERBS", "CARRIERS", "FILLERS", "HABITUAL", "MODALS"]
+__all__ = [
+    "ACT_NOUNS",
+    "ACT_VERBS",
+    "CARRIERS",
+    "FILLERS",
+    "HABITUAL",
+    "HEDGES",
+    "MODALS",
+    "STORY_OBJECTS",
+]
 
 ACT_NOUNS: dict[str, str] = {
     "ban": "ban",
@@ -53,6 +62,16 @@ for _family, _forms in {
     ),
     "letter": "signed",
     "development": "developed develop built build created create designed design trained train",
+    # Looking into something: what a hedged or reported claim most often invents ("is expected
+    # to look at the ban", "has said it is studying the order").
+    "review": (
+        "reviewed reviewing review studied studying study examined examining examine "
+        "assessed assessing assess considered considering consider looked looking look "
+        "scrutinised scrutinising scrutinise scrutinized scrutinizing scrutinize evaluated "
+        "evaluating evaluate challenged challenging challenge appealed appealing appeal "
+        "contested contesting contest opposed opposing oppose lobbied lobbying lobby "
+        "intervened intervening intervene"
+    ),
 }.items():
     ACT_VERBS.update(dict.fromkeys(_forms.split(), _family))
 # Verbs whose act is their object: "imposed the export control order", "issued guidance".
@@ -65,6 +84,18 @@ HABITUAL = word_set(
     "typically usually"
 )
 MODALS = word_set("may might could would should can must")
+# Words that put an act in the future or in doubt: "is expected to", "is likely to", "plans to".
+HEDGES = word_set(
+    "likely expected set due poised going plans planning plan intends intending intend "
+    "wants want need needs seeking seek seeks aims aim hopes hope"
+)
+# Nouns a hedged act may be aimed at that name the story's own event ("look at the ban", "is
+# studying the order"): a hedged act on one of these is a claim about the story, not a remit.
+STORY_OBJECTS = word_set(
+    "ban bans order orders restriction restrictions controls decision move letter models model "
+    "case findings paper suspension embargo action measure measures prohibition curbs rule "
+    "rules dispute announcement"
+)
 FILLERS = word_set(
     "has have had also then later initially quickly now already swiftly itself recently "
     "subsequently first last this week on friday monday tuesday wednesday thursday saturday "

@@ -11,6 +11,7 @@ not when it is a standing remit ("the ICO enforces") or hedged ("CISA may issue"
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,7 +21,9 @@ from localize.grounding.attribution._act_words import (
     CARRIERS,
     FILLERS,
     HABITUAL,
+    HEDGES,
     MODALS,
+    STORY_OBJECTS,
 )
 from localize.grounding.attribution._actors import (
     Actor,
@@ -90,17 +93,22 @@ def actions_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> l
         if poss or actor.key.startswith("gov:"):
             # "the UK government's recent ban", "the US export control order".
             found = _noun_after(words, i, 4 if poss else 3)
-            if found and _plain_gap(text, end, words[found[0]][0], poss):
+            if found and _plain_gap(text, end, words[found[0]][0], poss) and not _own(words, i):
                 j, family = found
                 actions.append(Action(actor, family, family != "guidance", start, words[j][1]))
                 continue
         i = word_index(words, name_end(text, end))
-        action = _verb_after(words, i, text)
-        if action is not None and is_subject(text, start, actors):
-            family, event, stop = action
+        if not is_subject(text, start, actors):
+            continue
+        for family, event, stop in _verbs_after(words, i, text):
             actions.append(Action(actor, family, event, start, stop))
     actions.extend(_passives(text, words, actors))
     return actions
+
+
+def _own(words: list[WordSpan], i: int) -> bool:
+    """ "Japan's own export controls": the actor's own standing instrument, not an act."""
+    return i < len(words) and words[i][2] == "own"
 
 
 def _plain_gap(text: str, start: int, end: int, possessive: bool) -> bool:
@@ -139,7 +147,7 @@ def _aspect(words: list[WordSpan], j: int) -> tuple[int, _Aspect]:
             aspect.progressive = True
         elif w in HABITUAL:
             aspect.habitual = True
-        elif w in ("likely", "expected", "want", "need", "not", "never"):
+        elif w in HEDGES or w in ("not", "never"):
             aspect.hedged = True
         elif w not in FILLERS and w not in ("be", "to"):
             break
@@ -148,23 +156,76 @@ def _aspect(words: list[WordSpan], j: int) -> tuple[int, _Aspect]:
     return j, aspect
 
 
+# How far a comma-enclosed apposition or relative clause may run before its closing comma.
+_APPOSITION_WORDS = 18
+_RELATIVES = frozenset({"which", "who"})
+_CLAUSE_STOP = re.compile(r"[.;:()!?]")
+
+
+def _verbs_after(words: list[WordSpan], i: int, text: str) -> list[tuple[str, bool, int]]:
+    """The acts a subject at word ``i`` performs: (family, event, end offset) each.
+
+    A subject in commas is looked past: "the NCSC, which oversees X, has said ..." is the
+    NCSC saying, and the relative clause is the NCSC's act too ("Ofcom, which has said it is
+    reviewing the order, ...").
+    """
+    if not (i < len(words) and _gap(text, words, i).strip() == ","):
+        found = _verb_after(words, i, text)
+        return [found] if found else []
+    out: list[tuple[str, bool, int]] = []
+    if words[i][2] in _RELATIVES:
+        found = _verb_after(words, i + 1, text)
+        if found:
+            out.append(found)
+    for j in range(i + 1, min(len(words), i + _APPOSITION_WORDS)):
+        gap = _gap(text, words, j)
+        if _CLAUSE_STOP.search(gap):
+            break
+        if gap.strip() == ",":
+            found = _verb_after(words, j, text)
+            if found:
+                out.append(found)
+            break
+    return out
+
+
+def _gap(text: str, words: list[WordSpan], j: int) -> str:
+    return text[words[j - 1][1] if j else 0 : words[j][0]]
+
+
+def _about_story(words: list[WordSpan], j: int, text: str) -> bool:
+    """Whether the words after a verb at ``j`` aim it at the story's own event: "the ban", "the
+    US order", "it"; not "guidance" or "breaches that follow"."""
+    for k in range(j + 1, min(len(words), j + 7)):
+        if _CLAUSE_STOP.search(_gap(text, words, k)) or "," in _gap(text, words, k):
+            return False
+        w = words[k][2]
+        if k == j + 1 and w in ("it", "this", "that"):
+            return True
+        if w in STORY_OBJECTS:
+            return any(words[m][2] in ("the", "this", "that", "its") for m in range(j + 1, k))
+    return False
+
+
 def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, int] | None:
     """The act a subject at word ``i`` performs: (family, event, end offset), if any."""
-    # Skip an apposition in commas ("the NCSC, the UK's technical authority, warned").
-    if i < len(words) and text[words[i - 1][1] if i else 0 : words[i][0]].strip() == ",":
-        return None
     j, aspect = _aspect(words, i)
     if j >= len(words):
         return None
     w = words[j][2]
     base = w in _BASE_FORMS
     past = w.endswith(("ed", "ing")) or w in ("said", "told", "cut", "put", "made")
+    # A hedged or planned act aimed at the story's own event is a claim about it ("is expected
+    # to look at the ban"); hedged otherwise, it is a body's standing remit ("may issue
+    # guidance").
+    speculative = (aspect.hedged or aspect.future) and _about_story(words, j, text)
     if base and not (aspect.future or aspect.hedged or aspect.perfect):
         return None  # present simple: a standing remit ("issues guidance")
-    if not (past or (base and aspect.future)):
+    if not (past or (base and aspect.future) or (base and speculative)):
         return None
-    event = not (aspect.hedged or aspect.habitual) and (
-        past or aspect.future or aspect.perfect or aspect.progressive
+    event = speculative or (
+        not (aspect.hedged or aspect.habitual)
+        and (past or aspect.future or aspect.perfect or aspect.progressive)
     )
     if w in ACT_VERBS and w not in CARRIERS:
         return ACT_VERBS[w], event, words[j][1]

@@ -13,10 +13,15 @@ way, in the story and in the section.
   or person only when the story names the owner), or is put in a region the story's count is
   not. The profile's own figures are left alone.
 - ``claim`` (error): the section says a public body (or a region's government) did or said
-  something specific -- in the past, the perfect, the progressive or a definite future -- that
-  the story does not report. The present simple and hedged forms are a body's standing remit and
-  pass: "the ICO enforces UK GDPR", "the NCSC has long urged organisations to patch", "CISA may
-  issue guidance".
+  something specific that the story does not report: in the past, the perfect, the progressive
+  or a definite future; reported ("has said it is studying"); in a relative clause or after an
+  apposition ("Ofcom, which has said it is reviewing the order,"); or hedged or planned when it
+  is aimed at the story's own event ("is expected to look at the ban", "may review the order").
+  The present simple and other hedged forms are a body's standing remit and pass: "the ICO
+  enforces UK GDPR", "the NCSC has long urged organisations to patch", "CISA may issue
+  guidance". A remit a section gives one of the profile's bodies must be the profile's
+  (`localize.grounding.attribution._remits`): "the NCSC, which oversees export controls" is a
+  claim.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from localize.grounding.attribution._actions import (
     story_actions,
 )
 from localize.grounding.attribution._actors import ActorLexicon, story_lexicon
+from localize.grounding.attribution._remits import remit_findings
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
     Count,
@@ -183,6 +189,7 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
             if found is not None:
                 seen.add(key)
                 yield found
+        yield from remit_findings(sentence.text, lexicon, profile)
 
 
 def _action_finding(

@@ -1,0 +1,118 @@
+"""Remits: what a section says a body is for, against what its region profile says.
+
+A remit is given in an apposition or a relative clause after the body's name: "the NCSC, the
+UK's technical authority for cyber security," or "the ICO, which enforces UK GDPR,". Written
+from the profile, it is a standing fact and allowed. Made up, it is an invented fact about a
+public body: "the NCSC, which oversees export controls," gives the UK's cyber security centre a
+job it does not have (export controls are the Department for Business and Trade's). The ``claim``
+check reports a remit whose content words are mostly absent from the profile's entry for that
+body (its names and remit, the region's names, and the profile's laws and bodies a remit may
+mention).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from localize.grounding._findings import Finding, shorten
+from localize.grounding.attribution._actors import ActorLexicon, actors_in, name_end
+from localize.regions._profiles import Institution, RegionProfile
+from localize.text._lemmas import content_lemmas
+from localize.text._wordfold import word_set
+
+__all__ = ["remit_findings"]
+
+# An apposition ("the UK's technical authority for cyber security") or a relative clause
+# ("which enforces UK GDPR") after a body's name, up to the next comma or sentence stop.
+_REMIT = re.compile(
+    r",\s+(?:(?P<rel>(?:which|who)\s+[^,.;:()]+)"
+    r"|(?P<app>(?:the|a|an|its|[A-Z][\w.]*['\u2019]s)\s+[^,.;:()]+))(?=[,.;:)]|\Z)"
+)
+# A relative clause that reports an event or a plan is the action checks' ("which has said
+# ..."): only a clause in the present simple states a remit.
+_EVENT_START = word_set("has have had was were will would may might could can should did")
+# Words any remit may use without saying what the body does.
+_GENERIC = content_lemmas(
+    """
+    responsible role body agency authority regulator regulate oversee lead national country
+    work help support public government independent office charge task main chief watchdog
+    organisation organization official part country's state federal its own sector
+    """
+)
+# An apposition is a noun phrase: with a verb in it, the commas end an opening phrase instead
+# ("For the eSafety Commissioner, the concern is indirect").
+_VERBS = word_set("is are was were has have had will would can could may might does do did")
+# The share of a remit's content words the profile must give.
+_MIN_SHARED = 0.5
+_QUOTE_LIMIT = 140
+
+
+@lru_cache(maxsize=32)
+def _profile_words(profile: RegionProfile) -> tuple[frozenset[str], dict[str, Institution]]:
+    """The words every body of the profile may be described with, and its bodies by name."""
+    words: set[str] = set(content_lemmas(" ".join((profile.name, *profile.aliases))))
+    for inst in profile.institutions:
+        words |= content_lemmas(" ".join(n for n in (inst.name, inst.acronym, *inst.aliases) if n))
+    for law in profile.laws:
+        words |= content_lemmas(" ".join(n for n in (law.name, law.short_name, *law.aliases) if n))
+    return frozenset(words), {inst.name: inst for inst in profile.institutions}
+
+
+@lru_cache(maxsize=256)
+def _allowed(profile: RegionProfile, name: str) -> frozenset[str]:
+    shared, bodies = _profile_words(profile)
+    inst = bodies[name]
+    own = content_lemmas(inst.remit)
+    # A law's summary that names the body says what the body does under it.
+    keys = {k for k in (inst.name, inst.acronym) if k}
+    for law in profile.laws:
+        if any(k in law.summary for k in keys):
+            own |= content_lemmas(law.summary)
+    return shared | own | _GENERIC
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word in two forms: "disclose" and "disclosure", "cyber" and "cybersecurity"."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 5 and long.startswith(short):
+        return True
+    return len(short) >= 6 and long[:6] == short[:6]
+
+
+def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> Iterator[Finding]:
+    """``claim`` findings for remits in one sentence that the profile does not give the body."""
+    _, bodies = _profile_words(profile)
+    for start, end, actor, _ in actors_in(text, lexicon):
+        name = actor.key.removeprefix("inst:")
+        if not actor.key.startswith("inst:") or name not in bodies:
+            continue
+        m = _REMIT.match(text, name_end(text, end))
+        if m is None:
+            continue
+        remit = m.group("rel") or m.group("app")
+        words = remit.split()
+        if m.group("rel") and len(words) > 1 and words[1].lower() in _EVENT_START:
+            continue
+        if m.group("app") and any(w.lower() in _VERBS for w in words):
+            continue
+        said = content_lemmas(" ".join(words[1:]) if m.group("rel") else remit)
+        said -= content_lemmas("which who")
+        if not said:
+            continue
+        allowed = _allowed(profile, name)
+        unsupported = {w for w in said if not any(_same_word(w, a) for a in allowed)}
+        if not unsupported or len(said - unsupported) / len(said) >= _MIN_SHARED:
+            continue
+        span = text[start : m.end()]
+        inst = bodies[name]
+        yield Finding(
+            "claim",
+            "error",
+            f'"{shorten(span, _QUOTE_LIMIT)}" gives {actor.label} a remit the region profile '
+            f'does not ({", ".join(sorted(unsupported))}): the profile says "{inst.remit}".',
+            span,
+        )

@@ -1,0 +1,61 @@
+"""Lemmas: one form for a word's inflections ("raised", "raises" -> "raise"; "controls" ->
+"control"), from lemminflect's tables (shipped inside its wheel; nothing is downloaded).
+
+Used where two texts must be compared word for word whatever the inflection: a remit a section
+gives a body against the profile's, a section sentence against the story sentence it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lemminflect import getAllLemmas  # type: ignore[import-untyped, unused-ignore]
+
+from localize.text._wordfold import word_set
+
+__all__ = ["STOPWORDS", "content_lemmas", "lemma", "lemma_words"]
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+STOPWORDS = word_set(
+    """
+    a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each even ever every few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just like made make makes many may me might more most much must my no nor not now of
+    off on once only or other our out over own per said same say says she should since so some
+    still such than that the their them then there these they this those through to too under
+    until up upon us very was we were what when where whether which while who whom whose why
+    will with within without would yet you your
+    """
+)
+# Parts of speech tried in order: a word that is both ("controls", "cut") gets its verb lemma in
+# every text alike, which is all a comparison needs.
+_POS_ORDER = ("VERB", "NOUN", "ADJ", "ADV")
+
+
+@lru_cache(maxsize=16384)
+def lemma(word: str) -> str:
+    w = word.lower().replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'-")
+    if not w or w[0].isdigit():
+        return w
+    found = getAllLemmas(w)
+    for pos in _POS_ORDER:
+        if pos in found:
+            return str(found[pos][0])
+    return w
+
+
+def lemma_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lemma) for every word of ``text``."""
+    return [(m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)]
+
+
+def content_lemmas(text: str) -> frozenset[str]:
+    """The lemmas of a text's content words (stop words dropped)."""
+    return frozenset(
+        lemma(w) for w in _WORD.findall(text) if w.lower().strip("'\u2019") not in STOPWORDS
+    )
