@@ -42,7 +42,6 @@ from localize.grounding.attribution._actions import (
     story_actions,
 )
 from localize.grounding.attribution._actors import ActorLexicon, story_lexicon
-from localize.grounding.attribution._remits import remit_findings
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
     Count,
@@ -51,6 +50,7 @@ from localize.grounding.attribution._counts import (
     kind_of,
     story_counts,
 )
+from localize.grounding.attribution._remits import remit_findings
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
 from localize.text._sentences import Sentence, split_sentences, story_sentences
