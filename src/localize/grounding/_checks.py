@@ -55,6 +55,7 @@ from localize.grounding._dates import DateMention, KnownDates, outside_dates, sc
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._findings import Finding
 from localize.grounding._meta_text import check_meta_text
+from localize.grounding._paraphrase import check_paraphrase
 from localize.grounding._region_fit import check_region_fit
 from localize.grounding._support import SentenceLink, link_sentences
 from localize.grounding.attribution._checks import check_actions
@@ -98,6 +99,7 @@ ENGLISH_ONLY_CHECKS: dict[str, str] = {
     "spelling": "it compares British and American English spellings",
     "attribution": "it reads who did what from English wording",
     "claim": "it reads what a body did from English verbs",
+    "paraphrase": "it compares English words, negations and opposites with the story's",
     "support": "it aligns sentences by their English words",
 }
 
@@ -112,6 +114,7 @@ _ADVICE: dict[str, str] = {
     "meta": "write about the news itself, never about the story, the article or the section",
     "attribution": "keep who did what exactly as the story tells it",
     "claim": "say only what the story reports; name a body only for its standing remit",
+    "paraphrase": "say what the story says, without changing its words' meaning",
 }
 
 
@@ -1099,6 +1102,7 @@ def check(
         *_check_leaks(raw),
         *check_meta_text(body),
         *(check_actions(body, story, region) if english else ()),
+        *(check_paraphrase(body, story, region) if english else ()),
         *(support_findings if english else ()),
     ]
     findings = _one_finding_per_name(findings)
