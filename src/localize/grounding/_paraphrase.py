@@ -47,8 +47,9 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 _OPPOSITES = (
     "increase decrease|increase reduce|increase cut|increase lower|rise fall|rise drop|"
     "rise decline|raise cut|raise lower|raise reduce|grow shrink|grow decline|expand shrink|"
-    "expand contract|expand restrict|widen restrict|gain lose|gain loss|profit loss|up down|high low|higher lower|"
-    "more less|more fewer|more few|many few|much less|much little|high lower|above below|over under|maximum minimum|majority minority|"
+    "expand contract|expand restrict|widen restrict|gain lose|gain loss|profit loss|up down|"
+    "high low|high lower|more less|more few|many few|much less|much little|above below|"
+    "over under|maximum minimum|majority minority|"
     "positive negative|strong weak|strengthen weaken|improve worsen|improve deteriorate|"
     "accelerate slow|fast slow|early late|first last|before after|begin end|start end|"
     "start stop|beginning end|open close|win lose|success failure|succeed fail|approve reject|"
