@@ -97,7 +97,15 @@ def test_check_says_which_checks_it_skipped_for_another_language(tmp_path: Path)
     section.write_text('Das NCSC warnt: "Gefährlich", 3,5 Prozent. Die Organisation prüft.')
     result = run("check", str(section), "--story", str(WIRE), "-r", str(profile))
     skipped = [line.split()[1] for line in result.output.splitlines() if line.startswith("skipped")]
-    assert skipped == ["quote", "number", "spelling", "attribution", "claim", "support"]
+    assert skipped == [
+        "quote",
+        "number",
+        "spelling",
+        "attribution",
+        "claim",
+        "paraphrase",
+        "support",
+    ]
 
 
 @pytest.mark.vcr(allow_playback_repeats=True)

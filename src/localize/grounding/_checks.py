@@ -84,10 +84,10 @@ CHECK_IDS = (
     "length",
     "repetition",
     "leak",
-    "meta",
     "attribution",
     "claim",
     "paraphrase",
+    "meta",
     "support",
 )
 

@@ -114,8 +114,9 @@ def _place_words(profile: RegionProfile) -> tuple[str, ...]:
 
 
 def _related(a: RegionProfile, b: RegionProfile) -> bool:
-    """Whether one region contains the other: ``extends``, or a law they share (EU and Ireland)."""
-    if a.extends == b.id or b.extends == a.id:
+    """Whether one region contains the other (``extends``, or a law they share: the EU and
+    Ireland) or is the other (a desk's own profile of a built-in region, by its name)."""
+    if a.extends == b.id or b.extends == a.id or a.name == b.name:
         return True
     urls = {law.url for law in a.laws if law.url}
     return any(law.url in urls for law in b.laws)
@@ -123,7 +124,7 @@ def _related(a: RegionProfile, b: RegionProfile) -> bool:
 
 @lru_cache(maxsize=64)
 def _foreign(profile: RegionProfile) -> _Foreign:
-    own: set[str] = set(profile.aliases) | {profile.name}
+    own: set[str] = set(profile.aliases) | {profile.name} | set(_audience_names(profile))
     for names, _ in _entry_names(profile):
         own.update(names)
     owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]] = {}
@@ -222,6 +223,11 @@ def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Itera
             return
 
 
+def _audience_names(profile: RegionProfile) -> tuple[str, ...]:
+    """The names in the profile's audience: "Irish" of "Irish readers"."""
+    return tuple(w for w in re.findall(r"[^\W\d_][\w-]*", profile.audience) if w[:1].isupper())
+
+
 def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``region`` findings for a section body written for ``profile``."""
     findings: list[Finding] = []
@@ -237,7 +243,11 @@ def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 shorten(body, _QUOTE_LIMIT),
             )
         )
-    if body.strip() and not profile_entries(body, profile):
+    if (
+        body.strip()
+        and not profile_entries(body, profile)
+        and not _mentions(body, _audience_names(profile))
+    ):
         findings.append(
             Finding(
                 "region",
