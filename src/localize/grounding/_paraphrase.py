@@ -36,7 +36,7 @@ __all__ = ["check_paraphrase"]
 _CLAUSE_SPLIT = re.compile(
     r"\s*[;:\u2014\u2013]\s*|,?\s+(?:but|while|whereas|although|though|yet)\s+|,\s+and\s+"
 )
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\$?\d+(?:[.,]\d+)*%?")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*[A-Za-z0-9]|[A-Za-z]|\$?\d+(?:[.,]\d+)*%?")
 # "without" and "lack" are left out: "without the models" restates a loss, it negates nothing.
 _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
@@ -211,16 +211,26 @@ def _opposite(word: str, told: frozenset[str], said: frozenset[str]) -> str | No
     return None
 
 
-_NEAR = 2
+# An opposite must sit beside the same word as the story's ("raised its dividend" against "cut
+# its dividend"); a negation bears on the next few words.
+_NEAR = 1
+_NEGATION_REACH = 3
 
 
 def _near(order: tuple[str, ...], word: str) -> set[str]:
-    """The lemmas within a few words of ``word`` in a clause."""
+    """The content lemmas nearest ``word`` in a clause: a few on either side."""
     out: set[str] = set()
     for i, w in enumerate(order):
-        if w == word:
-            out.update(order[max(0, i - _NEAR) : i + _NEAR + 1])
-    return out - {word, ""} - STOPWORDS
+        if w != word:
+            continue
+        for step in (-1, 1):
+            found, j = 0, i + step
+            while 0 <= j < len(order) and found < _NEAR:
+                if order[j] and order[j] not in STOPWORDS:
+                    out.add(order[j])
+                    found += 1
+                j += step
+    return out - {word}
 
 
 def _negated_words(clause: _Clause) -> set[str]:
@@ -228,7 +238,7 @@ def _negated_words(clause: _Clause) -> set[str]:
     out: set[str] = set()
     for i, w in enumerate(clause.order):
         if w == "":
-            out.update(clause.order[i + 1 : i + 1 + _NEAR])
+            out.update(clause.order[i + 1 : i + 1 + _NEGATION_REACH])
     return out - {""} - STOPWORDS
 
 

@@ -115,11 +115,21 @@ def _place_words(profile: RegionProfile) -> tuple[str, ...]:
 
 def _related(a: RegionProfile, b: RegionProfile) -> bool:
     """Whether one region contains the other (``extends``, or a law they share: the EU and
-    Ireland) or is the other (a desk's own profile of a built-in region, by its name)."""
+    Ireland) or is the other (a desk's own profile of a built-in region, by its name).
+
+    A law is shared when both list it under one URL, or under one name where either gives no
+    URL; the UK's and Ireland's Data Protection Act 2018 are namesakes with different URLs.
+    """
     if a.extends == b.id or b.extends == a.id or a.name == b.name:
         return True
-    urls = {law.url for law in a.laws if law.url}
-    return any(law.url in urls for law in b.laws)
+    for x in a.laws:
+        for y in b.laws:
+            if x.url and y.url:
+                if x.url == y.url:
+                    return True
+            elif {x.name, x.short_name} & {y.name, y.short_name} - {None}:
+                return True
+    return False
 
 
 @lru_cache(maxsize=64)
@@ -129,7 +139,8 @@ def _foreign(profile: RegionProfile) -> _Foreign:
         own.update(names)
     owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]] = {}
     shipped = {**builtin_regions(), **pack_regions()}
-    for other in shipped.values():
+    # A name a child profile inherits (Scotland's "UK GDPR") is its parent's: parents first.
+    for other in sorted(shipped.values(), key=lambda p: p.extends is not None):
         if other.id == profile.id or _related(profile, other):
             continue
         places = _place_words(other)
@@ -142,6 +153,13 @@ def _foreign(profile: RegionProfile) -> _Foreign:
     ordered = sorted(owner.keys() | own, key=len, reverse=True)
     alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
     return _Foreign(re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])"), owner)
+
+
+def _the(profile: RegionProfile) -> str:
+    """A region's name as a sentence uses it: "the United Kingdom", "Ireland"."""
+    words = profile.name.split()
+    plural_or_union = words[0] in ("United", "European") or words[-1] in ("Republic", "Islands")
+    return f"the {profile.name}" if plural_or_union else profile.name
 
 
 def _mentions(text: str, names: tuple[str, ...]) -> bool:
@@ -185,14 +203,14 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
                     continue
                 names = (span,)
                 message = (
-                    f'"{span}" addresses readers in {other.name}, but this is the '
+                    f'"{span}" addresses readers in {_the(other)}, but this is the '
                     f"{profile.name} section."
                 )
             elif _mentions(story.text, names):
                 continue
             else:
                 message = (
-                    f'"{span}" brings {other.name} into the {profile.name} section, but the '
+                    f'"{span}" brings {_the(other)} into the {profile.name} section, but the '
                     "story does not mention it."
                 )
         else:
@@ -200,8 +218,8 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
                 continue
             what = "a body" if kind == "body" else "a law"
             message = (
-                f'"{span}" is {what} of {other.name}, not of {profile.name}, and the story does '
-                f"not name it: name {profile.name}'s own, from the region profile."
+                f'"{span}" is {what} of {_the(other)}, not of {_the(profile)}, and the story '
+                "does not name it: name the region's own, from the region profile."
             )
         if names not in seen:
             seen.add(names)
@@ -252,7 +270,7 @@ def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Fi
             Finding(
                 "region",
                 "error",
-                f"The section never addresses {profile.name}: it names neither the region nor "
+                f"The section never addresses {_the(profile)}: it names neither the region nor "
                 "any body or law of its profile.",
             )
         )

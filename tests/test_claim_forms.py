@@ -1,0 +1,66 @@
+"""The ``claim`` check in every form (issue 18): hedged, reported, future, relative clause,
+apposition, and remits a section gives a body."""
+
+from __future__ import annotations
+
+import pytest
+
+from localize.grounding._checks import check
+from localize.story import load_story
+from tests.support import STORIES
+
+OPENING = "For UK organisations, the loss of Fable and Mythos is a real one. "
+
+
+def _findings(sentence: str, region: str = "uk") -> list[tuple[str, str]]:
+    report = check(OPENING + sentence, load_story(STORIES / "wire.txt"), region, min_words=1)
+    return [(f.check, f.text) for f in report.findings if f.check in ("claim", "attribution")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        # The issue's own examples.
+        (
+            "The NCSC, which oversees export controls, has said it is studying the US order.",
+            "NCSC, which oversees export controls, has said",
+        ),
+        (
+            "The Competition and Markets Authority is expected to look at the ban.",
+            "Competition and Markets Authority is expected to look",
+        ),
+        ("The NCSC will look at the ban.", "NCSC will look"),
+        ("The ICO may review the order.", "ICO may review"),
+        ("The ICO is likely to investigate the ban.", "ICO is likely to investigate"),
+        ("Ofcom, which has said it is reviewing the US order, is a regulator.", "Ofcom, which"),
+        ("The NCSC, the UK's technical authority, has warned firms.", "NCSC, the UK's"),
+    ],
+)
+def test_an_act_the_story_does_not_report_is_a_claim_in_any_form(sentence: str, span: str) -> None:
+    found = _findings(sentence)
+    assert any(check_id == "claim" and span in text for check_id, text in found), found
+
+
+def test_a_remit_the_profile_does_not_give_is_a_claim() -> None:
+    found = _findings("The NCSC, which oversees export controls, depends on defenders.")
+    assert found == [("claim", "NCSC, which oversees export controls")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The NCSC, the UK's technical authority for cyber security, depends on defenders.",
+        "The Information Commissioner's Office (ICO), which enforces UK GDPR, will see the cost.",
+        "The NCSC may issue guidance to UK organisations.",
+        "The ICO could investigate breaches that follow from unpatched flaws.",
+        "The NCSC and the ICO consistently advocate for robust cybersecurity practices.",
+        "The UK's own export controls do not change that.",
+    ],
+)
+def test_standing_remits_and_hedges_about_nothing_in_the_story_pass(sentence: str) -> None:
+    assert _findings(sentence) == []
+
+
+def test_a_country_s_own_export_controls_are_not_the_story_s_restriction() -> None:
+    # The issue's false flag: "Japan's own export controls" read as the US restriction.
+    assert _findings("The UK's own export controls are not the story here.") == []

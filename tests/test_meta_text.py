@@ -1,0 +1,38 @@
+"""The ``meta`` check (issue 18): text about the story or the section is an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from localize.grounding._meta_text import check_meta_text
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("This story is about the UK's response to a ban.", "This story"),
+        ("The section highlights what the ban means.", "The section highlights"),
+        ("According to the article, the ban is wide.", "According to the article"),
+        ("As the story notes, defenders lose out.", "As the story notes"),
+        ("In this article we look at the ban.", "this article"),
+        ("The article says the ban is wide.", "The article says"),
+    ],
+)
+def test_text_about_the_text_is_an_error(text: str, span: str) -> None:
+    findings = check_meta_text(text)
+    assert findings and findings[0].severity == "error"
+    assert any(span.lower() in f.text.lower() for f in findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This report by the ICO found more breaches.",  # a report in the news, not the text
+        "Article 23 of the NIS2 Directive requires incident reports.",
+        "The story of Fable began in April.",
+        "Section 230 shields platforms in the US.",
+        "The letter's signatories argue the ban is reckless.",
+    ],
+)
+def test_the_news_itself_is_not_meta(text: str) -> None:
+    assert check_meta_text(text) == []

@@ -1,0 +1,63 @@
+"""The ``paraphrase`` check (issue 18): a story clause restated with its meaning changed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from localize.grounding._paraphrase import check_paraphrase
+from localize.regions._profiles import get_region
+from localize.story import parse_story
+
+STORY = parse_story(
+    "Acme cut its dividend to $0.13 per share in the third quarter.\n\n"
+    "The board did not approve the merger with Brightline on Tuesday.\n\n"
+    "Acme expects revenue in Q3 to be higher than in Q2.\n\n"
+    "The company opened a new plant in Leeds, its first outside the capital."
+)
+
+
+def _paraphrase(section: str) -> list[str]:
+    return [f.message for f in check_paraphrase(section, STORY, get_region("uk"))]
+
+
+@pytest.mark.parametrize(
+    ("section", "fault"),
+    [
+        ("Acme raised its dividend to $0.13 per share in the third quarter.", '"raise"'),
+        ("The board approved the merger with Brightline on Tuesday.", "drops the story's negation"),
+        (
+            "Acme expects revenue in Q4 to be higher than in Q2.",
+            "gives q4 where the story gives q3",
+        ),
+        (
+            "Acme expects revenue in Q3 to be lower than in Q2.",
+            '"lower" where the story says "high"',
+        ),
+        ("The board did not approve the merger with Northgate on Tuesday.", "names northgate"),
+        ("Acme did not cut its dividend to $0.13 per share in the third quarter.", "negation"),
+    ],
+)
+def test_a_changed_restatement_is_reported_with_the_story_sentence(
+    section: str, fault: str
+) -> None:
+    messages = _paraphrase(section)
+    assert len(messages) == 1, messages
+    assert fault in messages[0]
+    # Every finding quotes the story sentence it contradicts, by number.
+    assert re.search(r': \[\d\] "', messages[0])
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "Acme cut its dividend to $0.13 a share in the third quarter.",
+        "The merger with Brightline was not approved by the board on Tuesday.",
+        "Acme expects its Q3 revenue to beat Q2.",
+        "UK investors will watch the plant in Leeds, the company's first outside the capital.",
+        "Revenue matters to every shareholder.",  # shares too little with the story to compare
+    ],
+)
+def test_a_faithful_restatement_passes(section: str) -> None:
+    assert _paraphrase(section) == []
