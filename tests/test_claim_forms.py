@@ -34,6 +34,8 @@ def _findings(sentence: str, region: str = "uk") -> list[tuple[str, str]]:
         ("The ICO is likely to investigate the ban.", "ICO is likely to investigate"),
         ("Ofcom, which has said it is reviewing the US order, is a regulator.", "Ofcom, which"),
         ("The NCSC, the UK's technical authority, has warned firms.", "NCSC, the UK's"),
+        # A relative clause is its antecedent's act wherever the antecedent stands.
+        ("Firms await a response from the NCSC, which will review the order.", "NCSC, which"),
     ],
 )
 def test_an_act_the_story_does_not_report_is_a_claim_in_any_form(sentence: str, span: str) -> None:

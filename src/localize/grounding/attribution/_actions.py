@@ -98,9 +98,10 @@ def actions_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> l
                 actions.append(Action(actor, family, family != "guidance", start, words[j][1]))
                 continue
         i = word_index(words, name_end(text, end))
-        if not is_subject(text, start, actors):
-            continue
-        for family, event, stop in _verbs_after(words, i, text):
+        # A relative clause's act is its antecedent's wherever that stands ("a response from
+        # the White House, which will review ..."); the main verb only a subject's.
+        subject = is_subject(text, start, actors)
+        for family, event, stop in _verbs_after(words, i, text, main=subject):
             actions.append(Action(actor, family, event, start, stop))
     actions.extend(_passives(text, words, actors))
     return actions
@@ -162,21 +163,26 @@ _RELATIVES = frozenset({"which", "who"})
 _CLAUSE_STOP = re.compile(r"[.;:()!?]")
 
 
-def _verbs_after(words: list[WordSpan], i: int, text: str) -> list[tuple[str, bool, int]]:
-    """The acts a subject at word ``i`` performs: (family, event, end offset) each.
+def _verbs_after(
+    words: list[WordSpan], i: int, text: str, *, main: bool = True
+) -> list[tuple[str, bool, int]]:
+    """The acts an actor before word ``i`` performs: (family, event, end offset) each; the
+    main clause's verb only when ``main`` (the actor is its subject).
 
     A subject in commas is looked past: "the NCSC, which oversees X, has said ..." is the
     NCSC saying, and the relative clause is the NCSC's act too ("Ofcom, which has said it is
     reviewing the order, ...").
     """
     if not (i < len(words) and _gap(text, words, i).strip() == ","):
-        found = _verb_after(words, i, text)
+        found = _verb_after(words, i, text) if main else None
         return [found] if found else []
     out: list[tuple[str, bool, int]] = []
     if words[i][2] in _RELATIVES:
         found = _verb_after(words, i + 1, text)
         if found:
             out.append(found)
+    if not main:
+        return out
     for j in range(i + 1, min(len(words), i + _APPOSITION_WORDS)):
         gap = _gap(text, words, j)
         if _CLAUSE_STOP.search(gap):
