@@ -120,3 +120,30 @@ def test_a_german_section_under_an_english_profile() -> None:
     )
     report = check(german, _wire(), "uk")
     assert any("not written in English" in f.message for f in report.errors)
+
+
+BINANCE = Story(
+    (
+        "Binance, the world's largest cryptocurrency exchange, agreed to pay $4.3bn.",
+        "Its founder stepped down. Australian users were not affected, regulators said.",
+    ),
+    None,
+    "binance",
+)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "A major Australian cryptocurrency exchange, Binance, agreed to pay.",
+        "Binance, an Australian exchange, agreed to pay.",
+    ],
+)
+def test_a_story_organisation_made_this_region_s_own(section: str) -> None:
+    # The real model output: "a major Australian cryptocurrency exchange, Binance".
+    assert [t for t in _region_errors(section, "au", BINANCE) if "Binance" in t]
+
+
+def test_this_region_s_readers_of_a_story_organisation_pass() -> None:
+    section = "Australian users of Binance, the world's largest exchange, may worry."
+    assert [t for t in _region_errors(section, "au", BINANCE) if "Binance" in t] == []

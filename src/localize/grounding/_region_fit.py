@@ -29,6 +29,7 @@ from localize.grounding._findings import Finding, shorten
 from localize.grounding._support import profile_entries
 from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
+from localize.text._sentences import story_sentences
 from localize.text._wordfold import word_set
 
 __all__ = ["check_region_fit"]
@@ -241,6 +242,50 @@ def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Itera
             return
 
 
+# What an organisation is called after a nationality: "a major Australian cryptocurrency
+# exchange, Binance", "the Australian company Binance", "Binance, an Australian exchange".
+_KIND = (
+    r"(?:company|companies|firm|exchange|group|bank|platform|giant|start-?up|maker|developer|"
+    r"provider|operator|retailer|airline|network|service|app|business|brand|manufacturer|"
+    r"insurer|lender|broker|supplier|carrier|publisher|broadcaster|chain)"
+)
+_NAME = r"(?P<name>[A-Z][\w.&'\u2019-]*(?:\s+[A-Z][\w.&'\u2019-]*){0,3})"
+
+
+@lru_cache(maxsize=64)
+def _localising(profile: RegionProfile) -> tuple[re.Pattern[str], ...]:
+    words = "|".join(re.escape(w) for w in sorted(_place_words(profile), key=len, reverse=True))
+    return (
+        re.compile(rf"\b(?P<place>{words})\s+(?:[a-z][\w-]*\s+){{0,3}}{_KIND},?\s+{_NAME}"),
+        re.compile(rf"{_NAME},\s+(?:a|an|the)\s+(?:[a-z][\w-]*\s+){{0,2}}(?P<place>{words})\s"),
+    )
+
+
+def _localised_names(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
+    """A story's organisation made this region's own: a national angle the story does not give.
+
+    Reported when the story names the organisation but never in a sentence that names the
+    region.
+    """
+    if not _place_words(profile):
+        return
+    sentences = [s.text for s in story_sentences(story)]
+    for pattern in _localising(profile):
+        for m in pattern.finditer(body):
+            name = m.group("name")
+            with_name = [s for s in sentences if name in s]
+            if not with_name or any(_mentions(s, _place_words(profile)) for s in with_name):
+                continue
+            span = m.group().strip()
+            yield Finding(
+                "region",
+                "error",
+                f'"{span}" makes {name} {m.group("place")}, but the story does not tie '
+                f"{name} to {_the(profile)}.",
+                span,
+            )
+
+
 def _audience_names(profile: RegionProfile) -> tuple[str, ...]:
     """The names in the profile's audience: "Irish" of "Irish readers"."""
     return tuple(w for w in re.findall(r"[^\W\d_][\w-]*", profile.audience) if w[:1].isupper())
@@ -276,4 +321,5 @@ def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Fi
         )
     findings.extend(_foreign_findings(body, story, profile))
     findings.extend(_currency_findings(body, story, profile))
+    findings.extend(_localised_names(body, story, profile))
     return findings
