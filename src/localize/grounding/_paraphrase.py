@@ -78,6 +78,9 @@ _MONTHS = word_set(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday"
 )
+# Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
+_ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
+_CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
 # Clauses this much alike are the same statement: compare them word by word.
 _MIN_COVERAGE = 0.6
 _MIN_SHARED = 3
@@ -96,8 +99,11 @@ class _Clause:
     names: frozenset[str]  # capitalised words inside the clause, lower-cased
 
 
-def _clauses(text: str, sentence: int, skip: frozenset[str]) -> Iterator[_Clause]:
-    for part in _CLAUSE_SPLIT.split(text.replace("\u2019", "'")):
+def _clauses(
+    text: str, sentence: int, skip: frozenset[str], *, split: bool = True
+) -> Iterator[_Clause]:
+    text = text.replace("\u2019", "'")
+    for part in _CLAUSE_SPLIT.split(text) if split else (text,):
         tokens = list(_TOKEN.finditer(_NOT_A_NEGATION.sub("also", part)))
         if not tokens:
             continue
@@ -115,16 +121,19 @@ def _clauses(text: str, sentence: int, skip: frozenset[str]) -> Iterator[_Clause
             if low in _NEGATION or low.endswith(_NEGATION_SUFFIX):
                 negated = True
                 order.append("")
+            if _CODE.fullmatch(low):
+                figures.add(low)  # a year, a quarter: a date, compared like a month
+                continue
             if word[0] in "$0123456789":
                 # "02" is a list's numbering or a time, not a quantity a section restates.
                 if not word.startswith("0"):
                     figures.add(word.rstrip("%").replace(",", ""))
                 continue
-            if low in _MONTHS or re.fullmatch(r"q[1-4]|h[12]|fy\d\d", low):
+            if low in _MONTHS or low in _ORDINALS:
                 figures.add(low)
             base = lemma(word)
             lemmas.add(base)
-            if order[-1:] != [""] or low not in _NEGATION:
+            if not (low in _NEGATION or low.endswith(_NEGATION_SUFFIX)):
                 order.append(base)
             if low in skip or base in skip:
                 continue
@@ -170,8 +179,14 @@ class _StoryClauses:
 @lru_cache(maxsize=32)
 def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
     skip = _profile_words(profile)
+    # Each clause, and each sentence whole: a section clause may restate one story clause or
+    # fold a whole sentence into fewer words.
     clauses = tuple(
-        c for s in story_sentences(story) for c in _clauses(s.text, s.number, skip) if c.content
+        c
+        for s in story_sentences(story)
+        for split in (True, False)
+        for c in _clauses(s.text, s.number, skip, split=split)
+        if c.content
     )
     by_lemma: dict[str, list[int]] = {}
     for i, c in enumerate(clauses):
@@ -234,12 +249,19 @@ def _near(order: tuple[str, ...], word: str) -> set[str]:
 
 
 def _negated_words(clause: _Clause) -> set[str]:
-    """The lemmas a negation in the clause bears on: the few after it."""
+    """The words a negation in the clause bears on: the few content words after each."""
     out: set[str] = set()
     for i, w in enumerate(clause.order):
-        if w == "":
-            out.update(clause.order[i + 1 : i + 1 + _NEGATION_REACH])
-    return out - {""} - STOPWORDS
+        if w != "":
+            continue
+        taken = 0
+        for nxt in clause.order[i + 1 :]:
+            if nxt == "" or taken == _NEGATION_REACH:
+                break
+            if nxt not in STOPWORDS:
+                out.add(nxt)
+                taken += 1
+    return out
 
 
 def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
@@ -249,10 +271,14 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
             return f'says "{word}" where the story says "{other}"'
-    if said.negated and not told.negated and _negated_words(said) & told.lemmas:
-        return "adds a negation"
-    if told.negated and not said.negated and _negated_words(told) & said.lemmas:
-        return "drops the story's negation"
+    # A negation bears on the words right after it: "does not offer a trial" against "offers a
+    # trial" is added; "not" elsewhere in either sentence is about something else.
+    said_neg, told_neg = _negated_words(said), _negated_words(told)
+    if not said_neg & told_neg:
+        if said_neg & told.lemmas:
+            return "adds a negation"
+        if told_neg & said.lemmas:
+            return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
     new_figures = {f for f in said.figures - told.figures if not f[0].isdigit() and f[0] != "$"}
