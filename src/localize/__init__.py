@@ -11,6 +11,7 @@ error is a `LocalizeError`.
 """
 
 from localize._atomic import write_atomic
+from localize._checking import check
 from localize._types import ChatMessage, StructuredMode
 from localize._version import __version__
 from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
@@ -64,7 +65,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.events import AttemptStarted, RetryWait, observe
-from localize.grounding._checks import CheckReport, Finding, check
+from localize.grounding import CheckReport, Finding
 from localize.pipeline import (
     LocalizeResult,
     PreparedPrompt,

@@ -50,7 +50,7 @@ from localize.budget import (
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.grounding._checks import CheckReport, check
+from localize.grounding import CheckReport, check
 from localize.prompting._origin import RequestOrigin
 from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
@@ -361,7 +361,17 @@ def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection,
     out = parse_section(content, prep.answer, heading)
     # Inline markers and structured sources are citations, with spans into the body as it is.
     section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
-    return section, check(section, prep.story, prep.region, template=prep.template)
+    # The story and profile are resolved already, and the template gives its bounds: the checks
+    # neither resolve them again nor load a template.
+    bounds = prep.template
+    report = check(
+        section,
+        prep.story,
+        prep.region,
+        min_words=bounds.min_words,
+        max_words=bounds.max_words,
+    )
+    return section, report
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from localize._atomic import write_atomic
+from localize._checking import check
 from localize._section_file import read_section
 from localize.backends._client import ResponseCache
 from localize.batch import load_inputs, read_results
 from localize.config import Settings
 from localize.errors import OutputError
-from localize.grounding._checks import check
 from localize.pipeline import LocalizeResult, localize
 from localize.prompting._templates import PromptTemplate
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
