@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from localize.grounding._analysis import per_story
 from localize.grounding._dates import KnownDates
 from localize.grounding._figures import scan_figures
 from localize.grounding._names import expansions
@@ -85,7 +86,7 @@ def _list_sizes(text: str) -> Iterator[int]:
         yield len(_LIST_SEPARATOR.split(m.group()))
 
 
-@lru_cache(maxsize=32)
+@per_story
 def story_facts(story: Story) -> Facts:
     return facts(story.text)
 
