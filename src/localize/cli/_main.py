@@ -42,9 +42,10 @@ from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.grounding import CheckReport
-from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
+from localize.pipeline import PreparedPrompt, localize, prepare
 from localize.regions._profiles import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.result import LocalizeResult
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
