@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from localize.grounding._analysis import per_story_by
 from localize.grounding.attribution._act_words import (
     ACT_NOUNS,
     ACT_VERBS,
@@ -34,6 +34,7 @@ from localize.grounding.attribution._actors import (
     is_subject,
     name_end,
     story_lexicon,
+    story_reading,
 )
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
@@ -267,7 +268,7 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
     return out
 
 
-@lru_cache(maxsize=32)
+@per_story_by(story_reading)
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
