@@ -10,6 +10,8 @@ the ICO" in an Irish section sends readers to a regulator that has no say over t
   organisations", "UK businesses") unless the story says the same; or a region the story never
   mentions at all;
 - an amount in another region's currency the story does not use;
+- a story's organisation made this region's own ("a major Australian cryptocurrency exchange,
+  Binance") when no story sentence naming it names the region;
 - a section that never names its region, nor any body or law of the profile;
 - a section not in the profile's language (an English body under a German profile, or the
   reverse).
@@ -52,7 +54,9 @@ _AUDIENCE_AFTER = re.compile(
     rf"(?:['\u2019]s)?\s+(?:{_MODIFIER}\s+){{0,2}}{_AUDIENCE}\b", re.IGNORECASE
 )
 
-# Currency: symbols, prefixed dollar signs, words and ISO codes. A bare "$" names no region.
+# Currency: an amount written with a symbol, a prefixed dollar sign, a code or a currency word
+# ("£50", "A$3m", "EUR 5", "5 million euros"). A bare "$" names no region; "the euro" or
+# "sterling work" is no amount.
 _CURRENCY_MARKS: dict[str, str] = {
     "£": "GBP",
     "€": "EUR",
@@ -64,8 +68,8 @@ _CURRENCY_MARKS: dict[str, str] = {
     "C$": "CAD",
     "CA$": "CAD",
     "S$": "SGD",
+    "pounds": "GBP",
     "pounds sterling": "GBP",
-    "sterling": "GBP",
     "euro": "EUR",
     "euros": "EUR",
     "rupee": "INR",
@@ -73,8 +77,10 @@ _CURRENCY_MARKS: dict[str, str] = {
     "rand": "ZAR",
 }
 _CURRENCY = re.compile(
-    r"(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
-    r"|\b(?:pounds sterling|sterling|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
+    r"(?P<before>(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
+    r"|\b(?:GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\s?)(?=\d)"
+    r"|(?<![\w.])\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k))?\s"
+    r"(?P<after>pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
 )
 
 # English function words: their share of a text's words tells English from other languages.
@@ -169,10 +175,11 @@ def _mentions(text: str, names: tuple[str, ...]) -> bool:
 
 @lru_cache(maxsize=64)
 def _story_currencies(story: Story) -> frozenset[str]:
-    return frozenset(_currency_of(m.group()) for m in _CURRENCY.finditer(story.text))
+    return frozenset(_currency_of(m) for m in _CURRENCY.finditer(story.text))
 
 
-def _currency_of(mark: str) -> str:
+def _currency_of(m: re.Match[str]) -> str:
+    mark = (m.group("before") or m.group("after")).strip()
     return _CURRENCY_MARKS.get(mark, _CURRENCY_MARKS.get(mark.lower(), mark.upper()))
 
 
@@ -230,14 +237,15 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
 def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
     allowed = _story_currencies(story) | {profile.currency}
     for m in _CURRENCY.finditer(body):
-        code = _currency_of(m.group())
+        code = _currency_of(m)
         if code not in allowed:
+            mark = (m.group("before") or m.group("after")).strip()
             yield Finding(
                 "region",
                 "error",
-                f'"{m.group()}" is an amount in {code}, but {profile.name}\'s currency is '
-                f"{profile.currency} and the story gives no amount in {code}.",
-                m.group(),
+                f'"{m.group().strip()}" is an amount in {code}, but {profile.name}\'s currency '
+                f"is {profile.currency} and the story gives no amount in {code}.",
+                mark,
             )
             return
 
