@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from localize.grounding._checks import check
-from localize.story import load_story
+from localize.story import load_story, parse_story
 from tests.support import STORIES
 
 OPENING = "For UK organisations, the loss of Fable and Mythos is a real one. "
@@ -66,3 +66,13 @@ def test_standing_remits_and_hedges_about_nothing_in_the_story_pass(sentence: st
 def test_a_country_s_own_export_controls_are_not_the_story_s_restriction() -> None:
     # The false flag: "Japan's own export controls" read as the US restriction.
     assert _findings("The UK's own export controls are not the story here.") == []
+    story = parse_story(
+        "The US government restricted exports of advanced chips to China on Monday.\n\n"
+        "Japan and the Netherlands have been asked to join the restrictions, officials said."
+    )
+    section = (
+        "For UK firms, the question is whether Japan's own export controls will follow, and the "
+        "NCSC depends on defenders."
+    )
+    report = check(section, story, "uk", min_words=1)
+    assert [f for f in report.errors if f.check in ("attribution", "claim")] == []
