@@ -76,3 +76,19 @@ def test_a_country_s_own_export_controls_are_not_the_story_s_restriction() -> No
     )
     report = check(section, story, "uk", min_words=1)
     assert [f for f in report.errors if f.check in ("attribution", "claim")] == []
+
+
+def test_the_quick_start_section_is_flagged_for_what_it_invents() -> None:
+    # The embedded model's Quick-start section (issue 18): an invented UK response and text
+    # about the text; before, its only finding was a `mention` warning.
+    section = (
+        "This story is about the UK's response to a recent US government ban on Fable and "
+        "Mythos, which has been used by malicious actors to bypass security measures. The "
+        "section highlights the risks for defenders."
+    )
+    report = check(section, load_story(STORIES / "wire.txt"), "uk", min_words=1)
+    found = {(f.check, f.text) for f in report.errors}
+    assert ("claim", "UK's response") in found
+    assert {("meta", "This story"), ("meta", "section highlights")} <= {
+        (c, t.removeprefix("The ")) for c, t in found
+    }

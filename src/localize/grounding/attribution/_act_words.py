@@ -41,6 +41,8 @@ ACT_NOUNS: dict[str, str] = {
     "advisory": "guidance",
     "alert": "guidance",
     "announcement": "statement",
+    "response": "statement",
+    "reaction": "statement",
     "statement": "statement",
     "letter": "letter",
 }
