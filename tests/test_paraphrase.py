@@ -61,3 +61,22 @@ def test_a_changed_restatement_is_reported_with_the_story_sentence(
 )
 def test_a_faithful_restatement_passes(section: str) -> None:
     assert _paraphrase(section) == []
+
+
+def test_a_name_nobody_gives_is_unsupported() -> None:
+    # Real model output (issue 18): the UK election story retold with an invented prime minister.
+    story = parse_story(
+        "The Labour Party won the UK general election held on Thursday by a landslide. Keir "
+        "Starmer became prime minister on Friday."
+    )
+    section = "Labour won with a landslide victory for its leader, Prime Minister Kevin Rudd."
+    messages = [f.message for f in check_paraphrase(section, story, get_region("au"))]
+    assert len(messages) == 1 and "Kevin Rudd" in messages[0]
+    assert "no story sentence supports it" in messages[0]
+    # The story's own names, a region's and a profile's bodies are no invention.
+    for fine in (
+        "Keir Starmer became prime minister, and the Australian Competition and Consumer "
+        "Commission will watch.",
+        "Labour won in the United Kingdom, not in New Zealand.",
+    ):
+        assert check_paraphrase(fine, story, get_region("au")) == []

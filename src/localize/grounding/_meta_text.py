@@ -18,7 +18,7 @@ __all__ = ["check_meta_text"]
 
 _DOCUMENT = r"(?:story|article|piece|section|paragraph|summary|write-up|news\s+item)"
 _PATTERNS = tuple(
-    re.compile(p, re.IGNORECASE)
+    re.compile(p, re.IGNORECASE | re.MULTILINE)
     for p in (
         # "this story", "this article", "the present section" ("this report" is often the
         # story's own report, so it is not one of them).
@@ -34,6 +34,10 @@ _PATTERNS = tuple(
         r"\b(?:according\s+to|as\s+(?:stated|noted|reported|mentioned)\s+in|in)\s+the\s+"
         r"(?:story|article)\b",
         r"\bas\s+the\s+(?:story|article)\s+(?:says|notes|reports|explains|puts\s+it)\b",
+        # A sentence that opens on the story or the article itself: "The story of NASA's
+        # spacecraft ... has been widely covered", "The story tells of", "The story is a ...".
+        r"(?:^|(?<=[.!?]\s)|(?<=\n))the\s+(?:story|article)\s+(?:of|tells|is|was|has|shows|"
+        r"explains|details|looks|reveals|concerns|centres|centers|revolves)\b",
     )
 )
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
-from localize.regions._profiles import RegionProfile
+from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text._lemmas import STOPWORDS, lemma
 from localize.text._sentences import split_sentences, story_sentences
@@ -302,12 +302,57 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
     return None
 
 
+# A run of capitalised words: a person's or an organisation's name ("Prime Minister Kevin Rudd").
+_NAME_RUN = re.compile(r"[A-Z][a-z][\w'\u2019-]*(?:\s+[A-Z][a-z][\w'\u2019-]*)+")
+
+
+@lru_cache(maxsize=1)
+def _shipped_words() -> frozenset[str]:
+    """Every word of every shipped profile's names: another region's names are the ``region``
+    check's business, not an unsupported name."""
+    words: set[str] = set()
+    for p in {**builtin_regions(), **pack_regions()}.values():
+        words |= _profile_words(p)
+    return frozenset(words)
+
+
+def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> str | None:
+    """A name of two or more words, none of which the story, the profile or any shipped profile
+    uses: a person or a body the section brings in on its own ("Prime Minister Kevin Rudd" for
+    a story about Keir Starmer)."""
+    for m in _NAME_RUN.finditer(text):
+        words = [w.removesuffix("'s").removesuffix("\u2019s") for w in m.group().split()]
+        unknown = [
+            w
+            for w in words
+            if w.lower() not in skip
+            and w.lower() not in _shipped_words()
+            and w.lower() not in _MONTHS
+            and not re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", index.lower)
+        ]
+        if len(unknown) >= 2:
+            return " ".join(unknown)
+    return None
+
+
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
     skip = _profile_words(profile)
     findings: list[Finding] = []
     for sentence in split_sentences(body):
+        name = _unsupported_name(sentence.text, index, skip)
+        if name:
+            findings.append(
+                Finding(
+                    "paraphrase",
+                    "error",
+                    f'"{shorten(sentence.text, 80)}" names {name}, whom neither the story nor '
+                    "the region profile names: no story sentence supports it.",
+                    name,
+                )
+            )
+            continue
         for clause in _clauses(sentence.text, 0, skip):
             if len(clause.content) < _MIN_SHARED:
                 continue
