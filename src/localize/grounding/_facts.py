@@ -17,10 +17,10 @@ from localize.regions._profiles import RegionProfile
 from localize.story import Story
 from localize.text._acronyms import ACRONYM_ONLY, ACRONYM_WORD
 from localize.text._wordfold import fold, word_set
+from localize.text._words import LETTERS
 
-__all__ = ["LETTERS", "Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
+__all__ = ["Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
 
-LETTERS = re.compile(r"[A-Za-z]+")
 COMMON_REGION_WORDS = word_set("""
     uk britain british britains england scotland wales eu europe european europes us usa america
     american americas australia australian australias
