@@ -22,7 +22,6 @@ from localize.cli._feedback import endpoint_line, generation_spinner
 from localize.cli._group import (
     LocalizeGroup,
     disclosure_option,
-    emit,
     format_option,
     generation_options,
     json_errors,
@@ -35,6 +34,7 @@ from localize.cli._group import (
     settings_from,
     verbose_option,
     writable_output,
+    write_output,
 )
 from localize.cli._logs import logs
 from localize.cli._regions import regions_schema, regions_validate
@@ -166,7 +166,7 @@ def rewrite(
     if dry_run:
         prep = prepare(the_story, region, settings=settings)
         _say_neutralised(prep)
-        emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
+        write_output(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
     # With --splice and no --format, the story comes back in its own format.
     chosen = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
@@ -190,7 +190,7 @@ def rewrite(
         raise _refused(exc, fmt) from None
     _say_model(result)
     _print_findings(result.checks)
-    emit(
+    write_output(
         render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
         output,
     )
