@@ -48,9 +48,8 @@ from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
 from localize.grounding import CheckReport, check
-from localize.prompting._origin import RequestOrigin
-from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
-from localize.regions._profiles import RegionLike, RegionProfile, get_region
+from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
+from localize.regions import RegionLike, RegionProfile, get_region
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story

@@ -13,10 +13,9 @@ from localize.grounding._analysis import per_story
 from localize.grounding._dates import KnownDates
 from localize.grounding._figures import scan_figures
 from localize.grounding._names import expansions
-from localize.regions._profiles import RegionProfile
+from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text._acronyms import ACRONYM_ONLY, ACRONYM_WORD
-from localize.text._wordfold import fold, word_set
+from localize.text import ACRONYM_ONLY, ACRONYM_WORD, fold, word_set
 from localize.text._words import LETTERS
 
 __all__ = ["Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]

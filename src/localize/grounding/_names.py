@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from localize.text._acronyms import ACRONYM_ONLY, PAREN_ACRONYM
-from localize.text._wordfold import is_capitalised
+from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised
 from localize.text._words import NAME_TOKEN
 
 __all__ = [

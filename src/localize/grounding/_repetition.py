@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding
-from localize.text._wordfold import fold_tokens
+from localize.text import fold_tokens
 from localize.text._words import APOSTROPHES, TEXT_WORD
 
 __all__ = ["check_repetition"]

@@ -25,11 +25,17 @@ from typing import Any, Literal
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._checks import reported_in
-from localize.regions._profiles import RegionProfile
+from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text._citations import Citation
-from localize.text._sentences import Sentence, split_sentences, story_sentences
-from localize.text._wordfold import fold, sentence_initial, word_set
+from localize.text import (
+    Citation,
+    Sentence,
+    fold,
+    sentence_initial,
+    split_sentences,
+    story_sentences,
+    word_set,
+)
 from localize.text._words import CONTENT_WORD, NAME_WORD
 
 __all__ = ["SentenceLink", "StoryIndex", "link_sentences", "profile_entries", "story_index"]
