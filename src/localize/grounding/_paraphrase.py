@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
+from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text._lemmas import STOPWORDS, lemma
-from localize.text._sentences import split_sentences, story_sentences
-from localize.text._wordfold import word_set
+from localize.text import STOPWORDS, lemma, split_sentences, story_sentences, word_set
+from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
 
 __all__ = ["check_paraphrase"]
 
@@ -36,7 +36,7 @@ __all__ = ["check_paraphrase"]
 _CLAUSE_SPLIT = re.compile(
     r"\s*[;:\u2014\u2013]\s*|,?\s+(?:but|while|whereas|although|though|yet)\s+|,\s+and\s+"
 )
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*[A-Za-z0-9]|[A-Za-z]|\$?\d+(?:[.,]\d+)*%?")
+_TOKEN = CLAUSE_TOKEN
 # "without" and "lack" are left out: "without the models" restates a loss, it negates nothing.
 _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
@@ -176,7 +176,7 @@ class _StoryClauses:
     lower: str  # the whole story, lower-cased with straight apostrophes
 
 
-@lru_cache(maxsize=32)
+@per_story
 def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
     skip = _profile_words(profile)
     # Each clause, and each sentence whole: a section clause may restate one story clause or
@@ -303,7 +303,6 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
 
 
 # A run of capitalised words: a person's or an organisation's name ("Prime Minister Kevin Rudd").
-_NAME_RUN = re.compile(r"[A-Z][a-z][\w'\u2019-]*(?:\s+[A-Z][a-z][\w'\u2019-]*)+")
 
 
 @lru_cache(maxsize=1)
@@ -320,7 +319,7 @@ def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     """A name of two or more words, none of which the story, the profile or any shipped profile
     uses: a person or a body the section brings in on its own ("Prime Minister Kevin Rudd" for
     a story about Keir Starmer)."""
-    for m in _NAME_RUN.finditer(text):
+    for m in TITLE_RUN.finditer(text):
         words = [w.removesuffix("'s").removesuffix("\u2019s") for w in m.group().split()]
         unknown = [
             w

@@ -27,12 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._support import profile_entries
-from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
+from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text._sentences import story_sentences
-from localize.text._wordfold import word_set
+from localize.text import story_sentences, word_set
+from localize.text._words import SCRIPT_WORD
 
 __all__ = ["check_region_fit"]
 
@@ -92,7 +93,6 @@ _ENGLISH = word_set(
 )
 _MIN_LANGUAGE_WORDS = 12
 _ENGLISH_SHARE = 0.15
-_WORDS = re.compile(r"[^\W\d_]+")
 _QUOTE_LIMIT = 80
 
 
@@ -173,7 +173,7 @@ def _mentions(text: str, names: tuple[str, ...]) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
 
 
-@lru_cache(maxsize=64)
+@per_story
 def _story_currencies(story: Story) -> frozenset[str]:
     return frozenset(_currency_of(m) for m in _CURRENCY.finditer(story.text))
 
@@ -185,7 +185,7 @@ def _currency_of(m: re.Match[str]) -> str:
 
 def _is_english(text: str) -> bool | None:
     """Whether ``text`` reads as English (None when it is too short to tell)."""
-    words = [w.lower() for w in _WORDS.findall(text)]
+    words = [w.lower() for w in SCRIPT_WORD.findall(text)]
     if len(words) < _MIN_LANGUAGE_WORDS:
         return None
     return sum(w in _ENGLISH for w in words) / len(words) >= _ENGLISH_SHARE
@@ -296,7 +296,7 @@ def _localised_names(body: str, story: Story, profile: RegionProfile) -> Iterato
 
 def _audience_names(profile: RegionProfile) -> tuple[str, ...]:
     """The names in the profile's audience: "Irish" of "Irish readers"."""
-    return tuple(w for w in re.findall(r"[^\W\d_][\w-]*", profile.audience) if w[:1].isupper())
+    return tuple(w for w in SCRIPT_WORD.findall(profile.audience) if w[:1].isupper())
 
 
 def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Finding]:

@@ -28,13 +28,13 @@ from localize.grounding.attribution._checks import reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
 from localize.text import (
+    STOPWORDS,
     Citation,
     Sentence,
     fold,
     sentence_initial,
     split_sentences,
     story_sentences,
-    word_set,
 )
 from localize.text._words import CONTENT_WORD, NAME_WORD
 
@@ -51,18 +51,7 @@ _MAX_SOURCES = 3
 # Characters of a section sentence quoted in a message.
 _QUOTE_LIMIT = 80
 
-_STOPWORDS = word_set(
-    """
-    a about above after again against all also am an and any are as at be been before being
-    below between both but by can could did do does doing down during each even ever every few
-    for from further had has have having he her here hers him his how i if in into is it its
-    itself just like made make makes many may me might more most much must my no nor not now of
-    off on once only or other our out over own per said same say says she should since so some
-    still such than that the their them then there these they this those through to too under
-    until up upon us very was we were what when where whether which while who whom whose why
-    will with within without would yet you your one two new way ways well across among according
-    """
-)
+_STOPWORDS = STOPWORDS
 _SUFFIXES = (
     "ational",
     "ations",

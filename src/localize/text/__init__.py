@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from localize.text._acronyms import ACRONYM, ACRONYM_ONLY, ACRONYM_WORD, PAREN_ACRONYM
 from localize.text._citations import Citation, join_cited, strip_markers
+from localize.text._lemmas import STOPWORDS, content_lemmas, lemma
 from localize.text._sentences import (
     Sentence,
     split_sentences,
@@ -19,13 +20,16 @@ __all__ = [
     "ACRONYM_ONLY",
     "ACRONYM_WORD",
     "PAREN_ACRONYM",
+    "STOPWORDS",
     "Citation",
     "Sentence",
     "WordSpan",
+    "content_lemmas",
     "fold",
     "fold_tokens",
     "is_capitalised",
     "join_cited",
+    "lemma",
     "sentence_initial",
     "split_sentences",
     "story_paragraph_sentences",

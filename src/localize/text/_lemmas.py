@@ -7,16 +7,17 @@ gives a body against the profile's, a section sentence against the story sentenc
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from lemminflect import getAllLemmas  # type: ignore[import-untyped, unused-ignore]
 
 from localize.text._wordfold import word_set
+from localize.text._words import CONTENT_WORD
 
 __all__ = ["STOPWORDS", "content_lemmas", "lemma", "lemma_words"]
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+# Function words, left out when texts are compared by their content (the sentence aligner's and
+# the paraphrase and remit checks' one list).
 STOPWORDS = word_set(
     """
     a about above after again against all also am an and any are as at be been before being
@@ -26,7 +27,7 @@ STOPWORDS = word_set(
     off on once only or other our out over own per said same say says she should since so some
     still such than that the their them then there these they this those through to too under
     until up upon us very was we were what when where whether which while who whom whose why
-    will with within without would yet you your
+    will with within without would yet you your one two new way ways well across among according
     """
 )
 # Parts of speech tried in order: a word that is both ("controls", "cut") gets its verb lemma in
@@ -51,11 +52,11 @@ def lemma(word: str) -> str:
 
 def lemma_words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, lemma) for every word of ``text``."""
-    return [(m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)]
+    return [(m.start(), m.end(), lemma(m.group())) for m in CONTENT_WORD.finditer(text)]
 
 
 def content_lemmas(text: str) -> frozenset[str]:
     """The lemmas of a text's content words (stop words dropped)."""
     return frozenset(
-        lemma(w) for w in _WORD.findall(text) if w.lower().strip("'\u2019") not in STOPWORDS
+        lemma(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in STOPWORDS
     )

@@ -10,6 +10,7 @@ import re
 
 __all__ = [
     "APOSTROPHES",
+    "CLAUSE_TOKEN",
     "CONTENT_WORD",
     "FOLD_WORD",
     "LETTERS",
@@ -17,8 +18,10 @@ __all__ = [
     "NAME_TOKEN",
     "NAME_WORD",
     "RAW_TOKEN",
+    "SCRIPT_WORD",
     "SPAN_WORD",
     "TEXT_WORD",
+    "TITLE_RUN",
 ]
 
 # Apostrophes of every style, to drop before comparing: "Anthropic's" == "anthropics".
@@ -41,6 +44,17 @@ SPAN_WORD = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*[\w]|[A-Za-z0-9]")
 # A content word for aligning sentences: letters with inner apostrophes or hyphens, or a number
 # with its separators ("1,200", "4.8").
 CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+
+# A word or a figure as a restated clause is compared: a code with digits is one word ("Q3",
+# "FY24"), an amount keeps its "$" and a percentage its "%" (the paraphrase check).
+CLAUSE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*[A-Za-z0-9]|[A-Za-z]|\$?\d+(?:[.,]\d+)*%?")
+
+# Letters of any script: telling one language from another needs "für" and "Maßnahmen" whole.
+SCRIPT_WORD = re.compile(r"[^\W\d_]+")
+
+# A run of two or more title-case words ("Prime Minister Kevin Rudd"); an acronym ("NCSC") is
+# not title case: it is the institution check's.
+TITLE_RUN = re.compile(r"[A-Z][a-z][\w'\u2019-]*(?:\s+[A-Z][a-z][\w'\u2019-]*)+")
 
 # A capitalised word with digits and dots ("GPT-5.5", "U.S."): the names a story uses.
 NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9'\u2019.-]*[A-Za-z0-9]|[A-Z]")

@@ -18,9 +18,8 @@ from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._actors import ActorLexicon, actors_in, name_end
-from localize.regions._profiles import Institution, RegionProfile
-from localize.text._lemmas import content_lemmas
-from localize.text._wordfold import word_set
+from localize.regions import Institution, RegionProfile
+from localize.text import content_lemmas, word_set
 
 __all__ = ["remit_findings"]
 
