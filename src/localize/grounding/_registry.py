@@ -77,12 +77,11 @@ def _support(ctx: CheckContext) -> Iterable[Finding]:
 def _region(ctx: CheckContext) -> Iterable[Finding]:
     # Another region's body is reported once: by ``institution`` when that check catches it (a
     # name in neither the story nor the profile), else here.
+    found = check_region_fit(ctx.body, ctx.story, ctx.profile)
+    if not any(f.text for f in found):
+        return found
     named = [f.text for f in check_institution(ctx)]
-    return (
-        f
-        for f in check_region_fit(ctx.body, ctx.story, ctx.profile)
-        if not (f.text and any(f.text in t for t in named))
-    )
+    return [f for f in found if not (f.text and any(f.text in t for t in named))]
 
 
 def _paraphrase(ctx: CheckContext) -> Iterable[Finding]:

@@ -84,6 +84,8 @@ def _same_word(a: str, b: str) -> bool:
 
 def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> Iterator[Finding]:
     """``claim`` findings for remits in one sentence that the profile does not give the body."""
+    if not _REMIT.search(text):
+        return  # no apposition or relative clause at all: most sentences
     _, bodies = _profile_words(profile)
     for start, end, actor, _ in actors_in(text, lexicon):
         name = actor.key.removeprefix("inst:")
