@@ -180,7 +180,7 @@ def _rewrite(*args: str, env: dict[str, str] | None = None) -> Any:
 def test_cli_replays_a_cassette_offline_without_a_key_or_the_embedded_model() -> None:
     # No endpoint is configured: without the cassette this would start llama.cpp.
     result = _rewrite("-t", str(TEMPLATE), "--cassette", str(OWN_REGION), "--record-mode", "none")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code in (0, 4), result.output  # 4: the recorded section is flagged
     assert result.stdout.startswith("## What it means for Ireland\n")
     assert "embedded demo model" not in result.stderr
     assert "LOCALIZE_BASE_URL" not in os.environ  # the recording's settings were for the run only
@@ -216,7 +216,8 @@ def test_batch_replays_the_pipeline_cassette(tmp_path: Path) -> None:
     args = ["batch", str(PIPELINE / "stories"), "-r", "uk,eu", "-t", str(TEMPLATE)]
     args += ["--output", str(out), "--cassette", str(cassette), "--record-mode", "none"]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code in (0, 1), result.output  # 1: the weak model failed a job
+    # 1: the weak model failed a job; 4: a section was flagged
+    assert result.exit_code in (0, 1, 4), result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((r["story_id"], r["region"]) for r in rows) == [
         (s, r) for s in ("payments-outage", "router-flaw") for r in ("eu", "uk")

@@ -41,6 +41,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "allow_demo_model": (("LOCALIZE_NO_DEMO_MODEL",), bool),
     "logs_db": (("LOCALIZE_LOGS_DB",), str),
     "logs": (("LOCALIZE_LOGS",), bool),
+    "strict": (("LOCALIZE_STRICT",), bool),
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -160,6 +161,8 @@ class Settings:
     slots: int | None = None
     logs_db: str | None = None  # the audit log's file (see localize.audit)
     logs: bool = True  # record every generated section in the audit log
+    # Warnings count as errors too: a section with any finding is flagged (see `CheckPolicy`).
+    strict: bool = False
 
     def __repr__(self) -> str:
         return redacted_repr(self)
@@ -188,6 +191,7 @@ class Settings:
         slots: int | None = None,
         logs_db: str | Path | None = None,
         logs: bool | None = None,
+        strict: bool | None = None,
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
@@ -195,7 +199,8 @@ class Settings:
         ``LOCALIZE_NO_DEMO_MODEL=1``, or ``allow_demo_model = false`` in the config file) makes a
         run without a key or endpoint an error instead of a run on the embedded demo model.
         ``logs_db`` and ``logs`` say where the audit log is and whether to keep it
-        (`localize.audit`).
+        (`localize.audit`). ``strict`` counts check warnings as errors (``--strict``,
+        ``LOCALIZE_STRICT=1``, ``strict = true``).
         """
         env = os.environ if env is None else env
         explicit = {
@@ -212,6 +217,7 @@ class Settings:
             "slots": slots,
             "logs_db": str(logs_db) if logs_db is not None else None,
             "logs": logs,
+            "strict": strict,
         }
         path = _config_path(env)
         file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize._redact import redact_host
-from localize._types import ChatMessage, StructuredMode
+from localize._types import ChatMessage, Status, StructuredMode
 from localize.audit import AuditLog, resolve_audit
 from localize.backends._client import (
     Completion,
@@ -51,6 +51,7 @@ from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
 from localize.grounding._checks import CheckReport, check
+from localize.grounding._policy import CheckPolicy
 from localize.prompting._origin import RequestOrigin
 from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
@@ -152,6 +153,10 @@ class Provenance:
 class LocalizeResult:
     """A localised section, its provenance and its check report.
 
+    ``ok`` means the section may be published: no check error remains (with ``strict``, no
+    warning either). ``status`` is ``"passed"`` then, else ``"flagged"``: the section is
+    returned, with its findings, for an editor to review, never to publish as it is.
+
     ``to_dict()`` is the one serialised shape: the JSON output of ``localize rewrite`` and each
     line of a batch results file. ``json.dumps(result.to_dict())`` always works.
     """
@@ -164,11 +169,22 @@ class LocalizeResult:
     # Not serialised: what this call paid for (answers served from the response cache are free).
     spend: Spend = field(default_factory=Spend, compare=False)
 
+    @property
+    def ok(self) -> bool:
+        """A section was written and no check error remains in it."""
+        return self.checks.ok
+
+    @property
+    def status(self) -> Status:
+        """``"passed"`` when `ok`, else ``"flagged"`` (a result always has a section)."""
+        return "passed" if self.ok else "flagged"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "story_id": self.story.id,
             "region": self.region.id,
-            "ok": True,
+            "ok": self.ok,
+            "status": self.status,
             "section": self.section.model_dump(),
             "checks": self.checks.to_dict(),
             "provenance": self.provenance.to_dict(),
@@ -189,6 +205,8 @@ class PreparedPrompt:
     window: int
     # How the answer comes back: a JSON object, or the section as plain prose.
     answer: AnswerFormat = "json"
+    # How each attempt's findings are weighed (strict: warnings count as errors).
+    policy: CheckPolicy = field(default_factory=CheckPolicy)
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -282,7 +300,8 @@ def prepare(
         # A template that sets no max_tokens leaves the answer's length to the endpoint.
         reserve=int(params.get("max_tokens", 0)),
     )
-    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer)
+    policy = CheckPolicy(strict=settings.strict)
+    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer, policy)
 
 
 def parse_section(
@@ -361,7 +380,8 @@ def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection,
     out = parse_section(content, prep.answer, heading)
     # Inline markers and structured sources are citations, with spans into the body as it is.
     section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
-    return section, check(section, prep.story, prep.region, template=prep.template)
+    report = check(section, prep.story, prep.region, template=prep.template)
+    return section, prep.policy.apply(report)
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:
@@ -681,9 +701,12 @@ def _start(
     settings: Settings | None,
     max_attempts: int | None,
     audit: AuditLog | bool,
+    strict: bool,
 ) -> tuple[PreparedPrompt, Settings, int, AuditLog | bool]:
     """Everything `localize` checks before it connects: bad input fails before any start."""
     settings = settings or Settings.resolve()
+    if strict:
+        settings = replace(settings, strict=True)
     attempts = settings.check_attempts(max_attempts)
     model, mode = (client.model, client.structured) if client else (None, None)
     return (
@@ -708,11 +731,12 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     )
 
 
-def _strict(result: LocalizeResult, strict: bool) -> LocalizeResult:
-    if strict and not result.checks.ok:
+def _strict(result: LocalizeResult, settings: Settings) -> LocalizeResult:
+    """With ``strict``, a flagged section is refused: raised, never returned."""
+    if settings.strict and not result.ok:
         n = len(result.checks.errors)
         raise ChecksFailedError(
-            f"{n} check error(s) remain after {result.provenance.attempts} attempt(s)",
+            f"flagged: {n} check error(s) remain after {result.provenance.attempts} attempt(s)",
             findings=n,
             result=result,
         )
@@ -738,18 +762,22 @@ def localize(
     (built-in or on the profile search path, ``LOCALIZE_PROFILES``) or a profile file (see
     `get_region`). Without ``client``, one is built from ``settings`` (or the environment) with
     ``cache``, and the embedded model is started and stopped if no endpoint is set (see
-    `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3). With ``strict``,
-    check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
-    refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
+    `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3).
+
+    The result's ``ok`` is True only when no check error remains; otherwise its ``status`` is
+    ``"flagged"`` and the section is for review, not publication. ``strict`` (or the setting)
+    counts warnings as errors too, and refuses a flagged section: it raises
+    `ChecksFailedError`, whose ``result`` is the refused section. ``audit``: as for
+    `generate`; True uses the audit log ``settings`` name.
     """
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, strict
     )
     if client is not None:
-        return _strict(generate(prep, client, attempts, audit=log), strict)
+        return _strict(generate(prep, client, attempts, audit=log), settings)
     with connect(settings, cache=cache) as own:
         prep = _for_client(prep, own, settings)
-        return _strict(generate(prep, own, attempts, audit=log), strict)
+        return _strict(generate(prep, own, attempts, audit=log), settings)
 
 
 async def alocalize(
@@ -766,14 +794,14 @@ async def alocalize(
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, strict
     )
     if client is not None:
-        return _strict(await agenerate(prep, client, attempts, audit=log), strict)
+        return _strict(await agenerate(prep, client, attempts, audit=log), settings)
     with connect(settings, cache=cache) as own:
         try:
             prep = _for_client(prep, own, settings)
             result = await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
-    return _strict(result, strict)
+    return _strict(result, settings)

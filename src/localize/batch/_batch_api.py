@@ -254,9 +254,10 @@ def _collected(
     manifest: BatchManifest,
     tmpl: PromptTemplate,
     audit: AuditLog | None,
+    strict: bool,
 ) -> JobResult:
     story = Story.from_dict(manifest.stories[job.story_id])
-    settings = Settings(context_window=manifest.context_window)
+    settings = Settings(context_window=manifest.context_window, strict=strict)
     spend = Spend()
     try:
         completion = _answer(line, manifest)
@@ -290,12 +291,14 @@ def collect_batch(
     skip: Collection[tuple[str, str]] = (),
     *,
     audit: AuditLog | bool = True,
+    strict: bool = False,
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
     not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
-    as for `localize.generate`: each section collected is recorded.
+    as for `localize.generate`: each section collected is recorded. ``strict`` counts warnings
+    as errors (see `CheckPolicy`).
     """
     log = resolve_audit(audit)
     by_id = {j.custom_id: j for j in manifest.jobs}
@@ -317,7 +320,7 @@ def collect_batch(
             )
         job = by_id[cid]
         if cid not in seen and (job.story_id, job.region) not in skip:
-            results.append(_collected(job, line, manifest, tmpl, log))
+            results.append(_collected(job, line, manifest, tmpl, log, strict))
         seen.add(cid)
     return results, [cid for cid in by_id if cid not in seen]
 
@@ -437,10 +440,13 @@ def collect_results(
         )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         lines = _output_lines(source, settings, client)
-        collected, missing = collect_batch(lines, data, skip=results.done, audit=log or False)
+        collected, missing = collect_batch(
+            lines, data, skip=results.done, audit=log or False, strict=settings.strict
+        )
         results.begin([r.key for r in collected])
         answered = len(collected) + len(missing)
         summary = BatchSummary(total=len(data.jobs), skipped=len(data.jobs) - answered)
+        summary.skipped_flagged = len(results.flagged & {(j.story_id, j.region) for j in data.jobs})
         for result in collected:
             results.append(result)
             summary.add(result)

@@ -215,7 +215,7 @@ _SECTION_OPTIONS = (
     click.option(
         "--strict",
         is_flag=True,
-        help="Sections with check errors count as failures (exit 1, nothing written).",
+        help="Warnings count as errors too; a flagged section is not written (exit 4).",
     ),
     click.option(
         "--structured",
@@ -295,6 +295,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
         slots=options.get("slots"),
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
+        strict=True if options.get("strict") else None,
     )
 
 

@@ -24,9 +24,9 @@ def _log_for(ctx: click.Context, logs_db: str | None) -> AuditLog:
 
 
 def _checks_text(entry: LogEntry) -> str:
-    if entry.checks_ok:
-        return f"checks ok ({entry.check_warnings} warning(s))"
-    return f"CHECKS FAILED: {entry.check_errors} error(s), {entry.check_warnings} warning(s)"
+    if entry.status == "passed":
+        return f"passed ({entry.check_warnings} warning(s))"
+    return f"FLAGGED: {entry.check_errors} error(s), {entry.check_warnings} warning(s)"
 
 
 def _summary_lines(entry: LogEntry) -> list[str]:
@@ -73,7 +73,9 @@ def _detail_lines(e: LogEntry) -> list[str]:
     "--since", metavar="DATE", help="From this date or date-time (ISO 8601; UTC unless it says)."
 )
 @click.option("--until", metavar="DATE", help="Up to this date (inclusive) or date-time.")
-@click.option("--failed", is_flag=True, help="Only sections with check errors.")
+@click.option(
+    "--failed", is_flag=True, help="Only flagged sections (check errors left; not for publishing)."
+)
 @click.option("-q", "--search", metavar="TEXT", help="Only sections whose text contains TEXT.")
 @click.option(
     "-n",

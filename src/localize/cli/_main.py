@@ -41,6 +41,7 @@ from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.grounding._checks import CheckReport, check
+from localize.grounding._policy import CheckPolicy
 from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
 from localize.regions._profiles import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
@@ -54,8 +55,8 @@ def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
     With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
-    Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
-    3 endpoint or local model failure.
+    Exit codes: 0 passed, 1 no section written, 2 bad input or option, 3 endpoint or local
+    model failure, 4 flagged (a section with check errors left: for review, not publication).
     """
 
 
@@ -81,9 +82,22 @@ def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
     _print_findings(exc.result.checks)
     message = f"{exc}; nothing written (--strict)"
     if fmt == "json":
-        failure = {**exc.result.to_dict(), "ok": False, "error": message}
+        failure = {**exc.result.to_dict(), "error": message}
         click.echo(json.dumps(failure, ensure_ascii=False, indent=2))
     return ChecksFailedError(message, findings=exc.findings, result=exc.result)
+
+
+def _flagged(result: LocalizeResult) -> None:
+    """A flagged section was written for review: exit 4, so no pipeline takes it as passed.
+
+    Not an error line: the run did what was asked, and the findings are already printed.
+    """
+    say(
+        f"localize: flagged: {len(result.checks.errors)} check error(s) remain after "
+        f"{result.provenance.attempts} attempt(s); the section is for review, not publication "
+        f"(exit {ChecksFailedError.exit_code})"
+    )
+    sys.exit(ChecksFailedError.exit_code)
 
 
 def _say_neutralised(prep: PreparedPrompt) -> None:
@@ -156,9 +170,13 @@ def rewrite(
     cache_dir: Path | None,
     **options: Any,
 ) -> None:
-    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
+    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin).
+
+    A section with check errors left is written with its findings on stderr, and the exit
+    code is 4 (flagged); with --strict it is not written.
+    """
     json_errors(ctx, fmt == "json")
-    settings = settings_from(options)
+    settings = settings_from({**options, "strict": strict})
     writable_output(output)
     the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
@@ -178,7 +196,6 @@ def rewrite(
                 region,
                 settings=settings,
                 cache=cache,
-                strict=strict,
                 audit=audit or False,
             )
     except ChecksFailedError as exc:
@@ -192,6 +209,8 @@ def rewrite(
         render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
         output,
     )
+    if not result.ok:
+        _flagged(result)
 
 
 @cli.command(name="check")
@@ -213,6 +232,7 @@ def rewrite(
     help="Template whose word bounds apply (default: section).",
 )
 @profiles_option
+@click.option("--strict", is_flag=True, help="Warnings count as errors too (exit 4).")
 @click.pass_context
 def check_cmd(
     ctx: click.Context,
@@ -222,18 +242,22 @@ def check_cmd(
     fmt: str,
     template: str | None,
     profiles: str | None,
+    strict: bool,
 ) -> None:
-    """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
+    """Check SECTION_FILE against the story: exit 0 passed, 4 flagged (errors found), 2 bad
+    input."""
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles, template=template)
+    settings = Settings.resolve(profiles=profiles, template=template, strict=strict or None)
     profile = get_region(region, profiles=settings.profiles)
     # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
     # a rendered section's disclosure line is not part of it.
-    report = check(
-        read_section(section_file, profile), story_file, profile, template=settings.template
+    report = CheckPolicy(strict=settings.strict).apply(
+        check(read_section(section_file, profile), story_file, profile, template=settings.template)
     )
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        status = "passed" if report.ok else "flagged"
+        data = {**report.to_dict(), "status": status}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for f in report.findings:
             span = f'  "{f.text}"' if f.text else ""
@@ -241,10 +265,10 @@ def check_cmd(
         for check_id, why in report.skipped:
             click.echo(f"{'skipped':7} {check_id:11} {why}")
         click.echo(
-            f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
+            f"{'passed' if report.ok else 'flagged'}: {len(report.errors)} error(s), "
             f"{len(report.warnings)} warning(s)"
         )
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else ChecksFailedError.exit_code)
 
 
 @cli.command()

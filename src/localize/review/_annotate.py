@@ -278,6 +278,10 @@ body { font: 16px/1.55 Georgia, "Times New Roman", serif; color: var(--ink); mar
 header { padding: 12px 24px; background: #1d1d1f; color: #fff; font-family: sans-serif; }
 header h1 { font-size: 19px; margin: 0; }
 header p { margin: 4px 0 0; font-size: 13px; color: #d0d0d0; }
+header p.status { display: inline-block; margin-top: 6px; padding: 2px 10px; border-radius: 4px;
+  font: 600 14px sans-serif; color: #fff; }
+header p.status.passed { background: #1e7a34; }
+header p.status.flagged { background: var(--err); }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; padding: 16px 24px; }
 section, aside { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 18px; }
 aside { grid-column: 1 / -1; font: 13px/1.45 sans-serif; }
@@ -385,6 +389,14 @@ def render_review(data: ReviewData) -> str:
     summary = (
         f"{errors} error(s), {warnings} warning(s) · {len(data.sentences)} sentence(s) · {region}"
     )
+    # The findings carry the run's verdict (strict counts warnings as errors), so the status
+    # shown here is the one the result, the results line and the audit log hold.
+    status = (
+        '<p id="status" class="status passed" role="status">Passed: no check error left.</p>'
+        if not errors
+        else '<p id="status" class="status flagged" role="status">Flagged: '
+        f"{errors} check error(s) left. For review, not publication.</p>"
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -394,7 +406,7 @@ def render_review(data: ReviewData) -> str:
         f"<title>Review: {_e(data.heading)} · {_e(data.title)}</title>"
         f"<style>{_STYLE}</style></head><body>"
         f"<header><h1>Review: {_e(data.heading)}</h1><p>{_e(data.title)} · {_e(summary)}</p>"
-        "</header><main>"
+        f"{status}</header><main>"
         '<section id="section-pane"><h2>Section</h2>'
         '<p class="keys"><kbd>j</kbd>/<kbd>n</kbd> next finding, <kbd>k</kbd>/<kbd>p</kbd> '
         "previous; focus a sentence to see the story sentences it rests on.</p>"
