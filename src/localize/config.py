@@ -21,7 +21,7 @@ from localize._redact import redact_url, redacted_repr
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
 
-__all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings"]
+__all__ = ["BOUNDS", "DEFAULT_MODEL", "Settings", "check_base_url"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -129,16 +129,25 @@ def _check_text(name: str, value: object, where: str) -> str:
     if name == "structured" and value not in STRUCTURED_MODES:
         raise ConfigError(f"must be one of {', '.join(STRUCTURED_MODES)}", option=where)
     if name == "base_url":
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 (raises on a port that is not a number)
-        except ValueError as exc:
-            raise ConfigError(f"is not a URL ({exc}): {redact_url(value)}", option=where) from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(
-                f"must be an http:// or https:// URL with a host, got {redact_url(value)!r}",
-                option=where,
-            )
+        check_base_url(value, where)
+    return value
+
+
+def check_base_url(value: object, where: str) -> str:
+    """An endpoint URL as every entry point checks it (settings, `LLMClient`): http or https
+    with a host, so "localhost:8080/v1" fails here and not later as "cannot connect"."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"expected a non-empty string, got {value!r}", option=where)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError as exc:
+        raise ConfigError(f"is not a URL ({exc}): {redact_url(value)}", option=where) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"must be an http:// or https:// URL with a host, got {redact_url(value)!r}",
+            option=where,
+        )
     return value
 
 
@@ -195,6 +204,9 @@ class Settings:
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
+        An error names the argument (``max_attempts: must be from 1 to 20, got 0``), the
+        environment variable or the config file key the bad value came from.
+
         ``env`` defaults to ``os.environ``. ``allow_demo_model=False`` (or the environment's
         ``LOCALIZE_NO_DEMO_MODEL=1``, or ``allow_demo_model = false`` in the config file) makes a
         run without a key or endpoint an error instead of a run on the embedded demo model.
@@ -206,8 +218,6 @@ class Settings:
         explicit = {
             "base_url": base_url,
             "model": model,
-            "template": template,
-            "profiles": profiles,
             "max_attempts": max_attempts,
             "max_retries": max_retries,
             "timeout": timeout,
@@ -215,6 +225,9 @@ class Settings:
             "structured": structured,
             "allow_demo_model": allow_demo_model,
             "slots": slots,
+            # A path is as good as its text, here as everywhere a file is named.
+            "template": str(template) if isinstance(template, os.PathLike) else template,
+            "profiles": str(profiles) if isinstance(profiles, os.PathLike) else profiles,
             "logs_db": str(logs_db) if logs_db is not None else None,
             "logs": logs,
             "strict": strict,
@@ -243,4 +256,6 @@ class Settings:
 
 
 def _option(name: str) -> str:
-    return f"--{name.replace('_', '-')}"
+    """How an error names an explicit value: the Python argument (the CLI renames it to its
+    option, see `localize.cli._group.settings_from`)."""
+    return name

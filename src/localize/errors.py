@@ -122,6 +122,7 @@ class ConfigError(InputError):
 
     def __init__(self, message: str, *, option: str | None = None) -> None:
         self.option = option
+        self.message = message
         super().__init__(f"{option}: {message}" if option else message)
 
 

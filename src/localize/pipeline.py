@@ -23,12 +23,14 @@ from localize._types import ChatMessage, StructuredMode
 from localize.answer import parse_section
 from localize.audit import AuditLog, resolve_audit
 from localize.backends import (
+    CacheOption,
     Completion,
     LLMClient,
     RequestGate,
     ResponseCache,
     Spend,
     Usage,
+    as_cache,
 )
 from localize.backends._local import (
     LOCAL_CONTEXT_WINDOW,
@@ -399,20 +401,11 @@ def _client_for(
     )
 
 
-def _served_model(client: LLMClient) -> str | None:
-    """The endpoint's only model, when it serves exactly one (llama.cpp, a one-model vLLM)."""
-    with contextlib.suppress(Exception):  # a listing is a courtesy: the request reports errors
-        served = client.served_models()
-        if len(served) == 1:
-            return served[0]
-    return None
-
-
 @contextmanager
 def connect(
     settings: Settings | None = None,
     *,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     gate: RequestGate | None = None,
 ) -> Iterator[LLMClient]:
     """A client for the configured endpoint, starting the embedded model when none is set.
@@ -436,12 +429,12 @@ def connect(
             warnings.warn(DEMO_MODEL_NOTICE, DemoModelWarning, stacklevel=3)
             server = stack.enter_context(LocalServer())
         local_url = server.base_url if server is not None else None
-        client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        client = _client_for(settings, model, local_url=local_url, cache=as_cache(cache), gate=gate)
         if server is not None:
             client.diagnose = server.failure
         stack.callback(client.close)
         if settings.model is None and settings.base_url and not local_url:
-            client.model = _served_model(client) or model
+            client.model = client.discover_model()  # as LLMClient() without a model does
         yield client
 
 
@@ -519,15 +512,11 @@ def _start(
     region: RegionLike,
     template: PromptTemplate | str | Path | None,
     client: LLMClient | None,
-    settings: Settings | None,
+    settings: Settings,
     max_attempts: int | None,
     audit: AuditLog | bool,
-    strict: bool,
 ) -> tuple[PreparedPrompt, Settings, int, AuditLog | bool]:
     """Everything `localize` checks before it connects: bad input fails before any start."""
-    settings = settings or Settings.resolve()
-    if strict:
-        settings = replace(settings, strict=True)
     attempts = settings.check_attempts(max_attempts)
     model, mode = (client.model, client.structured) if client else (None, None)
     return (
@@ -552,6 +541,17 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     )
 
 
+def _run_settings(settings: Settings | None, strict: bool, profiles: str | Path | None) -> Settings:
+    """The settings a call runs with: its ``strict`` and ``profiles`` arguments win."""
+    if settings is None:
+        return Settings.resolve(profiles=profiles, strict=strict or None)
+    if profiles is not None:
+        if not str(profiles).strip():
+            raise ConfigError("expected a profile file or folder, got ''", option="profiles")
+        settings = replace(settings, profiles=str(profiles))
+    return replace(settings, strict=True) if strict else settings
+
+
 def _strict(result: LocalizeResult, settings: Settings) -> LocalizeResult:
     """With ``strict``, a flagged section is refused: raised, never returned."""
     if settings.strict and not result.ok:
@@ -572,18 +572,22 @@ def localize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     strict: bool = False,
     audit: AuditLog | bool = True,
+    profiles: str | Path | None = None,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
     ``story``: a `Story`, a ``Path`` to a story file, or the story text (a ``str`` that looks
     like a file name is refused: see `as_story`). ``region``: a `RegionProfile`, a region id
     (built-in or on the profile search path, ``LOCALIZE_PROFILES``) or a profile file (see
-    `get_region`). Without ``client``, one is built from ``settings`` (or the environment) with
-    ``cache``, and the embedded model is started and stopped if no endpoint is set (see
-    `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3).
+    `get_region`); ``profiles`` (a profile file or folder) adds regions to look ids up in, as
+    ``--profiles`` does. Without ``client``, one is built from ``settings`` (or the
+    environment) with ``cache`` (True, the default: the on-disk response cache, as in the CLI;
+    False: none; or a cache object), and the embedded model is started and stopped if no
+    endpoint is set (see `connect`). ``max_attempts`` must be 1 or more (default: the setting,
+    3).
 
     The result's ``ok`` is True only when no check error remains; otherwise its ``status`` is
     ``"flagged"`` and the section is for review, not publication. ``strict`` (or the setting)
@@ -591,8 +595,9 @@ def localize(
     `ChecksFailedError`, whose ``result`` is the refused section. ``audit``: as for
     `generate`; True uses the audit log ``settings`` name.
     """
+    settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit, strict
+        story, region, template, client, settings, max_attempts, audit
     )
     if client is not None:
         return _strict(generate(prep, client, attempts, audit=log), settings)
@@ -609,13 +614,15 @@ async def alocalize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     strict: bool = False,
     audit: AuditLog | bool = True,
+    profiles: str | Path | None = None,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
+    settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit, strict
+        story, region, template, client, settings, max_attempts, audit
     )
     if client is not None:
         return _strict(await agenerate(prep, client, attempts, audit=log), settings)

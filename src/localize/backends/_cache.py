@@ -20,10 +20,11 @@ from typing import Any
 
 from localize._atomic import write_atomic
 from localize._types import STRUCTURED_MODES, StructuredMode
+from localize.backends._protocols import ResponseCache
 from localize.backends._usage import Completion, Usage
 from localize.errors import ConfigError
 
-__all__ = ["DiskCache", "default_cache_dir"]
+__all__ = ["CacheOption", "DiskCache", "as_cache", "default_cache_dir"]
 
 _log = logging.getLogger(__name__)
 _FORMAT = 1
@@ -42,6 +43,18 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
         return folder
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
     return base / "localize"
+
+
+# What every entry point takes for ``cache``, with one default (True) in Python as in the CLI.
+CacheOption = ResponseCache | bool | None
+
+
+def as_cache(cache: CacheOption) -> ResponseCache | None:
+    """``True``: the on-disk cache in `default_cache_dir`; ``False`` or ``None``: none; a cache
+    object: itself."""
+    if cache is True:
+        return DiskCache()
+    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
 def _encode(completion: Completion) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.backends import LLMClient, ResponseCache
-from localize.backends._cache import DiskCache
+from localize.backends._cache import CacheOption, as_cache
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -193,12 +193,6 @@ async def run_jobs(
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
-    if cache is True:
-        return DiskCache()
-    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
-
-
 def choose_concurrency(
     concurrency: int | None, settings: Settings, own_client: bool = True
 ) -> tuple[int, str]:
@@ -226,7 +220,7 @@ async def alocalize_many(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
@@ -259,7 +253,7 @@ async def alocalize_many(
     skipped = set(skip)
     jobs = [j for j in plan.jobs if j.key not in skipped]
     gate = RateGate(rpm, tpm)
-    response_cache = _make_cache(cache)
+    response_cache = as_cache(cache)
     if not jobs:
         return
     async with contextlib.AsyncExitStack() as stack:
@@ -369,7 +363,7 @@ def run_batch(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
@@ -412,7 +406,7 @@ def run_batch(
                 progress,
                 plan=plan,
                 gate=RateGate(rpm, tpm),
-                cache=_make_cache(cache),
+                cache=as_cache(cache),
                 audit=log,
             )
     return summary

@@ -49,11 +49,11 @@ from localize.cli._group import (
     json_errors,
     output_option,
     recording_options,
+    resolve_settings,
     response_cache,
     say,
     settings_from,
 )
-from localize.config import Settings
 from localize.errors import ConfigError
 
 __all__ = ["batch"]
@@ -417,7 +417,7 @@ def collect(
     json_errors(ctx, fmt == "json")
     if output is None:
         raise ConfigError("give the results file to append to", option="--output")
-    settings = Settings.resolve(
+    settings = resolve_settings(
         base_url=base_url,
         logs_db=logs_db,
         logs=False if no_log else None,

@@ -35,6 +35,7 @@ __all__ = [
     "output_option",
     "profiles_option",
     "recording_options",
+    "resolve_settings",
     "response_cache",
     "say",
     "settings_from",
@@ -279,9 +280,21 @@ def generation_options(f: F) -> F:
     )
 
 
+def resolve_settings(**explicit: Any) -> Settings:
+    """`Settings.resolve` with the CLI's names: an error names ``--max-attempts``, where the
+    library names its argument ``max_attempts``."""
+    try:
+        return Settings.resolve(**explicit)
+    except ConfigError as exc:
+        if exc.option not in explicit:
+            raise  # from the environment or the config file: named as it is there
+        flag = f"--{exc.option.replace('_', '-')}"
+        raise ConfigError(exc.message, option=flag) from None
+
+
 def settings_from(options: dict[str, Any]) -> Settings:
     """Settings from the generation options, validated as the library validates them."""
-    return Settings.resolve(
+    return resolve_settings(
         model=options.get("model"),
         base_url=options.get("base_url"),
         template=options.get("template"),

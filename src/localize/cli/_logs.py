@@ -8,8 +8,13 @@ import textwrap
 import click
 
 from localize.audit import AuditLog, LogEntry, LogQuery, logs_path
-from localize.cli._group import format_option, json_errors, logs_db_option, say
-from localize.config import Settings
+from localize.cli._group import (
+    format_option,
+    json_errors,
+    logs_db_option,
+    resolve_settings,
+    say,
+)
 from localize.errors import InputError
 
 __all__ = ["logs"]
@@ -20,7 +25,7 @@ _format_option = format_option("Output format.")
 def _log_for(ctx: click.Context, logs_db: str | None) -> AuditLog:
     """The database named here, else on the group, else by the environment, config or default."""
     chosen = logs_db or (ctx.obj if isinstance(ctx.obj, str) else None)
-    return AuditLog(logs_path(Settings.resolve(logs_db=chosen)))
+    return AuditLog(logs_path(resolve_settings(logs_db=chosen)))
 
 
 def _checks_text(entry: LogEntry) -> str:

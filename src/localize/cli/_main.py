@@ -30,6 +30,7 @@ from localize.cli._group import (
     output_option,
     profiles_option,
     recording_options,
+    resolve_settings,
     response_cache,
     say,
     settings_from,
@@ -39,7 +40,6 @@ from localize.cli._group import (
 from localize.cli._logs import logs
 from localize.cli._regions import regions_schema, regions_validate
 from localize.cli._review import review
-from localize.config import Settings
 from localize.errors import ChecksFailedError
 from localize.grounding import CheckReport
 from localize.grounding._policy import CheckPolicy
@@ -249,7 +249,7 @@ def check_cmd(
     """Check SECTION_FILE against the story: exit 0 passed, 4 flagged (errors found), 2 bad
     input."""
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles, template=template, strict=strict or None)
+    settings = resolve_settings(profiles=profiles, template=template, strict=strict or None)
     profile = get_region(region, profiles=settings.profiles)
     # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
     # a rendered section's disclosure line is not part of it.
@@ -315,7 +315,7 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     json_errors(ctx, fmt == "json")
-    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    known = list_regions(resolve_settings(profiles=profiles).profiles)
     if fmt == "json":
         click.echo(
             json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
@@ -337,7 +337,7 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
     import yaml
 
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    settings = resolve_settings(profiles=profiles or ctx.obj)
     data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
