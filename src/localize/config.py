@@ -172,6 +172,8 @@ class Settings:
     logs: bool = True  # record every generated section in the audit log
     # Warnings count as errors too: a section with any finding is flagged (see `CheckPolicy`).
     strict: bool = False
+    # This run's check severities, (check name, "off" | "warning" | "error"), over a profile's.
+    checks: tuple[tuple[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return redacted_repr(self)
@@ -201,6 +203,7 @@ class Settings:
         logs_db: str | Path | None = None,
         logs: bool | None = None,
         strict: bool | None = None,
+        checks: Mapping[str, str] | None = None,
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
@@ -212,7 +215,9 @@ class Settings:
         run without a key or endpoint an error instead of a run on the embedded demo model.
         ``logs_db`` and ``logs`` say where the audit log is and whether to keep it
         (`localize.audit`). ``strict`` counts check warnings as errors (``--strict``,
-        ``LOCALIZE_STRICT=1``, ``strict = true``).
+        ``LOCALIZE_STRICT=1``, ``strict = true``). ``checks`` maps a check name to
+        ``"off"``, ``"warning"`` or ``"error"`` for this run (``--check NAME=SETTING``; checked
+        against the registered checks when a prompt is prepared).
         """
         env = os.environ if env is None else env
         explicit = {
@@ -244,6 +249,8 @@ class Settings:
                 values[name] = _coerce(name, env[var], var)
             elif name in file_values:
                 values[name] = _coerce(name, file_values[name], f"{path}: {name}")
+        if checks:
+            values["checks"] = tuple(checks.items())
         return cls(api_key=api_key or env.get("OPENAI_API_KEY") or None, **values)
 
     def check_attempts(self, max_attempts: int | None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,7 +49,7 @@ from localize.budget import (
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.grounding import CheckReport, check
+from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding._policy import CheckPolicy
 from localize.prompting._origin import RequestOrigin
 from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
@@ -162,11 +162,14 @@ def prepare(
     settings: Settings | None = None,
     model: str | None = None,
     structured: StructuredMode | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> PreparedPrompt:
     """Parse, resolve and render: everything up to the LLM call. Used by ``--dry-run`` too.
 
     ``structured`` is the output mode the answer will be asked in (a given client's), by default
     the one a client made from ``settings`` starts in: in ``text`` the prompt asks for prose.
+    ``checks`` are the run's own checks (callables taking a `CheckContext`, see
+    `localize.grounding._plugins`), run after the registered ones on every attempt.
 
     ``story`` and ``region`` take every form `localize` takes. Generation parameters are the
     template's ``defaults``; its ``max_tokens`` is reserved for the answer when fitting.
@@ -192,7 +195,9 @@ def prepare(
         # A template that sets no max_tokens leaves the answer's length to the endpoint.
         reserve=int(params.get("max_tokens", 0)),
     )
-    policy = CheckPolicy(strict=settings.strict)
+    # A name the profile or the run gives no check is an error now, before any request.
+    policy = CheckPolicy.of(strict=settings.strict, severities=settings.checks, checks=checks)
+    policy.validate(profile)
     return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer, policy)
 
 
@@ -203,16 +208,17 @@ def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection,
     # Inline markers and structured sources are citations, with spans into the body as it is.
     section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
     # The story and profile are resolved already, and the template gives its bounds: the checks
-    # neither resolve them again nor load a template.
+    # neither resolve them again nor load a template. The policy says which checks run and how
+    # severe their findings are (profile, run, strict).
     bounds = prep.template
-    report = check(
+    report = prep.policy.check(
         section,
         prep.story,
         prep.region,
         min_words=bounds.min_words,
         max_words=bounds.max_words,
     )
-    return section, prep.policy.apply(report)
+    return section, report
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:
@@ -515,12 +521,21 @@ def _start(
     settings: Settings,
     max_attempts: int | None,
     audit: AuditLog | bool,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None,
 ) -> tuple[PreparedPrompt, Settings, int, AuditLog | bool]:
     """Everything `localize` checks before it connects: bad input fails before any start."""
     attempts = settings.check_attempts(max_attempts)
     model, mode = (client.model, client.structured) if client else (None, None)
     return (
-        prepare(story, region, template=template, settings=settings, model=model, structured=mode),
+        prepare(
+            story,
+            region,
+            template=template,
+            settings=settings,
+            model=model,
+            structured=mode,
+            checks=checks,
+        ),
         settings,
         attempts,
         resolve_audit(audit, settings) or False,
@@ -531,7 +546,7 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     """The prompt again when the endpoint named another model (its window and counts differ)."""
     if client.model == prep.model:
         return prep
-    return prepare(
+    again = prepare(
         prep.story,
         prep.region,
         template=prep.template,
@@ -539,6 +554,7 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
         model=client.model,
         structured=client.structured,
     )
+    return replace(again, policy=prep.policy)  # the run's own checks come with it
 
 
 def _run_settings(settings: Settings | None, strict: bool, profiles: str | Path | None) -> Settings:
@@ -576,6 +592,7 @@ def localize(
     strict: bool = False,
     audit: AuditLog | bool = True,
     profiles: str | Path | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
@@ -587,7 +604,9 @@ def localize(
     environment) with ``cache`` (True, the default: the on-disk response cache, as in the CLI;
     False: none; or a cache object), and the embedded model is started and stopped if no
     endpoint is set (see `connect`). ``max_attempts`` must be 1 or more (default: the setting,
-    3).
+    3). ``checks`` are the newsroom's own checks for this call (functions taking a
+    `CheckContext` and returning `Finding` objects; see `localize.grounding._plugins`): they run
+    after the built-in ones, in the same report and re-ask.
 
     The result's ``ok`` is True only when no check error remains; otherwise its ``status`` is
     ``"flagged"`` and the section is for review, not publication. ``strict`` (or the setting)
@@ -597,7 +616,7 @@ def localize(
     """
     settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, checks
     )
     if client is not None:
         return _strict(generate(prep, client, attempts, audit=log), settings)
@@ -618,11 +637,12 @@ async def alocalize(
     strict: bool = False,
     audit: AuditLog | bool = True,
     profiles: str | Path | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
     settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, checks
     )
     if client is not None:
         return _strict(await agenerate(prep, client, attempts, audit=log), settings)

@@ -25,6 +25,7 @@ __all__ = [
     "LocalizeGroup",
     "audit_options",
     "cache_options",
+    "check_option",
     "disclosure_option",
     "emit",
     "format_option",
@@ -200,6 +201,39 @@ _ENDPOINT_OPTIONS = (
     ),
 )
 
+
+def _check_settings(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--check NAME=off|warning|error``, repeatable: the run's check severities, each name one
+    the registry knows (built-in, or installed under the ``localize.checks`` entry point)."""
+    from localize.grounding import resolve_severities
+    from localize.grounding._plugins import load_plugin_checks
+
+    settings: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip() or not setting.strip():
+            raise ConfigError(f"expected NAME=off|warning|error, got {value!r}", option="--check")
+        settings[name.strip()] = setting.strip().lower()
+    load_plugin_checks()
+    try:
+        resolve_severities(settings)
+    except ConfigError as exc:
+        raise ConfigError(str(exc), option="--check") from None
+    return settings
+
+
+check_option = click.option(
+    "--check",
+    "check_settings",
+    multiple=True,
+    metavar="NAME=SETTING",
+    callback=_check_settings,
+    help="Turn a check off or set its severity for this run: NAME=off|warning|error "
+    "(repeatable; over the profile's checks: block).",
+)
+
 _SECTION_OPTIONS = (
     click.option(
         "-t",
@@ -218,6 +252,7 @@ _SECTION_OPTIONS = (
         is_flag=True,
         help="Warnings count as errors too; a flagged section is not written (exit 4).",
     ),
+    check_option,
     click.option(
         "--structured",
         type=click.Choice(STRUCTURED_MODES),
@@ -309,6 +344,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
         strict=True if options.get("strict") else None,
+        checks=options.get("check_settings") or None,
     )
 
 

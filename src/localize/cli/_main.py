@@ -21,6 +21,7 @@ from localize.cli._eval import eval_cmd
 from localize.cli._feedback import endpoint_line, generation_spinner
 from localize.cli._group import (
     LocalizeGroup,
+    check_option,
     disclosure_option,
     emit,
     format_option,
@@ -235,6 +236,7 @@ def rewrite(
 )
 @profiles_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors too (exit 4).")
+@check_option
 @click.pass_context
 def check_cmd(
     ctx: click.Context,
@@ -245,16 +247,26 @@ def check_cmd(
     template: str | None,
     profiles: str | None,
     strict: bool,
+    check_settings: dict[str, str],
 ) -> None:
     """Check SECTION_FILE against the story: exit 0 passed, 4 flagged (errors found), 2 bad
     input."""
     json_errors(ctx, fmt == "json")
-    settings = resolve_settings(profiles=profiles, template=template, strict=strict or None)
+    settings = resolve_settings(
+        profiles=profiles, template=template, strict=strict or None, checks=check_settings or None
+    )
     profile = get_region(region, profiles=settings.profiles)
     # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
     # a rendered section's disclosure line is not part of it.
+    # The profile's checks: block, then --check, then --strict: as a generating run weighs them.
     report = CheckPolicy(strict=settings.strict).apply(
-        check(read_section(section_file, profile), story_file, profile, template=settings.template)
+        check(
+            read_section(section_file, profile),
+            story_file,
+            profile,
+            template=settings.template,
+            severities=dict(settings.checks),
+        )
     )
     if fmt == "json":
         status = "passed" if report.ok else "flagged"

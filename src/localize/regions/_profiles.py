@@ -31,6 +31,8 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     WithJsonSchema,
+    field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -100,6 +102,14 @@ class Law(_Strict):
     url: str | None = _URL
 
 
+def _as_mapping_schema(schema: dict[str, Any]) -> None:
+    """The schema of a field held as pairs but written as a mapping (`RegionProfile.checks`)."""
+    schema.pop("items", None)
+    schema.update(
+        type="object", default={}, additionalProperties={"enum": ["off", "warning", "error"]}
+    )
+
+
 class RegionProfile(_Strict):
     """One regional edition: audience, language, locale, institutions, laws and house style."""
 
@@ -128,8 +138,27 @@ class RegionProfile(_Strict):
     institutions: tuple[Institution, ...] = Field(min_length=1)
     laws: tuple[Law, ...] = ()
     style_notes: tuple[str, ...] = ()
+    # Held as (name, setting) pairs so a profile stays hashable; written as a mapping.
+    checks: tuple[tuple[str, Literal["off", "warning", "error"]], ...] = Field(
+        default=(),
+        description="Checks this edition turns off or gives another severity: a mapping of "
+        "check name (built-in, or a newsroom's own) to off, warning or error, e.g. "
+        "{spelling: off, house-style: error}. A run's --check wins over it.",
+        json_schema_extra=lambda schema: _as_mapping_schema(schema),
+    )
 
     _source: str = PrivateAttr(default="")
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks_from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return tuple(value.items())
+        return value
+
+    @field_serializer("checks")
+    def _checks_as_mapping(self, value: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        return dict(value)
 
     @model_validator(mode="before")
     @classmethod

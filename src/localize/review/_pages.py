@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,11 +67,12 @@ def section_review(
     template: PromptTemplate | str | Path | None = None,
     *,
     strict: bool = False,
+    severities: Mapping[str, str] | None = None,
 ) -> str:
     """The page for a section someone wrote: checked here, nothing generated. ``strict``
     counts warnings as errors (see `CheckPolicy`)."""
     section = read_section(section_file, profile)  # as `localize check` reads it
-    report = check(section, story, profile, template=template)
+    report = check(section, story, profile, template=template, severities=severities)
     data = CheckPolicy(strict=strict).apply(report).to_dict()
     return render_review(
         ReviewData(
@@ -109,7 +110,12 @@ def story_review(
     profile = get_region(region, profiles=settings.profiles)
     if section_file is not None:
         return section_review(
-            section_file, the_story, profile, settings.template, strict=settings.strict
+            section_file,
+            the_story,
+            profile,
+            settings.template,
+            strict=settings.strict,
+            severities=dict(settings.checks),
         )
     try:
         result = localize(the_story, profile, settings=settings, cache=cache, audit=audit)
