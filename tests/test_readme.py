@@ -129,3 +129,9 @@ def test_python_example_runs_as_written(endpoint: str, capsys: pytest.CaptureFix
     printed = capsys.readouterr().out
     assert "What it means for the UK" in printed and "readme-model" in printed
     assert json.loads(printed[printed.index("{") : printed.rindex("}") + 1])["ok"] is True
+
+
+def test_the_newsroom_check_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    (code,) = _blocks("Grounding checks", "python")
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out.strip() == "['The style guide bans \"game-changer\".']"

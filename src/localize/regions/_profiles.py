@@ -153,7 +153,8 @@ class RegionProfile(_Strict):
     @classmethod
     def _checks_from_mapping(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
-            return tuple(value.items())
+            # YAML reads a bare `off` as false: that is what the editor wrote.
+            return tuple((k, "off" if v is False else v) for k, v in value.items())
         return value
 
     @field_serializer("checks")
