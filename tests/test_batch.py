@@ -17,7 +17,17 @@ import pytest
 from click.testing import CliRunner
 
 import localize.cli._main  # noqa: F401  (imported first: _batch_cli reuses its error handling)
-from localize import AuditLog, Completion, LLMClient, Settings, Story, load_story, prepare
+from localize import (
+    AuditLog,
+    CheckReport,
+    Completion,
+    Finding,
+    LLMClient,
+    Settings,
+    Story,
+    load_story,
+    prepare,
+)
 from localize.backends import Spend, Usage
 from localize.backends._cache import DiskCache
 from localize.backends._local import LOCAL_MODEL
@@ -41,7 +51,6 @@ from localize.batch import (
 from localize.batch._run import _Scheduler, run_batch
 from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
-from localize.grounding._checks import CheckReport, Finding
 from localize.pipeline import review_completion
 from tests.support import RECORD_BASE_URL, STORIES, audit_db, request_bodies
 

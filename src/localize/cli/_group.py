@@ -27,7 +27,6 @@ __all__ = [
     "cache_options",
     "check_option",
     "disclosure_option",
-    "emit",
     "format_option",
     "generation_options",
     "json_errors",
@@ -42,6 +41,7 @@ __all__ = [
     "settings_from",
     "verbose_option",
     "writable_output",
+    "write_output",
 ]
 
 _JSON_ERRORS = "localize.json_errors"
@@ -80,7 +80,7 @@ class LocalizeGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-def emit(text: str, output: Path | None) -> None:
+def write_output(text: str, output: Path | None) -> None:
     """Print ``text`` on stdout (``output`` None or ``-``) or write the file atomically."""
     if output is None or str(output) == "-":
         click.echo(text, nl=False)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._facts import ProfileFacts
 from localize.grounding._findings import Finding
-from localize.text._wordfold import fold
+from localize.text import fold
 
 __all__ = ["check_mention"]
 
