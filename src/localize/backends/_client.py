@@ -45,6 +45,7 @@ from localize._redact import (
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.backends._cache import caching_suspended
 from localize.backends._errors import backend_error, failure
 from localize.backends._protocols import RequestGate, ResponseCache
 from localize.backends._retry import Wait, announce_retry, is_format_rejection, is_retryable
@@ -364,7 +365,7 @@ class LLMClient:
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
-        if self.cache is None:
+        if self.cache is None or caching_suspended():  # a cassette in use sees every request
             return None, None
         key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
