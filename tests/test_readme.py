@@ -96,6 +96,11 @@ def endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server.shutdown()
 
 
+def test_the_readme_profile_is_the_shipped_example_file() -> None:
+    (profile,) = _blocks("Regions", "yaml")
+    assert (ROOT / "examples" / "ie.yaml").read_text(encoding="utf-8") == profile
+
+
 def test_the_readme_shows_the_examples_this_test_runs() -> None:
     commands = _commands("Using it from the terminal") + _commands("Many stories")
     assert len(commands) >= 9 and all(c[0] == "localize" for c in commands)
@@ -122,9 +127,7 @@ def test_shell_example_runs_as_written(command: list[str], endpoint: str) -> Non
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_python_example_runs_as_written(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
-    (profile,) = _blocks("Regions", "yaml")  # the README's own example profile
-    Path("ie.yaml").write_text(profile, encoding="utf-8")
-    (code,) = _blocks("Using it from Python", "python")
+    (code,) = _blocks("Using it from Python", "python")  # it reads examples/ie.yaml
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
     printed = capsys.readouterr().out
     assert "What it means for the UK" in printed and "readme-model" in printed

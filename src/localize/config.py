@@ -30,6 +30,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "base_url": (("LOCALIZE_BASE_URL", "OPENAI_BASE_URL"), str),
     "model": (("LOCALIZE_MODEL",), str),
     "template": (("LOCALIZE_TEMPLATE",), str),
+    "templates": (("LOCALIZE_TEMPLATES",), str),
     "profiles": (("LOCALIZE_PROFILES",), str),
     "max_attempts": (("LOCALIZE_MAX_ATTEMPTS",), int),
     "max_retries": (("LOCALIZE_MAX_RETRIES",), int),
@@ -159,6 +160,8 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
     template: str | None = None
+    # The user templates folder: `-t NAME` finds NAME.jinja here before the built-in ones.
+    templates: str | None = None
     profiles: str | None = None
     max_attempts: int = 3
     max_retries: int = 3
@@ -192,6 +195,7 @@ class Settings:
         api_key: str | None = None,
         model: str | None = None,
         template: str | Path | None = None,
+        templates: str | Path | None = None,
         profiles: str | Path | None = None,
         max_attempts: int | None = None,
         max_retries: int | None = None,
@@ -232,6 +236,7 @@ class Settings:
             "slots": slots,
             # A path is as good as its text, here as everywhere a file is named.
             "template": str(template) if isinstance(template, os.PathLike) else template,
+            "templates": str(templates) if isinstance(templates, os.PathLike) else templates,
             "profiles": str(profiles) if isinstance(profiles, os.PathLike) else profiles,
             "logs_db": str(logs_db) if logs_db is not None else None,
             "logs": logs,

@@ -176,7 +176,7 @@ def prepare(
     settings = settings or Settings.resolve()
     the_story = as_story(story)
     profile = get_region(region, profiles=settings.profiles)
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     model = model or _model_for(settings)
     answer = answer_format(structured or structured_mode(settings))
     params = dict(tmpl.defaults)

@@ -109,7 +109,7 @@ def export_requests(
     returned as failed results. Both files are written atomically.
     """
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     model = settings.model or DEFAULT_MODEL
     mode: StructuredMode = settings.structured if settings.structured != "auto" else "json_schema"
     builder = LLMClient(model=model, base_url=settings.base_url, api_key="")

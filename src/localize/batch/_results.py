@@ -89,7 +89,7 @@ def plan_batch(
         if not disclosure.strip():
             raise ConfigError("must not be empty", option="--disclosure")
         profiles = [p.model_copy(update={"disclosure": disclosure}) for p in profiles]
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     attempts = settings.check_attempts(max_attempts)
     jobs = plan_jobs(as_inputs(stories), profiles)
     # A broken template (a sandbox refusal, an undefined name) fails every job the same way:

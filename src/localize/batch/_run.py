@@ -161,7 +161,7 @@ async def run_jobs(
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     attempts = settings.check_attempts(max_attempts)
     log = resolve_audit(audit, settings)
     scheduler = _Scheduler(jobs, warm_first)

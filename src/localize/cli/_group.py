@@ -242,6 +242,12 @@ _SECTION_OPTIONS = (
         help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
     ),
     click.option(
+        "--templates",
+        metavar="DIR",
+        help="Your templates folder: -t NAME finds NAME.jinja there first "
+        "(env LOCALIZE_TEMPLATES).",
+    ),
+    click.option(
         "--max-attempts",
         type=int,
         metavar="N",
@@ -333,6 +339,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
         model=options.get("model"),
         base_url=options.get("base_url"),
         template=options.get("template"),
+        templates=options.get("templates"),
         profiles=options.get("profiles"),
         max_attempts=options.get("max_attempts"),
         max_retries=options.get("max_retries"),

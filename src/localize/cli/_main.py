@@ -45,6 +45,7 @@ from localize.errors import ChecksFailedError
 from localize.grounding import CheckReport
 from localize.grounding._policy import CheckPolicy
 from localize.pipeline import PreparedPrompt, localize, prepare
+from localize.prompting import load_template
 from localize.regions._profiles import get_region
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
 from localize.result import LocalizeResult
@@ -264,7 +265,7 @@ def check_cmd(
             read_section(section_file, profile),
             story_file,
             profile,
-            template=settings.template,
+            template=load_template(settings.template, settings.templates),
             severities=dict(settings.checks),
         )
     )

@@ -25,7 +25,7 @@ from localize.config import Settings
 from localize.errors import ChecksFailedError, OutputError
 from localize.grounding._policy import CheckPolicy
 from localize.pipeline import localize
-from localize.prompting._templates import PromptTemplate
+from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
 from localize.result import LocalizeResult
 from localize.review._annotate import ReviewData, blocks_from_links, render_review, story_blocks
@@ -113,7 +113,7 @@ def story_review(
             section_file,
             the_story,
             profile,
-            settings.template,
+            load_template(settings.template, settings.templates),
             strict=settings.strict,
             severities=dict(settings.checks),
         )
