@@ -44,13 +44,18 @@ def _blocks(title: str, language: str) -> list[str]:
 
 
 def _commands(title: str) -> list[list[str]]:
+    """Each ``localize ...`` line, and each ``cat FILE | localize ...`` (as ``<FILE`` then the
+    command: the file is its standard input)."""
     lines = [ln for block in _blocks(title, "sh") for ln in block.splitlines()]
-    return [
-        shlex.split(ln, comments=True)
-        for ln in lines
-        if ln.startswith("localize ")
-        and shlex.split(ln, comments=True)[:2] != ["localize", "serve"]
-    ]
+    out = []
+    for ln in lines:
+        words = shlex.split(ln, comments=True)
+        if words[:1] == ["cat"] and "|" in words:
+            bar = words.index("|")
+            out.append([f"<{words[1]}", *words[bar + 1 :]])
+        elif ln.startswith("localize ") and words[:2] != ["localize", "serve"]:
+            out.append(words)
+    return out
 
 
 class _Endpoint(BaseHTTPRequestHandler):
@@ -103,7 +108,8 @@ def test_the_readme_profile_is_the_shipped_example_file() -> None:
 
 def test_the_readme_shows_the_examples_this_test_runs() -> None:
     commands = _commands("Using it from the terminal") + _commands("Many stories")
-    assert len(commands) >= 9 and all(c[0] == "localize" for c in commands)
+    assert len(commands) >= 9 and all(c[0] == "localize" for c in commands if c[0][0] != "<")
+    assert any(c[0] == "<examples/story.json" for c in commands)  # the shipped file
     assert len(_blocks("Using it from Python", "python")) == 1
 
 
@@ -114,7 +120,10 @@ def test_the_readme_shows_the_examples_this_test_runs() -> None:
     ids=lambda c: " ".join(c[1:4]),
 )
 def test_shell_example_runs_as_written(command: list[str], endpoint: str) -> None:
-    result = CliRunner().invoke(cli, command[1:])
+    stdin = None
+    if command[0].startswith("<"):
+        stdin, command = Path(command[0][1:]).read_text(encoding="utf-8"), command[1:]
+    result = CliRunner().invoke(cli, command[1:], input=stdin)
     # 4 is an answer too: the canned section flagged (check errors left) for a region.
     assert result.exit_code in (0, 4), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception

@@ -23,8 +23,9 @@ from typing import Any, BinaryIO
 
 from localize._atomic import check_writable, fsync_dir, write_atomic
 from localize._types import Status
-from localize.backends import Spend
+from localize.backends import Spend, Usage
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
+from localize.budget import price
 from localize.config import Settings
 from localize.errors import ChecksFailedError, ConfigError, InputError, OutputError
 from localize.prompting._templates import PromptTemplate, load_template
@@ -523,7 +524,18 @@ class BatchSummary:
         return (self.finished or time.monotonic()) - self.started
 
     def cost_text(self) -> str:
-        return f"${self.cost_usd:.4f}" if self.cost_known else "unknown (no price for model)"
+        return f"${self.cost_usd:.4f}" if self.priced else "unknown (no price for model)"
+
+    @property
+    def priced(self) -> bool:
+        """Whether the run's cost is known: every answer paid for had a price, and the model at
+        this endpoint has one at all (a run answered from the cache says the same as one that
+        was not: "unknown" on a local model, never "$0.0000" one time and "unknown" the next)."""
+        if not self.cost_known:
+            return False
+        if not self.model or not self.endpoint:
+            return True  # not connected (nothing run): nothing was spent
+        return price(self.model, Usage(1, 1, 0), f"https://{self.endpoint}/v1") is not None
 
     def to_dict(self) -> dict[str, Any]:
         usage = self.spend.usage
@@ -538,7 +550,7 @@ class BatchSummary:
             "completion_tokens": usage.completion_tokens,
             "cached_tokens": usage.cached_tokens,
             "response_cache_hits": self.spend.cache_hits,
-            "estimated_cost_usd": round(self.cost_usd, 6) if self.cost_known else None,
+            "estimated_cost_usd": round(self.cost_usd, 6) if self.priced else None,
             "rate_limited": self.rate_limited,
             "interrupted": self.interrupted,
             "elapsed_s": round(self.elapsed_s, 3),

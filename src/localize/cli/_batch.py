@@ -122,7 +122,7 @@ class _Progress:
         return {
             "failed": s.failed,
             "tokens": _count(s.tokens),
-            "cost": f"${s.cost_usd:.4f}" if s.cost_known else "cost ?",
+            "cost": f"${s.cost_usd:.4f}" if s.priced else "cost ?",
         }
 
     def started(self, summary: BatchSummary) -> None:

@@ -15,6 +15,7 @@ from localize._checking import check
 from localize._section_file import read_section
 from localize._version import __version__
 from localize.audit import open_audit
+from localize.backends import LLMClient
 from localize.backends._local import LocalServer
 from localize.cli._batch import batch
 from localize.cli._eval import eval_cmd
@@ -41,8 +42,9 @@ from localize.cli._group import (
 from localize.cli._logs import logs
 from localize.cli._regions import regions
 from localize.cli._review import review
+from localize.config import Settings
 from localize.errors import ChecksFailedError
-from localize.grounding import CheckReport
+from localize.grounding import CheckReport, Finding
 from localize.grounding._policy import CheckPolicy
 from localize.pipeline import PreparedPrompt, localize, prepare
 from localize.prompting import load_template
@@ -66,15 +68,30 @@ def cli() -> None:
 
 def _say_model(result: LocalizeResult) -> None:
     prov = result.provenance
+    if prov.requests == 0 and prov.response_cache_hits:
+        # Nothing was sent: the model and port are an earlier run's, not this one's.
+        say(
+            f"localize: from the cache: {prov.response_cache_hits} answer(s) written earlier "
+            f"by {prov.model} ({prov.attempts} attempt(s); --no-cache asks again)"
+        )
+        return
     say(
         f"{endpoint_line(prov.model, prov.endpoint_host)} "
         f"({prov.attempts} attempt(s), {prov.latency_s:.1f} s)"
     )
 
 
+def _span(f: Finding, sep: str) -> str:
+    """The finding's span after its message, unless the message quotes it already (whole or
+    shortened)."""
+    if not f.text or f.text[:40] in f.message:
+        return ""
+    return f'{sep}"{f.text}"'
+
+
 def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
-        span = f': "{f.text}"' if f.text else ""
+        span = _span(f, ": ")
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
     for check_id, why in report.skipped:
         say(f"localize: check skipped [{check_id}] {why}")
@@ -102,6 +119,17 @@ def _flagged(result: LocalizeResult) -> None:
         f"(exit {ChecksFailedError.exit_code})"
     )
     sys.exit(ChecksFailedError.exit_code)
+
+
+def _dry_run_model(settings: Settings) -> str | None:
+    """The model a run would use, so --dry-run counts tokens for it: with a base URL and no
+    --model, the endpoint's only model (one model listing; no completion is asked for)."""
+    if settings.model is not None or not settings.base_url:
+        return None  # the named model, or the embedded or default one: prepare knows it
+    with LLMClient(
+        base_url=settings.base_url, api_key=settings.api_key or "", timeout=settings.timeout
+    ) as client:
+        return client.model
 
 
 def _say_neutralised(prep: PreparedPrompt) -> None:
@@ -184,7 +212,7 @@ def rewrite(
     writable_output(output)
     the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
-        prep = prepare(the_story, region, settings=settings)
+        prep = prepare(the_story, region, settings=settings, model=_dry_run_model(settings))
         _say_neutralised(prep)
         write_output(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
@@ -275,8 +303,7 @@ def check_cmd(
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for f in report.findings:
-            span = f'  "{f.text}"' if f.text else ""
-            click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+            click.echo(f"{f.severity:7} {f.check:11} {f.message}{_span(f, '  ')}")
         for check_id, why in report.skipped:
             click.echo(f"{'skipped':7} {check_id:11} {why}")
         click.echo(

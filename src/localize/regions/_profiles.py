@@ -649,7 +649,25 @@ def get_region(
     key = region.strip().lower()
     if key in known:
         return known[key]
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
-    by_alias = [p.id for p in known.values() if key in (a.lower() for a in (p.name, *p.aliases))]
-    suggestions = by_alias or close
-    raise RegionNotFoundError(region, sorted(known), suggestions[0] if suggestions else None)
+    raise RegionNotFoundError(region, sorted(known), _suggest(key, known))
+
+
+def _suggest(key: str, known: Mapping[str, RegionProfile]) -> str | None:
+    """The region id meant by ``key``: a profile's name ("Scotland" is uk-scotland's, though
+    the uk profile has it as an alias), then an alias, then initials ("gb": Great Britain),
+    then the closest id, name or alias."""
+    names = {p.name.lower(): p.id for p in known.values()}
+    aliases: dict[str, str] = {}
+    initials: dict[str, str] = {}
+    for p in known.values():
+        for alias in (p.name, *p.aliases):
+            aliases.setdefault(alias.lower(), p.id)
+            words = alias.replace(".", " ").split()
+            if len(words) > 1:
+                initials.setdefault("".join(w[0] for w in words).lower(), p.id)
+    for table in (names, aliases, initials):
+        if key in table:
+            return table[key]
+    spellings = {**{rid: rid for rid in known}, **aliases}
+    close = difflib.get_close_matches(key, list(spellings), n=1, cutoff=0.6)
+    return spellings[close[0]] if close else None
