@@ -351,7 +351,7 @@ def build_result(
     )
     result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:
-        audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
+        audit.add_or_warn(result.to_dict(), story_source=prep.story.path)
     return result
 
 
