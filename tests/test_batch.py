@@ -574,6 +574,21 @@ def test_collect_turns_output_lines_into_checked_results(
     assert list(json.loads(uk.to_line())) == list(json.loads(us.to_line()))
 
 
+def test_collect_weighs_findings_as_the_run_does(exported: tuple[Path, Path, list[Job]]) -> None:
+    manifest = load_manifest(exported[1])
+    body = json.loads(SECTION)["body"] + " Defenders must prioritize patching."
+    line = [_answer_line("wire::uk", json.dumps({"body": body}))]
+
+    def status(settings: Settings | None = None) -> str:
+        (job,) = collect_batch(line, manifest, settings=settings)[0]
+        return job.status
+
+    assert status() == "passed"  # a spelling warning
+    assert status(Settings.resolve({}, checks={"spelling": "error"})) == "flagged"
+    assert status(Settings.resolve({}, strict=True)) == "flagged"
+    assert status(Settings.resolve({}, strict=True, checks={"spelling": "off"})) == "passed"
+
+
 def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
     manifest = load_manifest(exported[1])
     errored = json.dumps(

@@ -47,7 +47,9 @@ def _pytest(
     """Run a pipeline project's tests the way its CI would: offline, network blocked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALIZE_", "OPENAI_"))}
     # Only the copy is importable, not an installed newsroom_sections; no retry waits on a miss.
-    env |= {"PYTHONPATH": str(project), "LOCALIZE_MAX_RETRIES": "0"}
+    # The localize under test stays first after it (a worktree's src/ on PYTHONPATH).
+    path = os.pathsep.join(filter(None, [str(project), os.environ.get("PYTHONPATH")]))
+    env |= {"PYTHONPATH": path, "LOCALIZE_MAX_RETRIES": "0"}
     flags = ["--block-network"] if block_network else []
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *flags, *args],

@@ -43,6 +43,7 @@ from localize.cli._feedback import endpoint_line
 from localize.cli._group import (
     LocalizeGroup,
     audit_options,
+    check_option,
     disclosure_option,
     format_option,
     generation_options,
@@ -397,6 +398,7 @@ def run(
     help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
 )
 @click.option("--strict", is_flag=True, help="Warnings count as errors too.")
+@check_option
 @summary_format
 @audit_options
 @click.pass_context
@@ -408,6 +410,7 @@ def collect(
     manifest: Path | None,
     base_url: str | None,
     strict: bool,
+    check_settings: dict[str, str],
     fmt: str,
     logs_db: str | None,
     no_log: bool,
@@ -422,6 +425,7 @@ def collect(
         logs_db=logs_db,
         logs=False if no_log else None,
         strict=strict or None,
+        checks=check_settings or None,
     )
     audit = resolve_audit(True, settings, source="batch-collect") or False
     report = collect_results(source, output, manifest=manifest, settings=settings, audit=audit)
