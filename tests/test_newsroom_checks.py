@@ -161,3 +161,17 @@ def test_check_option_in_rewrite_goes_through_the_run(httpserver: HTTPServer) ->
     assert res.exit_code == 4 and json.loads(res.stdout)["status"] == "flagged", res.output
     res = CliRunner().invoke(cli, [*args, "--check", "spelling=off", "--strict"])
     assert res.exit_code == 0, res.output  # off: nothing for --strict to count
+
+
+def test_a_batch_runs_the_same_callables(httpserver: HTTPServer, tmp_path: Path) -> None:
+    script = Script(httpserver, completion(json.dumps({"body": BANNED})))
+    settings = localize.Settings.resolve(
+        {}, base_url=script.url, model="m", structured="text", max_attempts=1
+    )
+    summary = localize.run_batch(
+        [WIRE], ["uk"], tmp_path / "r.jsonl", settings=settings, checks=[banned_phrases],
+        audit=False, cache=False,
+    )  # fmt: skip
+    (line,) = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert summary.exit_code == 4 and line["status"] == "flagged"
+    assert "banned-phrases" in {f["check"] for f in line["checks"]["findings"]}

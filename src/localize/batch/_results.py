@@ -28,6 +28,8 @@ from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_re
 from localize.budget import price
 from localize.config import Settings
 from localize.errors import ChecksFailedError, ConfigError, InputError, OutputError
+from localize.grounding import CheckFunction, RegisteredCheck
+from localize.grounding._plugins import as_checks
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile
 from localize.result import LocalizeResult
@@ -69,6 +71,8 @@ class BatchPlan:
     template: PromptTemplate
     max_attempts: int
     jobs: list[Job]
+    # The run's own checks (a newsroom's callables), run after the registered ones on every job.
+    checks: tuple[RegisteredCheck, ...] = ()
 
 
 def plan_batch(
@@ -79,10 +83,12 @@ def plan_batch(
     template: PromptTemplate | str | Path | None = None,
     max_attempts: int | None = None,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> BatchPlan:
     """Regions, template, attempts and inputs, each checked in that order, and the jobs.
 
     ``disclosure`` replaces each profile's disclosure line (see `localize._disclosure`).
+    ``checks`` are the run's own checks (as for `localize.localize`).
     """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)
@@ -98,7 +104,7 @@ def plan_batch(
     first = next((j for j in jobs if j.story.story is not None), None)
     if first is not None:
         tmpl.render(story=first.story.story, region=first.region)
-    return BatchPlan(settings, tmpl, attempts, jobs)
+    return BatchPlan(settings, tmpl, attempts, jobs, as_checks(checks))
 
 
 @dataclass(frozen=True)

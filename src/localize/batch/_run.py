@@ -40,6 +40,7 @@ from localize.errors import (
     LocalizeError,
     TemplateError,
 )
+from localize.grounding import CheckFunction, RegisteredCheck
 from localize.pipeline import agenerate, connect, prepare
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
@@ -114,6 +115,7 @@ async def _run_one(
     settings: Settings,
     max_attempts: int,
     audit: AuditLog | None,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
@@ -125,6 +127,7 @@ async def _run_one(
             settings=settings,
             model=client.model,
             structured=client.structured,
+            checks=checks,
         )
         result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except (EndpointAuthError, TemplateError):
@@ -151,12 +154,14 @@ async def run_jobs(
     max_attempts: int | None = None,
     warm_first: bool = True,
     audit: AuditLog | bool = True,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> AsyncIterator[JobResult]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
     An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
     with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as for
-    `localize.generate`: each section is recorded as its job finishes.
+    `localize.generate`: each section is recorded as its job finishes. ``checks`` are the
+    run's own checks (see `plan_batch`).
     """
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
@@ -171,7 +176,7 @@ async def run_jobs(
         try:
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, settings, attempts, log)
+                    result = await _run_one(job, client, tmpl, settings, attempts, log, checks)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
@@ -225,6 +230,7 @@ async def alocalize_many(
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -248,6 +254,7 @@ async def alocalize_many(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
@@ -272,6 +279,7 @@ async def alocalize_many(
             concurrency=width,
             max_attempts=plan.max_attempts,
             audit=resolve_audit(audit, plan.settings) or False,
+            checks=plan.checks,
         ):
             yield result
 
@@ -305,6 +313,7 @@ async def _drive(
         concurrency=concurrency,
         max_attempts=plan.max_attempts,
         audit=audit or False,
+        checks=plan.checks,
     )
     try:
         async for result in runs:
@@ -368,6 +377,7 @@ def run_batch(
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -385,6 +395,7 @@ def run_batch(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     log = open_audit(audit, plan.settings)
     width, why = choose_concurrency(concurrency, plan.settings)
