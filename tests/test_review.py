@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from localize import check, get_region, load_story
+from localize import AuditLog, check, get_region, load_story
 from localize.cli._main import cli
 from localize.review._annotate import ReviewData, render_review, story_blocks
 from localize.review._pages import stories_by_id
 from tests.browser import CHROMIUM, chromium
 from tests.fault_server import BODY, Script, completion
-from tests.support import ROOT, STORIES
+from tests.support import ROOT, STORIES, audit_db
 
 # What the embedded model wrote for the wire story's UK section under the json_object grammar
 # (examples/output/wire.uk.json until 2026-12-05): it gives the US government's ban to the UK
@@ -110,6 +110,8 @@ def test_cli_review_generates_the_section_it_shows(tmp_path: Path, httpserver: H
     assert res.exit_code == 0, res.output
     assert endpoint.requests == 1 and "fault-model" in (page := out.read_text())
     assert BODY.split(",")[0] in page and 'id="s-17"' in page
+    # The run is in the audit log as a review, not as a library call.
+    assert [e.source for e in AuditLog(audit_db()).entries()] == ["review"]
 
 
 def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> None:
