@@ -544,8 +544,8 @@ def _answer_line(cid: str, content: str, *, status: int = 200, finish: str = "st
 SECTION = json.dumps(
     {
         "body": (
-            "The United States has banned the export of advanced AI chips to China, the story "
-            "says. For businesses in the United Kingdom that buy or build on these chips, the ban "
+            "The United States has banned the export of advanced AI chips to China. For "
+            "businesses in the United Kingdom that buy or build on these chips, the ban "
             "is a reason to check their supply chains, and the National Cyber Security Centre "
             "(NCSC) may advise organisations on the security side of any changes."
         )
