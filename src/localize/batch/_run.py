@@ -238,8 +238,8 @@ async def alocalize_many(
     ``regions``: each a region id, a profile file or a `RegionProfile` (see
     `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
     `localize.backends._cache`), False or None for none, or a cache object. ``skip``: (story
-    id, region id) pairs not to run (those already done). ``disclosure`` replaces each profile's disclosure
-    line in the results. Regions, template, attempts and inputs are all
+    id, region id) pairs not to run (those already done). ``disclosure`` replaces each
+    profile's disclosure line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
 

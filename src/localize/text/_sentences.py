@@ -46,11 +46,15 @@ _ABBREVIATIONS = word_set(
     """
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\Z")
+# How far back the word before a full stop is looked for. A search anchored at the end (\Z)
+# still tries every start position from the left: over the whole paragraph it cost a quarter
+# of a millisecond per full stop, several milliseconds per story.
+_WORD_WINDOW = 64
 
 
 def _ends_sentence(text: str, dot: int) -> bool:
     """Whether the punctuation at ``dot`` (a full stop) really closes a sentence."""
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - _WORD_WINDOW), dot)
     if m is None:
         return True
     word = m.group(1)
