@@ -139,13 +139,13 @@ def run_variant(
     ]
     home = work / "home"
     home.mkdir(exist_ok=True)
-    out = work / f"{variant}.jsonl"
     jobs = 4 * sum(1 for _ in stories.open("rb"))
+    out = work / f"{variant}-{jobs}.jsonl"
     server_call(url, "/reset", "POST")
     started = time.perf_counter()
     if variant.startswith("shards"):
         n = int(variant.removeprefix("shards"))
-        parts = [work / f"{variant}.{i}.jsonl" for i in range(1, n + 1)]
+        parts = [work / f"{variant}-{jobs}.{i}.jsonl" for i in range(1, n + 1)]
         procs = [
             _start(src, [*common, "--shard", f"{i}/{n}", "-o", str(part)], url, home)
             for i, part in enumerate(parts, start=1)

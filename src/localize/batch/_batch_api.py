@@ -357,7 +357,7 @@ def export_batch(
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
     plan = plan_batch(stories, regions, settings=settings, template=template, disclosure=disclosure)
-    jobs = plan.jobs
+    jobs = list(plan.jobs)  # the manifest holds every story anyway
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
         with ResultsFile(results) as existing:

@@ -15,15 +15,21 @@ import json
 import os
 import sys
 import time
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
 from localize._atomic import check_writable, fsync_dir, write_atomic
 from localize.backends._client import Spend
-from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
+from localize.batch._inputs import (
+    BatchStory,
+    StoryInput,
+    StoryStream,
+    resolve_regions,
+    stream_inputs,
+)
 from localize.config import Settings
 from localize.errors import ConfigError, InputError, OutputError
 from localize.pipeline import LocalizeResult
@@ -36,6 +42,7 @@ __all__ = [
     "Job",
     "JobResult",
     "ResultsFile",
+    "iter_jobs",
     "plan_batch",
     "plan_jobs",
     "read_results",
@@ -54,19 +61,51 @@ class Job:
         return (self.story.id, self.region.id)
 
 
-def plan_jobs(stories: Sequence[StoryInput], regions: Sequence[RegionProfile]) -> list[Job]:
+def plan_jobs(stories: Iterable[StoryInput], regions: Sequence[RegionProfile]) -> list[Job]:
     """Every pair, story-major: one story's regions back to back share a warm prompt prefix."""
-    return [Job(s, r) for s in stories for r in regions]
+    return list(iter_jobs(stories, regions))
+
+
+def iter_jobs(stories: Iterable[StoryInput], regions: Sequence[RegionProfile]) -> Iterator[Job]:
+    """`plan_jobs`, one story at a time: a story is read when its first job is taken."""
+    for s in stories:
+        for r in regions:
+            yield Job(s, r)
 
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """A batch checked before any request: its settings, template, attempts and every job."""
+    """A batch checked before any request: its settings, template, attempts, stories, regions.
+
+    ``jobs`` reads the stories again as it goes (see `StoryStream`); ``job_keys()`` and ``total``
+    need only the ids.
+    """
 
     settings: Settings
     template: PromptTemplate
     max_attempts: int
-    jobs: list[Job]
+    stories: StoryStream
+    regions: list[RegionProfile]
+
+    @property
+    def jobs(self) -> Iterator[Job]:
+        return iter_jobs(self.stories, self.regions)
+
+    @property
+    def total(self) -> int:
+        return len(self.stories) * len(self.regions)
+
+    def job_keys(self) -> Iterator[tuple[str, str]]:
+        """Every job's (story id, region id), in job order, without reading a story."""
+        return ((sid, r.id) for sid in self.stories.ids for r in self.regions)
+
+    def shard(self, index: int, count: int) -> BatchPlan:
+        """Shard ``index`` of ``count`` (1-based) of this plan, split by story."""
+        if not 1 <= index <= count:
+            raise ConfigError(
+                f"must be i/N with 1 <= i <= N, got {index}/{count}", option="--shard"
+            )
+        return replace(self, stories=self.stories.shard(index, count))
 
 
 def plan_batch(
@@ -90,13 +129,13 @@ def plan_batch(
         profiles = [p.model_copy(update={"disclosure": disclosure}) for p in profiles]
     tmpl = load_template(template or settings.template)
     attempts = settings.check_attempts(max_attempts)
-    jobs = plan_jobs(as_inputs(stories), profiles)
+    inputs = stream_inputs(stories)
     # A broken template (a sandbox refusal, an undefined name) fails every job the same way:
     # render it once now, so it is a TemplateError before the first request, not N failed lines.
-    first = next((j for j in jobs if j.story.story is not None), None)
+    first = next((s.story for s in inputs if s.story is not None), None)
     if first is not None:
-        tmpl.render(story=first.story.story, region=first.region)
-    return BatchPlan(settings, tmpl, attempts, jobs)
+        tmpl.render(story=first, region=profiles[0])
+    return BatchPlan(settings, tmpl, attempts, inputs, profiles)
 
 
 @dataclass(frozen=True)
@@ -340,13 +379,13 @@ class ResultsFile:
         finally:
             os.close(fd)
 
-    def begin(self, keys: Collection[tuple[str, str]]) -> None:
+    def begin(self, keys: Iterable[tuple[str, str]]) -> None:
         """Drop the failed lines of pairs about to be retried (the file is opened at the first
-        line appended)."""
+        line appended). ``keys`` may be an iterator: it is read once, not held."""
         if self.is_stream:
             self._open_stream()
             return
-        retry = self.failed & set(keys)
+        retry = {k for k in keys if k in self.failed} if self.failed else set()
         if retry and self.path.exists():
             self._rewrite_without(retry)
             self.failed -= retry
