@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
+from localize.backends import LLMClient, ResponseCache
 from localize.backends._cache import DiskCache
-from localize.backends._client import LLMClient, ResponseCache
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -31,6 +31,7 @@ from localize.batch._results import (
     ResultsFile,
     plan_batch,
 )
+from localize.budget import price
 from localize.config import Settings
 from localize.errors import (
     ConfigError,
@@ -39,7 +40,8 @@ from localize.errors import (
     LocalizeError,
     TemplateError,
 )
-from localize.pipeline import agenerate, connect, prepare, price
+from localize.grounding import forget_story
+from localize.pipeline import agenerate, connect, prepare
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
 
@@ -132,9 +134,11 @@ class _Scheduler:
         left = self._in_flight.get(sid, 1) - 1
         if left or sid in self._groups:
             self._in_flight[sid] = left
-        else:  # the story's last job: nothing here holds it any more
+        else:  # the story's last job: nothing here holds it any more, nor its analysis
             self._in_flight.pop(sid, None)
             self._lead.pop(sid, None)
+            if job.story.story is not None:
+                forget_story(job.story.story)
         self._changed.set()
 
 
