@@ -41,11 +41,14 @@ from localize.batch import (
     alocalize_many,
     collect_batch,
     export_requests,
+    iter_jobs,
     load_inputs,
     load_manifest,
+    merge_results,
     plan_batch,
     plan_jobs,
     resolve_regions,
+    stream_inputs,
     submit_batch,
 )
 from localize.batch._run import _Scheduler
@@ -200,6 +203,38 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     assert out.read_text() == '{"something": "else"}\n'
 
 
+def test_merge_leaves_one_line_per_pair_ok_winning(tmp_path: Path) -> None:
+    one, two, out = tmp_path / "1.jsonl", tmp_path / "2.jsonl", tmp_path / "all.jsonl"
+    with ResultsFile(one) as f:
+        f.append(result("a", "uk"))
+        f.append(result("b", "uk", ok=False))
+    with ResultsFile(two) as f:
+        f.append(result("b", "uk"))  # a retry elsewhere that worked
+        f.append(result("c", "uk", ok=False))
+    with ResultsFile(out) as f:
+        f.append(result("c", "uk", ok=False))  # failed before: stays one failed line
+    with two.open("ab") as f:
+        f.write(b'{"story_id": "d", "reg')  # a shard killed mid-write
+    report = merge_results([one, two], out)
+    assert (report.added_ok, report.added_failed, report.torn) == (2, 0, 1)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert sorted((x["story_id"], x["ok"]) for x in lines) == [
+        ("a", True),
+        ("b", True),
+        ("c", False),
+    ]
+    assert merge_results([one, two], out).already_done == 2  # merging again adds nothing
+    (tmp_path / "bad.jsonl").write_text("not a result\n{}\n")
+    with pytest.raises(InputError, match=r"bad.jsonl, line 1: not a localize results line"):
+        merge_results([tmp_path / "bad.jsonl"], out)
+
+
+def test_cli_shard_option_is_checked(tmp_path: Path) -> None:
+    for bad in ("2", "0/2", "3/2", "a/b"):
+        res = invoke(WIRE, "-r", "uk", "-o", tmp_path / "o.jsonl", "--shard", bad)
+        assert res.exit_code == 2 and "--shard" in res.stderr
+
+
 def test_a_stream_is_written_not_read_locked_or_resumed(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -330,6 +365,60 @@ def test_a_storys_first_region_runs_before_its_others() -> None:
         return picked
 
     assert asyncio.run(go())[-1] == ("s1", "eu")
+
+
+def test_the_scheduler_reads_stories_as_it_needs_them_and_lets_them_go() -> None:
+    taken: list[str] = []
+
+    def stories() -> Iterator[StoryInput]:
+        for i in range(50):
+            taken.append(f"s{i}")
+            yield StoryInput(f"s{i}", error="x")
+
+    jobs = iter_jobs(stories(), resolve_regions(["uk", "eu"]))
+
+    async def go() -> None:
+        sched = _Scheduler(jobs, warm_first=True)
+        lead = await sched.next()
+        # One story open, and the next story's first job seen (to know the first one ended).
+        assert lead is not None and lead.key == ("s0", "uk") and taken == ["s0", "s1"]
+        second = await sched.next()  # s0's other region waits for its lead: s1 opens
+        assert second is not None and second.key == ("s1", "uk") and len(taken) == 3
+        sched.finished(lead)
+        rest = await sched.next()
+        assert rest is not None and rest.key == ("s0", "eu")
+        sched.finished(rest)
+        # s0's last job is done: nothing of it is held any more.
+        assert "s0" not in sched._lead and "s0" not in sched._in_flight
+
+    asyncio.run(go())
+
+
+def test_inputs_are_counted_up_front_and_read_one_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"s{i}", "body": "Text."}) + "\n" for i in range(5)))
+    stream = stream_inputs([path])
+    assert stream.ids == [f"s{i}" for i in range(5)]
+    it = iter(stream)
+    first = next(it)
+    assert first.story is not None and first.id == "s0"
+    # Read lazily: a story appended after the count is not in this stream's ids, and a bad byte
+    # is refused before any request, naming the file and offset.
+    path.write_bytes(path.read_bytes() + b'{"id": "x", "body": "\xff"}\n')
+    with pytest.raises(StoryError, match=r"many.jsonl.*bad byte at offset"):
+        stream_inputs([path])
+
+
+def test_shards_split_the_stories_and_cover_them_once() -> None:
+    plan = plan_batch([STORIES], ["uk", "us"])
+    shards = [plan.shard(i, 3) for i in (1, 2, 3)]
+    keys = [k for s in shards for k in s.job_keys()]
+    assert sorted(keys) == sorted(plan.job_keys()) and len(set(keys)) == len(keys)
+    assert sum(s.total for s in shards) == plan.total
+    for s in shards:  # a story's regions stay together, in one shard
+        assert [j.key for j in s.jobs] == list(s.job_keys())
+    with pytest.raises(ConfigError, match="--shard"):
+        plan.shard(4, 3)
 
 
 def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:

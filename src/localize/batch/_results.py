@@ -41,8 +41,10 @@ __all__ = [
     "BatchSummary",
     "Job",
     "JobResult",
+    "MergeReport",
     "ResultsFile",
     "iter_jobs",
+    "merge_results",
     "plan_batch",
     "plan_jobs",
     "read_results",
@@ -419,21 +421,34 @@ class ResultsFile:
 
     def append(self, result: JobResult) -> None:
         """Write one whole line and make it durable before returning."""
+        self.append_line(result.to_line(), result.key, result.ok)
+
+    def append_line(
+        self, line: bytes, key: tuple[str, str], ok: bool, *, durable: bool = True
+    ) -> None:
+        """Write one whole results line (newline-terminated); ``durable``: fsync it now, else
+        `sync` later (merging many lines makes them durable once, at the end)."""
         if self._fd is None and self._stream is None:
             if self.is_stream:
                 self.begin(())
             else:
                 self._open_for_append()
         if self._stream is not None:
-            self._stream.write(result.to_line())
+            self._stream.write(line)
             self._stream.flush()
         else:
             assert self._fd is not None
-            _write_all(self._fd, result.to_line())
+            _write_all(self._fd, line)
+            if durable:
+                os.fsync(self._fd)
+        (self.done if ok else self.failed).add(key)
+        if ok:
+            self.failed.discard(key)
+
+    def sync(self) -> None:
+        """Make every line written so far durable."""
+        if self._fd is not None:
             os.fsync(self._fd)
-        (self.done if result.ok else self.failed).add(result.key)
-        if result.ok:
-            self.failed.discard(result.key)
 
     def close(self) -> None:
         if self._stream is not None and self._stream is not sys.stdout.buffer:
@@ -458,6 +473,72 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    """What `merge_results` did: lines added (ok and failed), pairs already done in the output,
+    and torn last lines skipped (a shard killed mid-write: its job runs again on resume)."""
+
+    added_ok: int
+    added_failed: int
+    already_done: int
+    torn: int
+
+
+def _part_lines(path: Path) -> Iterator[tuple[tuple[str, str], bool, bytes] | None]:
+    """A results file's lines as (key, ok, line), read a line at a time; None for a torn last
+    line. Anything else that is not a results line raises, naming the file and line."""
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    with f:
+        for n, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            data = _parse_line(raw)
+            if data is None:
+                if not raw.endswith(b"\n") and not f.read(1):
+                    yield None
+                    return
+                raise InputError(f"{path}, line {n}: not a localize results line")
+            line = raw if raw.endswith(b"\n") else raw + b"\n"
+            yield (data["story_id"], data["region"]), bool(data["ok"]), line
+
+
+def merge_results(parts: Sequence[str | Path], output: str | Path) -> MergeReport:
+    """Results files of one batch (its shards' files, see `BatchPlan.shard`) into one.
+
+    Each pair ends with one line in ``output``: an ok line wins over failed ones, a pair
+    already done there keeps its line, and a failed line there is replaced by an ok one.
+    ``output`` is locked and resumed as `localize batch` does it; the parts are read twice,
+    a line at a time, never held, and the new lines are made durable once, at the end.
+    """
+    paths = [Path(p) for p in parts]
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"{p}: no such results file")
+    with ResultsFile(output) as out:
+        ok_keys = {
+            item[0] for p in paths for item in _part_lines(p) if item is not None and item[1]
+        }
+        out.begin(k for k in ok_keys if k not in out.done)
+        already = sum(k in out.done for k in ok_keys)
+        added_ok = added_failed = torn = 0
+        for p in paths:
+            for item in _part_lines(p):
+                if item is None:
+                    torn += 1
+                    continue
+                key, ok, line = item
+                if key in out.done or (not ok and (key in ok_keys or key in out.failed)):
+                    continue
+                out.append_line(line, key, ok, durable=False)
+                added_ok += ok
+                added_failed += not ok
+        out.sync()
+    return MergeReport(added_ok, added_failed, already, torn)
 
 
 @dataclass
