@@ -478,9 +478,22 @@ def test_cli_help_documents_every_flag() -> None:
         "--template",
         "--profiles",
         "--disclosure",
+        "--shard",
     ):
         assert flag in out
     assert "--manifest" in invoke("collect", "--help").output
+    assert "--output" in invoke("merge", "--help").output
+
+
+def test_export_takes_one_shard(tmp_path: Path) -> None:
+    parts = []
+    for i in (1, 2):
+        req = tmp_path / f"requests-{i}.jsonl"
+        res = invoke(STORIES, "-r", "uk", "--export", req, "-m", "gpt-4o-mini", "--shard", f"{i}/2")
+        assert res.exit_code == 0, res.output
+        parts.append({json.loads(x)["custom_id"] for x in req.read_text().splitlines()})
+    whole = {f"{p.stem}::uk" for p in STORIES.iterdir() if p.suffix in (".txt", ".md")}
+    assert parts[0] | parts[1] == whole and not parts[0] & parts[1]
 
 
 def _one_line_error(res: Any, code: int, *needles: str) -> None:

@@ -359,8 +359,6 @@ def run(
         raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
     region_ids = _split_regions(regions)
     shard_of = _parse_shard(shard)
-    if shard_of is not None and (export is not None or submit):
-        raise ConfigError("shards are for runs, not --export/--submit", option="--shard")
     if export is not None or submit:
         report = export_batch(
             stories,
@@ -370,6 +368,7 @@ def run(
             settings=settings,
             submit=submit,
             disclosure=disclosure,
+            shard=shard_of,
         )
         _say_export(report, output, fmt)
         return
