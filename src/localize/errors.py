@@ -38,6 +38,7 @@ __all__ = [
     "RefusalError",
     "RegionNotFoundError",
     "StoryError",
+    "StoryTooLargeError",
     "TemplateError",
 ]
 
@@ -60,6 +61,14 @@ class StoryError(InputError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class StoryTooLargeError(StoryError):
+    """A story is over the maximum story size (``limit`` bytes, see ``MAX_STORY_BYTES``)."""
+
+    def __init__(self, message: str, *, limit: int, path: str | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, path=path)
 
 
 class ProfileError(InputError):

@@ -21,7 +21,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from localize._atomic import check_writable, fsync_dir, write_atomic
+from localize._atomic import (
+    append_whole,
+    check_writable,
+    fsync_dir,
+    write_atomic,
+    write_failed,
+)
 from localize.backends._client import Spend
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
@@ -386,12 +392,20 @@ class ResultsFile:
             else:
                 self._open_for_append()
         if self._stream is not None:
-            self._stream.write(result.to_line())
-            self._stream.flush()
+            try:
+                self._stream.write(result.to_line())
+                self._stream.flush()
+            except OSError as exc:
+                name = "<stdout>" if str(self.path) == "-" else str(self.path)
+                raise write_failed(exc, name) from None
         else:
             assert self._fd is not None
-            _write_all(self._fd, result.to_line())
-            os.fsync(self._fd)
+            # A full disk stops the run with the file named, and leaves no torn line.
+            append_whole(self._fd, result.to_line(), self.path)
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise write_failed(exc, self.path) from None
         (self.done if result.ok else self.failed).add(result.key)
         if result.ok:
             self.failed.discard(result.key)

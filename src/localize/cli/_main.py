@@ -159,7 +159,7 @@ def rewrite(
     """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
     json_errors(ctx, fmt == "json")
     settings = settings_from(options)
-    writable_output(output)
+    writable_output(output, inputs=(story,))
     the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
         prep = prepare(the_story, region, settings=settings)
