@@ -142,7 +142,9 @@ class OutputError(InputError):
 
 
 class BudgetError(LocalizeError):
-    """The story cannot be made to fit the model's context window."""
+    """The story cannot be made to fit the model's context window: a bad input (exit 2)."""
+
+    exit_code = 2
 
     def __init__(self, message: str, *, needed: int, window: int) -> None:
         self.needed = needed

@@ -1,0 +1,101 @@
+"""Bounded reads and bounded work: device files, huge stories, the window trimmed first."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from localize import BudgetError, Settings, StoryError, get_region, load_story, parse_story, prepare
+from localize._reading import MAX_STORY_BYTES
+from localize.cli._main import cli
+from localize.errors import StoryTooLargeError
+from localize.grounding import _figures as figures
+from localize.prompting._templates import PromptTemplate
+from tests.support import STORIES
+
+WIRE = str(STORIES / "wire.txt")
+
+
+def run(*args: str, input: bytes | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), input=input)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/urandom"])
+def test_a_device_is_not_a_story(path: str) -> None:
+    code, out = run("rewrite", path, "-r", "uk", "--dry-run")
+    assert code == 2 and out == f"localize: error: {path}: is a device, not a story file\n"
+
+
+def test_check_refuses_a_device_as_section() -> None:
+    code, out = run("check", "/dev/zero", "-s", WIRE, "-r", "uk")
+    assert code == 2 and "/dev/zero: is a device, not a section file" in out
+
+
+def test_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "story.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(StoryError, match="is a FIFO"):
+        load_story(fifo)
+
+
+def test_a_link_to_a_device_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "story.txt"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(StoryError, match="is a device"):
+        load_story(link)
+
+
+def test_stdin_is_read_up_to_the_limit() -> None:
+    code, out = run("rewrite", "-", "-r", "uk", "--dry-run", input=b"a" * (MAX_STORY_BYTES + 1))
+    assert code == 2
+    assert out.splitlines() == [
+        "localize: error: <stdin>: is larger than the 4 MiB limit on a story"
+    ]
+
+
+def test_a_story_over_the_maximum_has_its_own_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * (MAX_STORY_BYTES // 5 + 1))
+    with pytest.raises(
+        StoryTooLargeError, match=r"big.txt: is larger than the 4 MiB limit"
+    ) as info:
+        load_story(big)
+    assert info.value.limit == MAX_STORY_BYTES and info.value.exit_code == 2
+    with pytest.raises(StoryTooLargeError):
+        parse_story("word " * (MAX_STORY_BYTES // 5 + 1))
+
+
+def test_a_long_story_is_cut_to_the_window_before_the_template_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    paragraphs = [
+        f"Paragraph {i} says the NCSC reviewed {i} cases this year." for i in range(40_000)
+    ]
+    story = parse_story("\n\n".join(paragraphs))
+    rendered: list[int] = []
+    real = PromptTemplate.render
+
+    def counting(self: PromptTemplate, **kw: object) -> object:
+        rendered.append(len(kw["story"].paragraphs))  # type: ignore[attr-defined]
+        return real(self, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PromptTemplate, "render", counting)
+    prep = prepare(story, get_region("uk"), settings=Settings.resolve(context_window=4096))
+    # Never the whole story: at most what 4096 tokens could hold at 16 characters a token.
+    assert max(rendered) < 4096 * 16 // 50
+    assert prep.fitted.trimmed == tuple(range(len(prep.fitted.story.paragraphs), 40_000))
+
+
+def test_a_story_too_big_for_the_window_is_a_bad_input() -> None:
+    assert BudgetError("x", needed=2, window=1).exit_code == 2
+
+
+def test_the_hyphen_prefix_is_found_without_rescanning_the_text() -> None:
+    text = "x " * 1000 + "GPT-5 and covid-19"
+    assert figures._hyphen_prefix(text, text.index("-")) == "GPT"
+    assert figures._hyphen_prefix(text, text.rindex("-")) == "covid"
+    assert figures._hyphen_prefix("-5", 0) == ""
