@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from localize import _strict_json as strict_json
 from localize._atomic import (
     append_whole,
     check_writable,
@@ -28,6 +29,7 @@ from localize._atomic import (
     write_atomic,
     write_failed,
 )
+from localize._reading import read_limited
 from localize.backends._client import Spend
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
@@ -46,6 +48,9 @@ __all__ = [
     "plan_jobs",
     "read_results",
 ]
+
+# A results line is a few kilobytes: this is hundreds of thousands of jobs.
+MAX_RESULTS_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -160,8 +165,8 @@ class JobResult:
 def _parse_line(raw: bytes) -> dict[str, Any] | None:
     """A results line as a dict, or None when it is not one."""
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = strict_json.loads(raw)
+    except ValueError:  # JSONProblem, or bytes that are not UTF-8
         return None
     if (
         not isinstance(data, dict)
@@ -176,12 +181,9 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
 def read_results(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """Every line of a results file with its number; a line that is not a result raises."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_limited(
+        path, MAX_RESULTS_BYTES, lambda m: InputError(f"{path}: {m}"), what="results file"
+    )
     lines: list[tuple[int, dict[str, Any]]] = []
     for n, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -306,12 +308,14 @@ class ResultsFile:
         self._file_lock_fd = fd
 
     def _read(self) -> None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        if not self.path.exists():
             return
-        except OSError as exc:
-            raise OutputError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+        raw = read_limited(
+            self.path,
+            MAX_RESULTS_BYTES,
+            lambda m: OutputError(m, path=str(self.path)),
+            what="results file",
+        )
         lines = raw.split(b"\n")
         tail = lines.pop()  # bytes after the last newline: empty unless a write was cut short
         for n, line in enumerate(lines, start=1):
