@@ -9,7 +9,6 @@ every result and its provenance.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import time
 import warnings
@@ -21,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from localize import _strict_json as strict_json
 from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
 from localize._redact import redact_host
 from localize._types import ChatMessage, StructuredMode
@@ -328,17 +328,22 @@ def _is_title(line: str, heading: str | None) -> bool:
 
 def _parse_json(content: str) -> SectionOutput:
     text = content.strip()
+    # strict_json: an answer nested thousands deep, or holding 1e400, is a bad answer (re-asked),
+    # never a RecursionError or an Infinity in the output.
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = strict_json.loads(text)
+    except strict_json.JSONProblem as first:
+        if first.line is None:  # parsed, but refused: deep nesting, a huge number
+            raise ValueError(f"the answer is not valid JSON: {first.reason}") from None
         # Plain-text mode: models often wrap the object in prose or a code fence.
         found = _JSON_OBJECT.search(text)
         if not found:
             raise ValueError("the answer is not a JSON object") from None
         try:
-            data = json.loads(found.group(0))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
+            data = strict_json.loads(found.group(0))
+        except strict_json.JSONProblem as exc:
+            reason = exc.reason.removeprefix("invalid JSON: ")
+            raise ValueError(f"the answer is not valid JSON: {reason}") from None
     if not isinstance(data, dict):
         raise ValueError('the answer must be a JSON object with the key "body"')
     try:

@@ -49,6 +49,7 @@ from localize._redact import (
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.backends._capped import ResponseTooLargeError, async_http_client, http_client
 from localize.budget import count_messages
 from localize.errors import (
     BackendError,
@@ -166,6 +167,10 @@ def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
     """A stable hash of everything that determines the answer: endpoint, model, messages, params."""
     blob = json.dumps({"endpoint": endpoint, **kwargs}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# More tokens than any model's window or answer: a count past this is not a count.
+_MAX_TOKENS = 1_000_000_000
 
 
 def connection_options(base_url: str) -> dict[str, Any]:
@@ -324,6 +329,13 @@ def backend_error(
         return EndpointUnreachableError(
             f"cannot connect to {where}", base_url=where, attempts=attempts
         )
+    if isinstance(exc, ResponseTooLargeError):
+        return InvalidResponseError(
+            f"{where} answered with a body past the {exc.limit // (1024 * 1024)} MiB limit, "
+            "not a chat completion",
+            base_url=where,
+            attempts=attempts,
+        )
     if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
         return InvalidResponseError(
             f"{where} answered with a body that is not JSON, not a chat completion",
@@ -438,12 +450,14 @@ class LLMClient:
     def is_openai(self) -> bool:
         return urlsplit(self.endpoint).hostname == _OPENAI_HOST
 
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(self, *, sync: bool = True) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
         return {
             "api_key": self.api_key or "unused",
             "timeout": self.timeout,
             "max_retries": 0,
+            # Responses are read with a byte cap (see localize.backends._capped).
+            "http_client": http_client() if sync else async_http_client(),
             **connection_options(self.endpoint),
         }
 
@@ -542,13 +556,31 @@ class LLMClient:
         self._mode = mode  # remembered: later requests skip the negotiation
         usage = response.usage
         details = getattr(usage, "prompt_tokens_details", None) if usage else None
+
+        def tokens(value: object, name: str) -> int:
+            # The SDK does not validate usage: 1e400 or -5 would reach JSON output as Infinity.
+            if value is None:
+                return 0
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                value = None
+            elif isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if not isinstance(value, int) or not 0 <= value <= _MAX_TOKENS:
+                raise InvalidResponseError(
+                    f"{where} returned usage.{name} that is not a token count",
+                    base_url=where,
+                    request_id=request_id,
+                    attempts=sending.sent,
+                )
+            return value
+
         return Completion(
             content=(message.content or "") if message is not None else "",
             finish_reason=choice.finish_reason,
             usage=Usage(
-                usage.prompt_tokens if usage else 0,
-                usage.completion_tokens if usage else 0,
-                (getattr(details, "cached_tokens", None) or 0) if details else 0,
+                tokens(usage.prompt_tokens, "prompt_tokens") if usage else 0,
+                tokens(usage.completion_tokens, "completion_tokens") if usage else 0,
+                tokens(getattr(details, "cached_tokens", None), "cached_tokens") if details else 0,
             ),
             model=response.model or self.model,
             mode=mode,
@@ -629,7 +661,7 @@ class LLMClient:
         ``prompt_tokens``, when the caller has counted the messages already, saves a recount.
         """
         if self._async is None:
-            self._async = openai.AsyncOpenAI(**self._client_kwargs())
+            self._async = openai.AsyncOpenAI(**self._client_kwargs(sync=False))
         client = self._async
         modes = self._modes()
         sending = self._sending()

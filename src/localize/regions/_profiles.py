@@ -13,7 +13,6 @@ problem names the file, the line and the field.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -231,7 +230,7 @@ class _StrictLoader(yaml.SafeLoader):
 def _parse(text: str, suffix: str) -> Any:
     if suffix == ".json":
         return strict_json.loads(text)
-    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no Python objects
 
 
 def _read_raw(path: Path, source: str | None = None) -> _Raw:
