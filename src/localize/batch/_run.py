@@ -166,20 +166,27 @@ async def run_jobs(
     scheduler = _Scheduler(jobs, warm_first)
     done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
 
-    async def worker() -> None:
+    # The first job runs alone: a refused key (401) stops the run after one request, not after
+    # one per worker. The others start once it has a result.
+    first_done = asyncio.Event()
+
+    async def worker(lead: bool) -> None:
         try:
+            if not lead:
+                await first_done.wait()
             while (job := await scheduler.next()) is not None:
                 try:
                     result = await _run_one(job, client, tmpl, settings, attempts, log)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
+                first_done.set()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
             done.put_nowait(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    workers = [asyncio.create_task(worker(i == 0)) for i in range(min(concurrency, len(jobs)))]
     try:
         for _ in range(len(jobs)):
             item = await done.get()
