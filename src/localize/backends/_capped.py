@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Iterator
 import httpx2
 import openai
 
+from localize._reading import human_size
+
 __all__ = ["MAX_RESPONSE_BYTES", "ResponseTooLargeError", "async_http_client", "http_client"]
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -27,7 +29,7 @@ class ResponseTooLargeError(openai.OpenAIError):
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(f"the response is larger than {limit // (1024 * 1024)} MiB")
+        super().__init__(f"the response is larger than {human_size(limit)}")
 
 
 def _declared_too_large(response: httpx2.Response, limit: int) -> bool:

@@ -41,6 +41,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from localize._reading import human_size
 from localize._redact import (
     redact_host,
     redact_library_logs,
@@ -331,7 +332,7 @@ def backend_error(
         )
     if isinstance(exc, ResponseTooLargeError):
         return InvalidResponseError(
-            f"{where} answered with a body past the {exc.limit // (1024 * 1024)} MiB limit, "
+            f"{where} answered with a body past the {human_size(exc.limit)} limit, "
             "not a chat completion",
             base_url=where,
             attempts=attempts,

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.backends._cache import DiskCache
-from localize.backends._client import LLMClient, ResponseCache
+from localize.backends._client import LLMClient, ResponseCache, Usage
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -343,6 +343,10 @@ def _run_into(
     with connect(plan.settings, cache=cache, gate=gate) as client:
         results.begin([j.key for j in todo])
         summary.model, summary.endpoint = client.model, client.host
+        # No list price for this model and endpoint: the cost is unknown, whether the jobs
+        # succeed or fail (a failed job's $0.0000 beside a done job's "unknown" disagreed).
+        if price(client.model, Usage(1, 1), client.endpoint) is None:
+            summary.cost_known = False
         summary.started = time.monotonic()  # not counting the embedded server's start
         if progress is not None:
             progress.started(summary)
