@@ -35,7 +35,7 @@ from typing import Any
 from localize._redact import redact_text
 from localize._version import __version__
 from localize.config import Settings
-from localize.errors import InputError, OutputError
+from localize.errors import InputError, LocalizeWarning, OutputError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -110,7 +110,7 @@ def _refuse_foreign(conn: sqlite3.Connection) -> None:
         raise _ForeignDatabase(f"it is another program's database (tables: {shown})")
 
 
-class AuditWarning(UserWarning):
+class AuditWarning(LocalizeWarning):
     """A section was generated but could not be written to the audit log."""
 
 

@@ -22,7 +22,7 @@ from localize import _strict_json as strict_json
 from localize._atomic import write_atomic
 from localize._reading import read_limited
 from localize._types import STRUCTURED_MODES, StructuredMode
-from localize.backends._client import Completion, Usage
+from localize.backends._usage import Completion, Usage
 from localize.errors import ConfigError, LocalizeError, OutputError
 
 __all__ = ["DiskCache", "default_cache_dir"]
@@ -103,7 +103,7 @@ def _decode(data: Any) -> Completion | None:
 
 
 class DiskCache:
-    """A `localize.backends._client.ResponseCache` in a folder: ``<dir>/<key[:2]>/<key>.json``.
+    """A `localize.backends.ResponseCache` in a folder: ``<dir>/<key[:2]>/<key>.json``.
 
     A cache that cannot be written is not a reason to fail a run: a failed write is logged once
     and the run goes on uncached. A corrupt or foreign entry reads as a miss.
