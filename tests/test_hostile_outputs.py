@@ -196,3 +196,18 @@ def test_a_results_file_on_a_full_disk_stops_with_no_torn_line(
         monkeypatch.undo()
     lines = out.read_bytes().split(b"\n")
     assert len(lines) == 2 and lines[1] == b"" and b'"a"' in lines[0]
+
+
+def test_batch_to_a_full_stdout_is_one_line(httpserver: Any) -> None:
+    from tests.fault_server import Script, completion
+
+    s = Script(httpserver, completion())
+    args = ["batch", WIRE, "-r", "uk", "-o", "-", "--base-url", s.url, "-m", "m", "--no-cache"]
+    with open("/dev/full", "w") as full:
+        done = localize_cli(*args, "--no-log", stdout=full)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "localize: error: <stdout>: cannot write: No space left on device "
+        "(the disk is full; nothing was written)"
+    )
+    assert "Traceback" not in done.stderr

@@ -99,3 +99,16 @@ def test_the_hyphen_prefix_is_found_without_rescanning_the_text() -> None:
     assert figures._hyphen_prefix(text, text.index("-")) == "GPT"
     assert figures._hyphen_prefix(text, text.rindex("-")) == "covid"
     assert figures._hyphen_prefix("-5", 0) == ""
+
+
+def test_a_cache_entry_that_is_a_fifo_or_a_device_link_is_a_miss(tmp_path: Path) -> None:
+    from localize.backends._cache import DiskCache
+
+    fifo_key, link_key = "ab" * 32, "cd" * 32
+    for key in (fifo_key, link_key):
+        (tmp_path / key[:2]).mkdir()
+    os.mkfifo(tmp_path / "ab" / f"{fifo_key}.json")
+    (tmp_path / "cd" / f"{link_key}.json").symlink_to("/dev/zero")
+    cache = DiskCache(tmp_path)
+    assert cache.get(fifo_key) is None  # at once: no hang waiting for a writer
+    assert cache.get(link_key) is None  # no MemoryError reading /dev/zero
