@@ -280,3 +280,20 @@ def test_markers_hidden_by_invisible_or_wide_characters_are_neutralised(hidden: 
     out = neutralise(text, tags)
     assert find_markers(out, tags) == []
     assert out.startswith("caf\u00e9 before ") and out.endswith(" after \u201cquoted\u201d")
+
+
+def test_a_parser_failure_that_slips_through_is_still_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from localize.cli import _regions
+
+    def deep(*_: object, **__: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(_regions, "list_regions", deep)
+    code, out = run("regions")
+    assert code == 1
+    assert one_error(out) == (
+        "localize: error: internal error: RecursionError: maximum recursion depth exceeded "
+        "(please report it)"
+    )

@@ -8,6 +8,7 @@ import errno
 import functools
 import json
 import os
+import sqlite3
 import sys
 import warnings
 from collections.abc import Callable
@@ -66,6 +67,11 @@ def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> 
 _WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE, errno.EIO)
 
 
+# What a parser raises besides its own error: nesting too deep, a number past a limit, text
+# no encoding can hold, a damaged database.
+_PARSER_FAILURES = (RecursionError, OverflowError, UnicodeError, sqlite3.DatabaseError)
+
+
 def _silence_stdout() -> None:
     """After stdout failed, point it at /dev/null so the interpreter's last flush is quiet."""
     try:
@@ -96,6 +102,13 @@ class LocalizeGroup(click.Group):
                 _silence_stdout()
                 ctx.meta[_JSON_ERRORS] = False  # stdout is what failed: no JSON there either
                 raise write_failed(exc, exc.filename or "<stdout>") from None
+            except _PARSER_FAILURES as exc:
+                # Every reader turns these into a typed error naming its file; one that slips
+                # through is still one line, not a traceback.
+                raise LocalizeError(
+                    f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]} "
+                    "(please report it)"
+                ) from exc
         except LocalizeError as exc:
             # One line, whatever the message holds (a parser's multi-line report, say).
             say(f"localize: error: {' '.join(str(exc).split())}")
