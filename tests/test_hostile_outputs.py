@@ -211,3 +211,12 @@ def test_batch_to_a_full_stdout_is_one_line(httpserver: Any) -> None:
         "(the disk is full; nothing was written)"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_batch_export_refuses_a_story_file_as_the_request_file(tmp_path: Path) -> None:
+    story = tmp_path / "stories.jsonl"
+    story.write_text('{"id": "a", "body": "The NCSC said on Monday that 76 firms were hit."}\n')
+    before = story.read_bytes()
+    result = CliRunner().invoke(cli, ["batch", str(story), "-r", "uk", "--export", str(story)])
+    assert result.exit_code == 2 and "is the input file" in result.output
+    assert story.read_bytes() == before

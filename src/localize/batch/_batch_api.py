@@ -114,8 +114,11 @@ def export_requests(
     mode: StructuredMode = settings.structured if settings.structured != "auto" else "json_schema"
     builder = LLMClient(model=model, base_url=settings.base_url, api_key="")
     out, manifest_path = Path(path), BatchManifest.path_for(path)
-    check_writable(out)
-    check_writable(manifest_path)
+    # A story file (or the JSONL file a story line came from) is never overwritten.
+    sources = {j.story.source for j in jobs if j.story.source}
+    inputs = sources | {s.rsplit(" line ", 1)[0] for s in sources}
+    check_writable(out, inputs=inputs)
+    check_writable(manifest_path, inputs=inputs)
     lines: list[str] = []
     failed: list[JobResult] = []
     manifest = BatchManifest(
