@@ -112,3 +112,8 @@ def test_a_cache_entry_that_is_a_fifo_or_a_device_link_is_a_miss(tmp_path: Path)
     cache = DiskCache(tmp_path)
     assert cache.get(fifo_key) is None  # at once: no hang waiting for a writer
     assert cache.get(link_key) is None  # no MemoryError reading /dev/zero
+
+
+def test_a_template_that_is_a_device_is_refused() -> None:
+    code, out = run("rewrite", WIRE, "-r", "uk", "--dry-run", "-t", "/dev/zero")
+    assert code == 2 and out == "localize: error: /dev/zero: is a device, not a template file\n"

@@ -27,6 +27,7 @@ import yaml
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 
+from localize._reading import read_limited
 from localize._types import ChatMessage
 from localize.errors import TemplateError
 from localize.prompting._neutralise import find_markers, neutralise, template_tags
@@ -265,16 +266,26 @@ def load_template(template: str | Path | PromptTemplate | None = None) -> Prompt
     path = builtin.get(name)
     if path is None:
         path = Path(name)
-        if not path.is_file():
+        if not path.exists():
             known = ", ".join(builtin) or "none"
             raise TemplateError(
                 f"no such template file or built-in template (built-in: {known})", template=name
             )
+    raw = read_limited(
+        path,
+        _MAX_TEMPLATE_BYTES,
+        lambda message: TemplateError(message, template=str(path)),
+        what="template file",
+    )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise TemplateError(f"cannot read: {exc}", template=str(path)) from None
     return _parse_file(text, str(path))
+
+
+# A prompt template is a page or two; past this it is not one (and never a device or FIFO).
+_MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 @lru_cache(maxsize=64)
