@@ -18,12 +18,19 @@ __all__ = ["JSONProblem", "loads"]
 
 
 class JSONProblem(ValueError):
-    """Why a JSON text was refused; ``line`` where the parser knows it."""
+    """Why a JSON text was refused: ``detail`` ("nested too deeply", "Expecting value"), and
+    ``line`` where the parser knows it (a syntax error; the text did not parse)."""
 
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        self.reason = reason
+    def __init__(self, detail: str, line: int | None = None) -> None:
+        self.detail = detail
         self.line = line
-        super().__init__(f"{reason} (line {line})" if line is not None else reason)
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        """The problem as a reader puts it after a file name: "invalid JSON at line 3: ..."."""
+        at = f" at line {self.line}" if self.line is not None else ""
+        return f"invalid JSON{at}: {self.detail}"
 
 
 def _no_constant(name: str) -> Any:
@@ -75,10 +82,10 @@ def loads(text: str | bytes) -> Any:
     except JSONProblem:
         raise
     except json.JSONDecodeError as exc:
-        raise JSONProblem(f"invalid JSON: {exc.msg}", exc.lineno) from None
+        raise JSONProblem(exc.msg, exc.lineno) from None
     except RecursionError:
         raise JSONProblem("nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise JSONProblem(f"invalid JSON: {exc}") from None
+        raise JSONProblem(str(exc)) from None
     _check_strings(data)
     return data

@@ -76,7 +76,7 @@ def _parse_json(content: str) -> SectionOutput:
         data = strict_json.loads(text)
     except strict_json.JSONProblem as first:
         if first.line is None:  # parsed, but refused: deep nesting, a huge number
-            raise ValueError(f"the answer is not valid JSON: {first.reason}") from None
+            raise ValueError(f"the answer is not valid JSON: {first.detail}") from None
         # Plain-text mode: models often wrap the object in prose or a code fence.
         found = _JSON_OBJECT.search(text)
         if not found:
@@ -84,8 +84,7 @@ def _parse_json(content: str) -> SectionOutput:
         try:
             data = strict_json.loads(found.group(0))
         except strict_json.JSONProblem as exc:
-            reason = exc.reason.removeprefix("invalid JSON: ")
-            raise ValueError(f"the answer is not valid JSON: {reason}") from None
+            raise ValueError(f"the answer is not valid JSON: {exc.detail}") from None
     if not isinstance(data, dict):
         raise ValueError('the answer must be a JSON object with the key "body"')
     try:

@@ -300,8 +300,7 @@ def parse_json_story(
     try:
         data = strict_json.loads(text)
     except strict_json.JSONProblem as exc:
-        at = f" at line {exc.line}" if exc.line is not None else ""
-        raise StoryError(f"{exc.reason}{at}", path=source) from None
+        raise StoryError(exc.reason, path=source) from None
     story = story_from_json(data, source=source, id=id, marker=marker)
     return dataclasses.replace(story, document=text)
 

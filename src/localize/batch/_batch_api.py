@@ -19,7 +19,9 @@ from typing import Any, Final
 
 import openai
 
+from localize import _strict_json as strict_json
 from localize._atomic import check_writable, write_atomic
+from localize._reading import read_limited
 from localize._redact import redact_url
 from localize._types import StructuredMode
 from localize.audit import AuditLog, open_audit, resolve_audit
@@ -33,7 +35,14 @@ from localize.backends import (
 )
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.batch._results import (
+    MAX_RESULTS_BYTES,
+    BatchSummary,
+    Job,
+    JobResult,
+    ResultsFile,
+    plan_batch,
+)
 from localize.budget import price
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
@@ -310,9 +319,9 @@ def collect_batch(
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"batch output line {n}: invalid JSON: {exc.msg}") from None
+            line = strict_json.loads(raw)
+        except strict_json.JSONProblem as exc:
+            raise InputError(f"batch output line {n}: invalid JSON: {exc.detail}") from None
         cid = line.get("custom_id") if isinstance(line, dict) else None
         if not isinstance(cid, str) or cid not in by_id:
             raise InputError(
@@ -392,9 +401,12 @@ def _output_lines(
     source: str | Path, settings: Settings, client: openai.OpenAI | None
 ) -> list[str]:
     if Path(source).is_file():
+        raw = read_limited(
+            source, MAX_RESULTS_BYTES, lambda m: InputError(f"{source}: {m}"), what="output file"
+        )
         try:
-            return Path(source).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
+            return raw.decode("utf-8").splitlines()
+        except UnicodeDecodeError as exc:
             raise InputError(f"{source}: cannot read: {exc}") from None
     return download_batch_output(str(source), client=client or batch_api_client(settings))
 
@@ -404,12 +416,10 @@ def _manifest_for(source: str | Path, output: Path, manifest: str | Path | None)
         return Path(manifest)
     if not Path(source).is_file():
         return find_manifest(str(source), None, [Path("."), output.parent])
-    first = next(
-        (ln for ln in Path(source).read_text(encoding="utf-8").splitlines() if ln.strip()), ""
-    )
+    first = next((ln for ln in _output_lines(source, Settings(), None) if ln.strip()), "")
     try:
-        cid = json.loads(first).get("custom_id")
-    except (json.JSONDecodeError, AttributeError):
+        cid = strict_json.loads(first).get("custom_id")
+    except (strict_json.JSONProblem, AttributeError):
         raise InputError(f"{source}: not a Batch API output file") from None
     return find_manifest(None, str(cid), [Path("."), output.parent, Path(source).parent])
 

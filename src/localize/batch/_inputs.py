@@ -56,10 +56,9 @@ def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
         try:
             data = strict_json.loads(line)
         except strict_json.JSONProblem as exc:
-            reason = (
-                exc.reason if exc.reason.startswith("invalid JSON") else f"invalid: {exc.reason}"
+            yield StoryInput(
+                fallback_id, error=f"{where}: invalid JSON: {exc.detail}", source=where
             )
-            yield StoryInput(fallback_id, error=f"{where}: {reason}", source=where)
             continue
         if not isinstance(data, dict):
             yield StoryInput(fallback_id, error=f"{where}: not a JSON object", source=where)

@@ -249,7 +249,7 @@ def _read_raw(path: Path, source: str | None = None) -> _Raw:
     try:
         data = _parse(text, path.suffix.lower())
     except strict_json.JSONProblem as exc:
-        raise ProfileError(f"not valid JSON: {exc.reason}", path=name, line=exc.line) from None
+        raise ProfileError(f"not valid JSON: {exc.detail}", path=name, line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
