@@ -8,6 +8,11 @@ linear step doubles its time when the size doubles; the last column says how far
 
     python benchmarks/story_size.py              # 1, 2 and 4 MB
     python benchmarks/story_size.py --sizes 0.25 0.5 1
+    python benchmarks/story_size.py --shapes --sizes 0.1 0.2 0.4   # hostile one-paragraph texts
+
+``--shapes`` times the checks on texts with no sentence break at all, each a worst case for one
+step: runs of capitalised words (the name-list pattern), "1,1,1" (count ties), "....." (the
+sentence splitter), dates, money and a mix.
 
 Run it under `flock /tmp/localize-cpu.lock` on a shared machine.
 """
@@ -46,6 +51,29 @@ def story_of(megabytes: float) -> str:
     return "\n\n".join(out)
 
 
+SHAPES = {
+    "capitalised words": "Abc ",
+    "1,1,1": "1,",
+    "dots": ".",
+    "dates": "5 March 2026 ",
+    "money": "$1m ",
+    "mixed": "A1-b.C2,d% ",
+}
+
+
+def shapes(sizes: list[float], region: object) -> None:
+    section = LocalizedSection.from_text("What it means", "The NCSC said 5 firms were hit.")
+    print(f"{'shape':>18} {'size MB':>8} {'check s':>8} {'check s/MB':>11}")
+    for name, unit in SHAPES.items():
+        previous: float | None = None
+        for mb in sizes:
+            story = parse_story(f"{name} " + unit * int(mb * 1_000_000 / len(unit)))
+            check_s = timed(check, section, story, region)
+            growth = f"x{check_s / previous:.2f}" if previous else ""
+            previous = check_s
+            print(f"{name:>18} {mb:8.2f} {check_s:8.2f} {check_s / mb:11.2f} {growth}")
+
+
 def timed(fn: object, *args: object, **kw: object) -> float:
     start = time.perf_counter()
     fn(*args, **kw)  # type: ignore[operator]
@@ -56,8 +84,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--region", default="uk")
+    parser.add_argument("--shapes", action="store_true", help="the hostile one-paragraph texts")
     args = parser.parse_args()
     region = get_region(args.region)
+    if args.shapes:
+        shapes(args.sizes, region)
+        return 0
     settings = Settings.resolve({})
     section = LocalizedSection.from_text(region.section_heading, SECTION)
     print(f"{'size MB':>8} {'parse s':>8} {'prepare s':>10} {'check s':>8} {'check s/MB':>11}")

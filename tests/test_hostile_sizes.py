@@ -117,3 +117,36 @@ def test_a_cache_entry_that_is_a_fifo_or_a_device_link_is_a_miss(tmp_path: Path)
 def test_a_template_that_is_a_device_is_refused() -> None:
     code, out = run("rewrite", WIRE, "-r", "uk", "--dry-run", "-t", "/dev/zero")
     assert code == 2 and out == "localize: error: /dev/zero: is a device, not a template file\n"
+
+
+def test_a_sentence_with_no_stop_is_cut_at_a_space() -> None:
+    from localize.text._sentences import MAX_SENTENCE_CHARS, split_sentences
+
+    text = "Abc " * 5000
+    sentences = split_sentences(text)
+    assert len(sentences) > 1
+    assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+    assert " ".join(s.text for s in sentences) == text.strip()
+
+
+def test_a_run_of_stops_is_one_boundary() -> None:
+    from localize.text._sentences import split_sentences
+
+    assert [s.text for s in split_sentences("It ended...... Then it began.")] == [
+        "It ended......",
+        "Then it began.",
+    ]
+
+
+def test_word_index_is_the_first_word_at_or_after() -> None:
+    from localize.text._word_spans import word_index, word_spans
+
+    words = word_spans("the NCSC said 76 firms")
+    assert [word_index(words, p) for p in (0, 1, 4, 9, 100)] == [0, 1, 1, 2, 5]
+
+
+def test_name_lists_are_still_found_with_bounded_items() -> None:
+    from localize.grounding._facts import _list_sizes
+
+    assert list(_list_sizes("signed by Alex Stamos, Casey Ellis and Jon Callas.")) == [3]
+    assert list(_list_sizes("Abc " * 20_000)) == []

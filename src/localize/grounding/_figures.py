@@ -282,7 +282,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     elif words == ["one"] or words[0] == "zero":
         countable = False  # "one of", "no one", "zero-day": pronouns and idioms
     elif all(w in _SCALE_WORDS for w in words):
-        before = text[:start].rstrip().rsplit(maxsplit=1)
+        before = text[max(0, start - 64) : start].rstrip().rsplit(maxsplit=1)
         countable = bool(before) and before[-1].lower() == "a"  # "a million", not "millions"
     elif is_capitalised(first) and not sentence_initial(text, start):
         countable = False  # Five Eyes
