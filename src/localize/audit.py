@@ -86,6 +86,12 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX generations_story ON generations (story_id, region);
     CREATE INDEX generations_model ON generations (model);
     """,
+    # The section's status ("passed" or "flagged", see LocalizeResult.status); rows written
+    # before it have NULL, read as their checks say.
+    """
+    ALTER TABLE generations ADD COLUMN status TEXT;
+    CREATE INDEX generations_status ON generations (status);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _BUSY_TIMEOUT_S = 30.0
@@ -157,6 +163,8 @@ class LogEntry:
     body: str
     checks: dict[str, Any]
     provenance: dict[str, Any]
+    # "passed" or "flagged": a flagged section had check errors left, and is not for publishing.
+    status: str = "passed"
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -172,6 +180,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
     values["checks"] = json.loads(values.pop("checks_json"))
     values["provenance"] = json.loads(values.pop("provenance_json"))
     values["checks_ok"] = bool(values["checks_ok"])
+    values["status"] = values["status"] or ("passed" if values["checks_ok"] else "flagged")
     return LogEntry(**values)
 
 
@@ -200,7 +209,8 @@ class LogQuery:
 
     ``since`` and ``until`` are ISO dates or date-times (UTC unless they say otherwise; a bare
     ``until`` date includes that day). ``model`` matches part of the name, case-insensitively;
-    ``search`` matches part of the section's text. ``failed`` keeps sections with check errors.
+    ``search`` matches part of the section's text. ``failed`` keeps flagged sections (check
+    errors left).
     ``limit`` 0 means all; newest entries come first.
     """
 
@@ -370,6 +380,7 @@ class AuditLog:
             "latency_s": p.get("latency_s"),
             "estimated_cost_usd": p.get("estimated_cost_usd"),
             "checks_ok": errors == 0,
+            "status": "passed" if errors == 0 else "flagged",
             "check_errors": errors,
             "check_warnings": warnings_,
             "heading": section["heading"],

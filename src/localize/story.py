@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,15 +78,16 @@ _JSON_TEXT_FIELDS = ("headline", "byline", "source", "url", "published")
 class Story:
     """A story: optional headline, then paragraphs in order (the first is the lede).
 
-    ``source`` is where it was read from (a path, ``<stdin>``), for messages; ``outlet`` is who
-    published it (a JSON story's ``source`` field). ``document`` keeps the original text so a
-    section can be spliced into it in its own format.
+    ``path`` is where it was read from (a file, ``<stdin>``), for messages; ``outlet`` is who
+    published it (a JSON story's ``source`` field: "The Daily Ledger"). ``document`` keeps the
+    original text so a section can be spliced into it in its own format. ``source`` is the old
+    name of ``path``, kept for a while with a `DeprecationWarning`.
     """
 
     paragraphs: tuple[str, ...]
     headline: str | None = None
     id: str = field(default="")
-    source: str | None = None
+    path: str | None = None
     byline: str | None = None
     published: str | None = None
     url: str | None = None
@@ -95,9 +97,21 @@ class Story:
 
     def __post_init__(self) -> None:
         if not any(p.strip() for p in self.paragraphs):
-            raise StoryError("the story has no text", path=self.source)
+            raise StoryError("the story has no text", path=self.path)
         if not self.id:
             object.__setattr__(self, "id", self.sha256[:12])
+
+    @property
+    def source(self) -> str | None:
+        """Deprecated: `path` (where the story was read from); a JSON story's ``source`` field
+        is `outlet`."""
+        warnings.warn(
+            "Story.source is deprecated: use Story.path (where it was read from); "
+            "who published it is Story.outlet",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.path
 
     @property
     def body(self) -> str:
@@ -123,7 +137,7 @@ class Story:
             "id": self.id,
             "headline": self.headline,
             "paragraphs": list(self.paragraphs),
-            "source": self.source,
+            "path": self.path,
             "byline": self.byline,
             "published": self.published,
             "url": self.url,
@@ -138,7 +152,7 @@ class Story:
             tuple(data["paragraphs"]),
             data["headline"],
             data["id"],
-            data["source"],
+            data.get("path", data.get("source")),  # manifests written before the rename
             byline=data.get("byline"),
             published=data.get("published"),
             url=data.get("url"),

@@ -10,11 +10,13 @@ entry and two runs filling the same cache never see half a file. Only the answer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,18 @@ from localize import _strict_json as strict_json
 from localize._atomic import write_atomic
 from localize._reading import read_limited
 from localize._types import STRUCTURED_MODES, StructuredMode
+from localize.backends._protocols import ResponseCache
 from localize.backends._usage import Completion, Usage
 from localize.errors import ConfigError, LocalizeError, OutputError
 
-__all__ = ["DiskCache", "default_cache_dir"]
+__all__ = [
+    "CacheOption",
+    "DiskCache",
+    "as_cache",
+    "cache_suspended",
+    "caching_suspended",
+    "default_cache_dir",
+]
 
 _log = logging.getLogger(__name__)
 _FORMAT = 1
@@ -57,6 +67,43 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
         return folder
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
     return base / "localize"
+
+
+# How many blocks (a cassette in use) have the response cache off, process-wide: a cassette must
+# see every request its replay will make, and a replay must make every request it recorded, so no
+# cache answers in between (a cache hit would leave a repeated request out of the recording).
+_suspended = 0
+_suspended_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def cache_suspended() -> Iterator[None]:
+    """No response cache is read or written inside this block (see `caching_suspended`)."""
+    global _suspended
+    with _suspended_lock:
+        _suspended += 1
+    try:
+        yield
+    finally:
+        with _suspended_lock:
+            _suspended -= 1
+
+
+def caching_suspended() -> bool:
+    """True inside `cache_suspended`: clients then neither read nor write their cache."""
+    return _suspended > 0
+
+
+# What every entry point takes for ``cache``, with one default (True) in Python as in the CLI.
+CacheOption = ResponseCache | bool | None
+
+
+def as_cache(cache: CacheOption) -> ResponseCache | None:
+    """``True``: the on-disk cache in `default_cache_dir`; ``False`` or ``None``: none; a cache
+    object: itself."""
+    if cache is True:
+        return DiskCache()
+    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
 def _encode(completion: Completion) -> dict[str, Any]:

@@ -16,6 +16,7 @@ instructions. The first mode an endpoint accepts is remembered for the client's 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -44,6 +45,7 @@ from localize._redact import (
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.backends._cache import caching_suspended
 from localize.backends._capped import async_http_client as capped_async_http_client
 from localize.backends._capped import http_client as capped_http_client
 from localize.backends._errors import backend_error, failure
@@ -51,6 +53,7 @@ from localize.backends._protocols import RequestGate, ResponseCache
 from localize.backends._retry import Wait, announce_retry, is_format_rejection, is_retryable
 from localize.backends._usage import Completion, Usage
 from localize.budget import count_messages
+from localize.config import DEFAULT_MODEL, check_base_url
 from localize.errors import (
     ConfigError,
     ContentFilterError,
@@ -162,7 +165,8 @@ class LLMClient:
     the base URL without credentials.
     """
 
-    model: str
+    # None: the endpoint's only model, when it lists exactly one, else DEFAULT_MODEL.
+    model: str = None  # type: ignore[assignment]  # always a str once constructed
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
@@ -194,6 +198,10 @@ class LLMClient:
             self.base_url = os.environ.get("OPENAI_BASE_URL") or None
         if self.api_key is None:
             self.api_key = os.environ.get("OPENAI_API_KEY", "")
+        if self.base_url is not None:
+            self.base_url = check_base_url(self.base_url, "base_url")
+        if self.model is None:
+            self.model = self.discover_model()
         _validate(self)
         if self.structured != "auto":
             self._mode = self.structured
@@ -381,7 +389,7 @@ class LLMClient:
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
-        if self.cache is None:
+        if self.cache is None or caching_suspended():  # a cassette in use sees every request
             return None, None
         key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
@@ -481,6 +489,18 @@ class LLMClient:
                 continue
             return self._store(key, self._accept(response, mode, sending))
         raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def discover_model(self) -> str:
+        """The endpoint's only model, when it lists exactly one (llama.cpp, a one-model vLLM,
+        `localize serve`), else `DEFAULT_MODEL`: how ``LLMClient()`` without ``model``, and the
+        CLI without ``--model``, choose one, so provenance records the model that answered."""
+        if self.base_url is None or self.is_openai:
+            return DEFAULT_MODEL  # OpenAI lists dozens: no one model to take
+        with contextlib.suppress(Exception):  # a listing is a courtesy: requests report errors
+            served = self.served_models()
+            if len(served) == 1:
+                return served[0]
+        return DEFAULT_MODEL
 
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (``GET /models``); empty when it lists none."""

@@ -118,7 +118,7 @@ def export_requests(
     returned as failed results. Both files are written atomically.
     """
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     model = settings.model or DEFAULT_MODEL
     mode: StructuredMode = settings.structured if settings.structured != "auto" else "json_schema"
     builder = LLMClient(model=model, base_url=settings.base_url, api_key="")
@@ -267,9 +267,13 @@ def _collected(
     manifest: BatchManifest,
     tmpl: PromptTemplate,
     audit: AuditLog | None,
+    run: Settings,
 ) -> JobResult:
     story = Story.from_dict(manifest.stories[job.story_id])
-    settings = Settings(context_window=manifest.context_window)
+    # The run's check policy (strict, --check) with the window the requests were fitted to.
+    settings = Settings(
+        context_window=manifest.context_window, strict=run.strict, checks=run.checks
+    )
     spend = Spend()
     try:
         completion = _answer(line, manifest)
@@ -303,13 +307,16 @@ def collect_batch(
     skip: Collection[tuple[str, str]] = (),
     *,
     audit: AuditLog | bool = True,
+    settings: Settings | None = None,
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
     not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
-    as for `localize.generate`: each section collected is recorded.
+    as for `localize.generate`: each section collected is recorded. ``settings`` gives the
+    check policy (``strict``, ``checks``), as in the run that exported the requests.
     """
+    run = settings or Settings()
     log = resolve_audit(audit)
     by_id = {j.custom_id: j for j in manifest.jobs}
     tmpl = manifest.template()
@@ -330,7 +337,7 @@ def collect_batch(
             )
         job = by_id[cid]
         if cid not in seen and (job.story_id, job.region) not in skip:
-            results.append(_collected(job, line, manifest, tmpl, log))
+            results.append(_collected(job, line, manifest, tmpl, log, run))
         seen.add(cid)
     return results, [cid for cid in by_id if cid not in seen]
 
@@ -451,10 +458,13 @@ def collect_results(
         )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         lines = _output_lines(source, settings, client)
-        collected, missing = collect_batch(lines, data, skip=results.done, audit=log or False)
+        collected, missing = collect_batch(
+            lines, data, skip=results.done, audit=log or False, settings=settings
+        )
         results.begin([r.key for r in collected])
         answered = len(collected) + len(missing)
         summary = BatchSummary(total=len(data.jobs), skipped=len(data.jobs) - answered)
+        summary.skipped_flagged = len(results.flagged & {(j.story_id, j.region) for j in data.jobs})
         for result in collected:
             results.append(result)
             summary.add(result)

@@ -30,7 +30,7 @@ class StoryInput:
 
     @classmethod
     def of(cls, story: Story) -> StoryInput:
-        return cls(story.id, story, None, story.source)
+        return cls(story.id, story, None, story.path)
 
 
 # What a batch takes as a story: what `localize` takes, a folder or JSONL file, or a StoryInput.

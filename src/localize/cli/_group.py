@@ -29,6 +29,7 @@ __all__ = [
     "LocalizeGroup",
     "audit_options",
     "cache_options",
+    "check_option",
     "disclosure_option",
     "format_option",
     "generation_options",
@@ -38,6 +39,7 @@ __all__ = [
     "output_option",
     "profiles_option",
     "recording_options",
+    "resolve_settings",
     "response_cache",
     "say",
     "settings_from",
@@ -248,12 +250,51 @@ _ENDPOINT_OPTIONS = (
     ),
 )
 
+
+def _check_settings(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--check NAME=off|warning|error``, repeatable: the run's check severities, each name one
+    the registry knows (built-in, or installed under the ``localize.checks`` entry point)."""
+    from localize.grounding import resolve_severities
+    from localize.grounding._plugins import load_plugin_checks
+
+    settings: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip() or not setting.strip():
+            raise ConfigError(f"expected NAME=off|warning|error, got {value!r}", option="--check")
+        settings[name.strip()] = setting.strip().lower()
+    load_plugin_checks()
+    try:
+        resolve_severities(settings)
+    except ConfigError as exc:
+        raise ConfigError(str(exc), option="--check") from None
+    return settings
+
+
+check_option = click.option(
+    "--check",
+    "check_settings",
+    multiple=True,
+    metavar="NAME=SETTING",
+    callback=_check_settings,
+    help="Turn a check off or set its severity for this run: NAME=off|warning|error "
+    "(repeatable; over the profile's checks: block).",
+)
+
 _SECTION_OPTIONS = (
     click.option(
         "-t",
         "--template",
         metavar="NAME|FILE",
         help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+    ),
+    click.option(
+        "--templates",
+        metavar="DIR",
+        help="Your templates folder: -t NAME finds NAME.jinja there first "
+        "(env LOCALIZE_TEMPLATES).",
     ),
     click.option(
         "--max-attempts",
@@ -264,8 +305,9 @@ _SECTION_OPTIONS = (
     click.option(
         "--strict",
         is_flag=True,
-        help="Sections with check errors count as failures (exit 1, nothing written).",
+        help="Warnings count as errors too; a flagged section is not written (exit 4).",
     ),
+    check_option,
     click.option(
         "--structured",
         type=click.Choice(STRUCTURED_MODES),
@@ -328,12 +370,25 @@ def generation_options(f: F) -> F:
     )
 
 
+def resolve_settings(**explicit: Any) -> Settings:
+    """`Settings.resolve` with the CLI's names: an error names ``--max-attempts``, where the
+    library names its argument ``max_attempts``."""
+    try:
+        return Settings.resolve(**explicit)
+    except ConfigError as exc:
+        if exc.option not in explicit:
+            raise  # from the environment or the config file: named as it is there
+        flag = f"--{exc.option.replace('_', '-')}"
+        raise ConfigError(exc.message, option=flag) from None
+
+
 def settings_from(options: dict[str, Any]) -> Settings:
     """Settings from the generation options, validated as the library validates them."""
-    return Settings.resolve(
+    return resolve_settings(
         model=options.get("model"),
         base_url=options.get("base_url"),
         template=options.get("template"),
+        templates=options.get("templates"),
         profiles=options.get("profiles"),
         max_attempts=options.get("max_attempts"),
         max_retries=options.get("max_retries"),
@@ -344,6 +399,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
         slots=options.get("slots"),
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
+        strict=True if options.get("strict") else None,
+        checks=options.get("check_settings") or None,
     )
 
 

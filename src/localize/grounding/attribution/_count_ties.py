@@ -66,7 +66,7 @@ _AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
 _PLACE_AFTER = re.compile(r"\s+(?:in|from|across|within|throughout|based\s+in)\s+(?:the\s+)?")
 _SHORT_PAREN = re.compile(r"\([^()]{1,40}\)")
 # Within one sentence: a full stop there is an abbreviation's ("U.S.").
-_CLAUSE_OR_COMMA_CHARS = ",;:()\u2014\u2013\"\u201c\u201d"
+_CLAUSE_OR_COMMA_CHARS = ',;:()\u2014\u2013"\u201c\u201d'
 
 
 def _is_adjective(text: str, tie: ActorAt) -> bool:
