@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from localize import _strict_json as strict_json
+from localize._reading import MAX_FILE_BYTES, MAX_STORY_BYTES, human_size, read_limited
 from localize.errors import ConfigError, InputError, StoryError
 from localize.regions._profiles import RegionLike, RegionProfile, get_region, load_profiles
 from localize.story import STORY_SUFFIXES, Story, as_story, load_story, story_from_json
@@ -39,7 +41,7 @@ class StoryInput:
 
     @classmethod
     def of(cls, story: Story) -> StoryInput:
-        return cls(story.id, story, None, story.source)
+        return cls(story.id, story, None, story.path)
 
 
 # What a batch takes as a story: what `localize` takes, a folder or JSONL file, or a StoryInput.
@@ -55,9 +57,9 @@ def _jsonl_item(line: str, n: int, path: Path, *, parse: bool) -> StoryInput:
     where = f"{path} line {n}"
     fallback_id = f"{path.stem}:{n}"  # a line without a usable id still needs a job key
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return StoryInput(fallback_id, error=f"{where}: invalid JSON: {exc.msg}", source=where)
+        data = strict_json.loads(line)
+    except strict_json.JSONProblem as exc:
+        return StoryInput(fallback_id, error=f"{where}: invalid JSON: {exc.detail}", source=where)
     if not isinstance(data, dict):
         return StoryInput(fallback_id, error=f"{where}: not a JSON object", source=where)
     sid = data.get("id")
@@ -77,19 +79,37 @@ def _jsonl_item(line: str, n: int, path: Path, *, parse: bool) -> StoryInput:
 
 
 def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """A JSONL file's non-blank lines with their numbers, read a line at a time."""
+    """A JSONL file's non-blank lines with their numbers, read a line at a time.
+
+    Streamed, so the file has no size limit (a million jobs is gigabytes of JSONL), but each
+    line has the story limit, and only a regular file is read (a device or FIFO never ends).
+    """
+
+    def error(message: str) -> StoryError:
+        return StoryError(message, path=str(path))
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error("no such file") from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        read_limited(path, MAX_FILE_BYTES, error, what="JSONL file")  # names what it is
     try:
         f = path.open("rb")
     except OSError as exc:
-        raise StoryError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        raise error(f"cannot read: {exc.strerror or exc}") from None
     with f:
         offset = 0
-        for n, raw in enumerate(f, start=1):
+        for n, raw in enumerate(iter(lambda: f.readline(MAX_STORY_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_STORY_BYTES:
+                raise error(f"line {n} is larger than the {human_size(MAX_STORY_BYTES)} limit")
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                raise StoryError(
-                    f"is not UTF-8 text (bad byte at offset {offset + exc.start})", path=str(path)
+                raise error(
+                    f"is not UTF-8 text (bad byte at offset {offset + exc.start})"
                 ) from None
             offset += len(raw)
             if line.strip():
@@ -133,7 +153,7 @@ def _path_files(path: Path) -> list[Path]:
                 f"folder has no story files ({', '.join(INPUT_SUFFIXES)})", path=str(path)
             )
         return files
-    if path.is_file():
+    if path.exists():  # a regular file; a device or FIFO is refused by the read, naming it
         return [path]
     raise StoryError("no such file or folder", path=str(path))
 
@@ -218,8 +238,15 @@ def stream_inputs(stories: Iterable[BatchStory]) -> StoryStream:
             if str(path) in files:
                 continue  # the same file again: the same stories
             files.add(str(path))
-            for found in _file_inputs(path, parse=False):
-                new(found)
+            try:
+                found = list(_file_inputs(path, parse=False))
+            except StoryError as exc:  # a file that cannot be read fails only its own jobs
+                failed = StoryInput(path.stem, error=str(exc), source=str(path))
+                if new(failed):
+                    sources.append(failed)
+                continue
+            for item in found:
+                new(item)
             sources.append(path)
     return StoryStream(sources, list(seen))
 
