@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import json
 import os
+import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
+    _run,
     alocalize_many,
     collect_batch,
     export_requests,
@@ -186,6 +189,91 @@ def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
         rf.begin([("a", "eu")])
         rf.append(result("a", "eu"))
     assert out.read_bytes() == whole + result("a", "eu").to_line()
+
+
+class _Fsyncs:
+    """Every fsync of one file: the file's size when it ran, and whether it ran on the main
+    thread (the event loop's)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.calls: list[tuple[int, bool]] = []
+        real = os.fsync
+
+        def fsync(fd: Any) -> None:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == (path.stat().st_dev, path.stat().st_ino):
+                self.calls.append((info.st_size, threading.current_thread() is main))
+            real(fd)
+
+        main = threading.main_thread()
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+class _NoClient:
+    async def aclose(self) -> None:
+        pass
+
+
+def _drive_into(rf: ResultsFile, results: list[JobResult], *, then_wait: bool) -> Any:
+    """`_drive` over jobs that finish as ``results`` (then hang, when ``then_wait``)."""
+
+    async def fake_jobs(*_: Any, **__: Any) -> Any:
+        for r in results:
+            await asyncio.sleep(0)
+            yield r
+        if then_wait:
+            await asyncio.Event().wait()
+
+    summary = BatchSummary(total=len(results))
+    plan = types.SimpleNamespace(template=None, settings=None, max_attempts=1, checks=())
+    drive = _run._drive([], _NoClient(), rf, summary, None, plan=plan, concurrency=1, audit=None)  # type: ignore[arg-type]
+    return summary, drive, fake_jobs
+
+
+def test_a_run_fsyncs_off_the_loop_and_returns_with_every_line_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())  # an existing file, so fsyncs can be told
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk", ok=i % 3 != 0) for i in range(1, 40)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=False)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+        asyncio.run(drive)
+        size = out.stat().st_size
+        # At return, before the file closes: the last fsync covered every line, and none of
+        # them held the event loop.
+        assert fsyncs.calls and fsyncs.calls[-1][0] == size
+        assert not any(on_main for _, on_main in fsyncs.calls)
+    assert summary.finished_jobs == len(lines)
+    with ResultsFile(out) as rf:
+        assert len(rf.done | rf.failed) == len(lines) + 1
+
+
+def test_a_cancelled_run_fsyncs_what_it_wrote_and_a_resumed_run_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk") for i in range(1, 6)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=True)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+
+        async def cancel_when_written() -> None:
+            task = asyncio.create_task(drive)
+            while summary.finished_jobs < len(lines):
+                await asyncio.sleep(0)
+            task.cancel()  # as Ctrl-C does: asyncio.run cancels the run
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancel_when_written())
+        assert fsyncs.calls and fsyncs.calls[-1][0] == out.stat().st_size
+    with ResultsFile(out) as rf:
+        assert rf.done == {(f"s{i}", "uk") for i in range(6)} and not rf.dropped_torn_line
 
 
 def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:

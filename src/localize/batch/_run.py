@@ -26,6 +26,7 @@ from localize.batch._inputs import BatchStory
 from localize.batch._results import (
     BatchPlan,
     BatchSummary,
+    GroupSync,
     Job,
     JobResult,
     ResultsFile,
@@ -363,14 +364,19 @@ async def _drive(
         audit=audit or False,
         checks=plan.checks,
     )
+    lines = GroupSync(results)
     try:
         async for result in runs:
-            results.append(result)  # durable before it is counted
+            # Written whole before it is counted (a killed process keeps it); fsynced in a group.
+            lines.append(result)
             summary.add(result)
             if progress is not None:
                 progress.finished_job(result, summary)
     finally:
-        await client.aclose()
+        try:
+            await lines.aclose()  # every line durable, on every way out
+        finally:
+            await client.aclose()
 
 
 def _run_into(
