@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import struct
@@ -212,6 +214,8 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
+        refused: list[str] = []  # the page's own script and style must pass its CSP
+        page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else 0)
         page.goto(page_file.as_uri())
         # The status is the first thing an editor sees: flagged, in the header, on red.
         status = page.locator("#status")
@@ -239,6 +243,7 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         page.keyboard.press("k")  # wraps round to the last finding
         assert page.evaluate("document.activeElement.dataset.finding") == str(anchors)
         assert requests == [page_file.as_uri()]
+        assert refused == []
     width, height, pixels = _png_pixels(shot)
     assert (width, height) == (1280, 900)
     counts = {"link": 0, "error": 0}
@@ -248,3 +253,19 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         elif (r, g, b) == (0xFD, 0xE7, 0xE4):  # the error mark's background
             counts["error"] += 1
     assert counts["link"] > 500 and counts["error"] > 100, counts
+
+
+def test_the_page_csp_allows_only_its_own_script_and_style() -> None:
+    page = _page(WIRE_UK)
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', page)
+    assert csp is not None
+    policy = {
+        name: value
+        for name, _, value in (d.strip().partition(" ") for d in csp.group(1).split(";"))
+    }
+    assert "unsafe-inline" not in csp.group(1)
+    assert policy["base-uri"] == "'none'" and policy["form-action"] == "'none'"
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert policy["script-src"] == f"'sha256-{digest}'"

@@ -99,6 +99,23 @@ _BUSY_TIMEOUT_S = 30.0
 _connections = threading.local()
 
 
+class _ForeignDatabase(sqlite3.DatabaseError):
+    """A database that holds someone else's tables: localize adds none of its own to it."""
+
+
+def _refuse_foreign(conn: sqlite3.Connection) -> None:
+    """A fresh log is an empty file; an unversioned one with tables is not localize's."""
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    if tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise _ForeignDatabase(f"it is another program's database (tables: {shown})")
+
+
 class AuditWarning(LocalizeWarning):
     """A section was generated but could not be written to the audit log."""
 
@@ -269,6 +286,12 @@ class AuditLog:
         try:
             conn.row_factory = sqlite3.Row
             self._set_up(conn)
+        except _ForeignDatabase as exc:
+            conn.close()
+            raise OutputError(
+                f"not a localize logs database: {exc}; choose another --logs-db",
+                path=str(self.path),
+            ) from None
         except sqlite3.Error as exc:
             conn.close()
             raise OutputError(
@@ -306,6 +329,8 @@ class AuditLog:
         conn.execute("BEGIN IMMEDIATE")  # one writer migrates; the others wait, then see it done
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                _refuse_foreign(conn)
             for step in _MIGRATIONS[version:]:
                 for statement in filter(str.strip, step.split(";")):
                     conn.execute(statement)
@@ -395,26 +420,26 @@ class AuditLog:
         if not self.path.exists():  # reading never creates the database
             return []
         limit = f" LIMIT {int(query.limit)}" if query.limit > 0 else ""
-        rows = (
-            self.connect()
-            .execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM generations{where} "
-                f"ORDER BY created_at DESC, id DESC{limit}",
-                args,
-            )
-            .fetchall()
+        sql = (
+            f"SELECT {', '.join(_COLUMNS)} FROM generations{where} "
+            f"ORDER BY created_at DESC, id DESC{limit}"
         )
-        return [_entry(r) for r in rows]
+        return self._read(sql, args)
 
     def get(self, entry_id: int) -> LogEntry | None:
         if not self.path.exists():
             return None
-        row = (
-            self.connect()
-            .execute(f"SELECT {', '.join(_COLUMNS)} FROM generations WHERE id = ?", (entry_id,))
-            .fetchone()
-        )
-        return _entry(row) if row is not None else None
+        rows = self._read(f"SELECT {', '.join(_COLUMNS)} FROM generations WHERE id = ?", [entry_id])
+        return rows[0] if rows else None
+
+    def _read(self, sql: str, args: list[Any]) -> list[LogEntry]:
+        """Rows of a query; a database damaged past its header is one `OutputError`."""
+        try:
+            return [_entry(row) for row in self.connect().execute(sql, args).fetchall()]
+        except (sqlite3.Error, ValueError, TypeError, RecursionError) as exc:
+            raise OutputError(
+                f"cannot read the audit log: {exc} (is it damaged?)", path=str(self.path)
+            ) from None
 
 
 def resolve_audit(

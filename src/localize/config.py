@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from localize._reading import read_limited
 from localize._redact import redact_url, redacted_repr
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.errors import ConfigError
@@ -60,6 +61,15 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+_MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _shown(value: object) -> str:
+    """A value as an error message quotes it: never a page of digits."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
+
+
 def _config_path(env: Mapping[str, str]) -> Path:
     if env.get("LOCALIZE_CONFIG"):
         return Path(env["LOCALIZE_CONFIG"])
@@ -68,14 +78,26 @@ def _config_path(env: Mapping[str, str]) -> Path:
 
 
 def _load_file(path: Path, required: bool) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         if required:
             raise ConfigError("no such config file", option=str(path))
         return {}
+
+    def error(message: str) -> ConfigError:
+        return ConfigError(f"cannot read config file: {message}", option=str(path))
+
+    # Only a regular file of a config file's size: not /dev/zero, not a FIFO that never ends.
+    raw = read_limited(path, _MAX_CONFIG_BYTES, error, what="config file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file: {exc}", option=str(path)) from None
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 (bad byte at offset {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(str(exc)) from None
+    except RecursionError:
+        raise error("nested too deeply") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise error(str(exc)) from None
     unknown = set(data) - set(_SOURCES)
     if "api_key" in unknown:
         raise ConfigError(
@@ -111,16 +133,18 @@ def _coerce(name: str, value: object, where: str) -> object:
         return _check_text(name, value, where)
     # A config file holds typed values: true is not a number.
     if isinstance(value, bool) or (isinstance(value, str) and not value):
-        raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where)
+        raise ConfigError(f"expected {kind.__name__}, got {_shown(value)}", option=where)
+    low, high = BOUNDS[name]
+    if isinstance(value, float) and not math.isfinite(value):  # 1e400 in TOML is infinite
+        raise ConfigError(f"must be from {low:g} to {high:g}, got {_shown(value)}", option=where)
     try:
         out = kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"expected {kind.__name__}, got {value!r}", option=where) from None
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"expected {kind.__name__}, got {_shown(value)}", option=where) from None
     if kind is int and isinstance(value, float) and value != out:
-        raise ConfigError(f"expected a whole number, got {value!r}", option=where)
-    low, high = BOUNDS[name]
+        raise ConfigError(f"expected a whole number, got {_shown(value)}", option=where)
     if not (math.isfinite(out) and low <= out <= high):
-        raise ConfigError(f"must be from {low:g} to {high:g}, got {value!r}", option=where)
+        raise ConfigError(f"must be from {low:g} to {high:g}, got {_shown(value)}", option=where)
     return out
 
 

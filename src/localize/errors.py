@@ -39,6 +39,7 @@ __all__ = [
     "RefusalError",
     "RegionNotFoundError",
     "StoryError",
+    "StoryTooLargeError",
     "TemplateError",
 ]
 
@@ -61,6 +62,14 @@ class StoryError(InputError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class StoryTooLargeError(StoryError):
+    """A story is over the maximum story size (``limit`` bytes, see ``MAX_STORY_BYTES``)."""
+
+    def __init__(self, message: str, *, limit: int, path: str | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, path=path)
 
 
 class ProfileError(InputError):
@@ -135,7 +144,9 @@ class OutputError(InputError):
 
 
 class BudgetError(LocalizeError):
-    """The story cannot be made to fit the model's context window."""
+    """The story cannot be made to fit the model's context window: a bad input (exit 2)."""
+
+    exit_code = 2
 
     def __init__(self, message: str, *, needed: int, window: int) -> None:
         self.needed = needed

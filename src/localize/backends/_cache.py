@@ -20,11 +20,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from localize import _strict_json as strict_json
 from localize._atomic import write_atomic
+from localize._reading import read_limited
 from localize._types import STRUCTURED_MODES, StructuredMode
 from localize.backends._protocols import ResponseCache
 from localize.backends._usage import Completion, Usage
-from localize.errors import ConfigError
+from localize.errors import ConfigError, LocalizeError, OutputError
 
 __all__ = [
     "CacheOption",
@@ -39,6 +41,19 @@ _log = logging.getLogger(__name__)
 _FORMAT = 1
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _MODES: dict[object, StructuredMode] = {m: m for m in STRUCTURED_MODES}
+# One answer is a few kilobytes; an entry past this was not written by localize.
+_MAX_ENTRY_BYTES = 4 * 1024 * 1024
+
+
+class _Miss(LocalizeError):
+    """An entry that cannot be read (a link to a device, a FIFO, too big): read as a miss."""
+
+
+def _count(value: object) -> int:
+    """A token count as stored: a non-negative integer, nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a token count: {value!r}")
+    return value
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -121,9 +136,9 @@ def _decode(data: Any) -> Completion | None:
             content=str(data["content"]),
             finish_reason=data.get("finish_reason"),
             usage=Usage(
-                int(usage["prompt_tokens"]),
-                int(usage["completion_tokens"]),
-                int(usage.get("cached_tokens", 0)),
+                _count(usage["prompt_tokens"]),
+                _count(usage["completion_tokens"]),
+                _count(usage.get("cached_tokens", 0)),
             ),
             model=str(data["model"]),
             mode=mode,
@@ -155,10 +170,13 @@ class DiskCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Completion | None:
+        # Only a regular file of a sane size is read: an entry replaced by a link to /dev/zero
+        # or by a FIFO must not exhaust memory or hang the run.
+        path = self._path(key)
         try:
-            text = self._path(key).read_text(encoding="utf-8")
-            found = _decode(json.loads(text))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raw = read_limited(path, _MAX_ENTRY_BYTES, _Miss)
+            found = _decode(strict_json.loads(raw.decode("utf-8")))
+        except (_Miss, UnicodeDecodeError, ValueError):
             found = None
         return found
 
@@ -169,13 +187,14 @@ class DiskCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             # A lost cache entry costs one request again: not worth an fsync per answer.
             write_atomic(path, data, durable=False)
-        except OSError as exc:
+        except (OSError, OutputError) as exc:
             if not self._warned:
                 self._warned = True
+                why = exc.strerror if isinstance(exc, OSError) else exc
                 _log.warning(
                     "localize: response cache %s is not writable (%s); going on without caching",
                     self.directory,
-                    exc.strerror or exc,
+                    why or exc,
                 )
 
     def __len__(self) -> int:

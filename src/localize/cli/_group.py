@@ -4,8 +4,12 @@ in every command."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
+import sqlite3
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from localize._atomic import check_writable, write_atomic
+from localize._atomic import check_writable, write_atomic, write_failed
 from localize._types import STRUCTURED_MODES
 from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
@@ -61,38 +65,83 @@ def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> 
     say(f"localize: warning: {message}")
 
 
+# A write the OS refused: a full disk or quota, a file too big, a closed pipe, an I/O error.
+_WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE, errno.EIO)
+
+
+# What a parser raises besides its own error: nesting too deep, a number past a limit, text
+# no encoding can hold, a damaged database.
+_PARSER_FAILURES = (RecursionError, OverflowError, UnicodeError, sqlite3.DatabaseError)
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, point it at /dev/null so the interpreter's last flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 class LocalizeGroup(click.Group):
     """Turns every LocalizeError into one line on stderr and the error's exit code, and every
-    localize warning into one ``localize: warning:`` line."""
+    localize warning into one ``localize: warning:`` line. A write to standard output that the
+    OS refuses (``> /dev/full``, a full disk) is an `OutputError` too, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("always", LocalizeWarning)
-                warnings.showwarning = _show_warning
-                return super().invoke(ctx)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("always", LocalizeWarning)
+                    warnings.showwarning = _show_warning
+                    return super().invoke(ctx)
+            except OSError as exc:
+                if exc.errno not in _WRITE_FAILURES:
+                    raise
+                # Files are written through write_atomic, which names them; what is left is
+                # standard output.
+                _silence_stdout()
+                ctx.meta[_JSON_ERRORS] = False  # stdout is what failed: no JSON there either
+                raise write_failed(exc, exc.filename or "<stdout>") from None
+            except _PARSER_FAILURES as exc:
+                # Every reader turns these into a typed error naming its file; one that slips
+                # through is still one line, not a traceback.
+                raise LocalizeError(
+                    f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]} "
+                    "(please report it)"
+                ) from exc
         except LocalizeError as exc:
             # One line, whatever the message holds (a parser's multi-line report, say).
             say(f"localize: error: {' '.join(str(exc).split())}")
             if ctx.meta.get(_JSON_ERRORS):
                 failure = {"ok": False, "error": str(exc), "exit_code": exc.exit_code}
-                click.echo(json.dumps(failure, ensure_ascii=False))
+                try:
+                    click.echo(json.dumps(failure, ensure_ascii=False))
+                except OSError:
+                    _silence_stdout()
             ctx.exit(exc.exit_code)
 
 
 def write_output(text: str, output: Path | None) -> None:
     """Print ``text`` on stdout (``output`` None or ``-``) or write the file atomically."""
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            raise write_failed(exc, "<stdout>") from None
         return
     write_atomic(output, text)
     say(f"localize: wrote {output}")
 
 
-def writable_output(output: Path | None) -> None:
-    """Fail before any work when the output file could not be written (stdout always can)."""
+def writable_output(output: Path | None, *, inputs: tuple[str | Path, ...] = ()) -> None:
+    """Fail before any work when the output file could not be written (stdout always can), or
+    when it is one of the command's ``inputs``."""
     if output is not None and str(output) != "-":
-        check_writable(output)
+        check_writable(output, inputs=inputs)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -209,7 +209,7 @@ def rewrite(
     """
     json_errors(ctx, fmt == "json")
     settings = settings_from({**options, "strict": strict})
-    writable_output(output)
+    writable_output(output, inputs=(story,))
     the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
         prep = prepare(the_story, region, settings=settings, model=_dry_run_model(settings))

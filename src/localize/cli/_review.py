@@ -70,7 +70,7 @@ def review(
         return
     if region is None:
         raise ConfigError("give the region whose section to review", option="--region")
-    check_writable(output)
+    check_writable(output, inputs=(source, *([section_file] if section_file else [])))
     page = story_review(
         load_story(source),
         region,

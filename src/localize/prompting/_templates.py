@@ -27,6 +27,7 @@ import yaml
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 
+from localize._reading import read_limited
 from localize._types import ChatMessage
 from localize.errors import TemplateError
 from localize.prompting._neutralise import find_markers, neutralise, template_tags
@@ -221,8 +222,14 @@ _compile_cache: dict[tuple[str, str], jinja2.Template] = {}
 
 
 def _finalizer(tags: frozenset[str]) -> Any:
+    # One story's sentences are printed again for each of its regions, and a profile's names for
+    # each of its stories: each distinct value is neutralised once.
+    @lru_cache(maxsize=8192)
+    def neutralised(value: str) -> str:
+        return neutralise(value, tags)
+
     def finalize(value: Any) -> str:
-        return neutralise(value if isinstance(value, str) else str(value), tags)
+        return neutralised(value if isinstance(value, str) else str(value))
 
     return finalize
 
@@ -288,7 +295,7 @@ def load_template(
     path = own if own is not None and own.is_file() else builtin.get(name)
     if path is None:
         path = Path(name)
-        if not path.is_file():
+        if not path.exists():
             known = ", ".join(builtin) or "none"
             where = f"{folder} or " if folder is not None else ""
             raise TemplateError(
@@ -296,11 +303,21 @@ def load_template(
                 f"(built-in: {known})",
                 template=name,
             )
+    raw = read_limited(
+        path,
+        _MAX_TEMPLATE_BYTES,
+        lambda message: TemplateError(message, template=str(path)),
+        what="template file",
+    )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise TemplateError(f"cannot read: {exc}", template=str(path)) from None
     return _parse_file(text, str(path))
+
+
+# A prompt template is a page or two; past this it is not one (and never a device or FIFO).
+_MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 @lru_cache(maxsize=64)

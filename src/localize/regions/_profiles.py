@@ -13,7 +13,6 @@ problem names the file, the line and the field.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from localize import _strict_json as strict_json
+from localize._reading import read_limited
 from localize.errors import ProfileError, RegionNotFoundError
 from localize.regions._packs import installed_packs
 
@@ -291,26 +292,63 @@ class _Invalid(Exception):
         self.problems = problems
 
 
+# A profile is tens of kilobytes; a megabyte is already a mistake.
+_MAX_PROFILE_BYTES = 2 * 1024 * 1024
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last
+    silently: an ``id:`` written twice would rename the region without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: PyYAML's own error says so below
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse(text: str, suffix: str) -> Any:
+    if suffix == ".json":
+        return strict_json.loads(text)
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no Python objects
+
+
 def _read_raw(path: Path, source: str | None = None) -> _Raw:
     name = str(path)
+
+    def error(message: str) -> ProfileError:
+        return ProfileError(message, path=name)
+
+    raw = read_limited(path, _MAX_PROFILE_BYTES, error, what="profile file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError("no such file", path=name) from None
-    except IsADirectoryError:
-        raise ProfileError("is a folder, not a profile file", path=name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=name) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            f"is not UTF-8 text (bad byte at offset {exc.start})", path=name
+        ) from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+        data = _parse(text, path.suffix.lower())
+    except strict_json.JSONProblem as exc:
+        raise ProfileError(f"not valid JSON: {exc.detail}", path=name, line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         # PyYAML's own message spans several lines; the problem and the line say enough.
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ProfileError(f"not valid YAML: {problem}", path=name, line=line) from None
+    except RecursionError:
+        raise ProfileError("not valid YAML: nested too deeply", path=name) from None
+    except ValueError as exc:  # a YAML integer past Python's digit limit, say
+        raise ProfileError(f"not valid YAML: {exc}", path=name) from None
     if not isinstance(data, dict):
         raise ProfileError("a profile must be a mapping of fields", path=name, line=1)
     return _Raw(data, name, text, source or name)
@@ -328,7 +366,7 @@ def _line_of(text: str, loc: Iterable[int | str]) -> int | None:
     """The line of the deepest node of ``loc`` that the file has (YAML or JSON)."""
     try:
         node = yaml.compose(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
     if node is None:
         return None

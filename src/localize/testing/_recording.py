@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
+from localize._reading import read_limited
 from localize.backends._cache import cache_suspended
 from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.config import Settings
@@ -198,6 +199,52 @@ class Recording:
         )
 
 
+# A cassette holds a test's few requests; hundreds of megabytes is not one.
+_MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+
+
+def _interaction_problem(item: Any) -> str | None:
+    """What is wrong with one recorded interaction, as vcrpy would trip over it later."""
+    if not isinstance(item, dict):
+        return "is not a mapping"
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(request, dict) or not all(
+        isinstance(request.get(k), str) for k in ("method", "uri")
+    ):
+        return "has no request with a method and a uri"
+    status = response.get("status") if isinstance(response, dict) else None
+    code = status.get("code") if isinstance(status, dict) else None
+    if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+        return f"has a response status code that is not an HTTP status ({str(code)[:20]!r})"
+    return None
+
+
+def _check_cassette(path: Path) -> None:
+    """Refuse a file that is not a cassette, saying what it is, before vcrpy reads it."""
+    import yaml
+
+    def error(message: str) -> CassetteError:
+        return CassetteError(message, path=path)
+
+    raw = read_limited(path, _MAX_CASSETTE_BYTES, error, what="cassette file")
+    if not raw.strip():
+        raise error("is empty, not a cassette; record it again or delete it")
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as exc:
+        raise error(f"is not UTF-8 text (bad byte at offset {exc.start}), not a cassette") from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise error(f"is not a cassette (not valid YAML: {problem})") from None
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list):
+        raise error("is not a cassette (no 'interactions' list)")
+    for n, item in enumerate(interactions, start=1):
+        problem = _interaction_problem(item)
+        if problem:
+            raise error(f"is not a valid cassette: interaction {n} {problem}")
+
+
 def _load_vcr() -> Any:
     try:
         import vcr
@@ -226,7 +273,9 @@ def use_cassette(
         raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
     vcr = _load_vcr()
     path = Path(path)
-    exists = path.is_file()
+    exists = path.exists() or path.is_symlink()
+    if exists:
+        _check_cassette(path)  # a folder, a device, an empty or foreign file: said as such
     if mode == "none" and not exists:
         raise CassetteError(f"no such cassette; record it with {rerecord}", path=path)
     replaying = exists and mode in ("once", "none")
