@@ -54,6 +54,7 @@ from localize.grounding._checks import CheckReport, check
 from localize.prompting._origin import RequestOrigin
 from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
+from localize.regions._select import Selection, select_entries
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
 
@@ -137,6 +138,9 @@ class Provenance:
     disclosure: str = DEFAULT_DISCLOSURE
     # IPTC Digital Source Type of the section (see `localize._disclosure`).
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
+    # The story's beats and the profile entries its prompt carried, with why
+    # (`localize.regions._select`): {"beats": [...], "entries": [{"name", "why", ...}], ...}.
+    region_entries: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -199,6 +203,11 @@ class PreparedPrompt:
         return self.fitted.prompt_tokens
 
     @property
+    def selection(self) -> Selection:
+        """The story's beats and the profile entries its prompt carries (of the fitted story)."""
+        return select_entries(self.fitted.story.text, self.region)
+
+    @property
     def origin(self) -> RequestOrigin:
         """What the messages were rendered from; sent as a header with every request."""
         return RequestOrigin.of(self.template, self.story, self.region)
@@ -219,6 +228,7 @@ class PreparedPrompt:
             "window": self.window,
             "reserved_for_output": self.params.get("max_tokens"),
             "trimmed_paragraphs": list(self.fitted.trimmed),
+            "region_entries": self.selection.to_dict(),
         }
 
     @property
@@ -500,6 +510,7 @@ def build_result(
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
         requests=out.spend.requests,
+        region_entries=prep.selection.to_dict(),
     )
     result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:

@@ -23,7 +23,9 @@ what) in `localize.grounding.attribution._checks`, ``support`` in `localize.grou
   Agency, Office, Act...) found in neither the story nor this region's profile, so the UK's NCSC
   is an error in an EU section; or a known acronym given a wrong expansion. Profile aliases are
   names too; capitalised emphasis ("NOT") is not an acronym.
-- ``mention`` (warning): the section names none of the profile's institutions or laws.
+- ``mention`` (warning): the section names none of the profile entries its prompt carried for
+  the story's beat (`localize.regions._select`); where the profile has none for that beat, no
+  body is asked for.
 - ``spelling`` (warning): a word in the other spelling variant (American in a British-spelling
   edition or the reverse), unless the story or profile uses it or it is a proper noun. A warning
   because a spelling slip misleads no reader; it is not worth a re-ask.
@@ -59,6 +61,7 @@ from localize.grounding.attribution._checks import check_actions
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._namesakes import foreign_namesakes
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
+from localize.regions._select import Selection, select_entries
 from localize.section import LocalizedSection
 from localize.story import Story, StoryLike, as_story
 from localize.text._citations import Citation
@@ -255,41 +258,26 @@ class _ProfileFacts:
     spelling: str  # british, american or canadian
     acronym_names: dict[str, str]  # institution acronym -> its name
     region_words: frozenset[str]  # lower-case words that name a region
-    mention_names: tuple[str, ...]  # folded institution and law names
-    mention_acronyms: tuple[re.Pattern[str], ...]
-    example_mentions: str  # for the mention warning's message
 
 
 @lru_cache(maxsize=32)
 def _profile_facts(profile: RegionProfile) -> _ProfileFacts:
-    pairs: list[tuple[str, str]] = []
-    names: list[str] = []
-    acronyms: list[str] = []
-    for inst in profile.institutions:
-        names.append(inst.name)
-        if inst.acronym:
-            acronyms.append(inst.acronym)
-            if _ACRONYM_ONLY.fullmatch(inst.acronym):
-                pairs.append((inst.acronym, inst.name))
     # Laws are left out of the acronym-to-name pairs: a short name is often no acronym of the
     # name ("the Network and Information Security Directive (NIS2)" is right).
-    for law in profile.laws:
-        names.append(law.name)
-        if law.short_name:
-            acronyms.append(law.short_name)
+    pairs = [
+        (inst.acronym, inst.name)
+        for inst in profile.institutions
+        if inst.acronym and _ACRONYM_ONLY.fullmatch(inst.acronym)
+    ]
     # Whole aliases only: "federal government" must not make "Federal" a region word.
     region_words = set(_COMMON_REGION_WORDS)
     region_words.update(_fold(alias).strip() for alias in (profile.name, *profile.aliases))
-    examples = [i.acronym or i.name for i in profile.institutions[:2]]
     return _ProfileFacts(
         facts=_facts(profile.text, pairs),
         acronym_names=dict(pairs),
         label=f"the {profile.name} profile",
         spelling=profile.spelling,
         region_words=frozenset(region_words),
-        mention_names=tuple(_fold(n) for n in names),
-        mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
-        example_mentions=" or ".join(examples),
     )
 
 
@@ -814,17 +802,25 @@ def _display_name(acr: str, profile: _ProfileFacts, story: _Facts) -> str:
 # --- mention ------------------------------------------------------------------------------------
 
 
-def _check_mention(body: str, profile: _ProfileFacts) -> Iterator[Finding]:
+def _check_mention(body: str, selection: Selection) -> Iterator[Finding]:
+    if not selection.relevant:
+        return  # the profile has no body on this story's beat: naming one would be name-dropping
     folded = _fold(body)
-    if any(name in folded for name in profile.mention_names):
-        return
-    if any(p.search(body) for p in profile.mention_acronyms):
-        return
+    for chosen in selection.chosen:
+        names = (chosen.entry.name, *chosen.entry.aliases)
+        if any(_fold(n) in folded for n in names):
+            return
+        short = getattr(chosen.entry, "acronym", None) or getattr(chosen.entry, "short_name", None)
+        if short and re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body):
+            return
+    examples = " or ".join(
+        getattr(c.entry, "acronym", None) or c.name for c in selection.chosen[:2]
+    )
     yield Finding(
         "mention",
         "warning",
-        f"The section names no institution or law from {profile.label}, such as "
-        f"{profile.example_mentions}.",
+        f"The section names no institution or law from the profile that fits the story "
+        f"({', '.join(selection.beats) or 'its subject'}), such as {examples}.",
     )
 
 
@@ -1084,7 +1080,7 @@ def check(
             Finding("institution", "error", message, span)
             for message, span in foreign_namesakes(body, story.text, region)
         ),
-        *_check_mention(body, profile_facts),
+        *_check_mention(body, select_entries(story.text, region)),
         *(_check_spelling(body, story_facts, profile_facts) if english else ()),
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),

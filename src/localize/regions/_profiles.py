@@ -3,8 +3,13 @@
 Profiles come from three places, later ones overriding earlier ones with the same id: the
 built-in ``localize/profiles/*.yaml``, installed profile packs (see `localize.regions._packs`),
 and the user's own files or folder (``--profiles``, ``LOCALIZE_PROFILES``). A profile may
-``extends`` another by id: lists (aliases, institutions, laws, style notes) merge, other fields
-override, and an institution or law with the parent's name replaces the parent's entry.
+``extends`` another by id: lists (aliases, institutions, laws, style notes, beats) merge, other
+fields override, and an institution or law with the parent's name (a beat with the parent's id)
+replaces the parent's entry.
+
+Every institution and law carries the beats it serves (`localize.regions._beats`): the built-in
+vocabulary, plus any beat the profile defines in its own ``beats`` list. A beat id that is in
+neither is an error, with the closest known id suggested.
 
 Unknown keys are rejected so a typo cannot silently drop a regulator from a prompt, and every
 problem names the file, the line and the field.
@@ -24,6 +29,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,12 +39,15 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from localize.errors import ProfileError, RegionNotFoundError
+from localize.regions._beats import BEATS
 from localize.regions._packs import installed_packs
 
 __all__ = [
     "BUILTIN",
+    "BeatNote",
     "Institution",
     "Law",
     "RegionLike",
@@ -55,11 +64,27 @@ __all__ = [
 
 _PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 # Fields whose lists an extending profile adds to rather than replaces.
-_LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes")
+_LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes", "beats")
 BUILTIN = "built-in"
 
 Spelling = Literal["british", "american", "canadian"]
 _URL = Field(default=None, pattern=r"^https?://\S+$")
+_BEAT_ID = r"^[a-z][a-z0-9-]*$"
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+# The beats an entry serves: ids from the built-in vocabulary or the profile's own ``beats``.
+Beats = Annotated[
+    tuple[Annotated[str, Field(pattern=_BEAT_ID)], ...],
+    AfterValidator(_unique),
+    Field(
+        description="The beats the entry serves: " + ", ".join(BEATS) + ", or a beat the "
+        "profile defines in 'beats'."
+    ),
+]
 
 
 def _as_text(value: object) -> object:
@@ -88,16 +113,31 @@ class Institution(_Strict):
     # Cybersecurity"), a former or informal name. The checks accept them as the body's name.
     aliases: tuple[str, ...] = ()
     url: str | None = _URL
+    beats: Beats = ()
 
 
 class Law(_Strict):
-    """A law or regulation the section may cite."""
+    """A law or regulation the section may cite; ``summary`` is its one-line remit."""
 
     name: str = Field(min_length=1)
     short_name: str | None = None
     summary: str = ""
     aliases: tuple[str, ...] = ()
     url: str | None = _URL
+    beats: Beats = ()
+
+
+class BeatNote(_Strict):
+    """A profile's own word on a beat: a new beat (with its description), or the audience
+    line a built-in beat's stories are written for in this region."""
+
+    id: str = Field(pattern=_BEAT_ID)
+    description: str | None = Field(
+        default=None, min_length=1, description="What the beat covers; required for a new beat."
+    )
+    audience: str | None = Field(
+        default=None, min_length=1, description="Who the section is for on a story on this beat."
+    )
 
 
 class RegionProfile(_Strict):
@@ -128,8 +168,50 @@ class RegionProfile(_Strict):
     institutions: tuple[Institution, ...] = Field(min_length=1)
     laws: tuple[Law, ...] = ()
     style_notes: tuple[str, ...] = ()
+    beats: tuple[BeatNote, ...] = Field(
+        default=(), description="Beats this profile adds, or audience lines for built-in beats."
+    )
 
     _source: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _known_beats(self) -> RegionProfile:
+        errors: list[InitErrorDetails] = []
+        for k, note in enumerate(self.beats):
+            if note.id not in BEATS and note.description is None:
+                errors.append(
+                    _error(("beats", k, "description"), note.id, "a new beat needs a description")
+                )
+        known = self.beat_descriptions
+        groups: tuple[tuple[str, tuple[Institution | Law, ...]], ...] = (
+            ("institutions", self.institutions),
+            ("laws", self.laws),
+        )
+        for field_name, entries in groups:
+            for k, entry in enumerate(entries):
+                for j, beat in enumerate(entry.beats):
+                    if beat not in known:
+                        close = difflib.get_close_matches(beat, list(known), n=1, cutoff=0.6)
+                        hint = f" (did you mean '{close[0]}'?)" if close else ""
+                        message = f"unknown beat '{beat}'{hint}; a new beat goes in 'beats'"
+                        errors.append(_error((field_name, k, "beats", j), beat, message))
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    @property
+    def beat_descriptions(self) -> dict[str, str]:
+        """Every beat this profile knows, id -> description: built-in ones and its own."""
+        own = {n.id: n.description for n in self.beats if n.description}
+        return {**BEATS, **own}
+
+    def audience_for(self, beat: str | None) -> str:
+        """The audience line for a story on ``beat``: the profile's own for it, else the
+        general one."""
+        for note in self.beats:
+            if note.id == beat and note.audience:
+                return note.audience
+        return self.audience
 
     @model_validator(mode="before")
     @classmethod
@@ -173,6 +255,12 @@ class RegionProfile(_Strict):
             lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
             lines.extend(law.aliases)
         return "\n".join(lines)
+
+
+def _error(loc: tuple[str | int, ...], value: str, message: str) -> InitErrorDetails:
+    # The message is a format string to pydantic; braces in a user's value must stay literal.
+    text = message.replace("{", "{{").replace("}", "}}")
+    return InitErrorDetails(type=PydanticCustomError("beat", text), loc=loc, input=value)
 
 
 # What a region argument may be: a profile, a path to a profile file, or a region id.
@@ -283,11 +371,12 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> tuple[dict[str, Any
         if not isinstance(items, list):
             merged[name], offsets[name] = items, 0
             continue
-        own_names = {i.get("name") for i in items if isinstance(i, dict)}
+        key = "id" if name == "beats" else "name"
+        own_names = {i.get(key) for i in items if isinstance(i, dict)}
         kept = [
             p
             for p in parent.get(name) or []
-            if p not in items and not (isinstance(p, dict) and p.get("name") in own_names)
+            if p not in items and not (isinstance(p, dict) and p.get(key) in own_names)
         ]
         merged[name], offsets[name] = kept + items, len(kept)
     return merged, offsets

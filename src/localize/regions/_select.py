@@ -1,0 +1,235 @@
+"""The relevant part of a profile for one story: which beats it is on, which entries fit it.
+
+A profile holds a desk's bodies and laws for every beat; a prompt gets only those that fit the
+story, so the region block stays small (about 400 tokens at most) and the model is not invited
+to name-drop a transport regulator into a vaccine story.
+
+How: BM25 (the `bm25s` library, over Snowball-stemmed words) ranks the beats by their
+descriptions and the entries by their names, aliases and remits, with the story as the query.
+An entry's score adds its own match to the best match of its beats, each scaled to the story's
+best, so a body whose remit the story does not echo word for word still comes with its beat.
+An entry the story names outright always comes first. Where nothing fits, the region's general
+entries (beat ``general``) stand in. The same story and profile always give the same choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from localize.regions._beats import GENERAL
+from localize.regions._profiles import Institution, Law, RegionProfile
+
+__all__ = ["Chosen", "Selection", "select_entries"]
+
+# How much a prompt takes: enough for a story on two or three beats, within ~400 tokens.
+MAX_INSTITUTIONS = 6
+MAX_LAWS = 3
+# A beat the story is on scores at least this share of the story's best beat.
+_BEAT_SHARE = 0.5
+# An entry comes in at this combined score (own match + beat match, each 0..1, named: +2).
+_ENTRY_MIN = 0.6
+_NAMED_BONUS = 2.0
+_WHY_TERMS = 3
+
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Za-z0-9&.-]*[A-Z0-9]$")
+
+Entry = Institution | Law
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """One entry in the prompt, and why it is there."""
+
+    kind: Literal["institution", "law"]
+    entry: Entry
+    score: float
+    why: str
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "score": round(self.score, 3),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The beats a story is on (best first) and the profile entries chosen for its prompt."""
+
+    beats: tuple[str, ...]
+    chosen: tuple[Chosen, ...]
+    audience: str
+    # True where nothing in the story matched and the general entries stand in.
+    fallback: bool
+
+    @property
+    def institutions(self) -> tuple[Institution, ...]:
+        return tuple(c.entry for c in self.chosen if isinstance(c.entry, Institution))
+
+    @property
+    def laws(self) -> tuple[Law, ...]:
+        return tuple(c.entry for c in self.chosen if isinstance(c.entry, Law))
+
+    @property
+    def relevant(self) -> bool:
+        """Whether the profile has an entry on the story's beat (so a section should name one)."""
+        return not self.fallback
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "beats": list(self.beats),
+            "audience": self.audience,
+            "fallback": self.fallback,
+            "entries": [c.to_dict() for c in self.chosen],
+        }
+
+
+def _names(entry: Entry) -> tuple[str, ...]:
+    short = entry.acronym if isinstance(entry, Institution) else entry.short_name
+    return tuple(n for n in (entry.name, short, *entry.aliases) if n)
+
+
+def _named_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    # Acronyms match as written ("FSA", not "fsa"); names and aliases in any case.
+    parts = []
+    for name in names:
+        body = re.escape(name)
+        if _ACRONYM.match(name) and name.upper() == name:
+            parts.append(rf"(?-i:{body})")
+        elif len(name) >= 4:
+            parts.append(body)
+    if not parts:
+        return None
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+
+
+class _Index:
+    """BM25 indexes over one profile's beats and entries (built once per profile)."""
+
+    def __init__(self, profile: RegionProfile) -> None:
+        import bm25s  # type: ignore[import-untyped, unused-ignore]  # imported here: only prompting needs it, and it takes ~0.1 s to load
+        import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
+
+        self._bm25s = bm25s
+        self._stemmer = snowballstemmer.stemmer("english")
+        self.profile = profile
+        descriptions = profile.beat_descriptions
+        self.beat_ids = [b for b in descriptions if b != GENERAL]
+        self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
+            *(("institution", i) for i in profile.institutions),
+            *(("law", law) for law in profile.laws),
+        ]
+        beat_docs = [f"{b} {descriptions[b]}" for b in self.beat_ids]
+        entry_docs = [
+            " ".join((*_names(e), e.remit if isinstance(e, Institution) else e.summary))
+            for _, e in self.entries
+        ]
+        entry_tokens = self._tokens(entry_docs)
+        self.entry_tokens = [set(t) for t in entry_tokens]
+        # Each stem's word as the entry writes it, to say in plain words why it was chosen.
+        self.entry_words = [
+            {self._stemmer.stemWord(w): w for w in reversed(words)}
+            for words in self._bm25s.tokenize(
+                [d.lower() for d in entry_docs],
+                stopwords="en",
+                return_ids=False,
+                show_progress=False,
+            )
+        ]
+        self.beat_index = self._index(self._tokens(beat_docs))
+        self.entry_index = self._index(entry_tokens)
+        self.named = [_named_pattern(_names(e)) for _, e in self.entries]
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        out = self._bm25s.tokenize(
+            texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+        )
+        return [list(t) for t in out]
+
+    def _index(self, tokens: list[list[str]]) -> Any:
+        index = self._bm25s.BM25()
+        index.index(tokens, show_progress=False)
+        return index
+
+    def query(self, text: str) -> list[str]:
+        return self._tokens([text])[0]
+
+
+@lru_cache(maxsize=64)
+def _index_for(profile: RegionProfile) -> _Index:
+    return _Index(profile)
+
+
+def _scaled(scores: Any) -> list[float]:
+    values = [float(s) for s in scores]
+    top = max(values, default=0.0)
+    return [v / top if top > 0 else 0.0 for v in values]
+
+
+def _why(named: bool, beats: list[str], terms: list[str]) -> str:
+    parts = []
+    if named:
+        parts.append("named in the story")
+    if beats:
+        parts.append("beat " + ", ".join(beats))
+    if terms:
+        parts.append("remit matches " + ", ".join(terms))
+    return "; ".join(parts) or "general body (nothing in the story matched)"
+
+
+@lru_cache(maxsize=256)
+def select_entries(story_text: str, profile: RegionProfile) -> Selection:
+    """The beats ``story_text`` is on and the entries of ``profile`` its prompt gets."""
+    index = _index_for(profile)
+    query = index.query(story_text)
+    query_set = set(query)
+    beat_scores = _scaled(index.beat_index.get_scores(query)) if query else []
+    ranked_beats = sorted(
+        (s, b) for b, s in zip(index.beat_ids, beat_scores, strict=True) if s > 0
+    )[::-1]
+    story_beats = {b: s for s, b in ranked_beats if s >= _BEAT_SHARE}
+    entry_scores = _scaled(index.entry_index.get_scores(query)) if query else []
+    # Document frequency of each stem among the entries: rarer shared words explain more.
+    df: dict[str, int] = {}
+    for tokens in index.entry_tokens:
+        for t in tokens:
+            df[t] = df.get(t, 0) + 1
+    candidates: list[Chosen] = []
+    for k, (kind, entry) in enumerate(index.entries):
+        pattern = index.named[k]
+        named = pattern is not None and pattern.search(story_text) is not None
+        beats = [b for b in entry.beats if b in story_beats]
+        beat_score = max((story_beats[b] for b in beats), default=0.0)
+        own = entry_scores[k] if entry_scores else 0.0
+        score = own + beat_score + (_NAMED_BONUS if named else 0.0)
+        if score < _ENTRY_MIN:
+            continue
+        terms = sorted(index.entry_tokens[k] & query_set, key=lambda t: (df[t], t))
+        words = [index.entry_words[k].get(t, t) for t in terms[:_WHY_TERMS]]
+        candidates.append(Chosen(kind, entry, score, _why(named, beats, words)))
+    chosen = _top(candidates)
+    fallback = not chosen
+    if fallback:
+        general = [(k, e) for k, e in index.entries if GENERAL in e.beats or not e.beats]
+        chosen = _top([Chosen(k, e, 0.0, _why(False, [], [])) for k, e in general or index.entries])
+    top_beat = next(iter(story_beats), None)
+    return Selection(tuple(story_beats), chosen, profile.audience_for(top_beat), fallback)
+
+
+def _top(candidates: list[Chosen]) -> tuple[Chosen, ...]:
+    # Highest score first; the profile's own order breaks ties, so the choice is stable.
+    order = sorted(range(len(candidates)), key=lambda k: -candidates[k].score)
+    ranked = [candidates[k] for k in order]
+    institutions = [c for c in ranked if c.kind == "institution"][:MAX_INSTITUTIONS]
+    laws = [c for c in ranked if c.kind == "law"][:MAX_LAWS]
+    return (*institutions, *laws)
