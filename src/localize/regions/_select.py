@@ -33,6 +33,7 @@ _BEAT_SHARE = 0.5
 # An entry comes in at this combined score (own match + beat match, each 0..1, named: +2).
 _ENTRY_MIN = 0.6
 _NAMED_BONUS = 2.0
+_OFF_BEAT_TERMS = 2
 _WHY_TERMS = 3
 
 _ACRONYM = re.compile(r"^[A-Z0-9][A-Za-z0-9&.-]*[A-Z0-9]$")
@@ -212,9 +213,10 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
         beat_score = max((story_beats[b] for b in beats), default=0.0)
         own = entry_scores[k] if entry_scores else 0.0
         score = own + beat_score + (_NAMED_BONUS if named else 0.0)
-        if score < _ENTRY_MIN:
-            continue
         terms = sorted(index.entry_tokens[k] & query_set, key=lambda t: (df[t], t))
+        # Off the story's beats, one shared word ("revenue", "drinks") is chance, not a topic.
+        if score < _ENTRY_MIN or not (named or beats or len(terms) >= _OFF_BEAT_TERMS):
+            continue
         words = [index.entry_words[k].get(t, t) for t in terms[:_WHY_TERMS]]
         candidates.append(Chosen(kind, entry, score, _why(named, beats, words)))
     chosen = _top(candidates)
