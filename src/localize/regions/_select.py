@@ -36,6 +36,14 @@ _NAMED_BONUS = 2.0
 _OFF_BEAT_TERMS = 2
 _WHY_TERMS = 3
 
+# Words that say what form a body takes, not what it is about: every remit has some, so they
+# would tie a story to bodies off its subject ("rules" in a drone story, "regulates" anywhere).
+_FORM_WORDS = frozenset(
+    "agency authority body bodies board bureau commission council department federal "
+    "government law laws national office official public regulate regulates regulation "
+    "regulations regulator regulators regulatory rule rules service services state".split()
+)
+
 _ACRONYM = re.compile(r"^[A-Z0-9][A-Za-z0-9&.-]*[A-Z0-9]$")
 
 Entry = Institution | Law
@@ -124,6 +132,11 @@ class _Index:
         self._bm25s = bm25s
         self._stemmer = snowballstemmer.stemmer("english")
         self.profile = profile
+        # The region's own names ("US", "Australian") say where, not what.
+        region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
+        self._stopwords = sorted(
+            {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words}
+        )
         descriptions = profile.beat_descriptions
         self.beat_ids = [b for b in descriptions if b != GENERAL]
         self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
@@ -153,7 +166,11 @@ class _Index:
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         out = self._bm25s.tokenize(
-            texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+            texts,
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
         )
         return [list(t) for t in out]
 
