@@ -29,7 +29,7 @@ def test_unknown_region_lists_regions_and_closest_match() -> None:
     with pytest.raises(RegionNotFoundError) as info:
         get_region("ukk")
     assert info.value.suggestion == "uk"
-    assert "au, ca, eu, ie, in, nz, sg, uk, uk-scotland, us, za" in str(info.value)
+    assert "au, ca, de, eu, fr, ie, in, ja, nz, sg, uk, uk-scotland, us, za" in str(info.value)
     with pytest.raises(RegionNotFoundError, match="Did you mean 'au'"):
         get_region("australia")
 

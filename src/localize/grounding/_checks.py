@@ -23,9 +23,9 @@ what) in `localize.grounding.attribution._checks`, ``support`` in `localize.grou
   Agency, Office, Act...) found in neither the story nor this region's profile, so the UK's NCSC
   is an error in an EU section; or a known acronym given a wrong expansion. Profile aliases are
   names too; capitalised emphasis ("NOT") is not an acronym.
-- ``mention`` (warning): the section names none of the profile entries its prompt carried for
-  the story's beat (`localize.regions._select`); where the profile has none for that beat, no
-  body is asked for.
+- ``mention`` (warning): the section names none of the profile's institutions or laws, where the
+  profile has one for the story's beat (`localize.regions._select`); the message suggests those.
+  Where it has none, no body is asked for: naming one would be name-dropping.
 - ``spelling`` (warning): a word in the other spelling variant (American in a British-spelling
   edition or the reverse), unless the story or profile uses it or it is a proper noun. A warning
   because a spelling slip misleads no reader; it is not worth a re-ask.
@@ -258,17 +258,27 @@ class _ProfileFacts:
     spelling: str  # british, american or canadian
     acronym_names: dict[str, str]  # institution acronym -> its name
     region_words: frozenset[str]  # lower-case words that name a region
+    mention_names: tuple[str, ...]  # folded institution and law names
+    mention_acronyms: tuple[re.Pattern[str], ...]
 
 
 @lru_cache(maxsize=32)
 def _profile_facts(profile: RegionProfile) -> _ProfileFacts:
+    pairs: list[tuple[str, str]] = []
+    names: list[str] = []
+    acronyms: list[str] = []
+    for inst in profile.institutions:
+        names.append(inst.name)
+        if inst.acronym:
+            acronyms.append(inst.acronym)
+            if _ACRONYM_ONLY.fullmatch(inst.acronym):
+                pairs.append((inst.acronym, inst.name))
     # Laws are left out of the acronym-to-name pairs: a short name is often no acronym of the
     # name ("the Network and Information Security Directive (NIS2)" is right).
-    pairs = [
-        (inst.acronym, inst.name)
-        for inst in profile.institutions
-        if inst.acronym and _ACRONYM_ONLY.fullmatch(inst.acronym)
-    ]
+    for law in profile.laws:
+        names.append(law.name)
+        if law.short_name:
+            acronyms.append(law.short_name)
     # Whole aliases only: "federal government" must not make "Federal" a region word.
     region_words = set(_COMMON_REGION_WORDS)
     region_words.update(_fold(alias).strip() for alias in (profile.name, *profile.aliases))
@@ -278,6 +288,8 @@ def _profile_facts(profile: RegionProfile) -> _ProfileFacts:
         label=f"the {profile.name} profile",
         spelling=profile.spelling,
         region_words=frozenset(region_words),
+        mention_names=tuple(_fold(n) for n in names),
+        mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
     )
 
 
@@ -802,25 +814,22 @@ def _display_name(acr: str, profile: _ProfileFacts, story: _Facts) -> str:
 # --- mention ------------------------------------------------------------------------------------
 
 
-def _check_mention(body: str, selection: Selection) -> Iterator[Finding]:
+def _check_mention(body: str, profile: _ProfileFacts, selection: Selection) -> Iterator[Finding]:
     if not selection.relevant:
         return  # the profile has no body on this story's beat: naming one would be name-dropping
     folded = _fold(body)
-    for chosen in selection.chosen:
-        names = (chosen.entry.name, *chosen.entry.aliases)
-        if any(_fold(n) in folded for n in names):
-            return
-        short = getattr(chosen.entry, "acronym", None) or getattr(chosen.entry, "short_name", None)
-        if short and re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body):
-            return
+    if any(name in folded for name in profile.mention_names):
+        return
+    if any(p.search(body) for p in profile.mention_acronyms):
+        return
     examples = " or ".join(
         getattr(c.entry, "acronym", None) or c.name for c in selection.chosen[:2]
     )
     yield Finding(
         "mention",
         "warning",
-        f"The section names no institution or law from the profile that fits the story "
-        f"({', '.join(selection.beats) or 'its subject'}), such as {examples}.",
+        f"The section names no institution or law from {profile.label}, such as {examples} "
+        f"(for this story's beat: {', '.join(selection.beats) or 'its subject'}).",
     )
 
 
@@ -1080,7 +1089,7 @@ def check(
             Finding("institution", "error", message, span)
             for message, span in foreign_namesakes(body, story.text, region)
         ),
-        *_check_mention(body, select_entries(story.text, region)),
+        *_check_mention(body, profile_facts, select_entries(story.text, region)),
         *(_check_spelling(body, story_facts, profile_facts) if english else ()),
         *_check_length(body, min_words, max_words),
         *_check_repetition(body),

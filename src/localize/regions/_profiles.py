@@ -363,6 +363,14 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> tuple[dict[str, Any
     the parent's items come before the child's (to point errors at the child's own lines)."""
     merged = {**parent, "version": "1"}  # a version is the extending file's own
     merged.update((k, v) for k, v in child.items() if k not in _LIST_FIELDS)
+    if "audience" in child:
+        # A new audience ("Welsh businesses ...") makes the parent's per-beat audience lines
+        # ("UK patients ...") wrong for the child; it restates those it wants.
+        merged["beats"] = [
+            {k: v for k, v in b.items() if k != "audience"} if isinstance(b, dict) else b
+            for b in parent.get("beats") or []
+        ]
+        parent = {**parent, "beats": merged["beats"]}
     offsets: dict[str, int] = {}
     for name in _LIST_FIELDS:
         items = child.get(name)

@@ -134,9 +134,7 @@ class _Index:
         self.profile = profile
         # The region's own names ("US", "Australian") say where, not what.
         region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
-        self._stopwords = sorted(
-            {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words}
-        )
+        self._stopwords = sorted({*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words})
         descriptions = profile.beat_descriptions
         self.beat_ids = [b for b in descriptions if b != GENERAL]
         self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
