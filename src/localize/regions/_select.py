@@ -200,7 +200,7 @@ def _why(named: bool, beats: list[str], terms: list[str]) -> str:
         parts.append("beat " + ", ".join(beats))
     if terms:
         parts.append("remit matches " + ", ".join(terms))
-    return "; ".join(parts) or "general body (nothing in the story matched)"
+    return "; ".join(parts) or "general body: the profile has none on the story's beat"
 
 
 @lru_cache(maxsize=256)
@@ -209,12 +209,15 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     index = _index_for(profile)
     query = index.query(story_text)
     query_set = set(query)
-    beat_scores = _scaled(index.beat_index.get_scores(query)) if query else []
+    none = [0.0] * len(index.beat_ids)
+    beat_scores = _scaled(index.beat_index.get_scores(query)) if query else none
     ranked_beats = sorted(
         (s, b) for b, s in zip(index.beat_ids, beat_scores, strict=True) if s > 0
     )[::-1]
     story_beats = {b: s for s, b in ranked_beats if s >= _BEAT_SHARE}
-    entry_scores = _scaled(index.entry_index.get_scores(query)) if query else []
+    entry_scores = (
+        _scaled(index.entry_index.get_scores(query)) if query else [0.0] * len(index.entries)
+    )
     # Document frequency of each stem among the entries: rarer shared words explain more.
     df: dict[str, int] = {}
     for tokens in index.entry_tokens:
@@ -226,7 +229,7 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
         named = pattern is not None and pattern.search(story_text) is not None
         beats = [b for b in entry.beats if b in story_beats]
         beat_score = max((story_beats[b] for b in beats), default=0.0)
-        own = entry_scores[k] if entry_scores else 0.0
+        own = entry_scores[k]
         score = own + beat_score + (_NAMED_BONUS if named else 0.0)
         terms = sorted(index.entry_tokens[k] & query_set, key=lambda t: (df[t], t))
         # Off the story's beats, one shared word ("revenue", "drinks") is chance, not a topic.
