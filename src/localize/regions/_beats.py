@@ -56,9 +56,10 @@ BEATS: MappingProxyType[str, str] = MappingProxyType(
         "data": "Data protection and privacy: personal data, privacy, surveillance, data "
         "breaches, consent, data transfers, tracking, biometrics, facial recognition, "
         "freedom of information.",
-        "cyber": "Cyber security: hacking, hackers, cyber attacks, ransomware, malware, "
-        "vulnerabilities, security flaws, critical infrastructure, cybercrime, national "
-        "security, espionage.",
+        "cyber": "Cyber security: cybersecurity, hacking, hackers, cyber attacks, cyberattacks, "
+        "ransomware, malware, vulnerabilities, security flaws, software updates, IT systems "
+        "and outages, computers, critical infrastructure, cybercrime, national security, "
+        "espionage.",
         "employment": "Employment and workplaces: jobs, workers, employers, wages, minimum "
         "wage, trade unions, strikes, layoffs, redundancies, workplace safety, health and "
         "safety at work, discrimination at work.",

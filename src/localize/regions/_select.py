@@ -33,16 +33,54 @@ _BEAT_SHARE = 0.5
 # An entry comes in at this combined score (own match + beat match, each 0..1, named: +2).
 _ENTRY_MIN = 0.6
 _NAMED_BONUS = 2.0
-_OFF_BEAT_TERMS = 2
+_OFF_BEAT_TERMS = 3
 _WHY_TERMS = 3
 
 # Words that say what form a body takes, not what it is about: every remit has some, so they
 # would tie a story to bodies off its subject ("rules" in a drone story, "regulates" anywhere).
 _FORM_WORDS = frozenset(
-    "agency authority body bodies board bureau commission council department federal "
-    "government law laws national office official public regulate regulates regulation "
-    "regulations regulator regulators regulatory rule rules service services state".split()
+    [
+        "agency",
+        "authority",
+        "body",
+        "bodies",
+        "board",
+        "bureau",
+        "commission",
+        "council",
+        "department",
+        "federal",
+        "government",
+        "law",
+        "laws",
+        "national",
+        "office",
+        "official",
+        "public",
+        "regulate",
+        "regulates",
+        "regulation",
+        "regulations",
+        "regulator",
+        "regulators",
+        "regulatory",
+        "rule",
+        "rules",
+        "service",
+        "services",
+        "state",
+    ]
 )
+
+# bm25s's stop word lists by language code.
+_STOPWORDS = {
+    "de": "STOPWORDS_GERMAN",
+    "fr": "STOPWORDS_FRENCH",
+    "es": "STOPWORDS_SPANISH",
+    "it": "STOPWORDS_ITALIAN",
+    "nl": "STOPWORDS_DUTCH",
+    "pt": "STOPWORDS_PORTUGUESE",
+}
 
 _ACRONYM = re.compile(r"^[A-Z0-9][A-Za-z0-9&.-]*[A-Z0-9]$")
 
@@ -134,7 +172,12 @@ class _Index:
         self.profile = profile
         # The region's own names ("US", "Australian") say where, not what.
         region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
-        self._stopwords = sorted({*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words})
+        # A profile written in another language has that language's function words in its
+        # remits ("die", "les"), which an English story must not match.
+        own = getattr(bm25s.stopwords, _STOPWORDS.get(profile.language.split("-")[0], ""), ())
+        self._stopwords = sorted(
+            {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words, *own}
+        )
         descriptions = profile.beat_descriptions
         self.beat_ids = [b for b in descriptions if b != GENERAL]
         self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
