@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from localize.budget import count_text
 from localize.regions._beats import GENERAL
 from localize.regions._profiles import Institution, Law, RegionProfile
 
@@ -28,6 +29,9 @@ __all__ = ["Chosen", "Selection", "select_entries"]
 # How much a prompt takes: enough for a story on two or three beats, within ~400 tokens.
 MAX_INSTITUTIONS = 6
 MAX_LAWS = 3
+REGION_BLOCK_TOKENS = 400
+# The block's lines besides the entries (labels, the beats line) and a margin for the template.
+_BLOCK_OVERHEAD = 40
 # A beat the story is on scores at least this share of the story's best beat.
 _BEAT_SHARE = 0.5
 # An entry comes in at this combined score (own match + beat match, each 0..1, named: +2).
@@ -286,7 +290,9 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
         general = [(k, e) for k, e in index.entries if GENERAL in e.beats or not e.beats]
         chosen = _top([Chosen(k, e, 0.0, _why(False, [], [])) for k, e in general or index.entries])
     top_beat = next(iter(story_beats), None)
-    return Selection(tuple(story_beats), chosen, profile.audience_for(top_beat), fallback)
+    audience = profile.audience_for(top_beat)
+    chosen = _within_budget(chosen, profile, audience)
+    return Selection(tuple(story_beats), chosen, audience, fallback)
 
 
 def _top(candidates: list[Chosen]) -> tuple[Chosen, ...]:
@@ -296,3 +302,34 @@ def _top(candidates: list[Chosen]) -> tuple[Chosen, ...]:
     institutions = [c for c in ranked if c.kind == "institution"][:MAX_INSTITUTIONS]
     laws = [c for c in ranked if c.kind == "law"][:MAX_LAWS]
     return (*institutions, *laws)
+
+
+def _tokens(text: str) -> int:
+    return count_text(text, "gpt-4o").tokens  # cl100k_base, offline: an estimate for any model
+
+
+def _within_budget(
+    chosen: tuple[Chosen, ...], profile: RegionProfile, audience: str
+) -> tuple[Chosen, ...]:
+    """The best entries whose lines fit the region block's ~400 tokens with its fixed lines.
+
+    Languages differ a lot in tokens per remit (Japanese takes about three times English), so
+    the cap is counted, not a number of entries. Best first: an institution and then a law
+    alternate, so a long list of bodies cannot crowd out every law.
+    """
+    fixed = " ".join((profile.name, audience, profile.locale, *profile.style_notes))
+    left = REGION_BLOCK_TOKENS - _BLOCK_OVERHEAD - _tokens(fixed)
+    institutions = [c for c in chosen if c.kind == "institution"]
+    laws = [c for c in chosen if c.kind == "law"]
+    order = [c for pair in zip(institutions, laws, strict=False) for c in pair]
+    order += institutions[len(laws) :] + laws[len(institutions) :]
+    kept: set[int] = set()
+    for c in order:
+        e = c.entry
+        short = e.acronym if isinstance(e, Institution) else e.short_name
+        remit = e.remit if isinstance(e, Institution) else e.summary
+        cost = _tokens(f"- {e.name} ({short}): {remit}")
+        if cost <= left:
+            kept.add(id(c))
+            left -= cost
+    return tuple(c for c in chosen if id(c) in kept)
