@@ -1,19 +1,34 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import localize
-from localize import ProfileError, RegionNotFoundError, builtin_regions, get_region, load_profiles
-from localize import load_story, load_template
+from localize import (
+    ProfileError,
+    RegionNotFoundError,
+    Settings,
+    builtin_regions,
+    get_region,
+    load_profiles,
+    load_story,
+    load_template,
+    prepare,
+)
+from localize.backends._client import Completion, Usage
 from localize.budget import count_text
+from localize.cli._main import cli
+from localize.pipeline import Provenance, review_completion
 from localize.regions._beats import BEATS, GENERAL
 from localize.regions._profiles import Institution, Law, profile_problems, profile_schema
 from localize.regions._select import select_entries
-from tests.support import IE_PROFILE
+from tests.support import IE_PROFILE, RECORD_BASE_URL
 
 
 def test_builtin_profiles_hold_the_required_bodies() -> None:
@@ -424,3 +439,65 @@ def test_the_choice_is_deterministic_and_a_story_off_every_beat_gets_the_general
 def test_a_body_the_story_names_comes_first() -> None:
     chosen = select_entries("Ofwat said the plan was sound.", get_region("uk"))
     assert chosen.chosen[0].name == "Ofwat" and "named in the story" in chosen.chosen[0].why
+
+
+# --- the chosen entries in --dry-run, provenance and the CLI ------------------------------------
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_dry_run_shows_the_chosen_entries_and_why() -> None:
+    story = str(BEATS_DIR / "food-plant-milk-labels.txt")
+    out = _cli("rewrite", story, "-r", "uk", "--dry-run")
+    assert out.exit_code == 0, out.output
+    assert "region entries (story beats: food):" in out.output
+    assert "  - Food Standards Agency: beat food; remit matches labelling" in out.output
+    assert "- Food Standards Agency (FSA): the food safety regulator" in out.output  # in the prompt
+    assert "what this story means for UK consumers and food businesses" in out.output
+    data = json.loads(_cli("rewrite", story, "-r", "uk", "--dry-run", "-f", "json").output)
+    entries = data["region_entries"]
+    assert entries["beats"] == ["food"] and entries["fallback"] is False
+    assert entries["entries"][0]["name"] == "Food Standards Agency"
+
+
+def test_provenance_records_the_chosen_entries() -> None:
+    settings = Settings.resolve({}, base_url=RECORD_BASE_URL, model="gpt-4o-mini")
+    prep = prepare(BEATS_DIR / "food-plant-milk-labels.txt", "uk", settings=settings)
+    body = (
+        "Shoppers in the UK buy oat, almond and soy drinks too, so the US move on labels is one "
+        "the Food Standards Agency, which sets rules on labelling in England, Wales and Northern "
+        "Ireland, may be asked about. The FDA said shoppers may not know how the nutrition of "
+        "plant-based milks differs from dairy milk, and recommended a voluntary statement on "
+        "nutrients such as calcium and vitamin D."
+    )
+    answer = Completion(
+        json.dumps({"body": body}), "stop", Usage(1, 1), "gpt-4o-mini", "json_schema"
+    )
+    result = review_completion(prep, answer, endpoint=RECORD_BASE_URL)
+    recorded = result.to_dict()["provenance"]["region_entries"]
+    assert recorded == prep.selection.to_dict()
+    assert recorded["beats"] == ["food"]
+    assert "Food Standards Agency" in [e["name"] for e in recorded["entries"]]
+    assert Provenance.from_dict(result.provenance.to_dict()) == result.provenance
+
+
+def test_regions_show_beat_validate_strict_and_beats(tmp_path: Path) -> None:
+    shown = _cli("regions", "show", "au", "--beat", "transport", "-f", "json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert {i["acronym"] for i in data["institutions"]} >= {"CASA", "ATSB", "AMSA"}
+    assert data["audience"].startswith("Australian travellers")
+    bad = _cli("regions", "show", "uk", "--beat", "helth")
+    assert bad.exit_code == 2 and "--beat: 'helth' is not a beat of uk" in bad.output
+    assert "did you mean 'health'" in bad.output
+    listed = _cli("regions", "beats").output
+    assert listed.startswith("general ") and "\ntransport " in listed
+    loose = _write(tmp_path, "ie.yaml", _GOOD)  # an entry with no beats and no url
+    assert _cli("regions", "validate", str(loose)).exit_code == 0
+    strict = _cli("regions", "validate", "--strict", str(loose))
+    assert strict.exit_code == 1
+    assert "field 'institutions[0].beats': is required by --strict" in strict.output
+    assert "field 'institutions[0].url': is required by --strict" in strict.output
+    assert _cli("regions", "validate", "--strict", str(PROFILES)).exit_code == 0

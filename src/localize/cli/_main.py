@@ -36,7 +36,7 @@ from localize.cli._group import (
     writable_output,
 )
 from localize.cli._logs import logs
-from localize.cli._regions import regions_schema, regions_validate
+from localize.cli._regions import entries_on, regions_beats, regions_schema, regions_validate
 from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
@@ -304,15 +304,19 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
 @regions.command("show")
 @click.argument("region", metavar="ID|FILE")
 @format_option("Profile format.", ("yaml", "json"), "yaml")
+@click.option("--beat", help="Show only the institutions and laws on this beat.")
 @profiles_option
 @click.pass_context
-def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:
-    """Print one region profile."""
+def regions_show(
+    ctx: click.Context, region: str, fmt: str, beat: str | None, profiles: str | None
+) -> None:
+    """Print one region profile (or, with --beat, its entries on one beat)."""
     import yaml
 
     json_errors(ctx, fmt == "json")
     settings = Settings.resolve(profiles=profiles or ctx.obj)
-    data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
+    profile = get_region(region, profiles=settings.profiles)
+    data = entries_on(profile, beat) if beat else profile.model_dump(mode="json")
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -321,6 +325,7 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
 
 regions.add_command(regions_validate)
 regions.add_command(regions_schema)
+regions.add_command(regions_beats)
 cli.add_command(batch)
 cli.add_command(logs)
 cli.add_command(review)

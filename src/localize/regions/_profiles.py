@@ -572,10 +572,14 @@ def _user_profiles(
     return load_profiles(profiles)
 
 
-def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
+def profile_problems(
+    paths: Iterable[str | Path], *, strict: bool = False
+) -> Iterator[ProfileError]:
     """Every problem in the given profile files (or folders), each naming file, line and field.
 
     The files are checked together, as one folder would be: they may extend each other.
+    ``strict`` also requires what the built-in profiles give every entry: its beats and its
+    official url (a prompt gets an entry by its beats; a url says which body a name means).
     """
     raws: list[_Raw] = []
     for p in paths:
@@ -592,6 +596,18 @@ def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
             layer.resolve(raw)
         except _Invalid as exc:
             yield from exc.problems
+            continue
+        if strict:
+            yield from _strict_problems(raw)
+
+
+def _strict_problems(raw: _Raw) -> Iterator[ProfileError]:
+    for name in ("institutions", "laws"):
+        items = raw.data.get(name)
+        for k, item in enumerate(items if isinstance(items, list) else []):
+            for key in ("beats", "url"):
+                if isinstance(item, dict) and not item.get(key):
+                    yield _problem(raw, "is required by --strict", (name, k, key))
 
 
 def profile_schema() -> dict[str, Any]:
