@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 import localize.cli._main  # noqa: F401  (imported first: _batch_cli reuses its error handling)
 from localize import AuditLog, Completion, LLMClient, Settings, Story, load_story, prepare
+from localize.backends import Spend, Usage
 from localize.backends._cache import DiskCache
-from localize.backends._client import Spend, Usage
 from localize.backends._local import LOCAL_MODEL
 from localize.batch import (
     BatchSummary,

@@ -33,7 +33,7 @@ from localize import (
     alocalize,
     localize,
 )
-from localize.backends._client import retry_after_seconds
+from localize.backends import retry_after_seconds
 from localize.cli._main import cli
 from localize.section import SectionOutput
 from tests.fault_server import Script, completion, reset_mid_body, status

@@ -20,8 +20,9 @@ from localize import (
     load_template,
     localize,
 )
+from localize.answer import parse_section
 from localize.backends._local import LOCAL_MODEL, local_model_generation
-from localize.pipeline import generate, parse_section, prepare
+from localize.pipeline import generate, prepare
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from localize import LocalizeError, Settings, Story, check, get_region, prepare
-from localize.pipeline import parse_section
+from localize.answer import parse_section
 from localize.prompting._neutralise import find_markers, neutralise
 from localize.prompting._templates import load_template
 from localize.regions._profiles import RegionProfile

@@ -15,8 +15,8 @@ import click
 
 from localize._atomic import check_writable, write_atomic
 from localize._types import STRUCTURED_MODES
+from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
-from localize.backends._client import ResponseCache
 from localize.cli._feedback import setup_logging
 from localize.config import Settings
 from localize.errors import ConfigError, LocalizeError, LocalizeWarning

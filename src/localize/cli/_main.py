@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import click
 
+from localize._checking import check
 from localize._section_file import read_section
 from localize._version import __version__
 from localize.audit import open_audit
@@ -40,10 +41,11 @@ from localize.cli._regions import entries_on, regions_beats, regions_schema, reg
 from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
-from localize.grounding._checks import CheckReport, check
-from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
+from localize.grounding import CheckReport
+from localize.pipeline import PreparedPrompt, localize, prepare
 from localize.regions._profiles import RegionProfile, get_region, list_regions
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.result import LocalizeResult
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 

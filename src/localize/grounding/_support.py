@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._checks import reported_in
 from localize.regions._profiles import RegionProfile
@@ -180,7 +181,7 @@ def _name_words(text: str) -> Iterator[tuple[int, str]]:
         yield m.start(), word
 
 
-@lru_cache(maxsize=32)
+@per_story
 def story_index(story: Story) -> StoryIndex:
     sentences = story_sentences(story)
     stems = tuple(_content_stems(s.text) for s in sentences)
