@@ -122,7 +122,7 @@ def test_shell_example_runs_as_written(command: list[str], endpoint: str) -> Non
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_python_example_runs_as_written(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
-    (profile,) = _blocks("Regions", "yaml")  # the README's own example profile
+    profile, *_ = _blocks("Regions", "yaml")  # the README's own example profile, first
     Path("ie.yaml").write_text(profile, encoding="utf-8")
     (code,) = _blocks("Using it from Python", "python")
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
