@@ -169,3 +169,17 @@ def test_mention_asks_for_a_body_only_where_the_profile_has_one_for_the_beat() -
     uk = check(body, h5n1, get_region("uk"))
     [mention] = [f for f in uk.findings if f.check == "mention"]
     assert "APHA" in mention.message and "agriculture" in mention.message
+
+
+def test_a_body_off_the_storys_beat_is_known_but_its_claims_are_checked() -> None:
+    milk = load_story(Path(__file__).parent / "data" / "beats" / "food-plant-milk-labels.txt")
+    body = (
+        "The US Food and Drug Administration said plant-based drinks may keep the word milk. "
+        "In the UK, the Food Standards Agency sets rules on labelling. The Competition and "
+        "Markets Authority said it would investigate oat drink makers."
+    )
+    report = check(body, milk, get_region("uk"), min_words=1)
+    # The CMA is not in this story's prompt (competition is not its beat), yet it is a UK body
+    # the profile knows: no institution error; what the section makes it do is a claim error.
+    assert [(f.check, f.severity) for f in report.findings] == [("claim", "error")]
+    assert "the CMA did this" in report.findings[0].message
