@@ -19,13 +19,22 @@ import sys
 import time
 from pathlib import Path
 
-from localize import LLMClient, LocalServer, Settings, generate, get_region, load_story
-from localize import load_template, prepare
+from localize import (
+    LLMClient,
+    LocalServer,
+    Settings,
+    generate,
+    get_region,
+    load_story,
+    load_template,
+    prepare,
+)
 from localize.backends._local import LOCAL_MODEL
 from localize.budget import count_text
 from localize.pipeline import structured_mode
 from localize.regions._profiles import Institution, Law
-from localize.regions._select import _index_for, select_entries
+from localize.regions import select_entries
+from localize.regions._select import _index_for
 from localize.text._wordfold import fold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +70,8 @@ def main() -> int:
     for region in regions:
         started = time.perf_counter()
         _index_for(region)
-        print(f"index {region.id}: {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
+        took = (time.perf_counter() - started) * 1000
+        print(f"index {region.id}: {took:.1f} ms", file=sys.stderr)
 
     rows = []
     times = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from localize import check, get_region, parse_story
-from localize.grounding._analysis import STORIES_KEPT, analyse
+from localize.grounding._analysis import STORIES_KEPT, analyse, forget_story
 from localize.grounding.attribution import _actions
 from localize.story import Story
 from localize.text import Sentence
@@ -44,3 +44,11 @@ def test_analyses_are_kept_by_story_not_by_story_and_region() -> None:
     # story's analysis still holds what was computed for it (a new one would be empty).
     assert STORIES_KEPT > 32
     assert analyse(stories[0])._memo
+
+
+def test_a_forgotten_story_is_analysed_afresh() -> None:
+    story = parse_story(STORY + " Forgotten.")
+    check(SECTION, story, get_region("uk"), min_words=1)
+    assert analyse(story)._memo
+    forget_story(story)
+    assert not analyse(story)._memo

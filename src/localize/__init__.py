@@ -17,14 +17,14 @@ from localize._version import __version__
 from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
 from localize.backends import (
     Completion,
+    DiskCache,
     LLMClient,
+    LocalServer,
     RequestGate,
     ResponseCache,
     Spend,
     Usage,
 )
-from localize.backends._cache import DiskCache
-from localize.backends._local import LocalServer
 from localize.batch import (
     BatchStory,
     BatchSummary,
@@ -75,8 +75,8 @@ from localize.pipeline import (
     localize,
     prepare,
 )
-from localize.prompting._templates import PromptTemplate, list_templates, load_template
-from localize.regions._profiles import (
+from localize.prompting import PromptTemplate, list_templates, load_template
+from localize.regions import (
     Institution,
     Law,
     RegionLike,

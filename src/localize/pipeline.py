@@ -48,10 +48,8 @@ from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
 from localize.grounding import CheckReport, check
-from localize.prompting._origin import RequestOrigin
-from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
-from localize.regions._profiles import RegionLike, RegionProfile, get_region
-from localize.regions._select import Selection, select_entries
+from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
+from localize.regions import RegionLike, RegionProfile, Selection, get_region, select_entries
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
@@ -457,6 +455,15 @@ def _finished(
     )
 
 
+def _attempts_setting(max_attempts: int | None) -> int:
+    """``max_attempts`` checked, or when None the resolved setting (``LOCALIZE_MAX_ATTEMPTS``,
+    the config file, else the default): resolving reads the environment and the config file,
+    so it is done only when no number is given."""
+    if max_attempts is None:
+        return Settings.resolve().max_attempts
+    return Settings().check_attempts(max_attempts)
+
+
 def generate(
     prep: PreparedPrompt,
     client: LLMClient,
@@ -466,11 +473,14 @@ def generate(
 ) -> LocalizeResult:
     """Run the attempt loop for a prepared prompt: generate, check, re-ask.
 
+    ``max_attempts``: 1 or more; None takes the setting (``LOCALIZE_MAX_ATTEMPTS`` or the
+    config file's ``max_attempts``, default 3).
+
     ``audit``: True records the section in the audit log the environment and config file name
     (`localize.audit`; unless they turn it off), False records nothing, an `AuditLog` records
     there.
     """
-    attempts = Settings().check_attempts(max_attempts)
+    attempts = _attempts_setting(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
@@ -497,7 +507,7 @@ async def agenerate(
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
-    attempts = Settings().check_attempts(max_attempts)
+    attempts = _attempts_setting(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import openai
@@ -56,6 +56,9 @@ from localize.errors import (
     LocalizeError,
     RefusalError,
 )
+
+if TYPE_CHECKING:  # the openai SDK's HTTP library; only named in annotations here
+    import httpx2
 
 __all__ = ["LLMClient", "connection_options", "request_key"]
 
@@ -172,6 +175,10 @@ class LLMClient:
     diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
         default=None, repr=False
     )
+    # The HTTP clients the SDK sends through, as ``openai.OpenAI(http_client=...)`` takes them:
+    # a proxy, custom TLS, or a mock transport in a test. Closed with this client.
+    http_client: httpx2.Client | None = field(default=None, repr=False)
+    async_http_client: httpx2.AsyncClient | None = field(default=None, repr=False)
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
@@ -215,14 +222,29 @@ class LLMClient:
     def is_openai(self) -> bool:
         return urlsplit(self.endpoint).hostname == _OPENAI_HOST
 
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(
+        self, http_client: httpx2.Client | httpx2.AsyncClient | None
+    ) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
-        return {
+        kwargs: dict[str, Any] = {
             "api_key": self.api_key or "unused",
             "timeout": self.timeout,
             "max_retries": 0,
             **connection_options(self.endpoint),
         }
+        if http_client is not None:
+            kwargs["http_client"] = http_client
+        return kwargs
+
+    def _sdk(self) -> openai.OpenAI:
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs(self.http_client))
+        return self._sync
+
+    def _async_sdk(self) -> openai.AsyncOpenAI:
+        if self._async is None:
+            self._async = openai.AsyncOpenAI(**self._client_kwargs(self.async_http_client))
+        return self._async
 
     def request_body(
         self,
@@ -363,9 +385,7 @@ class LLMClient:
 
         ``headers`` go with the request but are not part of the body or the cache key.
         """
-        if self._sync is None:
-            self._sync = openai.OpenAI(**self._client_kwargs())
-        client = self._sync
+        client = self._sdk()
         modes = self._modes()
         sending = self._sending()
 
@@ -405,9 +425,7 @@ class LLMClient:
 
         ``prompt_tokens``, when the caller has counted the messages already, saves a recount.
         """
-        if self._async is None:
-            self._async = openai.AsyncOpenAI(**self._client_kwargs())
-        client = self._async
+        client = self._async_sdk()
         modes = self._modes()
         sending = self._sending()
         for i, mode in enumerate(modes):
@@ -442,10 +460,8 @@ class LLMClient:
 
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
-        if self._sync is None:
-            self._sync = openai.OpenAI(**self._client_kwargs())
         try:
-            return [m.id for m in self._sync.models.list()]
+            return [m.id for m in self._sdk().models.list()]
         except openai.OpenAIError as exc:
             raise backend_error(exc, self.endpoint, self.model) from exc
 

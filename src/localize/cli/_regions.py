@@ -1,4 +1,5 @@
-"""`localize regions validate` and `localize regions schema`: profile tooling for a desk's CI."""
+"""`localize regions`: list and show profiles (``show --beat`` for one beat's entries), the
+beats (``beats``), and the profile tooling for a desk's CI (``validate``, ``schema``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from typing import Any
 
 import click
 
+from localize.cli._group import format_option, json_errors, profiles_option
+from localize.config import Settings
 from localize.errors import ConfigError
-from localize.regions._beats import BEATS
-from localize.regions._profiles import RegionProfile, profile_problems, profile_schema
+from localize.regions import (
+    BEATS,
+    RegionProfile,
+    get_region,
+    list_regions,
+    profile_problems,
+    profile_schema,
+)
 
-__all__ = ["entries_on", "regions_beats", "regions_schema", "regions_validate"]
+__all__ = ["regions"]
 
 
 @click.command("validate")
@@ -55,7 +64,7 @@ def regions_beats() -> None:
         click.echo(f"{beat:{width}}  {description}")
 
 
-def entries_on(profile: RegionProfile, beat: str) -> dict[str, Any]:
+def _entries_on(profile: RegionProfile, beat: str) -> dict[str, Any]:
     """The profile's institutions and laws on ``beat`` (what `regions show --beat` prints)."""
     known = profile.beat_descriptions
     if beat not in known:
@@ -75,3 +84,64 @@ def entries_on(profile: RegionProfile, beat: str) -> dict[str, Any]:
         ],
         "laws": [law.model_dump(mode="json") for law in profile.laws if beat in law.beats],
     }
+
+
+def _region_row(profile: RegionProfile) -> dict[str, str]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "locale": profile.locale,
+        "currency": profile.currency,
+        "language": profile.language,
+        "version": profile.version,
+        "source": profile.source,
+    }
+
+
+@click.group(invoke_without_command=True)
+@profiles_option
+@format_option("List format.")
+@click.pass_context
+def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
+    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
+    ctx.obj = profiles
+    if ctx.invoked_subcommand is not None:
+        return
+    json_errors(ctx, fmt == "json")
+    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    if fmt == "json":
+        click.echo(
+            json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
+        )
+        return
+    width = max(map(len, known))
+    for rid, p in known.items():
+        language = "" if p.english else f", in {p.language}"
+        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
+
+
+@regions.command("show")
+@click.argument("region", metavar="ID|FILE")
+@format_option("Profile format.", ("yaml", "json"), "yaml")
+@click.option("--beat", help="Show only the institutions and laws on this beat.")
+@profiles_option
+@click.pass_context
+def regions_show(
+    ctx: click.Context, region: str, fmt: str, beat: str | None, profiles: str | None
+) -> None:
+    """Print one region profile (or, with --beat, its entries on one beat)."""
+    import yaml
+
+    json_errors(ctx, fmt == "json")
+    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    profile = get_region(region, profiles=settings.profiles)
+    data = _entries_on(profile, beat) if beat else profile.model_dump(mode="json")
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+regions.add_command(regions_validate)
+regions.add_command(regions_schema)
+regions.add_command(regions_beats)

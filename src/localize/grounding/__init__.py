@@ -3,6 +3,7 @@ run from a registry."""
 
 from __future__ import annotations
 
+from localize.grounding._analysis import StoryAnalysis, analyse, forget_story
 from localize.grounding._checks import CHECK_IDS, ENGLISH_ONLY_CHECKS, CheckReport, check
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding, Severity
@@ -30,7 +31,10 @@ __all__ = [
     "SentenceLink",
     "Severity",
     "SeveritySetting",
+    "StoryAnalysis",
+    "analyse",
     "check",
+    "forget_story",
     "register_check",
     "registered_checks",
     "resolve_severities",

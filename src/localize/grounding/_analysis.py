@@ -10,7 +10,8 @@ with it) is kept in the same entry under the profile, so it lives exactly as lon
 The cache is keyed by the story alone (not by story and profile, which made every region redo
 the story's part) and holds `STORIES_KEPT` stories, least recently used first out: a batch with
 32 jobs in flight has at most 32 stories in flight, so their analyses stay warm until the jobs
-are done (story-first ordering keeps a story's regions together).
+are done (story-first ordering keeps a story's regions together). `forget_story` drops a story
+at once, for a caller that knows its last job is done.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from localize.story import Story
 
-__all__ = ["STORIES_KEPT", "StoryAnalysis", "analyse", "per_story", "per_story_by"]
+__all__ = ["STORIES_KEPT", "StoryAnalysis", "analyse", "forget_story", "per_story", "per_story_by"]
 
 # Four times the batch default of 32 jobs in flight: one story per job still fits, with room
 # for the stories of results being written.
@@ -69,6 +70,13 @@ def analyse(story: Story) -> StoryAnalysis:
         if len(_kept) > STORIES_KEPT:
             _kept.popitem(last=False)
         return found
+
+
+def forget_story(story: Story) -> None:
+    """Drop the story's analysis now: a batch calls it when the story's last job is written, so
+    a finished story holds no memory until it would have aged out."""
+    with _kept_lock:
+        _kept.pop(story, None)
 
 
 def per_story(

@@ -57,10 +57,10 @@ from localize.grounding._registry import (
     resolve_severities,
 )
 from localize.grounding._support import SentenceLink
-from localize.regions._profiles import RegionLike, get_region
+from localize.regions import RegionLike, get_region
 from localize.section import LocalizedSection
 from localize.story import StoryLike, as_story
-from localize.text._citations import Citation
+from localize.text import Citation
 
 __all__ = ["CHECK_IDS", "ENGLISH_ONLY_CHECKS", "CheckReport", "Finding", "check"]
 

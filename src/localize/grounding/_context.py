@@ -14,9 +14,9 @@ from localize.grounding._facts import Facts, ProfileFacts, profile_facts, story_
 from localize.grounding._findings import Finding
 from localize.grounding._support import SentenceLink, link_sentences
 from localize.grounding.attribution._checks import check_actions
-from localize.regions._profiles import RegionProfile
+from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text._citations import Citation
+from localize.text import Citation
 
 __all__ = ["CheckContext"]
 

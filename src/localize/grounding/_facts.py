@@ -13,14 +13,13 @@ from localize.grounding._analysis import per_story
 from localize.grounding._dates import KnownDates
 from localize.grounding._figures import scan_figures
 from localize.grounding._names import expansions
-from localize.regions._profiles import RegionProfile
+from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text._acronyms import ACRONYM_ONLY, ACRONYM_WORD
-from localize.text._wordfold import fold, word_set
+from localize.text import ACRONYM_ONLY, ACRONYM_WORD, fold, word_set
+from localize.text._words import LETTERS
 
-__all__ = ["LETTERS", "Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
+__all__ = ["Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
 
-LETTERS = re.compile(r"[A-Za-z]+")
 COMMON_REGION_WORDS = word_set("""
     uk britain british britains england scotland wales eu europe european europes us usa america
     american americas australia australian australias

@@ -19,9 +19,16 @@ from localize.grounding._names import (
     name_start,
     strip_possessive,
 )
-from localize.regions._namesakes import foreign_namesakes
-from localize.text._acronyms import ACRONYM_ONLY, ACRONYM_WORD, PAREN_ACRONYM
-from localize.text._wordfold import fold, is_capitalised, sentence_initial, word_set
+from localize.regions import foreign_namesakes
+from localize.text import (
+    ACRONYM_ONLY,
+    ACRONYM_WORD,
+    PAREN_ACRONYM,
+    fold,
+    is_capitalised,
+    sentence_initial,
+    word_set,
+)
 
 __all__ = ["check_institution"]
 

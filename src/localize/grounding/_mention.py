@@ -1,8 +1,8 @@
 """The ``mention`` check: the section names none of the profile's institutions or laws, where
 the profile has one for the story's beat.
 
-The beats a story is on, and the entries its prompt carried, are `localize.regions._select`'s.
-Where the profile has no body on the story's beat (South Africa's profile has no farming body
+The beats a story is on, and the entries its prompt carried, come from
+`localize.regions.select_entries`. Where the profile has no body on the story's beat (South Africa's profile has no farming body
 for a bird-flu story), no body is asked for: naming one would be name-dropping. Where it has,
 the warning suggests those, not the profile's first entries.
 """
@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._facts import ProfileFacts
 from localize.grounding._findings import Finding
-from localize.regions._profiles import Institution
-from localize.regions._select import Selection, select_entries
-from localize.text._wordfold import fold
+from localize.regions import Institution, Selection, select_entries
+from localize.text import fold
 
 __all__ = ["check_mention"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from localize.text._acronyms import ACRONYM_ONLY, PAREN_ACRONYM
-from localize.text._wordfold import is_capitalised
+from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised
+from localize.text._words import NAME_TOKEN
 
 __all__ = [
     "CONNECTORS",
@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")
-NAME_TOKEN = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:['\u2019]s)?")
 CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
 
 

@@ -10,7 +10,7 @@ from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._findings import Finding
 from localize.grounding._names import YEAR
-from localize.text._wordfold import word_set
+from localize.text import word_set
 
 __all__ = ["check_number"]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._facts import Facts
 from localize.grounding._findings import Finding
-from localize.text._wordfold import fold_tokens
+from localize.text import fold_tokens
 
 __all__ = ["check_quote", "mask_quotes"]
 

@@ -7,14 +7,12 @@ from collections.abc import Iterator
 
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding
-from localize.text._wordfold import fold_tokens
-
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018\u02bc")
+from localize.text import fold_tokens
+from localize.text._words import APOSTROPHES, TEXT_WORD
 
 __all__ = ["check_repetition"]
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'\u201d\u2019)]*|\n|\Z)")
-_WORD_SPAN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _MIN_SENTENCE_WORDS = 4
 _RUN_WORDS = 8
 
@@ -33,8 +31,8 @@ def _check_repetition(body: str) -> Iterator[Finding]:
             text = m.group().strip()
             yield Finding("repetition", "error", f'The sentence "{text}" is repeated.', text)
 
-    words = list(_WORD_SPAN.finditer(body))
-    folded = [w.group().lower().translate(_APOSTROPHES) for w in words]
+    words = list(TEXT_WORD.finditer(body))
+    folded = [w.group().lower().translate(APOSTROPHES) for w in words]
     first_at: dict[tuple[str, ...], int] = {}
     i = 0
     while i + _RUN_WORDS <= len(folded):

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
 from localize.grounding._context import CheckContext
-from localize.grounding._facts import LETTERS, Facts, ProfileFacts
+from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._findings import Finding
-from localize.text._wordfold import sentence_initial, word_set
+from localize.text import sentence_initial, word_set
+from localize.text._words import LETTERS
 
 __all__ = ["check_spelling"]
 

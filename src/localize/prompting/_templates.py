@@ -36,7 +36,7 @@ from localize.prompting._sandbox import (
     join_bounded,
     render_budget,
 )
-from localize.regions._select import select_entries
+from localize.regions import select_entries
 from localize.text._sentences import story_paragraph_sentences
 
 __all__ = ["AnswerFormat", "PromptTemplate", "list_templates", "load_template"]
@@ -60,7 +60,7 @@ _env = BoundedSandbox(
 # numbering a model cites and the checks verify.
 _env.filters["numbered_sentences"] = story_paragraph_sentences
 # `region | relevant(story)`: the beats the story is on and the profile entries that fit it
-# (`localize.regions._select`), so a prompt carries the relevant part of a large profile.
+# (`localize.regions.select_entries`), so a prompt carries the relevant part of a large profile.
 _env.filters["relevant"] = lambda region, story: select_entries(story.text, region)
 
 

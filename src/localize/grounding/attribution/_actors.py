@@ -20,6 +20,7 @@ from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
 from localize.text._sentences import story_sentences
 from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set
+from localize.text._words import NAME_RUN, RAW_TOKEN
 
 __all__ = [
     "GOVERNMENT",
@@ -114,12 +115,6 @@ def _actor_of(m: re.Match[str], lexicon: ActorLexicon) -> Actor:
     return lexicon.names[" ".join(m.group("name").split())]
 
 
-_NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u2019'&.-]*[\w]))*")
-
-
-_TOKEN = re.compile(r"[\w'\u2019&.-]+")
-
-
 def _without_possessive(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
@@ -127,10 +122,12 @@ def _without_possessive(word: str) -> str:
 def _written(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words a text writes capitalised inside a sentence, and those it writes in lower case."""
     capitalised: set[str] = set()
-    for m in _NAME_RUN.finditer(text):
+    for m in NAME_RUN.finditer(text):
         words = m.group().split()[1 if sentence_initial(text, m.start()) else 0 :]
         capitalised.update(_without_possessive(w) for w in words if is_capitalised(w))
-    lower = {_without_possessive(t.strip(".'\u2019-")) for t in _TOKEN.findall(text) if t.islower()}
+    lower = {
+        _without_possessive(t.strip(".'\u2019-")) for t in RAW_TOKEN.findall(text) if t.islower()
+    }
     return frozenset(capitalised), frozenset(lower)
 
 
@@ -150,7 +147,7 @@ def _story_name_words(story: Story) -> frozenset[str]:
     return frozenset(
         _without_possessive(w)
         for s in story_sentences(story)
-        for m in _NAME_RUN.finditer(s.text)
+        for m in NAME_RUN.finditer(s.text)
         for w in m.group().split()
     )
 
@@ -209,7 +206,7 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
         )
     taken = [(a, b) for a, b, _, _ in out]
     # Other capitalised names (companies, people): the last word is the key.
-    for m in _NAME_RUN.finditer(text):
+    for m in NAME_RUN.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         words = m.group().split()
