@@ -32,8 +32,8 @@ from localize import (
 from localize.backends._local import LOCAL_MODEL
 from localize.budget import count_text
 from localize.pipeline import structured_mode
-from localize.regions._profiles import Institution, Law
 from localize.regions import select_entries
+from localize.regions._profiles import Institution, Law
 from localize.regions._select import _index_for
 from localize.text._wordfold import fold
 

@@ -2,9 +2,10 @@
 the profile has one for the story's beat.
 
 The beats a story is on, and the entries its prompt carried, come from
-`localize.regions.select_entries`. Where the profile has no body on the story's beat (South Africa's profile has no farming body
-for a bird-flu story), no body is asked for: naming one would be name-dropping. Where it has,
-the warning suggests those, not the profile's first entries.
+`localize.regions.select_entries`. Where the profile has no body on the story's beat (South
+Africa's profile has no farming body for a bird-flu story), no body is asked for: naming one
+would be name-dropping. Where it has, the warning suggests those, not the profile's first
+entries.
 """
 
 from __future__ import annotations
