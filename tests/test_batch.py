@@ -48,7 +48,7 @@ from localize.batch import (
     resolve_regions,
     submit_batch,
 )
-from localize.batch._run import _Scheduler
+from localize.batch._run import _Scheduler, run_batch
 from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
 from localize.pipeline import review_completion
@@ -151,6 +151,7 @@ def test_result_lines_have_exactly_the_documented_keys() -> None:
         "story_id",
         "region",
         "ok",
+        "status",
         "section",
         "checks",
         "provenance",
@@ -168,8 +169,9 @@ def test_append_then_resume(tmp_path: Path) -> None:
         assert rf.done == {("a", "uk")} and rf.failed == {("a", "eu")}
         rf.begin([("a", "eu")])  # the failed pair is retried: its old line goes
         rf.append(result("a", "eu"))
-    keys = [(d["story_id"], d["region"], d["ok"]) for d in map(json.loads, out.open())]
-    assert keys == [("a", "uk", True), ("a", "eu", True)]
+    keys = [(d["story_id"], d["region"], d["status"]) for d in map(json.loads, out.open())]
+    status = result("a", "uk").status  # the canned section, passed or flagged: written
+    assert keys == [("a", "uk", status), ("a", "eu", status)] and status != "failed"
 
 
 def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
@@ -338,28 +340,52 @@ def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     s.add(JobResult("a", "eu", None, "x", Spend(Usage(7, 3, 0)), None))
     assert (s.done, s.failed, s.tokens, s.spend.cache_hits) == (0, 2, 130, 1)
     assert not s.cost_known and "unknown" in s.cost_text()
-    assert "done 0 (0 with check errors), failed 2" in s.line()
-    assert s.to_dict()["estimated_cost_usd"] is None and not s.ok()
+    assert "done 0 (0 flagged with check errors), failed 2" in s.line()
+    assert s.to_dict()["estimated_cost_usd"] is None and not s.ok
 
 
-def _with_checks(job: JobResult, *findings: Finding) -> JobResult:
-    """The job's section with a check report of exactly these findings."""
-    assert job.result is not None
-    return dataclasses.replace(
-        job, result=dataclasses.replace(job.result, checks=CheckReport(findings))
-    )
+def test_summary_counts_flagged_sections_and_never_exits_0_for_them() -> None:
+    s = BatchSummary(total=1)
+    canned = result("a", "uk")
+    s.add(canned)
+    assert s.ok == canned.ok == canned.result.checks.ok  # type: ignore[union-attr]
+    assert s.check_errors == (0 if canned.ok else 1)
+    assert s.exit_code == (0 if canned.ok else 4)
 
 
-def test_summary_counts_sections_with_check_errors_and_strict_fails_them() -> None:
-    clean = _with_checks(result("a", "uk"), Finding("spelling", "warning", "a warning"))
-    flagged = _with_checks(result("a", "eu"), Finding("quote", "error", "an error"))
-    s = BatchSummary(total=2)
-    s.add(clean)
-    assert (s.check_errors, s.ok(), s.ok(strict=True)) == (0, True, True)
-    s.add(flagged)
-    assert (s.check_errors, s.ok(), s.ok(strict=False)) == (1, True, True)
-    assert not s.ok(strict=True)
-    assert "done 2 (1 with check errors), failed 0" in s.line()
+def _job(status: str, story: str = "s") -> JobResult:
+    """A finished job of the given status, from a real check report."""
+    if status == "failed":
+        return JobResult(story, "uk", None, "boom")
+    base = result(story, "uk").result
+    assert base is not None
+    findings = (Finding("length", "error", "too short"),) if status == "flagged" else ()
+    return JobResult(story, "uk", dataclasses.replace(base, checks=CheckReport(findings)))
+
+
+@pytest.mark.parametrize(
+    ("status", "ok", "code"), [("passed", True, 0), ("flagged", False, 4), ("failed", False, 1)]
+)
+def test_a_line_is_ok_only_when_passed_and_the_exit_code_tells_each_status(
+    status: str, ok: bool, code: int
+) -> None:
+    job = _job(status)
+    line = json.loads(job.to_line())
+    assert (job.status, job.ok, line["status"], line["ok"]) == (status, ok, status, ok)
+    s = BatchSummary(total=1)
+    s.add(job)
+    assert (s.ok, s.exit_code) == (ok, code)
+
+
+def test_a_resumed_run_still_exits_4_for_flagged_lines(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with ResultsFile(out) as rf:
+        rf.append(_job("flagged", "wire"))
+    with ResultsFile(out) as rf:  # a flagged section is done (not retried), and still flagged
+        assert rf.done == rf.flagged == {("wire", "uk")} and not rf.failed
+    again = run_batch([WIRE], ["uk"], out, audit=False)  # nothing left to run: nothing is sent
+    assert (again.skipped, again.skipped_flagged, again.ok, again.exit_code) == (1, 1, False, 4)
+    assert "skipped 1 already done (1 of them flagged)" in again.line()
 
 
 # ------------------------------------------------------------------------ bad input, the CLI
@@ -443,9 +469,10 @@ def test_a_missing_story_path_stops(tmp_path: Path) -> None:
 
 def test_nothing_to_do_when_every_pair_is_done(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    out.write_bytes(result("wire", "uk").to_line())
+    done = result("wire", "uk")
+    out.write_bytes(done.to_line())
     res = invoke(WIRE, "--regions", "uk", "--output", out, "--base-url", RECORD_BASE_URL)
-    assert res.exit_code == 0 and "already done" in res.stderr
+    assert res.exit_code == (0 if done.ok else 4) and "already done" in res.stderr
 
 
 # ---------------------------------------------------------------------- Batch API file format
@@ -547,6 +574,21 @@ def test_collect_turns_output_lines_into_checked_results(
     assert list(json.loads(uk.to_line())) == list(json.loads(us.to_line()))
 
 
+def test_collect_weighs_findings_as_the_run_does(exported: tuple[Path, Path, list[Job]]) -> None:
+    manifest = load_manifest(exported[1])
+    body = json.loads(SECTION)["body"] + " Defenders must prioritize patching."
+    line = [_answer_line("wire::uk", json.dumps({"body": body}))]
+
+    def status(settings: Settings | None = None) -> str:
+        (job,) = collect_batch(line, manifest, settings=settings)[0]
+        return job.status
+
+    assert status() == "passed"  # a spelling warning
+    assert status(Settings.resolve({}, checks={"spelling": "error"})) == "flagged"
+    assert status(Settings.resolve({}, strict=True)) == "flagged"
+    assert status(Settings.resolve({}, strict=True, checks={"spelling": "off"})) == "passed"
+
+
 def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
     manifest = load_manifest(exported[1])
     errored = json.dumps(
@@ -580,10 +622,12 @@ def test_collect_a_vllm_output_file_from_the_cli(
     )
     out = tmp_path / "results.jsonl"
     res = invoke("collect", output, "--output", out, "--manifest", manifest)
-    assert res.exit_code == 0, res.output
-    assert [json.loads(line)["region"] for line in out.open()] == ["uk", "us"]
+    lines = [json.loads(line) for line in out.open()]
+    code = 0 if all(d["ok"] for d in lines) else 4  # 4: a section was flagged
+    assert res.exit_code == code, res.output
+    assert [d["region"] for d in lines] == ["uk", "us"]
     again = invoke("collect", output, "--output", out, "--manifest", manifest)
-    assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
+    assert again.exit_code == code and len(out.read_text().splitlines()) == 2  # no duplicates
     logged = AuditLog(audit_db()).entries()  # each collected section, once
     assert sorted((e.region, e.source) for e in logged) == [
         ("uk", "batch-collect"),
@@ -822,16 +866,17 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         assert (
             d["ok"] is False or d["provenance"]["disclosure"] == "Drafted with AI from the story."
         )
-    # The summary counts what the file holds: sections, failures, sections with check errors.
-    ok = [d for d in lines if d["ok"]]
-    flagged = sum(1 for d in ok if d["checks"]["error_count"])
-    assert f"done {len(ok)} ({flagged} with check errors), failed {len(lines) - len(ok)}" in (
-        res.stderr
-    )
-    assert res.exit_code == (0 if len(ok) == len(lines) else 1), res.output
+    # The summary counts what the file holds: sections, failures, flagged sections.
+    ok = [d for d in lines if d["section"] is not None]
+    flagged = sum(1 for d in ok if d["status"] == "flagged")
+    assert all(d["ok"] is (d["status"] == "passed") for d in lines)
+    done = f"done {len(ok)} ({flagged} flagged with check errors), failed {len(lines) - len(ok)}"
+    assert done in res.stderr
+    code = 1 if len(ok) < len(lines) else 4 if flagged else 0
+    assert res.exit_code == code, res.output
     sent = len(vcr.requests)
     again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
-    assert again.exit_code == 0 and "already done" in again.stderr
+    assert again.exit_code == (4 if flagged else 0) and "already done" in again.stderr
     assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
     assert not Path(f"{out}.lock").exists()
     # The audit log holds each section written, as the results file does.
@@ -839,16 +884,20 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
     assert sorted((e.region, e.body, e.source) for e in logged) == sorted(
         (d["region"], d["section"]["body"], "batch") for d in ok
     )
-    # --strict over the same answers (now from the response cache, so nothing is sent): check
-    # errors fail the run, and the JSON summary on stdout says how many.
+    # --strict over the same answers (now from the response cache, so nothing is sent):
+    # warnings count as errors too, so every section with a finding is flagged (exit 4), and
+    # the JSON summary on stdout says how many.
     strict_args = [*args[:3], "--output", tmp_path / "strict.jsonl", *args[5:]]
     strict = CliRunner().invoke(
         batch, [str(a) for a in [*strict_args, "--strict", "--format", "json"]], env=env
     )
     summary = json.loads(strict.stdout)
     assert len(vcr.requests) == sent and summary["response_cache_hits"] == 2
-    assert summary["check_errors"] == flagged and summary["ok"] is (flagged == 0)
-    assert strict.exit_code == (1 if flagged else 0), strict.output
+    with_findings = sum(1 for d in ok if d["checks"]["findings"])
+    strict_lines = [json.loads(line) for line in (tmp_path / "strict.jsonl").open()]
+    assert sum(d["status"] == "flagged" for d in strict_lines) == with_findings >= flagged
+    assert summary["check_errors"] == with_findings and summary["ok"] is (with_findings == 0)
+    assert strict.exit_code == (1 if len(ok) < len(lines) else 4 if with_findings else 0)
     # "-o -": the result lines on stdout and nothing else there (answered from the cache).
     streamed = CliRunner().invoke(
         batch, [str(a) for a in [*args[:3], "-o", "-", *args[5:]]], env=env

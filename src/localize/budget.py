@@ -133,6 +133,22 @@ class FittedPrompt:
     trimmed: tuple[int, ...]
 
 
+# No token of the encodings used here spans more characters than this in prose (English runs
+# about 4 a token): past limit * this many characters, no paragraph can fit.
+_MAX_CHARS_PER_TOKEN = 16
+
+
+def _cut_to_window(story: Story, limit: int) -> Story:
+    """The story without the paragraphs that start past what ``limit`` tokens could hold."""
+    budget = max(limit, 0) * _MAX_CHARS_PER_TOKEN
+    used = len(story.headline or "")
+    for keep, paragraph in enumerate(story.paragraphs):
+        used += len(paragraph) + 2
+        if used > budget and keep >= 1:  # the lede always stays
+            return story.with_paragraphs(story.paragraphs[:keep])
+    return story
+
+
 def fit_story(
     story: Story,
     render: Callable[[Story], list[ChatMessage]],
@@ -143,14 +159,21 @@ def fit_story(
 ) -> FittedPrompt:
     """Render the prompt, dropping whole paragraphs from the end until prompt + reserve fits.
 
-    The headline and the lede (first paragraph) are never dropped.
+    The headline and the lede (first paragraph) are never dropped. Paragraphs that cannot fit
+    on any count are dropped before the first render: a story of megabytes is cut to what the
+    window could hold at all, so the template never renders (nor the tokenizer counts) the rest.
     """
     limit = window - reserve
-    messages = render(story)
+    paragraphs = list(story.paragraphs)
+    cut = _cut_to_window(story, limit)
+    messages = render(cut)
     count = count_messages(messages, model)
     if count.tokens <= limit:
-        return FittedPrompt(messages, story, count, ())
-    paragraphs = list(story.paragraphs)
+        return FittedPrompt(
+            messages, cut, count, tuple(range(len(cut.paragraphs), len(paragraphs)))
+        )
+    paragraphs = list(cut.paragraphs)
+    total = len(story.paragraphs)
     # Estimate each paragraph's share once, then verify with one more render.
     costs = [count_text(p, model).tokens + 1 for p in paragraphs]
     over = count.tokens - limit
@@ -163,7 +186,7 @@ def fit_story(
         messages = render(fitted)
         count = count_messages(messages, model)
         if count.tokens <= limit:
-            return FittedPrompt(messages, fitted, count, tuple(range(keep, len(paragraphs))))
+            return FittedPrompt(messages, fitted, count, tuple(range(keep, total)))
         if keep == 1:
             raise BudgetError(
                 f"the prompt needs {count.tokens} tokens with only the headline and lede, "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from localize import _strict_json as strict_json
+from localize._reading import MAX_FILE_BYTES, read_limited
 from localize.errors import ConfigError, InputError, StoryError
 from localize.regions._profiles import RegionLike, RegionProfile, get_region, load_profiles
 from localize.story import STORY_SUFFIXES, Story, as_story, load_story, story_from_json
@@ -29,7 +30,7 @@ class StoryInput:
 
     @classmethod
     def of(cls, story: Story) -> StoryInput:
-        return cls(story.id, story, None, story.source)
+        return cls(story.id, story, None, story.path)
 
 
 # What a batch takes as a story: what `localize` takes, a folder or JSONL file, or a StoryInput.
@@ -38,23 +39,26 @@ BatchStory = Story | StoryInput | os.PathLike[str] | str
 
 def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
     """A JSONL file of stories: one object per line with at least ``id`` and ``body``."""
+
+    def error(message: str) -> StoryError:
+        return StoryError(message, path=str(path))
+
+    raw = read_limited(path, MAX_FILE_BYTES, error, what="JSONL file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise StoryError(
-            f"is not UTF-8 text (bad byte at offset {exc.start})", path=str(path)
-        ) from None
-    except OSError as exc:
-        raise StoryError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        raise error(f"is not UTF-8 text (bad byte at offset {exc.start})") from None
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path} line {n}"
         fallback_id = f"{path.stem}:{n}"  # a line without a usable id still needs a job key
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield StoryInput(fallback_id, error=f"{where}: invalid JSON: {exc.msg}", source=where)
+            data = strict_json.loads(line)
+        except strict_json.JSONProblem as exc:
+            yield StoryInput(
+                fallback_id, error=f"{where}: invalid JSON: {exc.detail}", source=where
+            )
             continue
         if not isinstance(data, dict):
             yield StoryInput(fallback_id, error=f"{where}: not a JSON object", source=where)
@@ -75,14 +79,14 @@ def _jsonl_stories(path: Path) -> Iterator[StoryInput]:
         yield StoryInput.of(story)
 
 
-def _file_inputs(path: Path) -> Iterator[StoryInput]:
-    if path.suffix.lower() == ".jsonl":
-        yield from _jsonl_stories(path)
-        return
+def _file_inputs(path: Path) -> list[StoryInput]:
+    """The stories of one file; a file that cannot be read at all fails only its own jobs."""
     try:
-        yield StoryInput.of(load_story(path))
+        if path.suffix.lower() == ".jsonl":
+            return list(_jsonl_stories(path))
+        return [StoryInput.of(load_story(path))]
     except StoryError as exc:
-        yield StoryInput(path.stem, error=str(exc), source=str(path))
+        return [StoryInput(path.stem, error=str(exc), source=str(path))]
 
 
 def _path_inputs(path: Path) -> list[StoryInput]:
@@ -97,8 +101,8 @@ def _path_inputs(path: Path) -> list[StoryInput]:
                 f"folder has no story files ({', '.join(INPUT_SUFFIXES)})", path=str(path)
             )
         return [item for f in files for item in _file_inputs(f)]
-    if path.is_file():
-        return list(_file_inputs(path))
+    if path.exists():  # a device or FIFO is refused by the read, naming what it is
+        return _file_inputs(path)
     raise StoryError("no such file or folder", path=str(path))
 
 

@@ -21,11 +21,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from localize._atomic import check_writable, fsync_dir, write_atomic
-from localize.backends import Spend
+from localize import _strict_json as strict_json
+from localize._atomic import (
+    append_whole,
+    check_writable,
+    fsync_dir,
+    write_atomic,
+    write_failed,
+)
+from localize._reading import read_limited
+from localize._types import Status
+from localize.backends import Spend, Usage
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
+from localize.budget import price
 from localize.config import Settings
-from localize.errors import ConfigError, InputError, OutputError
+from localize.errors import ChecksFailedError, ConfigError, InputError, OutputError
+from localize.grounding import CheckFunction, RegisteredCheck
+from localize.grounding._plugins import as_checks
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile
 from localize.result import LocalizeResult
@@ -40,6 +52,9 @@ __all__ = [
     "plan_jobs",
     "read_results",
 ]
+
+# A results line is a few kilobytes: this is hundreds of thousands of jobs.
+MAX_RESULTS_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,8 @@ class BatchPlan:
     template: PromptTemplate
     max_attempts: int
     jobs: list[Job]
+    # The run's own checks (a newsroom's callables), run after the registered ones on every job.
+    checks: tuple[RegisteredCheck, ...] = ()
 
 
 def plan_batch(
@@ -77,10 +94,12 @@ def plan_batch(
     template: PromptTemplate | str | Path | None = None,
     max_attempts: int | None = None,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> BatchPlan:
     """Regions, template, attempts and inputs, each checked in that order, and the jobs.
 
     ``disclosure`` replaces each profile's disclosure line (see `localize._disclosure`).
+    ``checks`` are the run's own checks (as for `localize.localize`).
     """
     settings = settings or Settings.resolve()
     profiles = resolve_regions(regions, settings.profiles)
@@ -88,7 +107,7 @@ def plan_batch(
         if not disclosure.strip():
             raise ConfigError("must not be empty", option="--disclosure")
         profiles = [p.model_copy(update={"disclosure": disclosure}) for p in profiles]
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     attempts = settings.check_attempts(max_attempts)
     jobs = plan_jobs(as_inputs(stories), profiles)
     # A broken template (a sandbox refusal, an undefined name) fails every job the same way:
@@ -96,16 +115,18 @@ def plan_batch(
     first = next((j for j in jobs if j.story.story is not None), None)
     if first is not None:
         tmpl.render(story=first.story.story, region=first.region)
-    return BatchPlan(settings, tmpl, attempts, jobs)
+    return BatchPlan(settings, tmpl, attempts, jobs, as_checks(checks))
 
 
 @dataclass(frozen=True)
 class JobResult:
     """One finished job: its line of the results file, plus what this run paid for it.
 
-    ``result`` is the `LocalizeResult` when a section was written (``ok``), else ``error`` says
-    why. ``to_dict()`` is the line: the shape ``LocalizeResult.to_dict()`` has, with
-    ``section``, ``checks`` and ``provenance`` null on failure. ``spend`` (not written) counts
+    ``result`` is the `LocalizeResult` when a section was written, else ``error`` says why.
+    ``status`` is the result's (``"passed"`` or ``"flagged"``), or ``"failed"`` with no section;
+    ``ok`` only for ``"passed"``. ``to_dict()`` is the line: the shape
+    ``LocalizeResult.to_dict()`` has, with ``section``, ``checks`` and ``provenance`` null on
+    failure. ``spend`` (not written) counts
     the tokens of answers the endpoint produced, failed jobs' included, and the response-cache
     hits; ``cost_usd`` estimates them (None without a known price).
     """
@@ -119,8 +140,17 @@ class JobResult:
 
     @property
     def ok(self) -> bool:
-        """A section was written (``checks.ok`` says whether it passed the checks)."""
+        """A section was written and no check error remains in it."""
+        return self.result is not None and self.result.ok
+
+    @property
+    def written(self) -> bool:
+        """A section was written (passed or flagged): the job is done, not to be retried."""
         return self.result is not None
+
+    @property
+    def status(self) -> Status:
+        return self.result.status if self.result is not None else "failed"
 
     @property
     def key(self) -> tuple[str, str]:
@@ -133,6 +163,7 @@ class JobResult:
             "story_id": self.story_id,
             "region": self.region,
             "ok": False,
+            "status": "failed",
             "section": None,
             "checks": None,
             "provenance": None,
@@ -154,8 +185,8 @@ class JobResult:
 def _parse_line(raw: bytes) -> dict[str, Any] | None:
     """A results line as a dict, or None when it is not one."""
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = strict_json.loads(raw)
+    except ValueError:  # JSONProblem, or bytes that are not UTF-8
         return None
     if (
         not isinstance(data, dict)
@@ -167,15 +198,22 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
     return data
 
 
+def _written(data: dict[str, Any]) -> bool:
+    """A results line holds a section (passed or flagged): that pair is done."""
+    return data.get("section") is not None
+
+
+def _flagged(data: dict[str, Any]) -> bool:
+    """A results line holds a section that is not ok (lines before ``status`` included)."""
+    return _written(data) and not data["ok"]
+
+
 def read_results(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """Every line of a results file with its number; a line that is not a result raises."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_limited(
+        path, MAX_RESULTS_BYTES, lambda m: InputError(f"{path}: {m}"), what="results file"
+    )
     lines: list[tuple[int, dict[str, Any]]] = []
     for n, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -210,6 +248,8 @@ class ResultsFile:
         self.path = Path(path)
         self.done: set[tuple[str, str]] = set()
         self.failed: set[tuple[str, str]] = set()
+        # The done pairs whose section is flagged: a resumed run's exit code still tells them.
+        self.flagged: set[tuple[str, str]] = set()
         self.dropped_torn_line = False
         self._lock_fd: int | None = None
         self._file_lock_fd: int | None = None
@@ -300,12 +340,14 @@ class ResultsFile:
         self._file_lock_fd = fd
 
     def _read(self) -> None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        if not self.path.exists():
             return
-        except OSError as exc:
-            raise OutputError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+        raw = read_limited(
+            self.path,
+            MAX_RESULTS_BYTES,
+            lambda m: OutputError(m, path=str(self.path)),
+            what="results file",
+        )
         lines = raw.split(b"\n")
         tail = lines.pop()  # bytes after the last newline: empty unless a write was cut short
         for n, line in enumerate(lines, start=1):
@@ -318,19 +360,23 @@ class ResultsFile:
                     "file from `localize batch` (nothing was changed): choose another --output",
                     path=str(self.path),
                 )
-            key = (data["story_id"], data["region"])
-            (self.done if data["ok"] else self.failed).add(key)
+            self._saw(data)
         if tail:
             # A run killed mid-write leaves at most one torn line, always the last.
             data = _parse_line(tail)
             if data is not None:
-                key = (data["story_id"], data["region"])
-                (self.done if data["ok"] else self.failed).add(key)
+                self._saw(data)
                 self._append_raw(b"\n")  # the line is whole: only its newline is missing
             else:
                 os.truncate(self.path, len(raw) - len(tail))
                 self.dropped_torn_line = True
         self.failed -= self.done
+
+    def _saw(self, data: dict[str, Any]) -> None:
+        key = (data["story_id"], data["region"])
+        (self.done if _written(data) else self.failed).add(key)
+        if _flagged(data):
+            self.flagged.add(key)
 
     def _append_raw(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -372,7 +418,7 @@ class ResultsFile:
             for line in self.path.read_bytes().splitlines(keepends=True)
             if not (
                 (data := _parse_line(line)) is not None
-                and not data["ok"]
+                and not _written(data)
                 and (data["story_id"], data["region"]) in drop
             )
         ]
@@ -386,15 +432,25 @@ class ResultsFile:
             else:
                 self._open_for_append()
         if self._stream is not None:
-            self._stream.write(result.to_line())
-            self._stream.flush()
+            try:
+                self._stream.write(result.to_line())
+                self._stream.flush()
+            except OSError as exc:
+                name = "<stdout>" if str(self.path) == "-" else str(self.path)
+                raise write_failed(exc, name) from None
         else:
             assert self._fd is not None
-            _write_all(self._fd, result.to_line())
-            os.fsync(self._fd)
-        (self.done if result.ok else self.failed).add(result.key)
-        if result.ok:
+            # A full disk stops the run with the file named, and leaves no torn line.
+            append_whole(self._fd, result.to_line(), self.path)
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise write_failed(exc, self.path) from None
+        (self.done if result.written else self.failed).add(result.key)
+        if result.written:
             self.failed.discard(result.key)
+        if result.status == "flagged":
+            self.flagged.add(result.key)
 
     def close(self) -> None:
         if self._stream is not None and self._stream is not sys.stdout.buffer:
@@ -423,14 +479,17 @@ def _write_all(fd: int, data: bytes) -> None:
 
 @dataclass
 class BatchSummary:
-    """Counts for a run: done (and how many of those with check errors), failed, skipped, what
-    was spent, cost and time. ``ok(strict)`` says whether the run succeeded."""
+    """Counts for a run: done (sections written, and how many of those were flagged), failed
+    (no section), skipped, what was spent, cost and time. ``ok`` says whether every job passed;
+    ``exit_code`` is the CLI's."""
 
     total: int = 0
     skipped: int = 0
     done: int = 0
     failed: int = 0
     check_errors: int = 0
+    # Of the pairs skipped as already done, those whose section was flagged.
+    skipped_flagged: int = 0
     spend: Spend = field(default_factory=Spend)
     cost_usd: float = 0.0
     cost_known: bool = True
@@ -457,9 +516,20 @@ class BatchSummary:
         elif result.spend.usage.total_tokens:
             self.cost_known = False
 
-    def ok(self, *, strict: bool = False) -> bool:
-        """Every job done (and, with ``strict``, every section free of check errors)."""
-        return not (self.failed or self.interrupted or (strict and self.check_errors))
+    @property
+    def ok(self) -> bool:
+        """Every job written and passed: nothing failed, nothing flagged, not interrupted."""
+        return not (self.failed or self.interrupted or self.check_errors or self.skipped_flagged)
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 1 a job wrote no section, 4 a section was flagged (in this run or
+        skipped as done before), else 0."""
+        if self.interrupted:
+            return 130
+        if self.failed:
+            return 1
+        return ChecksFailedError.exit_code if self.check_errors or self.skipped_flagged else 0
 
     @property
     def finished_jobs(self) -> int:
@@ -478,7 +548,18 @@ class BatchSummary:
         return (self.finished or time.monotonic()) - self.started
 
     def cost_text(self) -> str:
-        return f"${self.cost_usd:.4f}" if self.cost_known else "unknown (no price for model)"
+        return f"${self.cost_usd:.4f}" if self.priced else "unknown (no price for model)"
+
+    @property
+    def priced(self) -> bool:
+        """Whether the run's cost is known: every answer paid for had a price, and the model at
+        this endpoint has one at all (a run answered from the cache says the same as one that
+        was not: "unknown" on a local model, never "$0.0000" one time and "unknown" the next)."""
+        if not self.cost_known:
+            return False
+        if not self.model or not self.endpoint:
+            return True  # not connected (nothing run): nothing was spent
+        return price(self.model, Usage(1, 1, 0), f"https://{self.endpoint}/v1") is not None
 
     def to_dict(self) -> dict[str, Any]:
         usage = self.spend.usage
@@ -488,11 +569,12 @@ class BatchSummary:
             "done": self.done,
             "failed": self.failed,
             "check_errors": self.check_errors,
+            "skipped_flagged": self.skipped_flagged,
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "cached_tokens": usage.cached_tokens,
             "response_cache_hits": self.spend.cache_hits,
-            "estimated_cost_usd": round(self.cost_usd, 6) if self.cost_known else None,
+            "estimated_cost_usd": round(self.cost_usd, 6) if self.priced else None,
             "rate_limited": self.rate_limited,
             "interrupted": self.interrupted,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -500,13 +582,16 @@ class BatchSummary:
 
     def line(self) -> str:
         usage, extra = self.spend.usage, ""
+        before = f" ({self.skipped_flagged} of them flagged)" if self.skipped_flagged else ""
         if self.spend.cache_hits:
             extra += f", {self.spend.cache_hits} answer(s) from cache"
         if self.rate_limited:
             extra += f", {self.rate_limited} rate-limit response(s) (429)"
         return (
-            f"done {self.done} ({self.check_errors} with check errors), failed {self.failed}, "
-            f"skipped {self.skipped} already done (of {self.total}); tokens {self.tokens:,} "
+            f"done {self.done} ({self.check_errors} flagged with check errors), "
+            f"failed {self.failed}, "
+            f"skipped {self.skipped} already done{before} (of {self.total}); "
+            f"tokens {self.tokens:,} "
             f"({usage.prompt_tokens:,} prompt, {usage.cached_tokens:,} of them provider-cached, "
             f"{usage.completion_tokens:,} completion){extra}; estimated cost {self.cost_text()}; "
             f"time {self.elapsed_s:.1f} s"

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
-from localize.backends import LLMClient, ResponseCache
-from localize.backends._cache import DiskCache
+from localize.backends import LLMClient, ResponseCache, Usage
+from localize.backends._cache import CacheOption, as_cache
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -40,6 +40,7 @@ from localize.errors import (
     LocalizeError,
     TemplateError,
 )
+from localize.grounding import CheckFunction, RegisteredCheck
 from localize.pipeline import agenerate, connect, prepare
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
@@ -114,6 +115,7 @@ async def _run_one(
     settings: Settings,
     max_attempts: int,
     audit: AuditLog | None,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
@@ -125,6 +127,7 @@ async def _run_one(
             settings=settings,
             model=client.model,
             structured=client.structured,
+            checks=checks,
         )
         result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except (EndpointAuthError, TemplateError):
@@ -151,36 +154,45 @@ async def run_jobs(
     max_attempts: int | None = None,
     warm_first: bool = True,
     audit: AuditLog | bool = True,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> AsyncIterator[JobResult]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
     An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
     with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as for
-    `localize.generate`: each section is recorded as its job finishes.
+    `localize.generate`: each section is recorded as its job finishes. ``checks`` are the
+    run's own checks (see `plan_batch`).
     """
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     attempts = settings.check_attempts(max_attempts)
     log = resolve_audit(audit, settings)
     scheduler = _Scheduler(jobs, warm_first)
     done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
 
-    async def worker() -> None:
+    # The first job runs alone: a refused key (401) stops the run after one request, not after
+    # one per worker. The others start once it has a result.
+    first_done = asyncio.Event()
+
+    async def worker(lead: bool) -> None:
         try:
+            if not lead:
+                await first_done.wait()
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, settings, attempts, log)
+                    result = await _run_one(job, client, tmpl, settings, attempts, log, checks)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
+                first_done.set()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
             done.put_nowait(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    workers = [asyncio.create_task(worker(i == 0)) for i in range(min(concurrency, len(jobs)))]
     try:
         for _ in range(len(jobs)):
             item = await done.get()
@@ -191,12 +203,6 @@ async def run_jobs(
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
-    if cache is True:
-        return DiskCache()
-    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
 def choose_concurrency(
@@ -226,11 +232,12 @@ async def alocalize_many(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -254,12 +261,13 @@ async def alocalize_many(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
     jobs = [j for j in plan.jobs if j.key not in skipped]
     gate = RateGate(rpm, tpm)
-    response_cache = _make_cache(cache)
+    response_cache = as_cache(cache)
     if not jobs:
         return
     async with contextlib.AsyncExitStack() as stack:
@@ -278,6 +286,7 @@ async def alocalize_many(
             concurrency=width,
             max_attempts=plan.max_attempts,
             audit=resolve_audit(audit, plan.settings) or False,
+            checks=plan.checks,
         ):
             yield result
 
@@ -311,6 +320,7 @@ async def _drive(
         concurrency=concurrency,
         max_attempts=plan.max_attempts,
         audit=audit or False,
+        checks=plan.checks,
     )
     try:
         async for result in runs:
@@ -337,6 +347,10 @@ def _run_into(
     with connect(plan.settings, cache=cache, gate=gate) as client:
         results.begin([j.key for j in todo])
         summary.model, summary.endpoint = client.model, client.host
+        # No list price for this model and endpoint: the cost is unknown, whether the jobs
+        # succeed or fail (a failed job's $0.0000 beside a done job's "unknown" disagreed).
+        if price(client.model, Usage(1, 1), client.endpoint) is None:
+            summary.cost_known = False
         summary.started = time.monotonic()  # not counting the embedded server's start
         if progress is not None:
             progress.started(summary)
@@ -369,11 +383,12 @@ def run_batch(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -391,6 +406,7 @@ def run_batch(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     log = open_audit(audit, plan.settings)
     width, why = choose_concurrency(concurrency, plan.settings)
@@ -403,6 +419,7 @@ def run_batch(
             concurrency_reason=why,
         )
         summary.dropped_torn_line = results.dropped_torn_line
+        summary.skipped_flagged = len(results.flagged & {j.key for j in plan.jobs})
         if todo:
             _run_into(
                 todo,
@@ -411,7 +428,7 @@ def run_batch(
                 progress,
                 plan=plan,
                 gate=RateGate(rpm, tpm),
-                cache=_make_cache(cache),
+                cache=as_cache(cache),
                 audit=log,
             )
     return summary

@@ -43,17 +43,18 @@ from localize.cli._feedback import endpoint_line
 from localize.cli._group import (
     LocalizeGroup,
     audit_options,
+    check_option,
     disclosure_option,
     format_option,
     generation_options,
     json_errors,
     output_option,
     recording_options,
+    resolve_settings,
     response_cache,
     say,
     settings_from,
 )
-from localize.config import Settings
 from localize.errors import ConfigError
 
 __all__ = ["batch"]
@@ -122,7 +123,7 @@ class _Progress:
         return {
             "failed": s.failed,
             "tokens": _count(s.tokens),
-            "cost": f"${s.cost_usd:.4f}" if s.cost_known else "cost ?",
+            "cost": f"${s.cost_usd:.4f}" if s.priced else "cost ?",
         }
 
     def started(self, summary: BatchSummary) -> None:
@@ -155,7 +156,7 @@ class _Progress:
     def finished_job(self, result: JobResult, s: BatchSummary) -> None:
         if self.bar is not None:
             self.bar.update(self._task, advance=1, **self._fields(s))
-            if not result.ok:
+            if not result.written:
                 self.bar.console.print(
                     f"failed {result.story_id} {result.region}: {result.error}",
                     markup=False,
@@ -169,7 +170,7 @@ class _Progress:
             report = result.result.checks
             checks = "checks ok" if report.ok else f"{len(report.errors)} check error(s)"
             what = (
-                f"ok ({result.result.provenance.attempts} attempt(s), {checks}, "
+                f"{result.status} ({result.result.provenance.attempts} attempt(s), {checks}, "
                 f"{result.spend.usage.total_tokens:,} tokens)"
             )
         else:
@@ -183,11 +184,11 @@ class _Progress:
 # ------------------------------------------------------------------------------------- run
 
 
-def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None:
-    """The summary (stderr, or JSON on stdout) and the exit code: 1 unless the run succeeded."""
-    ok = summary.ok(strict=strict)
+def _finish(summary: BatchSummary, fmt: str, **extra: Any) -> None:
+    """The summary (stderr, or JSON on stdout) and the exit code (`BatchSummary.exit_code`)."""
     if fmt == "json":
-        click.echo(json.dumps({"ok": ok, **summary.to_dict(), **extra}, ensure_ascii=False))
+        data = {"ok": summary.ok, **summary.to_dict(), **extra}
+        click.echo(json.dumps(data, ensure_ascii=False))
     say(f"localize: {summary.line()}")
     if summary.interrupted:
         say("localize: interrupted; finished jobs are saved: run the same command to resume")
@@ -197,10 +198,13 @@ def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None
             f"localize: {summary.failed} job(s) failed (see their 'error'); "
             "run the same command again to retry them"
         )
-    if strict and summary.check_errors:
-        say(f"localize: {summary.check_errors} section(s) have check errors (--strict)")
-    if not ok:
-        sys.exit(1)
+    if summary.check_errors:
+        say(
+            f"localize: {summary.check_errors} section(s) flagged with check errors: "
+            'for review, not publication (their lines say "status": "flagged")'
+        )
+    if summary.exit_code:
+        sys.exit(summary.exit_code)
 
 
 def _say_resumed(summary: BatchSummary, output: Path) -> None:
@@ -333,12 +337,12 @@ def run(
 
     Inputs are story files (.txt, .md, .html, .json), folders of them, or JSONL files with one
     story per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
-    Exit codes: 0 every job done (and, with --strict, every section free of check errors),
-    1 otherwise (rerun to retry), 2 bad input or option, 3 endpoint failure, 130 interrupted
-    (rerun to resume).
+    Exit codes: 0 every section written and passed, 1 a job wrote no section (rerun to retry),
+    2 bad input or option, 3 endpoint failure, 4 a section flagged (its line says
+    "status": "flagged"; --strict counts warnings too), 130 interrupted (rerun to resume).
     """
     json_errors(ctx, fmt == "json")
-    settings = settings_from(options)
+    settings = settings_from({**options, "strict": strict})
     if output is None and export is None:
         raise ConfigError(
             "give the results file (--output), or --export FILE to write requests",
@@ -375,7 +379,7 @@ def run(
             disclosure=disclosure,
         )
     _say_resumed(summary, output)
-    _finish(summary, fmt, strict, output=str(output))
+    _finish(summary, fmt, output=str(output))
 
 
 @batch.command("collect")
@@ -393,9 +397,8 @@ def run(
     metavar="URL",
     help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
 )
-@click.option(
-    "--strict", is_flag=True, help="Sections with check errors count as failures (exit 1)."
-)
+@click.option("--strict", is_flag=True, help="Warnings count as errors too.")
+@check_option
 @summary_format
 @audit_options
 @click.pass_context
@@ -407,6 +410,7 @@ def collect(
     manifest: Path | None,
     base_url: str | None,
     strict: bool,
+    check_settings: dict[str, str],
     fmt: str,
     logs_db: str | None,
     no_log: bool,
@@ -416,7 +420,13 @@ def collect(
     json_errors(ctx, fmt == "json")
     if output is None:
         raise ConfigError("give the results file to append to", option="--output")
-    settings = Settings.resolve(base_url=base_url, logs_db=logs_db, logs=False if no_log else None)
+    settings = resolve_settings(
+        base_url=base_url,
+        logs_db=logs_db,
+        logs=False if no_log else None,
+        strict=strict or None,
+        checks=check_settings or None,
+    )
     audit = resolve_audit(True, settings, source="batch-collect") or False
     report = collect_results(source, output, manifest=manifest, settings=settings, audit=audit)
     if report.missing:
@@ -425,4 +435,4 @@ def collect(
             "(expired or cancelled?); run `localize batch` with the same stories to do them"
         )
         report.summary.failed += len(report.missing)
-    _finish(report.summary, fmt, strict, output=str(output), manifest=str(report.manifest))
+    _finish(report.summary, fmt, output=str(output), manifest=str(report.manifest))

@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from localize.cli._group import format_option, json_errors, profiles_option
-from localize.config import Settings
+from localize.cli._group import format_option, json_errors, profiles_option, resolve_settings
 from localize.errors import ConfigError
 from localize.regions import (
     BEATS,
@@ -108,7 +107,7 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     json_errors(ctx, fmt == "json")
-    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    known = list_regions(resolve_settings(profiles=profiles).profiles)
     if fmt == "json":
         click.echo(
             json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
@@ -133,7 +132,7 @@ def regions_show(
     import yaml
 
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    settings = resolve_settings(profiles=profiles or ctx.obj)
     profile = get_region(region, profiles=settings.profiles)
     data = _entries_on(profile, beat) if beat else profile.model_dump(mode="json")
     if fmt == "json":
