@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import json
 import os
+import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,14 +40,18 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
+    _run,
     alocalize_many,
     collect_batch,
     export_requests,
+    iter_jobs,
     load_inputs,
     load_manifest,
+    merge_results,
     plan_batch,
     plan_jobs,
     resolve_regions,
+    stream_inputs,
     submit_batch,
 )
 from localize.batch._run import _Scheduler, run_batch
@@ -185,6 +191,91 @@ def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
     assert out.read_bytes() == whole + result("a", "eu").to_line()
 
 
+class _Fsyncs:
+    """Every fsync of one file: the file's size when it ran, and whether it ran on the main
+    thread (the event loop's)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.calls: list[tuple[int, bool]] = []
+        real = os.fsync
+
+        def fsync(fd: Any) -> None:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == (path.stat().st_dev, path.stat().st_ino):
+                self.calls.append((info.st_size, threading.current_thread() is main))
+            real(fd)
+
+        main = threading.main_thread()
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+class _NoClient:
+    async def aclose(self) -> None:
+        pass
+
+
+def _drive_into(rf: ResultsFile, results: list[JobResult], *, then_wait: bool) -> Any:
+    """`_drive` over jobs that finish as ``results`` (then hang, when ``then_wait``)."""
+
+    async def fake_jobs(*_: Any, **__: Any) -> Any:
+        for r in results:
+            await asyncio.sleep(0)
+            yield r
+        if then_wait:
+            await asyncio.Event().wait()
+
+    summary = BatchSummary(total=len(results))
+    plan = types.SimpleNamespace(template=None, settings=None, max_attempts=1, checks=())
+    drive = _run._drive([], _NoClient(), rf, summary, None, plan=plan, concurrency=1, audit=None)  # type: ignore[arg-type]
+    return summary, drive, fake_jobs
+
+
+def test_a_run_fsyncs_off_the_loop_and_returns_with_every_line_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())  # an existing file, so fsyncs can be told
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk", ok=i % 3 != 0) for i in range(1, 40)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=False)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+        asyncio.run(drive)
+        size = out.stat().st_size
+        # At return, before the file closes: the last fsync covered every line, and none of
+        # them held the event loop.
+        assert fsyncs.calls and fsyncs.calls[-1][0] == size
+        assert not any(on_main for _, on_main in fsyncs.calls)
+    assert summary.finished_jobs == len(lines)
+    with ResultsFile(out) as rf:
+        assert len(rf.done | rf.failed) == len(lines) + 1
+
+
+def test_a_cancelled_run_fsyncs_what_it_wrote_and_a_resumed_run_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk") for i in range(1, 6)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=True)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+
+        async def cancel_when_written() -> None:
+            task = asyncio.create_task(drive)
+            while summary.finished_jobs < len(lines):
+                await asyncio.sleep(0)
+            task.cancel()  # as Ctrl-C does: asyncio.run cancels the run
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancel_when_written())
+        assert fsyncs.calls and fsyncs.calls[-1][0] == out.stat().st_size
+    with ResultsFile(out) as rf:
+        assert rf.done == {(f"s{i}", "uk") for i in range(6)} and not rf.dropped_torn_line
+
+
 def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     out.write_bytes(result("a", "uk").to_line()[:-1])
@@ -200,6 +291,35 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     with pytest.raises(OutputError, match="line 1 is not a localize result"):
         ResultsFile(out).open()
     assert out.read_text() == '{"something": "else"}\n'
+
+
+def test_merge_leaves_one_line_per_pair_a_section_winning(tmp_path: Path) -> None:
+    one, two, out = tmp_path / "1.jsonl", tmp_path / "2.jsonl", tmp_path / "all.jsonl"
+    with ResultsFile(one) as f:
+        f.append(result("a", "uk"))
+        f.append(result("b", "uk", ok=False))
+    with ResultsFile(two) as f:
+        f.append(result("b", "uk"))  # a retry elsewhere that wrote its section
+        f.append(result("c", "uk", ok=False))
+    with ResultsFile(out) as f:
+        f.append(result("c", "uk", ok=False))  # failed before: stays one failed line
+    with two.open("ab") as f:
+        f.write(b'{"story_id": "d", "reg')  # a shard killed mid-write
+    report = merge_results([one, two], out)
+    assert (report.added_ok, report.added_failed, report.torn) == (2, 0, 1)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    written = sorted((x["story_id"], x["section"] is not None) for x in lines)
+    assert written == [("a", True), ("b", True), ("c", False)]
+    assert merge_results([one, two], out).already_done == 2  # merging again adds nothing
+    (tmp_path / "bad.jsonl").write_text("not a result\n{}\n")
+    with pytest.raises(InputError, match=r"bad.jsonl, line 1: not a localize results line"):
+        merge_results([tmp_path / "bad.jsonl"], out)
+
+
+def test_cli_shard_option_is_checked(tmp_path: Path) -> None:
+    for bad in ("2", "0/2", "3/2", "a/b"):
+        res = invoke(WIRE, "-r", "uk", "-o", tmp_path / "o.jsonl", "--shard", bad)
+        assert res.exit_code == 2 and "--shard" in res.stderr
 
 
 def test_a_stream_is_written_not_read_locked_or_resumed(tmp_path: Path) -> None:
@@ -334,6 +454,59 @@ def test_a_storys_first_region_runs_before_its_others() -> None:
     assert asyncio.run(go())[-1] == ("s1", "eu")
 
 
+def test_the_scheduler_reads_stories_as_it_needs_them_and_lets_them_go() -> None:
+    taken: list[str] = []
+
+    def stories() -> Iterator[StoryInput]:
+        for i in range(50):
+            taken.append(f"s{i}")
+            yield StoryInput(f"s{i}", error="x")
+
+    jobs = iter_jobs(stories(), resolve_regions(["uk", "eu"]))
+
+    async def go() -> None:
+        sched = _Scheduler(jobs, warm_first=True)
+        lead = await sched.next()
+        # One story open, and the next story's first job seen (to know the first one ended).
+        assert lead is not None and lead.key == ("s0", "uk") and taken == ["s0", "s1"]
+        second = await sched.next()  # s0's other region waits for its lead: s1 opens
+        assert second is not None and second.key == ("s1", "uk") and len(taken) == 3
+        sched.finished(lead)
+        rest = await sched.next()
+        assert rest is not None and rest.key == ("s0", "eu")
+        sched.finished(rest)
+        # s0's last job is done: nothing of it is held any more.
+        assert "s0" not in sched._lead and "s0" not in sched._in_flight
+
+    asyncio.run(go())
+
+
+def test_inputs_are_counted_up_front_and_read_one_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"s{i}", "body": "Text."}) + "\n" for i in range(5)))
+    stream = stream_inputs([path])
+    assert stream.ids == [f"s{i}" for i in range(5)]
+    it = iter(stream)
+    first = next(it)
+    assert first.story is not None and first.id == "s0"
+    # A file that is not UTF-8 is found before any request, and fails only its own jobs.
+    path.write_bytes(path.read_bytes() + b'{"id": "x", "body": "\xff"}\n')
+    (failed,) = stream_inputs([path])
+    assert failed.id == "many" and "bad byte at offset" in str(failed.error)
+
+
+def test_shards_split_the_stories_and_cover_them_once() -> None:
+    plan = plan_batch([STORIES], ["uk", "us"])
+    shards = [plan.shard(i, 3) for i in (1, 2, 3)]
+    keys = [k for s in shards for k in s.job_keys()]
+    assert sorted(keys) == sorted(plan.job_keys()) and len(set(keys)) == len(keys)
+    assert sum(s.total for s in shards) == plan.total
+    for s in shards:  # a story's regions stay together, in one shard
+        assert [j.key for j in s.jobs] == list(s.job_keys())
+    with pytest.raises(ConfigError, match="--shard"):
+        plan.shard(4, 3)
+
+
 def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     s = BatchSummary(total=3)
     s.add(JobResult("a", "uk", None, "boom", Spend(Usage(100, 20, 0), 1), 0.5))
@@ -415,9 +588,22 @@ def test_cli_help_documents_every_flag() -> None:
         "--template",
         "--profiles",
         "--disclosure",
+        "--shard",
     ):
         assert flag in out
     assert "--manifest" in invoke("collect", "--help").output
+    assert "--output" in invoke("merge", "--help").output
+
+
+def test_export_takes_one_shard(tmp_path: Path) -> None:
+    parts = []
+    for i in (1, 2):
+        req = tmp_path / f"requests-{i}.jsonl"
+        res = invoke(STORIES, "-r", "uk", "--export", req, "-m", "gpt-4o-mini", "--shard", f"{i}/2")
+        assert res.exit_code == 0, res.output
+        parts.append({json.loads(x)["custom_id"] for x in req.read_text().splitlines()})
+    whole = {f"{p.stem}::uk" for p in STORIES.iterdir() if p.suffix in (".txt", ".md")}
+    assert parts[0] | parts[1] == whole and not parts[0] & parts[1]
 
 
 def _one_line_error(res: Any, code: int, *needles: str) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -97,6 +98,22 @@ def connection_options(base_url: str) -> dict[str, Any]:
         options["default_headers"] = headers
     if query:
         options["default_query"] = query
+    return options
+
+
+# The body goes out as `request_body` builds it, through the SDK's documented `client.post`
+# ("undocumented endpoints" in its README), not `chat.completions.create`: create re-walks
+# every message through its TypedDict transform on each call (about 1.4 ms a request in a
+# batch's profile), and the body it would send is this same dict, already plain JSON values.
+# Auth, headers, timeouts and response parsing are the SDK's own either way.
+_CHAT_PATH = "/chat/completions"
+
+
+def _request_options(timeout: float, headers: Mapping[str, str] | None) -> openai.RequestOptions:
+    """One request's SDK options: as `create` sets them (bearer auth), plus our timeout."""
+    options: openai.RequestOptions = {"timeout": timeout, "security": {"bearer_auth": True}}
+    if headers:
+        options["headers"] = dict(headers)
     return options
 
 
@@ -423,10 +440,11 @@ class LLMClient:
 
         def send(kwargs: dict[str, Any]) -> Any:
             with _timed(self.endpoint, kwargs):
-                return client.chat.completions.create(
-                    **kwargs,
-                    timeout=sending.next_timeout(),
-                    extra_headers=dict(headers) if headers else None,
+                return client.post(
+                    _CHAT_PATH,
+                    cast_to=ChatCompletion,
+                    body=kwargs,
+                    options=_request_options(sending.next_timeout(), headers),
                 )
 
         for i, mode in enumerate(modes):
@@ -476,10 +494,11 @@ class LLMClient:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
                 with _timed(self.endpoint, kwargs):
-                    return await client.chat.completions.create(
-                        **kwargs,
-                        timeout=sending.next_timeout(),
-                        extra_headers=dict(headers) if headers else None,
+                    return await client.post(
+                        _CHAT_PATH,
+                        cast_to=ChatCompletion,
+                        body=kwargs,
+                        options=_request_options(sending.next_timeout(), headers),
                     )
 
             try:

@@ -365,11 +365,14 @@ def export_batch(
     submit: bool = False,
     client: openai.OpenAI | None = None,
     disclosure: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> ExportReport:
     """A whole ``localize batch --export/--submit`` run: the pairs not yet done in ``results``
     written as a request file (default ``<results>.requests.jsonl``) and its manifest, then,
     with ``submit``, uploaded and created as a batch. Calls no model. ``disclosure`` replaces
-    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it."""
+    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it.
+    ``shard`` (i, N) exports only shard i of N (`BatchPlan.shard`): a batch too large for one
+    request file goes as N files, each with its manifest."""
     settings = settings or Settings.resolve()
     if request_file is None and results is None:
         raise ConfigError(
@@ -377,7 +380,9 @@ def export_batch(
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
     plan = plan_batch(stories, regions, settings=settings, template=template, disclosure=disclosure)
-    jobs = plan.jobs
+    if shard is not None:
+        plan = plan.shard(*shard)
+    jobs = list(plan.jobs)  # the manifest holds every story anyway
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
         with ResultsFile(results) as existing:

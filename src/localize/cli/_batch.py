@@ -3,6 +3,8 @@
     localize batch STORY_OR_FOLDER... --regions uk,eu,us,au --output results.jsonl
     localize batch STORY_OR_FOLDER... --regions uk,us --output results.jsonl --submit
     localize batch collect BATCH_ID --output results.jsonl
+    localize batch STORIES --regions uk,us --shard 1/2 --output part-1.jsonl   (and 2/2)
+    localize batch merge part-1.jsonl part-2.jsonl --output results.jsonl
 
 Thin: options are parsed here and printed here; each command is one library call
 (`localize.batch.run_batch`, `export_batch`, `collect_results`), which checks everything that
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from localize.batch import (
     JobResult,
     collect_results,
     export_batch,
+    merge_results,
     run_batch,
 )
 from localize.cli._feedback import endpoint_line
@@ -310,6 +314,12 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     help="Export (to --export, or <output>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Run only shard I of N (split by story id, the same on every run); run the N "
+    "shards side by side, each with its own --output, then `localize batch merge`.",
+)
 @disclosure_option
 @summary_format
 @generation_options
@@ -326,6 +336,7 @@ def run(
     tpm: int | None,
     export: Path | None,
     submit: bool,
+    shard: str | None,
     disclosure: str | None,
     fmt: str,
     strict: bool,
@@ -351,6 +362,7 @@ def run(
     if fmt == "json" and output is not None and str(output) == "-":
         raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
     region_ids = _split_regions(regions)
+    shard_of = _parse_shard(shard)
     if export is not None or submit:
         report = export_batch(
             stories,
@@ -360,6 +372,7 @@ def run(
             settings=settings,
             submit=submit,
             disclosure=disclosure,
+            shard=shard_of,
         )
         _say_export(report, output, fmt)
         return
@@ -377,9 +390,55 @@ def run(
             progress=progress,
             audit=resolve_audit(True, settings, source="batch") or False,
             disclosure=disclosure,
+            shard=shard_of,
         )
     _say_resumed(summary, output)
     _finish(summary, fmt, output=str(output))
+
+
+def _parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, sep, count = value.partition("/")
+    if not (sep and index.strip().isdigit() and count.strip().isdigit()):
+        raise ConfigError(f"must be I/N, e.g. 1/4, got {value!r}", option="--shard")
+    i, n = int(index), int(count)
+    if not 1 <= i <= n:
+        raise ConfigError(f"must be I/N with 1 <= I <= N, got {value!r}", option="--shard")
+    return i, n
+
+
+@batch.command("merge")
+@click.argument(
+    "parts",
+    nargs=-1,
+    required=True,
+    metavar="RESULTS_FILE...",
+    type=click.Path(path_type=Path, dir_okay=False),
+)
+@output_option("Results file to merge into (created, or resumed: pairs done there are kept).")
+@summary_format
+@click.pass_context
+def merge(ctx: click.Context, /, parts: tuple[Path, ...], output: Path | None, fmt: str) -> None:
+    """Merge results files (the shards of one batch, run with --shard I/N) into --output.
+
+    Each pair ends with one line: an ok line wins over a failed one. Exit 1 when a pair is
+    left failed (rerun its shard to retry it, then merge again)."""
+    json_errors(ctx, fmt == "json")
+    if output is None:
+        raise ConfigError("give the results file to merge into", option="--output")
+    if any(p.resolve() == output.resolve() for p in parts):
+        raise ConfigError("must not be one of the files merged", option="--output")
+    report = merge_results(parts, output)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not report.added_failed, **asdict(report)}))
+    say(
+        f"localize: merged {len(parts)} file(s) into {output}: {report.added_ok} done, "
+        f"{report.added_failed} failed, {report.already_done} already there"
+        + (f", {report.torn} torn last line(s) skipped" if report.torn else "")
+    )
+    if report.added_failed:
+        sys.exit(1)
 
 
 @batch.command("collect")

@@ -226,8 +226,14 @@ _compile_cache: dict[tuple[str, str], jinja2.Template] = {}
 
 
 def _finalizer(tags: frozenset[str]) -> Any:
+    # One story's sentences are printed again for each of its regions, and a profile's names for
+    # each of its stories: each distinct value is neutralised once.
+    @lru_cache(maxsize=8192)
+    def neutralised(value: str) -> str:
+        return neutralise(value, tags)
+
     def finalize(value: Any) -> str:
-        return neutralise(value if isinstance(value, str) else str(value), tags)
+        return neutralised(value if isinstance(value, str) else str(value))
 
     return finalize
 
