@@ -131,7 +131,7 @@ def test_html_page_from_stdin_spliced_for_scotland() -> None:
     assert prov["digital_source_type"] == TRAINED_ALGORITHMIC_MEDIA
     assert data["document_digital_source_type"] == COMPOSITE_SYNTHETIC
     assert data["document_format"] == "html" and prov["disclosure"] == DEFAULT_DISCLOSURE
-    assert prov["region"] == "uk-scotland" and prov["profile_version"] == "2026.11"
+    assert prov["region"] == "uk-scotland" and prov["profile_version"] == "2026.12"
     assert prov["profile_source"] == "built-in" and prov["story_id"] == prov["story_sha256"][:12]
     assert "system_fingerprint" in prov
 

@@ -42,11 +42,14 @@ def test_every_builtin_region_gets_a_section(
     assert result.section.heading == profile.section_heading
     assert result.section.body.strip()
     requests, responses = request_bodies(vcr), response_bodies(vcr)
-    # The profile reaches the model: every institution, after the story (shared prefix first).
+    # The profile's entries chosen for this story reach the model, after the story (shared
+    # prefix first), and provenance records which they were.
     prompt = _user_message(requests[0])
-    for inst in profile.institutions:
-        assert inst.name in prompt
-        assert prompt.index(inst.name) > prompt.index("</story>")
+    chosen = [e["name"] for e in result.provenance.region_entries["entries"]]
+    assert chosen
+    for name in chosen:
+        assert name in prompt
+        assert prompt.index(name) > prompt.index("</story>")
     # Usage is summed over every attempt the cassette holds.
     prov = result.provenance
     assert prov.attempts == len(requests)

@@ -68,16 +68,38 @@ def run(*args: str) -> Any:
 
 
 def test_installed_pack_profiles_are_listed_with_their_pack(desk_pack: Path) -> None:
-    assert (desk_pack / "localize_desk_profiles-1.0.0.dist-info").is_dir()
+    assert (desk_pack / "localize_desk_profiles-1.1.0.dist-info").is_dir()
     listing = run("regions").output.splitlines()
-    source = "pack localize-desk-profiles 1.0.0 (entry point 'desk')"
-    assert f"de           Deutschland (de-DE, EUR, in de)  {source}" in listing
+    source = "pack localize-desk-profiles 1.1.0 (entry point 'desk')"
+    assert any(
+        line.startswith("de-by ") and "Bayern (de-DE, EUR, in de)" in line and line.endswith(source)
+        for line in listing
+    )
     assert any(line.startswith("uk-wales ") and line.endswith(source) for line in listing)
     wales = get_region("uk-wales")
     assert {"Welsh Government", "National Cyber Security Centre"} <= {
         i.name for i in wales.institutions
     }
     assert run("regions", "validate", str(desk_pack / "localize_desk_profiles")).exit_code == 0
+
+
+def test_a_pack_adds_a_beat_and_entries_to_a_built_in_region(
+    desk_pack: Path, tmp_path: Path
+) -> None:
+    story = tmp_path / "tourism.txt"
+    story.write_text(
+        "Hotel bookings rose\n\nHoliday makers booked more hotel rooms this summer, and "
+        "visitor numbers at attractions rose, the tourism industry said.\n"
+    )
+    result = run("rewrite", str(story), "-r", "uk-wales", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "- Visit Wales: the Welsh Government's tourism team" in result.output
+    assert "The story's beats: tourism" in result.output
+    assert "for Welsh tourism businesses and visitors to Wales" in result.output
+    # The Bavarian pack profile keeps the built-in German bodies and adds its own.
+    bavaria = get_region("de-by")
+    names = {i.name for i in bavaria.institutions}
+    assert {"Bayerisches Landesamt für Datenschutzaufsicht", "Paul-Ehrlich-Institut"} <= names
 
 
 def test_without_the_pack_its_regions_are_unknown() -> None:
@@ -89,8 +111,11 @@ def test_without_the_pack_its_regions_are_unknown() -> None:
     ("region", "expected"),
     [
         ("uk-scotland", ["Police Scotland", "Scottish Government", "What it means for Scotland"]),
-        ("uk-wales", ["Welsh Government", "Senedd Cymru", "Information Commissioner's Office"]),
-        ("de", ['the language with the code "de"', "Was das für Deutschland bedeutet", "BSI"]),
+        (
+            "uk-wales",
+            ["Welsh Government", "What it means for Wales", "National Cyber Security Centre"],
+        ),
+        ("de-by", ['the language with the code "de"', "Was das für Bayern bedeutet", "BSI"]),
     ],
 )
 def test_rewrite_uses_extending_and_pack_profiles(
@@ -104,7 +129,7 @@ def test_rewrite_uses_extending_and_pack_profiles(
 
 def test_batch_uses_extending_and_pack_profiles(desk_pack: Path, tmp_path: Path) -> None:
     requests = tmp_path / "requests.jsonl"
-    result = run("batch", WIRE, "-r", "de,uk-scotland,uk-wales", "--export", str(requests))
+    result = run("batch", WIRE, "-r", "de-by,uk-scotland,uk-wales", "--export", str(requests))
     assert result.exit_code == 0, result.output
     prompts = {}
     for line in requests.read_text().splitlines():
@@ -112,10 +137,10 @@ def test_batch_uses_extending_and_pack_profiles(desk_pack: Path, tmp_path: Path)
         prompts[data["custom_id"]] = data["body"]["messages"][-1]["content"]
     assert len(prompts) == 3
     joined = "\n".join(prompts.values())
-    for text in ("Police Scotland", "Senedd Cymru", 'the language with the code "de"'):
+    for text in ("Police Scotland", "Welsh Government", 'the language with the code "de"'):
         assert text in joined
     manifest = json.loads(Path(f"{requests}.manifest.json").read_text())
-    assert manifest["regions"]["de"]["language"] == "de"
+    assert manifest["regions"]["de-by"]["language"] == "de"
     assert manifest["regions"]["uk-scotland"]["extends"] == "uk"
 
 

@@ -11,7 +11,7 @@ STORY = parse_story("# Ban\n\nThe lede {{ region.name }} {% raw %}.\n\nSecond pa
 
 def test_builtin_template_metadata_and_layout() -> None:
     t = load_template()
-    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "2", 40, 400)
+    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "3", 40, 400)
     assert t.defaults["temperature"] == 0 and "seed" in t.defaults
     uk = t.render(story=STORY, region=get_region("uk"))
     eu = t.render(story=STORY, region=get_region("eu"))
@@ -20,7 +20,8 @@ def test_builtin_template_metadata_and_layout() -> None:
     assert uk[0] == eu[0]
     story_end = uk[1]["content"].index("</story>")
     assert uk[1]["content"][:story_end] == eu[1]["content"][:story_end]
-    assert uk[1]["content"].index("National Cyber Security Centre (NCSC)") > story_end
+    # A story on no beat gets the general bodies (UK Parliament), after the story.
+    assert uk[1]["content"].index("UK Parliament") > story_end
 
 
 def test_story_text_is_data_not_template_source() -> None:

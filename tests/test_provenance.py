@@ -49,7 +49,7 @@ def test_result_records_profile_template_endpoint_and_fingerprint() -> None:
     assert prov["endpoint_host"] == "llm.example" and prov["model"] == "gpt-4o-mini-2024-07-18"
     assert (prov["region"], prov["profile_version"], prov["profile_source"]) == (
         "uk-scotland",
-        "2026.11",
+        "2026.12",
         "built-in",
     )
     assert prov["template_name"] == "section" and len(prov["template_sha256"]) == 64

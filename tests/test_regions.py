@@ -1,15 +1,34 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import localize
-from localize import ProfileError, RegionNotFoundError, builtin_regions, get_region, load_profiles
-from localize.regions._profiles import profile_problems, profile_schema
-from tests.support import IE_PROFILE
+from localize import (
+    ProfileError,
+    RegionNotFoundError,
+    Settings,
+    builtin_regions,
+    get_region,
+    load_profiles,
+    load_story,
+    load_template,
+    prepare,
+)
+from localize.backends._client import Completion, Usage
+from localize.budget import count_text
+from localize.cli._main import cli
+from localize.pipeline import Provenance, review_completion
+from localize.regions._beats import BEATS, GENERAL
+from localize.regions._profiles import Institution, Law, profile_problems, profile_schema
+from localize.regions._select import select_entries
+from tests.support import IE_PROFILE, RECORD_BASE_URL
 
 
 def test_builtin_profiles_hold_the_required_bodies() -> None:
@@ -29,7 +48,7 @@ def test_unknown_region_lists_regions_and_closest_match() -> None:
     with pytest.raises(RegionNotFoundError) as info:
         get_region("ukk")
     assert info.value.suggestion == "uk"
-    assert "au, ca, eu, ie, in, nz, sg, uk, uk-scotland, us, za" in str(info.value)
+    assert "au, ca, de, eu, fr, ie, in, ja, nz, sg, uk, uk-scotland, us, za" in str(info.value)
     with pytest.raises(RegionNotFoundError, match="Did you mean 'au'"):
         get_region("australia")
 
@@ -203,3 +222,282 @@ def test_validate_reports_every_problem_with_file_line_and_field(tmp_path: Path)
         (str(child), 7, "institutions[1].remit"),
     }
     assert f"{bad}:5: field 'currency':" in str(next(iter(profile_problems([bad]))))
+
+
+# --- beats (issue #17) --------------------------------------------------------------------------
+
+BEATS_DIR = Path(__file__).parent / "data" / "beats"
+EVERY_BEAT = set(BEATS) - {GENERAL}
+
+
+def _entries(profile: localize.RegionProfile) -> list[tuple[str, Institution | Law]]:
+    return [
+        *(("institution", i) for i in profile.institutions),
+        *(("law", w) for w in profile.laws),
+    ]
+
+
+def test_every_builtin_entry_has_beats_a_remit_and_a_url() -> None:
+    for rid, profile in builtin_regions().items():
+        for kind, entry in _entries(profile):
+            remit = entry.remit if isinstance(entry, Institution) else entry.summary
+            assert entry.beats and remit.strip() and entry.url, (rid, kind, entry.name)
+            assert set(entry.beats) <= set(profile.beat_descriptions), (rid, entry.name)
+            assert "\n" not in remit and len(remit) <= 200, (rid, entry.name)  # one line
+
+
+@pytest.mark.parametrize("rid", ["uk", "us", "au", "de", "fr", "ja", "ca", "ie", "nz", "eu"])
+def test_main_regions_cover_every_beat(rid: str) -> None:
+    profile = get_region(rid)
+    covered = {b for _, e in _entries(profile) for b in e.beats}
+    # The non-English desks (fr, ja) and the EU are built the same way, every beat included.
+    assert covered >= EVERY_BEAT, sorted(EVERY_BEAT - covered)
+
+
+def test_no_two_regions_contradict_each_other_on_a_shared_body() -> None:
+    """One url is one body: every region that lists it gives it the same beats, and every
+    English-language region the same name and short name (a German or French desk writes the
+    name in its language). One name with two urls is two bodies in two countries, a namesake
+    that `localize.regions._namesakes` keeps apart, never one body listed twice."""
+    beats: dict[str, set[tuple[str, ...]]] = {}
+    names: dict[str, set[tuple[str, str | None]]] = {}
+    regions: dict[str, set[str]] = {}
+    for rid, profile in builtin_regions().items():
+        if profile.extends:
+            continue  # an extension repeats its parent's entries by design
+        for _, entry in _entries(profile):
+            assert entry.url is not None
+            short = entry.acronym if isinstance(entry, Institution) else entry.short_name
+            beats.setdefault(entry.url, set()).add(entry.beats)
+            regions.setdefault(entry.url, set()).add(rid)
+            if profile.english:
+                names.setdefault(entry.url, set()).add((entry.name, short))
+    for url, seen in beats.items():
+        assert len(seen) == 1, (url, seen)
+    for url, seen in names.items():
+        assert len(seen) == 1, (url, seen)
+    # What regions share: EU law (eu, ie, de, fr) and the joint food standards body (au, nz).
+    assert regions["https://www.foodstandards.gov.au"] == {"au", "nz"}
+    assert regions["https://eur-lex.europa.eu/eli/reg/2016/679/oj"] == {"eu", "ie", "de", "fr"}
+
+
+def test_one_law_in_several_languages_keeps_one_url() -> None:
+    gdpr = {
+        rid: entry
+        for rid in ("eu", "ie", "de", "fr")
+        for _, entry in _entries(get_region(rid))
+        if entry.url == "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+    }
+    assert set(gdpr) == {"eu", "ie", "de", "fr"}
+    assert {e.short_name for e in gdpr.values()} == {"GDPR", "DSGVO", "RGPD"}
+    assert all(e.beats == ("data",) for e in gdpr.values())
+
+
+def test_german_french_and_japanese_regions_write_in_their_languages() -> None:
+    for rid, language, locale in (
+        ("de", "de", "de-DE"),
+        ("fr", "fr", "fr-FR"),
+        ("ja", "ja", "ja-JP"),
+    ):
+        profile = get_region(rid)
+        assert (profile.language, profile.locale, profile.english) == (language, locale, False)
+        assert profile.disclosure and profile.section_heading
+    assert get_region("de").section_heading == "Was das für Deutschland bedeutet"
+    assert get_region("ja").currency == "JPY"
+
+
+def test_an_unknown_beat_names_file_line_field_and_the_closest_beat(tmp_path: Path) -> None:
+    text = _GOOD.replace("    acronym: NCSC\n", "    acronym: NCSC\n    beats: [cyber, helth]\n")
+    path = _write(tmp_path, "ie.yaml", text)
+    with pytest.raises(ProfileError) as info:
+        get_region(str(path))
+    assert info.value.field == "institutions[0].beats[1]"
+    assert info.value.line == 10
+    assert "unknown beat 'helth' (did you mean 'health'?)" in str(info.value)
+
+
+def test_a_new_beat_needs_a_description(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ie.yaml", _GOOD + "beats:\n  - id: sport\n")
+    with pytest.raises(ProfileError) as info:
+        get_region(str(path))
+    assert info.value.field == "beats[0].description"
+    assert "a new beat needs a description" in str(info.value)
+
+
+def test_extends_adds_a_beat_an_entry_and_an_audience(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "uk-sport.yaml",
+        """id: uk-sport
+extends: uk
+beats:
+  - id: sport
+    description: "Sport: football, cricket, athletes, clubs, leagues, stadiums, doping."
+    audience: UK sports fans, clubs and governing bodies
+  - id: health
+    audience: UK patients and the NHS
+institutions:
+  - name: Independent Football Regulator
+    remit: the statutory regulator of the financial sustainability of English football clubs
+    url: https://www.gov.uk/government/organisations/independent-football-regulator
+    beats: [sport]
+""",
+    )
+    profile = get_region(str(path))
+    assert profile.beat_descriptions["sport"].startswith("Sport:")
+    assert profile.audience_for("health") == "UK patients and the NHS"
+    assert profile.audience_for("energy") == get_region("uk").audience_for("energy")
+    story = "The football club was fined after its stadium failed checks, the league said."
+    chosen = select_entries(story, profile)
+    assert chosen.beats[0] == "sport" and not chosen.fallback
+    assert [c.name for c in chosen.chosen] == ["Independent Football Regulator"]
+    assert chosen.audience == "UK sports fans, clubs and governing bodies"
+
+
+def test_an_extension_with_its_own_audience_drops_the_parents_beat_audiences() -> None:
+    scotland = get_region("uk-scotland")
+    assert scotland.audience_for("energy") == "people, businesses and public bodies in Scotland"
+    assert scotland.audience_for("health") == "patients, NHS Scotland and the public in Scotland"
+
+
+# Which body a regional editor expects in the prompt for each story, region by region.
+EXPECTED = {
+    "health-mpox-emergency": {
+        "uk": "UKHSA",
+        "us": "CDC",
+        "au": "Department of Health, Disability and Ageing",
+        "de": "RKI",
+    },
+    "agriculture-h5n1-dairy": {"uk": "APHA", "us": "APHIS", "au": "DAFF", "de": "FLI"},
+    "food-plant-milk-labels": {"uk": "FSA", "us": "FDA", "au": "FSANZ", "de": "BVL"},
+    "transport-ohio-derailment": {"uk": "RAIB", "us": "NTSB", "au": "ATSB", "de": "EBA"},
+    "economy-boj-rate-rise": {"uk": "BoE", "us": "Fed", "au": "RBA", "de": "Deutsche Bundesbank"},
+    "data-meta-fine": {"uk": "ICO", "us": "FTC", "au": "OAIC", "de": "BfDI"},
+    "telecoms-australia-under-16-ban": {
+        "uk": "Ofcom",
+        "us": "FCC",
+        "au": "eSafety Commissioner",
+        "de": "KJM",
+    },
+    "energy-iberian-blackout": {"uk": "Ofgem", "us": "FERC", "au": "AEMO", "de": "BNetzA"},
+    "justice-bankman-fried-verdict": {"uk": "SFO", "us": "DOJ", "au": "AFP", "de": "BKA"},
+    "cyber-crowdstrike-outage": {"uk": "NCSC", "us": "CISA", "au": "ACSC", "de": "BSI"},
+    "competition-cma-activision": {
+        "uk": "CMA",
+        "us": "FTC",
+        "au": "ACCC",
+        "de": "Bundeskartellamt",
+    },
+    "elections-romania-annulled": {
+        "uk": "Electoral Commission",
+        "us": "FEC",
+        "au": "AEC",
+        "de": "Bundeswahlleiterin",
+    },
+}
+
+
+def _label(entry: Institution | Law) -> str:
+    return (entry.acronym if isinstance(entry, Institution) else entry.short_name) or entry.name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_story_brings_the_body_a_regional_editor_expects(name: str) -> None:
+    story = load_story(BEATS_DIR / f"{name}.txt")
+    beat = name.split("-")[0]
+    for rid, expected in EXPECTED[name].items():
+        chosen = select_entries(story.text, get_region(rid))
+        assert beat in chosen.beats and not chosen.fallback, (rid, chosen.beats)
+        assert expected in [_label(c.entry) for c in chosen.chosen], (rid, chosen.to_dict())
+        assert all(c.why for c in chosen.chosen)
+
+
+def test_every_story_and_region_keeps_the_region_block_small() -> None:
+    template = load_template()
+    for path in sorted(BEATS_DIR.glob("*.txt")):
+        story = load_story(path)
+        for rid in builtin_regions():
+            user = template.render(story=story, region=get_region(rid))[-1]["content"]
+            block = user[user.index("<region>") : user.index("</region>")]
+            assert count_text(block, "gpt-4o").tokens <= 400, (path.name, rid)
+
+
+def test_the_choice_is_deterministic_and_a_story_off_every_beat_gets_the_general_bodies() -> None:
+    story = load_story(BEATS_DIR / "food-plant-milk-labels.txt").text
+    uk = get_region("uk")
+    assert select_entries(story, uk) == select_entries(story + "", uk.model_copy())
+    chosen = select_entries("Quiet day.", uk)
+    assert chosen.fallback and chosen.beats == ()
+    assert [c.name for c in chosen.chosen] == [
+        "UK Parliament",
+        "Cabinet Office",
+        "Office for National Statistics",
+    ]
+    assert chosen.audience == uk.audience
+
+
+def test_a_body_the_story_names_comes_first() -> None:
+    chosen = select_entries("Ofwat said the plan was sound.", get_region("uk"))
+    assert chosen.chosen[0].name == "Ofwat" and "named in the story" in chosen.chosen[0].why
+
+
+# --- the chosen entries in --dry-run, provenance and the CLI ------------------------------------
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_dry_run_shows_the_chosen_entries_and_why() -> None:
+    story = str(BEATS_DIR / "food-plant-milk-labels.txt")
+    out = _cli("rewrite", story, "-r", "uk", "--dry-run")
+    assert out.exit_code == 0, out.output
+    assert "region entries (story beats: food):" in out.output
+    assert "  - Food Standards Agency: beat food; remit matches labelling" in out.output
+    assert "- Food Standards Agency (FSA): the food safety regulator" in out.output  # in the prompt
+    assert "what this story means for UK consumers and food businesses" in out.output
+    data = json.loads(_cli("rewrite", story, "-r", "uk", "--dry-run", "-f", "json").output)
+    entries = data["region_entries"]
+    assert entries["beats"] == ["food"] and entries["fallback"] is False
+    assert entries["entries"][0]["name"] == "Food Standards Agency"
+
+
+def test_provenance_records_the_chosen_entries() -> None:
+    settings = Settings.resolve({}, base_url=RECORD_BASE_URL, model="gpt-4o-mini")
+    prep = prepare(BEATS_DIR / "food-plant-milk-labels.txt", "uk", settings=settings)
+    body = (
+        "Shoppers in the UK buy oat, almond and soy drinks too, so the US move on labels is one "
+        "the Food Standards Agency, which sets rules on labelling in England, Wales and Northern "
+        "Ireland, may be asked about. The FDA said shoppers may not know how the nutrition of "
+        "plant-based milks differs from dairy milk, and recommended a voluntary statement on "
+        "nutrients such as calcium and vitamin D."
+    )
+    answer = Completion(
+        json.dumps({"body": body}), "stop", Usage(1, 1), "gpt-4o-mini", "json_schema"
+    )
+    result = review_completion(prep, answer, endpoint=RECORD_BASE_URL)
+    recorded = result.to_dict()["provenance"]["region_entries"]
+    assert recorded == prep.selection.to_dict()
+    assert recorded["beats"] == ["food"]
+    assert "Food Standards Agency" in [e["name"] for e in recorded["entries"]]
+    assert Provenance.from_dict(result.provenance.to_dict()) == result.provenance
+
+
+def test_regions_show_beat_validate_strict_and_beats(tmp_path: Path) -> None:
+    shown = _cli("regions", "show", "au", "--beat", "transport", "-f", "json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert {i["acronym"] for i in data["institutions"]} >= {"CASA", "ATSB", "AMSA"}
+    assert data["audience"].startswith("Australian travellers")
+    bad = _cli("regions", "show", "uk", "--beat", "helth")
+    assert bad.exit_code == 2 and "--beat: 'helth' is not a beat of uk" in bad.output
+    assert "did you mean 'health'" in bad.output
+    listed = _cli("regions", "beats").output
+    assert listed.startswith("general ") and "\ntransport " in listed
+    loose = _write(tmp_path, "ie.yaml", _GOOD)  # an entry with no beats and no url
+    assert _cli("regions", "validate", str(loose)).exit_code == 0
+    strict = _cli("regions", "validate", "--strict", str(loose))
+    assert strict.exit_code == 1
+    assert "field 'institutions[0].beats': is required by --strict" in strict.output
+    assert "field 'institutions[0].url': is required by --strict" in strict.output
+    assert _cli("regions", "validate", "--strict", str(PROFILES)).exit_code == 0

@@ -52,7 +52,7 @@ from localize.events import AttemptStarted, emit
 from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding._policy import CheckPolicy
 from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
-from localize.regions import RegionLike, RegionProfile, get_region
+from localize.regions import RegionLike, RegionProfile, Selection, get_region, select_entries
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
@@ -108,6 +108,11 @@ class PreparedPrompt:
         return self.fitted.prompt_tokens
 
     @property
+    def selection(self) -> Selection:
+        """The story's beats and the profile entries its prompt carries (of the fitted story)."""
+        return select_entries(self.fitted.story.text, self.region)
+
+    @property
     def origin(self) -> RequestOrigin:
         """What the messages were rendered from; sent as a header with every request."""
         return RequestOrigin.of(self.template, self.story, self.region)
@@ -128,6 +133,7 @@ class PreparedPrompt:
             "window": self.window,
             "reserved_for_output": self.params.get("max_tokens"),
             "trimmed_paragraphs": list(self.fitted.trimmed),
+            "region_entries": self.selection.to_dict(),
         }
 
     @property
@@ -348,6 +354,7 @@ def build_result(
         response_cache_hits=out.spend.cache_hits,
         batch_id=batch_id,
         requests=out.spend.requests,
+        region_entries=prep.selection.to_dict(),
     )
     result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:

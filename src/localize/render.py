@@ -207,4 +207,8 @@ def render_prompt(prep: PreparedPrompt, fmt: OutputFormat = "text") -> str:
         f"window: {prep.window}; reserved for output: {data['reserved_for_output']}; "
         f"trimmed paragraphs: {trimmed}\n"
     )
-    return "\n".join(blocks) + "\n" + summary
+    chosen = prep.selection
+    beats = ", ".join(chosen.beats) or "none matched"
+    entries = "".join(f"  - {c.name}: {c.why}\n" for c in chosen.chosen)
+    why = f"region entries (story beats: {beats}):\n{entries}"
+    return "\n".join(blocks) + "\n" + summary + why

@@ -59,6 +59,9 @@ class Provenance:
     disclosure: str = DEFAULT_DISCLOSURE
     # IPTC Digital Source Type of the section (see `localize._disclosure`).
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
+    # The story's beats and the profile entries its prompt carried, with why
+    # (`localize.regions._select`): {"beats": [...], "entries": [{"name", "why", ...}], ...}.
+    region_entries: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -23,7 +23,8 @@ reads a `CheckContext`; ``attribution`` and ``claim`` (who did what) live in
   Agency, Office, Act...) found in neither the story nor this region's profile, so the UK's NCSC
   is an error in an EU section; or a known acronym given a wrong expansion. Profile aliases are
   names too; capitalised emphasis ("NOT") is not an acronym.
-- ``mention`` (warning): the section names none of the profile's institutions or laws.
+- ``mention`` (warning): the section names none of the profile's institutions or laws, where the
+  profile has one for the story's beat (`localize.regions._select`); the message suggests those.
 - ``region`` (error): the section does not fit its region: another region's body, law, readers
   or currency, a story organisation made this region's own, no word about its region at all,
   or another language than the profile's (`localize.grounding._region_fit`).

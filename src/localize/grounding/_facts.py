@@ -103,7 +103,6 @@ class ProfileFacts:
     region_words: frozenset[str]  # lower-case words that name a region
     mention_names: tuple[str, ...]  # folded institution and law names
     mention_acronyms: tuple[re.Pattern[str], ...]
-    example_mentions: str  # for the mention warning's message
 
 
 @lru_cache(maxsize=32)
@@ -126,7 +125,6 @@ def profile_facts(profile: RegionProfile) -> ProfileFacts:
     # Whole aliases only: "federal government" must not make "Federal" a region word.
     region_words = set(COMMON_REGION_WORDS)
     region_words.update(fold(alias).strip() for alias in (profile.name, *profile.aliases))
-    examples = [i.acronym or i.name for i in profile.institutions[:2]]
     return ProfileFacts(
         facts=facts(profile.text, pairs),
         acronym_names=dict(pairs),
@@ -135,5 +133,4 @@ def profile_facts(profile: RegionProfile) -> ProfileFacts:
         region_words=frozenset(region_words),
         mention_names=tuple(fold(n) for n in names),
         mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
-        example_mentions=" or ".join(examples),
     )

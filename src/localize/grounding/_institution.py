@@ -66,12 +66,17 @@ class _Reported:
         return any(a < end and start < b for a, b in self.spans)
 
 
-def _check_institutions(body: str, story: Facts, profile: ProfileFacts) -> Iterator[Finding]:
+def _check_institutions(
+    body: str, story: Facts, profile: ProfileFacts, english: bool = True
+) -> Iterator[Finding]:
     tokens = list(NAME_TOKEN.finditer(body))
     reported = _Reported()
     yield from _wrong_expansions(body, tokens, story, profile, reported)
     yield from _unknown_bodies(body, tokens, story, profile, reported)
-    yield from _unknown_acronyms(body, story, profile, reported)
+    if english:
+        # In another language an acronym is often the story's, translated (OMS for WHO, UE for
+        # EU): unknown to the story, yet right.
+        yield from _unknown_acronyms(body, story, profile, reported)
 
 
 def _wrong_expansions(
@@ -275,7 +280,9 @@ def _display_name(acr: str, profile: ProfileFacts, story: Facts) -> str:
 
 
 def check_institution(ctx: CheckContext) -> Iterator[Finding]:
-    yield from _check_institutions(ctx.body, ctx.story_facts, ctx.profile_facts)
+    yield from _check_institutions(
+        ctx.body, ctx.story_facts, ctx.profile_facts, ctx.profile.english
+    )
     # Another region's body under a name this region's profile does not give it.
     for message, span in foreign_namesakes(ctx.body, ctx.story.text, ctx.profile):
         yield Finding("institution", "error", message, span)

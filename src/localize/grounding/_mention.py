@@ -1,4 +1,12 @@
-"""The ``mention`` check: the section names none of the profile's institutions or laws."""
+"""The ``mention`` check: the section names none of the profile's institutions or laws, where
+the profile has one for the story's beat.
+
+The beats a story is on, and the entries its prompt carried, come from
+`localize.regions.select_entries`. Where the profile has no body on the story's beat (South
+Africa's profile has no farming body for a bird-flu story), no body is asked for: naming one
+would be name-dropping. Where it has, the warning suggests those, not the profile's first
+entries.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +15,31 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._facts import ProfileFacts
 from localize.grounding._findings import Finding
+from localize.regions import Institution, Selection, select_entries
 from localize.text import fold
 
 __all__ = ["check_mention"]
 
 
-def _check_mention(body: str, profile: ProfileFacts) -> Iterator[Finding]:
+def _check_mention(body: str, profile: ProfileFacts, selection: Selection) -> Iterator[Finding]:
+    if not selection.relevant:
+        return
     folded = fold(body)
     if any(name in folded for name in profile.mention_names):
         return
     if any(p.search(body) for p in profile.mention_acronyms):
         return
+    examples = " or ".join(
+        (c.entry.acronym if isinstance(c.entry, Institution) else c.entry.short_name) or c.name
+        for c in selection.chosen[:2]
+    )
     yield Finding(
         "mention",
         "warning",
-        f"The section names no institution or law from {profile.label}, such as "
-        f"{profile.example_mentions}.",
+        f"The section names no institution or law from {profile.label}, such as {examples} "
+        f"(for this story's beat: {', '.join(selection.beats) or 'its subject'}).",
     )
 
 
 def check_mention(ctx: CheckContext) -> Iterator[Finding]:
-    return _check_mention(ctx.body, ctx.profile_facts)
+    return _check_mention(ctx.body, ctx.profile_facts, select_entries(ctx.story.text, ctx.profile))

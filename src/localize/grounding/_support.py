@@ -196,7 +196,18 @@ def story_index(story: Story) -> StoryIndex:
 @dataclass(frozen=True, slots=True)
 class _ProfileIndex:
     entries: tuple[tuple[str, re.Pattern[str]], ...]  # label, pattern that finds it
-    words: frozenset[str]  # stems of words that name the region or its bodies
+    region_words: frozenset[str]  # stems of words that name the region
+    # Stems of the words that name each institution, by label. Only the names a sentence uses
+    # are set aside when aligning it: a profile with a hundred bodies names most subjects
+    # ("Food", "Safety", "Data"), and a sentence that names none of them keeps those words.
+    entry_words: dict[str, frozenset[str]]
+
+    def words(self, text: str) -> frozenset[str]:
+        """The stems ``text`` uses to name the region or the bodies it names."""
+        named = [
+            self.entry_words.get(label, frozenset()) for label, p in self.entries if p.search(text)
+        ]
+        return self.region_words.union(*named)
 
 
 def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
@@ -208,20 +219,19 @@ def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=32)
 def _profile_index(profile: RegionProfile) -> _ProfileIndex:
     entries: list[tuple[str, re.Pattern[str]]] = []
-    words: set[str] = set()
+    entry_words: dict[str, frozenset[str]] = {}
     for inst in profile.institutions:
         names = [inst.name, inst.acronym or "", *inst.aliases]
-        entries.append((f"institution: {inst.name}", _entry_pattern(names)))
-        for n in names:
-            words |= _content_stems(n)
+        label = f"institution: {inst.name}"
+        entries.append((label, _entry_pattern(names)))
+        entry_words[label] = frozenset().union(*(_content_stems(n) for n in names))
     for law in profile.laws:
         names = [law.name, law.short_name or "", *law.aliases]
         entries.append((f"law: {law.name}", _entry_pattern(names)))
     region_names = [profile.name, *profile.aliases]
     entries.append((f"region: {profile.name}", _entry_pattern(region_names)))
-    for n in region_names:
-        words |= _content_stems(n)
-    return _ProfileIndex(tuple(entries), frozenset(words))
+    region_words = frozenset().union(*(_content_stems(n) for n in region_names))
+    return _ProfileIndex(tuple(entries), region_words, entry_words)
 
 
 def profile_entries(text: str, profile: RegionProfile) -> tuple[str, ...]:
@@ -307,11 +317,12 @@ def link_sentences(
         text = sentence.text
         entries = profile_entries(text, profile)
         cited = _sources_of(sentence, citations)
-        aligned = _align(text, index, pindex.words)
+        words = pindex.words(text)
+        aligned = _align(text, index, words)
         sources: tuple[int, ...] = ()
         via: Via = "none"
         if cited:
-            problem = _citation_problem(text, cited, index, pindex.words, aligned)
+            problem = _citation_problem(text, cited, index, words, aligned)
             if problem is None:
                 sources, via = cited, "citation"
             else:

@@ -37,6 +37,7 @@ from localize.prompting._sandbox import (
     join_bounded,
     render_budget,
 )
+from localize.regions import select_entries
 from localize.text._sentences import story_paragraph_sentences
 
 __all__ = ["AnswerFormat", "PromptTemplate", "list_templates", "load_template"]
@@ -59,6 +60,9 @@ _env = BoundedSandbox(
 # `story | numbered_sentences`: the story's blocks (headline first) as numbered sentences, the
 # numbering a model cites and the checks verify.
 _env.filters["numbered_sentences"] = story_paragraph_sentences
+# `region | relevant(story)`: the beats the story is on and the profile entries that fit it
+# (`localize.regions.select_entries`), so a prompt carries the relevant part of a large profile.
+_env.filters["relevant"] = lambda region, story: select_entries(story.text, region)
 
 
 @dataclass(frozen=True)

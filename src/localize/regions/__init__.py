@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from localize.regions._beats import BEATS, GENERAL
 from localize.regions._namesakes import foreign_namesakes
 from localize.regions._packs import ENTRY_POINT_GROUP, ProfilePack, installed_packs
 from localize.regions._profiles import (
     BUILTIN,
+    BeatNote,
     Institution,
     Law,
     RegionLike,
@@ -19,15 +21,21 @@ from localize.regions._profiles import (
     profile_problems,
     profile_schema,
 )
+from localize.regions._select import Chosen, Selection, select_entries
 
 __all__ = [
+    "BEATS",
     "BUILTIN",
     "ENTRY_POINT_GROUP",
+    "GENERAL",
+    "BeatNote",
+    "Chosen",
     "Institution",
     "Law",
     "ProfilePack",
     "RegionLike",
     "RegionProfile",
+    "Selection",
     "builtin_regions",
     "foreign_namesakes",
     "get_region",
@@ -38,4 +46,5 @@ __all__ = [
     "pack_regions",
     "profile_problems",
     "profile_schema",
+    "select_entries",
 ]

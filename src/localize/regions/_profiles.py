@@ -3,8 +3,13 @@
 Profiles come from three places, later ones overriding earlier ones with the same id: the
 built-in ``localize/profiles/*.yaml``, installed profile packs (see `localize.regions._packs`),
 and the user's own files or folder (``--profiles``, ``LOCALIZE_PROFILES``). A profile may
-``extends`` another by id: lists (aliases, institutions, laws, style notes) merge, other fields
-override, and an institution or law with the parent's name replaces the parent's entry.
+``extends`` another by id: lists (aliases, institutions, laws, style notes, beats) merge, other
+fields override, and an institution or law with the parent's name (a beat with the parent's id)
+replaces the parent's entry.
+
+Every institution and law carries the beats it serves (`localize.regions._beats`): the built-in
+vocabulary, plus any beat the profile defines in its own ``beats`` list. A beat id that is in
+neither is an error, with the closest known id suggested.
 
 Unknown keys are rejected so a typo cannot silently drop a regulator from a prompt, and every
 problem names the file, the line and the field.
@@ -23,6 +28,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,15 +40,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from localize import _strict_json as strict_json
 from localize._reading import read_limited
 from localize.errors import ProfileError, RegionNotFoundError
+from localize.regions._beats import BEATS
 from localize.regions._packs import installed_packs
 
 __all__ = [
     "BUILTIN",
+    "BeatNote",
     "Institution",
     "Law",
     "RegionLike",
@@ -59,7 +67,7 @@ __all__ = [
 
 _PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 # Fields whose lists an extending profile adds to rather than replaces.
-_LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes")
+_LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes", "beats")
 BUILTIN = "built-in"
 
 Spelling = Literal["british", "american", "canadian"]
@@ -82,6 +90,24 @@ def _url(what: str) -> Any:
         description=f"The {what}'s official web address (http or https); it tells apart "
         "bodies or laws that share a name across regions.",
     )
+
+
+_BEAT_ID = r"^[a-z][a-z0-9-]*$"
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+# The beats an entry serves: ids from the built-in vocabulary or the profile's own ``beats``.
+Beats = Annotated[
+    tuple[Annotated[str, Field(pattern=_BEAT_ID)], ...],
+    AfterValidator(_unique),
+    Field(
+        description="The beats the entry serves: " + ", ".join(BEATS) + ", or a beat the "
+        "profile defines in 'beats'."
+    ),
+]
 
 
 def _as_text(value: object) -> object:
@@ -119,6 +145,7 @@ class Institution(_Strict):
         "name); the checks accept them as its name.",
     )
     url: str | None = _url("body")
+    beats: Beats = ()
 
 
 class Law(_Strict):
@@ -134,6 +161,20 @@ class Law(_Strict):
         default=(), description="Other names it goes by; the checks accept them as its name."
     )
     url: str | None = _url("law")
+    beats: Beats = ()
+
+
+class BeatNote(_Strict):
+    """A profile's own word on a beat: a new beat (with its description), or the audience
+    line a built-in beat's stories are written for in this region."""
+
+    id: str = Field(pattern=_BEAT_ID)
+    description: str | None = Field(
+        default=None, min_length=1, description="What the beat covers; required for a new beat."
+    )
+    audience: str | None = Field(
+        default=None, min_length=1, description="Who the section is for on a story on this beat."
+    )
 
 
 def _as_mapping_schema(schema: dict[str, Any]) -> None:
@@ -198,7 +239,50 @@ class RegionProfile(_Strict):
         json_schema_extra=lambda schema: _as_mapping_schema(schema),
     )
 
+    beats: tuple[BeatNote, ...] = Field(
+        default=(), description="Beats this profile adds, or audience lines for built-in beats."
+    )
+
     _source: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _known_beats(self) -> RegionProfile:
+        errors: list[InitErrorDetails] = []
+        for k, note in enumerate(self.beats):
+            if note.id not in BEATS and note.description is None:
+                errors.append(
+                    _error(("beats", k, "description"), note.id, "a new beat needs a description")
+                )
+        known = self.beat_descriptions
+        groups: tuple[tuple[str, tuple[Institution | Law, ...]], ...] = (
+            ("institutions", self.institutions),
+            ("laws", self.laws),
+        )
+        for field_name, entries in groups:
+            for k, entry in enumerate(entries):
+                for j, beat in enumerate(entry.beats):
+                    if beat not in known:
+                        close = difflib.get_close_matches(beat, list(known), n=1, cutoff=0.6)
+                        hint = f" (did you mean '{close[0]}'?)" if close else ""
+                        message = f"unknown beat '{beat}'{hint}; a new beat goes in 'beats'"
+                        errors.append(_error((field_name, k, "beats", j), beat, message))
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    @property
+    def beat_descriptions(self) -> dict[str, str]:
+        """Every beat this profile knows, id -> description: built-in ones and its own."""
+        own = {n.id: n.description for n in self.beats if n.description}
+        return {**BEATS, **own}
+
+    def audience_for(self, beat: str | None) -> str:
+        """The audience line for a story on ``beat``: the profile's own for it, else the
+        general one."""
+        for note in self.beats:
+            if note.id == beat and note.audience:
+                return note.audience
+        return self.audience
 
     @field_validator("checks", mode="before")
     @classmethod
@@ -263,6 +347,12 @@ class RegionProfile(_Strict):
             lines.append(" ".join(x for x in (law.name, law.short_name or "", law.summary) if x))
             lines.extend(law.aliases)
         return "\n".join(lines)
+
+
+def _error(loc: tuple[str | int, ...], value: str, message: str) -> InitErrorDetails:
+    # The message is a format string to pydantic; braces in a user's value must stay literal.
+    text = message.replace("{", "{{").replace("}", "}}")
+    return InitErrorDetails(type=PydanticCustomError("beat", text), loc=loc, input=value)
 
 
 # What a region argument may be: a profile, a path to a profile file, or a region id.
@@ -402,6 +492,14 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> tuple[dict[str, Any
     the parent's items come before the child's (to point errors at the child's own lines)."""
     merged = {**parent, "version": "1"}  # a version is the extending file's own
     merged.update((k, v) for k, v in child.items() if k not in _LIST_FIELDS)
+    if "audience" in child:
+        # A new audience ("Welsh businesses ...") makes the parent's per-beat audience lines
+        # ("UK patients ...") wrong for the child; it restates those it wants.
+        merged["beats"] = [
+            {k: v for k, v in b.items() if k != "audience"} if isinstance(b, dict) else b
+            for b in parent.get("beats") or []
+        ]
+        parent = {**parent, "beats": merged["beats"]}
     offsets: dict[str, int] = {}
     for name in _LIST_FIELDS:
         items = child.get(name)
@@ -410,11 +508,12 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> tuple[dict[str, Any
         if not isinstance(items, list):
             merged[name], offsets[name] = items, 0
             continue
-        own_names = {i.get("name") for i in items if isinstance(i, dict)}
+        key = "id" if name == "beats" else "name"
+        own_names = {i.get(key) for i in items if isinstance(i, dict)}
         kept = [
             p
             for p in parent.get(name) or []
-            if p not in items and not (isinstance(p, dict) and p.get("name") in own_names)
+            if p not in items and not (isinstance(p, dict) and p.get(key) in own_names)
         ]
         merged[name], offsets[name] = kept + items, len(kept)
     return merged, offsets
@@ -622,10 +721,14 @@ def _user_profiles(
     return load_profiles(profiles)
 
 
-def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
+def profile_problems(
+    paths: Iterable[str | Path], *, strict: bool = False
+) -> Iterator[ProfileError]:
     """Every problem in the given profile files (or folders), each naming file, line and field.
 
     The files are checked together, as one folder would be: they may extend each other.
+    ``strict`` also requires what the built-in profiles give every entry: its beats and its
+    official url (a prompt gets an entry by its beats; a url says which body a name means).
     """
     raws: list[_Raw] = []
     for p in paths:
@@ -642,6 +745,18 @@ def profile_problems(paths: Iterable[str | Path]) -> Iterator[ProfileError]:
             layer.resolve(raw)
         except _Invalid as exc:
             yield from exc.problems
+            continue
+        if strict:
+            yield from _strict_problems(raw)
+
+
+def _strict_problems(raw: _Raw) -> Iterator[ProfileError]:
+    for name in ("institutions", "laws"):
+        items = raw.data.get(name)
+        for k, item in enumerate(items if isinstance(items, list) else []):
+            for key in ("beats", "url"):
+                if isinstance(item, dict) and not item.get(key):
+                    yield _problem(raw, "is required by --strict", (name, k, key))
 
 
 def profile_schema() -> dict[str, Any]:

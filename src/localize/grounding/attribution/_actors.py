@@ -154,10 +154,14 @@ def _story_name_words(story: Story) -> frozenset[str]:
 
 @lru_cache(maxsize=32)
 def _names_key(
-    profile: RegionProfile,
+    profile: RegionProfile, text: str
 ) -> tuple[frozenset[tuple[str, Actor]], frozenset[tuple[str, str]]]:
+    # Only the names the text holds can be found in it: profiles whose lexicons differ
+    # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
     lexicon = actor_lexicon(profile)
-    return frozenset(lexicon.names.items()), frozenset(lexicon.places.items())
+    names = {(n, a) for n, a in lexicon.names.items() if n in text}
+    keys = {a.key for _, a in names}
+    return frozenset(names), frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
 
 
 @per_story
@@ -167,7 +171,7 @@ def story_reading(story: Story, profile: RegionProfile) -> Hashable:
     same actors, actions and counts in the story (most built-in profiles do: their lexicons
     hold every built-in region's names), so those are found once for all of them."""
     story_names = story_lexicon(story, profile).story_names & _story_name_words(story)
-    return (*_names_key(profile), story_names)
+    return (*_names_key(profile, " ".join(story.text.split())), story_names)
 
 
 @per_story

@@ -1,0 +1,335 @@
+"""The relevant part of a profile for one story: which beats it is on, which entries fit it.
+
+A profile holds a desk's bodies and laws for every beat; a prompt gets only those that fit the
+story, so the region block stays small (about 400 tokens at most) and the model is not invited
+to name-drop a transport regulator into a vaccine story.
+
+How: BM25 (the `bm25s` library, over Snowball-stemmed words) ranks the beats by their
+descriptions and the entries by their names, aliases and remits, with the story as the query.
+An entry's score adds its own match to the best match of its beats, each scaled to the story's
+best, so a body whose remit the story does not echo word for word still comes with its beat.
+An entry the story names outright always comes first. Where nothing fits, the region's general
+entries (beat ``general``) stand in. The same story and profile always give the same choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from localize.budget import count_text
+from localize.regions._beats import GENERAL
+from localize.regions._profiles import Institution, Law, RegionProfile
+
+__all__ = ["Chosen", "Selection", "select_entries"]
+
+# How much a prompt takes: enough for a story on two or three beats, within ~400 tokens.
+MAX_INSTITUTIONS = 6
+MAX_LAWS = 3
+REGION_BLOCK_TOKENS = 400
+# The block's lines besides the entries (labels, the beats line) and a margin for the template.
+_BLOCK_OVERHEAD = 40
+# A beat the story is on scores at least this share of the story's best beat.
+_BEAT_SHARE = 0.5
+# An entry comes in at this combined score (own match + beat match, each 0..1, named: +2).
+_ENTRY_MIN = 0.6
+_NAMED_BONUS = 2.0
+_OFF_BEAT_TERMS = 3
+_WHY_TERMS = 3
+
+# Words that say what form a body takes, not what it is about: every remit has some, so they
+# would tie a story to bodies off its subject ("rules" in a drone story, "regulates" anywhere).
+_FORM_WORDS = frozenset(
+    [
+        "agency",
+        "authority",
+        "body",
+        "bodies",
+        "board",
+        "bureau",
+        "commission",
+        "council",
+        "department",
+        "federal",
+        "government",
+        "law",
+        "laws",
+        "national",
+        "office",
+        "official",
+        "public",
+        "regulate",
+        "regulates",
+        "regulation",
+        "regulations",
+        "regulator",
+        "regulators",
+        "regulatory",
+        "rule",
+        "rules",
+        "service",
+        "services",
+        "state",
+    ]
+)
+
+# bm25s's stop word lists by language code.
+_STOPWORDS = {
+    "de": "STOPWORDS_GERMAN",
+    "fr": "STOPWORDS_FRENCH",
+    "es": "STOPWORDS_SPANISH",
+    "it": "STOPWORDS_ITALIAN",
+    "nl": "STOPWORDS_DUTCH",
+    "pt": "STOPWORDS_PORTUGUESE",
+}
+
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Za-z0-9&.-]*[A-Z0-9]$")
+
+Entry = Institution | Law
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """One entry in the prompt, and why it is there."""
+
+    kind: Literal["institution", "law"]
+    entry: Entry
+    score: float
+    why: str
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "score": round(self.score, 3),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The beats a story is on (best first) and the profile entries chosen for its prompt."""
+
+    beats: tuple[str, ...]
+    chosen: tuple[Chosen, ...]
+    audience: str
+    # True where nothing in the story matched and the general entries stand in.
+    fallback: bool
+
+    @property
+    def institutions(self) -> tuple[Institution, ...]:
+        return tuple(c.entry for c in self.chosen if isinstance(c.entry, Institution))
+
+    @property
+    def laws(self) -> tuple[Law, ...]:
+        return tuple(c.entry for c in self.chosen if isinstance(c.entry, Law))
+
+    @property
+    def relevant(self) -> bool:
+        """Whether the profile has an entry on the story's beat (so a section should name one)."""
+        return not self.fallback
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "beats": list(self.beats),
+            "audience": self.audience,
+            "fallback": self.fallback,
+            "entries": [c.to_dict() for c in self.chosen],
+        }
+
+
+def _names(entry: Entry) -> tuple[str, ...]:
+    short = entry.acronym if isinstance(entry, Institution) else entry.short_name
+    return tuple(n for n in (entry.name, short, *entry.aliases) if n)
+
+
+def _named_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    # Acronyms match as written ("FSA", not "fsa"); names and aliases in any case.
+    parts = []
+    for name in names:
+        body = re.escape(name)
+        if _ACRONYM.match(name) and name.upper() == name:
+            parts.append(rf"(?-i:{body})")
+        elif len(name) >= 4:
+            parts.append(body)
+    if not parts:
+        return None
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+
+
+class _Index:
+    """BM25 indexes over one profile's beats and entries (built once per profile)."""
+
+    def __init__(self, profile: RegionProfile) -> None:
+        import bm25s  # type: ignore[import-untyped, unused-ignore]  # imported here: only prompting needs it, and it takes ~0.1 s to load
+        import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
+
+        self._bm25s = bm25s
+        self._stemmer = snowballstemmer.stemmer("english")
+        self.profile = profile
+        # The region's own names ("US", "Australian") say where, not what.
+        region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
+        # A profile written in another language has that language's function words in its
+        # remits ("die", "les"), which an English story must not match.
+        own = getattr(bm25s.stopwords, _STOPWORDS.get(profile.language.split("-")[0], ""), ())
+        self._stopwords = sorted(
+            {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words, *own}
+        )
+        descriptions = profile.beat_descriptions
+        self.beat_ids = [b for b in descriptions if b != GENERAL]
+        self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
+            *(("institution", i) for i in profile.institutions),
+            *(("law", law) for law in profile.laws),
+        ]
+        beat_docs = [f"{b} {descriptions[b]}" for b in self.beat_ids]
+        entry_docs = [
+            " ".join((*_names(e), e.remit if isinstance(e, Institution) else e.summary))
+            for _, e in self.entries
+        ]
+        entry_tokens = self._tokens(entry_docs)
+        self.entry_tokens = [set(t) for t in entry_tokens]
+        # Each stem's word as the entry writes it, to say in plain words why it was chosen.
+        self.entry_words = [
+            {self._stemmer.stemWord(w): w for w in reversed(words)}
+            for words in self._bm25s.tokenize(
+                [d.lower() for d in entry_docs],
+                stopwords="en",
+                return_ids=False,
+                show_progress=False,
+            )
+        ]
+        self.beat_index = self._index(self._tokens(beat_docs))
+        self.entry_index = self._index(entry_tokens)
+        self.named = [_named_pattern(_names(e)) for _, e in self.entries]
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        out = self._bm25s.tokenize(
+            texts,
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
+        )
+        return [list(t) for t in out]
+
+    def _index(self, tokens: list[list[str]]) -> Any:
+        index = self._bm25s.BM25()
+        index.index(tokens, show_progress=False)
+        return index
+
+    def query(self, text: str) -> list[str]:
+        return self._tokens([text])[0]
+
+
+@lru_cache(maxsize=64)
+def _index_for(profile: RegionProfile) -> _Index:
+    return _Index(profile)
+
+
+def _scaled(scores: Any) -> list[float]:
+    values = [float(s) for s in scores]
+    top = max(values, default=0.0)
+    return [v / top if top > 0 else 0.0 for v in values]
+
+
+def _why(named: bool, beats: list[str], terms: list[str]) -> str:
+    parts = []
+    if named:
+        parts.append("named in the story")
+    if beats:
+        parts.append("beat " + ", ".join(beats))
+    if terms:
+        parts.append("remit matches " + ", ".join(terms))
+    return "; ".join(parts) or "general body: the profile has none on the story's beat"
+
+
+@lru_cache(maxsize=256)
+def select_entries(story_text: str, profile: RegionProfile) -> Selection:
+    """The beats ``story_text`` is on and the entries of ``profile`` its prompt gets."""
+    index = _index_for(profile)
+    query = index.query(story_text)
+    query_set = set(query)
+    none = [0.0] * len(index.beat_ids)
+    beat_scores = _scaled(index.beat_index.get_scores(query)) if query else none
+    ranked_beats = sorted(
+        (s, b) for b, s in zip(index.beat_ids, beat_scores, strict=True) if s > 0
+    )[::-1]
+    story_beats = {b: s for s, b in ranked_beats if s >= _BEAT_SHARE}
+    entry_scores = (
+        _scaled(index.entry_index.get_scores(query)) if query else [0.0] * len(index.entries)
+    )
+    # Document frequency of each stem among the entries: rarer shared words explain more.
+    df: dict[str, int] = {}
+    for tokens in index.entry_tokens:
+        for t in tokens:
+            df[t] = df.get(t, 0) + 1
+    candidates: list[Chosen] = []
+    for k, (kind, entry) in enumerate(index.entries):
+        pattern = index.named[k]
+        named = pattern is not None and pattern.search(story_text) is not None
+        beats = [b for b in entry.beats if b in story_beats]
+        beat_score = max((story_beats[b] for b in beats), default=0.0)
+        own = entry_scores[k]
+        score = own + beat_score + (_NAMED_BONUS if named else 0.0)
+        terms = sorted(index.entry_tokens[k] & query_set, key=lambda t: (df[t], t))
+        # Off the story's beats, one shared word ("revenue", "drinks") is chance, not a topic.
+        if score < _ENTRY_MIN or not (named or beats or len(terms) >= _OFF_BEAT_TERMS):
+            continue
+        words = [index.entry_words[k].get(t, t) for t in terms[:_WHY_TERMS]]
+        candidates.append(Chosen(kind, entry, score, _why(named, beats, words)))
+    chosen = _top(candidates)
+    fallback = not chosen
+    if fallback:
+        general = [(k, e) for k, e in index.entries if GENERAL in e.beats or not e.beats]
+        chosen = _top([Chosen(k, e, 0.0, _why(False, [], [])) for k, e in general or index.entries])
+    top_beat = next(iter(story_beats), None)
+    audience = profile.audience_for(top_beat)
+    chosen = _within_budget(chosen, profile, audience)
+    return Selection(tuple(story_beats), chosen, audience, fallback)
+
+
+def _top(candidates: list[Chosen]) -> tuple[Chosen, ...]:
+    # Highest score first; the profile's own order breaks ties, so the choice is stable.
+    order = sorted(range(len(candidates)), key=lambda k: -candidates[k].score)
+    ranked = [candidates[k] for k in order]
+    institutions = [c for c in ranked if c.kind == "institution"][:MAX_INSTITUTIONS]
+    laws = [c for c in ranked if c.kind == "law"][:MAX_LAWS]
+    return (*institutions, *laws)
+
+
+def _tokens(text: str) -> int:
+    return count_text(text, "gpt-4o").tokens  # cl100k_base, offline: an estimate for any model
+
+
+def _within_budget(
+    chosen: tuple[Chosen, ...], profile: RegionProfile, audience: str
+) -> tuple[Chosen, ...]:
+    """The best entries whose lines fit the region block's ~400 tokens with its fixed lines.
+
+    Languages differ a lot in tokens per remit (Japanese takes about three times English), so
+    the cap is counted, not a number of entries. Best first: an institution and then a law
+    alternate, so a long list of bodies cannot crowd out every law.
+    """
+    fixed = " ".join((profile.name, audience, profile.locale, *profile.style_notes))
+    left = REGION_BLOCK_TOKENS - _BLOCK_OVERHEAD - _tokens(fixed)
+    institutions = [c for c in chosen if c.kind == "institution"]
+    laws = [c for c in chosen if c.kind == "law"]
+    order = [c for pair in zip(institutions, laws, strict=False) for c in pair]
+    order += institutions[len(laws) :] + laws[len(institutions) :]
+    kept: set[int] = set()
+    for c in order:
+        e = c.entry
+        short = e.acronym if isinstance(e, Institution) else e.short_name
+        remit = e.remit if isinstance(e, Institution) else e.summary
+        cost = _tokens(f"- {e.name} ({short}): {remit}")
+        if cost <= left:
+            kept.add(id(c))
+            left -= cost
+    return tuple(c for c in chosen if id(c) in kept)
