@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,12 +40,19 @@ BASELINE = "f7c3969"
 
 def _pairs(regions: list[str], max_pairs: int | None) -> list[tuple[str, str]]:
     stories = [str(p) for folder in STORY_FOLDERS for p in sorted(folder.glob("*.txt"))]
-    # Regions vary fastest, so a subset still covers every region and many stories.
-    pairs = [(s, r) for s in stories for r in regions]
-    if max_pairs is not None and max_pairs < len(pairs):
-        step = len(pairs) / max_pairs
-        pairs = [pairs[int(i * step)] for i in range(max_pairs)]
-    return pairs
+    if max_pairs is not None and max_pairs < len(stories) * len(regions):
+        # A subset: stories spread over the list, each with the next region in turn.
+        return [
+            (stories[i * len(stories) // max_pairs], regions[i % len(regions)])
+            for i in range(max_pairs)
+        ]
+    # Regions vary fastest: one story's requests share the prompt's cached prefix.
+    return [(s, r) for s in stories for r in regions]
+
+
+# Text about the text ("This story is about", "The section highlights"): counted here to
+# compare prompts; the grounding checks reject it (id "meta").
+_META = re.compile(r"\b(?:this|the) (?:story|article|section|report)\b", re.IGNORECASE)
 
 
 def _worker(pairs_file: Path, template: str | None, attempts: int, out: Path) -> None:
@@ -122,6 +130,7 @@ def _summary(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "pairs": len(rows),
         "written": sum(r["written"] for r in rows),
         "passing": passing,
+        "meta_text": sum(bool(_META.search(r.get("body", ""))) for r in rows),
         "attempts": attempts,
         "attempts_per_pass": per_pass(attempts),
         "tokens_per_pass": per_pass(tokens),
