@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,10 +110,15 @@ def _source_for(config: str, baseline: str, tmp: Path) -> tuple[Path, str | None
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
         return target / "src", None
+    # A copy of this tree's source, taken before any configuration runs, so edits made while
+    # the benchmark runs do not leak into it.
+    snapshot = tmp / "new" / "src"
+    if not snapshot.exists():
+        shutil.copytree(ROOT / "src", snapshot, ignore=shutil.ignore_patterns("__pycache__"))
     if config == "new":
-        return ROOT / "src", None
+        return snapshot, None
     if config.startswith("new:"):
-        return ROOT / "src", str(Path(config[4:]).resolve())
+        return snapshot, str(Path(config[4:]).resolve())
     raise SystemExit(f"--configs: unknown configuration {config!r} (old, new, new:PATH)")
 
 
@@ -131,6 +137,7 @@ def _summary(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "written": sum(r["written"] for r in rows),
         "passing": passing,
         "meta_text": sum(bool(_META.search(r.get("body", ""))) for r in rows),
+        "passing_without_meta": sum(r["ok"] and not _META.search(r["body"]) for r in rows),
         "attempts": attempts,
         "attempts_per_pass": per_pass(attempts),
         "tokens_per_pass": per_pass(tokens),
@@ -164,8 +171,9 @@ def main() -> int:
         tmp = Path(tmp_name)
         pairs_file = tmp / "pairs.json"
         pairs_file.write_text(json.dumps(pairs), encoding="utf-8")
-        for i, config in enumerate(args.configs.split(",")):
-            src, template = _source_for(config, args.baseline, tmp)
+        configs = args.configs.split(",")
+        sources = [_source_for(config, args.baseline, tmp) for config in configs]
+        for i, (config, (src, template)) in enumerate(zip(configs, sources, strict=True)):
             out = tmp / f"rows-{i}.jsonl"
             print(f"{config}:", file=sys.stderr)
             env = {**os.environ, "PYTHONPATH": str(src)}

@@ -11,7 +11,7 @@ STORY = parse_story("# Ban\n\nThe lede {{ region.name }} {% raw %}.\n\nSecond pa
 
 def test_builtin_template_metadata_and_layout() -> None:
     t = load_template()
-    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "2", 40, 400)
+    assert (t.name, t.version, t.min_words, t.max_words) == ("section", "3", 40, 400)
     assert t.defaults["temperature"] == 0 and "seed" in t.defaults
     uk = t.render(story=STORY, region=get_region("uk"))
     eu = t.render(story=STORY, region=get_region("eu"))
