@@ -25,11 +25,10 @@ from pathlib import Path
 import httpx2
 import openai
 
-from localize import LLMClient, Settings, prepare
+from localize import LLMClient, Settings, check, prepare
+from localize.answer import parse_section
 from localize.batch import RateGate, load_inputs, plan_jobs, resolve_regions, run_jobs
 from localize.budget import count_messages
-from localize.grounding._checks import check
-from localize.pipeline import parse_section
 from localize.section import LocalizedSection
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ from localize import (
     Usage,
 )
 from localize.backends._local import LocalServer
-from localize.pipeline import price
+from localize.budget import price
 from tests.support import IE_PROFILE, STORIES
 
 WIRE = STORIES / "wire.txt"

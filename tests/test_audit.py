@@ -339,3 +339,8 @@ def test_the_readme_logs_examples_run_as_written(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, command[1:])
         assert result.exit_code == 0 and "error" not in result.stderr, (command, result.output)
     assert "Paragraph number 0." in CliRunner().invoke(cli, ["logs", "show", "1"]).stdout
+
+
+def test_audit_warning_is_a_localize_warning() -> None:
+    """One filter for every localize warning: ``-W ignore::localize.LocalizeWarning``."""
+    assert issubclass(localize.AuditWarning, localize.LocalizeWarning)

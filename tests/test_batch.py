@@ -4,6 +4,7 @@ Batch API file formats, bad input, and a small real batch from recorded traffic.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -16,9 +17,19 @@ import pytest
 from click.testing import CliRunner
 
 import localize.cli._main  # noqa: F401  (imported first: _batch_cli reuses its error handling)
-from localize import AuditLog, Completion, LLMClient, Settings, Story, load_story, prepare
+from localize import (
+    AuditLog,
+    CheckReport,
+    Completion,
+    Finding,
+    LLMClient,
+    Settings,
+    Story,
+    load_story,
+    prepare,
+)
+from localize.backends import Spend, Usage
 from localize.backends._cache import DiskCache
-from localize.backends._client import Spend, Usage
 from localize.backends._local import LOCAL_MODEL
 from localize.batch import (
     BatchSummary,
@@ -331,13 +342,24 @@ def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     assert s.to_dict()["estimated_cost_usd"] is None and not s.ok()
 
 
+def _with_checks(job: JobResult, *findings: Finding) -> JobResult:
+    """The job's section with a check report of exactly these findings."""
+    assert job.result is not None
+    return dataclasses.replace(
+        job, result=dataclasses.replace(job.result, checks=CheckReport(findings))
+    )
+
+
 def test_summary_counts_sections_with_check_errors_and_strict_fails_them() -> None:
-    s = BatchSummary(total=1)
-    clean = result("a", "uk")
+    clean = _with_checks(result("a", "uk"), Finding("spelling", "warning", "a warning"))
+    flagged = _with_checks(result("a", "eu"), Finding("quote", "error", "an error"))
+    s = BatchSummary(total=2)
     s.add(clean)
-    assert s.ok(strict=True) == clean.result.checks.ok  # type: ignore[union-attr]
-    assert s.check_errors == (0 if clean.result.checks.ok else 1)  # type: ignore[union-attr]
-    assert s.ok()
+    assert (s.check_errors, s.ok(), s.ok(strict=True)) == (0, True, True)
+    s.add(flagged)
+    assert (s.check_errors, s.ok(), s.ok(strict=False)) == (1, True, True)
+    assert not s.ok(strict=True)
+    assert "done 2 (1 with check errors), failed 0" in s.line()
 
 
 # ------------------------------------------------------------------------ bad input, the CLI

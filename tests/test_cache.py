@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from localize import Completion, LLMClient, Settings, Usage, prepare
+from localize.backends import request_key
 from localize.backends._cache import DiskCache, default_cache_dir
-from localize.backends._client import request_key
 from localize.backends._local import LOCAL_MODEL
 from localize.section import SectionOutput
 from tests.support import RECORD_BASE_URL, STORIES

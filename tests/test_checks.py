@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 import localize.grounding._checks
+from localize import check
 from localize.evaluation._evaluation import Case, load_cases, run_case
-from localize.grounding._checks import CheckReport, Finding, check
+from localize.grounding._checks import CheckReport, Finding
 from localize.grounding._dates import scan_dates
 from localize.regions._profiles import get_region
 from localize.section import LocalizedSection

@@ -13,11 +13,12 @@ from pytest_httpserver import HTTPServer
 
 import localize.cli._main  # noqa: F401  (imported first: _batch_cli reuses its error handling)
 from localize import Settings, load_story, prepare
+from localize.answer import parse_section
 from localize.backends._local import LocalServer, ServerTuning, local_model_generation
 from localize.batch import DEFAULT_CONCURRENCY, choose_concurrency
 from localize.cli._batch import batch
 from localize.errors import ConfigError
-from localize.pipeline import EMBEDDED_STRUCTURED, _client_for, parse_section, structured_mode
+from localize.pipeline import EMBEDDED_STRUCTURED, _client_for, structured_mode
 from localize.prompting._templates import load_template
 from tests.fault_server import BODY, Script, completion
 from tests.support import STORIES

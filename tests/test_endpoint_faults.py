@@ -8,6 +8,7 @@ not at all, and nothing is re-asked as if the model had written bad JSON.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from localize import (
     alocalize,
     localize,
 )
-from localize.backends._client import retry_after_seconds
+from localize.backends import retry_after_seconds
 from localize.cli._main import cli
 from localize.section import SectionOutput
 from tests.fault_server import Script, completion, reset_mid_body, status
@@ -215,18 +216,34 @@ def test_retries_are_bounded_in_total_time(script: Callable[..., Script]) -> Non
     assert s.requests == 1 and info.value.status_code == 429
 
 
-def test_no_request_waits_past_the_retry_budget(script: Callable[..., Script]) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.5)
+def _held(release: threading.Event, arrived: threading.Semaphore) -> Callable[[Request], Response]:
+    """A reply held back until the test releases it; each arrival is signalled, so the test
+    waits for events, not for a guessed time."""
+
+    def reply(request: Request) -> Response:
+        arrived.release()
+        release.wait(_HOLD_AT_MOST)
         return completion()
 
-    s = script(slow)
+    return reply
+
+
+# Only a safety net for a broken test: every wait below ends on an event long before it.
+_HOLD_AT_MOST = 30.0
+
+
+def test_no_request_waits_past_the_retry_budget(script: Callable[..., Script]) -> None:
+    release, arrived = threading.Event(), threading.Semaphore(0)
+    s = script(_held(release, arrived))
     started = time.monotonic()
-    with pytest.raises(EndpointUnreachableError, match="timed out"):
-        complete(s.url, timeout=30.0, max_retries=5, retry_budget=0.3)
-    # Each request's timeout is cut to what is left of the budget, not the 30 s timeout.
-    assert time.monotonic() - started < 3.0
-    time.sleep(0.5)  # let the server finish before counting
+    try:
+        with pytest.raises(EndpointUnreachableError, match="timed out"):
+            complete(s.url, timeout=30.0, max_retries=5, retry_budget=0.3)
+        # Each request's timeout is cut to what is left of the budget, not the 30 s timeout.
+        assert time.monotonic() - started < 3.0
+    finally:
+        release.set()
+    assert arrived.acquire(timeout=_HOLD_AT_MOST)
     assert s.requests >= 1
 
 
@@ -241,15 +258,16 @@ def test_client_errors_are_not_retried(
 
 
 def test_a_reply_slower_than_the_timeout(script: Callable[..., Script]) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.3)
-        return completion()
-
-    s = script(slow)
-    with pytest.raises(EndpointUnreachableError, match="timed out") as info:
-        complete(s.url, timeout=0.1, max_retries=1)
+    release, arrived = threading.Event(), threading.Semaphore(0)
+    s = script(_held(release, arrived))  # answers only after the client has given up
+    try:
+        with pytest.raises(EndpointUnreachableError, match="timed out") as info:
+            complete(s.url, timeout=0.1, max_retries=1)
+    finally:
+        release.set()
     assert info.value.attempts == 2
-    time.sleep(0.35)  # let the server finish the second slow reply before counting
+    # The server takes one request at a time: the second arrives once the first is let go.
+    assert arrived.acquire(timeout=_HOLD_AT_MOST) and arrived.acquire(timeout=_HOLD_AT_MOST)
     assert s.requests == 2
 
 

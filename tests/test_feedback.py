@@ -17,7 +17,7 @@ from rich.console import Console
 
 import localize
 from localize._redact import SecretFilter, redact_text, redact_url
-from localize.backends._client import Spend, Usage
+from localize.backends import Spend, Usage
 from localize.batch import BatchSummary, JobResult
 from localize.cli._batch import _Progress
 from localize.cli._feedback import generation_spinner, setup_logging

@@ -304,3 +304,12 @@ def test_no_key_in_anything_a_run_writes(
     )
     assert "HTTP Request" in log_text  # the library logs were captured, and redacted
     assert _scan(tmp_path, [*outputs, log_text]) == dict.fromkeys(KEYS, 0)
+
+
+def test_the_declared_license_ships() -> None:
+    """pyproject declares Apache-2.0; the full text is in LICENSE at the root (the wheel's too)."""
+    root = Path(__file__).resolve().parents[1]
+    assert 'license = "Apache-2.0"' in (root / "pyproject.toml").read_text(encoding="utf-8")
+    text = (root / "LICENSE").read_text(encoding="utf-8")
+    assert text.split()[:4] == ["Apache", "License", "Version", "2.0,"]
+    assert "END OF TERMS AND CONDITIONS" in text

@@ -17,7 +17,7 @@ from localize import (
     Settings,
     prepare,
 )
-from localize.backends._client import request_key, retry_after_seconds
+from localize.backends import request_key, retry_after_seconds
 from localize.backends._local import LOCAL_MODEL
 from localize.section import SectionOutput
 from tests.support import AUTH_BASE_URL, RECORD_BASE_URL, STORIES, request_bodies

@@ -20,19 +20,19 @@ from localize import (
     load_template,
     localize,
 )
-from localize.backends._client import Completion, Usage
+from localize.answer import parse_section
+from localize.backends import Completion, Usage
 from localize.backends._local import LOCAL_MODEL, local_model_generation
 from localize.pipeline import (
-    LocalizeResult,
     PreparedPrompt,
     _attempts,
     _Request,
     build_result,
     generate,
-    parse_section,
     prepare,
     review_answer,
 )
+from localize.result import LocalizeResult
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
@@ -171,6 +171,21 @@ async def test_alocalize_matches_the_sync_flow(wire_story: Story, vcr: Any) -> N
     assert result.provenance == same
     assert result.provenance.attempts == 1
     assert result.provenance.prompt_tokens == response_bodies(vcr)[0]["usage"]["prompt_tokens"]
+
+
+@pytest.mark.vcr
+def test_generate_takes_max_attempts_from_the_environment(
+    wire_story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without max_attempts, generate uses LOCALIZE_MAX_ATTEMPTS (or the config file)."""
+    monkeypatch.setenv("LOCALIZE_MAX_ATTEMPTS", "1")
+    client = LLMClient(
+        model=LOCAL_MODEL, base_url=RECORD_BASE_URL, max_retries=0, structured="text"
+    )
+    prep = prepare(wire_story, "uk", template=PROSE, model=LOCAL_MODEL, structured="auto")
+    with pytest.raises(GenerationError, match="not a JSON object") as info:
+        generate(prep, client)
+    assert info.value.attempts == 1
 
 
 # --- the attempt loop on given answers (issue 21) -----------------------------------------------

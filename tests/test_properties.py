@@ -15,8 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from localize import LocalizeError, Settings, Story, check, get_region, prepare
-from localize.pipeline import parse_section
+from localize import (
+    BudgetError,
+    LocalizeError,
+    Settings,
+    Story,
+    StoryError,
+    check,
+    get_region,
+    prepare,
+)
+from localize.answer import parse_section
 from localize.prompting._neutralise import find_markers, neutralise
 from localize.prompting._templates import load_template
 from localize.regions._profiles import RegionProfile
@@ -62,8 +71,13 @@ def test_parse_story_gives_a_story_or_a_story_error(text: str) -> None:
 @FAST
 @given(texts)
 def test_parse_html_story_gives_a_story_or_an_error(text: str) -> None:
-    with contextlib.suppress(LocalizeError):
-        parse_html_story(f"<html><body><p>{text}</p><script>{text}</script></body></html>")
+    try:
+        story = parse_html_story(f"<html><body><p>{text}</p><script>{text}</script></body></html>")
+    except StoryError as exc:
+        assert str(exc)  # says what is wrong
+        return
+    assert story.paragraphs and all(p.strip() for p in story.paragraphs)
+    assert story.format == "html"
 
 
 @FAST
@@ -73,8 +87,13 @@ def test_any_bytes_in_a_story_file(
 ) -> None:
     path = Path(tmp_path_factory.mktemp("s")) / f"story{suffix}"
     path.write_bytes(raw)
-    with contextlib.suppress(LocalizeError):
-        load_story(path)
+    try:
+        story = load_story(path)
+    except StoryError as exc:
+        assert exc.path == str(path) and str(exc).startswith(f"{path}: ")  # names the file
+        return
+    assert story.paragraphs and all(p.strip() for p in story.paragraphs)
+    assert story.source == str(path)
 
 
 @FAST
@@ -111,8 +130,13 @@ def test_prepare_fits_or_says_why(text: str) -> None:
     if story is None:
         return
     settings_ = Settings.resolve({}, base_url="http://127.0.0.1:9/v1", model="gpt-4o-mini")
-    with contextlib.suppress(LocalizeError):
-        prepare(story, "eu", settings=settings_)
+    try:
+        prep = prepare(story, "eu", settings=settings_)
+    except BudgetError as exc:
+        assert exc.needed > exc.window and str(exc)  # says by how much it does not fit
+        return
+    reserve = int(prep.params.get("max_tokens", 0))
+    assert prep.prompt_tokens.tokens + reserve <= prep.window
 
 
 @FAST

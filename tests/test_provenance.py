@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import httpx2
-import openai
 
 from localize import LLMClient, Settings, generate, prepare
 from localize._disclosure import TRAINED_ALGORITHMIC_MEDIA
@@ -38,11 +37,10 @@ def _endpoint(request: httpx2.Request) -> httpx2.Response:
 
 
 def test_result_records_profile_template_endpoint_and_fingerprint() -> None:
-    client = LLMClient(model="gpt-4o-mini", base_url="https://llm.example/v1", api_key="k")
-    client._sync = openai.OpenAI(
-        api_key="k",
+    client = LLMClient(
+        model="gpt-4o-mini",
         base_url="https://llm.example/v1",
-        max_retries=0,
+        api_key="k",
         http_client=httpx2.Client(transport=httpx2.MockTransport(_endpoint)),
     )
     prep = prepare(STORIES / "wire.txt", "uk-scotland", settings=Settings.resolve({}, model="m"))

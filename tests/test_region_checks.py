@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from localize.grounding._checks import ENGLISH_ONLY_CHECKS, CheckReport, check
+from localize import check
+from localize.grounding._checks import ENGLISH_ONLY_CHECKS, CheckReport
 from localize.regions._profiles import get_region
 from localize.story import Story, load_story, parse_story
 from tests.support import STORIES

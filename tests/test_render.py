@@ -12,9 +12,9 @@ import pytest
 from localize import LocalizedSection, Provenance, Story, check, get_region, load_story
 from localize._disclosure import COMPOSITE_SYNTHETIC, DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
 from localize._section_file import read_section
-from localize.pipeline import LocalizeResult
 from localize.regions._profiles import RegionProfile
 from localize.render import OUTPUT_FORMATS, OutputFormat, render
+from localize.result import LocalizeResult
 from tests.support import PAGES, STORIES
 
 BODY = (

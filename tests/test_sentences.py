@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from localize import check, get_region, load_story, load_template
+from localize.answer import parse_section
 from localize.cli._main import cli
 from localize.grounding._checks import CheckReport
-from localize.pipeline import parse_section
 from localize.section import LocalizedSection, SectionOutput
 from localize.text._citations import Citation, strip_markers
 from localize.text._sentences import split_sentences, story_sentences

@@ -11,19 +11,20 @@ error is a `LocalizeError`.
 """
 
 from localize._atomic import write_atomic
+from localize._checking import check
 from localize._types import ChatMessage, StructuredMode
 from localize._version import __version__
 from localize.audit import AuditLog, AuditWarning, LogEntry, LogQuery
-from localize.backends._cache import DiskCache
-from localize.backends._client import (
+from localize.backends import (
     Completion,
+    DiskCache,
     LLMClient,
+    LocalServer,
     RequestGate,
     ResponseCache,
     Spend,
     Usage,
 )
-from localize.backends._local import LocalServer
 from localize.batch import (
     BatchStory,
     BatchSummary,
@@ -64,11 +65,9 @@ from localize.errors import (
     TemplateError,
 )
 from localize.events import AttemptStarted, RetryWait, observe
-from localize.grounding._checks import CheckReport, Finding, check
+from localize.grounding import CheckReport, Finding
 from localize.pipeline import (
-    LocalizeResult,
     PreparedPrompt,
-    Provenance,
     agenerate,
     alocalize,
     connect,
@@ -76,8 +75,8 @@ from localize.pipeline import (
     localize,
     prepare,
 )
-from localize.prompting._templates import PromptTemplate, list_templates, load_template
-from localize.regions._profiles import (
+from localize.prompting import PromptTemplate, list_templates, load_template
+from localize.regions import (
     Institution,
     Law,
     RegionLike,
@@ -89,6 +88,7 @@ from localize.regions._profiles import (
     load_profiles,
 )
 from localize.render import OutputFormat, render, render_prompt
+from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection
 from localize.story import (
     STORY_FORMATS,

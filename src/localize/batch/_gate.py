@@ -14,7 +14,7 @@ DEFAULT_HEADROOM = 0.95
 
 
 class RateGate:
-    """A `localize.backends._client.RequestGate`: paces requests under RPM and TPM limits for a
+    """A `localize.backends.RequestGate`: paces requests under RPM and TPM limits for a
     whole run.
 
     Requests are spaced evenly (no bursts): after a request of ``k`` tokens the next may leave

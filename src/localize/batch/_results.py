@@ -22,13 +22,13 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from localize._atomic import check_writable, fsync_dir, write_atomic
-from localize.backends._client import Spend
+from localize.backends import Spend
 from localize.batch._inputs import BatchStory, StoryInput, as_inputs, resolve_regions
 from localize.config import Settings
 from localize.errors import ConfigError, InputError, OutputError
-from localize.pipeline import LocalizeResult
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile
+from localize.result import LocalizeResult
 
 __all__ = [
     "BatchPlan",

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
+from localize.backends import LLMClient, ResponseCache
 from localize.backends._cache import DiskCache
-from localize.backends._client import LLMClient, ResponseCache
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -31,6 +31,7 @@ from localize.batch._results import (
     ResultsFile,
     plan_batch,
 )
+from localize.budget import price
 from localize.config import Settings
 from localize.errors import (
     ConfigError,
@@ -39,7 +40,7 @@ from localize.errors import (
     LocalizeError,
     TemplateError,
 )
-from localize.pipeline import agenerate, connect, prepare, price
+from localize.pipeline import agenerate, connect, prepare
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
 
@@ -238,8 +239,8 @@ async def alocalize_many(
     ``regions``: each a region id, a profile file or a `RegionProfile` (see
     `localize.get_region`). ``cache``: True (default) for the on-disk response cache (see
     `localize.backends._cache`), False or None for none, or a cache object. ``skip``: (story
-    id, region id) pairs not to run (those already done). ``disclosure`` replaces each profile's disclosure
-    line in the results. Regions, template, attempts and inputs are all
+    id, region id) pairs not to run (those already done). ``disclosure`` replaces each
+    profile's disclosure line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
 

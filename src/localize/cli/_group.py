@@ -15,8 +15,8 @@ import click
 
 from localize._atomic import check_writable, write_atomic
 from localize._types import STRUCTURED_MODES
+from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
-from localize.backends._client import ResponseCache
 from localize.cli._feedback import setup_logging
 from localize.config import Settings
 from localize.errors import ConfigError, LocalizeError, LocalizeWarning
@@ -26,7 +26,6 @@ __all__ = [
     "audit_options",
     "cache_options",
     "disclosure_option",
-    "emit",
     "format_option",
     "generation_options",
     "json_errors",
@@ -40,6 +39,7 @@ __all__ = [
     "settings_from",
     "verbose_option",
     "writable_output",
+    "write_output",
 ]
 
 _JSON_ERRORS = "localize.json_errors"
@@ -78,7 +78,7 @@ class LocalizeGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-def emit(text: str, output: Path | None) -> None:
+def write_output(text: str, output: Path | None) -> None:
     """Print ``text`` on stdout (``output`` None or ``-``) or write the file atomically."""
     if output is None or str(output) == "-":
         click.echo(text, nl=False)

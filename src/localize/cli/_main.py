@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import click
 
+from localize._checking import check
 from localize._section_file import read_section
 from localize._version import __version__
 from localize.audit import open_audit
@@ -21,7 +22,6 @@ from localize.cli._feedback import endpoint_line, generation_spinner
 from localize.cli._group import (
     LocalizeGroup,
     disclosure_option,
-    emit,
     format_option,
     generation_options,
     json_errors,
@@ -34,16 +34,18 @@ from localize.cli._group import (
     settings_from,
     verbose_option,
     writable_output,
+    write_output,
 )
 from localize.cli._logs import logs
-from localize.cli._regions import regions_schema, regions_validate
+from localize.cli._regions import regions
 from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
-from localize.grounding._checks import CheckReport, check
-from localize.pipeline import LocalizeResult, PreparedPrompt, localize, prepare
-from localize.regions._profiles import RegionProfile, get_region, list_regions
+from localize.grounding import CheckReport
+from localize.pipeline import PreparedPrompt, localize, prepare
+from localize.regions._profiles import get_region
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
+from localize.result import LocalizeResult
 from localize.story import SPLICE_MARKER, STORY_FORMATS, StoryFormat, load_story
 
 
@@ -164,7 +166,7 @@ def rewrite(
     if dry_run:
         prep = prepare(the_story, region, settings=settings)
         _say_neutralised(prep)
-        emit(render_prompt(prep, cast(OutputFormat, fmt)), output)
+        write_output(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
     # With --splice and no --format, the story comes back in its own format.
     chosen = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
@@ -188,7 +190,7 @@ def rewrite(
         raise _refused(exc, fmt) from None
     _say_model(result)
     _print_findings(result.checks)
-    emit(
+    write_output(
         render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
         output,
     )
@@ -267,60 +269,7 @@ def serve(port: int | None, host: str) -> None:
             raise failure
 
 
-def _region_row(profile: RegionProfile) -> dict[str, str]:
-    return {
-        "id": profile.id,
-        "name": profile.name,
-        "locale": profile.locale,
-        "currency": profile.currency,
-        "language": profile.language,
-        "version": profile.version,
-        "source": profile.source,
-    }
-
-
-@cli.group(invoke_without_command=True)
-@profiles_option
-@format_option("List format.")
-@click.pass_context
-def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
-    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
-    ctx.obj = profiles
-    if ctx.invoked_subcommand is not None:
-        return
-    json_errors(ctx, fmt == "json")
-    known = list_regions(Settings.resolve(profiles=profiles).profiles)
-    if fmt == "json":
-        click.echo(
-            json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
-        )
-        return
-    width = max(map(len, known))
-    for rid, p in known.items():
-        language = "" if p.english else f", in {p.language}"
-        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
-
-
-@regions.command("show")
-@click.argument("region", metavar="ID|FILE")
-@format_option("Profile format.", ("yaml", "json"), "yaml")
-@profiles_option
-@click.pass_context
-def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:
-    """Print one region profile."""
-    import yaml
-
-    json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles or ctx.obj)
-    data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
-    if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
-
-
-regions.add_command(regions_validate)
-regions.add_command(regions_schema)
+cli.add_command(regions)
 cli.add_command(batch)
 cli.add_command(logs)
 cli.add_command(review)

@@ -1,4 +1,5 @@
-"""`localize regions validate` and `localize regions schema`: profile tooling for a desk's CI."""
+"""`localize regions`: list and show profiles, and the profile tooling for a desk's CI
+(``validate``, ``schema``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from pathlib import Path
 
 import click
 
-from localize.regions._profiles import profile_problems, profile_schema
+from localize.cli._group import format_option, json_errors, profiles_option
+from localize.config import Settings
+from localize.regions import (
+    RegionProfile,
+    get_region,
+    list_regions,
+    profile_problems,
+    profile_schema,
+)
 
-__all__ = ["regions_schema", "regions_validate"]
+__all__ = ["regions"]
 
 
 @click.command("validate")
@@ -34,3 +43,59 @@ def regions_validate(files: tuple[Path, ...]) -> None:
 def regions_schema() -> None:
     """Print the JSON Schema of profile files (for editors and CI)."""
     click.echo(json.dumps(profile_schema(), ensure_ascii=False, indent=2))
+
+
+def _region_row(profile: RegionProfile) -> dict[str, str]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "locale": profile.locale,
+        "currency": profile.currency,
+        "language": profile.language,
+        "version": profile.version,
+        "source": profile.source,
+    }
+
+
+@click.group(invoke_without_command=True)
+@profiles_option
+@format_option("List format.")
+@click.pass_context
+def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
+    """List regions: built-in, from installed profile packs, and your own (--profiles)."""
+    ctx.obj = profiles
+    if ctx.invoked_subcommand is not None:
+        return
+    json_errors(ctx, fmt == "json")
+    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    if fmt == "json":
+        click.echo(
+            json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
+        )
+        return
+    width = max(map(len, known))
+    for rid, p in known.items():
+        language = "" if p.english else f", in {p.language}"
+        click.echo(f"{rid:{width}}  {p.name} ({p.locale}, {p.currency}{language})  {p.source}")
+
+
+@regions.command("show")
+@click.argument("region", metavar="ID|FILE")
+@format_option("Profile format.", ("yaml", "json"), "yaml")
+@profiles_option
+@click.pass_context
+def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None) -> None:
+    """Print one region profile."""
+    import yaml
+
+    json_errors(ctx, fmt == "json")
+    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+regions.add_command(regions_validate)
+regions.add_command(regions_schema)

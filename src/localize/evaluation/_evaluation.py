@@ -35,12 +35,14 @@ from typing import Any
 
 import yaml
 
-from localize.backends._client import ResponseCache
+from localize._checking import check
+from localize.backends import ResponseCache
 from localize.config import Settings
 from localize.errors import InputError, LocalizeError
-from localize.grounding._checks import CHECK_IDS, CheckReport, check
-from localize.pipeline import LocalizeResult, connect, localize
+from localize.grounding import CHECK_IDS, CheckReport
+from localize.pipeline import connect, localize
 from localize.regions._profiles import RegionProfile, get_region
+from localize.result import LocalizeResult
 from localize.story import STORY_SUFFIXES, Story, load_story
 
 __all__ = [

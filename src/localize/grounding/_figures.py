@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from localize.text._wordfold import is_capitalised, sentence_initial, word_set
+from localize.text import is_capitalised, sentence_initial, word_set
 
 __all__ = ["Figure", "scan_figures"]
 

@@ -22,13 +22,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._checks import reported_in
-from localize.regions._profiles import RegionProfile
+from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text._citations import Citation
-from localize.text._sentences import Sentence, split_sentences, story_sentences
-from localize.text._wordfold import fold, sentence_initial, word_set
+from localize.text import (
+    Citation,
+    Sentence,
+    fold,
+    sentence_initial,
+    split_sentences,
+    story_sentences,
+    word_set,
+)
+from localize.text._words import CONTENT_WORD, NAME_WORD
 
 __all__ = ["SentenceLink", "StoryIndex", "link_sentences", "profile_entries", "story_index"]
 
@@ -43,7 +51,6 @@ _MAX_SOURCES = 3
 # Characters of a section sentence quoted in a message.
 _QUOTE_LIMIT = 80
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
 _STOPWORDS = word_set(
     """
     a about above after again against all also am an and any are as at be been before being
@@ -98,7 +105,7 @@ def stem(word: str) -> str:
 def _content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (stop words dropped)."""
     return frozenset(
-        stem(w) for w in _WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
+        stem(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
     )
 
 
@@ -169,18 +176,15 @@ class StoryIndex:
         return math.fsum(self.idf.get(w, self.rare) for w in words)
 
 
-_NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9'\u2019.-]*[A-Za-z0-9]|[A-Z]")
-
-
 def _name_words(text: str) -> Iterator[tuple[int, str]]:
-    for m in _NAME_WORD.finditer(text):
+    for m in NAME_WORD.finditer(text):
         word = m.group().rstrip(".")
         if word.endswith(("'s", "\u2019s")):
             word = word[:-2]
         yield m.start(), word
 
 
-@lru_cache(maxsize=32)
+@per_story
 def story_index(story: Story) -> StoryIndex:
     sentences = story_sentences(story)
     stems = tuple(_content_stems(s.text) for s in sentences)

@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from localize._atomic import write_atomic
+from localize._checking import check
 from localize._section_file import read_section
-from localize.backends._client import ResponseCache
+from localize.backends import ResponseCache
 from localize.batch import load_inputs, read_results
 from localize.config import Settings
 from localize.errors import OutputError
-from localize.grounding._checks import check
-from localize.pipeline import LocalizeResult, localize
+from localize.pipeline import localize
 from localize.prompting._templates import PromptTemplate
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
+from localize.result import LocalizeResult
 from localize.review._annotate import ReviewData, blocks_from_links, render_review, story_blocks
 from localize.story import Story, StoryLike, as_story
 

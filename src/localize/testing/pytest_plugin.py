@@ -6,13 +6,16 @@ Installed with ``pip install 'localize[testing]'`` and loaded by pytest on its o
     def test_sections(localize_cassette, tmp_path):
         run_pipeline("stories/", tmp_path)
 
-Cassettes are ``<vcr_cassette_dir>/<test name>.yaml`` (pytest-recording's rule: by default
-``tests/cassettes/<test module>/``). The mode is pytest-recording's ``--record-mode``: ``none``
-(its default) replays and fails when a cassette is missing; ``once`` records the missing ones
-against the configured endpoint, or the embedded model when none is set; ``rewrite`` (or
-``all``) records them all again. While a cassette replays, the network is blocked, no key is
-needed, no response cache is read and the embedded model is not started. A request that is not
-in the recording fails the test with what changed and the command that re-records it.
+Cassettes are ``<vcr_cassette_dir>/<test name>.yaml``: pytest-recording's rule, by default
+``cassettes/<test module>/`` beside the test file (``tests/cassettes/<test module>/``). Override
+the ``vcr_cassette_dir`` fixture to keep them elsewhere, as localize's own suite does for its
+top-level ``cassettes/<test module>/`` (``tests/conftest.py``). The mode is
+pytest-recording's ``--record-mode``: ``none`` (its default) replays and fails when a cassette
+is missing; ``once`` records the missing ones against the configured endpoint, or the embedded
+model when none is set; ``rewrite`` (or ``all``) records them all again. While a cassette
+replays, the network is blocked, no key is needed, no response cache is read and the embedded
+model is not started. A request that is not in the recording fails the test with what changed
+and the command that re-records it.
 
 Nothing here runs unless a test asks for the fixture, so the plugin is harmless in any suite.
 """

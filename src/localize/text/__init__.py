@@ -1,1 +1,37 @@
-"""Text primitives: sentences, word folding, word spans and citations; one idea of a word."""
+"""Text primitives: sentences, word folding, word spans, acronyms and citations; one idea of a
+word."""
+
+from __future__ import annotations
+
+from localize.text._acronyms import ACRONYM, ACRONYM_ONLY, ACRONYM_WORD, PAREN_ACRONYM
+from localize.text._citations import Citation, join_cited, strip_markers
+from localize.text._sentences import (
+    Sentence,
+    split_sentences,
+    story_paragraph_sentences,
+    story_sentences,
+)
+from localize.text._word_spans import WordSpan, word_index, word_spans
+from localize.text._wordfold import fold, fold_tokens, is_capitalised, sentence_initial, word_set
+
+__all__ = [
+    "ACRONYM",
+    "ACRONYM_ONLY",
+    "ACRONYM_WORD",
+    "PAREN_ACRONYM",
+    "Citation",
+    "Sentence",
+    "WordSpan",
+    "fold",
+    "fold_tokens",
+    "is_capitalised",
+    "join_cited",
+    "sentence_initial",
+    "split_sentences",
+    "story_paragraph_sentences",
+    "story_sentences",
+    "strip_markers",
+    "word_index",
+    "word_set",
+    "word_spans",
+]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
+from localize.text._words import SPAN_WORD
 
 __all__ = ["WordSpan", "word_index", "word_spans"]
 
 WordSpan = tuple[int, int, str]  # start, end, the word lower-cased
 
-_WORD = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*[\w]|[A-Za-z0-9]")
-
 
 def word_spans(text: str) -> list[WordSpan]:
-    return [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    return [(m.start(), m.end(), m.group().lower()) for m in SPAN_WORD.finditer(text)]
 
 
 def word_index(words: list[WordSpan], pos: int) -> int:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from localize.text._words import APOSTROPHES, FOLD_WORD
 
 __all__ = ["fold", "fold_tokens", "is_capitalised", "sentence_initial", "word_set"]
 
-_FOLD_WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018\u02bc")
 _SENTENCE_END = ".!?:\n"
 _SENTENCE_LEAD = " \t\"'\u201c\u2018([*\u2022-\u2013\u2014"
 
@@ -15,7 +13,7 @@ _SENTENCE_LEAD = " \t\"'\u201c\u2018([*\u2022-\u2013\u2014"
 def fold_tokens(text: str) -> list[str]:
     """Lower-case word tokens with apostrophes dropped, so matching ignores case, punctuation
     and quote style (curly "Anthropic's" == "anthropic's" == "anthropics")."""
-    return _FOLD_WORD.findall(text.lower().translate(_APOSTROPHES))
+    return FOLD_WORD.findall(text.lower().translate(APOSTROPHES))
 
 
 def fold(text: str) -> str:

@@ -12,8 +12,8 @@ not when it is a standing remit ("the ICO enforces") or hedged ("CISA may issue"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
+from localize.grounding._analysis import per_story_by
 from localize.grounding.attribution._act_words import (
     ACT_NOUNS,
     ACT_VERBS,
@@ -31,6 +31,7 @@ from localize.grounding.attribution._actors import (
     is_subject,
     name_end,
     story_lexicon,
+    story_reading,
 )
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
@@ -200,7 +201,7 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
     return out
 
 
-@lru_cache(maxsize=32)
+@per_story_by(story_reading)
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)

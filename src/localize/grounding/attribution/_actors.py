@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from localize.grounding._analysis import per_story, per_story_by
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
 from localize.text._sentences import story_sentences
 from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set
+from localize.text._words import NAME_RUN, RAW_TOKEN
 
 __all__ = [
     "GOVERNMENT",
@@ -31,6 +33,7 @@ __all__ = [
     "is_subject",
     "name_end",
     "story_lexicon",
+    "story_reading",
 ]
 
 GOVERNMENT = (
@@ -112,12 +115,6 @@ def _actor_of(m: re.Match[str], lexicon: ActorLexicon) -> Actor:
     return lexicon.names[" ".join(m.group("name").split())]
 
 
-_NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u2019'&.-]*[\w]))*")
-
-
-_TOKEN = re.compile(r"[\w'\u2019&.-]+")
-
-
 def _without_possessive(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
@@ -125,10 +122,12 @@ def _without_possessive(word: str) -> str:
 def _written(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words a text writes capitalised inside a sentence, and those it writes in lower case."""
     capitalised: set[str] = set()
-    for m in _NAME_RUN.finditer(text):
+    for m in NAME_RUN.finditer(text):
         words = m.group().split()[1 if sentence_initial(text, m.start()) else 0 :]
         capitalised.update(_without_possessive(w) for w in words if is_capitalised(w))
-    lower = {_without_possessive(t.strip(".'\u2019-")) for t in _TOKEN.findall(text) if t.islower()}
+    lower = {
+        _without_possessive(t.strip(".'\u2019-")) for t in RAW_TOKEN.findall(text) if t.islower()
+    }
     return frozenset(capitalised), frozenset(lower)
 
 
@@ -137,12 +136,46 @@ def _profile_written(profile: RegionProfile) -> tuple[frozenset[str], frozenset[
     return _written(profile.text)
 
 
+@per_story
+def _story_written(story: Story) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    return tuple(_written(p) for p in story.paragraphs)
+
+
+@per_story
+def _story_name_words(story: Story) -> frozenset[str]:
+    """Every word of a capitalised run in the story's sentences: where ``story_names`` is read."""
+    return frozenset(
+        _without_possessive(w)
+        for s in story_sentences(story)
+        for m in NAME_RUN.finditer(s.text)
+        for w in m.group().split()
+    )
+
+
 @lru_cache(maxsize=32)
+def _names_key(
+    profile: RegionProfile,
+) -> tuple[frozenset[tuple[str, Actor]], frozenset[tuple[str, str]]]:
+    lexicon = actor_lexicon(profile)
+    return frozenset(lexicon.names.items()), frozenset(lexicon.places.items())
+
+
+@per_story
+def story_reading(story: Story, profile: RegionProfile) -> Hashable:
+    """What of a profile the story's actors depend on: its lexicon's names and regions, and
+    which of the story's capitalised words it makes names. Profiles with equal keys find the
+    same actors, actions and counts in the story (most built-in profiles do: their lexicons
+    hold every built-in region's names), so those are found once for all of them."""
+    story_names = story_lexicon(story, profile).story_names & _story_name_words(story)
+    return (*_names_key(profile), story_names)
+
+
+@per_story
 def story_lexicon(story: Story, profile: RegionProfile) -> ActorLexicon:
     """The profile's lexicon knowing the names the story's paragraphs and the profile use: words
     written capitalised inside a sentence and never in lower case (a headline's capitals are no
     sign of a name)."""
-    written = [_profile_written(profile), *(_written(p) for p in story.paragraphs)]
+    written = [_profile_written(profile), *_story_written(story)]
     lower = frozenset().union(*(low for _, low in written))
     names = {w for capitalised, _ in written for w in capitalised if w.lower() not in lower}
     return replace(actor_lexicon(profile), story_names=frozenset(names))
@@ -169,7 +202,7 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
         )
     taken = [(a, b) for a, b, _, _ in out]
     # Other capitalised names (companies, people): the last word is the key.
-    for m in _NAME_RUN.finditer(text):
+    for m in NAME_RUN.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         words = m.group().split()
@@ -190,7 +223,7 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
     return out
 
 
-@lru_cache(maxsize=32)
+@per_story_by(story_reading)
 def home_government(story: Story, profile: RegionProfile) -> Actor | None:
     """The government a story is about: it calls it "the government" after naming it once."""
     lexicon = actor_lexicon(profile)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
+from localize.grounding._analysis import per_story_by
 from localize.grounding._dates import outside_dates, scan_dates
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding.attribution._actors import (
@@ -21,6 +21,7 @@ from localize.grounding.attribution._actors import (
     actors_in,
     home_government,
     story_lexicon,
+    story_reading,
 )
 from localize.grounding.attribution._count_ties import Tie, ties
 from localize.regions._profiles import RegionProfile
@@ -131,7 +132,7 @@ def _is_count(fig: Figure) -> bool:
     return fig.countable and not fig.percent and not year
 
 
-@lru_cache(maxsize=32)
+@per_story_by(story_reading)
 def story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[StoryCount, ...]]:
     """The story's counts by value, each with the actors named around it."""
     lexicon = story_lexicon(story, profile)

@@ -1,0 +1,97 @@
+"""A model's answer read as a section: JSON with a "body", or prose (in text mode).
+
+`parse_section` is the one reader, for the attempt loop and for Batch API output alike; a
+ValueError says what is wrong, and is sent back to the model in a re-ask.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import ValidationError
+
+from localize.prompting import AnswerFormat
+from localize.section import SectionOutput
+
+__all__ = ["parse_section"]
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+# A whole answer inside one code fence (```text ... ```).
+_FENCED = re.compile(r"\A```[\w-]*[ \t]*\n(.*?)\n?```\Z", re.DOTALL)
+# Lines a model puts above prose: a Markdown heading, a bold or underlined title, a bare tag
+# echoing the prompt's delimiters (<section>, <story>).
+_TITLE_LINE = re.compile(r"\A(#{1,6}\s.*|\*\*[^*]+\*\*:?|__[^_]+__:?|</?[A-Za-z_]+>)\Z")
+# A label before the text on its first line ("Section: ...").
+_LABEL = re.compile(r"\A(?:section|body|answer|text)\s*:\s*", re.IGNORECASE)
+_PREAMBLE_MAX_WORDS = 12
+
+
+def parse_section(
+    content: str, answer: AnswerFormat = "json", heading: str | None = None
+) -> SectionOutput:
+    """Parse a model answer into `SectionOutput`; ValueError says what is wrong with it.
+
+    A ``"text"`` answer is the section as prose: a code fence around it, title lines above it
+    (Markdown, bold, or the section ``heading``), a one-line preamble ending in a colon and a
+    label such as "Section:" are dropped; a JSON object with "body" is taken as JSON. Inline
+    markers such as ``[3]`` are left in place.
+    """
+    if answer == "text":
+        return _parse_prose(content, heading)
+    return _parse_json(content)
+
+
+def _parse_prose(content: str, heading: str | None) -> SectionOutput:
+    text = content.strip()
+    if (fenced := _FENCED.match(text)) is not None:
+        text = fenced.group(1).strip()
+    if text.startswith("{"):
+        return _parse_json(text)  # asked for prose, a model may still answer in JSON
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or _is_title(lines[0], heading)):
+        lines.pop(0)
+    rest = [line for line in lines[1:] if line.strip()]
+    if rest and lines[0].rstrip().endswith(":") and len(lines[0].split()) <= _PREAMBLE_MAX_WORDS:
+        lines.pop(0)  # "Here is the section:"
+    body = _LABEL.sub("", "\n".join(lines).strip(), count=1).strip()
+    if not body:
+        raise ValueError("the answer is empty")
+    return SectionOutput(body=body)
+
+
+def _is_title(line: str, heading: str | None) -> bool:
+    bare = line.strip()
+    if _TITLE_LINE.match(bare):
+        return True
+    bare = bare.strip("#*_ ").rstrip(":").strip()
+    return heading is not None and bare.casefold() == heading.strip().casefold()
+
+
+def _parse_json(content: str) -> SectionOutput:
+    text = content.strip()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        # Plain-text mode: models often wrap the object in prose or a code fence.
+        found = _JSON_OBJECT.search(text)
+        if not found:
+            raise ValueError("the answer is not a JSON object") from None
+        try:
+            data = json.loads(found.group(0))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ValueError('the answer must be a JSON object with the key "body"')
+    try:
+        out = SectionOutput.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(
+            "; ".join(
+                f"'{'.'.join(map(str, e['loc'])) or 'answer'}' {e['msg'].lower()}"
+                for e in exc.errors()
+            )
+        ) from None
+    if not out.body.strip():
+        raise ValueError('"body" is empty')
+    return out

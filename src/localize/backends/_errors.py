@@ -1,0 +1,64 @@
+"""SDK exceptions mapped to localize's `BackendError` family, with the endpoint redacted."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+
+from localize._redact import redact_url
+from localize.errors import (
+    BackendError,
+    EndpointAuthError,
+    EndpointUnreachableError,
+    InvalidResponseError,
+)
+
+__all__ = ["backend_error", "failure"]
+
+
+def failure(exc: BaseException | None) -> str:
+    """A short name for a failed request: HTTP status or the kind of connection failure."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection error"
+    return type(exc).__name__ if exc is not None else "unknown error"
+
+
+def backend_error(
+    exc: Exception, base_url: str, model: str, attempts: int | None = None
+) -> BackendError:
+    """Turn an SDK exception into localize's error, keeping status, request id and attempts.
+
+    The endpoint is named with its credentials removed.
+    """
+    where = redact_url(base_url)
+    if isinstance(exc, openai.APIStatusError):
+        cls, message = BackendError, f"{where} failed: {exc.message}".replace(base_url, where)
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            cls, message = EndpointAuthError, f"{where} refused the API key (check OPENAI_API_KEY)"
+        elif isinstance(exc, openai.NotFoundError):
+            message = f"{where} has no model '{model}' or no chat completions route"
+        return cls(
+            message,
+            base_url=where,
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+            attempts=attempts,
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return EndpointUnreachableError(f"{where} timed out", base_url=where, attempts=attempts)
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(
+            f"cannot connect to {where}", base_url=where, attempts=attempts
+        )
+    if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
+        return InvalidResponseError(
+            f"{where} answered with a body that is not JSON, not a chat completion",
+            base_url=where,
+            attempts=attempts,
+        )
+    return BackendError(f"{where} failed: {exc}".replace(base_url, where), base_url=where)

@@ -1,0 +1,135 @@
+"""What the token-level checks search in a source: a story's or a profile's figures, dates,
+acronyms, names and words (`Facts`), and a profile's names and spelling (`ProfileFacts`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from localize.grounding._analysis import per_story
+from localize.grounding._dates import KnownDates
+from localize.grounding._figures import scan_figures
+from localize.grounding._names import expansions
+from localize.regions import RegionProfile
+from localize.story import Story
+from localize.text import ACRONYM_ONLY, ACRONYM_WORD, fold, word_set
+from localize.text._words import LETTERS
+
+__all__ = ["Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
+
+COMMON_REGION_WORDS = word_set("""
+    uk britain british britains england scotland wales eu europe european europes us usa america
+    american americas australia australian australias
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the grounding checks search in one source (a story or a profile)."""
+
+    folded: str  # see _fold: for quotes and named bodies
+    words: frozenset[str]  # lower-case words, for the spelling check
+    acronyms: frozenset[str]
+    figures: dict[Decimal, frozenset[str | None]]  # value -> currencies it is given in
+    expansions: dict[str, frozenset[str]]  # acronym -> folded names written before it
+    percents: frozenset[Decimal]  # values given as a percentage
+    numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
+    list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
+    lower_words: frozenset[str]  # words written in lower case somewhere
+    dates: KnownDates
+
+
+def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
+    figures: dict[Decimal, set[str | None]] = {}
+    percents: set[Decimal] = set()
+    numbered: dict[str, set[Decimal]] = {}
+    for fig in scan_figures(text):
+        figures.setdefault(fig.value, set()).add(fig.currency)
+        if fig.percent:
+            percents.add(fig.value)
+        if fig.name:
+            numbered.setdefault(fig.name, set()).add(fig.value)
+    acronyms: set[str] = set()
+    for m in ACRONYM_WORD.finditer(text):
+        acronyms.add(m.group(1))
+        acronyms.update(m.group(1).split("-"))
+    expanded: dict[str, set[str]] = {}
+    for acr, name in (*expansions(text), *extra_expansions):
+        expanded.setdefault(acr, set()).add(fold(name))
+    return Facts(
+        folded=fold(text),
+        words=frozenset(w.lower() for w in LETTERS.findall(text)),
+        acronyms=frozenset(acronyms),
+        figures={k: frozenset(v) for k, v in figures.items()},
+        expansions={k: frozenset(v) for k, v in expanded.items()},
+        percents=frozenset(percents),
+        numbered_names={k: frozenset(v) for k, v in numbered.items()},
+        list_sizes=frozenset(_list_sizes(text)),
+        lower_words=frozenset(w for w in LETTERS.findall(text) if w.islower()),
+        dates=KnownDates.of(text),
+    )
+
+
+# "Fable and Mythos", "Alex Stamos, Casey Ellis and Jon Callas": a list of names, whose length
+# a section may give as a count ("the two models").
+_LIST_ITEM = r"[A-Z][\w.\u2019'-]*(?:\s+(?:[A-Z][\w.\u2019'-]*|\d[\d.]*))*"
+_NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM})*,?\s+(?:and|or)\s+{_LIST_ITEM}")
+_LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _list_sizes(text: str) -> Iterator[int]:
+    for m in _NAME_LIST.finditer(text):
+        yield len(_LIST_SEPARATOR.split(m.group()))
+
+
+@per_story
+def story_facts(story: Story) -> Facts:
+    return facts(story.text)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFacts:
+    facts: Facts
+    label: str  # "the United Kingdom profile", for messages
+    spelling: str  # british, american or canadian
+    acronym_names: dict[str, str]  # institution acronym -> its name
+    region_words: frozenset[str]  # lower-case words that name a region
+    mention_names: tuple[str, ...]  # folded institution and law names
+    mention_acronyms: tuple[re.Pattern[str], ...]
+    example_mentions: str  # for the mention warning's message
+
+
+@lru_cache(maxsize=32)
+def profile_facts(profile: RegionProfile) -> ProfileFacts:
+    pairs: list[tuple[str, str]] = []
+    names: list[str] = []
+    acronyms: list[str] = []
+    for inst in profile.institutions:
+        names.append(inst.name)
+        if inst.acronym:
+            acronyms.append(inst.acronym)
+            if ACRONYM_ONLY.fullmatch(inst.acronym):
+                pairs.append((inst.acronym, inst.name))
+    # Laws are left out of the acronym-to-name pairs: a short name is often no acronym of the
+    # name ("the Network and Information Security Directive (NIS2)" is right).
+    for law in profile.laws:
+        names.append(law.name)
+        if law.short_name:
+            acronyms.append(law.short_name)
+    # Whole aliases only: "federal government" must not make "Federal" a region word.
+    region_words = set(COMMON_REGION_WORDS)
+    region_words.update(fold(alias).strip() for alias in (profile.name, *profile.aliases))
+    examples = [i.acronym or i.name for i in profile.institutions[:2]]
+    return ProfileFacts(
+        facts=facts(profile.text, pairs),
+        acronym_names=dict(pairs),
+        label=f"the {profile.name} profile",
+        spelling=profile.spelling,
+        region_words=frozenset(region_words),
+        mention_names=tuple(fold(n) for n in names),
+        mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
+        example_mentions=" or ".join(examples),
+    )

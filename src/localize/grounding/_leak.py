@@ -1,0 +1,61 @@
+"""The ``leak`` check: prompt or model artefacts (template syntax, role labels, "As an AI")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from localize.grounding._context import CheckContext
+from localize.grounding._findings import Finding
+from localize.grounding._quote import mask_quotes
+
+__all__ = ["check_leak"]
+
+_LEAKS_RAW = tuple(
+    re.compile(p)
+    for p in (
+        r"\{\{|\}\}|\{%|%\}|\{#",  # template syntax
+        r"<\|[A-Za-z0-9_]+\|>|\[/?INST\]|<</?SYS>>|</?s>|</?think>",  # chat-format tokens
+        r"(?im)^[ \t]*(?:system|user|assistant|human)[ \t]*:",  # role labels
+        r"(?i)</?(?:story|region|profile|section|instructions?|article|context|input|output)>",
+        r"(?m)^[ \t]*(?:Headline|Region|Audience|Institutions|Laws|Spelling and style|Story|"
+        r"Region profile|Instructions|Heading|Body)[ \t]*:",  # the prompt's labels
+        r"\b(?:STORY|REGION PROFILE|REGION|PROFILE|INSTRUCTIONS|SECTION|OUTPUT)[ \t]*:",
+        r"(?im)^[ \t]*#{1,6}[ \t]*(?:instructions|story|region|region profile|rules|task|output|"
+        r"response|answer)\b",
+        r"\{\s*\"(?:body|heading|section|text|paragraphs|sources)\"\s*:",  # a raw JSON answer
+        r"```",
+    )
+)
+# Conversational artefacts; looked for outside quotes, since a source may say "I cannot".
+_LEAKS_PROSE = tuple(
+    re.compile(p)
+    for p in (
+        r"(?i)\bas an ai\b",
+        r"(?i)\b(?:I cannot|I can['\u2019]t|I(?:'m| am) unable to|I(?:'m| am) sorry|"
+        r"I apologi[sz]e)\b",
+        r"(?i)\bhere(?:['\u2019]s| is| are)\s+(?:the|your|a|an|my)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:section|paragraphs?|text|draft|version|rewrite|response|answer|json|output)\b",
+        r"(?m)^[ \t]*Sure\b[,!.]|\A\s*(?:Okay|OK)\b[,!]|\A\s*Certainly!",
+        r"(?i)\bword count\s*:|\blet me know if\b",
+        # A weak model may echo the re-ask instead of answering it.
+        r"(?i)\bfix these problems\b|\bcannot be published as it is\b|"
+        r"\bthe section is \d+ words long\b|\bJSON object with the key\b",
+    )
+)
+
+
+def _check_leaks(raw: str) -> Iterator[Finding]:
+    prose = mask_quotes(raw)
+    for patterns, text in ((_LEAKS_RAW, raw), (_LEAKS_PROSE, prose)):
+        for pattern in patterns:
+            m = pattern.search(text)
+            if m:
+                span = raw[m.start() : m.end()].strip()
+                yield Finding(
+                    "leak", "error", f'The section contains prompt or model text ("{span}").', span
+                )
+
+
+def check_leak(ctx: CheckContext) -> Iterator[Finding]:
+    return _check_leaks(ctx.raw)

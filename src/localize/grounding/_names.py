@@ -1,0 +1,106 @@
+"""Named bodies and laws in running text: the capitalised phrase around a name, and where
+an acronym is spelled out ("National Cyber Security Centre (NCSC)").
+
+Shared by the facts derived from a story or profile (their acronym expansions) and the
+``institution`` check (the names a section gives)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised
+from localize.text._words import NAME_TOKEN
+
+__all__ = [
+    "CONNECTORS",
+    "NAME_TOKEN",
+    "YEAR",
+    "expansions",
+    "gap_is_space",
+    "name_end",
+    "name_start",
+    "strip_possessive",
+]
+
+YEAR = re.compile(r"(?:19|20)\d\d")
+CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
+
+
+def expansions(text: str) -> Iterator[tuple[str, str]]:
+    """(acronym, name) for every "Name Of Body (ACR)" in a text."""
+    tokens = list(NAME_TOKEN.finditer(text))
+    ends = {t.end(): k for k, t in enumerate(tokens)}
+    for m in PAREN_ACRONYM.finditer(text):
+        k = ends.get(m.start() - 1)
+        if k is None or text[m.start() - 1] != " ":
+            continue
+        first = name_start(text, tokens, k)
+        if first < k:
+            yield m.group(1), text[tokens[first].start() : tokens[k].end()]
+
+
+def gap_is_space(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    gap = text[a.end() : b.start()]
+    return bool(gap) and gap.isspace() and "\n" not in gap
+
+
+def name_start(text: str, tokens: list[re.Match[str]], k: int) -> int:
+    """Index of the first token of the capitalised name phrase that ends at token ``k``."""
+    first = k
+    j = k - 1
+    while j >= 0 and gap_is_space(text, tokens[j], tokens[j + 1]):
+        word = tokens[j].group()
+        if is_capitalised(word):
+            first = j
+        elif word in CONNECTORS and j > 0 and gap_is_space(text, tokens[j - 1], tokens[j]):
+            before = tokens[j - 1].group()
+            # "the" only inside a name ("Office of the Australian ..."), never before one.
+            if word == "the" and before not in ("of", "for", "on"):
+                break
+            if word != "the" and not is_capitalised(before):
+                break
+        else:
+            break
+        j -= 1
+    return first
+
+
+def name_end(text: str, tokens: list[re.Match[str]], k: int) -> int:
+    """Index of the last token of a name whose head is token ``k`` ("Bureau of Industry ...")."""
+    j = k + 1
+    if (
+        j < len(tokens)
+        and gap_is_space(text, tokens[k], tokens[j])
+        and YEAR.fullmatch(tokens[j].group())
+    ):
+        return j  # Computer Misuse Act 1990
+    if not (
+        j < len(tokens)
+        and tokens[j].group() in ("of", "for", "on")
+        and gap_is_space(text, tokens[k], tokens[j])
+    ):
+        return k
+    last = k
+    prev = ""
+    while j < len(tokens):
+        word = tokens[j].group()
+        gap = text[tokens[j - 1].end() : tokens[j].start()]
+        if "\n" in gap or not (gap.isspace() or (gap.strip() == "," and is_capitalised(word))):
+            break
+        if is_capitalised(word):
+            if prev == "and" and ACRONYM_ONLY.fullmatch(word):
+                break  # "Department of Homeland Security and CISA": two bodies
+            last = j
+        elif word == "the":
+            if prev not in ("of", "for", "on"):
+                break  # "... and Trade and the Home Office": the next body
+        elif word not in CONNECTORS or prev in CONNECTORS:
+            break
+        prev = word
+        j += 1
+    return last
+
+
+def strip_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word

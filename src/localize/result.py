@@ -1,0 +1,97 @@
+"""`LocalizeResult` and its `Provenance`: what one (story, region) run gives back.
+
+``to_dict()`` is the one serialised shape (``rewrite --format json``, each line of a batch results
+file); ``from_dict`` reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize.backends import Spend
+from localize.grounding import CheckReport
+from localize.regions import RegionProfile
+from localize.section import LocalizedSection
+from localize.story import Story
+
+__all__ = ["LocalizeResult", "Provenance"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a section came from: model, endpoint, prompt, cost and attempts.
+
+    ``model`` is the model the endpoint reported. ``estimated_cost_usd`` is None where no list
+    price is known (any endpoint but OpenAI's, or a model without a price).
+    ``response_cache_hits`` counts the answers served from the response cache (written earlier).
+    """
+
+    model: str
+    endpoint_host: str
+    template_name: str
+    template_version: str
+    template_sha256: str
+    structured_mode: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    attempts: int
+    latency_s: float
+    trimmed_paragraphs: tuple[int, ...]
+    prompt_tokens_estimate: int
+    estimate_approximate: bool
+    estimated_cost_usd: float | None
+    story_id: str
+    story_sha256: str
+    region: str
+    response_cache_hits: int = 0
+    batch_id: str | None = None
+    # HTTP requests sent for all attempts, retries included (0 when every answer was cached).
+    requests: int = 0
+    profile_version: str = ""
+    profile_source: str = ""
+    language: str = "en"
+    system_fingerprint: str | None = None
+    disclosure: str = DEFAULT_DISCLOSURE
+    # IPTC Digital Source Type of the section (see `localize._disclosure`).
+    digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["trimmed_paragraphs"] = list(self.trimmed_paragraphs)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
+        return cls(**{**data, "trimmed_paragraphs": tuple(data["trimmed_paragraphs"])})
+
+
+@dataclass(frozen=True)
+class LocalizeResult:
+    """A localised section, its provenance and its check report.
+
+    ``to_dict()`` is the one serialised shape: the JSON output of ``localize rewrite`` and each
+    line of a batch results file. ``json.dumps(result.to_dict())`` always works.
+    """
+
+    section: LocalizedSection
+    provenance: Provenance
+    checks: CheckReport
+    story: Story
+    region: RegionProfile
+    # Not serialised: what this call paid for (answers served from the response cache are free).
+    spend: Spend = field(default_factory=Spend, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story_id": self.story.id,
+            "region": self.region.id,
+            "ok": True,
+            "section": self.section.model_dump(),
+            "checks": self.checks.to_dict(),
+            "provenance": self.provenance.to_dict(),
+            "error": None,
+        }

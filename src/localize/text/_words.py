@@ -1,0 +1,56 @@
+"""What counts as a word: every word pattern localize reads text with, defined once, here.
+
+They differ on purpose, each for what its reader needs; the name says which, and the comment why.
+Nothing else in the package writes its own word pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "APOSTROPHES",
+    "CONTENT_WORD",
+    "FOLD_WORD",
+    "LETTERS",
+    "NAME_RUN",
+    "NAME_TOKEN",
+    "NAME_WORD",
+    "RAW_TOKEN",
+    "SPAN_WORD",
+    "TEXT_WORD",
+]
+
+# Apostrophes of every style, to drop before comparing: "Anthropic's" == "anthropics".
+APOSTROPHES = str.maketrans("", "", "'\u2019\u2018\u02bc")
+
+# Letters or digits, after APOSTROPHES are dropped: the folded words matching compares.
+FOLD_WORD = re.compile(r"[^\W_]+")
+
+# Letters or digits with inner apostrophes ("don't", "UK's"), offsets kept: runs of words a
+# section repeats.
+TEXT_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+# ASCII letters only: the spelling lists (British and American) hold ASCII words.
+LETTERS = re.compile(r"[A-Za-z]+")
+
+# A word walked in a sentence with its offsets: joined by ' . & - so "U.S.", "AT&T" and
+# "e-mail" are one word (actions, counts and their ties).
+SPAN_WORD = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*[\w]|[A-Za-z0-9]")
+
+# A content word for aligning sentences: letters with inner apostrophes or hyphens, or a number
+# with its separators ("1,200", "4.8").
+CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+
+# A capitalised word with digits and dots ("GPT-5.5", "U.S."): the names a story uses.
+NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9'\u2019.-]*[A-Za-z0-9]|[A-Z]")
+
+# A word of a named body or law, its possessive included ("Commissioner's").
+NAME_TOKEN = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:['\u2019]s)?")
+
+# A run of capitalised words: a company's or a person's name ("Jon Callas", "OpenAI's").
+NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u2019'&.-]*[\w]))*")
+
+# Anything between spaces and punctuation but ' . & -, to see how a text writes a word
+# (capitalised or in lower case).
+RAW_TOKEN = re.compile(r"[\w'\u2019&.-]+")
