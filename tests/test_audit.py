@@ -238,7 +238,8 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
     assert shown.exit_code == 0, shown.output
     for needle in (entry["model"], entry["created_at"], "template section v", "checks:"):
         assert needle in shown.stdout
-    assert _logs("--failed", "-f", "json").stdout.count('"id"') == int(not entry["checks_ok"])
+    failed = json.loads(_logs("--failed", "-f", "json").stdout)
+    assert [e["id"] for e in failed] == ([] if entry["checks_ok"] else [entry["id"]])
     assert json.loads(_logs("--region", "us", "-f", "json").stdout) == []
     assert _logs("path").stdout.strip() == str(db)
 
