@@ -91,7 +91,7 @@ def main() -> int:
     def cold(case: Case) -> object:
         # An equal-but-new story misses every per-story cache: the first check of a story.
         s = case.story
-        fresh = Story(s.paragraphs, s.headline, f"cold-{next(counter)}", s.source)
+        fresh = Story(s.paragraphs, s.headline, f"cold-{next(counter)}", s.path)
         return run_case(Case(**{**case.__dict__, "story": fresh}))
 
     print(line("cold story, all checks", timed(cases, max(1, args.repeat // 10), cold)))

@@ -37,7 +37,7 @@ def measure(stories: int) -> dict[str, float]:
     wire = ROOT / "examples" / "stories" / "wire.txt"
     sections = {}
     for case in cases:
-        if case.clean and case.story.source == str(wire) and case.region.id not in sections:
+        if case.clean and case.story.path == str(wire) and case.region.id not in sections:
             sections[case.region.id] = (case.section, case.region)
     text = wire.read_text(encoding="utf-8")
     made = [

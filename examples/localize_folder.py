@@ -40,7 +40,7 @@ def main() -> int:
                 print(
                     f"{path.name} {region.id}: {p.attempts} attempt(s), "
                     f"{p.prompt_tokens}+{p.completion_tokens} tokens, {p.latency_s:.1f} s, "
-                    f"{len(result.checks.errors)} check error(s)",
+                    f"{result.status} ({len(result.checks.errors)} check error(s))",
                     file=sys.stderr,
                 )
     return 0

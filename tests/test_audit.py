@@ -183,6 +183,8 @@ def test_queries_filter_by_every_field(tmp_path: Path) -> None:
     assert len(log.entries(LogQuery(model="4O-MINI"))) == 6
     failed = log.entries(LogQuery(failed=True))
     assert len(failed) == 3 and all(e.check_errors == 1 and not e.checks_ok for e in failed)
+    assert {e.status for e in failed} == {"flagged"}
+    assert {e.status for e in log.entries(LogQuery(limit=0))} == {"passed", "flagged"}
     assert [e.body for e in log.entries(LogQuery(search="number 4"))] == ["Paragraph number 4."]
     today = datetime.now(UTC).date()
     assert len(log.entries(LogQuery(since=str(today), until=str(today)))) == 6
@@ -190,6 +192,17 @@ def test_queries_filter_by_every_field(tmp_path: Path) -> None:
     assert log.entries(LogQuery(since=str(today + timedelta(days=1)))) == []
     with pytest.raises(InputError, match="--since"):
         log.entries(LogQuery(since="last tuesday"))
+
+
+def test_rows_written_before_the_status_column_read_as_their_checks_say(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    AuditLog(db).add(**_section(1))  # check errors: flagged
+    AuditLog(db).add(**_section(2))
+    with sqlite3.connect(db) as conn:  # as a localize without the column would leave them
+        conn.execute("UPDATE generations SET status = NULL")
+    got = {e.body: e.status for e in AuditLog(db).entries()}
+    assert sorted(got.values()) == ["flagged", "passed"]
+    assert [e.status for e in AuditLog(db).entries(LogQuery(failed=True))] == ["flagged"]
 
 
 def test_reading_a_missing_log_creates_nothing(tmp_path: Path) -> None:
@@ -211,8 +224,8 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
         ["rewrite", WIRE, "-r", "uk", "-f", "json", "--base-url", base_url, "-m", LOCAL_MODEL],
         env={"OPENAI_API_KEY": API_KEY, "LOCALIZE_STRUCTURED": "json_object"},
     )
-    assert result.exit_code == 0, result.output
     written = json.loads(result.stdout)
+    assert result.exit_code == (0 if written["ok"] else 4), result.output
     assert f"model {written['provenance']['model']} at 127.0.0.1:8765 (" in result.stderr
     assert URL_SECRET not in result.output and API_KEY not in result.output
 
@@ -229,6 +242,7 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
         f["severity"] == "error" for f in written["checks"]["findings"]
     )
     assert entry["story_source"] == WIRE
+    assert entry["status"] == written["status"] in ("passed", "flagged")
 
     # Which model wrote this paragraph, when, from which prompt, and what did the checks say?
     words = " ".join(written["section"]["body"].split()[:6])
@@ -239,7 +253,9 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
     for needle in (entry["model"], entry["created_at"], "template section v", "checks:"):
         assert needle in shown.stdout
     failed = json.loads(_logs("--failed", "-f", "json").stdout)
-    assert [e["id"] for e in failed] == ([] if entry["checks_ok"] else [entry["id"]])
+    assert [e["id"] for e in failed] == ([] if written["ok"] else [entry["id"]])
+    status_word = "passed (" if written["ok"] else "FLAGGED: "
+    assert status_word in shown.stdout and status_word in _logs("--failed").stdout + (found.stdout)
     assert json.loads(_logs("--region", "us", "-f", "json").stdout) == []
     assert _logs("path").stdout.strip() == str(db)
 

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import json
 import os
+import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,17 +40,21 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
+    _run,
     alocalize_many,
     collect_batch,
     export_requests,
+    iter_jobs,
     load_inputs,
     load_manifest,
+    merge_results,
     plan_batch,
     plan_jobs,
     resolve_regions,
+    stream_inputs,
     submit_batch,
 )
-from localize.batch._run import _Scheduler
+from localize.batch._run import _Scheduler, run_batch
 from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
 from localize.pipeline import review_completion
@@ -151,6 +157,7 @@ def test_result_lines_have_exactly_the_documented_keys() -> None:
         "story_id",
         "region",
         "ok",
+        "status",
         "section",
         "checks",
         "provenance",
@@ -168,8 +175,9 @@ def test_append_then_resume(tmp_path: Path) -> None:
         assert rf.done == {("a", "uk")} and rf.failed == {("a", "eu")}
         rf.begin([("a", "eu")])  # the failed pair is retried: its old line goes
         rf.append(result("a", "eu"))
-    keys = [(d["story_id"], d["region"], d["ok"]) for d in map(json.loads, out.open())]
-    assert keys == [("a", "uk", True), ("a", "eu", True)]
+    keys = [(d["story_id"], d["region"], d["status"]) for d in map(json.loads, out.open())]
+    status = result("a", "uk").status  # the canned section, passed or flagged: written
+    assert keys == [("a", "uk", status), ("a", "eu", status)] and status != "failed"
 
 
 def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
@@ -181,6 +189,91 @@ def test_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
         rf.begin([("a", "eu")])
         rf.append(result("a", "eu"))
     assert out.read_bytes() == whole + result("a", "eu").to_line()
+
+
+class _Fsyncs:
+    """Every fsync of one file: the file's size when it ran, and whether it ran on the main
+    thread (the event loop's)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.calls: list[tuple[int, bool]] = []
+        real = os.fsync
+
+        def fsync(fd: Any) -> None:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == (path.stat().st_dev, path.stat().st_ino):
+                self.calls.append((info.st_size, threading.current_thread() is main))
+            real(fd)
+
+        main = threading.main_thread()
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+class _NoClient:
+    async def aclose(self) -> None:
+        pass
+
+
+def _drive_into(rf: ResultsFile, results: list[JobResult], *, then_wait: bool) -> Any:
+    """`_drive` over jobs that finish as ``results`` (then hang, when ``then_wait``)."""
+
+    async def fake_jobs(*_: Any, **__: Any) -> Any:
+        for r in results:
+            await asyncio.sleep(0)
+            yield r
+        if then_wait:
+            await asyncio.Event().wait()
+
+    summary = BatchSummary(total=len(results))
+    plan = types.SimpleNamespace(template=None, settings=None, max_attempts=1, checks=())
+    drive = _run._drive([], _NoClient(), rf, summary, None, plan=plan, concurrency=1, audit=None)  # type: ignore[arg-type]
+    return summary, drive, fake_jobs
+
+
+def test_a_run_fsyncs_off_the_loop_and_returns_with_every_line_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())  # an existing file, so fsyncs can be told
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk", ok=i % 3 != 0) for i in range(1, 40)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=False)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+        asyncio.run(drive)
+        size = out.stat().st_size
+        # At return, before the file closes: the last fsync covered every line, and none of
+        # them held the event loop.
+        assert fsyncs.calls and fsyncs.calls[-1][0] == size
+        assert not any(on_main for _, on_main in fsyncs.calls)
+    assert summary.finished_jobs == len(lines)
+    with ResultsFile(out) as rf:
+        assert len(rf.done | rf.failed) == len(lines) + 1
+
+
+def test_a_cancelled_run_fsyncs_what_it_wrote_and_a_resumed_run_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(result("s0", "uk").to_line())
+    fsyncs = _Fsyncs(monkeypatch, out)
+    lines = [result(f"s{i}", "uk") for i in range(1, 6)]
+    with ResultsFile(out) as rf:
+        summary, drive, fake = _drive_into(rf, lines, then_wait=True)
+        monkeypatch.setattr(_run, "run_jobs", fake)
+
+        async def cancel_when_written() -> None:
+            task = asyncio.create_task(drive)
+            while summary.finished_jobs < len(lines):
+                await asyncio.sleep(0)
+            task.cancel()  # as Ctrl-C does: asyncio.run cancels the run
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancel_when_written())
+        assert fsyncs.calls and fsyncs.calls[-1][0] == out.stat().st_size
+    with ResultsFile(out) as rf:
+        assert rf.done == {(f"s{i}", "uk") for i in range(6)} and not rf.dropped_torn_line
 
 
 def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:
@@ -198,6 +291,35 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     with pytest.raises(OutputError, match="line 1 is not a localize result"):
         ResultsFile(out).open()
     assert out.read_text() == '{"something": "else"}\n'
+
+
+def test_merge_leaves_one_line_per_pair_a_section_winning(tmp_path: Path) -> None:
+    one, two, out = tmp_path / "1.jsonl", tmp_path / "2.jsonl", tmp_path / "all.jsonl"
+    with ResultsFile(one) as f:
+        f.append(result("a", "uk"))
+        f.append(result("b", "uk", ok=False))
+    with ResultsFile(two) as f:
+        f.append(result("b", "uk"))  # a retry elsewhere that wrote its section
+        f.append(result("c", "uk", ok=False))
+    with ResultsFile(out) as f:
+        f.append(result("c", "uk", ok=False))  # failed before: stays one failed line
+    with two.open("ab") as f:
+        f.write(b'{"story_id": "d", "reg')  # a shard killed mid-write
+    report = merge_results([one, two], out)
+    assert (report.added_ok, report.added_failed, report.torn) == (2, 0, 1)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    written = sorted((x["story_id"], x["section"] is not None) for x in lines)
+    assert written == [("a", True), ("b", True), ("c", False)]
+    assert merge_results([one, two], out).already_done == 2  # merging again adds nothing
+    (tmp_path / "bad.jsonl").write_text("not a result\n{}\n")
+    with pytest.raises(InputError, match=r"bad.jsonl, line 1: not a localize results line"):
+        merge_results([tmp_path / "bad.jsonl"], out)
+
+
+def test_cli_shard_option_is_checked(tmp_path: Path) -> None:
+    for bad in ("2", "0/2", "3/2", "a/b"):
+        res = invoke(WIRE, "-r", "uk", "-o", tmp_path / "o.jsonl", "--shard", bad)
+        assert res.exit_code == 2 and "--shard" in res.stderr
 
 
 def test_a_stream_is_written_not_read_locked_or_resumed(tmp_path: Path) -> None:
@@ -332,34 +454,111 @@ def test_a_storys_first_region_runs_before_its_others() -> None:
     assert asyncio.run(go())[-1] == ("s1", "eu")
 
 
+def test_the_scheduler_reads_stories_as_it_needs_them_and_lets_them_go() -> None:
+    taken: list[str] = []
+
+    def stories() -> Iterator[StoryInput]:
+        for i in range(50):
+            taken.append(f"s{i}")
+            yield StoryInput(f"s{i}", error="x")
+
+    jobs = iter_jobs(stories(), resolve_regions(["uk", "eu"]))
+
+    async def go() -> None:
+        sched = _Scheduler(jobs, warm_first=True)
+        lead = await sched.next()
+        # One story open, and the next story's first job seen (to know the first one ended).
+        assert lead is not None and lead.key == ("s0", "uk") and taken == ["s0", "s1"]
+        second = await sched.next()  # s0's other region waits for its lead: s1 opens
+        assert second is not None and second.key == ("s1", "uk") and len(taken) == 3
+        sched.finished(lead)
+        rest = await sched.next()
+        assert rest is not None and rest.key == ("s0", "eu")
+        sched.finished(rest)
+        # s0's last job is done: nothing of it is held any more.
+        assert "s0" not in sched._lead and "s0" not in sched._in_flight
+
+    asyncio.run(go())
+
+
+def test_inputs_are_counted_up_front_and_read_one_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"s{i}", "body": "Text."}) + "\n" for i in range(5)))
+    stream = stream_inputs([path])
+    assert stream.ids == [f"s{i}" for i in range(5)]
+    it = iter(stream)
+    first = next(it)
+    assert first.story is not None and first.id == "s0"
+    # A file that is not UTF-8 is found before any request, and fails only its own jobs.
+    path.write_bytes(path.read_bytes() + b'{"id": "x", "body": "\xff"}\n')
+    (failed,) = stream_inputs([path])
+    assert failed.id == "many" and "bad byte at offset" in str(failed.error)
+
+
+def test_shards_split_the_stories_and_cover_them_once() -> None:
+    plan = plan_batch([STORIES], ["uk", "us"])
+    shards = [plan.shard(i, 3) for i in (1, 2, 3)]
+    keys = [k for s in shards for k in s.job_keys()]
+    assert sorted(keys) == sorted(plan.job_keys()) and len(set(keys)) == len(keys)
+    assert sum(s.total for s in shards) == plan.total
+    for s in shards:  # a story's regions stay together, in one shard
+        assert [j.key for j in s.jobs] == list(s.job_keys())
+    with pytest.raises(ConfigError, match="--shard"):
+        plan.shard(4, 3)
+
+
 def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     s = BatchSummary(total=3)
     s.add(JobResult("a", "uk", None, "boom", Spend(Usage(100, 20, 0), 1), 0.5))
     s.add(JobResult("a", "eu", None, "x", Spend(Usage(7, 3, 0)), None))
     assert (s.done, s.failed, s.tokens, s.spend.cache_hits) == (0, 2, 130, 1)
     assert not s.cost_known and "unknown" in s.cost_text()
-    assert "done 0 (0 with check errors), failed 2" in s.line()
-    assert s.to_dict()["estimated_cost_usd"] is None and not s.ok()
+    assert "done 0 (0 flagged with check errors), failed 2" in s.line()
+    assert s.to_dict()["estimated_cost_usd"] is None and not s.ok
 
 
-def _with_checks(job: JobResult, *findings: Finding) -> JobResult:
-    """The job's section with a check report of exactly these findings."""
-    assert job.result is not None
-    return dataclasses.replace(
-        job, result=dataclasses.replace(job.result, checks=CheckReport(findings))
-    )
+def test_summary_counts_flagged_sections_and_never_exits_0_for_them() -> None:
+    s = BatchSummary(total=1)
+    canned = result("a", "uk")
+    s.add(canned)
+    assert s.ok == canned.ok == canned.result.checks.ok  # type: ignore[union-attr]
+    assert s.check_errors == (0 if canned.ok else 1)
+    assert s.exit_code == (0 if canned.ok else 4)
 
 
-def test_summary_counts_sections_with_check_errors_and_strict_fails_them() -> None:
-    clean = _with_checks(result("a", "uk"), Finding("spelling", "warning", "a warning"))
-    flagged = _with_checks(result("a", "eu"), Finding("quote", "error", "an error"))
-    s = BatchSummary(total=2)
-    s.add(clean)
-    assert (s.check_errors, s.ok(), s.ok(strict=True)) == (0, True, True)
-    s.add(flagged)
-    assert (s.check_errors, s.ok(), s.ok(strict=False)) == (1, True, True)
-    assert not s.ok(strict=True)
-    assert "done 2 (1 with check errors), failed 0" in s.line()
+def _job(status: str, story: str = "s") -> JobResult:
+    """A finished job of the given status, from a real check report."""
+    if status == "failed":
+        return JobResult(story, "uk", None, "boom")
+    base = result(story, "uk").result
+    assert base is not None
+    findings = (Finding("length", "error", "too short"),) if status == "flagged" else ()
+    return JobResult(story, "uk", dataclasses.replace(base, checks=CheckReport(findings)))
+
+
+@pytest.mark.parametrize(
+    ("status", "ok", "code"), [("passed", True, 0), ("flagged", False, 4), ("failed", False, 1)]
+)
+def test_a_line_is_ok_only_when_passed_and_the_exit_code_tells_each_status(
+    status: str, ok: bool, code: int
+) -> None:
+    job = _job(status)
+    line = json.loads(job.to_line())
+    assert (job.status, job.ok, line["status"], line["ok"]) == (status, ok, status, ok)
+    s = BatchSummary(total=1)
+    s.add(job)
+    assert (s.ok, s.exit_code) == (ok, code)
+
+
+def test_a_resumed_run_still_exits_4_for_flagged_lines(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with ResultsFile(out) as rf:
+        rf.append(_job("flagged", "wire"))
+    with ResultsFile(out) as rf:  # a flagged section is done (not retried), and still flagged
+        assert rf.done == rf.flagged == {("wire", "uk")} and not rf.failed
+    again = run_batch([WIRE], ["uk"], out, audit=False)  # nothing left to run: nothing is sent
+    assert (again.skipped, again.skipped_flagged, again.ok, again.exit_code) == (1, 1, False, 4)
+    assert "skipped 1 already done (1 of them flagged)" in again.line()
 
 
 # ------------------------------------------------------------------------ bad input, the CLI
@@ -389,9 +588,22 @@ def test_cli_help_documents_every_flag() -> None:
         "--template",
         "--profiles",
         "--disclosure",
+        "--shard",
     ):
         assert flag in out
     assert "--manifest" in invoke("collect", "--help").output
+    assert "--output" in invoke("merge", "--help").output
+
+
+def test_export_takes_one_shard(tmp_path: Path) -> None:
+    parts = []
+    for i in (1, 2):
+        req = tmp_path / f"requests-{i}.jsonl"
+        res = invoke(STORIES, "-r", "uk", "--export", req, "-m", "gpt-4o-mini", "--shard", f"{i}/2")
+        assert res.exit_code == 0, res.output
+        parts.append({json.loads(x)["custom_id"] for x in req.read_text().splitlines()})
+    whole = {f"{p.stem}::uk" for p in STORIES.iterdir() if p.suffix in (".txt", ".md")}
+    assert parts[0] | parts[1] == whole and not parts[0] & parts[1]
 
 
 def _one_line_error(res: Any, code: int, *needles: str) -> None:
@@ -443,9 +655,10 @@ def test_a_missing_story_path_stops(tmp_path: Path) -> None:
 
 def test_nothing_to_do_when_every_pair_is_done(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    out.write_bytes(result("wire", "uk").to_line())
+    done = result("wire", "uk")
+    out.write_bytes(done.to_line())
     res = invoke(WIRE, "--regions", "uk", "--output", out, "--base-url", RECORD_BASE_URL)
-    assert res.exit_code == 0 and "already done" in res.stderr
+    assert res.exit_code == (0 if done.ok else 4) and "already done" in res.stderr
 
 
 # ---------------------------------------------------------------------- Batch API file format
@@ -547,6 +760,21 @@ def test_collect_turns_output_lines_into_checked_results(
     assert list(json.loads(uk.to_line())) == list(json.loads(us.to_line()))
 
 
+def test_collect_weighs_findings_as_the_run_does(exported: tuple[Path, Path, list[Job]]) -> None:
+    manifest = load_manifest(exported[1])
+    body = json.loads(SECTION)["body"] + " Defenders must prioritize patching."
+    line = [_answer_line("wire::uk", json.dumps({"body": body}))]
+
+    def status(settings: Settings | None = None) -> str:
+        (job,) = collect_batch(line, manifest, settings=settings)[0]
+        return job.status
+
+    assert status() == "passed"  # a spelling warning
+    assert status(Settings.resolve({}, checks={"spelling": "error"})) == "flagged"
+    assert status(Settings.resolve({}, strict=True)) == "flagged"
+    assert status(Settings.resolve({}, strict=True, checks={"spelling": "off"})) == "passed"
+
+
 def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[Job]]) -> None:
     manifest = load_manifest(exported[1])
     errored = json.dumps(
@@ -580,10 +808,12 @@ def test_collect_a_vllm_output_file_from_the_cli(
     )
     out = tmp_path / "results.jsonl"
     res = invoke("collect", output, "--output", out, "--manifest", manifest)
-    assert res.exit_code == 0, res.output
-    assert [json.loads(line)["region"] for line in out.open()] == ["uk", "us"]
+    lines = [json.loads(line) for line in out.open()]
+    code = 0 if all(d["ok"] for d in lines) else 4  # 4: a section was flagged
+    assert res.exit_code == code, res.output
+    assert [d["region"] for d in lines] == ["uk", "us"]
     again = invoke("collect", output, "--output", out, "--manifest", manifest)
-    assert again.exit_code == 0 and len(out.read_text().splitlines()) == 2  # no duplicates
+    assert again.exit_code == code and len(out.read_text().splitlines()) == 2  # no duplicates
     logged = AuditLog(audit_db()).entries()  # each collected section, once
     assert sorted((e.region, e.source) for e in logged) == [
         ("uk", "batch-collect"),
@@ -822,16 +1052,17 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
         assert (
             d["ok"] is False or d["provenance"]["disclosure"] == "Drafted with AI from the story."
         )
-    # The summary counts what the file holds: sections, failures, sections with check errors.
-    ok = [d for d in lines if d["ok"]]
-    flagged = sum(1 for d in ok if d["checks"]["error_count"])
-    assert f"done {len(ok)} ({flagged} with check errors), failed {len(lines) - len(ok)}" in (
-        res.stderr
-    )
-    assert res.exit_code == (0 if len(ok) == len(lines) else 1), res.output
+    # The summary counts what the file holds: sections, failures, flagged sections.
+    ok = [d for d in lines if d["section"] is not None]
+    flagged = sum(1 for d in ok if d["status"] == "flagged")
+    assert all(d["ok"] is (d["status"] == "passed") for d in lines)
+    done = f"done {len(ok)} ({flagged} flagged with check errors), failed {len(lines) - len(ok)}"
+    assert done in res.stderr
+    code = 1 if len(ok) < len(lines) else 4 if flagged else 0
+    assert res.exit_code == code, res.output
     sent = len(vcr.requests)
     again = CliRunner().invoke(batch, [str(a) for a in args], env=env)
-    assert again.exit_code == 0 and "already done" in again.stderr
+    assert again.exit_code == (4 if flagged else 0) and "already done" in again.stderr
     assert len(vcr.requests) == sent and len(out.read_text().splitlines()) == 2
     assert not Path(f"{out}.lock").exists()
     # The audit log holds each section written, as the results file does.
@@ -839,16 +1070,20 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
     assert sorted((e.region, e.body, e.source) for e in logged) == sorted(
         (d["region"], d["section"]["body"], "batch") for d in ok
     )
-    # --strict over the same answers (now from the response cache, so nothing is sent): check
-    # errors fail the run, and the JSON summary on stdout says how many.
+    # --strict over the same answers (now from the response cache, so nothing is sent):
+    # warnings count as errors too, so every section with a finding is flagged (exit 4), and
+    # the JSON summary on stdout says how many.
     strict_args = [*args[:3], "--output", tmp_path / "strict.jsonl", *args[5:]]
     strict = CliRunner().invoke(
         batch, [str(a) for a in [*strict_args, "--strict", "--format", "json"]], env=env
     )
     summary = json.loads(strict.stdout)
     assert len(vcr.requests) == sent and summary["response_cache_hits"] == 2
-    assert summary["check_errors"] == flagged and summary["ok"] is (flagged == 0)
-    assert strict.exit_code == (1 if flagged else 0), strict.output
+    with_findings = sum(1 for d in ok if d["checks"]["findings"])
+    strict_lines = [json.loads(line) for line in (tmp_path / "strict.jsonl").open()]
+    assert sum(d["status"] == "flagged" for d in strict_lines) == with_findings >= flagged
+    assert summary["check_errors"] == with_findings and summary["ok"] is (with_findings == 0)
+    assert strict.exit_code == (1 if len(ok) < len(lines) else 4 if with_findings else 0)
     # "-o -": the result lines on stdout and nothing else there (answered from the cache).
     streamed = CliRunner().invoke(
         batch, [str(a) for a in [*args[:3], "-o", "-", *args[5:]]], env=env

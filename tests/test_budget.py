@@ -52,3 +52,26 @@ def test_windows_and_costs() -> None:
         0.075
     )
     assert estimate_cost("smollm2-135m-instruct", 10, 10) is None
+
+
+def test_counting_block_by_block_is_exact() -> None:
+    # The count is taken a block at a time (cut after a newline, before a non-space character)
+    # so that a story's lines are encoded once for all its regions: it must equal one encode.
+    import random
+
+    from localize.budget import _encoding
+
+    def whole(text: str) -> int:
+        return len(_encoding().encode(text, disallowed_special=()))
+
+    rnd = random.Random(7)
+    parts = ["\n", "\n\n", " ", "word", "B", "12", "!", "'s", "<|endoftext|>", "é", "\r\n", "\t"]
+    parts += ["  ", "中文", "\u2019", "—", "[1] ", "\n- ", "  \n", "...", "\u2028", ">\n<"]
+    texts = ["".join(rnd.choice(parts) for _ in range(rnd.randint(100, 900))) for _ in range(300)]
+    story = parse_story("Headline\n\n" + "A sentence here. Another one!\n\n" * 60)
+    for region in ("uk", "us"):
+        texts += [
+            m["content"] for m in load_template().render(story=story, region=get_region(region))
+        ]
+    for text in texts:
+        assert count_text(text, "gpt-4o-mini").tokens == whole(text)

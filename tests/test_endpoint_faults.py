@@ -338,3 +338,20 @@ def test_batch_stops_on_a_refused_key_and_leaves_no_results_file(
     assert "refused the API key" in result.stderr and "Traceback" not in result.output
     assert s.requests == 1
     assert list(tmp_path.iterdir()) == []  # no results file, no lock file, no temporary file
+
+
+def test_a_refused_key_stops_a_concurrent_batch_at_the_first_request(
+    script: Callable[..., Script], tmp_path: Path
+) -> None:
+    s = script(status(401))
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    for name in ("a", "b", "c"):
+        (stories / f"{name}.txt").write_text(WIRE.read_text().replace("76", str(len(name) * 7)))
+    out = tmp_path / "results.jsonl"
+    args = [str(stories), "-r", "uk,us,eu", "-o", str(out), "--base-url", s.url, "-m", "m"]
+    result = CliRunner().invoke(
+        cli, ["batch", *args, "--no-cache", "-c", "4"], env={"OPENAI_API_KEY": "sk-refused"}
+    )
+    assert result.exit_code == 3, result.output
+    assert s.requests == 1  # not one per worker

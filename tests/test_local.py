@@ -60,9 +60,11 @@ def test_rewrite_runs_on_the_embedded_model() -> None:
         cwd=ROOT,
         timeout=600,
     )
-    assert done.returncode == 0, done.stderr
+    # 4: the demo model's section is flagged (written, with its findings): never exit 0 then.
+    assert done.returncode in (0, 4), done.stderr
     assert "embedded demo model" in done.stderr
     data = json.loads(done.stdout)
+    assert data["ok"] is (done.returncode == 0) and data["status"] in ("passed", "flagged")
     assert data["section"]["heading"] == "What it means for the UK"
     assert data["provenance"]["endpoint_host"].startswith("127.0.0.1:")
 

@@ -93,7 +93,7 @@ def test_any_bytes_in_a_story_file(
         assert exc.path == str(path) and str(exc).startswith(f"{path}: ")  # names the file
         return
     assert story.paragraphs and all(p.strip() for p in story.paragraphs)
-    assert story.source == str(path)
+    assert story.path == str(path)
 
 
 @FAST

@@ -47,7 +47,9 @@ def _pytest(
     """Run a pipeline project's tests the way its CI would: offline, network blocked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALIZE_", "OPENAI_"))}
     # Only the copy is importable, not an installed newsroom_sections; no retry waits on a miss.
-    env |= {"PYTHONPATH": str(project), "LOCALIZE_MAX_RETRIES": "0"}
+    # The localize under test stays first after it (a worktree's src/ on PYTHONPATH).
+    path = os.pathsep.join(filter(None, [str(project), os.environ.get("PYTHONPATH")]))
+    env |= {"PYTHONPATH": path, "LOCALIZE_MAX_RETRIES": "0"}
     flags = ["--block-network"] if block_network else []
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *flags, *args],
@@ -180,7 +182,7 @@ def _rewrite(*args: str, env: dict[str, str] | None = None) -> Any:
 def test_cli_replays_a_cassette_offline_without_a_key_or_the_embedded_model() -> None:
     # No endpoint is configured: without the cassette this would start llama.cpp.
     result = _rewrite("-t", str(TEMPLATE), "--cassette", str(OWN_REGION), "--record-mode", "none")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code in (0, 4), result.output  # 4: the recorded section is flagged
     assert result.stdout.startswith("## What it means for Ireland\n")
     assert "embedded demo model" not in result.stderr
     assert "LOCALIZE_BASE_URL" not in os.environ  # the recording's settings were for the run only
@@ -216,7 +218,8 @@ def test_batch_replays_the_pipeline_cassette(tmp_path: Path) -> None:
     args = ["batch", str(PIPELINE / "stories"), "-r", "uk,eu", "-t", str(TEMPLATE)]
     args += ["--output", str(out), "--cassette", str(cassette), "--record-mode", "none"]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code in (0, 1), result.output  # 1: the weak model failed a job
+    # 1: the weak model failed a job; 4: a section was flagged
+    assert result.exit_code in (0, 1, 4), result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((r["story_id"], r["region"]) for r in rows) == [
         (s, r) for s in ("payments-outage", "router-flaw") for r in ("eu", "uk")

@@ -69,7 +69,16 @@ def test_html_section_is_escaped_and_labelled() -> None:
 def test_json_names_the_iptc_digital_source_type() -> None:
     data = json.loads(render(_result(load_story(STORIES / "wire.txt")), "json"))
     # The same object a batch line holds: the labels are in its provenance.
-    assert set(data) == {"story_id", "region", "ok", "section", "checks", "provenance", "error"}
+    assert set(data) == {
+        "story_id",
+        "region",
+        "ok",
+        "status",
+        "section",
+        "checks",
+        "provenance",
+        "error",
+    }
     prov = data["provenance"]
     assert prov["digital_source_type"] == TRAINED_ALGORITHMIC_MEDIA
     assert TRAINED_ALGORITHMIC_MEDIA.startswith("http://cv.iptc.org/newscodes/digitalsourcetype/")

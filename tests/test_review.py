@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import struct
@@ -13,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from localize import check, get_region, load_story
+from localize import AuditLog, check, get_region, load_story
 from localize.cli._main import cli
 from localize.review._annotate import ReviewData, render_review, story_blocks
 from localize.review._pages import stories_by_id
 from tests.browser import CHROMIUM, chromium
 from tests.fault_server import BODY, Script, completion
-from tests.support import ROOT, STORIES
+from tests.support import ROOT, STORIES, audit_db
 
 # What the embedded model wrote for the wire story's UK section under the json_object grammar
 # (examples/output/wire.uk.json until 2026-12-05): it gives the US government's ban to the UK
@@ -79,6 +81,25 @@ def test_cli_review_writes_a_page_for_a_given_section(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert 'data-sources="' in page and "attribution" in page and 'id="s-3"' in page
+    assert 'class="status flagged"' in page and "For review, not publication." in page
+
+
+def test_the_page_shows_passed_and_strict_flags_a_section_with_warnings(tmp_path: Path) -> None:
+    story = STORIES / "wire-with-uk-section.txt"
+    lines = story.read_text().splitlines()
+    section = tmp_path / "uk.md"
+    section.write_text(lines[-1] + " Defenders must prioritize patching.")  # a spelling warning
+    (tmp_path / "story.txt").write_text("\n".join(lines[:-1]))
+    args = ["review", str(tmp_path / "story.txt"), "-r", "uk", "--section", str(section)]
+    res = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "a.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "a.html").read_text()
+    report = check(section.read_text(), tmp_path / "story.txt", "uk")
+    assert report.ok and report.warnings  # the case strict changes
+    assert 'class="status passed"' in page
+    res = CliRunner().invoke(cli, [*args, "--strict", "-o", str(tmp_path / "b.html")])
+    assert res.exit_code == 0, res.output
+    assert 'class="status flagged"' in (tmp_path / "b.html").read_text()
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the scripted endpoint, on loopback
@@ -91,15 +112,18 @@ def test_cli_review_generates_the_section_it_shows(tmp_path: Path, httpserver: H
     assert res.exit_code == 0, res.output
     assert endpoint.requests == 1 and "fault-model" in (page := out.read_text())
     assert BODY.split(",")[0] in page and 'id="s-17"' in page
+    # The run is in the audit log as a review, not as a library call.
+    assert [e.source for e in AuditLog(audit_db()).entries()] == ["review"]
 
 
 def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> None:
     story = load_story(STORIES / "wire.txt")
     report = check(WIRE_UK, story, get_region("uk")).to_dict()
-    line = {
+    line = {  # a flagged line (an attribution error): it gets a page, its status shown
         "story_id": story.id,
         "region": "uk",
-        "ok": True,
+        "ok": False,
+        "status": "flagged",
         "section": {"heading": "What it means for the UK", "body": WIRE_UK},
         "checks": report,
         "provenance": {"model": "m"},
@@ -112,7 +136,9 @@ def test_cli_review_of_results_writes_one_page_per_section(tmp_path: Path) -> No
     res = runner.invoke(cli, ["review", str(results), "-o", str(tmp_path / "pages")])
     assert res.exit_code == 0, res.output
     page = (tmp_path / "pages" / "wire.uk.html").read_text()
-    assert "only the story sentences" in page  # no --stories: the linked sentences only
+    # No --stories: the linked sentences only.
+    assert "only the story sentences" in page and 'class="status flagged"' in page
+    assert "line 2: no section (boom)" in res.stderr
     res = runner.invoke(
         cli,
         ["review", str(results), "-o", str(tmp_path / "full"), "--stories", str(STORIES)],
@@ -188,7 +214,15 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
+        refused: list[str] = []  # the page's own script and style must pass its CSP
+        page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else 0)
         page.goto(page_file.as_uri())
+        # The status is the first thing an editor sees: flagged, in the header, on red.
+        status = page.locator("#status")
+        assert status.is_visible() and status.inner_text().startswith("Flagged: ")
+        style = "getComputedStyle(document.getElementById('status'))"
+        colour = page.evaluate(f"{style}.backgroundColor")
+        assert colour == "rgb(179, 38, 30)"  # --err
         anchors = page.eval_on_selector_all("[data-anchor]", "els => els.length")
         assert anchors >= 2
         page.keyboard.press("j")
@@ -209,6 +243,7 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         page.keyboard.press("k")  # wraps round to the last finding
         assert page.evaluate("document.activeElement.dataset.finding") == str(anchors)
         assert requests == [page_file.as_uri()]
+        assert refused == []
     width, height, pixels = _png_pixels(shot)
     assert (width, height) == (1280, 900)
     counts = {"link": 0, "error": 0}
@@ -218,3 +253,19 @@ def test_keyboard_moves_through_findings_in_headless_chromium(tmp_path: Path) ->
         elif (r, g, b) == (0xFD, 0xE7, 0xE4):  # the error mark's background
             counts["error"] += 1
     assert counts["link"] > 500 and counts["error"] > 100, counts
+
+
+def test_the_page_csp_allows_only_its_own_script_and_style() -> None:
+    page = _page(WIRE_UK)
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', page)
+    assert csp is not None
+    policy = {
+        name: value
+        for name, _, value in (d.strip().partition(" ") for d in csp.group(1).split(";"))
+    }
+    assert "unsafe-inline" not in csp.group(1)
+    assert policy["base-uri"] == "'none'" and policy["form-action"] == "'none'"
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert policy["script-src"] == f"'sha256-{digest}'"

@@ -372,7 +372,7 @@ def test_check_json_reports_the_links(tmp_path: Path) -> None:
         cli,
         ["check", str(section), "--story", str(STORIES / "wire.txt"), "-r", "uk", "-f", "json"],
     )
-    assert res.exit_code == 1
+    assert res.exit_code == 4  # flagged
     data = json.loads(res.output)
     assert data["sentences"][0]["sources"] and data["sentences"][0]["via"] == "aligner"
     assert any(f["check"] == "attribution" for f in data["findings"])

@@ -181,7 +181,9 @@ def test_each_format_reads_back_what_was_written(
             assert (story.byline, story.published) == ("Priya Raman", "2026-11-20")
     # A JSON story carries its id; any other story from stdin is named by its hash.
     assert from_stdin.id == (seed.id if fmt == "json" else seed.sha256[:12])
-    assert from_stdin.source == "<stdin>"
+    assert from_stdin.path == "<stdin>"
+    with pytest.warns(DeprecationWarning, match="Story.path"):
+        assert from_stdin.source == "<stdin>"  # the old name, for a while
     assert from_stdin.format in ((fmt,) if fmt in ("html", "json") else ("text", "markdown"))
 
 

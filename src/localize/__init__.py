@@ -65,7 +65,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.events import AttemptStarted, RetryWait, observe
-from localize.grounding import CheckReport, Finding
+from localize.grounding import CheckContext, CheckReport, Finding, register_check
 from localize.pipeline import (
     PreparedPrompt,
     agenerate,
@@ -116,6 +116,7 @@ __all__ = [
     "CassetteError",
     "CassetteMismatchError",
     "ChatMessage",
+    "CheckContext",
     "CheckReport",
     "ChecksFailedError",
     "Completion",
@@ -192,6 +193,7 @@ __all__ = [
     "parse_html_story",
     "parse_story",
     "prepare",
+    "register_check",
     "render",
     "render_prompt",
     "run_batch",

@@ -7,11 +7,12 @@ resolved values, the template's word bounds among them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from localize.grounding import CheckReport
+from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding import check as check_section
+from localize.grounding._plugins import as_checks
 from localize.prompting import PromptTemplate, load_template
 from localize.regions import RegionLike, get_region
 from localize.section import LocalizedSection
@@ -32,6 +33,7 @@ def check(
     profiles: str | Path | None = None,
     citations: tuple[Citation, ...] | None = None,
     severities: Mapping[str, str] | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> CheckReport:
     """Check a section against its story and region profile.
 
@@ -41,7 +43,9 @@ def check(
     are the template's (``words`` in its front matter; the built-in ``section`` template by
     default), unless ``min_words`` or ``max_words`` is given. ``citations`` (default: the
     section's own) are verified and complete the sentence links in the report. ``severities``
-    maps a check name to ``"off"``, ``"warning"`` or ``"error"`` for this call.
+    maps a check name to ``"off"``, ``"warning"`` or ``"error"`` for this call, over the
+    profile's ``checks:`` block. ``checks`` are the newsroom's own checks for this call (see
+    `localize.localize`).
     """
     story = as_story(story)
     profile = get_region(region, profiles=profiles)
@@ -56,5 +60,6 @@ def check(
         min_words=min_words,
         max_words=max_words,
         citations=citations,
-        severities=severities,
+        severities={**dict(profile.checks), **dict(severities or {})},
+        extra=as_checks(checks),
     )

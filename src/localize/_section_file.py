@@ -14,7 +14,7 @@ from pathlib import Path
 from localize._disclosure import DEFAULT_DISCLOSURE, disclosure_for
 from localize.regions._profiles import RegionProfile
 from localize.section import LocalizedSection
-from localize.story import load_story
+from localize.story import read_document
 
 __all__ = ["read_section"]
 
@@ -29,7 +29,7 @@ def _bare(line: str) -> str:
 
 def read_section(path: Path, region: RegionProfile) -> LocalizedSection:
     """The section in ``path`` for ``region``; `InputError` names the file if it is unreadable."""
-    text = load_story(path)
+    text = read_document(path, what="section")
     paragraphs = [p for p in text.body.split("\n\n") if p.strip()]
     labels = {_bare(disclosure_for(region)), _bare(DEFAULT_DISCLOSURE)}
     if len(paragraphs) > 1 and _bare(paragraphs[-1]) in labels:

@@ -6,11 +6,11 @@ ValueError says what is wrong, and is sent back to the model in a re-ask.
 
 from __future__ import annotations
 
-import json
 import re
 
 from pydantic import ValidationError
 
+from localize import _strict_json as strict_json
 from localize.prompting import AnswerFormat
 from localize.section import SectionOutput
 
@@ -70,17 +70,21 @@ def _is_title(line: str, heading: str | None) -> bool:
 
 def _parse_json(content: str) -> SectionOutput:
     text = content.strip()
+    # strict_json: an answer nested thousands deep, or holding 1e400, is a bad answer (re-asked),
+    # never a RecursionError or an Infinity in the output.
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = strict_json.loads(text)
+    except strict_json.JSONProblem as first:
+        if first.line is None:  # parsed, but refused: deep nesting, a huge number
+            raise ValueError(f"the answer is not valid JSON: {first.detail}") from None
         # Plain-text mode: models often wrap the object in prose or a code fence.
         found = _JSON_OBJECT.search(text)
         if not found:
             raise ValueError("the answer is not a JSON object") from None
         try:
-            data = json.loads(found.group(0))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
+            data = strict_json.loads(found.group(0))
+        except strict_json.JSONProblem as exc:
+            raise ValueError(f"the answer is not valid JSON: {exc.detail}") from None
     if not isinstance(data, dict):
         raise ValueError('the answer must be a JSON object with the key "body"')
     try:

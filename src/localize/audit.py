@@ -86,11 +86,34 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX generations_story ON generations (story_id, region);
     CREATE INDEX generations_model ON generations (model);
     """,
+    # The section's status ("passed" or "flagged", see LocalizeResult.status); rows written
+    # before it have NULL, read as their checks say.
+    """
+    ALTER TABLE generations ADD COLUMN status TEXT;
+    CREATE INDEX generations_status ON generations (status);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _BUSY_TIMEOUT_S = 30.0
 # Each thread's open connections, by database file (see AuditLog.connect).
 _connections = threading.local()
+
+
+class _ForeignDatabase(sqlite3.DatabaseError):
+    """A database that holds someone else's tables: localize adds none of its own to it."""
+
+
+def _refuse_foreign(conn: sqlite3.Connection) -> None:
+    """A fresh log is an empty file; an unversioned one with tables is not localize's."""
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    if tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise _ForeignDatabase(f"it is another program's database (tables: {shown})")
 
 
 class AuditWarning(LocalizeWarning):
@@ -140,6 +163,8 @@ class LogEntry:
     body: str
     checks: dict[str, Any]
     provenance: dict[str, Any]
+    # "passed" or "flagged": a flagged section had check errors left, and is not for publishing.
+    status: str = "passed"
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -155,6 +180,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
     values["checks"] = json.loads(values.pop("checks_json"))
     values["provenance"] = json.loads(values.pop("provenance_json"))
     values["checks_ok"] = bool(values["checks_ok"])
+    values["status"] = values["status"] or ("passed" if values["checks_ok"] else "flagged")
     return LogEntry(**values)
 
 
@@ -183,7 +209,8 @@ class LogQuery:
 
     ``since`` and ``until`` are ISO dates or date-times (UTC unless they say otherwise; a bare
     ``until`` date includes that day). ``model`` matches part of the name, case-insensitively;
-    ``search`` matches part of the section's text. ``failed`` keeps sections with check errors.
+    ``search`` matches part of the section's text. ``failed`` keeps flagged sections (check
+    errors left).
     ``limit`` 0 means all; newest entries come first.
     """
 
@@ -259,6 +286,12 @@ class AuditLog:
         try:
             conn.row_factory = sqlite3.Row
             self._set_up(conn)
+        except _ForeignDatabase as exc:
+            conn.close()
+            raise OutputError(
+                f"not a localize logs database: {exc}; choose another --logs-db",
+                path=str(self.path),
+            ) from None
         except sqlite3.Error as exc:
             conn.close()
             raise OutputError(
@@ -296,6 +329,8 @@ class AuditLog:
         conn.execute("BEGIN IMMEDIATE")  # one writer migrates; the others wait, then see it done
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                _refuse_foreign(conn)
             for step in _MIGRATIONS[version:]:
                 for statement in filter(str.strip, step.split(";")):
                     conn.execute(statement)
@@ -345,6 +380,7 @@ class AuditLog:
             "latency_s": p.get("latency_s"),
             "estimated_cost_usd": p.get("estimated_cost_usd"),
             "checks_ok": errors == 0,
+            "status": "passed" if errors == 0 else "flagged",
             "check_errors": errors,
             "check_warnings": warnings_,
             "heading": section["heading"],
@@ -384,26 +420,26 @@ class AuditLog:
         if not self.path.exists():  # reading never creates the database
             return []
         limit = f" LIMIT {int(query.limit)}" if query.limit > 0 else ""
-        rows = (
-            self.connect()
-            .execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM generations{where} "
-                f"ORDER BY created_at DESC, id DESC{limit}",
-                args,
-            )
-            .fetchall()
+        sql = (
+            f"SELECT {', '.join(_COLUMNS)} FROM generations{where} "
+            f"ORDER BY created_at DESC, id DESC{limit}"
         )
-        return [_entry(r) for r in rows]
+        return self._read(sql, args)
 
     def get(self, entry_id: int) -> LogEntry | None:
         if not self.path.exists():
             return None
-        row = (
-            self.connect()
-            .execute(f"SELECT {', '.join(_COLUMNS)} FROM generations WHERE id = ?", (entry_id,))
-            .fetchone()
-        )
-        return _entry(row) if row is not None else None
+        rows = self._read(f"SELECT {', '.join(_COLUMNS)} FROM generations WHERE id = ?", [entry_id])
+        return rows[0] if rows else None
+
+    def _read(self, sql: str, args: list[Any]) -> list[LogEntry]:
+        """Rows of a query; a database damaged past its header is one `OutputError`."""
+        try:
+            return [_entry(row) for row in self.connect().execute(sql, args).fetchall()]
+        except (sqlite3.Error, ValueError, TypeError, RecursionError) as exc:
+            raise OutputError(
+                f"cannot read the audit log: {exc} (is it damaged?)", path=str(self.path)
+            ) from None
 
 
 def resolve_audit(

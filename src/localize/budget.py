@@ -7,6 +7,7 @@ cl100k_base, an approximation (flagged as such) for every other model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,19 +84,37 @@ def _is_exact(model: str) -> bool:
         return False
 
 
+# cl100k's pre-tokenizer never joins a newline to the text after it: a piece that holds a
+# newline ends with it (`\s*[\r\n]+`, `?[^\s\p{L}\p{N}]+[\r\n]*`, `\s+`), and a letter
+# piece's optional first character excludes it. BPE merges only inside a piece, so a text cut
+# after a newline, before a non-space character, has exactly the tokens of its parts. A batch
+# prompt is mostly lines seen before (the story's for each of its regions, a profile's for
+# each story): each block is encoded once, then counted from the cache.
+_BLOCK_START = re.compile(r"(?<=\n)(?=\S)")
+_SHORT = 512  # characters: below this, one encode costs less than cutting the text
+
+
+@lru_cache(maxsize=8192)
+def _block_tokens(block: str) -> int:
+    return len(_encoding().encode(block, disallowed_special=()))
+
+
+def _tokens(text: str) -> int:
+    if len(text) < _SHORT:
+        return _block_tokens(text)
+    return sum(_block_tokens(block) for block in _BLOCK_START.split(text))
+
+
 def count_text(text: str, model: str) -> TokenCount:
     """Tokens in a text for a model."""
-    n = len(_encoding().encode(text, disallowed_special=()))
-    return TokenCount(n, "cl100k_base", approximate=not _is_exact(model))
+    return TokenCount(_tokens(text), "cl100k_base", approximate=not _is_exact(model))
 
 
 def count_messages(messages: Sequence[ChatMessage], model: str) -> TokenCount:
     """Prompt tokens of chat messages, including the chat format's per-message overhead."""
-    enc = _encoding()
     n = _REPLY_PRIMING
     for m in messages:
-        n += _PER_MESSAGE + len(enc.encode(m["content"], disallowed_special=()))
-        n += len(enc.encode(m["role"], disallowed_special=()))
+        n += _PER_MESSAGE + _tokens(m["content"]) + _tokens(m["role"])
     return TokenCount(n, "cl100k_base", approximate=not _is_exact(model))
 
 
@@ -133,6 +152,22 @@ class FittedPrompt:
     trimmed: tuple[int, ...]
 
 
+# No token of the encodings used here spans more characters than this in prose (English runs
+# about 4 a token): past limit * this many characters, no paragraph can fit.
+_MAX_CHARS_PER_TOKEN = 16
+
+
+def _cut_to_window(story: Story, limit: int) -> Story:
+    """The story without the paragraphs that start past what ``limit`` tokens could hold."""
+    budget = max(limit, 0) * _MAX_CHARS_PER_TOKEN
+    used = len(story.headline or "")
+    for keep, paragraph in enumerate(story.paragraphs):
+        used += len(paragraph) + 2
+        if used > budget and keep >= 1:  # the lede always stays
+            return story.with_paragraphs(story.paragraphs[:keep])
+    return story
+
+
 def fit_story(
     story: Story,
     render: Callable[[Story], list[ChatMessage]],
@@ -143,14 +178,21 @@ def fit_story(
 ) -> FittedPrompt:
     """Render the prompt, dropping whole paragraphs from the end until prompt + reserve fits.
 
-    The headline and the lede (first paragraph) are never dropped.
+    The headline and the lede (first paragraph) are never dropped. Paragraphs that cannot fit
+    on any count are dropped before the first render: a story of megabytes is cut to what the
+    window could hold at all, so the template never renders (nor the tokenizer counts) the rest.
     """
     limit = window - reserve
-    messages = render(story)
+    paragraphs = list(story.paragraphs)
+    cut = _cut_to_window(story, limit)
+    messages = render(cut)
     count = count_messages(messages, model)
     if count.tokens <= limit:
-        return FittedPrompt(messages, story, count, ())
-    paragraphs = list(story.paragraphs)
+        return FittedPrompt(
+            messages, cut, count, tuple(range(len(cut.paragraphs), len(paragraphs)))
+        )
+    paragraphs = list(cut.paragraphs)
+    total = len(story.paragraphs)
     # Estimate each paragraph's share once, then verify with one more render.
     costs = [count_text(p, model).tokens + 1 for p in paragraphs]
     over = count.tokens - limit
@@ -163,7 +205,7 @@ def fit_story(
         messages = render(fitted)
         count = count_messages(messages, model)
         if count.tokens <= limit:
-            return FittedPrompt(messages, fitted, count, tuple(range(keep, len(paragraphs))))
+            return FittedPrompt(messages, fitted, count, tuple(range(keep, total)))
         if keep == 1:
             raise BudgetError(
                 f"the prompt needs {count.tokens} tokens with only the headline and lede, "

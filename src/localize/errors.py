@@ -1,8 +1,9 @@
 """The error hierarchy: every failure localize raises is a `LocalizeError`.
 
 Each subclass carries the structured facts a caller needs (a path, a field, an HTTP status) and an
-``exit_code`` the CLI uses: 2 for a bad input or option, 1 for a run that could not produce an
-acceptable result, 3 for an LLM endpoint that failed.
+``exit_code`` the CLI uses: 1 for a run that wrote no section, 2 for a bad input or option, 3 for
+an LLM endpoint that failed, 4 for a section written but flagged (check errors left). 0 is a
+section that passed; 130 an interrupted batch.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "RefusalError",
     "RegionNotFoundError",
     "StoryError",
+    "StoryTooLargeError",
     "TemplateError",
 ]
 
@@ -60,6 +62,14 @@ class StoryError(InputError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class StoryTooLargeError(StoryError):
+    """A story is over the maximum story size (``limit`` bytes, see ``MAX_STORY_BYTES``)."""
+
+    def __init__(self, message: str, *, limit: int, path: str | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, path=path)
 
 
 class ProfileError(InputError):
@@ -121,6 +131,7 @@ class ConfigError(InputError):
 
     def __init__(self, message: str, *, option: str | None = None) -> None:
         self.option = option
+        self.message = message
         super().__init__(f"{option}: {message}" if option else message)
 
 
@@ -133,7 +144,9 @@ class OutputError(InputError):
 
 
 class BudgetError(LocalizeError):
-    """The story cannot be made to fit the model's context window."""
+    """The story cannot be made to fit the model's context window: a bad input (exit 2)."""
+
+    exit_code = 2
 
     def __init__(self, message: str, *, needed: int, window: int) -> None:
         self.needed = needed
@@ -257,10 +270,13 @@ class DemoModelWarning(LocalizeWarning):
 
 
 class ChecksFailedError(LocalizeError):
-    """Grounding checks still report errors after every attempt (raised in strict mode).
+    """A section was written but flagged: check errors remain after every attempt.
 
-    ``result`` is the section that was refused, with its check report.
+    Raised by ``localize(strict=True)``, and by the CLI for its exit code 4. ``result`` is the
+    flagged section, with its check report.
     """
+
+    exit_code = 4
 
     def __init__(
         self, message: str, *, findings: int, result: LocalizeResult | None = None

@@ -13,9 +13,9 @@ import json
 import re
 import time
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ from localize._types import ChatMessage, StructuredMode
 from localize.answer import parse_section
 from localize.audit import AuditLog, resolve_audit
 from localize.backends import (
+    CacheOption,
     Completion,
     LLMClient,
     RequestGate,
     ResponseCache,
     Spend,
     Usage,
+    as_cache,
 )
 from localize.backends._local import (
     LOCAL_CONTEXT_WINDOW,
@@ -49,7 +51,8 @@ from localize.budget import (
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, GenerationError
 from localize.events import AttemptStarted, emit
-from localize.grounding import CheckReport, check
+from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
+from localize.grounding._policy import CheckPolicy
 from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
 from localize.regions import RegionLike, RegionProfile, get_region
 from localize.result import LocalizeResult, Provenance
@@ -96,6 +99,8 @@ class PreparedPrompt:
     window: int
     # How the answer comes back: a JSON object, or the section as plain prose.
     answer: AnswerFormat = "json"
+    # How each attempt's findings are weighed (strict: warnings count as errors).
+    policy: CheckPolicy = field(default_factory=CheckPolicy)
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -159,11 +164,14 @@ def prepare(
     settings: Settings | None = None,
     model: str | None = None,
     structured: StructuredMode | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> PreparedPrompt:
     """Parse, resolve and render: everything up to the LLM call. Used by ``--dry-run`` too.
 
     ``structured`` is the output mode the answer will be asked in (a given client's), by default
     the one a client made from ``settings`` starts in: in ``text`` the prompt asks for prose.
+    ``checks`` are the run's own checks (callables taking a `CheckContext`, see
+    `localize.grounding._plugins`), run after the registered ones on every attempt.
 
     ``story`` and ``region`` take every form `localize` takes. Generation parameters are the
     template's ``defaults``; its ``max_tokens`` is reserved for the answer when fitting.
@@ -171,7 +179,7 @@ def prepare(
     settings = settings or Settings.resolve()
     the_story = as_story(story)
     profile = get_region(region, profiles=settings.profiles)
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     model = model or _model_for(settings)
     answer = answer_format(structured or structured_mode(settings))
     params = dict(tmpl.defaults)
@@ -189,7 +197,10 @@ def prepare(
         # A template that sets no max_tokens leaves the answer's length to the endpoint.
         reserve=int(params.get("max_tokens", 0)),
     )
-    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer)
+    # A name the profile or the run gives no check is an error now, before any request.
+    policy = CheckPolicy.of(strict=settings.strict, severities=settings.checks, checks=checks)
+    policy.validate(profile)
+    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer, policy)
 
 
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
@@ -199,9 +210,10 @@ def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection,
     # Inline markers and structured sources are citations, with spans into the body as it is.
     section = LocalizedSection(heading=heading, body=out.body, citations=out.citations)
     # The story and profile are resolved already, and the template gives its bounds: the checks
-    # neither resolve them again nor load a template.
+    # neither resolve them again nor load a template. The policy says which checks run and how
+    # severe their findings are (profile, run, strict).
     bounds = prep.template
-    report = check(
+    report = prep.policy.check(
         section,
         prep.story,
         prep.region,
@@ -453,7 +465,7 @@ def build_result(
     )
     result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
     if audit is not None:
-        audit.add_or_warn(result.to_dict(), story_source=prep.story.source)
+        audit.add_or_warn(result.to_dict(), story_source=prep.story.path)
     return result
 
 
@@ -508,20 +520,11 @@ def _client_for(
     )
 
 
-def _served_model(client: LLMClient) -> str | None:
-    """The endpoint's only model, when it serves exactly one (llama.cpp, a one-model vLLM)."""
-    with contextlib.suppress(Exception):  # a listing is a courtesy: the request reports errors
-        served = client.served_models()
-        if len(served) == 1:
-            return served[0]
-    return None
-
-
 @contextmanager
 def connect(
     settings: Settings | None = None,
     *,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     gate: RequestGate | None = None,
 ) -> Iterator[LLMClient]:
     """A client for the configured endpoint, starting the embedded model when none is set.
@@ -545,12 +548,12 @@ def connect(
             warnings.warn(DEMO_MODEL_NOTICE, DemoModelWarning, stacklevel=3)
             server = stack.enter_context(LocalServer())
         local_url = server.base_url if server is not None else None
-        client = _client_for(settings, model, local_url=local_url, cache=cache, gate=gate)
+        client = _client_for(settings, model, local_url=local_url, cache=as_cache(cache), gate=gate)
         if server is not None:
             client.diagnose = server.failure
         stack.callback(client.close)
         if settings.model is None and settings.base_url and not local_url:
-            client.model = _served_model(client) or model
+            client.model = client.discover_model()  # as LLMClient() without a model does
         yield client
 
 
@@ -642,16 +645,24 @@ def _start(
     region: RegionLike,
     template: PromptTemplate | str | Path | None,
     client: LLMClient | None,
-    settings: Settings | None,
+    settings: Settings,
     max_attempts: int | None,
     audit: AuditLog | bool,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None,
 ) -> tuple[PreparedPrompt, Settings, int, AuditLog | bool]:
     """Everything `localize` checks before it connects: bad input fails before any start."""
-    settings = settings or Settings.resolve()
     attempts = settings.check_attempts(max_attempts)
     model, mode = (client.model, client.structured) if client else (None, None)
     return (
-        prepare(story, region, template=template, settings=settings, model=model, structured=mode),
+        prepare(
+            story,
+            region,
+            template=template,
+            settings=settings,
+            model=model,
+            structured=mode,
+            checks=checks,
+        ),
         settings,
         attempts,
         resolve_audit(audit, settings) or False,
@@ -662,7 +673,7 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     """The prompt again when the endpoint named another model (its window and counts differ)."""
     if client.model == prep.model:
         return prep
-    return prepare(
+    again = prepare(
         prep.story,
         prep.region,
         template=prep.template,
@@ -670,13 +681,26 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
         model=client.model,
         structured=client.structured,
     )
+    return replace(again, policy=prep.policy)  # the run's own checks come with it
 
 
-def _strict(result: LocalizeResult, strict: bool) -> LocalizeResult:
-    if strict and not result.checks.ok:
+def _run_settings(settings: Settings | None, strict: bool, profiles: str | Path | None) -> Settings:
+    """The settings a call runs with: its ``strict`` and ``profiles`` arguments win."""
+    if settings is None:
+        return Settings.resolve(profiles=profiles, strict=strict or None)
+    if profiles is not None:
+        if not str(profiles).strip():
+            raise ConfigError("expected a profile file or folder, got ''", option="profiles")
+        settings = replace(settings, profiles=str(profiles))
+    return replace(settings, strict=True) if strict else settings
+
+
+def _strict(result: LocalizeResult, settings: Settings) -> LocalizeResult:
+    """With ``strict``, a flagged section is refused: raised, never returned."""
+    if settings.strict and not result.ok:
         n = len(result.checks.errors)
         raise ChecksFailedError(
-            f"{n} check error(s) remain after {result.provenance.attempts} attempt(s)",
+            f"flagged: {n} check error(s) remain after {result.provenance.attempts} attempt(s)",
             findings=n,
             result=result,
         )
@@ -691,29 +715,41 @@ def localize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     strict: bool = False,
     audit: AuditLog | bool = True,
+    profiles: str | Path | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
     ``story``: a `Story`, a ``Path`` to a story file, or the story text (a ``str`` that looks
     like a file name is refused: see `as_story`). ``region``: a `RegionProfile`, a region id
     (built-in or on the profile search path, ``LOCALIZE_PROFILES``) or a profile file (see
-    `get_region`). Without ``client``, one is built from ``settings`` (or the environment) with
-    ``cache``, and the embedded model is started and stopped if no endpoint is set (see
-    `connect`). ``max_attempts`` must be 1 or more (default: the setting, 3). With ``strict``,
-    check errors left after the last attempt raise `ChecksFailedError` (its ``result`` is the
-    refused section). ``audit``: as for `generate`; True uses the audit log ``settings`` name.
+    `get_region`); ``profiles`` (a profile file or folder) adds regions to look ids up in, as
+    ``--profiles`` does. Without ``client``, one is built from ``settings`` (or the
+    environment) with ``cache`` (True, the default: the on-disk response cache, as in the CLI;
+    False: none; or a cache object), and the embedded model is started and stopped if no
+    endpoint is set (see `connect`). ``max_attempts`` must be 1 or more (default: the setting,
+    3). ``checks`` are the newsroom's own checks for this call (functions taking a
+    `CheckContext` and returning `Finding` objects; see `localize.grounding._plugins`): they run
+    after the built-in ones, in the same report and re-ask.
+
+    The result's ``ok`` is True only when no check error remains; otherwise its ``status`` is
+    ``"flagged"`` and the section is for review, not publication. ``strict`` (or the setting)
+    counts warnings as errors too, and refuses a flagged section: it raises
+    `ChecksFailedError`, whose ``result`` is the refused section. ``audit``: as for
+    `generate`; True uses the audit log ``settings`` name.
     """
+    settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, checks
     )
     if client is not None:
-        return _strict(generate(prep, client, attempts, audit=log), strict)
+        return _strict(generate(prep, client, attempts, audit=log), settings)
     with connect(settings, cache=cache) as own:
         prep = _for_client(prep, own, settings)
-        return _strict(generate(prep, own, attempts, audit=log), strict)
+        return _strict(generate(prep, own, attempts, audit=log), settings)
 
 
 async def alocalize(
@@ -724,20 +760,23 @@ async def alocalize(
     client: LLMClient | None = None,
     settings: Settings | None = None,
     max_attempts: int | None = None,
-    cache: ResponseCache | None = None,
+    cache: CacheOption = True,
     strict: bool = False,
     audit: AuditLog | bool = True,
+    profiles: str | Path | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
+    settings = _run_settings(settings, strict, profiles)
     prep, settings, attempts, log = _start(
-        story, region, template, client, settings, max_attempts, audit
+        story, region, template, client, settings, max_attempts, audit, checks
     )
     if client is not None:
-        return _strict(await agenerate(prep, client, attempts, audit=log), strict)
+        return _strict(await agenerate(prep, client, attempts, audit=log), settings)
     with connect(settings, cache=cache) as own:
         try:
             prep = _for_client(prep, own, settings)
             result = await agenerate(prep, own, attempts, audit=log)
         finally:
             await own.aclose()
-    return _strict(result, strict)
+    return _strict(result, settings)

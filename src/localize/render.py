@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from localize._disclosure import COMPOSITE_SYNTHETIC, disclosure_for
 from localize._splice import insert_into_html, insert_into_text
+from localize.errors import ConfigError
 from localize.pipeline import PreparedPrompt
 from localize.regions._profiles import RegionProfile
 from localize.result import LocalizeResult
@@ -21,8 +22,10 @@ from localize.section import LocalizedSection
 from localize.story import SPLICE_MARKER, STORY_FORMATS, Story, StoryFormat, detect_format
 
 __all__ = [
+    "FORMAT_ALIASES",
     "OUTPUT_FORMATS",
     "OutputFormat",
+    "output_format",
     "render",
     "render_prompt",
     "render_section",
@@ -33,6 +36,26 @@ __all__ = [
 # A section renders in the same four formats a story is read from.
 OutputFormat = StoryFormat
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = STORY_FORMATS
+# Other spellings a caller may use for a format: names are also matched without regard to case.
+FORMAT_ALIASES: dict[str, OutputFormat] = {"md": "markdown", "txt": "text", "htm": "html"}
+
+
+def output_format(fmt: str) -> OutputFormat:
+    """``fmt`` as one of `OUTPUT_FORMATS`: case is ignored and `FORMAT_ALIASES` are accepted
+    ("md", "HTML"); anything else is a `ConfigError` naming the formats."""
+    name = fmt.strip().lower() if isinstance(fmt, str) else fmt
+    for known in OUTPUT_FORMATS:
+        if name == known:
+            return known
+    if isinstance(name, str) and name in FORMAT_ALIASES:
+        return FORMAT_ALIASES[name]
+    raise ConfigError(
+        f"unknown format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)} "
+        f"(or {', '.join(FORMAT_ALIASES)})",
+        option="format",
+    )
+
+
 _SectionFormat = Literal["markdown", "text", "html"]
 
 
@@ -143,8 +166,10 @@ def render(
 
     With ``splice``: the story with the section in it, in the story's own format unless ``fmt``
     names another; ``fmt="json"`` gives the result JSON with the spliced story as ``document``.
-    ``disclosure`` replaces the profile's disclosure line.
+    ``disclosure`` replaces the profile's disclosure line. ``fmt`` is matched as
+    `output_format` matches it: "md" and "HTML" work, an unknown format raises `ConfigError`.
     """
+    fmt = None if fmt is None else output_format(fmt)
     line = disclosure_for(result.region, disclosure)
     if fmt == "json":
         # The object batch lines hold too; the disclosure and the IPTC digital source type
@@ -167,6 +192,7 @@ def render(
 
 def render_prompt(prep: PreparedPrompt, fmt: OutputFormat = "text") -> str:
     """What ``--dry-run`` prints: the rendered messages and their token counts, as text or JSON."""
+    fmt = output_format(fmt)
     data = prep.to_dict()
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
+from localize._types import Status
 from localize.backends import Spend
 from localize.grounding import CheckReport
 from localize.regions import RegionProfile
@@ -73,6 +74,10 @@ class Provenance:
 class LocalizeResult:
     """A localised section, its provenance and its check report.
 
+    ``ok`` means the section may be published: no check error remains (with ``strict``, no
+    warning either). ``status`` is ``"passed"`` then, else ``"flagged"``: the section is
+    returned, with its findings, for an editor to review, never to publish as it is.
+
     ``to_dict()`` is the one serialised shape: the JSON output of ``localize rewrite`` and each
     line of a batch results file. ``json.dumps(result.to_dict())`` always works.
     """
@@ -85,11 +90,22 @@ class LocalizeResult:
     # Not serialised: what this call paid for (answers served from the response cache are free).
     spend: Spend = field(default_factory=Spend, compare=False)
 
+    @property
+    def ok(self) -> bool:
+        """A section was written and no check error remains in it."""
+        return self.checks.ok
+
+    @property
+    def status(self) -> Status:
+        """``"passed"`` when `ok`, else ``"flagged"`` (a result always has a section)."""
+        return "passed" if self.ok else "flagged"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "story_id": self.story.id,
             "region": self.region.id,
-            "ok": True,
+            "ok": self.ok,
+            "status": self.status,
             "section": self.section.model_dump(),
             "checks": self.checks.to_dict(),
             "provenance": self.provenance.to_dict(),

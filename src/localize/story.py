@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 from xml.etree import ElementTree
 
-from localize.errors import StoryError
+from localize import _strict_json as strict_json
+from localize._reading import MAX_STORY_BYTES, human_size, read_limited, read_stream
+from localize.errors import StoryError, StoryTooLargeError
 
 __all__ = [
     "SPLICE_MARKER",
@@ -37,6 +39,7 @@ __all__ = [
     "parse_html_story",
     "parse_json_story",
     "parse_story",
+    "read_document",
     "story_from_json",
 ]
 
@@ -75,15 +78,16 @@ _JSON_TEXT_FIELDS = ("headline", "byline", "source", "url", "published")
 class Story:
     """A story: optional headline, then paragraphs in order (the first is the lede).
 
-    ``source`` is where it was read from (a path, ``<stdin>``), for messages; ``outlet`` is who
-    published it (a JSON story's ``source`` field). ``document`` keeps the original text so a
-    section can be spliced into it in its own format.
+    ``path`` is where it was read from (a file, ``<stdin>``), for messages; ``outlet`` is who
+    published it (a JSON story's ``source`` field: "The Daily Ledger"). ``document`` keeps the
+    original text so a section can be spliced into it in its own format. ``source`` is the old
+    name of ``path``, kept for a while with a `DeprecationWarning`.
     """
 
     paragraphs: tuple[str, ...]
     headline: str | None = None
     id: str = field(default="")
-    source: str | None = None
+    path: str | None = None
     byline: str | None = None
     published: str | None = None
     url: str | None = None
@@ -93,9 +97,21 @@ class Story:
 
     def __post_init__(self) -> None:
         if not any(p.strip() for p in self.paragraphs):
-            raise StoryError("the story has no text", path=self.source)
+            raise StoryError("the story has no text", path=self.path)
         if not self.id:
             object.__setattr__(self, "id", self.sha256[:12])
+
+    @property
+    def source(self) -> str | None:
+        """Deprecated: `path` (where the story was read from); a JSON story's ``source`` field
+        is `outlet`."""
+        warnings.warn(
+            "Story.source is deprecated: use Story.path (where it was read from); "
+            "who published it is Story.outlet",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.path
 
     @property
     def body(self) -> str:
@@ -121,7 +137,7 @@ class Story:
             "id": self.id,
             "headline": self.headline,
             "paragraphs": list(self.paragraphs),
-            "source": self.source,
+            "path": self.path,
             "byline": self.byline,
             "published": self.published,
             "url": self.url,
@@ -136,7 +152,7 @@ class Story:
             tuple(data["paragraphs"]),
             data["headline"],
             data["id"],
-            data["source"],
+            data.get("path", data.get("source")),  # manifests written before the rename
             byline=data.get("byline"),
             published=data.get("published"),
             url=data.get("url"),
@@ -168,6 +184,7 @@ def parse_story(
     or else a short first line that does not end like a sentence. A line holding only the splice
     marker is not story text.
     """
+    _check_size(text, source)
     original = text
     text = _drop_marker(text.replace("\r\n", "\n").replace("\r", "\n"), marker).strip()
     if not text:
@@ -213,6 +230,7 @@ def parse_html_story(
     Sub-headings, list items and block quotes are paragraphs of their own; page furniture is
     left to trafilatura's extractor to drop.
     """
+    _check_size(html, source)
     # Imported here: trafilatura takes about 0.4 s to import, and most runs read no HTML.
     import trafilatura
 
@@ -292,10 +310,11 @@ def parse_json_story(
     text: str, *, id: str = "", source: str | None = None, marker: str = SPLICE_MARKER
 ) -> Story:
     """Parse the text of a JSON story (see `story_from_json`)."""
+    _check_size(text, source)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoryError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=source) from None
+        data = strict_json.loads(text)
+    except strict_json.JSONProblem as exc:
+        raise StoryError(exc.reason, path=source) from None
     story = story_from_json(data, source=source, id=id, marker=marker)
     return dataclasses.replace(story, document=text)
 
@@ -330,18 +349,31 @@ def parse_document(
     return parse_story(text, id=id, source=source, format=format, marker=marker)
 
 
-def _read(path: str | Path) -> tuple[bytes, str]:
+def _read(path: str | Path, what: str) -> tuple[bytes, str]:
+    name = "<stdin>" if str(path) == STDIN else str(path)
+
+    def error(message: str) -> StoryError:
+        return StoryError(message, path=name)
+
+    def too_large(message: str) -> StoryError:
+        return StoryTooLargeError(f"{message} on a {what}", limit=MAX_STORY_BYTES, path=name)
+
     if str(path) == STDIN:
-        return sys.stdin.buffer.read(), "<stdin>"
-    name = str(path)
-    try:
-        return Path(path).read_bytes(), name
-    except FileNotFoundError:
-        raise StoryError("no such file", path=name) from None
-    except IsADirectoryError:
-        raise StoryError("is a folder, not a story file", path=name) from None
-    except OSError as exc:
-        raise StoryError(f"cannot read: {exc.strerror}", path=name) from None
+        return read_stream(sys.stdin.buffer, MAX_STORY_BYTES, error, too_large=too_large), name
+    return read_limited(
+        path, MAX_STORY_BYTES, error, what=f"{what} file", too_large=too_large
+    ), name
+
+
+def _check_size(text: str, source: str | None) -> None:
+    """Refuse a story over MAX_STORY_BYTES of UTF-8, however it arrived (file, stdin, str)."""
+    # A character is at most 4 bytes: only a long text is worth encoding to measure.
+    if len(text) * 4 > MAX_STORY_BYTES and len(text.encode("utf-8", "replace")) > MAX_STORY_BYTES:
+        raise StoryTooLargeError(
+            f"is larger than the {human_size(MAX_STORY_BYTES)} limit on a story",
+            limit=MAX_STORY_BYTES,
+            path=source or "story",
+        )
 
 
 def load_story(
@@ -354,15 +386,30 @@ def load_story(
 
     The format is ``format`` when given, else the file suffix's, else detected from the text:
     a JSON object, an HTML page, Markdown, or plain text. A story from a file is identified by
-    the file name unless it carries its own id; one from standard input by its hash.
+    the file name unless it carries its own id; one from standard input by its hash. Only a
+    regular file (or standard input) of at most ``MAX_STORY_BYTES`` is read.
     """
-    raw, name = _read(path)
+    return read_document(path, format=format, marker=marker)
+
+
+def read_document(
+    path: str | Path,
+    *,
+    format: StoryFormat | None = None,
+    marker: str = SPLICE_MARKER,
+    what: str = "story",
+) -> Story:
+    """`load_story` for any document read as a story is; ``what`` names it in errors
+    ("the section is empty", "is a folder, not a section file")."""
+    raw, name = _read(path, what)
     if b"\x00" in raw[:8192]:
         raise StoryError("is a binary file, not text", path=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StoryError(f"is not UTF-8 text (bad byte at offset {exc.start})", path=name) from None
+    if not text.strip():
+        raise StoryError(f"the {what} is empty", path=name)
     fmt = format or detect_format(text, None if str(path) == STDIN else name)
     # A JSON story carries its own id; others are named after their file (stdin: by hash).
     story_id = "" if str(path) == STDIN or fmt == "json" else Path(path).stem

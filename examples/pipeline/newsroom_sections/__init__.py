@@ -23,12 +23,17 @@ TEMPLATE = Path(__file__).parent / "templates" / "house-section.jinja"
 
 @dataclass(frozen=True)
 class Outcome:
-    """One story in one region: the files written, or why there are none."""
+    """One story in one region: the files written, or why there are none.
+
+    ``status`` is the result's: "passed" (publishable), "flagged" (written for an editor: check
+    errors remain) or "failed" (nothing written).
+    """
 
     story: str
     region: str
     files: tuple[Path, ...] = ()
     error: str | None = None
+    status: str = "failed"
 
 
 def write_sections(
@@ -60,7 +65,9 @@ def write_sections(
                     target = out / f"{path.stem}.{result.region.id}{suffix}"
                     localize.write_atomic(target, localize.render(result, fmt))
                     written.append(target)
-                outcomes.append(Outcome(path.stem, result.region.id, tuple(written)))
+                outcomes.append(
+                    Outcome(path.stem, result.region.id, tuple(written), status=result.status)
+                )
     return outcomes
 
 
@@ -79,8 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsroom-sections: {exc}", file=sys.stderr)
         return exc.exit_code
     for o in outcomes:
-        print(f"newsroom-sections: {o.story} {o.region}: {o.error or 'written'}", file=sys.stderr)
-    return 1 if any(o.error for o in outcomes) else 0
+        print(f"newsroom-sections: {o.story} {o.region}: {o.error or o.status}", file=sys.stderr)
+    if any(o.error for o in outcomes):
+        return 1
+    # As the CLI does: a flagged section is never a success (exit 4), so CI cannot publish it.
+    return 4 if any(o.status == "flagged" for o in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ cache and the embedded server."""
 
 from __future__ import annotations
 
-from localize.backends._cache import DiskCache, default_cache_dir
+from localize.backends._cache import CacheOption, DiskCache, as_cache, default_cache_dir
 from localize.backends._client import LLMClient, connection_options, request_key
 from localize.backends._errors import backend_error
 from localize.backends._local import (
@@ -20,6 +20,7 @@ from localize.backends._usage import Completion, Spend, Usage
 
 __all__ = [
     "LOCAL_MODEL",
+    "CacheOption",
     "Completion",
     "DiskCache",
     "LLMClient",
@@ -29,6 +30,7 @@ __all__ = [
     "ServerTuning",
     "Spend",
     "Usage",
+    "as_cache",
     "backend_error",
     "connection_options",
     "cpu_has_amx",

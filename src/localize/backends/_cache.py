@@ -10,25 +10,50 @@ entry and two runs filling the same cache never see half a file. Only the answer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from localize import _strict_json as strict_json
 from localize._atomic import write_atomic
+from localize._reading import read_limited
 from localize._types import STRUCTURED_MODES, StructuredMode
+from localize.backends._protocols import ResponseCache
 from localize.backends._usage import Completion, Usage
-from localize.errors import ConfigError
+from localize.errors import ConfigError, LocalizeError, OutputError
 
-__all__ = ["DiskCache", "default_cache_dir"]
+__all__ = [
+    "CacheOption",
+    "DiskCache",
+    "as_cache",
+    "cache_suspended",
+    "caching_suspended",
+    "default_cache_dir",
+]
 
 _log = logging.getLogger(__name__)
 _FORMAT = 1
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _MODES: dict[object, StructuredMode] = {m: m for m in STRUCTURED_MODES}
+# One answer is a few kilobytes; an entry past this was not written by localize.
+_MAX_ENTRY_BYTES = 4 * 1024 * 1024
+
+
+class _Miss(LocalizeError):
+    """An entry that cannot be read (a link to a device, a FIFO, too big): read as a miss."""
+
+
+def _count(value: object) -> int:
+    """A token count as stored: a non-negative integer, nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a token count: {value!r}")
+    return value
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -42,6 +67,43 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
         return folder
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
     return base / "localize"
+
+
+# How many blocks (a cassette in use) have the response cache off, process-wide: a cassette must
+# see every request its replay will make, and a replay must make every request it recorded, so no
+# cache answers in between (a cache hit would leave a repeated request out of the recording).
+_suspended = 0
+_suspended_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def cache_suspended() -> Iterator[None]:
+    """No response cache is read or written inside this block (see `caching_suspended`)."""
+    global _suspended
+    with _suspended_lock:
+        _suspended += 1
+    try:
+        yield
+    finally:
+        with _suspended_lock:
+            _suspended -= 1
+
+
+def caching_suspended() -> bool:
+    """True inside `cache_suspended`: clients then neither read nor write their cache."""
+    return _suspended > 0
+
+
+# What every entry point takes for ``cache``, with one default (True) in Python as in the CLI.
+CacheOption = ResponseCache | bool | None
+
+
+def as_cache(cache: CacheOption) -> ResponseCache | None:
+    """``True``: the on-disk cache in `default_cache_dir`; ``False`` or ``None``: none; a cache
+    object: itself."""
+    if cache is True:
+        return DiskCache()
+    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
 def _encode(completion: Completion) -> dict[str, Any]:
@@ -74,9 +136,9 @@ def _decode(data: Any) -> Completion | None:
             content=str(data["content"]),
             finish_reason=data.get("finish_reason"),
             usage=Usage(
-                int(usage["prompt_tokens"]),
-                int(usage["completion_tokens"]),
-                int(usage.get("cached_tokens", 0)),
+                _count(usage["prompt_tokens"]),
+                _count(usage["completion_tokens"]),
+                _count(usage.get("cached_tokens", 0)),
             ),
             model=str(data["model"]),
             mode=mode,
@@ -108,10 +170,13 @@ class DiskCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Completion | None:
+        # Only a regular file of a sane size is read: an entry replaced by a link to /dev/zero
+        # or by a FIFO must not exhaust memory or hang the run.
+        path = self._path(key)
         try:
-            text = self._path(key).read_text(encoding="utf-8")
-            found = _decode(json.loads(text))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raw = read_limited(path, _MAX_ENTRY_BYTES, _Miss)
+            found = _decode(strict_json.loads(raw.decode("utf-8")))
+        except (_Miss, UnicodeDecodeError, ValueError):
             found = None
         return found
 
@@ -122,13 +187,14 @@ class DiskCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             # A lost cache entry costs one request again: not worth an fsync per answer.
             write_atomic(path, data, durable=False)
-        except OSError as exc:
+        except (OSError, OutputError) as exc:
             if not self._warned:
                 self._warned = True
+                why = exc.strerror if isinstance(exc, OSError) else exc
                 _log.warning(
                     "localize: response cache %s is not writable (%s); going on without caching",
                     self.directory,
-                    exc.strerror or exc,
+                    why or exc,
                 )
 
     def __len__(self) -> int:

@@ -16,6 +16,7 @@ instructions. The first mode an endpoint accepts is remembered for the client's 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -44,11 +46,15 @@ from localize._redact import (
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
+from localize.backends._cache import caching_suspended
+from localize.backends._capped import async_http_client as capped_async_http_client
+from localize.backends._capped import http_client as capped_http_client
 from localize.backends._errors import backend_error, failure
 from localize.backends._protocols import RequestGate, ResponseCache
 from localize.backends._retry import Wait, announce_retry, is_format_rejection, is_retryable
 from localize.backends._usage import Completion, Usage
 from localize.budget import count_messages
+from localize.config import DEFAULT_MODEL, check_base_url
 from localize.errors import (
     ConfigError,
     ContentFilterError,
@@ -74,6 +80,10 @@ def request_key(kwargs: dict[str, Any], endpoint: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+# More tokens than any model's window or answer: a count past this is not a count.
+_MAX_TOKENS = 1_000_000_000
+
+
 def connection_options(base_url: str) -> dict[str, Any]:
     """The SDK client options for a base URL, with its credentials out of the URL.
 
@@ -88,6 +98,22 @@ def connection_options(base_url: str) -> dict[str, Any]:
         options["default_headers"] = headers
     if query:
         options["default_query"] = query
+    return options
+
+
+# The body goes out as `request_body` builds it, through the SDK's documented `client.post`
+# ("undocumented endpoints" in its README), not `chat.completions.create`: create re-walks
+# every message through its TypedDict transform on each call (about 1.4 ms a request in a
+# batch's profile), and the body it would send is this same dict, already plain JSON values.
+# Auth, headers, timeouts and response parsing are the SDK's own either way.
+_CHAT_PATH = "/chat/completions"
+
+
+def _request_options(timeout: float, headers: Mapping[str, str] | None) -> openai.RequestOptions:
+    """One request's SDK options: as `create` sets them (bearer auth), plus our timeout."""
+    options: openai.RequestOptions = {"timeout": timeout, "security": {"bearer_auth": True}}
+    if headers:
+        options["headers"] = dict(headers)
     return options
 
 
@@ -156,7 +182,8 @@ class LLMClient:
     the base URL without credentials.
     """
 
-    model: str
+    # None: the endpoint's only model, when it lists exactly one, else DEFAULT_MODEL.
+    model: str = None  # type: ignore[assignment]  # always a str once constructed
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
@@ -188,6 +215,10 @@ class LLMClient:
             self.base_url = os.environ.get("OPENAI_BASE_URL") or None
         if self.api_key is None:
             self.api_key = os.environ.get("OPENAI_API_KEY", "")
+        if self.base_url is not None:
+            self.base_url = check_base_url(self.base_url, "base_url")
+        if self.model is None:
+            self.model = self.discover_model()
         _validate(self)
         if self.structured != "auto":
             self._mode = self.structured
@@ -222,28 +253,28 @@ class LLMClient:
     def is_openai(self) -> bool:
         return urlsplit(self.endpoint).hostname == _OPENAI_HOST
 
-    def _client_kwargs(
-        self, http_client: httpx2.Client | httpx2.AsyncClient | None
-    ) -> dict[str, Any]:
+    def _client_kwargs(self, http_client: httpx2.Client | httpx2.AsyncClient) -> dict[str, Any]:
         # A self-hosted server needs no key, but the SDK insists on one.
-        kwargs: dict[str, Any] = {
+        return {
             "api_key": self.api_key or "unused",
             "timeout": self.timeout,
             "max_retries": 0,
+            "http_client": http_client,
             **connection_options(self.endpoint),
         }
-        if http_client is not None:
-            kwargs["http_client"] = http_client
-        return kwargs
 
     def _sdk(self) -> openai.OpenAI:
         if self._sync is None:
-            self._sync = openai.OpenAI(**self._client_kwargs(self.http_client))
+            # Without a client of the caller's, responses are read with a byte cap (see
+            # localize.backends._capped).
+            client = self.http_client or capped_http_client()
+            self._sync = openai.OpenAI(**self._client_kwargs(client))
         return self._sync
 
     def _async_sdk(self) -> openai.AsyncOpenAI:
         if self._async is None:
-            self._async = openai.AsyncOpenAI(**self._client_kwargs(self.async_http_client))
+            client = self.async_http_client or capped_async_http_client()
+            self._async = openai.AsyncOpenAI(**self._client_kwargs(client))
         return self._async
 
     def request_body(
@@ -341,13 +372,31 @@ class LLMClient:
         self._mode = mode  # remembered: later requests skip the negotiation
         usage = response.usage
         details = getattr(usage, "prompt_tokens_details", None) if usage else None
+
+        def tokens(value: object, name: str) -> int:
+            # The SDK does not validate usage: 1e400 or -5 would reach JSON output as Infinity.
+            if value is None:
+                return 0
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                value = None
+            elif isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if not isinstance(value, int) or not 0 <= value <= _MAX_TOKENS:
+                raise InvalidResponseError(
+                    f"{where} returned usage.{name} that is not a token count",
+                    base_url=where,
+                    request_id=request_id,
+                    attempts=sending.sent,
+                )
+            return value
+
         return Completion(
             content=(message.content or "") if message is not None else "",
             finish_reason=choice.finish_reason,
             usage=Usage(
-                usage.prompt_tokens if usage else 0,
-                usage.completion_tokens if usage else 0,
-                (getattr(details, "cached_tokens", None) or 0) if details else 0,
+                tokens(usage.prompt_tokens, "prompt_tokens") if usage else 0,
+                tokens(usage.completion_tokens, "completion_tokens") if usage else 0,
+                tokens(getattr(details, "cached_tokens", None), "cached_tokens") if details else 0,
             ),
             model=response.model or self.model,
             mode=mode,
@@ -357,7 +406,7 @@ class LLMClient:
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
-        if self.cache is None:
+        if self.cache is None or caching_suspended():  # a cassette in use sees every request
             return None, None
         key = request_key(kwargs, self.cache_namespace or self.endpoint)
         hit = self.cache.get(key)
@@ -391,10 +440,11 @@ class LLMClient:
 
         def send(kwargs: dict[str, Any]) -> Any:
             with _timed(self.endpoint, kwargs):
-                return client.chat.completions.create(
-                    **kwargs,
-                    timeout=sending.next_timeout(),
-                    extra_headers=dict(headers) if headers else None,
+                return client.post(
+                    _CHAT_PATH,
+                    cast_to=ChatCompletion,
+                    body=kwargs,
+                    options=_request_options(sending.next_timeout(), headers),
                 )
 
         for i, mode in enumerate(modes):
@@ -444,10 +494,11 @@ class LLMClient:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
                 with _timed(self.endpoint, kwargs):
-                    return await client.chat.completions.create(
-                        **kwargs,
-                        timeout=sending.next_timeout(),
-                        extra_headers=dict(headers) if headers else None,
+                    return await client.post(
+                        _CHAT_PATH,
+                        cast_to=ChatCompletion,
+                        body=kwargs,
+                        options=_request_options(sending.next_timeout(), headers),
                     )
 
             try:
@@ -457,6 +508,18 @@ class LLMClient:
                 continue
             return self._store(key, self._accept(response, mode, sending))
         raise AssertionError("unreachable: the last mode either returns or raises")
+
+    def discover_model(self) -> str:
+        """The endpoint's only model, when it lists exactly one (llama.cpp, a one-model vLLM,
+        `localize serve`), else `DEFAULT_MODEL`: how ``LLMClient()`` without ``model``, and the
+        CLI without ``--model``, choose one, so provenance records the model that answered."""
+        if self.base_url is None or self.is_openai:
+            return DEFAULT_MODEL  # OpenAI lists dozens: no one model to take
+        with contextlib.suppress(Exception):  # a listing is a courtesy: requests report errors
+            served = self.served_models()
+            if len(served) == 1:
+                return served[0]
+        return DEFAULT_MODEL
 
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (``GET /models``); empty when it lists none."""

@@ -6,7 +6,9 @@ import json
 
 import openai
 
+from localize._reading import human_size
 from localize._redact import redact_url
+from localize.backends._capped import ResponseTooLargeError
 from localize.errors import (
     BackendError,
     EndpointAuthError,
@@ -54,6 +56,13 @@ def backend_error(
     if isinstance(exc, openai.APIConnectionError):
         return EndpointUnreachableError(
             f"cannot connect to {where}", base_url=where, attempts=attempts
+        )
+    if isinstance(exc, ResponseTooLargeError):
+        return InvalidResponseError(
+            f"{where} answered with a body past the {human_size(exc.limit)} limit, "
+            "not a chat completion",
+            base_url=where,
+            attempts=attempts,
         )
     if isinstance(exc, json.JSONDecodeError):  # the SDK's, on a 200 whose JSON body is broken
         return InvalidResponseError(

@@ -2,8 +2,10 @@
 
 - `run_batch`: a whole ``localize batch`` run into a resumable JSONL results file.
 - `alocalize_many`: the same jobs as an async iterator of `JobResult`s.
-- `load_inputs`, `as_inputs`, `resolve_regions`: story files, folders, JSONL; region arguments.
-- `plan_jobs`, `ResultsFile`, `read_results`, `BatchSummary`: jobs, the results file, the counts.
+- `load_inputs`, `as_inputs`, `resolve_regions`: story files, folders, JSONL; region arguments;
+  `stream_inputs`: the same, counted up front and read one story at a time (`StoryStream`).
+- `plan_jobs`, `ResultsFile`, `read_results`, `BatchSummary`: jobs, the results file, the counts;
+  `merge_results`: shards' results files (``--shard i/N``) into one.
 - `RateGate`: requests paced under RPM and TPM limits for a whole run.
 - `export_batch`, `collect_results` (and the steps: `export_requests`, `submit_batch`,
   `download_batch_output`, `collect_batch`): the OpenAI Batch API, with a `BatchManifest`.
@@ -22,14 +24,26 @@ from localize.batch._batch_api import (
     submit_batch,
 )
 from localize.batch._gate import RateGate
-from localize.batch._inputs import BatchStory, StoryInput, as_inputs, load_inputs, resolve_regions
+from localize.batch._inputs import (
+    BatchStory,
+    StoryInput,
+    StoryStream,
+    as_inputs,
+    load_inputs,
+    resolve_regions,
+    story_shard,
+    stream_inputs,
+)
 from localize.batch._manifest import BatchManifest, ManifestJob, load_manifest
 from localize.batch._results import (
     BatchPlan,
     BatchSummary,
     Job,
     JobResult,
+    MergeReport,
     ResultsFile,
+    iter_jobs,
+    merge_results,
     plan_batch,
     plan_jobs,
     read_results,
@@ -57,9 +71,11 @@ __all__ = [
     "Job",
     "JobResult",
     "ManifestJob",
+    "MergeReport",
     "RateGate",
     "ResultsFile",
     "StoryInput",
+    "StoryStream",
     "alocalize_many",
     "as_inputs",
     "batch_api_client",
@@ -70,13 +86,17 @@ __all__ = [
     "download_batch_output",
     "export_batch",
     "export_requests",
+    "iter_jobs",
     "load_inputs",
     "load_manifest",
+    "merge_results",
     "plan_batch",
     "plan_jobs",
     "read_results",
     "resolve_regions",
     "run_batch",
     "run_jobs",
+    "story_shard",
+    "stream_inputs",
     "submit_batch",
 ]

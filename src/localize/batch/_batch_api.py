@@ -19,7 +19,9 @@ from typing import Any, Final
 
 import openai
 
+from localize import _strict_json as strict_json
 from localize._atomic import check_writable, write_atomic
+from localize._reading import read_limited
 from localize._redact import redact_url
 from localize._types import StructuredMode
 from localize.audit import AuditLog, open_audit, resolve_audit
@@ -33,7 +35,14 @@ from localize.backends import (
 )
 from localize.batch._inputs import BatchStory
 from localize.batch._manifest import BatchManifest, ManifestJob, find_manifest, load_manifest
-from localize.batch._results import BatchSummary, Job, JobResult, ResultsFile, plan_batch
+from localize.batch._results import (
+    MAX_RESULTS_BYTES,
+    BatchSummary,
+    Job,
+    JobResult,
+    ResultsFile,
+    plan_batch,
+)
 from localize.budget import price
 from localize.config import DEFAULT_MODEL, Settings
 from localize.errors import (
@@ -109,13 +118,16 @@ def export_requests(
     returned as failed results. Both files are written atomically.
     """
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     model = settings.model or DEFAULT_MODEL
     mode: StructuredMode = settings.structured if settings.structured != "auto" else "json_schema"
     builder = LLMClient(model=model, base_url=settings.base_url, api_key="")
     out, manifest_path = Path(path), BatchManifest.path_for(path)
-    check_writable(out)
-    check_writable(manifest_path)
+    # A story file (or the JSONL file a story line came from) is never overwritten.
+    sources = {j.story.source for j in jobs if j.story.source}
+    inputs = sources | {s.rsplit(" line ", 1)[0] for s in sources}
+    check_writable(out, inputs=inputs)
+    check_writable(manifest_path, inputs=inputs)
     lines: list[str] = []
     failed: list[JobResult] = []
     manifest = BatchManifest(
@@ -255,9 +267,13 @@ def _collected(
     manifest: BatchManifest,
     tmpl: PromptTemplate,
     audit: AuditLog | None,
+    run: Settings,
 ) -> JobResult:
     story = Story.from_dict(manifest.stories[job.story_id])
-    settings = Settings(context_window=manifest.context_window)
+    # The run's check policy (strict, --check) with the window the requests were fitted to.
+    settings = Settings(
+        context_window=manifest.context_window, strict=run.strict, checks=run.checks
+    )
     spend = Spend()
     try:
         completion = _answer(line, manifest)
@@ -291,13 +307,16 @@ def collect_batch(
     skip: Collection[tuple[str, str]] = (),
     *,
     audit: AuditLog | bool = True,
+    settings: Settings | None = None,
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
     not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
-    as for `localize.generate`: each section collected is recorded.
+    as for `localize.generate`: each section collected is recorded. ``settings`` gives the
+    check policy (``strict``, ``checks``), as in the run that exported the requests.
     """
+    run = settings or Settings()
     log = resolve_audit(audit)
     by_id = {j.custom_id: j for j in manifest.jobs}
     tmpl = manifest.template()
@@ -307,9 +326,9 @@ def collect_batch(
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"batch output line {n}: invalid JSON: {exc.msg}") from None
+            line = strict_json.loads(raw)
+        except strict_json.JSONProblem as exc:
+            raise InputError(f"batch output line {n}: invalid JSON: {exc.detail}") from None
         cid = line.get("custom_id") if isinstance(line, dict) else None
         if not isinstance(cid, str) or cid not in by_id:
             raise InputError(
@@ -318,7 +337,7 @@ def collect_batch(
             )
         job = by_id[cid]
         if cid not in seen and (job.story_id, job.region) not in skip:
-            results.append(_collected(job, line, manifest, tmpl, log))
+            results.append(_collected(job, line, manifest, tmpl, log, run))
         seen.add(cid)
     return results, [cid for cid in by_id if cid not in seen]
 
@@ -346,11 +365,14 @@ def export_batch(
     submit: bool = False,
     client: openai.OpenAI | None = None,
     disclosure: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> ExportReport:
     """A whole ``localize batch --export/--submit`` run: the pairs not yet done in ``results``
     written as a request file (default ``<results>.requests.jsonl``) and its manifest, then,
     with ``submit``, uploaded and created as a batch. Calls no model. ``disclosure`` replaces
-    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it."""
+    each profile's disclosure line; the manifest keeps the profiles, so ``collect`` uses it.
+    ``shard`` (i, N) exports only shard i of N (`BatchPlan.shard`): a batch too large for one
+    request file goes as N files, each with its manifest."""
     settings = settings or Settings.resolve()
     if request_file is None and results is None:
         raise ConfigError(
@@ -358,7 +380,9 @@ def export_batch(
         )
     path = Path(request_file) if request_file is not None else Path(f"{results}.requests.jsonl")
     plan = plan_batch(stories, regions, settings=settings, template=template, disclosure=disclosure)
-    jobs = plan.jobs
+    if shard is not None:
+        plan = plan.shard(*shard)
+    jobs = list(plan.jobs)  # the manifest holds every story anyway
     done: set[tuple[str, str]] = set()
     if results is not None and Path(results).is_file():
         with ResultsFile(results) as existing:
@@ -389,9 +413,12 @@ def _output_lines(
     source: str | Path, settings: Settings, client: openai.OpenAI | None
 ) -> list[str]:
     if Path(source).is_file():
+        raw = read_limited(
+            source, MAX_RESULTS_BYTES, lambda m: InputError(f"{source}: {m}"), what="output file"
+        )
         try:
-            return Path(source).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
+            return raw.decode("utf-8").splitlines()
+        except UnicodeDecodeError as exc:
             raise InputError(f"{source}: cannot read: {exc}") from None
     return download_batch_output(str(source), client=client or batch_api_client(settings))
 
@@ -401,12 +428,10 @@ def _manifest_for(source: str | Path, output: Path, manifest: str | Path | None)
         return Path(manifest)
     if not Path(source).is_file():
         return find_manifest(str(source), None, [Path("."), output.parent])
-    first = next(
-        (ln for ln in Path(source).read_text(encoding="utf-8").splitlines() if ln.strip()), ""
-    )
+    first = next((ln for ln in _output_lines(source, Settings(), None) if ln.strip()), "")
     try:
-        cid = json.loads(first).get("custom_id")
-    except (json.JSONDecodeError, AttributeError):
+        cid = strict_json.loads(first).get("custom_id")
+    except (strict_json.JSONProblem, AttributeError):
         raise InputError(f"{source}: not a Batch API output file") from None
     return find_manifest(None, str(cid), [Path("."), output.parent, Path(source).parent])
 
@@ -438,10 +463,13 @@ def collect_results(
         )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         lines = _output_lines(source, settings, client)
-        collected, missing = collect_batch(lines, data, skip=results.done, audit=log or False)
+        collected, missing = collect_batch(
+            lines, data, skip=results.done, audit=log or False, settings=settings
+        )
         results.begin([r.key for r in collected])
         answered = len(collected) + len(missing)
         summary = BatchSummary(total=len(data.jobs), skipped=len(data.jobs) - answered)
+        summary.skipped_flagged = len(results.flagged & {(j.story_id, j.region) for j in data.jobs})
         for result in collected:
             results.append(result)
             summary.add(result)

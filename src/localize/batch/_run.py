@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.audit import AuditLog, open_audit, resolve_audit
-from localize.backends import LLMClient, ResponseCache
-from localize.backends._cache import DiskCache
+from localize.backends import LLMClient, ResponseCache, Usage
+from localize.backends._cache import CacheOption, as_cache
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
     BatchPlan,
     BatchSummary,
+    GroupSync,
     Job,
     JobResult,
     ResultsFile,
@@ -40,6 +41,7 @@ from localize.errors import (
     LocalizeError,
     TemplateError,
 )
+from localize.grounding import CheckFunction, RegisteredCheck, forget_story
 from localize.pipeline import agenerate, connect, prepare
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
@@ -69,16 +71,36 @@ class _Scheduler:
 
     A story's other regions wait until its first job has finished; meanwhile the next stories'
     first jobs keep the workers busy, so the wait costs throughput only when there are fewer
-    stories than workers.
+    stories than workers. Jobs are taken from ``jobs`` (story-major) only when no open story
+    has one ready, so only the stories in flight are held, and each is let go with its last job.
     """
 
     def __init__(self, jobs: Iterable[Job], warm_first: bool) -> None:
+        self._jobs = iter(jobs)
+        self._pending: Job | None = None  # the next story's first job, taken to see its story
         self._groups: OrderedDict[str, deque[Job]] = OrderedDict()
-        for job in jobs:
-            self._groups.setdefault(job.story.id, deque()).append(job)
-        self._lead: dict[str, str] = {}  # story id -> "running" | "done"
+        self._lead: dict[str, str] = {}  # story id -> "running" | "done", for open stories
+        self._in_flight: dict[str, int] = {}  # story id -> its jobs handed out, not finished
+        self._exhausted = False
         self._warm_first = warm_first
         self._changed = asyncio.Event()
+
+    def _open_next(self) -> bool:
+        """Take the next story's jobs from the input; False when there are none."""
+        job = self._pending or next(self._jobs, None)
+        self._pending = None
+        if job is None:
+            self._exhausted = True
+            return False
+        sid = job.story.id
+        group = self._groups.setdefault(sid, deque())
+        group.append(job)
+        for job in self._jobs:
+            if job.story.id != sid:
+                self._pending = job
+                break
+            group.append(job)
+        return True
 
     def _pick(self) -> Job | None:
         for sid, queue in self._groups.items():
@@ -90,20 +112,34 @@ class _Scheduler:
                 del self._groups[sid]
             if state is None:
                 self._lead[sid] = "running"
+            self._in_flight[sid] = self._in_flight.get(sid, 0) + 1
             return job
         return None
 
     async def next(self) -> Job | None:
         while True:
             job = self._pick()
-            if job is not None or not self._groups:
+            if job is not None:
                 return job
+            if self._open_next():
+                continue
+            if not self._groups:
+                return None
             self._changed.clear()
             await self._changed.wait()
 
     def finished(self, job: Job) -> None:
-        if self._lead.get(job.story.id) == "running":
-            self._lead[job.story.id] = "done"
+        sid = job.story.id
+        if self._lead.get(sid) == "running":
+            self._lead[sid] = "done"
+        left = self._in_flight.get(sid, 1) - 1
+        if left or sid in self._groups:
+            self._in_flight[sid] = left
+        else:  # the story's last job: nothing here holds it any more, nor its analysis
+            self._in_flight.pop(sid, None)
+            self._lead.pop(sid, None)
+            if job.story.story is not None:
+                forget_story(job.story.story)
         self._changed.set()
 
 
@@ -114,6 +150,7 @@ async def _run_one(
     settings: Settings,
     max_attempts: int,
     audit: AuditLog | None,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> JobResult:
     if job.story.story is None:
         return JobResult.failure(job, job.story.error or "the story could not be read")
@@ -125,6 +162,7 @@ async def _run_one(
             settings=settings,
             model=client.model,
             structured=client.structured,
+            checks=checks,
         )
         result = await agenerate(prep, client, max_attempts, audit=audit or False)
     except (EndpointAuthError, TemplateError):
@@ -142,7 +180,7 @@ async def _run_one(
 
 
 async def run_jobs(
-    jobs: Sequence[Job],
+    jobs: Iterable[Job],
     client: LLMClient,
     *,
     template: PromptTemplate | str | Path | None = None,
@@ -151,52 +189,62 @@ async def run_jobs(
     max_attempts: int | None = None,
     warm_first: bool = True,
     audit: AuditLog | bool = True,
+    checks: Sequence[RegisteredCheck] = (),
 ) -> AsyncIterator[JobResult]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
-    An `EndpointAuthError` stops the run (it is raised here); every other failure is a result
-    with ``ok`` false. Closing the iterator early cancels the jobs in flight. ``audit`` as for
-    `localize.generate`: each section is recorded as its job finishes.
+    ``jobs`` is read as it goes (story-major, as `plan_jobs` makes them): an iterator keeps
+    only the stories in flight in memory. An `EndpointAuthError` stops the run (it is raised
+    here); every other failure is a result with ``ok`` false. Closing the iterator early
+    cancels the jobs in flight. ``audit`` as for `localize.generate`: each section is recorded
+    as its job finishes. ``checks`` are the run's own checks (see `plan_batch`).
     """
     if concurrency < 1:
         raise ConfigError("must be at least 1", option="--concurrency")
     settings = settings or Settings.resolve()
-    tmpl = load_template(template or settings.template)
+    tmpl = load_template(template or settings.template, settings.templates)
     attempts = settings.check_attempts(max_attempts)
     log = resolve_audit(audit, settings)
     scheduler = _Scheduler(jobs, warm_first)
-    done: asyncio.Queue[JobResult | BaseException] = asyncio.Queue()
+    done: asyncio.Queue[JobResult | BaseException | None] = asyncio.Queue()
 
-    async def worker() -> None:
+    # The first job runs alone: a refused key (401) stops the run after one request, not after
+    # one per worker. The others start once it has a result.
+    first_done = asyncio.Event()
+
+    async def worker(lead: bool) -> None:
         try:
+            if not lead:
+                await first_done.wait()
             while (job := await scheduler.next()) is not None:
                 try:
-                    result = await _run_one(job, client, tmpl, settings, attempts, log)
+                    result = await _run_one(job, client, tmpl, settings, attempts, log, checks)
                 finally:
                     scheduler.finished(job)
                 done.put_nowait(result)
+                first_done.set()
+            done.put_nowait(None)  # this worker found no job left
+            first_done.set()  # none at all: the others must not wait for it
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
             done.put_nowait(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    workers = [asyncio.create_task(worker(i == 0)) for i in range(concurrency)]
     try:
-        for _ in range(len(jobs)):
+        running = len(workers)
+        while running:
             item = await done.get()
-            if isinstance(item, BaseException):
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
                 raise item
-            yield item
+            else:
+                yield item
     finally:
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-def _make_cache(cache: ResponseCache | bool | None) -> ResponseCache | None:
-    if cache is True:
-        return DiskCache()
-    return None if cache is False else cache  # not `or`: an empty DiskCache is falsy
 
 
 def choose_concurrency(
@@ -226,11 +274,12 @@ async def alocalize_many(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     skip: Collection[tuple[str, str]] = (),
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -254,14 +303,15 @@ async def alocalize_many(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     width, _why = choose_concurrency(concurrency, plan.settings, client is None)
     skipped = set(skip)
-    jobs = [j for j in plan.jobs if j.key not in skipped]
-    gate = RateGate(rpm, tpm)
-    response_cache = _make_cache(cache)
-    if not jobs:
+    if all(k in skipped for k in plan.job_keys()):
         return
+    jobs = (j for j in plan.jobs if j.key not in skipped)
+    gate = RateGate(rpm, tpm)
+    response_cache = as_cache(cache)
     async with contextlib.AsyncExitStack() as stack:
         if client is None:
             the_client = stack.enter_context(
@@ -278,6 +328,7 @@ async def alocalize_many(
             concurrency=width,
             max_attempts=plan.max_attempts,
             audit=resolve_audit(audit, plan.settings) or False,
+            checks=plan.checks,
         ):
             yield result
 
@@ -293,7 +344,7 @@ class BatchProgress(Protocol):
 
 
 async def _drive(
-    jobs: list[Job],
+    jobs: Iterable[Job],
     client: LLMClient,
     results: ResultsFile,
     summary: BatchSummary,
@@ -311,23 +362,30 @@ async def _drive(
         concurrency=concurrency,
         max_attempts=plan.max_attempts,
         audit=audit or False,
+        checks=plan.checks,
     )
+    lines = GroupSync(results)
     try:
         async for result in runs:
-            results.append(result)  # durable before it is counted
+            # Written whole before it is counted (a killed process keeps it); fsynced in a group.
+            lines.append(result)
             summary.add(result)
             if progress is not None:
                 progress.finished_job(result, summary)
     finally:
-        await client.aclose()
+        try:
+            await lines.aclose()  # every line durable, on every way out
+        finally:
+            await client.aclose()
 
 
 def _run_into(
-    todo: list[Job],
+    todo: Iterable[Job],
     results: ResultsFile,
     summary: BatchSummary,
     progress: BatchProgress | None,
     *,
+    todo_keys: Iterable[tuple[str, str]],
     plan: BatchPlan,
     gate: RateGate,
     cache: ResponseCache | None,
@@ -335,8 +393,12 @@ def _run_into(
 ) -> None:
     """Run the jobs left to do into the open results file; Ctrl-C stops with what is done."""
     with connect(plan.settings, cache=cache, gate=gate) as client:
-        results.begin([j.key for j in todo])
+        results.begin(todo_keys)
         summary.model, summary.endpoint = client.model, client.host
+        # No list price for this model and endpoint: the cost is unknown, whether the jobs
+        # succeed or fail (a failed job's $0.0000 beside a done job's "unknown" disagreed).
+        if price(client.model, Usage(1, 1), client.endpoint) is None:
+            summary.cost_known = False
         summary.started = time.monotonic()  # not counting the embedded server's start
         if progress is not None:
             progress.started(summary)
@@ -369,11 +431,13 @@ def run_batch(
     concurrency: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
-    cache: ResponseCache | bool | None = True,
+    cache: CacheOption = True,
     max_attempts: int | None = None,
     progress: BatchProgress | None = None,
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
+    shard: tuple[int, int] | None = None,
+    checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -383,6 +447,8 @@ def run_batch(
     request. Ctrl-C ends the run early with every finished job saved; the summary then says
     ``interrupted``. Raises `EndpointAuthError` (the key was refused) and input errors.
     ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
+    ``shard`` (i, N) runs only the stories of shard i of N (`BatchPlan.shard`): N runs, each
+    into its own file, then `merge_results`, do the whole batch in N processes.
     """
     plan = plan_batch(
         stories,
@@ -391,27 +457,34 @@ def run_batch(
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
+        checks=checks,
     )
     log = open_audit(audit, plan.settings)
     width, why = choose_concurrency(concurrency, plan.settings)
+    if shard is not None:
+        plan = plan.shard(*shard)
     with ResultsFile(output) as results:
-        todo = [j for j in plan.jobs if j.key not in results.done]
+        # A copy: the run adds to results.done as it goes, and the plan is read lazily.
+        done = frozenset(results.done)
+        to_run = sum(k not in done for k in plan.job_keys())
         summary = BatchSummary(
-            total=len(plan.jobs),
-            skipped=len(plan.jobs) - len(todo),
+            total=plan.total,
+            skipped=plan.total - to_run,
             concurrency=width,
             concurrency_reason=why,
         )
         summary.dropped_torn_line = results.dropped_torn_line
-        if todo:
+        summary.skipped_flagged = sum(k in results.flagged for k in plan.job_keys())
+        if to_run:
             _run_into(
-                todo,
+                (j for j in plan.jobs if j.key not in done),
                 results,
                 summary,
                 progress,
+                todo_keys=(k for k in plan.job_keys() if k not in done),
                 plan=plan,
                 gate=RateGate(rpm, tpm),
-                cache=_make_cache(cache),
+                cache=as_cache(cache),
                 audit=log,
             )
     return summary

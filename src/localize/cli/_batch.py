@@ -3,6 +3,8 @@
     localize batch STORY_OR_FOLDER... --regions uk,eu,us,au --output results.jsonl
     localize batch STORY_OR_FOLDER... --regions uk,us --output results.jsonl --submit
     localize batch collect BATCH_ID --output results.jsonl
+    localize batch STORIES --regions uk,us --shard 1/2 --output part-1.jsonl   (and 2/2)
+    localize batch merge part-1.jsonl part-2.jsonl --output results.jsonl
 
 Thin: options are parsed here and printed here; each command is one library call
 (`localize.batch.run_batch`, `export_batch`, `collect_results`), which checks everything that
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +40,25 @@ from localize.batch import (
     JobResult,
     collect_results,
     export_batch,
+    merge_results,
     run_batch,
 )
 from localize.cli._feedback import endpoint_line
 from localize.cli._group import (
     LocalizeGroup,
     audit_options,
+    check_option,
     disclosure_option,
     format_option,
     generation_options,
     json_errors,
     output_option,
     recording_options,
+    resolve_settings,
     response_cache,
     say,
     settings_from,
 )
-from localize.config import Settings
 from localize.errors import ConfigError
 
 __all__ = ["batch"]
@@ -122,7 +127,7 @@ class _Progress:
         return {
             "failed": s.failed,
             "tokens": _count(s.tokens),
-            "cost": f"${s.cost_usd:.4f}" if s.cost_known else "cost ?",
+            "cost": f"${s.cost_usd:.4f}" if s.priced else "cost ?",
         }
 
     def started(self, summary: BatchSummary) -> None:
@@ -155,7 +160,7 @@ class _Progress:
     def finished_job(self, result: JobResult, s: BatchSummary) -> None:
         if self.bar is not None:
             self.bar.update(self._task, advance=1, **self._fields(s))
-            if not result.ok:
+            if not result.written:
                 self.bar.console.print(
                     f"failed {result.story_id} {result.region}: {result.error}",
                     markup=False,
@@ -169,7 +174,7 @@ class _Progress:
             report = result.result.checks
             checks = "checks ok" if report.ok else f"{len(report.errors)} check error(s)"
             what = (
-                f"ok ({result.result.provenance.attempts} attempt(s), {checks}, "
+                f"{result.status} ({result.result.provenance.attempts} attempt(s), {checks}, "
                 f"{result.spend.usage.total_tokens:,} tokens)"
             )
         else:
@@ -183,11 +188,11 @@ class _Progress:
 # ------------------------------------------------------------------------------------- run
 
 
-def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None:
-    """The summary (stderr, or JSON on stdout) and the exit code: 1 unless the run succeeded."""
-    ok = summary.ok(strict=strict)
+def _finish(summary: BatchSummary, fmt: str, **extra: Any) -> None:
+    """The summary (stderr, or JSON on stdout) and the exit code (`BatchSummary.exit_code`)."""
     if fmt == "json":
-        click.echo(json.dumps({"ok": ok, **summary.to_dict(), **extra}, ensure_ascii=False))
+        data = {"ok": summary.ok, **summary.to_dict(), **extra}
+        click.echo(json.dumps(data, ensure_ascii=False))
     say(f"localize: {summary.line()}")
     if summary.interrupted:
         say("localize: interrupted; finished jobs are saved: run the same command to resume")
@@ -197,10 +202,13 @@ def _finish(summary: BatchSummary, fmt: str, strict: bool, **extra: Any) -> None
             f"localize: {summary.failed} job(s) failed (see their 'error'); "
             "run the same command again to retry them"
         )
-    if strict and summary.check_errors:
-        say(f"localize: {summary.check_errors} section(s) have check errors (--strict)")
-    if not ok:
-        sys.exit(1)
+    if summary.check_errors:
+        say(
+            f"localize: {summary.check_errors} section(s) flagged with check errors: "
+            'for review, not publication (their lines say "status": "flagged")'
+        )
+    if summary.exit_code:
+        sys.exit(summary.exit_code)
 
 
 def _say_resumed(summary: BatchSummary, output: Path) -> None:
@@ -306,6 +314,12 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     help="Export (to --export, or <output>.requests.jsonl), upload the file and create "
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Run only shard I of N (split by story id, the same on every run); run the N "
+    "shards side by side, each with its own --output, then `localize batch merge`.",
+)
 @disclosure_option
 @summary_format
 @generation_options
@@ -322,6 +336,7 @@ def run(
     tpm: int | None,
     export: Path | None,
     submit: bool,
+    shard: str | None,
     disclosure: str | None,
     fmt: str,
     strict: bool,
@@ -333,12 +348,12 @@ def run(
 
     Inputs are story files (.txt, .md, .html, .json), folders of them, or JSONL files with one
     story per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
-    Exit codes: 0 every job done (and, with --strict, every section free of check errors),
-    1 otherwise (rerun to retry), 2 bad input or option, 3 endpoint failure, 130 interrupted
-    (rerun to resume).
+    Exit codes: 0 every section written and passed, 1 a job wrote no section (rerun to retry),
+    2 bad input or option, 3 endpoint failure, 4 a section flagged (its line says
+    "status": "flagged"; --strict counts warnings too), 130 interrupted (rerun to resume).
     """
     json_errors(ctx, fmt == "json")
-    settings = settings_from(options)
+    settings = settings_from({**options, "strict": strict})
     if output is None and export is None:
         raise ConfigError(
             "give the results file (--output), or --export FILE to write requests",
@@ -347,6 +362,7 @@ def run(
     if fmt == "json" and output is not None and str(output) == "-":
         raise ConfigError("results go to stdout: use --format text with -o -", option="--format")
     region_ids = _split_regions(regions)
+    shard_of = _parse_shard(shard)
     if export is not None or submit:
         report = export_batch(
             stories,
@@ -356,6 +372,7 @@ def run(
             settings=settings,
             submit=submit,
             disclosure=disclosure,
+            shard=shard_of,
         )
         _say_export(report, output, fmt)
         return
@@ -373,9 +390,55 @@ def run(
             progress=progress,
             audit=resolve_audit(True, settings, source="batch") or False,
             disclosure=disclosure,
+            shard=shard_of,
         )
     _say_resumed(summary, output)
-    _finish(summary, fmt, strict, output=str(output))
+    _finish(summary, fmt, output=str(output))
+
+
+def _parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, sep, count = value.partition("/")
+    if not (sep and index.strip().isdigit() and count.strip().isdigit()):
+        raise ConfigError(f"must be I/N, e.g. 1/4, got {value!r}", option="--shard")
+    i, n = int(index), int(count)
+    if not 1 <= i <= n:
+        raise ConfigError(f"must be I/N with 1 <= I <= N, got {value!r}", option="--shard")
+    return i, n
+
+
+@batch.command("merge")
+@click.argument(
+    "parts",
+    nargs=-1,
+    required=True,
+    metavar="RESULTS_FILE...",
+    type=click.Path(path_type=Path, dir_okay=False),
+)
+@output_option("Results file to merge into (created, or resumed: pairs done there are kept).")
+@summary_format
+@click.pass_context
+def merge(ctx: click.Context, /, parts: tuple[Path, ...], output: Path | None, fmt: str) -> None:
+    """Merge results files (the shards of one batch, run with --shard I/N) into --output.
+
+    Each pair ends with one line: an ok line wins over a failed one. Exit 1 when a pair is
+    left failed (rerun its shard to retry it, then merge again)."""
+    json_errors(ctx, fmt == "json")
+    if output is None:
+        raise ConfigError("give the results file to merge into", option="--output")
+    if any(p.resolve() == output.resolve() for p in parts):
+        raise ConfigError("must not be one of the files merged", option="--output")
+    report = merge_results(parts, output)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not report.added_failed, **asdict(report)}))
+    say(
+        f"localize: merged {len(parts)} file(s) into {output}: {report.added_ok} done, "
+        f"{report.added_failed} failed, {report.already_done} already there"
+        + (f", {report.torn} torn last line(s) skipped" if report.torn else "")
+    )
+    if report.added_failed:
+        sys.exit(1)
 
 
 @batch.command("collect")
@@ -393,9 +456,8 @@ def run(
     metavar="URL",
     help="OpenAI-compatible endpoint holding the batch (env OPENAI_BASE_URL).",
 )
-@click.option(
-    "--strict", is_flag=True, help="Sections with check errors count as failures (exit 1)."
-)
+@click.option("--strict", is_flag=True, help="Warnings count as errors too.")
+@check_option
 @summary_format
 @audit_options
 @click.pass_context
@@ -407,6 +469,7 @@ def collect(
     manifest: Path | None,
     base_url: str | None,
     strict: bool,
+    check_settings: dict[str, str],
     fmt: str,
     logs_db: str | None,
     no_log: bool,
@@ -416,7 +479,13 @@ def collect(
     json_errors(ctx, fmt == "json")
     if output is None:
         raise ConfigError("give the results file to append to", option="--output")
-    settings = Settings.resolve(base_url=base_url, logs_db=logs_db, logs=False if no_log else None)
+    settings = resolve_settings(
+        base_url=base_url,
+        logs_db=logs_db,
+        logs=False if no_log else None,
+        strict=strict or None,
+        checks=check_settings or None,
+    )
     audit = resolve_audit(True, settings, source="batch-collect") or False
     report = collect_results(source, output, manifest=manifest, settings=settings, audit=audit)
     if report.missing:
@@ -425,4 +494,4 @@ def collect(
             "(expired or cancelled?); run `localize batch` with the same stories to do them"
         )
         report.summary.failed += len(report.missing)
-    _finish(report.summary, fmt, strict, output=str(output), manifest=str(report.manifest))
+    _finish(report.summary, fmt, output=str(output), manifest=str(report.manifest))

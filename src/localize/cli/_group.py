@@ -4,8 +4,12 @@ in every command."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
+import sqlite3
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from localize._atomic import check_writable, write_atomic
+from localize._atomic import check_writable, write_atomic, write_failed
 from localize._types import STRUCTURED_MODES
 from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
@@ -25,6 +29,7 @@ __all__ = [
     "LocalizeGroup",
     "audit_options",
     "cache_options",
+    "check_option",
     "disclosure_option",
     "format_option",
     "generation_options",
@@ -34,6 +39,7 @@ __all__ = [
     "output_option",
     "profiles_option",
     "recording_options",
+    "resolve_settings",
     "response_cache",
     "say",
     "settings_from",
@@ -59,38 +65,83 @@ def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> 
     say(f"localize: warning: {message}")
 
 
+# A write the OS refused: a full disk or quota, a file too big, a closed pipe, an I/O error.
+_WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE, errno.EIO)
+
+
+# What a parser raises besides its own error: nesting too deep, a number past a limit, text
+# no encoding can hold, a damaged database.
+_PARSER_FAILURES = (RecursionError, OverflowError, UnicodeError, sqlite3.DatabaseError)
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, point it at /dev/null so the interpreter's last flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 class LocalizeGroup(click.Group):
     """Turns every LocalizeError into one line on stderr and the error's exit code, and every
-    localize warning into one ``localize: warning:`` line."""
+    localize warning into one ``localize: warning:`` line. A write to standard output that the
+    OS refuses (``> /dev/full``, a full disk) is an `OutputError` too, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("always", LocalizeWarning)
-                warnings.showwarning = _show_warning
-                return super().invoke(ctx)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("always", LocalizeWarning)
+                    warnings.showwarning = _show_warning
+                    return super().invoke(ctx)
+            except OSError as exc:
+                if exc.errno not in _WRITE_FAILURES:
+                    raise
+                # Files are written through write_atomic, which names them; what is left is
+                # standard output.
+                _silence_stdout()
+                ctx.meta[_JSON_ERRORS] = False  # stdout is what failed: no JSON there either
+                raise write_failed(exc, exc.filename or "<stdout>") from None
+            except _PARSER_FAILURES as exc:
+                # Every reader turns these into a typed error naming its file; one that slips
+                # through is still one line, not a traceback.
+                raise LocalizeError(
+                    f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]} "
+                    "(please report it)"
+                ) from exc
         except LocalizeError as exc:
             # One line, whatever the message holds (a parser's multi-line report, say).
             say(f"localize: error: {' '.join(str(exc).split())}")
             if ctx.meta.get(_JSON_ERRORS):
                 failure = {"ok": False, "error": str(exc), "exit_code": exc.exit_code}
-                click.echo(json.dumps(failure, ensure_ascii=False))
+                try:
+                    click.echo(json.dumps(failure, ensure_ascii=False))
+                except OSError:
+                    _silence_stdout()
             ctx.exit(exc.exit_code)
 
 
 def write_output(text: str, output: Path | None) -> None:
     """Print ``text`` on stdout (``output`` None or ``-``) or write the file atomically."""
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            raise write_failed(exc, "<stdout>") from None
         return
     write_atomic(output, text)
     say(f"localize: wrote {output}")
 
 
-def writable_output(output: Path | None) -> None:
-    """Fail before any work when the output file could not be written (stdout always can)."""
+def writable_output(output: Path | None, *, inputs: tuple[str | Path, ...] = ()) -> None:
+    """Fail before any work when the output file could not be written (stdout always can), or
+    when it is one of the command's ``inputs``."""
     if output is not None and str(output) != "-":
-        check_writable(output)
+        check_writable(output, inputs=inputs)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -199,12 +250,51 @@ _ENDPOINT_OPTIONS = (
     ),
 )
 
+
+def _check_settings(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--check NAME=off|warning|error``, repeatable: the run's check severities, each name one
+    the registry knows (built-in, or installed under the ``localize.checks`` entry point)."""
+    from localize.grounding import resolve_severities
+    from localize.grounding._plugins import load_plugin_checks
+
+    settings: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip() or not setting.strip():
+            raise ConfigError(f"expected NAME=off|warning|error, got {value!r}", option="--check")
+        settings[name.strip()] = setting.strip().lower()
+    load_plugin_checks()
+    try:
+        resolve_severities(settings)
+    except ConfigError as exc:
+        raise ConfigError(str(exc), option="--check") from None
+    return settings
+
+
+check_option = click.option(
+    "--check",
+    "check_settings",
+    multiple=True,
+    metavar="NAME=SETTING",
+    callback=_check_settings,
+    help="Turn a check off or set its severity for this run: NAME=off|warning|error "
+    "(repeatable; over the profile's checks: block).",
+)
+
 _SECTION_OPTIONS = (
     click.option(
         "-t",
         "--template",
         metavar="NAME|FILE",
         help="Prompt template (default: section; env LOCALIZE_TEMPLATE).",
+    ),
+    click.option(
+        "--templates",
+        metavar="DIR",
+        help="Your templates folder: -t NAME finds NAME.jinja there first "
+        "(env LOCALIZE_TEMPLATES).",
     ),
     click.option(
         "--max-attempts",
@@ -215,8 +305,9 @@ _SECTION_OPTIONS = (
     click.option(
         "--strict",
         is_flag=True,
-        help="Sections with check errors count as failures (exit 1, nothing written).",
+        help="Warnings count as errors too; a flagged section is not written (exit 4).",
     ),
+    check_option,
     click.option(
         "--structured",
         type=click.Choice(STRUCTURED_MODES),
@@ -279,12 +370,25 @@ def generation_options(f: F) -> F:
     )
 
 
+def resolve_settings(**explicit: Any) -> Settings:
+    """`Settings.resolve` with the CLI's names: an error names ``--max-attempts``, where the
+    library names its argument ``max_attempts``."""
+    try:
+        return Settings.resolve(**explicit)
+    except ConfigError as exc:
+        if exc.option not in explicit:
+            raise  # from the environment or the config file: named as it is there
+        flag = f"--{exc.option.replace('_', '-')}"
+        raise ConfigError(exc.message, option=flag) from None
+
+
 def settings_from(options: dict[str, Any]) -> Settings:
     """Settings from the generation options, validated as the library validates them."""
-    return Settings.resolve(
+    return resolve_settings(
         model=options.get("model"),
         base_url=options.get("base_url"),
         template=options.get("template"),
+        templates=options.get("templates"),
         profiles=options.get("profiles"),
         max_attempts=options.get("max_attempts"),
         max_retries=options.get("max_retries"),
@@ -295,6 +399,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
         slots=options.get("slots"),
         logs_db=options.get("logs_db"),
         logs=False if options.get("no_log") else None,
+        strict=True if options.get("strict") else None,
+        checks=options.get("check_settings") or None,
     )
 
 

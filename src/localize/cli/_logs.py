@@ -8,8 +8,13 @@ import textwrap
 import click
 
 from localize.audit import AuditLog, LogEntry, LogQuery, logs_path
-from localize.cli._group import format_option, json_errors, logs_db_option, say
-from localize.config import Settings
+from localize.cli._group import (
+    format_option,
+    json_errors,
+    logs_db_option,
+    resolve_settings,
+    say,
+)
 from localize.errors import InputError
 
 __all__ = ["logs"]
@@ -20,13 +25,13 @@ _format_option = format_option("Output format.")
 def _log_for(ctx: click.Context, logs_db: str | None) -> AuditLog:
     """The database named here, else on the group, else by the environment, config or default."""
     chosen = logs_db or (ctx.obj if isinstance(ctx.obj, str) else None)
-    return AuditLog(logs_path(Settings.resolve(logs_db=chosen)))
+    return AuditLog(logs_path(resolve_settings(logs_db=chosen)))
 
 
 def _checks_text(entry: LogEntry) -> str:
-    if entry.checks_ok:
-        return f"checks ok ({entry.check_warnings} warning(s))"
-    return f"CHECKS FAILED: {entry.check_errors} error(s), {entry.check_warnings} warning(s)"
+    if entry.status == "passed":
+        return f"passed ({entry.check_warnings} warning(s))"
+    return f"FLAGGED: {entry.check_errors} error(s), {entry.check_warnings} warning(s)"
 
 
 def _summary_lines(entry: LogEntry) -> list[str]:
@@ -73,7 +78,9 @@ def _detail_lines(e: LogEntry) -> list[str]:
     "--since", metavar="DATE", help="From this date or date-time (ISO 8601; UTC unless it says)."
 )
 @click.option("--until", metavar="DATE", help="Up to this date (inclusive) or date-time.")
-@click.option("--failed", is_flag=True, help="Only sections with check errors.")
+@click.option(
+    "--failed", is_flag=True, help="Only flagged sections (check errors left; not for publishing)."
+)
 @click.option("-q", "--search", metavar="TEXT", help="Only sections whose text contains TEXT.")
 @click.option(
     "-n",

@@ -15,12 +15,14 @@ from localize._checking import check
 from localize._section_file import read_section
 from localize._version import __version__
 from localize.audit import open_audit
+from localize.backends import LLMClient
 from localize.backends._local import LocalServer
 from localize.cli._batch import batch
 from localize.cli._eval import eval_cmd
 from localize.cli._feedback import endpoint_line, generation_spinner
 from localize.cli._group import (
     LocalizeGroup,
+    check_option,
     disclosure_option,
     format_option,
     generation_options,
@@ -29,6 +31,7 @@ from localize.cli._group import (
     output_option,
     profiles_option,
     recording_options,
+    resolve_settings,
     response_cache,
     say,
     settings_from,
@@ -41,8 +44,10 @@ from localize.cli._regions import regions
 from localize.cli._review import review
 from localize.config import Settings
 from localize.errors import ChecksFailedError
-from localize.grounding import CheckReport
+from localize.grounding import CheckReport, Finding
+from localize.grounding._policy import CheckPolicy
 from localize.pipeline import PreparedPrompt, localize, prepare
+from localize.prompting import load_template
 from localize.regions._profiles import get_region
 from localize.render import OUTPUT_FORMATS, OutputFormat, render, render_prompt
 from localize.result import LocalizeResult
@@ -56,22 +61,37 @@ def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
     With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
-    Exit codes: 0 ok, 1 no acceptable result (or check errors), 2 bad input or option,
-    3 endpoint or local model failure.
+    Exit codes: 0 passed, 1 no section written, 2 bad input or option, 3 endpoint or local
+    model failure, 4 flagged (a section with check errors left: for review, not publication).
     """
 
 
 def _say_model(result: LocalizeResult) -> None:
     prov = result.provenance
+    if prov.requests == 0 and prov.response_cache_hits:
+        # Nothing was sent: the model and port are an earlier run's, not this one's.
+        say(
+            f"localize: from the cache: {prov.response_cache_hits} answer(s) written earlier "
+            f"by {prov.model} ({prov.attempts} attempt(s); --no-cache asks again)"
+        )
+        return
     say(
         f"{endpoint_line(prov.model, prov.endpoint_host)} "
         f"({prov.attempts} attempt(s), {prov.latency_s:.1f} s)"
     )
 
 
+def _span(f: Finding, sep: str) -> str:
+    """The finding's span after its message, unless the message quotes it already (whole or
+    shortened)."""
+    if not f.text or f.text[:40] in f.message:
+        return ""
+    return f'{sep}"{f.text}"'
+
+
 def _print_findings(report: CheckReport) -> None:
     for f in report.findings:
-        span = f': "{f.text}"' if f.text else ""
+        span = _span(f, ": ")
         say(f"localize: check {f.severity} [{f.check}] {f.message}{span}")
     for check_id, why in report.skipped:
         say(f"localize: check skipped [{check_id}] {why}")
@@ -83,9 +103,33 @@ def _refused(exc: ChecksFailedError, fmt: str) -> ChecksFailedError:
     _print_findings(exc.result.checks)
     message = f"{exc}; nothing written (--strict)"
     if fmt == "json":
-        failure = {**exc.result.to_dict(), "ok": False, "error": message}
+        failure = {**exc.result.to_dict(), "error": message}
         click.echo(json.dumps(failure, ensure_ascii=False, indent=2))
     return ChecksFailedError(message, findings=exc.findings, result=exc.result)
+
+
+def _flagged(result: LocalizeResult) -> None:
+    """A flagged section was written for review: exit 4, so no pipeline takes it as passed.
+
+    Not an error line: the run did what was asked, and the findings are already printed.
+    """
+    say(
+        f"localize: flagged: {len(result.checks.errors)} check error(s) remain after "
+        f"{result.provenance.attempts} attempt(s); the section is for review, not publication "
+        f"(exit {ChecksFailedError.exit_code})"
+    )
+    sys.exit(ChecksFailedError.exit_code)
+
+
+def _dry_run_model(settings: Settings) -> str | None:
+    """The model a run would use, so --dry-run counts tokens for it: with a base URL and no
+    --model, the endpoint's only model (one model listing; no completion is asked for)."""
+    if settings.model is not None or not settings.base_url:
+        return None  # the named model, or the embedded or default one: prepare knows it
+    with LLMClient(
+        base_url=settings.base_url, api_key=settings.api_key or "", timeout=settings.timeout
+    ) as client:
+        return client.model
 
 
 def _say_neutralised(prep: PreparedPrompt) -> None:
@@ -158,13 +202,17 @@ def rewrite(
     cache_dir: Path | None,
     **options: Any,
 ) -> None:
-    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin)."""
+    """Write the regional section for STORY (text, Markdown, HTML or JSON; - for stdin).
+
+    A section with check errors left is written with its findings on stderr, and the exit
+    code is 4 (flagged); with --strict it is not written.
+    """
     json_errors(ctx, fmt == "json")
-    settings = settings_from(options)
-    writable_output(output)
+    settings = settings_from({**options, "strict": strict})
+    writable_output(output, inputs=(story,))
     the_story = load_story(story, format=input_format, marker=marker.strip())
     if dry_run:
-        prep = prepare(the_story, region, settings=settings)
+        prep = prepare(the_story, region, settings=settings, model=_dry_run_model(settings))
         _say_neutralised(prep)
         write_output(render_prompt(prep, cast(OutputFormat, fmt)), output)
         return
@@ -180,7 +228,6 @@ def rewrite(
                 region,
                 settings=settings,
                 cache=cache,
-                strict=strict,
                 audit=audit or False,
             )
     except ChecksFailedError as exc:
@@ -194,6 +241,8 @@ def rewrite(
         render(result, out_fmt, splice=splice, disclosure=disclosure, marker=marker.strip()),
         output,
     )
+    if not result.ok:
+        _flagged(result)
 
 
 @cli.command(name="check")
@@ -215,6 +264,8 @@ def rewrite(
     help="Template whose word bounds apply (default: section).",
 )
 @profiles_option
+@click.option("--strict", is_flag=True, help="Warnings count as errors too (exit 4).")
+@check_option
 @click.pass_context
 def check_cmd(
     ctx: click.Context,
@@ -224,29 +275,42 @@ def check_cmd(
     fmt: str,
     template: str | None,
     profiles: str | None,
+    strict: bool,
+    check_settings: dict[str, str],
 ) -> None:
-    """Check SECTION_FILE against the story: exit 0 clean, 1 errors found, 2 bad input."""
+    """Check SECTION_FILE against the story: exit 0 passed, 4 flagged (errors found), 2 bad
+    input."""
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles, template=template)
+    settings = resolve_settings(
+        profiles=profiles, template=template, strict=strict or None, checks=check_settings or None
+    )
     profile = get_region(region, profiles=settings.profiles)
     # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
     # a rendered section's disclosure line is not part of it.
-    report = check(
-        read_section(section_file, profile), story_file, profile, template=settings.template
+    # The profile's checks: block, then --check, then --strict: as a generating run weighs them.
+    report = CheckPolicy(strict=settings.strict).apply(
+        check(
+            read_section(section_file, profile),
+            story_file,
+            profile,
+            template=load_template(settings.template, settings.templates),
+            severities=dict(settings.checks),
+        )
     )
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        status = "passed" if report.ok else "flagged"
+        data = {**report.to_dict(), "status": status}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for f in report.findings:
-            span = f'  "{f.text}"' if f.text else ""
-            click.echo(f"{f.severity:7} {f.check:11} {f.message}{span}")
+            click.echo(f"{f.severity:7} {f.check:11} {f.message}{_span(f, '  ')}")
         for check_id, why in report.skipped:
             click.echo(f"{'skipped':7} {check_id:11} {why}")
         click.echo(
-            f"{'ok' if report.ok else 'FAILED'}: {len(report.errors)} error(s), "
+            f"{'passed' if report.ok else 'flagged'}: {len(report.errors)} error(s), "
             f"{len(report.warnings)} warning(s)"
         )
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else ChecksFailedError.exit_code)
 
 
 @cli.command()

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from localize.cli._group import format_option, json_errors, profiles_option
-from localize.config import Settings
+from localize.cli._group import format_option, json_errors, profiles_option, resolve_settings
 from localize.regions import (
     RegionProfile,
     get_region,
@@ -67,7 +66,7 @@ def regions(ctx: click.Context, profiles: str | None, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     json_errors(ctx, fmt == "json")
-    known = list_regions(Settings.resolve(profiles=profiles).profiles)
+    known = list_regions(resolve_settings(profiles=profiles).profiles)
     if fmt == "json":
         click.echo(
             json.dumps([_region_row(p) for p in known.values()], ensure_ascii=False, indent=2)
@@ -89,7 +88,7 @@ def regions_show(ctx: click.Context, region: str, fmt: str, profiles: str | None
     import yaml
 
     json_errors(ctx, fmt == "json")
-    settings = Settings.resolve(profiles=profiles or ctx.obj)
+    settings = resolve_settings(profiles=profiles or ctx.obj)
     data = get_region(region, profiles=settings.profiles).model_dump(mode="json")
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

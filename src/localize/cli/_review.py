@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from localize._atomic import check_writable, write_atomic
+from localize.audit import open_audit
 from localize.cli._group import generation_options, response_cache, say, settings_from
 from localize.errors import ConfigError
 from localize.review._pages import stories_by_id, story_review, write_batch_reviews
@@ -60,7 +61,7 @@ def review(
     sentence linked to the story sentences it rests on, every finding on its span, the
     provenance and the profile. Keys on the page: j/n next finding, k/p previous.
     """
-    settings = settings_from(options)
+    settings = settings_from({**options, "strict": strict})
     if source.suffix.lower() == ".jsonl":
         done = write_batch_reviews(source, output, stories_by_id(stories), settings.profiles)
         for skipped in done.skipped:
@@ -69,14 +70,14 @@ def review(
         return
     if region is None:
         raise ConfigError("give the region whose section to review", option="--region")
-    check_writable(output)
+    check_writable(output, inputs=(source, *([section_file] if section_file else [])))
     page = story_review(
         load_story(source),
         region,
         section_file=section_file,
         settings=settings,
         cache=response_cache(no_cache, cache_dir),
-        strict=strict,
+        audit=open_audit(True, settings, "review") or False,
     )
     write_atomic(output, page)
     say(f"localize: wrote {output}")

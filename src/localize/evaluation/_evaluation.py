@@ -28,7 +28,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ import yaml
 from localize._checking import check
 from localize.backends import ResponseCache
 from localize.config import Settings
-from localize.errors import InputError, LocalizeError
+from localize.errors import ChecksFailedError, InputError, LocalizeError
 from localize.grounding import CHECK_IDS, CheckReport
 from localize.pipeline import connect, localize
 from localize.regions._profiles import RegionProfile, get_region
@@ -333,7 +333,7 @@ def evaluate_generation(
         written += 1
         prov = result.provenance
         tokens.append(prov.prompt_tokens + prov.completion_tokens)
-        if result.checks.ok:
+        if result.ok:
             attempts.append(prov.attempts)
     return GenerationEvaluation(
         model=model,
@@ -357,12 +357,19 @@ def evaluate_model(
     """`evaluate_generation` for the cases' pairs with the configured model and template.
 
     One client serves every pair (the embedded model is started once when no endpoint is set).
+    ``strict`` counts warnings as errors; a section it flags is written, and not passed.
     """
     settings = settings or Settings.resolve()
+    if strict:
+        settings = replace(settings, strict=True)
     with connect(settings, cache=cache) as client:
 
         def write(story: Story, region: RegionProfile) -> LocalizeResult:
-            return localize(story, region, client=client, settings=settings, strict=strict)
+            try:
+                return localize(story, region, client=client, settings=settings)
+            except ChecksFailedError as flagged:  # strict refuses it; it was still written
+                assert flagged.result is not None
+                return flagged.result
 
         return evaluate_generation(
             pairs_of(cases), write, model=client.model, template=str(settings.template or "section")

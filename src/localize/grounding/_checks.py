@@ -43,15 +43,17 @@ or a profile is cached, so a check costs about a millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding
+from localize.grounding._plugins import load_plugin_checks
 from localize.grounding._registry import (
     BUILT_IN,
+    RegisteredCheck,
     registered_checks,
     resolve_severities,
 )
@@ -175,6 +177,7 @@ def check(
     profiles: str | Path | None = None,
     citations: tuple[Citation, ...] | None = None,
     severities: Mapping[str, str] | None = None,
+    extra: Sequence[RegisteredCheck] = (),
 ) -> CheckReport:
     """Check a section against its story and region profile.
 
@@ -184,16 +187,19 @@ def check(
     ``max_words`` bound the body's length (None: no bound; the template's bounds are the
     caller's to pass, `localize.check` does). ``citations`` (default: the section's own) are
     verified and complete the sentence links in the report. ``severities`` maps a check name to
-    ``"off"``, ``"warning"`` or ``"error"`` for this run (`resolve_severities`).
+    ``"off"``, ``"warning"`` or ``"error"`` for this run (`resolve_severities`). ``extra`` are
+    this run's own checks, run after the registered ones (those installed under the
+    ``localize.checks`` entry point among them, see `localize.grounding._plugins`).
     """
     story = as_story(story)
     region = get_region(region, profiles=profiles)
-    settings = resolve_severities(severities)
+    load_plugin_checks()
+    settings = resolve_severities(severities, extra=extra)
     raw, body, citations = _section_body(section, citations)
     ctx = CheckContext(raw, body, citations, story, region, min_words, max_words)
     findings: list[Finding] = []
     skipped: list[tuple[str, str]] = []
-    entries = registered_checks()
+    entries = (*registered_checks(), *extra)
     for entry in entries:
         setting = settings[entry.name]
         if not region.english and entry.english_only is not None:

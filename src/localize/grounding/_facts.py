@@ -75,8 +75,12 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
 
 # "Fable and Mythos", "Alex Stamos, Casey Ellis and Jon Callas": a list of names, whose length
 # a section may give as a count ("the two models").
-_LIST_ITEM = r"[A-Z][\w.\u2019'-]*(?:\s+(?:[A-Z][\w.\u2019'-]*|\d[\d.]*))*"
-_NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM})*,?\s+(?:and|or)\s+{_LIST_ITEM}")
+# Bounded: a name of at most eight words and 40 characters a word, a list of at most 30 names.
+# Unbounded, a page of capitalised words with no "and" is tried from every word to its end
+# (quadratic in the story's length).
+_LIST_WORD = r"[A-Z][\w.\u2019'-]{0,40}"
+_LIST_ITEM = rf"{_LIST_WORD}(?:\s+(?:{_LIST_WORD}|\d[\d.]{{0,20}})){{0,7}}"
+_NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM}){{0,30}},?\s+(?:and|or)\s+{_LIST_ITEM}")
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 

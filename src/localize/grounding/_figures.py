@@ -118,7 +118,17 @@ _ANY_FIGURE = re.compile(
 )
 
 _Token = tuple[int, int, str | None, str]  # start, end, numeral or None, word or ""
-_HYPHEN_PREFIX = re.compile(r"[\w.]+-\Z")
+_PREFIX_CHAR = re.compile(r"[\w.]")
+
+
+def _hyphen_prefix(text: str, hyphen: int) -> str:
+    """The run of word characters and dots that ends at the hyphen at ``hyphen`` ("GPT" in
+    "GPT-5"). Scanned backwards from the hyphen: a regex search bounded at the hyphen would
+    rescan the text from its start for every figure, quadratic in the story's length."""
+    j = hyphen
+    while j > 0 and _PREFIX_CHAR.match(text, j - 1):
+        j -= 1
+    return text[j:hyphen]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +191,8 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
     prev = text[start - 1] if start else ""
     prev2 = text[start - 2] if start > 1 else ""
     nxt = text[end : end + 2]
-    hyphened = _HYPHEN_PREFIX.search(text, 0, start) if prev == "-" else None
-    if prev.isalpha() or (hyphened and not hyphened.group().islower()):
+    hyphened = _hyphen_prefix(text, start - 1) if prev == "-" else ""
+    if prev.isalpha() or (hyphened and not hyphened.islower()):
         countable = False  # NIS2, x86, GPT-5.5, COVID-19 (but mid-2024 is a date)
     elif (prev in "./:" and prev2.isdigit()) or (nxt[:1] in ("/", ":") and nxt[1:].isdigit()):
         countable = False  # 24/7, 06:00, 4.8.1
@@ -272,7 +282,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     elif words == ["one"] or words[0] == "zero":
         countable = False  # "one of", "no one", "zero-day": pronouns and idioms
     elif all(w in _SCALE_WORDS for w in words):
-        before = text[:start].rstrip().rsplit(maxsplit=1)
+        before = text[max(0, start - 64) : start].rstrip().rsplit(maxsplit=1)
         countable = bool(before) and before[-1].lower() == "a"  # "a million", not "millions"
     elif is_capitalised(first) and not sentence_initial(text, start):
         countable = False  # Five Eyes

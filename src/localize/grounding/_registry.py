@@ -178,13 +178,16 @@ def registered_checks() -> tuple[RegisteredCheck, ...]:
 
 def resolve_severities(
     *overrides: Mapping[str, str] | None,
+    extra: Iterable[RegisteredCheck] = (),
 ) -> dict[str, SeveritySetting]:
-    """Each registered check's setting: its default severity, overridden by each mapping in
-    turn (say a profile's, then a run's), so the last one given wins.
+    """Each registered check's setting (and each of ``extra``, a run's own checks): its default
+    severity, overridden by each mapping in turn (say a profile's, then a run's), so the last
+    one given wins.
 
     An unknown check name or setting is a `ConfigError` naming it.
     """
-    settings: dict[str, SeveritySetting] = {c.name: c.severity for c in _registry.values()}
+    entries = (*_registry.values(), *extra)
+    settings: dict[str, SeveritySetting] = {c.name: c.severity for c in entries}
     for mapping in overrides:
         for name, value in (mapping or {}).items():
             if name not in settings:

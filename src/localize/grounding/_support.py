@@ -276,19 +276,20 @@ def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -
     return tuple(top) if share >= _MIN_JOINT_COVERAGE else ()
 
 
-def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> list[str]:
-    """Story names and figures a section sentence uses: what a cited sentence must hold."""
-    out: list[str] = []
+def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> dict[str, str]:
+    """Story names and figures a section sentence uses: what a cited sentence must hold, each
+    folded (as matched) with the word as the sentence writes it (as a message quotes it)."""
+    out: dict[str, str] = {}
     for pos, word in _name_words(text):
         key = fold(word).strip()
         if not key or key in out or (sentence_initial(text, pos) and not word.isupper()):
             continue
         if key in index.names and not (_content_stems(word) & profile_words):
-            out.append(key)
+            out[key] = word
     for m in re.finditer(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w.])", text):
         key = fold(m.group()).strip()
         if key not in out and any(f" {key} " in f for f in index.folded):
-            out.append(key)
+            out[key] = m.group()
     return out
 
 
@@ -373,12 +374,15 @@ def _citation_problem(
         ids = ", ".join(f"[{c}]" for c in missing_ids)
         return f"{sentence} cites {ids}, but the story has sentences [1] to [{n}]."
     held = " ".join(index.folded[c - 1] for c in cited)
-    absent = [a for a in _anchors(text, index, profile_words) if f" {a} " not in held]
+    anchors = _anchors(text, index, profile_words)
+    absent = [written for key, written in anchors.items() if f" {key} " not in held]
     refs = ", ".join(f"[{c}]" for c in cited)
+    cites = f"{sentence} cites {refs}, which {'does' if len(cited) == 1 else 'do'} not"
     where = f"; the story supports it in {', '.join(f'[{a}]' for a in aligned)}" if aligned else ""
     if absent:
-        return f"{sentence} cites {refs}, which does not mention {', '.join(absent)}{where}."
+        named = " or ".join(f'"{w}"' for w in absent)  # as the sentence writes them
+        return f"{cites} mention {named}{where}."
     stems = _content_stems(text) - profile_words
     if stems and not any(stems & index.stems[c - 1] for c in cited):
-        return f"{sentence} cites {refs}, which says nothing it says{where}."
+        return f"{cites} say what it says{where}."
     return None

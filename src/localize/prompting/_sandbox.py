@@ -4,24 +4,31 @@ Jinja's own sandbox stops attribute escapes; this one also refuses what a templa
 hang or exhaust the process: file loading (``include``, ``extends``, ``import``, refused when the
 template is parsed), huge repetitions (``'x' * 10**9``, ``2 ** 10**9``), huge size arguments
 (``center(10**9)``, ``ljust``), more than `MAX_RANGE_TOTAL` ``range`` items in one render,
-output past `MAX_OUTPUT_CHARS`, and a render running past `MAX_RENDER_SECONDS`.
+output past `MAX_OUTPUT_CHARS`, and a render running past `MAX_RENDER_SECONDS`. Intermediate
+values are capped at `MAX_OUTPUT_CHARS` too, where they are built: a ``~`` or ``+`` of strings,
+a value stored in a ``namespace``, a call's string arguments, and a ``replace`` or ``indent``
+whose result would be too large (measured before it is built). Doubling a namespace string in a
+loop stops at the cap, not at a gigabyte.
 Every refusal is a ``jinja2.sandbox.SecurityError``; `prompts` turns it into a `TemplateError`.
 """
 
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
@@ -97,6 +104,39 @@ def _check_result(value: object) -> object:
     return value
 
 
+def _too_large(size: int) -> SecurityError:
+    return SecurityError(
+        f"a template value would grow to {size} characters (limit {MAX_OUTPUT_CHARS})"
+    )
+
+
+def _check_growth(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a ``replace`` or ``indent`` whose result would pass the cap, before it is built."""
+    if not args or not isinstance(args[0], str):
+        return
+    text = args[0]
+    if name in ("do_replace", "replace") and len(args) >= 3:
+        old, new = str(args[1]), str(args[2])
+        if len(new) > len(old):
+            count = text.count(old) if old else len(text) + 1
+            size = len(text) + count * (len(new) - len(old))
+            if size > MAX_OUTPUT_CHARS:
+                raise _too_large(size)
+    elif name == "do_indent":
+        width = args[1] if len(args) > 1 else kwargs.get("width", 4)
+        width = len(width) if isinstance(width, str) else int(width)
+        size = len(text) + width * (text.count("\n") + 1)
+        if size > MAX_OUTPUT_CHARS:
+            raise _too_large(size)
+
+
+def _check_strings(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        size = _size(value)
+        if size is not None and size > MAX_OUTPUT_CHARS:
+            raise _too_large(size)
+
+
 def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)  # keeps Jinja's pass_context / pass_environment marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
@@ -104,9 +144,35 @@ def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
         _check_arguments(args[1:], kwargs)
         if f.__name__ == "do_format" and args:
             _check_format(args[0])
+        # A pass_context / pass_eval_context filter gets the context first: skip it.
+        values = args[1:] if args and not isinstance(args[0], str | bytes | list | tuple) else args
+        _check_growth(f.__name__, values, kwargs)
         return _check_result(f(*args, **kwargs))
 
     return bounded
+
+
+class _BoundedNamespace(Namespace):
+    """``namespace()``: the one place a template keeps a value across loop iterations."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _tick()
+        _check_result(value)
+        super().__setitem__(name, value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a join that measures its parts before joining them."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile or frame.eval_ctx.autoescape:
+            super().visit_Concat(node, frame)  # Markup joins: the prompts never autoescape
+            return
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 def _bounded_range(*args: int) -> range:
@@ -127,13 +193,32 @@ def _bounded_range(*args: int) -> range:
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """An immutable sandbox whose templates cannot load files or run without limit."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _CodeGenerator
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
         self.globals["range"] = _bounded_range
+        self.globals["namespace"] = _BoundedNamespace
         self.globals.pop("lipsum", None)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # A data field of a record (a dataclass or pydantic model: a sentence, a profile) is
+        # read directly. Jinja's checks would pass it anyway (no leading underscore, and a
+        # record is no function, frame or type), but they cost more than the rest of a render.
+        if attribute in _record_fields(type(obj)):
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def bounded_concat(self, values: tuple[Any, ...]) -> str:
+        """``a ~ b ~ c``: refused before joining when the result would pass the cap."""
+        _tick()
+        parts = [str(v) for v in values]
+        size = sum(map(len, parts))
+        if size > MAX_OUTPUT_CHARS:
+            raise _too_large(size)
+        return "".join(parts)
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
@@ -150,6 +235,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             raise SecurityError(f"{left} ** {right} is too large for a template")
         if operator == "%":
             _check_format(left)
+        if operator == "+":
+            a, b = _size(left), _size(right)
+            if a is not None and b is not None and a + b > MAX_OUTPUT_CHARS:
+                raise _too_large(a + b)
         if operator == "*":
             sizes = (_size(left), _size(right))
             counts = (right, left)
@@ -167,11 +256,35 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     ) -> Any:
         _tick()
         _check_arguments(args, kwargs)
+        _check_strings(args, kwargs)
+        if getattr(__obj, "__name__", None) == "replace":
+            method = getattr(__obj, "__wrapped__", __obj)
+            _check_growth("replace", (getattr(method, "__self__", None), *args), kwargs)
         if getattr(__obj, "__name__", None) in ("format", "format_map"):
             # Jinja wraps str.format; the string it formats is the wrapped method's __self__.
             method = getattr(__obj, "__wrapped__", __obj)
             _check_format(getattr(method, "__self__", None))
         return _check_result(super().call(__context, __obj, *args, **kwargs))
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _record_fields(kind: type) -> frozenset[str]:
+    """The public data fields of a dataclass or pydantic model type (none for anything else)."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = _find_fields(kind)
+    return found
+
+
+def _find_fields(kind: type) -> frozenset[str]:
+    if dataclasses.is_dataclass(kind):
+        names: Iterable[str] = (f.name for f in dataclasses.fields(kind))
+    else:
+        model_fields = getattr(kind, "model_fields", None)
+        names = model_fields if isinstance(model_fields, dict) else ()
+    return frozenset(n for n in names if not n.startswith("_"))
 
 
 def file_loading_tag(template: nodes.Template) -> tuple[str, int] | None:
@@ -194,14 +307,20 @@ def render_budget() -> Iterator[None]:
         _budget.reset(token)
 
 
+# The clock is read once per this many output chunks: a prompt is thousands of small chunks, and
+# a template that loops long enough to matter yields far more than this between two readings.
+_TICK_EVERY = 64
+
+
 def join_bounded(chunks: Iterator[str]) -> str:
     """Join a render's output, refusing it once it passes `MAX_OUTPUT_CHARS`."""
     out: list[str] = []
     total = 0
-    for chunk in chunks:
+    for n, chunk in enumerate(chunks):
         total += len(chunk)
         if total > MAX_OUTPUT_CHARS:
             raise SecurityError(f"the rendered prompt passed {MAX_OUTPUT_CHARS} characters")
         out.append(chunk)
-        _tick()
+        if not n % _TICK_EVERY:
+            _tick()
     return "".join(out)

@@ -27,6 +27,7 @@ import yaml
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 
+from localize._reading import read_limited
 from localize._types import ChatMessage
 from localize.errors import TemplateError
 from localize.prompting._neutralise import find_markers, neutralise, template_tags
@@ -157,8 +158,11 @@ class PromptTemplate:
                 render = compiled.blocks[block]
                 return join_bounded(render(compiled.new_context(variables))).strip()
         except jinja2.UndefinedError as exc:
+            line = _template_line(compiled, exc)
             raise TemplateError(
-                f"undefined value while rendering: {exc.message}", template=self.source
+                f"undefined value while rendering: {exc.message}",
+                template=self.source,
+                line=None if line is None else line + self._line_offset,
             ) from None
         except SecurityError as exc:
             raise TemplateError(f"refused by the sandbox: {exc}", template=self.source) from None
@@ -218,10 +222,28 @@ _compile_cache: dict[tuple[str, str], jinja2.Template] = {}
 
 
 def _finalizer(tags: frozenset[str]) -> Any:
+    # One story's sentences are printed again for each of its regions, and a profile's names for
+    # each of its stories: each distinct value is neutralised once.
+    @lru_cache(maxsize=8192)
+    def neutralised(value: str) -> str:
+        return neutralise(value, tags)
+
     def finalize(value: Any) -> str:
-        return neutralise(value if isinstance(value, str) else str(value), tags)
+        return neutralised(value if isinstance(value, str) else str(value))
 
     return finalize
+
+
+def _template_line(compiled: jinja2.Template, exc: BaseException) -> int | None:
+    """The template line an error was raised on: the innermost frame of the template's compiled
+    code ("<template>"), its Python line mapped back to the template's by jinja's debug info."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = compiled.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    return line
 
 
 def _compile(body: str, source: str) -> jinja2.Template:
@@ -256,25 +278,46 @@ def list_templates() -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def load_template(template: str | Path | PromptTemplate | None = None) -> PromptTemplate:
-    """Load a template by built-in name, by file path, or pass an object through."""
+def load_template(
+    template: str | Path | PromptTemplate | None = None, folder: str | Path | None = None
+) -> PromptTemplate:
+    """Load a template by name, by file path, or pass an object through.
+
+    A name is looked up in ``folder`` first (the user templates folder: ``--templates DIR``,
+    ``LOCALIZE_TEMPLATES``, ``templates`` in the config file), as ``NAME.jinja``, so a desk's
+    own template of a built-in's name replaces it; then among the built-in templates.
+    """
     if isinstance(template, PromptTemplate):
         return template
     name = str(template or DEFAULT_TEMPLATE)
     builtin = list_templates()
-    path = builtin.get(name)
+    own = Path(folder) / f"{name}.jinja" if folder is not None and "/" not in name else None
+    path = own if own is not None and own.is_file() else builtin.get(name)
     if path is None:
         path = Path(name)
-        if not path.is_file():
+        if not path.exists():
             known = ", ".join(builtin) or "none"
+            where = f"{folder} or " if folder is not None else ""
             raise TemplateError(
-                f"no such template file or built-in template (built-in: {known})", template=name
+                f"no such template file, or template in {where}the built-in ones "
+                f"(built-in: {known})",
+                template=name,
             )
+    raw = read_limited(
+        path,
+        _MAX_TEMPLATE_BYTES,
+        lambda message: TemplateError(message, template=str(path)),
+        what="template file",
+    )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise TemplateError(f"cannot read: {exc}", template=str(path)) from None
     return _parse_file(text, str(path))
+
+
+# A prompt template is a page or two; past this it is not one (and never a device or FIFO).
+_MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 @lru_cache(maxsize=64)

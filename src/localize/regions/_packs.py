@@ -12,6 +12,7 @@ that returns a folder, a file, or a list of them. Installing the package is all 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,23 +35,36 @@ class ProfilePack:
     paths: tuple[Path, ...]
 
 
+def _junk(got: str, where: str) -> ProfileError:
+    return ProfileError(
+        "a profile pack entry point must name a package, or a function returning a folder, "
+        f"a file or a list of them (got {got})",
+        path=where,
+    )
+
+
 def _paths(found: object, where: str) -> tuple[Path, ...]:
     if isinstance(found, ModuleType):
         # A package's own folder; a plain module's folder is the one its file is in.
         if hasattr(found, "__path__"):
             return (Path(str(resources.files(found))),)
         return (Path(str(found.__file__)).parent,)
-    if callable(found):
-        found = found()
-    if isinstance(found, str | Path):
+    try:
+        if callable(found):
+            found = found()
+        items = list(found) if isinstance(found, Iterable) and not isinstance(found, str) else None
+    except Exception as exc:  # someone else's code: raising, recursing, anything
+        raise ProfileError(
+            f"its function failed: {type(exc).__name__}: {exc}"[:300], path=where
+        ) from None
+    if isinstance(found, str | os.PathLike):
         return (Path(found),)
-    if isinstance(found, Iterable):
-        return tuple(Path(p) for p in found)
-    raise ProfileError(
-        "a profile pack entry point must name a package, or a function returning a folder, "
-        f"a file or a list of them (got {type(found).__name__})",
-        path=where,
-    )
+    if items is not None:
+        bad = [p for p in items if not isinstance(p, str | os.PathLike)]
+        if bad:
+            raise _junk(f"a {type(found).__name__} holding a {type(bad[0]).__name__}", where)
+        return tuple(Path(p) for p in items)
+    raise _junk(type(found).__name__, where)
 
 
 @lru_cache(maxsize=1)

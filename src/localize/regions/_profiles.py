@@ -13,7 +13,6 @@ problem names the file, the line and the field.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,9 +30,14 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     WithJsonSchema,
+    field_serializer,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from localize import _strict_json as strict_json
+from localize._reading import read_limited
 from localize.errors import ProfileError, RegionNotFoundError
 from localize.regions._packs import installed_packs
 
@@ -59,7 +63,25 @@ _LIST_FIELDS = ("aliases", "institutions", "laws", "style_notes")
 BUILTIN = "built-in"
 
 Spelling = Literal["british", "american", "canadian"]
-_URL = Field(default=None, pattern=r"^https?://\S+$")
+# The English spelling each English-speaking locale uses; another English locale must name one.
+_SPELLING_BY_LOCALE: dict[str, Spelling] = {
+    "en-US": "american",
+    "en-PH": "american",
+    "en-CA": "canadian",
+    **{
+        f"en-{country}": "british"
+        for country in ["GB", "IE", "AU", "NZ", "IN", "SG", "ZA", "HK", "MT", "KE", "NG", "PK"]
+    },
+}
+
+
+def _url(what: str) -> Any:
+    return Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description=f"The {what}'s official web address (http or https); it tells apart "
+        "bodies or laws that share a name across regions.",
+    )
 
 
 def _as_text(value: object) -> object:
@@ -81,63 +103,131 @@ class _Strict(BaseModel):
 class Institution(_Strict):
     """A public body the section may name; ``url`` says which body it is where names repeat."""
 
-    name: str = Field(min_length=1)
-    acronym: str | None = None
-    remit: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="The body's full official name.")
+    acronym: str | None = Field(
+        default=None,
+        description="Its short form, e.g. NCSC (a law's short form is its short_name).",
+    )
+    remit: str = Field(
+        min_length=1, description="One line on what it does: the prompt and the checks read it."
+    )
     # Other names the body goes by in good copy: official short forms ("EU Agency for
     # Cybersecurity"), a former or informal name. The checks accept them as the body's name.
-    aliases: tuple[str, ...] = ()
-    url: str | None = _URL
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="Other names it goes by in good copy (an official short form, a former "
+        "name); the checks accept them as its name.",
+    )
+    url: str | None = _url("body")
 
 
 class Law(_Strict):
     """A law or regulation the section may cite."""
 
-    name: str = Field(min_length=1)
-    short_name: str | None = None
-    summary: str = ""
-    aliases: tuple[str, ...] = ()
-    url: str | None = _URL
+    name: str = Field(min_length=1, description="The law's full title.")
+    short_name: str | None = Field(
+        default=None,
+        description="Its short form, e.g. GDPR (an institution's short form is its acronym).",
+    )
+    summary: str = Field(default="", description="One line on what it requires.")
+    aliases: tuple[str, ...] = Field(
+        default=(), description="Other names it goes by; the checks accept them as its name."
+    )
+    url: str | None = _url("law")
+
+
+def _as_mapping_schema(schema: dict[str, Any]) -> None:
+    """The schema of a field held as pairs but written as a mapping (`RegionProfile.checks`)."""
+    schema.pop("items", None)
+    schema.update(
+        type="object", default={}, additionalProperties={"enum": ["off", "warning", "error"]}
+    )
 
 
 class RegionProfile(_Strict):
     """One regional edition: audience, language, locale, institutions, laws and house style."""
 
-    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    version: Version = "1"
+    id: str = Field(
+        min_length=1,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The region id used with -r: lower-case letters, digits, '-' and '_'.",
+    )
+    version: Version = Field(default="1", description="The profile's version.")
     extends: str | None = Field(default=None, description="The id of the profile this extends.")
-    name: str = Field(min_length=1)
-    aliases: tuple[str, ...] = ()
-    audience: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="The region's name, e.g. United Kingdom.")
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="Other names for the region (UK, Britain); -r and suggestions match them.",
+    )
+    audience: str = Field(min_length=1, description="Who reads this edition, in one line.")
     language: str = Field(
         default="en",
         pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
         description="The language the section is written in (BCP 47, e.g. en, de).",
     )
-    locale: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    locale: str = Field(
+        pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+        description="Language and country, e.g. en-GB: dates, numbers and, unless spelling is "
+        "given, the spelling variant.",
+    )
     spelling: Spelling = Field(
         default="british",
         description="English spelling variant; by default American for en-US, Canadian for "
         "en-CA, British otherwise.",
     )
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    section_heading: str = Field(min_length=1)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. GBP.")
+    section_heading: str = Field(
+        min_length=1, description="The section's heading, e.g. What it means for the UK."
+    )
     disclosure: str | None = Field(
         default=None, min_length=1, description="The AI-assistance line under the section."
     )
-    institutions: tuple[Institution, ...] = Field(min_length=1)
-    laws: tuple[Law, ...] = ()
-    style_notes: tuple[str, ...] = ()
+    institutions: tuple[Institution, ...] = Field(
+        min_length=1, description="The public bodies a section may name (at least one)."
+    )
+    laws: tuple[Law, ...] = Field(default=(), description="The laws a section may cite.")
+    style_notes: tuple[str, ...] = Field(
+        default=(), description="House-style lines for this edition, passed to the prompt."
+    )
+    # Held as (name, setting) pairs so a profile stays hashable; written as a mapping.
+    checks: tuple[tuple[str, Literal["off", "warning", "error"]], ...] = Field(
+        default=(),
+        description="Checks this edition turns off or gives another severity: a mapping of "
+        "check name (built-in, or a newsroom's own) to off, warning or error, e.g. "
+        "{spelling: off, house-style: error}. A run's --check wins over it.",
+        json_schema_extra=lambda schema: _as_mapping_schema(schema),
+    )
 
     _source: str = PrivateAttr(default="")
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks_from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            # YAML reads a bare `off` as false: that is what the editor wrote.
+            return tuple((k, "off" if v is False else v) for k, v in value.items())
+        return value
+
+    @field_serializer("checks")
+    def _checks_as_mapping(self, value: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        return dict(value)
 
     @model_validator(mode="before")
     @classmethod
     def _spelling_from_locale(cls, data: Any) -> Any:
         if isinstance(data, dict) and "spelling" not in data:
-            locale = data.get("locale")
-            by_locale = {"en-US": "american", "en-PH": "american", "en-CA": "canadian"}
-            return {**data, "spelling": by_locale.get(str(locale), "british")}
+            locale = str(data.get("locale"))
+            spelling = _SPELLING_BY_LOCALE.get(locale)
+            english = str(data.get("language") or "en").split("-")[0] == "en"
+            if spelling is None and english and locale.startswith("en"):
+                # en-JP, en-DE, plain en: no house spelling follows from it; never guess one.
+                raise PydanticCustomError(
+                    "spelling_needed",
+                    "locale {locale} does not say which English spelling to use: add "
+                    "spelling: british, american or canadian",
+                    {"locale": locale},
+                )
+            return {**data, "spelling": spelling or "british"}
         return data
 
     @property
@@ -202,26 +292,63 @@ class _Invalid(Exception):
         self.problems = problems
 
 
+# A profile is tens of kilobytes; a megabyte is already a mistake.
+_MAX_PROFILE_BYTES = 2 * 1024 * 1024
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last
+    silently: an ``id:`` written twice would rename the region without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: PyYAML's own error says so below
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse(text: str, suffix: str) -> Any:
+    if suffix == ".json":
+        return strict_json.loads(text)
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no Python objects
+
+
 def _read_raw(path: Path, source: str | None = None) -> _Raw:
     name = str(path)
+
+    def error(message: str) -> ProfileError:
+        return ProfileError(message, path=name)
+
+    raw = read_limited(path, _MAX_PROFILE_BYTES, error, what="profile file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError("no such file", path=name) from None
-    except IsADirectoryError:
-        raise ProfileError("is a folder, not a profile file", path=name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=name) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            f"is not UTF-8 text (bad byte at offset {exc.start})", path=name
+        ) from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+        data = _parse(text, path.suffix.lower())
+    except strict_json.JSONProblem as exc:
+        raise ProfileError(f"not valid JSON: {exc.detail}", path=name, line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         # PyYAML's own message spans several lines; the problem and the line say enough.
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ProfileError(f"not valid YAML: {problem}", path=name, line=line) from None
+    except RecursionError:
+        raise ProfileError("not valid YAML: nested too deeply", path=name) from None
+    except ValueError as exc:  # a YAML integer past Python's digit limit, say
+        raise ProfileError(f"not valid YAML: {exc}", path=name) from None
     if not isinstance(data, dict):
         raise ProfileError("a profile must be a mapping of fields", path=name, line=1)
     return _Raw(data, name, text, source or name)
@@ -239,7 +366,7 @@ def _line_of(text: str, loc: Iterable[int | str]) -> int | None:
     """The line of the deepest node of ``loc`` that the file has (YAML or JSON)."""
     try:
         node = yaml.compose(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
     if node is None:
         return None
@@ -314,8 +441,28 @@ def _validation_problems(
         msg = {"missing": "is required", "extra_forbidden": "is not a known field"}.get(
             err["type"], err["msg"][:1].lower() + err["msg"][1:]
         )
+        if err["type"] == "extra_forbidden":
+            msg += _field_hint(loc)
         problems.append(_problem(raw, msg, loc))
     return problems
+
+
+# The one field two kinds of entry name differently: an institution's short form is its acronym,
+# a law's its short_name ("GDPR", "NIS2").
+_OTHER_NAME = {("laws", "acronym"): "short_name", ("institutions", "short_name"): "acronym"}
+
+
+def _field_hint(loc: tuple[int | str, ...]) -> str:
+    """ "; did you mean 'short_name'?" for a field a profile's entry does not have."""
+    field = str(loc[-1])
+    kind = str(loc[0]) if len(loc) > 2 else ""
+    models: dict[str, type[BaseModel]] = {"laws": Law, "institutions": Institution}
+    model = models.get(kind, RegionProfile)
+    if (kind, field) in _OTHER_NAME:
+        other = _OTHER_NAME[kind, field]
+        return f"; did you mean '{other}'? ({kind} call their short form {other})"
+    close = difflib.get_close_matches(field, list(model.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 class _Layer:
@@ -540,7 +687,25 @@ def get_region(
     key = region.strip().lower()
     if key in known:
         return known[key]
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
-    by_alias = [p.id for p in known.values() if key in (a.lower() for a in (p.name, *p.aliases))]
-    suggestions = by_alias or close
-    raise RegionNotFoundError(region, sorted(known), suggestions[0] if suggestions else None)
+    raise RegionNotFoundError(region, sorted(known), _suggest(key, known))
+
+
+def _suggest(key: str, known: Mapping[str, RegionProfile]) -> str | None:
+    """The region id meant by ``key``: a profile's name ("Scotland" is uk-scotland's, though
+    the uk profile has it as an alias), then an alias, then initials ("gb": Great Britain),
+    then the closest id, name or alias."""
+    names = {p.name.lower(): p.id for p in known.values()}
+    aliases: dict[str, str] = {}
+    initials: dict[str, str] = {}
+    for p in known.values():
+        for alias in (p.name, *p.aliases):
+            aliases.setdefault(alias.lower(), p.id)
+            words = alias.replace(".", " ").split()
+            if len(words) > 1:
+                initials.setdefault("".join(w[0] for w in words).lower(), p.id)
+    for table in (names, aliases, initials):
+        if key in table:
+            return table[key]
+    spellings = {**{rid: rid for rid in known}, **aliases}
+    close = difflib.get_close_matches(key, list(spellings), n=1, cutoff=0.6)
+    return spellings[close[0]] if close else None

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from localize._atomic import write_atomic
 from localize._checking import check
 from localize._section_file import read_section
+from localize.audit import AuditLog
 from localize.backends import ResponseCache
 from localize.batch import load_inputs, read_results
 from localize.config import Settings
-from localize.errors import OutputError
+from localize.errors import ChecksFailedError, OutputError
+from localize.grounding._policy import CheckPolicy
 from localize.pipeline import localize
-from localize.prompting._templates import PromptTemplate
+from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
 from localize.result import LocalizeResult
 from localize.review._annotate import ReviewData, blocks_from_links, render_review, story_blocks
@@ -63,10 +65,15 @@ def section_review(
     story: Story,
     profile: RegionProfile,
     template: PromptTemplate | str | Path | None = None,
+    *,
+    strict: bool = False,
+    severities: Mapping[str, str] | None = None,
 ) -> str:
-    """The page for a section someone wrote: checked here, nothing generated."""
+    """The page for a section someone wrote: checked here, nothing generated. ``strict``
+    counts warnings as errors (see `CheckPolicy`)."""
     section = read_section(section_file, profile)  # as `localize check` reads it
-    data = check(section, story, profile, template=template).to_dict()
+    report = check(section, story, profile, template=template, severities=severities)
+    data = CheckPolicy(strict=strict).apply(report).to_dict()
     return render_review(
         ReviewData(
             title=story.headline or story.id,
@@ -89,16 +96,33 @@ def story_review(
     settings: Settings | None = None,
     cache: ResponseCache | None = None,
     strict: bool = False,
+    audit: AuditLog | bool = True,
 ) -> str:
-    """The page for a story: its section generated (see `localize.localize`), or given."""
+    """The page for a story: its section generated (see `localize.localize`), or given.
+
+    ``strict`` counts warnings as errors; a flagged section still gets its page (that is what
+    the page is for), its status shown. ``audit`` as for `localize.localize`.
+    """
     settings = settings or Settings.resolve()
+    if strict:
+        settings = replace(settings, strict=True)
     the_story = as_story(story)
     profile = get_region(region, profiles=settings.profiles)
     if section_file is not None:
-        return section_review(section_file, the_story, profile, settings.template)
-    return result_review(
-        localize(the_story, profile, settings=settings, cache=cache, strict=strict)
-    )
+        return section_review(
+            section_file,
+            the_story,
+            profile,
+            load_template(settings.template, settings.templates),
+            strict=settings.strict,
+            severities=dict(settings.checks),
+        )
+    try:
+        result = localize(the_story, profile, settings=settings, cache=cache, audit=audit)
+    except ChecksFailedError as refused:  # strict refuses to return it; a page shows it
+        assert refused.result is not None
+        result = refused.result
+    return result_review(result)
 
 
 def stories_by_id(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Story]:
@@ -150,8 +174,7 @@ def write_batch_reviews(
     done = BatchReviews()
     for n, data in lines:
         if not (
-            data["ok"]
-            and isinstance(data.get("section"), dict)
+            isinstance(data.get("section"), dict)  # passed or flagged: both get a page
             and isinstance(data.get("checks"), dict)
         ):
             done.skipped.append(f"{results}, line {n}: no section ({data.get('error')})")

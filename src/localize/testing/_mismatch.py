@@ -21,6 +21,7 @@ __all__ = ["Mismatch", "describe_mismatch"]
 
 _DIFF_LINES = 8
 _LINE_CHARS = 160
+_CONTEXT_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,37 @@ def _content(message: Any) -> str:
 
 
 def _line_diff(old: str, new: str) -> list[str]:
-    lines = [
-        line[:_LINE_CHARS]
-        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
-        if line[:1] in "-+" and not line.startswith(("---", "+++"))
-    ]
+    """The changed lines; a line changed in place shows the words that differ, with a few words
+    around them, so a change deep in a long paragraph ("76 experts" -> "77") is not cut off."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for was, now in zip(a[i1:i2], b[j1:j2], strict=True):
+                lines += _word_diff(was, now)
+            continue
+        lines += [f"-{line}"[:_LINE_CHARS] for line in a[i1:i2]]
+        lines += [f"+{line}"[:_LINE_CHARS] for line in b[j1:j2]]
     if len(lines) > _DIFF_LINES:
         lines = [*lines[:_DIFF_LINES], f"... ({len(lines) - _DIFF_LINES} more changed lines)"]
     return lines
+
+
+def _word_diff(old: str, new: str) -> list[str]:
+    """One line per changed run of words: ``…words before [-recorded-] [+now+] words after…``."""
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        before = " ".join(a[max(0, i1 - _CONTEXT_WORDS) : i1])
+        after = " ".join(a[i2 : i2 + _CONTEXT_WORDS])
+        was = f"[-{' '.join(a[i1:i2])}-] " if i2 > i1 else ""
+        now = f"[+{' '.join(b[j1:j2])}+] " if j2 > j1 else ""
+        out.append(f"~…{before} {was}{now}{after}…"[: _LINE_CHARS * 2])
+    return out
 
 
 def _parameter(name: str, old: Any, new: Any) -> str:

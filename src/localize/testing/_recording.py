@@ -14,9 +14,11 @@ the httpx2 transport openai 3.x sends through). The pytest plugin
   are put in the environment (``LOCALIZE_BASE_URL``, ``LOCALIZE_MODEL``, ``LOCALIZE_STRUCTURED``)
   for the duration, and ``LOCALIZE_NO_DEMO_MODEL=1``, so a replay needs no key and never
   starts the embedded model; arguments passed explicitly still win, and a difference they make
-  shows as a mismatch.
-- In both, ``LOCALIZE_CACHE_DIR`` points at an empty folder, so no response cache on disk can
-  answer in the cassette's place or hide a request from the recording.
+  shows as a mismatch. A replay writes nothing to the audit log (``LOCALIZE_LOGS=off``): it
+  generates nothing; a recording is logged, as the real generation it is.
+- In both, the response cache is off (`localize.backends._cache.cache_suspended`): a cassette
+  holds every request its replay will make, repeated identical ones included, whatever
+  ``--no-cache`` says, and no cache answers in the cassette's place.
 
 Requests match on method, path, query and body, so a changed prompt is noticed. A request the
 recording does not have is explained by `localize.testing._mismatch`: which template (name and
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
+from localize._reading import read_limited
+from localize.backends._cache import cache_suspended
 from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.config import Settings
 from localize.errors import CassetteError, CassetteMismatchError, ConfigError, LocalModelError
@@ -179,18 +183,66 @@ class Recording:
         if all((r.method, r.uri, r.body) != key for r in self.unmatched):
             self.unmatched.append(request)
 
-    def mismatch(self) -> CassetteMismatchError | None:
-        """The error describing the requests the recording did not have, if there were any."""
-        if not self.unmatched:
+    def mismatch(self, requests: Sequence[Any] | None = None) -> CassetteMismatchError | None:
+        """The error describing the requests the recording did not have (by default all of
+        them, if there were any)."""
+        requests = self.unmatched if requests is None else requests
+        if not requests:
             return None
         played = set(self._cassette.play_counts) if self._cassette is not None else set()
-        explained = [describe_mismatch(r, self.requests, played) for r in self.unmatched]
+        explained = [describe_mismatch(r, self.requests, played) for r in requests]
         return CassetteMismatchError(
             self.path,
             [m.summary for m in explained],
             details="\n\n".join(m.report() for m in explained),
             rerecord=self.rerecord,
         )
+
+
+# A cassette holds a test's few requests; hundreds of megabytes is not one.
+_MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+
+
+def _interaction_problem(item: Any) -> str | None:
+    """What is wrong with one recorded interaction, as vcrpy would trip over it later."""
+    if not isinstance(item, dict):
+        return "is not a mapping"
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(request, dict) or not all(
+        isinstance(request.get(k), str) for k in ("method", "uri")
+    ):
+        return "has no request with a method and a uri"
+    status = response.get("status") if isinstance(response, dict) else None
+    code = status.get("code") if isinstance(status, dict) else None
+    if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+        return f"has a response status code that is not an HTTP status ({str(code)[:20]!r})"
+    return None
+
+
+def _check_cassette(path: Path) -> None:
+    """Refuse a file that is not a cassette, saying what it is, before vcrpy reads it."""
+    import yaml
+
+    def error(message: str) -> CassetteError:
+        return CassetteError(message, path=path)
+
+    raw = read_limited(path, _MAX_CASSETTE_BYTES, error, what="cassette file")
+    if not raw.strip():
+        raise error("is empty, not a cassette; record it again or delete it")
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as exc:
+        raise error(f"is not UTF-8 text (bad byte at offset {exc.start}), not a cassette") from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise error(f"is not a cassette (not valid YAML: {problem})") from None
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list):
+        raise error("is not a cassette (no 'interactions' list)")
+    for n, item in enumerate(interactions, start=1):
+        problem = _interaction_problem(item)
+        if problem:
+            raise error(f"is not a valid cassette: interaction {n} {problem}")
 
 
 def _load_vcr() -> Any:
@@ -221,7 +273,9 @@ def use_cassette(
         raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
     vcr = _load_vcr()
     path = Path(path)
-    exists = path.is_file()
+    exists = path.exists() or path.is_symlink()
+    if exists:
+        _check_cassette(path)  # a folder, a device, an empty or foreign file: said as such
     if mode == "none" and not exists:
         raise CassetteError(f"no such cassette; record it with {rerecord}", path=path)
     replaying = exists and mode in ("once", "none")
@@ -242,17 +296,24 @@ def use_cassette(
                 recording.environment = {
                     **replay_environment(cassette.requests),
                     "LOCALIZE_NO_DEMO_MODEL": "1",
+                    # A replay generates nothing: the audit log is for real generations.
+                    "LOCALIZE_LOGS": "off",
                 }
             cache_dir = str(Path(scratch, "cache"))
             stack.enter_context(
                 _environment({**recording.environment, "LOCALIZE_CACHE_DIR": cache_dir})
             )
+            # The cassette is the cache: a repeated request is recorded (and replayed) each time
+            # it is sent, whatever --no-cache says, so a replay with or without it matches.
+            stack.enter_context(cache_suspended())
             _watch_unmatched(cassette, recording)
             try:
                 yield recording
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 # The run failed because a request was not in the recording: say that, not the
-                # connection error the SDK made of it.
+                # error it became on the way (a failed job, a batch's exit code).
+                if isinstance(exc, SystemExit) and not exc.code:
+                    raise
                 mismatch = recording.mismatch()
                 if mismatch is not None:
                     raise mismatch from exc
@@ -291,10 +352,12 @@ def _embedded_endpoint(stack: contextlib.ExitStack) -> dict[str, str]:
 
 
 def _watch_unmatched(cassette: Any, recording: Recording) -> None:
-    """Note every request a write-protected cassette cannot answer.
+    """Note every request a write-protected cassette cannot answer, and fail it as a
+    `CassetteMismatchError` that says what changed.
 
-    vcrpy raises on such a request from inside the HTTP transport, where the SDK turns it into a
-    connection error (and a batch into a failed job); noting it here keeps what was asked.
+    vcrpy would raise its own exception from inside the HTTP transport, which reaches a batch
+    job as an "internal error"; a localize error there is the job's error line instead, and the
+    run ends with the mismatch (exit 2).
     """
     can_play = cassette.can_play_response_for
 
@@ -302,6 +365,7 @@ def _watch_unmatched(cassette: Any, recording: Recording) -> None:
         playable = bool(can_play(request))
         if not playable and cassette.write_protected:
             recording._note_unmatched(request)
+            raise recording.mismatch([request]) or AssertionError("a request is unmatched")
         return playable
 
     cassette.can_play_response_for = noting

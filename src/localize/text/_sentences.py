@@ -35,7 +35,9 @@ class Sentence:
 
 
 # A candidate boundary: sentence-ending punctuation, closing quotes or brackets, then space.
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+# The lookbehind starts a run of stops only at its first: "....." without a space after it is
+# tried once, not once per dot (quadratic in the run's length).
+_BOUNDARY = re.compile(r"(?<![.!?\u2026])[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u00de]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*(?:\n[ \t]*)+|\n(?=[ \t]*(?:[-*\u2022]|\d+[.)])\s)")
 # Words after which a full stop does not end a sentence.
@@ -46,11 +48,18 @@ _ABBREVIATIONS = word_set(
     """
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\Z")
+# How far back the word before a full stop is looked for: a bounded search, not one from the
+# text's start for every stop.
+_WORD_WINDOW = 80
+# A "sentence" longer than this (a page with no full stop, a run of names or numbers) is cut at
+# a space: every check walks a sentence word by word, and a megabyte-long one would make that
+# work grow with the square of the story. News sentences run to a few hundred characters.
+MAX_SENTENCE_CHARS = 2000
 
 
 def _ends_sentence(text: str, dot: int) -> bool:
     """Whether the punctuation at ``dot`` (a full stop) really closes a sentence."""
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - _WORD_WINDOW), dot)
     if m is None:
         return True
     word = m.group(1)
@@ -74,13 +83,26 @@ def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         pos = m.end()
     spans.append((pos, end))
     out: list[tuple[int, int]] = []
-    for a, b in spans:
+    for a, b in _capped(text, spans):
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
         if a < b:
             out.append((a, b))
+    return out
+
+
+def _capped(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans longer than MAX_SENTENCE_CHARS cut at the last space before the limit."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while b - a > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", a + 1, a + MAX_SENTENCE_CHARS)
+            cut = cut if cut > a else a + MAX_SENTENCE_CHARS
+            out.append((a, cut))
+            a = cut
+        out.append((a, b))
     return out
 
 

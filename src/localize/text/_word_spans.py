@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from localize.text._words import SPAN_WORD
 
 __all__ = ["WordSpan", "word_index", "word_spans"]
@@ -14,8 +16,6 @@ def word_spans(text: str) -> list[WordSpan]:
 
 
 def word_index(words: list[WordSpan], pos: int) -> int:
-    """The index of the first word at or after ``pos``; ``len(words)`` if none."""
-    for i, (a, _, _) in enumerate(words):
-        if a >= pos:
-            return i
-    return len(words)
+    """The index of the first word at or after ``pos``; ``len(words)`` if none (a binary
+    search: ``words`` are in text order)."""
+    return bisect_left(words, pos, key=lambda w: w[0])

@@ -66,7 +66,7 @@ _AGENT_AFTER = re.compile(r"(?:\s+[a-z]+){0,3}?\s+by\s+(?:the\s+)?")
 _PLACE_AFTER = re.compile(r"\s+(?:in|from|across|within|throughout|based\s+in)\s+(?:the\s+)?")
 _SHORT_PAREN = re.compile(r"\([^()]{1,40}\)")
 # Within one sentence: a full stop there is an abbreviation's ("U.S.").
-_CLAUSE_OR_COMMA = re.compile(r"[,;:()\u2014\u2013\"\u201c\u201d]")
+_CLAUSE_OR_COMMA_CHARS = ',;:()\u2014\u2013"\u201c\u201d'
 
 
 def _is_adjective(text: str, tie: ActorAt) -> bool:
@@ -105,21 +105,29 @@ def _governs(words: list[WordSpan], i: int) -> bool:
     return False
 
 
+# Far longer than any clause a count's subject opens in news prose.
+_CLAUSE_WINDOW = 400
+
+
 def _subject_tie(text: str, words: list[WordSpan], actors: list[ActorAt], at: int) -> Tie | None:
     """The actor who acts on a count at ``at`` in its clause: "the UK government restricted
     access to 50 companies". None after a reporting verb or in a clause of its own ("the NCSC
     said that 76 ..."), or when an object does the act ("ordered Anthropic to suspend ...")."""
-    masked = _SHORT_PAREN.sub(lambda m: " " * len(m.group()), text[:at])
-    clause = max((m.end() for m in _CLAUSE_OR_COMMA.finditer(masked)), default=0)
+    # The clause is looked for in the _CLAUSE_WINDOW characters before the count, not from the
+    # sentence's start for every count: a sentence of many counts stays linear.
+    low = max(0, at - _CLAUSE_WINDOW)
+    masked = _SHORT_PAREN.sub(lambda m: " " * len(m.group()), text[low:at])
+    clause = low + 1 + max(masked.rfind(c) for c in _CLAUSE_OR_COMMA_CHARS)
+    clause = max(clause, low)
     for start, end, actor, poss in reversed(actors):
         if start < clause:
             return None
         if end > at or _is_adjective(text, (start, end, actor, poss)):
             continue
-        if text[:start].rstrip().endswith("("):
+        if text[max(0, start - 40) : start].rstrip().endswith("("):
             continue  # "(NCSC)" after the name: the name before it is the subject
         i = word_index(words, name_end(text, end))
-        between = [w for a, _, w in words[i:] if a < at]
+        between = [w for _, _, w in words[i : word_index(words, at)]]
         if _SUBORDINATE.intersection(between):
             return None
         tie = _drives(text, words, (i, start, poss), actors, between)

@@ -1,0 +1,278 @@
+#!/usr/bin/env python
+"""`localize batch` at scale: CPU per job, wall, jobs/s and peak RSS, old code path beside new.
+
+    python benchmarks/batch_scale.py --old /tmp/old-localize [--jobs 1000,2000]
+        [--variants old,new,workers2,shards2] [--latency 0.05] [--concurrency 32] [--profile]
+
+Writes JSONL inputs of distinct stories (examples/stories/brief.txt plus one numbered line each,
+about 5 KB a story; four jobs a story: uk, eu, us, au), starts benchmarks/loadtest_server.py with
+no limits, ``--latency`` seconds per answer and ``--answer realistic`` (about 100 words naming the
+region's bodies, as a model answers), and runs ``localize batch STORIES -r uk,eu,us,au -c 32
+--no-cache --no-log`` as a subprocess for each variant, one after the other:
+
+- ``old``: the code at ``--old`` (a ``git worktree`` of the commit before this work), as it is;
+- ``new``: this checkout, one process;
+- ``workersN``: this checkout with ``--workers N`` (N processes under one command);
+- ``shardsN``: N commands with ``--shard i/N`` side by side, each into its own file, then
+  ``localize batch merge`` into one (its time is included).
+
+CPU is user + system time of the localize process(es) and their children (from ``wait4``), not
+the load-test server's. Peak RSS is the largest process's for one process; for several, the
+sum of each process's peak (an upper bound on what they held at once). ``--profile`` runs the
+new path once more under cProfile (one process) and prints its top costs. Timings depend on the
+machine's load: the table says what the load average was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REGIONS, ROOT, load_server, server_call
+
+BRIEF = ROOT / "examples" / "stories" / "brief.txt"
+MODEL = "gpt-4o-mini"  # a name only: the load-test server answers for any model
+
+
+def write_stories(path: Path, n: int) -> Path:
+    """``n`` distinct stories: the brief example plus a numbered update line, as JSONL."""
+    text = BRIEF.read_text(encoding="utf-8")
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
+            f.write(json.dumps({"id": f"story-{i:06d}", "body": body}) + "\n")
+    return path
+
+
+@dataclass
+class Run:
+    variant: str
+    jobs: int
+    ok: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    processes: int
+
+    @property
+    def jobs_per_s(self) -> float:
+        return self.ok / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def cpu_ms_per_job(self) -> float:
+        return 1000 * self.cpu_s / self.jobs if self.jobs else 0.0
+
+
+def _env(src: Path, url: str, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALIZE_", "OPENAI_"))}
+    env.update(
+        PYTHONPATH=str(src),
+        OPENAI_API_KEY="load-test",
+        LOCALIZE_BASE_URL=url,
+        OPENAI_BASE_URL=url,
+        LOCALIZE_MODEL=MODEL,
+        HOME=str(home),  # no user config, no audit log, no cache of the machine's user
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+    )
+    return env
+
+
+def _start(src: Path, args: list[str], url: str, home: Path) -> subprocess.Popen[bytes]:
+    # stderr (a line per job) goes to a file: a pipe nobody reads would fill and stall the run.
+    log = (home / f"stderr-{time.monotonic_ns()}.txt").open("w+b")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localize", "batch", *args],
+        env=_env(src, url, home),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    proc.stderr = log
+    return proc
+
+
+def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
+    """Wait for every process: (CPU seconds, summed peak RSS in MB), children included."""
+    cpu = rss = 0.0
+    for p in procs:
+        _pid, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err = ""
+        if p.stderr is not None:
+            p.stderr.seek(0)
+            err = p.stderr.read().decode("utf-8", "replace")
+            p.stderr.close()
+        if p.returncode not in (0, 1):
+            raise SystemExit(f"localize batch exited {p.returncode}:\n{err[-3000:]}")
+        cpu += usage.ru_utime + usage.ru_stime
+        rss += usage.ru_maxrss / 1024
+    return cpu, rss
+
+
+def _count_ok(path: Path) -> int:
+    ok = 0
+    with path.open("rb") as f:
+        for line in f:
+            ok += b'"ok":true' in line[:400] or json.loads(line)["ok"] is True
+    return ok
+
+
+def run_variant(
+    variant: str, src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace
+) -> Run:
+    common = [
+        str(stories),
+        "-r",
+        ",".join(REGIONS),
+        "-c",
+        str(args.concurrency),
+        "--no-cache",
+        "--no-log",
+    ]
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    jobs = 4 * sum(1 for _ in stories.open("rb"))
+    out = work / f"{variant}-{jobs}.jsonl"
+    server_call(url, "/reset", "POST")
+    started = time.perf_counter()
+    if variant.startswith("shards"):
+        n = int(variant.removeprefix("shards"))
+        parts = [work / f"{variant}-{jobs}.{i}.jsonl" for i in range(1, n + 1)]
+        procs = [
+            _start(src, [*common, "--shard", f"{i}/{n}", "-o", str(part)], url, home)
+            for i, part in enumerate(parts, start=1)
+        ]
+        cpu, rss = _wait(procs)
+        merge = _start(src, ["merge", *map(str, parts), "-o", str(out)], url, home)
+        mcpu, _ = _wait([merge])
+        cpu += mcpu
+        processes = n
+    else:
+        extra = []
+        processes = 1
+        if variant.startswith("workers"):
+            processes = int(variant.removeprefix("workers"))
+            extra = ["--workers", str(processes)]
+        cpu, rss = _wait([_start(src, [*common, *extra, "-o", str(out)], url, home)])
+    wall = time.perf_counter() - started
+    return Run(variant, jobs, _count_ok(out), wall, cpu, rss, processes)
+
+
+def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace) -> None:
+    """The new path once more under cProfile, one process: its top costs."""
+    import pstats
+
+    prof = work / "batch.prof"
+    out = work / "profiled.jsonl"
+    server_call(url, "/reset", "POST")
+    home = work / "home"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(prof),
+            "-m",
+            "localize",
+            "batch",
+            str(stories),
+            "-r",
+            ",".join(REGIONS),
+            "-c",
+            str(args.concurrency),
+            "--no-cache",
+            "--no-log",
+            "-o",
+            str(out),
+        ],
+        env=_env(src, url, home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # run() reads it as it comes
+        check=False,
+    )
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stderr.decode()[-3000:])
+    stats = pstats.Stats(str(prof))
+    print(f"\nprofile of the new path ({_count_ok(out)} jobs), top by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(40)
+    print("top by own time:")
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--old", type=Path, help="root of a checkout of the old code (git worktree)")
+    p.add_argument("--jobs", default="1000,2000", help="comma-separated job counts (x4 regions)")
+    p.add_argument("--variants", default="old,new,workers2,shards2")
+    p.add_argument("--latency", type=float, default=0.05)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--profile", action="store_true", help="profile the new path (smallest size)")
+    args = p.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if "old" in variants and args.old is None:
+        p.error("--old: give the old checkout (e.g. git worktree add /tmp/old-localize main)")
+    sizes = [int(j) for j in args.jobs.split(",")]
+    sources = {v: (args.old / "src" if v == "old" else ROOT / "src") for v in variants}
+    runs: list[Run] = []
+    load_before = os.getloadavg()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        load_server(
+            "--latency", str(args.latency), "--answer", "realistic", max_seconds=3600
+        ) as url,
+    ):
+        work = Path(tmp)
+        for size in sizes:
+            stories = write_stories(work / f"stories-{size}.jsonl", size // len(REGIONS))
+            for v in variants:
+                run = run_variant(v, sources[v], stories, url, work, args)
+                runs.append(run)
+                print(
+                    f"  {v} {run.jobs} jobs: {run.wall_s:.1f} s, {run.cpu_ms_per_job:.2f} ms "
+                    f"CPU/job, {run.peak_rss_mb:.0f} MB (load {os.getloadavg()[0]:.2f})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if args.profile:
+            stories = work / f"stories-{sizes[0]}.jsonl"
+            profile(ROOT / "src", stories, url, work, args)
+    print(
+        f"\n{len(REGIONS)} regions, -c {args.concurrency}, latency {args.latency} s, realistic "
+        f"answers; {os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
+        f"{os.getloadavg()[0]:.2f}"
+    )
+    print("| variant | jobs | ok | wall s | jobs/s | CPU s | CPU ms/job | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in runs:
+        print(
+            f"| {r.variant} | {r.jobs:,} | {r.ok:,} | {r.wall_s:.1f} | {r.jobs_per_s:.0f} | "
+            f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.peak_rss_mb:.0f} |"
+        )
+    by_variant: dict[str, list[Run]] = {}
+    for r in runs:
+        by_variant.setdefault(r.variant, []).append(r)
+    if len(sizes) > 1:
+        for v, rs in by_variant.items():
+            print(
+                f"{v}: peak RSS {rs[-1].peak_rss_mb - rs[0].peak_rss_mb:+.0f} MB from "
+                f"{rs[0].jobs:,} to {rs[-1].jobs:,} jobs"
+            )
+    one = by_variant.get("new")
+    if one:
+        for v, rs in by_variant.items():
+            if v.startswith(("workers", "shards")):
+                ratio = [r.jobs_per_s / o.jobs_per_s for r, o in zip(rs, one, strict=True)]
+                print(f"{v}: {', '.join(f'{x:.2f}x' for x in ratio)} the jobs/s of one process")
+
+
+if __name__ == "__main__":
+    main()
