@@ -253,7 +253,7 @@ def test_rewrite_is_recorded_and_logs_answers_who_wrote_it(tmp_path: Path) -> No
     for needle in (entry["model"], entry["created_at"], "template section v", "checks:"):
         assert needle in shown.stdout
     failed = json.loads(_logs("--failed", "-f", "json").stdout)
-    assert len(failed) == int(not written["ok"])
+    assert [e["id"] for e in failed] == ([] if written["ok"] else [entry["id"]])
     status_word = "passed (" if written["ok"] else "FLAGGED: "
     assert status_word in shown.stdout and status_word in _logs("--failed").stdout + (found.stdout)
     assert json.loads(_logs("--region", "us", "-f", "json").stdout) == []

@@ -21,8 +21,18 @@ from localize import (
     localize,
 )
 from localize.answer import parse_section
+from localize.backends import Completion, Usage
 from localize.backends._local import LOCAL_MODEL, local_model_generation
-from localize.pipeline import generate, prepare
+from localize.pipeline import (
+    PreparedPrompt,
+    _attempts,
+    _Request,
+    build_result,
+    generate,
+    prepare,
+    review_answer,
+)
+from localize.result import LocalizeResult
 from tests.support import RECORD_BASE_URL, ROOT, request_bodies, response_bodies
 
 PROSE = str(ROOT / "tests" / "data" / "templates" / "prose.jinja")
@@ -53,6 +63,8 @@ def test_every_builtin_region_gets_a_section(
     # Usage is summed over every attempt the cassette holds.
     prov = result.provenance
     assert prov.attempts == len(requests)
+    # No request is sent twice: a repeat would get the same answer back (issue 21).
+    assert len({json.dumps(r, sort_keys=True) for r in requests}) == len(requests)
     assert prov.prompt_tokens == sum(r["usage"]["prompt_tokens"] for r in responses)
     assert prov.completion_tokens == sum(r["usage"]["completion_tokens"] for r in responses)
     assert prov.structured_mode == "json_object" and prov.region == region
@@ -177,3 +189,121 @@ def test_generate_takes_max_attempts_from_the_environment(
     with pytest.raises(GenerationError, match="not a JSON object") as info:
         generate(prep, client)
     assert info.value.attempts == 1
+
+
+# --- the attempt loop on given answers (issue 21) -----------------------------------------------
+# The loop is driven with answers written here, so each test controls exactly what comes back.
+
+_GOOD = (
+    "UK security teams that used Fable or Mythos have lost access to both models, as Anthropic "
+    "suspended worldwide access after the US export control order [3, 4]. The 76 experts who "
+    "signed the open letter warn that the restriction could impede defenders protecting digital "
+    "infrastructure and software, including within the UK [2]. The National Cyber Security "
+    "Centre, which issues guidance and handles incidents, may be asked how UK defenders should "
+    "cope without these models [5]."
+)
+_INVENTED = [
+    " The ban will cost UK firms 300 million pounds [3].",
+    " The Home Office said 12 banks were hit [4].",
+    " Ofsted found 9 schools at risk on 3 March [5].",
+]
+
+
+def _with_errors(n: int) -> str:
+    """The clean answer with ``n`` invented sentences after it."""
+    return _GOOD + "".join(_INVENTED[:n])
+
+
+def _drive(
+    prep: PreparedPrompt, answers: list[tuple[str, str]]
+) -> tuple[list[_Request], LocalizeResult | GenerationError]:
+    """Run the attempt loop on ``answers`` ((content, finish_reason) each): what it sent, and
+    the result it built or the error it raised."""
+    steps = _attempts(prep, len(answers))
+    sent = [next(steps)]
+    try:
+        for content, finish in answers:
+            sent.append(
+                steps.send(Completion(content, finish, Usage(100, 50), LOCAL_MODEL, "text"))
+            )
+    except StopIteration as stop:
+        return sent, build_result(prep, stop.value, endpoint=RECORD_BASE_URL, latency_s=0.0)
+    except GenerationError as exc:
+        return sent, exc
+    raise AssertionError("the loop asked for more answers than it was given")
+
+
+@pytest.fixture
+def prose_prep(wire_story: Story) -> PreparedPrompt:
+    return prepare(wire_story, "uk", model=LOCAL_MODEL, structured="text")
+
+
+def test_a_cut_off_answer_keeps_its_complete_sentences(prose_prep: PreparedPrompt) -> None:
+    cut = _GOOD + " The Information Commissioner's Office may also"
+    _, result = _drive(prose_prep, [(cut, "length")])
+    assert isinstance(result, LocalizeResult)
+    assert result.section.body.startswith("UK security teams")
+    assert "may also" not in result.section.body
+    assert result.checks.ok and result.provenance.attempts == 1
+
+
+def test_a_cut_off_answer_is_reasked_only_when_what_remains_fails(
+    prose_prep: PreparedPrompt,
+) -> None:
+    salvaged = _with_errors(1)
+    sent, result = _drive(
+        prose_prep, [(salvaged + " It also said that", "length"), (_GOOD, "stop")]
+    )
+    assert isinstance(result, LocalizeResult) and result.checks.ok
+    reask = sent[1].messages
+    # Only the complete sentences go back, with their errors and the length problem.
+    assert reask[-2] == {"role": "assistant", "content": salvaged}
+    assert "300 million" in reask[-1]["content"] and "cut off" in reask[-1]["content"]
+
+
+def test_an_answer_cut_off_before_its_first_full_stop_is_not_a_section(
+    prose_prep: PreparedPrompt,
+) -> None:
+    _, error = _drive(prose_prep, [("UK security teams that used", "length")])
+    assert isinstance(error, GenerationError) and "cut off" in str(error)
+
+
+def test_no_reask_repeats_an_earlier_request(prose_prep: PreparedPrompt) -> None:
+    """The same problem each time (the issue's three cut-offs): every request is new, so
+    neither the response cache nor a deterministic model can answer it as before."""
+    sent, error = _drive(prose_prep, [("Nothing complete", "length")] * 4)
+    assert isinstance(error, GenerationError) and error.attempts == 4
+    bodies = [json.dumps([r.messages, r.params], sort_keys=True) for r in sent]
+    assert len(set(bodies)) == len(bodies)
+    # Sampled, not greedy, once the problem repeats; and a shorter section asked each time.
+    assert sent[1].params == prose_prep.params
+    assert all(r.params["temperature"] > 0 for r in sent[2:])
+    assert len({r.params["seed"] for r in sent}) == len(sent) - 1
+    asks = [r.messages[-1]["content"] for r in sent[1:]]
+    assert "at most 4 sentences" in asks[1] and "at most 3 sentences" in asks[2]
+
+
+def test_when_every_attempt_fails_the_one_with_fewest_errors_is_kept(
+    prose_prep: PreparedPrompt,
+) -> None:
+    answers = [_with_errors(2), _with_errors(1), _with_errors(3)]
+    reports = [review_answer(a, prose_prep)[1] for a in answers]
+    errors = [len(r.errors) for r in reports]
+    assert errors[1] < errors[0] < errors[2]  # the premise: the middle answer is the best
+    _, result = _drive(prose_prep, [(a, "stop") for a in answers])
+    assert isinstance(result, LocalizeResult) and result.provenance.attempts == 3
+    assert result.section.body == review_answer(answers[1], prose_prep)[0].body
+    assert result.checks == reports[1] and not result.checks.ok
+    assert result.to_dict()["checks"]["error_count"] == errors[1]
+
+
+def test_a_tie_keeps_the_earlier_answer(prose_prep: PreparedPrompt) -> None:
+    first, second = (
+        _GOOD + _INVENTED[0],
+        _GOOD + " The ban will cost UK firms 400 million pounds [3].",
+    )
+    assert len(review_answer(first, prose_prep)[1].errors) == len(
+        review_answer(second, prose_prep)[1].errors
+    )
+    _, result = _drive(prose_prep, [(first, "stop"), (second, "stop")])
+    assert isinstance(result, LocalizeResult) and "300 million" in result.section.body

@@ -9,6 +9,8 @@ every result and its provenance.
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import time
 import warnings
 from collections.abc import Generator, Iterable, Iterator
@@ -56,6 +58,7 @@ from localize.regions import RegionLike, RegionProfile, Selection, get_region, s
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
+from localize.text import split_sentences
 
 __all__ = [
     "PreparedPrompt",
@@ -227,7 +230,14 @@ def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection,
 
 
 def _severity(report: CheckReport) -> tuple[int, int]:
+    """How bad a checked answer is: fewer errors first, then fewer warnings (smaller is better)."""
     return len(report.errors), len(report.warnings)
+
+
+def _better(report: CheckReport, best: CheckReport | None) -> bool:
+    """Whether an answer with ``report`` replaces the best one so far. The earlier answer wins a
+    tie, as later ones from a weak model tend to echo the re-ask instead of improving."""
+    return best is None or _severity(report) < _severity(best)
 
 
 @dataclass(frozen=True)
@@ -242,6 +252,66 @@ class _Outcome:
     system_fingerprint: str | None = None
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What one attempt sends: the messages and the generation parameters."""
+
+    messages: list[ChatMessage]
+    params: dict[str, Any]
+
+    @property
+    def fingerprint(self) -> str:
+        return json.dumps([self.messages, self.params], sort_keys=True, ensure_ascii=False)
+
+
+# The end of a complete sentence in a cut-off answer: terminal punctuation, closing quotes or
+# brackets, then any citation markers ("... businesses. [3]").
+_COMPLETE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*(?:\s*\[[^\[\]\n]{1,24}\])*\Z")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[[^\[\]\n]{1,24}\])+")
+
+
+def _salvage(content: str) -> str:
+    """The complete sentences of an answer cut off at the length limit ("" if none).
+
+    The last sentence is dropped unless it ends as a sentence does; the citation markers that
+    follow the last kept sentence stay with it.
+    """
+    sentences = split_sentences(content)
+    while sentences and not _COMPLETE_END.search(sentences[-1].text):
+        sentences.pop()
+    if not sentences:
+        return ""
+    end = sentences[-1].end
+    if (markers := _LEADING_MARKERS.match(content, end)) is not None:
+        end = markers.end()
+    return content[:end].strip()
+
+
+# Re-asks sent with the same problem again are sampled instead of decoded greedily: at
+# temperature 0 a model answers the same problem the same way. Moderate, as a 135M model's text
+# falls apart quickly above it.
+_REASK_TEMPERATURE = 0.5
+# The most sentences a re-ask after a cut-off answer asks for, one fewer each further time.
+_CUT_OFF_SENTENCES = 4
+
+
+def _cut_off_problem(times: int) -> str:
+    """The re-ask for the ``times``-th cut-off answer: each time a shorter section is asked."""
+    problem = "- Your answer was cut off at the length limit. Write a shorter section."
+    if times > 1:
+        most = max(1, _CUT_OFF_SENTENCES + 2 - times)
+        problem += f" Write at most {most} sentence{'s' if most > 1 else ''}."
+    return problem
+
+
+def _varied(params: dict[str, Any], step: int) -> dict[str, Any]:
+    """Parameters sampled differently from every earlier request (``step`` counts them)."""
+    out = dict(params)
+    out["seed"] = int(params.get("seed", 0)) + step
+    out["temperature"] = max(float(params.get("temperature", 0) or 0), _REASK_TEMPERATURE)
+    return out
+
+
 def _reask(prep: PreparedPrompt, problems: str, answer: str | None = None) -> list[ChatMessage]:
     """The first messages, the answer sent back (if any) and what was wrong with it."""
     sent_back: list[ChatMessage] = (
@@ -254,45 +324,89 @@ def _reask(prep: PreparedPrompt, problems: str, answer: str | None = None) -> li
     return [*prep.messages, *sent_back, reask]
 
 
-def _attempts(
-    prep: PreparedPrompt, max_attempts: int
-) -> Generator[list[ChatMessage], Completion, _Outcome]:
-    """Yield messages to send, receive completions; re-ask with what was wrong each time.
+class _Reasks:
+    """Builds each re-ask so that none repeats a request sent before in the run.
+
+    A request sent again would be answered identically: by the response cache, or by the model
+    itself at temperature 0 with a fixed seed. So a cut-off answer is asked again for fewer
+    sentences each time; when the same problem comes back, the re-ask is sampled with another
+    seed and a temperature above 0; and whatever the reason, a request whose messages and
+    parameters were already sent gets another seed until it is new.
+    """
+
+    def __init__(self, prep: PreparedPrompt) -> None:
+        self.prep = prep
+        self.sent: set[str] = set()
+        self.problems: set[tuple[str, bool]] = set()
+        self.cut_offs = 0
+        self.steps = 0
+
+    def first(self) -> _Request:
+        return self._new(_Request(self.prep.messages, self.prep.params))
+
+    def next(self, problems: str, answer: str | None, *, cut_off: bool = False) -> _Request:
+        """The re-ask for ``problems`` (and a ``cut_off`` answer), sending ``answer`` back."""
+        repeated = (problems, cut_off) in self.problems
+        self.problems.add((problems, cut_off))
+        if cut_off:
+            self.cut_offs += 1
+            problems = "\n".join(p for p in (problems, _cut_off_problem(self.cut_offs)) if p)
+        request = _Request(_reask(self.prep, problems, answer), self.prep.params)
+        if repeated:
+            self.steps += 1
+            request = _Request(request.messages, _varied(self.prep.params, self.steps))
+        return self._new(request)
+
+    def _new(self, request: _Request) -> _Request:
+        while request.fingerprint in self.sent:
+            self.steps += 1
+            request = _Request(request.messages, _varied(self.prep.params, self.steps))
+        self.sent.add(request.fingerprint)
+        return request
+
+
+def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Completion, _Outcome]:
+    """Yield requests to send, receive completions; re-ask with what was wrong each time.
 
     Only the latest answer goes back with the re-ask, which keeps the prompt inside the window.
-    A cut-off answer is not sent back: continuing truncated text invites more of the same.
-    Usage and spend (answers not served from the response cache) are counted here, for every
-    attempt, and travel with a `GenerationError` too.
+    An answer cut off at the length limit is salvaged: its complete sentences are checked as
+    any answer is, and only they are sent back. When all attempts fail, the answer with the
+    fewest errors is returned with its findings. Usage and spend (answers not served from the
+    response cache) are counted here, for every attempt, and travel with a `GenerationError` too.
     """
     usage, spend = Usage(), Spend()
     best: tuple[LocalizedSection, CheckReport] | None = None
     last_problem = ""
-    messages = prep.messages
+    reasks = _Reasks(prep)
+    request = reasks.first()
     completion: Completion | None = None
     attempt = 0
     while attempt < max_attempts:
         attempt += 1
         emit(AttemptStarted(attempt, max_attempts, prep.story.id, prep.region.id))
-        completion = yield messages
+        completion = yield request
         usage, spend = usage + completion.usage, spend.count(completion)
-        if completion.finish_reason == "length":
+        content = completion.content
+        cut_off = completion.finish_reason == "length"
+        if cut_off:
             last_problem = "The answer was cut off at the length limit."
-            problems = "- Your answer was cut off at the length limit. Write a shorter section."
-            messages = _reask(prep, problems)
-            continue
+            # Continuing truncated text invites more of the same: only whole sentences are
+            # kept, and only from prose (a cut-off JSON object is not valid JSON).
+            content = _salvage(completion.content) if prep.answer == "text" else ""
+            if not content:
+                request = reasks.next("", None, cut_off=True)
+                continue
         try:
-            section, report = review_answer(completion.content, prep)
+            section, report = review_answer(content, prep)
         except ValueError as exc:
             last_problem, problems = str(exc), f"- {exc}."
         else:
-            # Fewest errors, then fewest warnings; the earlier answer wins a tie, as later
-            # ones from a weak model tend to echo the re-ask instead of improving.
-            if best is None or _severity(report) < _severity(best[1]):
+            if _better(report, best[1] if best else None):
                 best = (section, report)
             if report.ok:
                 break
             problems = report.feedback()
-        messages = _reask(prep, problems, completion.content)
+        request = reasks.next(problems, content, cut_off=cut_off)
     assert completion is not None
     if best is None:
         raise GenerationError(
@@ -487,17 +601,17 @@ def generate(
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
-    messages = next(steps)
+    request = next(steps)
     try:
         while True:
             completion = client.complete(
-                messages,
-                params=prep.params,
+                request.messages,
+                params=request.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.cache_key,
                 headers=prep.origin.headers(),
             )
-            messages = steps.send(completion)
+            request = steps.send(completion)
     except StopIteration as stop:
         return _finished(prep, client, stop.value, started, log)
 
@@ -514,19 +628,21 @@ async def agenerate(
     log = resolve_audit(audit)
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
-    messages = next(steps)
+    request = next(steps)
     try:
         while True:
             completion = await client.acomplete(
-                messages,
-                params=prep.params,
+                request.messages,
+                params=request.params,
                 schema=SectionOutput.json_schema(),
                 prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
-                prompt_tokens=prep.prompt_tokens.tokens if messages is prep.messages else None,
+                prompt_tokens=(
+                    prep.prompt_tokens.tokens if request.messages is prep.messages else None
+                ),
                 headers=prep.origin.headers(),
             )
-            messages = steps.send(completion)
+            request = steps.send(completion)
     except StopIteration as stop:
         return _finished(prep, client, stop.value, started, log)
 
