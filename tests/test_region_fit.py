@@ -13,7 +13,7 @@ from localize.story import Story, load_story
 from tests.support import STORIES
 
 ROOT = Path(__file__).resolve().parents[1]
-DE_PROFILE = ROOT / "examples" / "profile-pack" / "src" / "localize_desk_profiles" / "de.yaml"
+DE_PROFILE = ROOT / "src" / "localize" / "regions" / "profiles" / "de.yaml"
 # Regions that contain one another: neither is foreign to the other.
 RELATED = {("uk", "uk-scotland"), ("uk-scotland", "uk"), ("eu", "ie"), ("ie", "eu")}
 

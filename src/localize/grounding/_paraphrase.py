@@ -172,6 +172,37 @@ def _profile_words(profile: RegionProfile) -> frozenset[str]:
     return frozenset(words | {lemma(w) for w in words})
 
 
+@lru_cache(maxsize=64)
+def _entry_names(profile: RegionProfile) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each name of the profile's bodies and laws, with the words of all of that entry's names."""
+    named: list[tuple[str, frozenset[str]]] = []
+    for names in (
+        *((i.name, i.acronym, *i.aliases) for i in profile.institutions),
+        *((law.name, law.short_name, *law.aliases) for law in profile.laws),
+    ):
+        given = [n for n in names if n]
+        words = {w.lower() for n in given for w in _TOKEN.findall(n)}
+        entry = frozenset(words | {lemma(w) for w in words})
+        named.extend((n, entry) for n in given)
+    return tuple(named)
+
+
+def _named_words(text: str, profile: RegionProfile) -> frozenset[str]:
+    """The words left out of comparing ``text``: its region's names, and the names of the bodies
+    and laws the text itself names. A profile across every beat holds so many names that all
+    their words would leave little to compare ("revenue" from HM Revenue and Customs)."""
+    base = {
+        w.lower()
+        for line in (profile.name, *profile.aliases, *profile.audience.split(","))
+        for w in _TOKEN.findall(line)
+    }
+    words = set(base) | {lemma(w) for w in base}
+    for name, entry in _entry_names(profile):
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            words |= entry
+    return frozenset(words)
+
+
 @dataclass(frozen=True, slots=True)
 class _StoryClauses:
     clauses: tuple[_Clause, ...]
@@ -182,7 +213,7 @@ class _StoryClauses:
 
 @per_story
 def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
-    skip = _profile_words(profile)
+    skip = _named_words(story.text, profile)
     # Each clause, and each sentence whole: a section clause may restate one story clause or
     # fold a whole sentence into fewer words.
     clauses = tuple(
@@ -342,6 +373,7 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
     skip = _profile_words(profile)
+    named = _named_words(body, profile)
     findings: list[Finding] = []
     for sentence in split_sentences(body):
         name = _unsupported_name(sentence.text, index, skip)
@@ -356,7 +388,7 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 )
             )
             continue
-        for clause in _clauses(sentence.text, 0, skip):
+        for clause in _clauses(sentence.text, 0, named):
             if len(clause.content) < _MIN_SHARED:
                 continue
             found = _best(clause, index)

@@ -49,27 +49,52 @@ _QUOTE_LIMIT = 140
 
 
 @lru_cache(maxsize=32)
-def _profile_words(profile: RegionProfile) -> tuple[frozenset[str], dict[str, Institution]]:
-    """The words every body of the profile may be described with, and its bodies by name."""
-    words: set[str] = set(content_lemmas(" ".join((profile.name, *profile.aliases))))
+def _profile_words(
+    profile: RegionProfile,
+) -> tuple[frozenset[str], dict[str, Institution], tuple[tuple[str, frozenset[str]], ...]]:
+    """The region's own words, its bodies by name, and each body's or law's names with their words.
+
+    Another body's words count for a remit only where the remit names that body ("part of
+    GCHQ"): a profile across every beat has so many names that their loose words would let
+    almost any remit through ("oversees export controls").
+    """
+    words = frozenset(content_lemmas(" ".join((profile.name, *profile.aliases))))
+    named: list[tuple[str, frozenset[str]]] = []
     for inst in profile.institutions:
-        words |= content_lemmas(" ".join(n for n in (inst.name, inst.acronym, *inst.aliases) if n))
+        names = [n for n in (inst.name, inst.acronym, *inst.aliases) if n]
+        named.extend((n, frozenset(content_lemmas(" ".join(names)))) for n in names)
     for law in profile.laws:
-        words |= content_lemmas(" ".join(n for n in (law.name, law.short_name, *law.aliases) if n))
-    return frozenset(words), {inst.name: inst for inst in profile.institutions}
+        names = [n for n in (law.name, law.short_name, *law.aliases) if n]
+        named.extend((n, frozenset(content_lemmas(" ".join(names)))) for n in names)
+    return words, {inst.name: inst for inst in profile.institutions}, tuple(named)
 
 
 @lru_cache(maxsize=256)
 def _allowed(profile: RegionProfile, name: str) -> frozenset[str]:
-    shared, bodies = _profile_words(profile)
+    shared, bodies, _ = _profile_words(profile)
     inst = bodies[name]
-    own = content_lemmas(inst.remit)
+    own = content_lemmas(
+        " ".join(n for n in (inst.name, inst.acronym, *inst.aliases, inst.remit) if n)
+    )
     # A law's summary that names the body says what the body does under it.
     keys = {k for k in (inst.name, inst.acronym) if k}
     for law in profile.laws:
         if any(k in law.summary for k in keys):
             own |= content_lemmas(law.summary)
     return shared | own | _GENERIC
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name`` as a whole name, not as a word inside another."""
+    at = text.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or not text[at - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        ):
+            return True
+        at = text.find(name, at + 1)
+    return False
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -86,7 +111,7 @@ def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> 
     """``claim`` findings for remits in one sentence that the profile does not give the body."""
     if not _REMIT.search(text):
         return  # no apposition or relative clause at all: most sentences
-    _, bodies = _profile_words(profile)
+    _, bodies, named = _profile_words(profile)
     for start, end, actor, _ in actors_in(text, lexicon):
         name = actor.key.removeprefix("inst:")
         if not actor.key.startswith("inst:") or name not in bodies:
@@ -104,7 +129,7 @@ def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> 
         said -= content_lemmas("which who")
         if not said:
             continue
-        allowed = _allowed(profile, name)
+        allowed = _allowed(profile, name).union(*(words for n, words in named if _names(remit, n)))
         unsupported = {w for w in said if not any(_same_word(w, a) for a in allowed)}
         if not unsupported or len(said - unsupported) / len(said) >= _MIN_SHARED:
             continue
