@@ -307,3 +307,19 @@ def test_a_tie_keeps_the_earlier_answer(prose_prep: PreparedPrompt) -> None:
     )
     _, result = _drive(prose_prep, [(first, "stop"), (second, "stop")])
     assert isinstance(result, LocalizeResult) and "300 million" in result.section.body
+
+
+def test_a_cut_off_json_answer_keeps_its_complete_sentence_objects() -> None:
+    from localize.answer import parse_section, salvage_json
+
+    cut = (
+        '{"paragraphs": [[{"text": "For UK firms, the \\"ban\\" matters.", "sources": [1]}], '
+        '[{"text": "The NCSC advises patching.", "sources": [2]}, {"text": "It also'
+    )
+    kept = salvage_json(cut)
+    assert parse_section(kept).body.split("\n\n") == [
+        'For UK firms, the "ban" matters.',
+        "The NCSC advises patching.",
+    ]
+    # Nothing complete to keep: nothing is salvaged, and the answer is re-asked.
+    assert salvage_json('{"paragraphs": [[{"text": "For UK firms') == ""

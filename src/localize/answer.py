@@ -99,3 +99,43 @@ def _parse_json(content: str) -> SectionOutput:
     if not out.body.strip():
         raise ValueError('"body" is empty')
     return out
+
+
+# The most cut points tried, last first, when salvaging a cut-off JSON answer.
+_SALVAGE_TRIES = 8
+_CLOSERS = {"[": "]", "{": "}"}
+
+
+def salvage_json(content: str) -> str:
+    """The complete sentence objects of a JSON answer cut off at the length limit ("" if none).
+
+    The answer is cut after the last object that closed inside an array (a whole sentence with
+    its sources) and its open brackets are closed; what parses as a section is kept.
+    """
+    cuts: list[tuple[int, str]] = []
+    stack: list[str] = []
+    in_string = escaped = False
+    for i, ch in enumerate(content):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in _CLOSERS:
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+            if ch == "}" and stack and stack[-1] == "[":
+                cuts.append((i + 1, "".join(_CLOSERS[b] for b in reversed(stack))))
+    for end, closers in reversed(cuts[-_SALVAGE_TRIES:]):
+        candidate = content[:end] + closers
+        try:
+            _parse_json(candidate)
+        except ValueError:
+            continue
+        return candidate
+    return ""

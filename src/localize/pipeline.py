@@ -22,7 +22,7 @@ from typing import Any
 from localize._disclosure import disclosure_for
 from localize._redact import redact_host
 from localize._types import ChatMessage, StructuredMode
-from localize.answer import parse_section
+from localize.answer import parse_section, salvage_json
 from localize.audit import AuditLog, resolve_audit
 from localize.backends import (
     CacheOption,
@@ -391,8 +391,12 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Co
         if cut_off:
             last_problem = "The answer was cut off at the length limit."
             # Continuing truncated text invites more of the same: only whole sentences are
-            # kept, and only from prose (a cut-off JSON object is not valid JSON).
-            content = _salvage(completion.content) if prep.answer == "text" else ""
+            # kept, from prose or from the sentence objects a cut-off JSON answer completed.
+            content = (
+                _salvage(completion.content)
+                if prep.answer == "text"
+                else salvage_json(completion.content)
+            )
             if not content:
                 request = reasks.next("", None, cut_off=True)
                 continue
