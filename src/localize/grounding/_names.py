@@ -7,8 +7,10 @@ Shared by the facts derived from a story or profile (their acronym expansions) a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
+from localize.regions import RegionProfile
 from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised
 from localize.text._words import NAME_TOKEN
 
@@ -16,15 +18,35 @@ __all__ = [
     "CONNECTORS",
     "NAME_TOKEN",
     "YEAR",
+    "entry_names",
     "expansions",
     "gap_is_space",
     "name_end",
     "name_start",
+    "names_in",
     "strip_possessive",
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")
 CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
+
+
+def names_in(text: str, names: Iterable[str]) -> bool:
+    """Whether ``text`` names any of ``names`` whole, not inside a longer word or hyphenation."""
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
+
+
+@lru_cache(maxsize=64)
+def entry_names(profile: RegionProfile) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each name of the profile's bodies and laws, paired with every name of the same entry."""
+    named: list[tuple[str, tuple[str, ...]]] = []
+    for names in (
+        *((i.name, i.acronym, *i.aliases) for i in profile.institutions),
+        *((law.name, law.short_name, *law.aliases) for law in profile.laws),
+    ):
+        given = tuple(n for n in names if n)
+        named.extend((n, given) for n in given)
+    return tuple(named)
 
 
 def expansions(text: str) -> Iterator[tuple[str, str]]:

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._names import entry_names, names_in
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text import STOPWORDS, lemma, split_sentences, story_sentences, word_set
@@ -173,17 +174,12 @@ def _profile_words(profile: RegionProfile) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _entry_names(profile: RegionProfile) -> tuple[tuple[str, frozenset[str]], ...]:
+def _entry_words(profile: RegionProfile) -> tuple[tuple[str, frozenset[str]], ...]:
     """Each name of the profile's bodies and laws, with the words of all of that entry's names."""
     named: list[tuple[str, frozenset[str]]] = []
-    for names in (
-        *((i.name, i.acronym, *i.aliases) for i in profile.institutions),
-        *((law.name, law.short_name, *law.aliases) for law in profile.laws),
-    ):
-        given = [n for n in names if n]
-        words = {w.lower() for n in given for w in _TOKEN.findall(n)}
-        entry = frozenset(words | {lemma(w) for w in words})
-        named.extend((n, entry) for n in given)
+    for name, entry in entry_names(profile):
+        words = {w.lower() for n in entry for w in _TOKEN.findall(n)}
+        named.append((name, frozenset(words | {lemma(w) for w in words})))
     return tuple(named)
 
 
@@ -197,8 +193,8 @@ def _named_words(text: str, profile: RegionProfile) -> frozenset[str]:
         for w in _TOKEN.findall(line)
     }
     words = set(base) | {lemma(w) for w in base}
-    for name, entry in _entry_names(profile):
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+    for name, entry in _entry_words(profile):
+        if names_in(text, (name,)):
             words |= entry
     return frozenset(words)
 

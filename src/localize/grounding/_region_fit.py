@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._names import names_in
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
@@ -169,10 +170,6 @@ def _the(profile: RegionProfile) -> str:
     return f"the {profile.name}" if plural_or_union else profile.name
 
 
-def _mentions(text: str, names: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
-
-
 @per_story
 def _story_currencies(story: Story) -> frozenset[str]:
     return frozenset(_currency_of(m) for m in _CURRENCY.finditer(story.text))
@@ -214,7 +211,7 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
                     f'"{span}" addresses readers in {_the(other)}, but this is the '
                     f"{profile.name} section."
                 )
-            elif _mentions(story.text, names):
+            elif names_in(story.text, names):
                 continue
             else:
                 message = (
@@ -222,7 +219,7 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
                     "story does not mention it."
                 )
         else:
-            if _mentions(story.text, names):
+            if names_in(story.text, names):
                 continue
             what = "a body" if kind == "body" else "a law"
             message = (
@@ -282,7 +279,7 @@ def _localised_names(body: str, story: Story, profile: RegionProfile) -> Iterato
         for m in pattern.finditer(body):
             name = m.group("name")
             with_name = [s for s in sentences if name in s]
-            if not with_name or any(_mentions(s, _place_words(profile)) for s in with_name):
+            if not with_name or any(names_in(s, _place_words(profile)) for s in with_name):
                 continue
             span = m.group().strip()
             yield Finding(
@@ -317,7 +314,7 @@ def check_region_fit(body: str, story: Story, profile: RegionProfile) -> list[Fi
     if (
         body.strip()
         and not profile_entries(body, profile)
-        and not _mentions(body, _audience_names(profile))
+        and not names_in(body, _audience_names(profile))
     ):
         findings.append(
             Finding(

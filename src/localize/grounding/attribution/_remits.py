@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._names import entry_names, names_in
 from localize.grounding.attribution._actors import ActorLexicon, actors_in, name_end
 from localize.regions import Institution, RegionProfile
 from localize.text import content_lemmas, word_set
@@ -59,14 +60,10 @@ def _profile_words(
     almost any remit through ("oversees export controls").
     """
     words = frozenset(content_lemmas(" ".join((profile.name, *profile.aliases))))
-    named: list[tuple[str, frozenset[str]]] = []
-    for inst in profile.institutions:
-        names = [n for n in (inst.name, inst.acronym, *inst.aliases) if n]
-        named.extend((n, frozenset(content_lemmas(" ".join(names)))) for n in names)
-    for law in profile.laws:
-        names = [n for n in (law.name, law.short_name, *law.aliases) if n]
-        named.extend((n, frozenset(content_lemmas(" ".join(names)))) for n in names)
-    return words, {inst.name: inst for inst in profile.institutions}, tuple(named)
+    named = tuple(
+        (name, frozenset(content_lemmas(" ".join(entry)))) for name, entry in entry_names(profile)
+    )
+    return words, {inst.name: inst for inst in profile.institutions}, named
 
 
 @lru_cache(maxsize=256)
@@ -82,19 +79,6 @@ def _allowed(profile: RegionProfile, name: str) -> frozenset[str]:
         if any(k in law.summary for k in keys):
             own |= content_lemmas(law.summary)
     return shared | own | _GENERIC
-
-
-def _names(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name`` as a whole name, not as a word inside another."""
-    at = text.find(name)
-    while at != -1:
-        end = at + len(name)
-        if (at == 0 or not text[at - 1].isalnum()) and (
-            end == len(text) or not text[end].isalnum()
-        ):
-            return True
-        at = text.find(name, at + 1)
-    return False
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -129,7 +113,9 @@ def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> 
         said -= content_lemmas("which who")
         if not said:
             continue
-        allowed = _allowed(profile, name).union(*(words for n, words in named if _names(remit, n)))
+        allowed = _allowed(profile, name).union(
+            *(words for n, words in named if names_in(remit, (n,)))
+        )
         unsupported = {w for w in said if not any(_same_word(w, a) for a in allowed)}
         if not unsupported or len(said - unsupported) / len(said) >= _MIN_SHARED:
             continue
