@@ -36,7 +36,7 @@ from localize.text import (
     split_sentences,
     story_sentences,
 )
-from localize.text._words import CONTENT_WORD, NAME_WORD
+from localize.text._words import CONTENT_WORD, NAME_WORD, bare_word
 
 __all__ = ["SentenceLink", "StoryIndex", "link_sentences", "profile_entries", "story_index"]
 
@@ -76,10 +76,7 @@ _SUFFIXES = (
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A crude, consistent stem: "vulnerabilities" and "vulnerability" -> "vulnerabil"."""
-    w = word.lower().replace("\u2019", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.strip("'-")
+    w = bare_word(word)
     if len(w) <= 4 or w.isdigit():
         return w
     for suffix in _SUFFIXES:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from lemminflect import getAllLemmas  # type: ignore[import-untyped, unused-ignore]
 
 from localize.text._wordfold import word_set
-from localize.text._words import CONTENT_WORD
+from localize.text._words import CONTENT_WORD, bare_word
 
 __all__ = ["STOPWORDS", "content_lemmas", "lemma", "lemma_words"]
 
@@ -37,10 +37,7 @@ _POS_ORDER = ("VERB", "NOUN", "ADJ", "ADV")
 
 @lru_cache(maxsize=16384)
 def lemma(word: str) -> str:
-    w = word.lower().replace("\u2019", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.strip("'-")
+    w = bare_word(word)
     if not w or w[0].isdigit():
         return w
     found = getAllLemmas(w)

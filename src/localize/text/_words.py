@@ -22,6 +22,7 @@ __all__ = [
     "SPAN_WORD",
     "TEXT_WORD",
     "TITLE_RUN",
+    "bare_word",
 ]
 
 # Apostrophes of every style, to drop before comparing: "Anthropic's" == "anthropics".
@@ -68,3 +69,12 @@ NAME_RUN = re.compile(r"(?:[A-Z][\w\u2019'&.-]*[\w]|[A-Z])(?:\s+(?:[A-Z][\w\u201
 # Anything between spaces and punctuation but ' . & -, to see how a text writes a word
 # (capitalised or in lower case).
 RAW_TOKEN = re.compile(r"[\w'\u2019&.-]+")
+
+
+def bare_word(word: str) -> str:
+    """A word lower-cased without a possessive or edge apostrophes and hyphens: the form that
+    stems and lemmas start from ("Anthropic's" -> "anthropic")."""
+    w = word.lower().replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    return w.strip("'-")
