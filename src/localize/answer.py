@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from localize import _strict_json as strict_json
 from localize.prompting import AnswerFormat
 from localize.section import SectionOutput
+from localize.text import split_sentences
 
-__all__ = ["parse_section"]
+__all__ = ["parse_section", "salvage", "salvage_json"]
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 # A whole answer inside one code fence (```text ... ```).
@@ -99,6 +100,35 @@ def _parse_json(content: str) -> SectionOutput:
     if not out.body.strip():
         raise ValueError('"body" is empty')
     return out
+
+
+def salvage(content: str, answer: AnswerFormat) -> str:
+    """The complete sentences of an answer cut off at the length limit ("" if none): prose cut
+    after its last whole sentence, JSON after its last whole sentence object."""
+    return _salvage_prose(content) if answer == "text" else salvage_json(content)
+
+
+# The end of a complete sentence in a cut-off answer: terminal punctuation, closing quotes or
+# brackets, then any citation markers ("... businesses. [3]").
+_COMPLETE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*(?:\s*\[[^\[\]\n]{1,24}\])*\Z")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[[^\[\]\n]{1,24}\])+")
+
+
+def _salvage_prose(content: str) -> str:
+    """The complete sentences of an answer cut off at the length limit ("" if none).
+
+    The last sentence is dropped unless it ends as a sentence does; the citation markers that
+    follow the last kept sentence stay with it.
+    """
+    sentences = split_sentences(content)
+    while sentences and not _COMPLETE_END.search(sentences[-1].text):
+        sentences.pop()
+    if not sentences:
+        return ""
+    end = sentences[-1].end
+    if (markers := _LEADING_MARKERS.match(content, end)) is not None:
+        end = markers.end()
+    return content[:end].strip()
 
 
 # The most cut points tried, last first, when salvaging a cut-off JSON answer.

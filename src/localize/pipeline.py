@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import time
 import warnings
 from collections.abc import Generator, Iterable, Iterator
@@ -22,7 +21,7 @@ from typing import Any
 from localize._disclosure import disclosure_for
 from localize._redact import redact_host
 from localize._types import ChatMessage, StructuredMode
-from localize.answer import parse_section, salvage_json
+from localize.answer import parse_section, salvage
 from localize.audit import AuditLog, resolve_audit
 from localize.backends import (
     CacheOption,
@@ -58,7 +57,6 @@ from localize.regions import RegionLike, RegionProfile, Selection, get_region, s
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
 from localize.story import Story, StoryLike, as_story
-from localize.text import split_sentences
 
 __all__ = [
     "PreparedPrompt",
@@ -264,29 +262,6 @@ class _Request:
         return json.dumps([self.messages, self.params], sort_keys=True, ensure_ascii=False)
 
 
-# The end of a complete sentence in a cut-off answer: terminal punctuation, closing quotes or
-# brackets, then any citation markers ("... businesses. [3]").
-_COMPLETE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*(?:\s*\[[^\[\]\n]{1,24}\])*\Z")
-_LEADING_MARKERS = re.compile(r"(?:\s*\[[^\[\]\n]{1,24}\])+")
-
-
-def _salvage(content: str) -> str:
-    """The complete sentences of an answer cut off at the length limit ("" if none).
-
-    The last sentence is dropped unless it ends as a sentence does; the citation markers that
-    follow the last kept sentence stay with it.
-    """
-    sentences = split_sentences(content)
-    while sentences and not _COMPLETE_END.search(sentences[-1].text):
-        sentences.pop()
-    if not sentences:
-        return ""
-    end = sentences[-1].end
-    if (markers := _LEADING_MARKERS.match(content, end)) is not None:
-        end = markers.end()
-    return content[:end].strip()
-
-
 # Re-asks sent with the same problem again are sampled instead of decoded greedily: at
 # temperature 0 a model answers the same problem the same way. Moderate, as a 135M model's text
 # falls apart quickly above it.
@@ -392,11 +367,7 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Co
             last_problem = "The answer was cut off at the length limit."
             # Continuing truncated text invites more of the same: only whole sentences are
             # kept, from prose or from the sentence objects a cut-off JSON answer completed.
-            content = (
-                _salvage(completion.content)
-                if prep.answer == "text"
-                else salvage_json(completion.content)
-            )
+            content = salvage(completion.content, prep.answer)
             if not content:
                 request = reasks.next("", None, cut_off=True)
                 continue
