@@ -80,3 +80,35 @@ def test_a_name_nobody_gives_is_unsupported() -> None:
         "Labour won in the United Kingdom, not in New Zealand.",
     ):
         assert check_paraphrase(fine, story, get_region("au")) == []
+
+
+EARNINGS = parse_story(
+    "Net debt fell below $25 billion by the end of the first quarter.\n\n"
+    "Same-store sales were up 4.5% in the second half, and we opened 12 new stores.\n\n"
+    "Fourth-quarter revenue rose 12%, while third-quarter revenue was flat."
+)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        # A period abbreviated is the same period (a class of false flags on earnings calls).
+        "Net debt dropped below $25 billion at the end of Q1.",
+        "Same-store sales rose 4.5% in H2 and 12 new stores opened.",
+        "Q4 revenue rose 12%.",
+        # "may" in lower case is a verb, not the month.
+        "Net debt may have fallen below $25 billion by the end of the first quarter.",
+    ],
+)
+def test_a_period_written_another_way_is_the_same_period(section: str) -> None:
+    assert check_paraphrase(section, EARNINGS, get_region("us")) == []
+
+
+def test_a_swapped_period_is_named_in_one_spelling() -> None:
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "Net debt fell below $25 billion by the end of Q2.", EARNINGS, get_region("us")
+        )
+    ]
+    assert len(messages) == 1 and "gives q2 where the story gives q1" in messages[0]

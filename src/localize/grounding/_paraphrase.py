@@ -89,6 +89,10 @@ _MONTHS = word_set(
 )
 # Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
 _ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
+# "the fourth quarter" and "Q4" are one period, written two ways: both become "q4" ("the second
+# half", "H2": "h2"), so a section that abbreviates the story's period restates it.
+_PERIOD_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+_PERIOD_WORDS = {"quarter": "q", "quarters": "q", "half": "h"}
 _CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
 # Clauses this much alike are the same statement: compare them word by word.
 _MIN_COVERAGE = 0.6
@@ -135,7 +139,11 @@ def _clauses(
                 if not word.startswith("0"):
                     figures.add(word.rstrip("%").replace(",", ""))
                 continue
-            if low in _MONTHS or low in _ORDINALS:
+            period = _period(low, tokens[n + 1].group().lower() if n + 1 < len(tokens) else "")
+            if period:
+                figures.add(period)
+            # "may" and "march" in lower case are a verb: only a capitalised month is a date.
+            elif (low in _MONTHS and word[0].isupper()) or low in _ORDINALS:
                 figures.add(low)
             base = lemma(word)
             lemmas.add(base)
@@ -156,6 +164,16 @@ def _clauses(
             frozenset(figures),
             frozenset(names),
         )
+
+
+def _period(word: str, following: str) -> str | None:
+    """The period code of an ordinal before "quarter" or "half" ("fourth quarter",
+    "fourth-quarter": "q4"), or None."""
+    ordinal, _, unit = word.partition("-")
+    unit = unit or following
+    if ordinal in _PERIOD_ORDINALS and unit in _PERIOD_WORDS:
+        return _PERIOD_WORDS[unit] + _PERIOD_ORDINALS[ordinal]
+    return None
 
 
 @lru_cache(maxsize=64)
@@ -205,6 +223,7 @@ class _StoryClauses:
     by_lemma: dict[str, tuple[int, ...]]  # content lemma -> indexes of the clauses holding it
     texts: dict[int, str]  # sentence number -> text
     lower: str  # the whole story, lower-cased with straight apostrophes
+    figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
 
 
 @per_story
@@ -225,7 +244,10 @@ def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
             by_lemma.setdefault(w, []).append(i)
     texts = {s.number: s.text for s in story_sentences(story)}
     lower = story.text.replace("\u2019", "'").lower()
-    return _StoryClauses(clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower)
+    figures = frozenset(f for c in clauses for f in c.figures)
+    return _StoryClauses(
+        clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower, figures
+    )
 
 
 def _best(clause: _Clause, index: _StoryClauses) -> tuple[_Clause, float] | None:
@@ -296,7 +318,7 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
-def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
+def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     """What ``said`` changes in the story clause ``told`` it restates, or None."""
     for word in sorted(said.lemmas - told.lemmas):
         other = _opposite(word, told.lemmas, said.lemmas)
@@ -317,7 +339,7 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
     new_figures = {f for f in said.figures - told.figures if not f[0].isdigit() and f[0] != "$"}
-    new_figures = {f for f in new_figures if f not in story_text}
+    new_figures -= index.figures
     lost = told.figures - said.figures
     if new_figures and lost:
         return (
@@ -326,7 +348,7 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
         )
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
-    new_names = [n for n in said.names if n not in story_text]
+    new_names = [n for n in said.names if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
     if len(new_names) == 1 and len(lost_names) == 1 and new_names[0] not in told_text:
         return f"names {new_names[0]} where the story names {lost_names[0]}"
@@ -391,7 +413,7 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             if found is None or found[1] < _MIN_COVERAGE:
                 continue
             told, _ = found
-            fault = _fault(clause, told, index.lower)
+            fault = _fault(clause, told, index)
             if fault is None:
                 continue
             source = shorten(index.texts[told.sentence], _QUOTE_LIMIT)
