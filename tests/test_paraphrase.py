@@ -112,3 +112,30 @@ def test_a_swapped_period_is_named_in_one_spelling() -> None:
         )
     ]
     assert len(messages) == 1 and "gives q2 where the story gives q1" in messages[0]
+
+
+def test_an_opposite_bearing_on_the_same_object_is_reported() -> None:
+    story = parse_story(
+        "Our Smart Building Solutions help companies reduce energy consumption and carbon "
+        "footprint, with savings of up to 30% on energy costs."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The Smart Building Solutions help companies reduce energy consumption and "
+            "increase carbon footprint.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and '"increase" where the story says "reduce"' in messages[0]
+    # Both words kept, each on its own object, is no swap.
+    assert (
+        check_paraphrase(
+            "The Smart Building Solutions help companies reduce energy consumption and "
+            "carbon footprint, and increase savings.",
+            story,
+            get_region("us"),
+        )
+        == []
+    )

@@ -301,6 +301,26 @@ def _near(order: tuple[str, ...], word: str) -> set[str]:
     return out - {word}
 
 
+# What a word bears on: the next few content words after it ("increase energy costs").
+_OBJECT_REACH = 3
+
+
+def _after(order: tuple[str, ...], word: str) -> set[str]:
+    """The first few content lemmas after each ``word`` in a clause, up to a negation."""
+    out: set[str] = set()
+    for i, w in enumerate(order):
+        if w != word:
+            continue
+        taken = 0
+        for nxt in order[i + 1 :]:
+            if nxt == "" or taken == _OBJECT_REACH:
+                break
+            if nxt not in STOPWORDS:
+                out.add(nxt)
+                taken += 1
+    return out
+
+
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
     each."""
@@ -325,6 +345,15 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
             return f'says "{word}" where the story says "{other}"'
+        # Or the two words bear on the same thing: "increase carbon footprint" for the story's
+        # "reduce energy consumption and carbon footprint", where the section keeps "reduce" for
+        # another object of the same sentence.
+        for other in _PAIRS.get(word, ()):
+            if other not in told.lemmas:
+                continue
+            object_ = _after(said.order, word) & _after(told.order, other)
+            if object_ - _after(said.order, other) - _after(told.order, word):
+                return f'says "{word}" where the story says "{other}"'
     # A negation bears on the words right after it: "does not offer a trial" against "offers a
     # trial" is added; "not" elsewhere in either sentence is about something else.
     # A story sentence is long and loose ("if you don't know where to start, I recommend
