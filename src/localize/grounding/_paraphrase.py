@@ -321,6 +321,26 @@ def _after(order: tuple[str, ...], word: str) -> set[str]:
     return out
 
 
+# Words that join the items of a list: their order is free ("Fable and Mythos").
+_JOINERS = word_set("and or nor between both either neither with versus")
+
+
+def _swapped(said: tuple[str, ...], told: tuple[str, ...]) -> tuple[str, str] | None:
+    """Two of the story clause's words that the section exchanges, each in the other's place:
+    "a correct input for every output" for "a correct output for every input"."""
+    told_pairs = set(zip(told, told[1:]))
+    new = [
+        (a, b)
+        for a, b in zip(said, said[1:])
+        if (a, b) not in told_pairs and a and a not in _JOINERS and b and b not in STOPWORDS
+    ]
+    for a, x in new:
+        for b, y in new:
+            if a != b and x != y and (a, y) in told_pairs and (b, x) in told_pairs:
+                return x, y
+    return None
+
+
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
     each."""
@@ -354,6 +374,9 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
             object_ = _after(said.order, word) & _after(told.order, other)
             if object_ - _after(said.order, other) - _after(told.order, word):
                 return f'says "{word}" where the story says "{other}"'
+    swap = _swapped(said.order, told.order)
+    if swap:
+        return f'swaps "{swap[0]}" and "{swap[1]}" from the story\'s wording'
     # A negation bears on the words right after it: "does not offer a trial" against "offers a
     # trial" is added; "not" elsewhere in either sentence is about something else.
     # A story sentence is long and loose ("if you don't know where to start, I recommend
