@@ -139,3 +139,28 @@ def test_an_opposite_bearing_on_the_same_object_is_reported() -> None:
         )
         == []
     )
+
+
+def test_two_words_exchanged_are_reported() -> None:
+    story = parse_story(
+        "The network produces a correct output within a specified tolerance for every input."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The network produces a correct input within a specified tolerance for every output.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and 'swaps "input" and "output"' in messages[0]
+    # The items of a list may come in any order.
+    listed = parse_story("The United States banned Fable and Mythos on Tuesday over security.")
+    assert (
+        check_paraphrase(
+            "The United States banned Mythos and Fable on Tuesday over security.",
+            listed,
+            get_region("us"),
+        )
+        == []
+    )
