@@ -164,3 +164,25 @@ def test_two_words_exchanged_are_reported() -> None:
         )
         == []
     )
+
+
+def test_a_name_the_story_never_gives_in_a_restated_clause_is_reported() -> None:
+    story = parse_story(
+        "The festival opened on Friday with a record crowd of fans. It runs until Lyon's "
+        "national day."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The festival opened in Marseille on Friday with a record crowd.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and "names marseille, which the story never gives" in messages[0]
+    # A common word capitalised by style, or a name the story gives in another form, is none.
+    for fine in (
+        "The Festival opened on Friday with a Record crowd of fans.",
+        "The festival opened on Friday with a record crowd of Lyonnais fans.",
+    ):
+        assert check_paraphrase(fine, story, get_region("us")) == []

@@ -35,7 +35,15 @@ from localize.grounding._findings import Finding, shorten
 from localize.grounding._names import entry_names, names_in
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text import STOPWORDS, lemma, split_sentences, story_sentences, word_set
+from localize.text import (
+    STOPWORDS,
+    is_common_word,
+    lemma,
+    sentence_initial,
+    split_sentences,
+    story_sentences,
+    word_set,
+)
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
 
 __all__ = ["check_paraphrase"]
@@ -223,6 +231,7 @@ class _StoryClauses:
     by_lemma: dict[str, tuple[int, ...]]  # content lemma -> indexes of the clauses holding it
     texts: dict[int, str]  # sentence number -> text
     lower: str  # the whole story, lower-cased with straight apostrophes
+    words: frozenset[str]  # the story's words, lower-cased, possessives dropped
     figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
 
 
@@ -244,9 +253,10 @@ def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
             by_lemma.setdefault(w, []).append(i)
     texts = {s.number: s.text for s in story_sentences(story)}
     lower = story.text.replace("\u2019", "'").lower()
+    words = frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower))
     figures = frozenset(f for c in clauses for f in c.figures)
     return _StoryClauses(
-        clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower, figures
+        clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower, words, figures
     )
 
 
@@ -358,6 +368,16 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
+def _given(name: str, index: _StoryClauses) -> bool:
+    """Whether the story gives a name in some form: a story word begins as it does ("Euro" for
+    "Euros") or it begins with a story word ("Lyonnais" for "Lyon")."""
+    if any(name[:k] in index.words for k in range(4, len(name))):
+        return True
+    return (
+        re.search(rf"(?<![\w-]){re.escape(name[: max(4, len(name) - 2)])}", index.lower) is not None
+    )
+
+
 def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     """What ``said`` changes in the story clause ``told`` it restates, or None."""
     for word in sorted(said.lemmas - told.lemmas):
@@ -404,6 +424,15 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     lost_names = [n for n in told.names if n not in said_text]
     if len(new_names) == 1 and len(lost_names) == 1 and new_names[0] not in told_text:
         return f"names {new_names[0]} where the story names {lost_names[0]}"
+    # A name no story word begins like, in a clause that restates a story clause: "in Paris"
+    # for a story set in Lyon. A word of the English lexicon is a common word capitalised by
+    # style ("the Marketing Expert"), not a name; in capitals, an acronym is the institution
+    # check's. The story may give the name in another form ("Euros" for "Euro"), so a story
+    # word that begins as it does counts.
+    for name in sorted(new_names):
+        acronym = re.search(rf"(?<![\w-]){re.escape(name.upper())}(?![\w-])", said.text)
+        if not (acronym or is_common_word(name) or name in _shipped_words() or _given(name, index)):
+            return f"names {name}, which the story never gives"
     return None
 
 
@@ -452,8 +481,8 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 Finding(
                     "paraphrase",
                     "error",
-                    f'"{shorten(sentence.text, 80)}" names {name}, whom neither the story nor '
-                    "the region profile names: no story sentence supports it.",
+                    f'"{shorten(sentence.text, 80)}" names {name}, which neither the story nor '
+                    "the region profile gives: no story sentence supports it.",
                     name,
                 )
             )
