@@ -186,3 +186,55 @@ def test_a_name_the_story_never_gives_in_a_restated_clause_is_reported() -> None
         "The festival opened on Friday with a record crowd of Lyonnais fans.",
     ):
         assert check_paraphrase(fine, story, get_region("us")) == []
+
+
+FOLDED = parse_story(
+    "EcoGenius offers an automated energy management system for offices. It can cut energy "
+    "costs by up to 30%. Pricing plans start at $300 a month and include a free 30-day trial."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "fault"),
+    [
+        # One section sentence folds three story sentences: no story clause covers it whole,
+        # the words around the changed one place it.
+        (
+            "EcoGenius offers an automated energy management system that can raise energy "
+            "costs by up to 30%, with plans from $300 a month.",
+            '"raise" where the story says "cut"',
+        ),
+        (
+            "EcoGenius offers an automated energy management system that can cut energy costs "
+            "by up to 30%, and plans start at $300 a month without a free 30-day trial.",
+            "",
+        ),
+        (
+            "EcoGenius sells an automated energy management system, with plans starting at "
+            "$300 a month that do not include a free 30-day trial.",
+            'adds a negation to "include"',
+        ),
+    ],
+)
+def test_a_change_inside_a_folded_sentence_is_placed_by_its_setting(
+    section: str, fault: str
+) -> None:
+    messages = [f.message for f in check_paraphrase(section, FOLDED, get_region("us"))]
+    if fault:
+        assert len(messages) == 1 and fault in messages[0], messages
+    else:
+        assert messages == [], messages
+
+
+def test_a_word_the_story_uses_in_the_same_setting_is_no_opposite() -> None:
+    story = parse_story(
+        "The firm raised prices in March. It cut costs and raised wages in the spring."
+    )
+    assert (
+        check_paraphrase(
+            "The firm raised prices in March, and it raised wages and cut costs in spring.",
+            story,
+            get_region("us"),
+        )
+        == []
+    )

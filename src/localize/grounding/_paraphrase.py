@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
@@ -39,7 +40,6 @@ from localize.text import (
     STOPWORDS,
     is_common_word,
     lemma,
-    sentence_initial,
     split_sentences,
     story_sentences,
     word_set,
@@ -338,10 +338,10 @@ _JOINERS = word_set("and or nor between both either neither with versus")
 def _swapped(said: tuple[str, ...], told: tuple[str, ...]) -> tuple[str, str] | None:
     """Two of the story clause's words that the section exchanges, each in the other's place:
     "a correct input for every output" for "a correct output for every input"."""
-    told_pairs = set(zip(told, told[1:]))
+    told_pairs = set(pairwise(told))
     new = [
         (a, b)
-        for a, b in zip(said, said[1:])
+        for a, b in pairwise(said)
         if (a, b) not in told_pairs and a and a not in _JOINERS and b and b not in STOPWORDS
     ]
     for a, x in new:
@@ -468,6 +468,64 @@ def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     return None
 
 
+# A word's setting: the content words this near it on either side. Two settings that share this
+# many words put the two words in the same place of the same statement.
+_SETTING_REACH = 3
+_SETTING_SHARED = 2
+
+
+def _setting(order: tuple[str, ...], i: int) -> set[str]:
+    """The content lemmas within a few words of position ``i`` (not the word itself)."""
+    lo, hi = max(0, i - _SETTING_REACH), i + _SETTING_REACH + 1
+    return {w for w in order[lo:i] + order[i + 1 : hi] if w and w not in STOPWORDS}
+
+
+def _opposites(word: str) -> set[str]:
+    """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix."""
+    out = set(_PAIRS.get(word, ()))
+    for p in _PREFIXES:
+        if word.startswith(p) and len(word) - len(p) >= 4:
+            out.add(word[len(p) :])
+        out.add(p + word)
+    return out
+
+
+def _settings(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, set[str]]]:
+    """Each story clause that holds ``word``, with the word's setting there."""
+    for ci in index.by_lemma.get(word, ()):
+        told = index.clauses[ci]
+        for j, w in enumerate(told.order):
+            if w == word:
+                yield told, _setting(told.order, j)
+
+
+def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
+    """An opposite or an added negation found by the words around it, wherever the statement
+    sits in the story: a section clause that folds several story sentences into one aligns with
+    none of them as a whole. The story must never use the section's word in that setting."""
+    negated = _negated_words(said, _NEGATION_REACH)
+    for i, word in enumerate(said.order):
+        if not word or word in STOPWORDS:
+            continue
+        here = _setting(said.order, i)
+        if len(here) < _SETTING_SHARED:
+            continue
+        own = [s for _, s in _settings(word, index)]
+        for other in _opposites(word) - said.lemmas:
+            for told, there in _settings(other, index):
+                shared = (here & there) - {word, other}
+                if len(shared) >= _SETTING_SHARED and not any(shared & s for s in own):
+                    return f'says "{word}" where the story says "{other}"', told.sentence
+        if word in negated and own:
+            for told, _ in _settings(word, index):
+                if word in _negated_words(told, _NEGATION_REACH):
+                    return None  # the story negates it somewhere: compared by alignment only
+            for told, there in _settings(word, index):
+                if len(here & there) >= _SETTING_SHARED:
+                    return f'adds a negation to "{word}"', told.sentence
+    return None
+
+
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
@@ -491,18 +549,20 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             if len(clause.content) < _MIN_SHARED:
                 continue
             found = _best(clause, index)
-            if found is None or found[1] < _MIN_COVERAGE:
-                continue
-            told, _ = found
-            fault = _fault(clause, told, index)
+            fault, sentence_number = None, 0
+            if found is not None and found[1] >= _MIN_COVERAGE:
+                fault, sentence_number = _fault(clause, found[0], index), found[0].sentence
             if fault is None:
-                continue
-            source = shorten(index.texts[told.sentence], _QUOTE_LIMIT)
+                local = _local_fault(clause, index)
+                if local is None:
+                    continue
+                fault, sentence_number = local
+            source = shorten(index.texts[sentence_number], _QUOTE_LIMIT)
             findings.append(
                 Finding(
                     "paraphrase",
                     "error",
-                    f'"{shorten(clause.text, 80)}" {fault}: [{told.sentence}] "{source}"',
+                    f'"{shorten(clause.text, 80)}" {fault}: [{sentence_number}] "{source}"',
                     clause.text,
                 )
             )
