@@ -238,3 +238,26 @@ def test_a_word_the_story_uses_in_the_same_setting_is_no_opposite() -> None:
         )
         == []
     )
+
+
+def test_another_story_name_in_a_name_s_place_is_reported() -> None:
+    story = parse_story(
+        "Okafor said on Monday the takeover deal would close by the summer. Lindqvist said "
+        "the talks had stalled over pricing.\n\nSubject: Save Time and Money on Your Deal"
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "Lindqvist said on Monday the takeover deal would close by the summer.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and "names lindqvist where the story names okafor" in messages[0]
+    # Each name in its own place; and a headline's capitals are no names.
+    for fine in (
+        "Okafor said on Monday the takeover deal would close by summer, while Lindqvist said "
+        "talks stalled over pricing.",
+        "The deal can save Okafor time and money.",
+    ):
+        assert check_paraphrase(fine, story, get_region("us")) == [], fine

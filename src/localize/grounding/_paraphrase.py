@@ -117,6 +117,7 @@ class _Clause:
     order: tuple[str, ...]  # the lemmas in order ("" for a negation), for what is near what
     figures: frozenset[str]  # numerals, "q3"-style codes, months and weekdays
     names: frozenset[str]  # capitalised words inside the clause, lower-cased
+    proper: frozenset[str]  # capitalised words, first included, that no lexicon holds: names
 
 
 def _clauses(
@@ -131,6 +132,7 @@ def _clauses(
         content: set[str] = set()
         figures: set[str] = set()
         names: set[str] = set()
+        proper: set[str] = set()
         order: list[str] = []
         for n, m in enumerate(tokens):
             word = m.group()
@@ -159,10 +161,15 @@ def _clauses(
                 order.append(base)
             if low in skip or base in skip:
                 continue
-            if word[0].isupper() and n > 0 and low not in _MONTHS:
-                names.add(low)
+            if word[0].isupper() and low not in _MONTHS:
+                if n > 0:
+                    names.add(low)
+                if not word.isupper() and not is_common_word(low):
+                    proper.add(low)
             if low not in STOPWORDS and low not in _NEGATION:
                 content.add(base)
+        if _title_case(tokens):
+            names, proper = set(), set()  # a headline's capitals are its style, not names
         yield _Clause(
             sentence,
             part.strip(),
@@ -171,7 +178,15 @@ def _clauses(
             tuple(order),
             frozenset(figures),
             frozenset(names),
+            frozenset(proper),
         )
+
+
+def _title_case(tokens: list[re.Match[str]]) -> bool:
+    """Whether most words of a clause are capitalised, as in a headline or a subject line."""
+    words = [m.group() for m in tokens if m.group()[0].isalpha()]
+    capitalised = sum(w[0].isupper() for w in words)
+    return len(words) >= 4 and capitalised * 2 > len(words)
 
 
 def _period(word: str, following: str) -> str | None:
@@ -368,6 +383,12 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
+def _acronym(name: str, text: str) -> bool:
+    """Whether ``text`` writes the lower-cased ``name`` in capitals: an acronym is the
+    institution check's business."""
+    return re.search(rf"(?<![\w-]){re.escape(name.upper())}(?![\w-])", text) is not None
+
+
 def _given(name: str, index: _StoryClauses) -> bool:
     """Whether the story gives a name in some form: a story word begins as it does ("Euro" for
     "Euros") or it begins with a story word ("Lyonnais" for "Lyon")."""
@@ -430,8 +451,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     # check's. The story may give the name in another form ("Euros" for "Euro"), so a story
     # word that begins as it does counts.
     for name in sorted(new_names):
-        acronym = re.search(rf"(?<![\w-]){re.escape(name.upper())}(?![\w-])", said.text)
-        if not (acronym or is_common_word(name) or name in _shipped_words() or _given(name, index)):
+        if not (
+            _acronym(name, said.text)
+            or is_common_word(name)
+            or name in _shipped_words()
+            or _given(name, index)
+        ):
             return f"names {name}, which the story never gives"
     return None
 
@@ -474,10 +499,30 @@ _SETTING_REACH = 3
 _SETTING_SHARED = 2
 
 
-def _setting(order: tuple[str, ...], i: int) -> set[str]:
-    """The content lemmas within a few words of position ``i`` (not the word itself)."""
-    lo, hi = max(0, i - _SETTING_REACH), i + _SETTING_REACH + 1
+def _setting(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set[str]:
+    """The content lemmas within ``reach`` words of position ``i`` (not the word itself)."""
+    lo, hi = max(0, i - reach), i + reach + 1
     return {w for w in order[lo:i] + order[i + 1 : hi] if w and w not in STOPWORDS}
+
+
+def _content_setting(order: tuple[str, ...], i: int, count: int) -> tuple[set[str], set[str]]:
+    """The ``count`` content lemmas nearest position ``i`` before it and after it, up to a
+    negation."""
+    sides: tuple[set[str], set[str]] = (set(), set())
+    for side, step in zip(sides, (-1, 1), strict=True):
+        found, j = 0, i + step
+        while 0 <= j < len(order) and found < count and order[j]:
+            if order[j] not in STOPWORDS:
+                side.add(order[j])
+                found += 1
+            j += step
+    return sides
+
+
+def _same_place(here: tuple[set[str], set[str]], there: tuple[set[str], set[str]]) -> set[str]:
+    """The words two settings share on the same side: "Anthropic restricted access" and
+    "access to Mythos was restricted" put the two names in different places."""
+    return (here[0] & there[0]) | (here[1] & there[1])
 
 
 def _opposites(word: str) -> set[str]:
@@ -490,13 +535,75 @@ def _opposites(word: str) -> set[str]:
     return out
 
 
-def _settings(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, set[str]]]:
+def _settings(
+    word: str, index: _StoryClauses, reach: int = _SETTING_REACH
+) -> Iterator[tuple[_Clause, set[str]]]:
     """Each story clause that holds ``word``, with the word's setting there."""
     for ci in index.by_lemma.get(word, ()):
         told = index.clauses[ci]
         for j, w in enumerate(told.order):
             if w == word:
-                yield told, _setting(told.order, j)
+                yield told, _setting(told.order, j, reach)
+
+
+# A name in another name's place must share more of its setting, counted in content words:
+# names sit among names and function words ("Okafor said on Monday the takeover").
+_NAME_SETTING_REACH = 3
+_NAME_SETTING_SHARED = 3
+
+
+def _listed(clause: _Clause, i: int) -> bool:
+    """Whether the name at ``i`` is an item of a list of names ("Jon Callas and Katie
+    Moussouris"): a list may add a name to the story's, and its items share one setting."""
+    names = clause.names | clause.proper
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(clause.order) and clause.order[j] in names:
+            j += step
+        if 0 <= j < len(clause.order) and clause.order[j] in ("and", "or"):
+            return True
+    return False
+
+
+def _name_in_place(
+    word: str, i: int, said: _Clause, index: _StoryClauses
+) -> tuple[str, int] | None:
+    """Another name of the story where the section puts ``word``: "Johnson said" for the
+    story's "Smith said", the story never giving ``word`` in that setting."""
+    if word in STOPWORDS or _acronym(word, said.text):
+        return None
+    if _listed(said, i):
+        return None
+    here = _content_setting(said.order, i, _NAME_SETTING_REACH)
+    own = [
+        _content_setting(told.order, j, _NAME_SETTING_REACH)
+        for ci in index.by_lemma.get(word, ())
+        for told in (index.clauses[ci],)
+        for j, w in enumerate(told.order)
+        if w == word
+    ]
+    seen: set[int] = set()
+    for near in here[0] | here[1]:
+        for ci in index.by_lemma.get(near, ()):
+            if ci in seen:
+                continue
+            seen.add(ci)
+            told = index.clauses[ci]
+            for j, other in enumerate(told.order):
+                if (
+                    (other not in told.proper and other not in told.names)
+                    or other in STOPWORDS
+                    or other in said.lemmas
+                    or _acronym(other, told.text)
+                ):
+                    continue
+                there = _content_setting(told.order, j, _NAME_SETTING_REACH)
+                shared = _same_place(here, there) - {word, other}
+                if len(shared) >= _NAME_SETTING_SHARED and not any(
+                    len(_same_place(here, s)) >= _SETTING_SHARED for s in own
+                ):
+                    return f"names {word} where the story names {other}", told.sentence
+    return None
 
 
 def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
@@ -507,6 +614,10 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
     for i, word in enumerate(said.order):
         if not word or word in STOPWORDS:
             continue
+        if word in said.proper or word in said.names:
+            swapped = _name_in_place(word, i, said, index)
+            if swapped:
+                return swapped
         here = _setting(said.order, i)
         if len(here) < _SETTING_SHARED:
             continue
