@@ -98,7 +98,7 @@ def _print_factual(ev: FactualEvaluation) -> None:
     click.echo(f"  checks firing on faults: {_counts(ev.fired_on_faulty)}")
     click.echo(f"  checks firing on consistent summaries: {_counts(ev.fired_on_consistent)}")
     click.echo(
-        f"  time per check: {ev.ms_per_check:.2f} ms mean, {ev.ms_p95:.2f} ms p95 (story warm)"
+        f"  time per check: {ev.ms_per_check:.2f} ms mean, {ev.ms_p95:.2f} ms p95 CPU (story warm)"
     )
 
 
