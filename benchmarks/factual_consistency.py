@@ -31,6 +31,7 @@ TYPES = (
     ("negation", "negation_insertion_removal"),
     ("invented", "hallucinated_fact_insertion"),
     ("other", "other"),
+    ("untyped", "untyped"),  # a SummEdits edit its annotators did not type
 )
 
 
