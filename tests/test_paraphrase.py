@@ -261,3 +261,26 @@ def test_another_story_name_in_a_name_s_place_is_reported() -> None:
         "The deal can save Okafor time and money.",
     ):
         assert check_paraphrase(fine, story, get_region("us")) == [], fine
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section"),
+    [
+        # Classes of false flags on news summaries (CLIFF dev): a list of names in another
+        # order, a story sentence that gives the section's own name, a vocative common word.
+        (
+            "The United boss then reads out the names of Mats Hummels, Nathaniel Clyne, Paul "
+            "Pogba, Gareth Bale, Memphis Depay and Jackson Martinez.",
+            "The United boss read out Mats Hummels, Gareth Bale, Paul Pogba, Nathaniel Clyne, "
+            "Memphis Depay and Jackson Martinez.",
+        ),
+        (
+            "Manchester City goalkeeper Joe Hart, pictured with Frank Lampard, was disappointed "
+            "with his side's display.",
+            "Joe Hart was disappointed with his side's display.",
+        ),
+        ("Ann: Darling, buy some butter.\nMike: OK.", "Ann asks Mike to buy some butter."),
+    ],
+)
+def test_news_summary_forms_that_change_nothing_pass(story_text: str, section: str) -> None:
+    assert check_paraphrase(section, parse_story(story_text), get_region("us")) == []

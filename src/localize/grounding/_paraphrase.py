@@ -185,8 +185,10 @@ def _clauses(
 def _title_case(tokens: list[re.Match[str]]) -> bool:
     """Whether most words of a clause are capitalised, as in a headline or a subject line."""
     words = [m.group() for m in tokens if m.group()[0].isalpha()]
-    capitalised = sum(w[0].isupper() for w in words)
-    return len(words) >= 4 and capitalised * 2 > len(words)
+    capitalised = [w for w in words if w[0].isupper()]
+    # A list of names is capitalised too, but its words are names, not common words.
+    common = sum(is_common_word(w) or w.lower() in STOPWORDS for w in capitalised)
+    return len(words) >= 4 and len(capitalised) * 2 > len(words) and common * 2 > len(capitalised)
 
 
 def _period(word: str, following: str) -> str | None:
@@ -350,14 +352,22 @@ def _after(order: tuple[str, ...], word: str) -> set[str]:
 _JOINERS = word_set("and or nor between both either neither with versus")
 
 
-def _swapped(said: tuple[str, ...], told: tuple[str, ...]) -> tuple[str, str] | None:
+def _swapped(
+    said: tuple[str, ...], told: tuple[str, ...], names: frozenset[str]
+) -> tuple[str, str] | None:
     """Two of the story clause's words that the section exchanges, each in the other's place:
-    "a correct input for every output" for "a correct output for every input"."""
+    "a correct input for every output" for "a correct output for every input". After a name,
+    a word is the next item of a list of names, whose order is free."""
     told_pairs = set(pairwise(told))
     new = [
         (a, b)
         for a, b in pairwise(said)
-        if (a, b) not in told_pairs and a and a not in _JOINERS and b and b not in STOPWORDS
+        if (a, b) not in told_pairs
+        and a
+        and a not in _JOINERS
+        and a not in names
+        and b
+        and b not in STOPWORDS
     ]
     for a, x in new:
         for b, y in new:
@@ -415,7 +425,7 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
             object_ = _after(said.order, word) & _after(told.order, other)
             if object_ - _after(said.order, other) - _after(told.order, word):
                 return f'says "{word}" where the story says "{other}"'
-    swap = _swapped(said.order, told.order)
+    swap = _swapped(said.order, told.order, said.names | said.proper)
     if swap:
         return f'swaps "{swap[0]}" and "{swap[1]}" from the story\'s wording'
     # A negation bears on the words right after it: "does not offer a trial" against "offers a
@@ -552,6 +562,17 @@ _NAME_SETTING_REACH = 3
 _NAME_SETTING_SHARED = 3
 
 
+def _a_name(word: str, clause: _Clause) -> bool:
+    """Whether a clause's word is a name: capitalised there, no common word ("Darling, buy
+    some butter"), no pronoun ("I'm") and no acronym (the institution check's)."""
+    return (
+        (word in clause.proper or word in clause.names)
+        and not is_common_word(word)
+        and word.split("'")[0] not in STOPWORDS
+        and not _acronym(word, clause.text)
+    )
+
+
 def _listed(clause: _Clause, i: int) -> bool:
     """Whether the name at ``i`` is an item of a list of names ("Jon Callas and Katie
     Moussouris"): a list may add a name to the story's, and its items share one setting."""
@@ -570,10 +591,16 @@ def _name_in_place(
 ) -> tuple[str, int] | None:
     """Another name of the story where the section puts ``word``: "Johnson said" for the
     story's "Smith said", the story never giving ``word`` in that setting."""
-    if word in STOPWORDS or _acronym(word, said.text):
+    if not _a_name(word, said) or _listed(said, i):
         return None
-    if _listed(said, i):
-        return None
+    # The whole name the word belongs to ("Rosie O'Donnell"): a story clause that gives any of
+    # it is about the same person.
+    run = {word}
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(said.order) and said.order[j] in said.names | said.proper:
+            run.add(said.order[j])
+            j += step
     here = _content_setting(said.order, i, _NAME_SETTING_REACH)
     own = [
         _content_setting(told.order, j, _NAME_SETTING_REACH)
@@ -589,13 +616,10 @@ def _name_in_place(
                 continue
             seen.add(ci)
             told = index.clauses[ci]
+            if run & told.lemmas:
+                continue
             for j, other in enumerate(told.order):
-                if (
-                    (other not in told.proper and other not in told.names)
-                    or other in STOPWORDS
-                    or other in said.lemmas
-                    or _acronym(other, told.text)
-                ):
+                if other in said.lemmas or not _a_name(other, told):
                     continue
                 there = _content_setting(told.order, j, _NAME_SETTING_REACH)
                 shared = _same_place(here, there) - {word, other}
@@ -604,6 +628,26 @@ def _name_in_place(
                 ):
                     return f"names {word} where the story names {other}", told.sentence
     return None
+
+
+# Pairs that one event gives to its two sides: "City won" is "United lost" with the sides
+# swapped, which the words around the verb cannot tell apart.
+_RECIPROCAL: dict[str, set[str]] = {}
+for _pair in (
+    "win lose",
+    "buy sell",
+    "buyer seller",
+    "borrower lender",
+    "winner loser",
+    "import export",
+    "gain lose",
+    "gain loss",
+    "attack defend",
+    "ahead behind",
+):
+    _a, _b = _pair.split()
+    _RECIPROCAL.setdefault(_a, set()).add(_b)
+    _RECIPROCAL.setdefault(_b, set()).add(_a)
 
 
 def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
@@ -622,7 +666,7 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
         if len(here) < _SETTING_SHARED:
             continue
         own = [s for _, s in _settings(word, index)]
-        for other in _opposites(word) - said.lemmas:
+        for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
             for told, there in _settings(other, index):
                 shared = (here & there) - {word, other}
                 if len(shared) >= _SETTING_SHARED and not any(shared & s for s in own):
