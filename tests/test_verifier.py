@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from localize import (
     CheckReport,
@@ -23,10 +24,11 @@ from localize import (
     localize,
     run_batch,
 )
+from localize.cli._main import cli
 from localize.grounding import register_check, unregister_check
 from localize.grounding._verifier import VERDICT_SCHEMA
 from localize.result import LocalizeResult
-from localize.review._pages import result_review
+from localize.review._pages import result_review, story_review
 from tests.fault_server import Script, completion
 from tests.support import STORIES
 
@@ -381,3 +383,20 @@ def test_batch_verifies_each_section_and_refuses_an_export(httpserver: Any, tmp_
         "localize: error: --verify: the model verifier runs on a live batch, not with --export "
         "or --submit (turn it off with --no-verify)"
     )
+
+
+def test_review_of_a_given_section_verifies_on_the_runs_endpoint(
+    httpserver: Any, wire_story: Story, tmp_path: Path
+) -> None:
+    s = Script(httpserver, completion(all_but(2)))
+    section_file = tmp_path / "section.md"
+    section_file.write_text(UK + "\n")
+    settings = Settings.resolve(base_url=s.url, model="fault-model", verify=True)
+    page = story_review(wire_story, "uk", section_file=section_file, settings=settings, cache=None)
+    assert s.requests == 1 and UNSUPPORTED in page
+
+
+def test_help_names_the_verifier() -> None:
+    assert "--verify" in CliRunner().invoke(cli, ["--help"]).output
+    for command in ("rewrite", "check", "batch", "eval", "review"):
+        assert "--verify / --no-verify" in CliRunner().invoke(cli, [command, "--help"]).output

@@ -62,6 +62,8 @@ def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
     With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
+    Every section is checked deterministically; --verify (rewrite, check, batch, eval, review)
+    also asks a configured endpoint whether each sentence is supported by its story sentences.
     Exit codes: 0 passed, 1 no section written, 2 bad input or option, 3 endpoint or local
     model failure, 4 flagged (a section with check errors left: for review, not publication).
     """
