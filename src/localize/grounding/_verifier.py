@@ -267,12 +267,13 @@ def verified_findings(
     """A finding (at ``severity``) for each sentence found unsupported; a warning when the
     answer could not be read, whatever ``severity`` is: it says nothing about the section, and
     a re-ask could not fix it."""
+    model = shorten(verification.model, 60)  # as the endpoint named itself
     if verification.problem is not None:
         return (
             Finding(
                 VERIFIED,
                 "warning",
-                f"the verifier's answer ({verification.model}) could not be read: "
+                f"the verifier's answer ({model}) could not be read: "
                 f"{verification.problem}; the section has no verdicts",
             ),
         )
@@ -285,7 +286,7 @@ def verified_findings(
             Finding(
                 VERIFIED,
                 "error" if severity == "error" else "warning",
-                f'the verifier ({verification.model}) found "{shorten(link.text, _QUOTE_LIMIT)}" '
+                f'the verifier ({model}) found "{shorten(link.text, _QUOTE_LIMIT)}" '
                 f"not supported ({reason or 'no reason given'}); {_checked_against(link)}",
                 link.text,
             )
