@@ -5,6 +5,7 @@ parse failures; `tests/test_verifier_recorded.py` replays a real llama.cpp serve
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from localize import (
     LLMClient,
     Settings,
     Story,
+    alocalize,
+    alocalize_many,
     check,
     localize,
     run_batch,
@@ -400,3 +403,25 @@ def test_help_names_the_verifier() -> None:
     assert "--verify" in CliRunner().invoke(cli, ["--help"]).output
     for command in ("rewrite", "check", "batch", "eval", "review"):
         assert "--verify / --no-verify" in CliRunner().invoke(cli, [command, "--help"]).output
+
+
+def test_alocalize_and_alocalize_many_verify(httpserver: Any, wire_story: Story) -> None:
+    s = Script(httpserver, section(), completion(all_but(2)), section(), completion(all_but(2)))
+
+    async def both() -> tuple[LocalizeResult, list[Any]]:
+        async with fault_client(s) as client:
+            one = await alocalize(wire_story, "uk", client=client, verify=True, audit=False)
+            many = [
+                r
+                async for r in alocalize_many(
+                    [wire_story], ["uk"], client=client, verify=True, cache=False, audit=False
+                )
+            ]
+        return one, many
+
+    one, many = asyncio.run(both())
+    assert s.requests == 4
+    assert one.checks.verification is not None
+    [job] = many
+    assert job.result is not None and job.result.checks.verification is not None
+    assert [f.check for f in job.result.checks.findings] == ["verified"]
