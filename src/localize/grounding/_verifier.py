@@ -31,6 +31,7 @@ from localize._types import ChatMessage
 from localize.backends._usage import Completion
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._support import SentenceLink
+from localize.prompting._neutralise import neutralise
 from localize.regions import RegionProfile
 
 __all__ = [
@@ -158,8 +159,8 @@ def _entry_lines(labels: Sequence[str], profile: RegionProfile) -> list[str]:
     remits = {f"institution: {i.name}": i.remit for i in profile.institutions}
     remits.update({f"law: {law.name}": law.summary for law in profile.laws})
     return [
-        f"  profile: {label.split(': ', 1)[-1]}"
-        + (f": {remits[label]}" if remits.get(label) else "")
+        f"  profile: {neutralise(label.split(': ', 1)[-1])}"
+        + (f": {neutralise(remits[label])}" if remits.get(label) else "")
         for label in labels
         if not label.startswith("region: ")
     ]
@@ -168,13 +169,17 @@ def _entry_lines(labels: Sequence[str], profile: RegionProfile) -> list[str]:
 def verification_messages(
     links: Sequence[SentenceLink], profile: RegionProfile
 ) -> list[ChatMessage]:
-    """The request for one section: each sentence with what the checks linked it to."""
+    """The request for one section: each sentence with what the checks linked it to.
+
+    Section, story and profile text is data here as in the section's prompt: chat control
+    tokens in it are defused (`localize.prompting._neutralise`).
+    """
     blocks: list[str] = []
     for link in links:
-        lines = [f"Sentence {link.number}: {link.text}"]
+        lines = [f"Sentence {link.number}: {neutralise(link.text)}"]
         if link.sources:
             lines += [
-                f"  story [{n}]: {text}"
+                f"  story [{n}]: {neutralise(text)}"
                 for n, text in zip(link.sources, link.source_texts, strict=True)
             ]
         else:
@@ -182,7 +187,7 @@ def verification_messages(
         lines += _entry_lines(link.profile, profile)
         blocks.append("\n".join(lines))
     user = (
-        f"Region: {profile.name}\n\n"
+        f"Region: {neutralise(profile.name)}\n\n"
         + "\n\n".join(blocks)
         + f"\n\nGive {len(links)} verdict(s), for sentences 1 to {len(links)}."
     )
