@@ -58,7 +58,11 @@ def main() -> int:
     with (
         LocalServer() as server,
         LLMClient(
-            model=LOCAL_MODEL, base_url=server.base_url, max_retries=0, structured="json_object"
+            model=LOCAL_MODEL,
+            base_url=server.base_url,
+            max_retries=0,
+            structured="json_object",
+            timeout=600,  # a loaded 2-core machine answers slowly
         ) as client,
     ):
         print(f"verifier: {LOCAL_MODEL} at {server.base_url}; {len(cases)} sections\n")
