@@ -29,7 +29,7 @@ from localize import (
 )
 from localize.cli._main import cli
 from localize.grounding import register_check, unregister_check
-from localize.grounding._verifier import VERDICT_SCHEMA
+from localize.prompting._verification import VERDICT_SCHEMA
 from localize.result import LocalizeResult
 from localize.review._pages import result_review, story_review
 from tests.fault_server import Script, completion

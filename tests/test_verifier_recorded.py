@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from localize import LLMClient, Story, check, localize
-from localize.grounding._verifier import VERDICT_SCHEMA
+from localize.prompting._verification import VERDICT_SCHEMA
 from tests.support import STORIES, request_bodies, response_bodies
 
 UK = (STORIES / "wire-with-uk-section.txt").read_text().splitlines()[-1]

@@ -52,13 +52,13 @@ from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, Ge
 from localize.events import AttemptStarted, emit
 from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding._policy import CheckPolicy
-from localize.grounding._verifier import (
+from localize.grounding._verifier import read_verification
+from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
+from localize.prompting._verification import (
     VERDICT_SCHEMA,
-    read_verification,
     verification_messages,
     verification_params,
 )
-from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
 from localize.regions import RegionLike, RegionProfile, Selection, get_region, select_entries
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
