@@ -203,6 +203,7 @@ def test_checks_that_cannot_reach_a_worker_are_refused_before_any_request(
         (["--workers", "3", "-c", "2"], "at least 3 jobs in flight"),
         (["--workers", "2", "--slots", "1"], "at least 2 jobs in flight"),
         (["--workers", "2"], "embedded model"),  # no endpoint given
+        (["--workers", "2", "--export", "requests.jsonl"], "--export and --submit send none"),
     ],
 )
 def test_bad_workers_values_name_the_option(

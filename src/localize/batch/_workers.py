@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import multiprocessing
 import pickle
 import signal
@@ -39,6 +40,7 @@ from localize.backends import LLMClient, ResponseCache
 from localize.batch._gate import RateGate
 from localize.batch._results import BatchPlan, JobResult
 from localize.errors import ConfigError, LocalizeError
+from localize.regions._profiles import RegionProfile
 
 __all__ = ["check_workers", "run_in_workers"]
 
@@ -133,12 +135,35 @@ def _shares(
 # ------------------------------------------------------------------------------- the wire
 
 
+class _ByRegionId(pickle.Pickler):
+    """Sends a region profile as its id: both sides hold the plan's profiles, and a profile is
+    over half of a result's pickle (21 of 39 KB), which the parent would unpickle every job."""
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return obj.id if isinstance(obj, RegionProfile) else None
+
+
+class _RegionFromPlan(pickle.Unpickler):
+    def __init__(self, data: io.BytesIO, regions: dict[str, RegionProfile]) -> None:
+        super().__init__(data)
+        self._regions = regions
+
+    def persistent_load(self, pid: Any) -> RegionProfile:
+        return self._regions[pid]
+
+
 def _frame(message: tuple[Any, ...]) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
+    buffer = io.BytesIO()
+    buffer.write(bytes(_HEADER.size))
+    _ByRegionId(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)
+    data = buffer.getbuffer()
+    _HEADER.pack_into(data, 0, len(data) - _HEADER.size)
+    return bytes(data)
 
 
-async def _receive(reader: asyncio.StreamReader) -> tuple[Any, ...] | None:
+async def _receive(
+    reader: asyncio.StreamReader, regions: dict[str, RegionProfile]
+) -> tuple[Any, ...] | None:
     """The next message, or None when the other side has gone (closed, or died)."""
     try:
         head = await reader.readexactly(_HEADER.size)
@@ -146,7 +171,7 @@ async def _receive(reader: asyncio.StreamReader) -> tuple[Any, ...] | None:
         data = await reader.readexactly(size)
     except (asyncio.IncompleteReadError, ConnectionError):
         return None
-    message = pickle.loads(data)
+    message = _RegionFromPlan(io.BytesIO(data), regions).load()
     assert isinstance(message, tuple)
     return message
 
@@ -226,10 +251,11 @@ async def _work(sock: socket.socket) -> None:
     reader, writer = await asyncio.open_connection(sock=sock)
     # The share comes over the socket, not as a process argument: spawn writes its arguments
     # to a pipe the parent blocks on until this process has started, one worker after another.
-    first = await _receive(reader)
+    first = await _receive(reader, {})
     if first is None:
         return  # the parent stopped before this worker began
-    share: _Share = pickle.loads(first[1])
+    share: _Share = pickle.loads(first[1])  # plain bytes inside the message: profiles in full
+    regions = {r.id: r for r in share.plan.regions}
     main = asyncio.current_task()
     assert main is not None
 
@@ -241,7 +267,7 @@ async def _work(sock: socket.socket) -> None:
 
     async def listen() -> None:
         """Permits from the parent; its going away (a stop, or its death) ends this worker."""
-        while (message := await _receive(reader)) is not None:
+        while (message := await _receive(reader, regions)) is not None:
             if message[0] == "permit":
                 permits.granted(message[1])
         main.cancel()
@@ -284,9 +310,10 @@ async def _work(sock: socket.socket) -> None:
 class _Workers:
     """The parent's side: N processes, the gate's permits, and their results as they come."""
 
-    def __init__(self, shares: list[bytes], gate: RateGate) -> None:
+    def __init__(self, shares: list[bytes], gate: RateGate, regions: list[RegionProfile]) -> None:
         self._shares = shares
         self._gate = gate
+        self._regions = {r.id: r for r in regions}
         self._procs: list[Any] = []
         self._writers: list[asyncio.StreamWriter] = []
         self._results: asyncio.Queue[JobResult | BaseException | int] = asyncio.Queue()
@@ -319,7 +346,7 @@ class _Workers:
         self._writers.append(writer)
         writer.write(_frame(("share", share)))
         try:
-            while (message := await _receive(reader)) is not None:
+            while (message := await _receive(reader, self._regions)) is not None:
                 kind = message[0]
                 if kind == "acquire":
                     self._spawn(self._permit(k, writer, message[1], message[2]))
@@ -419,7 +446,7 @@ async def run_in_workers(
     """
     settings = replace(plan.settings, model=client.model)
     shares = _shares(replace(plan, settings=settings), done, workers, concurrency, cache, audit)
-    pool = _Workers(shares, gate)
+    pool = _Workers(shares, gate, plan.regions)
     try:
         pool.start()
         async for result in pool.results():

@@ -377,6 +377,11 @@ def run(
     region_ids = _split_regions(regions)
     shard_of = _parse_shard(shard)
     if export is not None or submit:
+        if workers != 1:
+            raise ConfigError(
+                "runs jobs here; --export and --submit send none (the provider runs them)",
+                option="--workers",
+            )
         report = export_batch(
             stories,
             region_ids,
