@@ -43,7 +43,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.grounding import CheckFunction, RegisteredCheck, forget_story
-from localize.pipeline import agenerate, connect, prepare
+from localize.pipeline import agenerate, connect, prepare, with_verify
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
 
@@ -281,6 +281,7 @@ async def alocalize_many(
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -293,6 +294,7 @@ async def alocalize_many(
     profile's disclosure line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
+    ``verify`` as for `localize.localize` (None: the setting).
 
         async for result in localize.alocalize_many([Path("stories/")], ["uk", "us"]):
             print(result.story_id, result.region, result.ok)
@@ -300,7 +302,7 @@ async def alocalize_many(
     plan = plan_batch(
         stories,
         regions,
-        settings=settings,
+        settings=with_verify(settings, verify),
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
@@ -448,6 +450,7 @@ def run_batch(
     shard: tuple[int, int] | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
     workers: int = 1,
+    verify: bool | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -463,11 +466,12 @@ def run_batch(
     `localize.batch._workers`): one results file, one set of rpm/tpm limits, ``concurrency``
     jobs in flight across them all, a story's regions in one process. It needs an endpoint
     (not the embedded model) and at least N jobs in flight.
+    ``verify`` as for `localize.localize` (None: the setting).
     """
     plan = plan_batch(
         stories,
         regions,
-        settings=settings,
+        settings=with_verify(settings, verify),
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,

@@ -382,6 +382,13 @@ def run(
                 "runs jobs here; --export and --submit send none (the provider runs them)",
                 option="--workers",
             )
+        if settings.verify:
+            # A Batch API answer comes back a day later, with no second round for a verdict.
+            raise ConfigError(
+                "the model verifier runs on a live batch, not with --export or --submit "
+                "(turn it off with --no-verify)",
+                option="--verify",
+            )
         report = export_batch(
             stories,
             region_ids,
