@@ -6,9 +6,11 @@ cassette replays only inside the process that loads it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -22,12 +24,17 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import localize.cli._main  # noqa: F401  (imported first: _batch reuses its error handling)
-from localize.batch import RateGate, read_results, run_batch
+from localize.backends import Completion, Usage
+from localize.batch import JobResult, RateGate, plan_batch, read_results, resolve_regions, run_batch
+from localize.batch import _inputs as batch_inputs
 from localize.batch import _run as batch_run
+from localize.batch._workers import _frame, _receive
 from localize.cli._batch import batch
 from localize.config import Settings
 from localize.errors import ConfigError, EndpointAuthError, LocalizeError
-from tests.fault_server import Script, completion, status
+from localize.pipeline import prepare, review_completion
+from localize.story import Story
+from tests.fault_server import BODY, Script, completion, status
 from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -222,3 +229,43 @@ def test_bad_workers_values_name_the_option(
 def test_help_documents_workers() -> None:
     out = CliRunner().invoke(batch, ["--help"]).output
     assert "--workers" in out
+
+
+def test_a_workers_stream_parses_only_its_own_stories(
+    stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = plan_batch([stories], REGIONS)
+    parsed: list[str] = []
+    real = batch_inputs.story_from_json
+
+    def counted(data: Any, **kw: Any) -> Any:
+        parsed.append(kw["id"])
+        return real(data, **kw)
+
+    monkeypatch.setattr(batch_inputs, "story_from_json", counted)
+    mine = plan.stories.only(["story-1", "story-4"])
+    assert [s.id for s in mine] == ["story-1", "story-4"]
+    assert parsed == ["story-1", "story-4"]  # the other four are named, never parsed
+
+
+def test_a_result_crosses_the_pipe_with_the_parents_own_region_profile() -> None:
+    (uk,) = resolve_regions(["uk"])
+    prep = prepare(Story(("The lede.",), None, "s"), uk, settings=Settings.resolve({}))
+    answer = Completion(json.dumps({"body": BODY}), "stop", Usage(10, 5), "m", "json_object")
+    result = JobResult("s", "uk", review_completion(prep, answer, endpoint="http://127.0.0.1:1/v1"))
+    frame = _frame(("result", result))
+    assert len(frame) < len(pickle.dumps(result)) - 10_000  # the profile is not in it
+    (kind, back) = _receive_now(frame, {"uk": uk})
+    assert kind == "result" and back.result.region is uk and back.to_line() == result.to_line()
+
+
+def _receive_now(frame: bytes, regions: dict[str, Any]) -> tuple[Any, ...]:
+    async def read() -> tuple[Any, ...] | None:
+        reader = asyncio.StreamReader()
+        reader.feed_data(frame)
+        reader.feed_eof()
+        return await _receive(reader, regions)
+
+    message = asyncio.run(read())
+    assert message is not None
+    return message
