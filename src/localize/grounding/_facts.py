@@ -47,7 +47,8 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     percents: set[Decimal] = set()
     numbered: dict[str, set[Decimal]] = {}
     for fig in scan_figures(text):
-        figures.setdefault(fig.value, set()).add(fig.currency)
+        for value in (fig.value, *fig.alternatives):  # any reading may be the one a section gives
+            figures.setdefault(value, set()).add(fig.currency)
         if fig.percent:
             percents.add(fig.value)
         if fig.name:

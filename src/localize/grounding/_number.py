@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 
 from localize.grounding._context import CheckContext
 from localize.grounding._dates import DateMention, outside_dates, scan_dates
@@ -69,12 +71,95 @@ def _date_findings(
             )
 
 
-def _figure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
+# Words before a figure that make it an approximation, and how far the story's figure may be
+# from it: as a fraction of the figure's value, below and above it.
+_HEDGES: dict[str, tuple[Decimal, Decimal]] = {
+    **dict.fromkeys(
+        ("about", "around", "roughly", "approximately", "some", "circa", "estimated", "close to"),
+        (Decimal("0.1"), Decimal("0.1")),
+    ),
+    **dict.fromkeys(("nearly", "almost", "just under"), (Decimal("0.1"), Decimal(0))),
+    **dict.fromkeys(
+        ("more than", "over", "above", "at least", "upwards of", "in excess of", "just over"),
+        (Decimal(0), Decimal("0.25")),
+    ),
+    **dict.fromkeys(
+        ("less than", "fewer than", "under", "below", "up to", "at most"),
+        (Decimal("0.25"), Decimal(0)),
+    ),
+}
+_HEDGE = re.compile(
+    r"\b(" + "|".join(sorted(_HEDGES, key=len, reverse=True)) + r")\s+\Z", re.IGNORECASE
+)
+# How far, in percentage points, a percentage may be from a fraction it writes ("two-thirds"
+# for 66%, "a quarter" for 26%).
+_FRACTION_POINTS = Decimal(2)
+# How far, as a fraction of the figure, a story's figure may be and still be written rounded
+# without a hedge: "14%" for 13.8%, "$3 billion" for $3.1 billion, not "£1bn" for £1.3bn.
+_ROUNDING = Decimal("0.05")
+
+
+def _rounds_to(told: Decimal, fig: Figure) -> bool:
+    """Whether ``told``, written finer than ``fig``, rounds to it: "14%" for 13.8%, "$1.5
+    billion" for $1.46 billion, "$6.90" for $6.86."""
+    if told % fig.unit == 0:
+        return False  # as fine as the figure or coarser: a different number, not a rounding
+    if abs(told - fig.value) > fig.value * _ROUNDING:
+        return False  # "£1bn" for £1.3bn is a rounding, but too coarse to stand for it
+    return (told / fig.unit).quantize(Decimal(1), ROUND_HALF_UP) * fig.unit == fig.value
+
+
+def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
+    """Whether ``told`` is a figure that ``fig``, so hedged, writes: rounded, or within the
+    hedge's reach ("about 2,000" for 1,960; "more than 200" for 240)."""
+    if _rounds_to(told, fig):
+        return True
+    if hedge is None:
+        return False
+    below, above = _HEDGES[hedge]
+    return fig.value * (1 - below) <= told <= fig.value * (1 + above)
+
+
+def _fraction_of(fig: Figure, told: Decimal, percents: frozenset[Decimal]) -> bool:
+    """Whether a percentage writes a fraction the source gives ("66%" for two-thirds), or a
+    fraction a percentage ("two-thirds" for 66%): one quantity in two forms."""
+    if fig.percent and 0 < told < 1 and told not in percents:
+        return abs(told * 100 - fig.value) <= _FRACTION_POINTS
+    if fig.fraction and told in percents:
+        return abs(fig.value * 100 - told) <= _FRACTION_POINTS
+    return False
+
+
+def _approximates(fig: Figure, hedge: str | None, story: Facts, profile: Facts) -> bool:
+    """Whether a figure not given as it is written stands for one the sources give: a
+    rounding, a hedged approximation, or a fraction written as a percentage or back."""
+    for facts in (story, profile):
+        for told, currencies in facts.figures.items():
+            if (
+                fig.currency is not None
+                and None not in currencies
+                and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)
+            ):
+                continue
+            if fig.percent != (told in facts.percents):
+                if _fraction_of(fig, told, facts.percents):
+                    return True
+                continue
+            if _near(told, fig, hedge):
+                return True
+    return False
+
+
+def _figure_finding(
+    body: str, fig: Figure, span: str, story: Facts, profile: Facts
+) -> Finding | None:
     """A countable figure the sources do not give, or give as no percentage or in another
     currency."""
-    currencies = story.figures.get(fig.value, frozenset()) | profile.figures.get(
-        fig.value, frozenset()
-    )
+    currencies: frozenset[str | None] = frozenset()
+    for value in (fig.value, *fig.alternatives):
+        currencies |= story.figures.get(value, frozenset()) | profile.figures.get(
+            value, frozenset()
+        )
     if not currencies:
         if (
             not fig.percent
@@ -83,6 +168,9 @@ def _figure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Fin
             and int(fig.value) in story.list_sizes
         ):
             return None  # "the two models" for the story's "Fable and Mythos"
+        hedged = _HEDGE.search(body, max(0, fig.start - 20), fig.start)
+        if _approximates(fig, hedged and hedged.group(1).lower(), story, profile):
+            return None
         return Finding(
             "number", "error", f'The figure "{span}" does not appear in the story.', span
         )
@@ -113,7 +201,7 @@ def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[F
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
             span = body[fig.start : fig.end]
-            found = None if span in seen else _figure_finding(fig, span, story, profile.facts)
+            found = None if span in seen else _figure_finding(body, fig, span, story, profile.facts)
         else:
             start = body.rfind(" ", 0, fig.start - 1) + 1 if fig.name else fig.start
             span = body[start : fig.end]

@@ -1,0 +1,109 @@
+"""The ``number`` check on figures a story supports in another form: tokenised numerals,
+roundings, hedged approximations, fractions written as percentages, times of day."""
+
+from __future__ import annotations
+
+import pytest
+
+from localize import check, parse_story
+from localize.regions import get_region
+
+STORY = parse_story(
+    "The trust's planned \u00a37.8m deficit grew. Campaigners raised \u00a350,000 in nine "
+    "hours. Earnings per share were $6.86 and the bank earned $3.1 billion. The capital ratio "
+    "was 13.8 percent. The project costs \u00a31.3bn. Some 2,960 staff and 240 contractors "
+    "work there, and two-thirds of them are in London. In 2019, 66% of firms were hit."
+)
+
+
+def numbers(section: str) -> list[str]:
+    report = check(section, STORY, get_region("uk"), min_words=1)
+    return [f.text for f in report.findings if f.check == "number"]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "An investigation followed a \u00a3 7.8 m overspend.",  # tokenised "£7.8m"
+        "A campaign has raised \u00a350, 000.",  # tokenised "£50,000"
+    ],
+)
+def test_tokenised_figures_are_read_as_the_story_writes_them(section: str) -> None:
+    assert numbers(section) == []
+
+
+def test_tokenised_figures_that_differ_are_still_errors() -> None:
+    assert numbers("An investigation followed a \u00a3 7.9 m overspend.") == ["\u00a3 7.9 m"]
+    assert numbers("A campaign has raised \u00a360, 000.") == ["\u00a360, 000"]
+    # A spaced comma after a year separates two figures: 300 is checked on its own.
+    assert numbers("In 2019, 300 firms were hit.") == ["300"]
+
+
+def test_a_spaced_currency_symbol_is_the_figure_currency() -> None:
+    assert numbers("The bank earned \u00a3 3.1 billion.") == ["\u00a3 3.1 billion"]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "The capital ratio was 14%.",
+        "Earnings per share were $6.90.",  # a trailing decimal zero adds no precision
+        "Earnings per share were $6.9.",
+        "The bank earned $3 billion.",
+    ],
+)
+def test_a_story_figure_rounded_is_supported(section: str) -> None:
+    assert numbers(section) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "span"),
+    [
+        ("Earnings per share were $6.89.", "$6.89"),  # as fine as the story's: another number
+        ("The capital ratio was 13.1 percent.", "13.1 percent"),
+        ("The capital ratio was 13%.", "13%"),  # 13.8 rounds to 14
+        ("The project costs \u00a31bn.", "\u00a31bn"),  # a rounding too coarse to stand for it
+        ("The capital ratio was 14 people.", "14"),  # 13.8 is a percentage, not a count
+    ],
+)
+def test_a_figure_the_story_does_not_round_to_is_an_error(section: str, span: str) -> None:
+    assert numbers(section) == [span]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "About 3,000 staff work there.",
+        "More than 200 contractors work there.",
+        "Nearly 250 contractors work there.",
+        "Fewer than 3,000 staff work there.",
+    ],
+)
+def test_a_hedged_figure_near_the_story_is_supported(section: str) -> None:
+    assert numbers(section) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "span"),
+    [
+        ("3,000 staff work there.", "3,000"),  # unhedged, 2,960 is not 3,000
+        ("More than 150 contractors work there.", "150"),  # 240 is too far above
+        ("More than 250 contractors work there.", "250"),  # 240 is below it
+        ("Nearly 3,500 staff work there.", "3,500"),
+        ("About 4,000 staff work there.", "4,000"),
+    ],
+)
+def test_a_hedged_figure_far_from_the_story_is_an_error(section: str, span: str) -> None:
+    assert numbers(section) == [span]
+
+
+def test_a_fraction_and_a_percentage_stand_for_each_other() -> None:
+    assert numbers("Two-thirds of firms were hit in 2019.") == []  # story: 66%
+    assert numbers("About 67% of them are in London.") == []  # story: two-thirds
+    assert numbers("One-third of firms were hit in 2019.") == ["One-third"]
+    assert numbers("Half of them, 50%, are in London.") == ["50%"]
+
+
+@pytest.mark.parametrize("section", ["The board meets at 5 pm.", "The board meets at 8 a.m."])
+def test_a_time_of_day_is_not_a_quantity(section: str) -> None:
+    assert numbers(section) == []
