@@ -107,3 +107,36 @@ def test_a_fraction_and_a_percentage_stand_for_each_other() -> None:
 @pytest.mark.parametrize("section", ["The board meets at 5 pm.", "The board meets at 8 a.m."])
 def test_a_time_of_day_is_not_a_quantity(section: str) -> None:
     assert numbers(section) == []
+
+
+UNITS_STORY = parse_story(
+    "The dividend rises to 13 cents a share. The margin fell 70 basis points. A stamp costs "
+    "85p.\nAnna: see you on friday then\nTom: or Thurs. if the shop is shut"
+)
+
+
+def unit_numbers(section: str) -> list[str]:
+    report = check(section, UNITS_STORY, get_region("uk"), min_words=1)
+    return [f.text for f in report.findings if f.check == "number"]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "The dividend rises to $0.13 a share.",
+        "The margin fell 0.7 percentage points.",
+        "A stamp costs \u00a30.85.",
+    ],
+)
+def test_cents_pence_and_basis_points_are_hundredths(section: str) -> None:
+    assert unit_numbers(section) == []
+
+
+def test_a_hundredth_that_differs_is_still_an_error() -> None:
+    assert unit_numbers("The dividend rises to $0.14 a share.") == ["$0.14"]
+    assert unit_numbers("The margin fell 0.8 percentage points.") == ["0.8"]
+
+
+def test_a_weekday_the_source_writes_in_lower_case_or_short_is_given() -> None:
+    assert unit_numbers("Anna and Tom will meet on Friday or Thursday.") == []
+    assert unit_numbers("Anna and Tom will meet on Saturday.") == ["Saturday"]

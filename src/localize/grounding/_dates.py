@@ -66,6 +66,15 @@ _DATE = re.compile(
 )
 # Capitalised: "friday" in running text is no weekday a story names.
 _WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
+# A source may name a day in any case or short ("see you on friday", "Fri"), as chat and
+# transcripts do: a section that writes it out gives the source's day. ("sat", "sun" and
+# "wed" are words first.)
+_SOURCE_WEEKDAY = re.compile(
+    r"\b(?:(" + "|".join(_WEEKDAYS) + r")s?|(mon|tue|tues|thu|thur|thurs|fri)\.?)\b",
+    re.IGNORECASE,
+)
+_SHORT_WEEKDAYS = {w[:3]: w for w in _WEEKDAYS} | {"tues": "tuesday", "thur": "thursday"}
+_SHORT_WEEKDAYS["thurs"] = "thursday"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +147,10 @@ class KnownDates:
         told = list(scan_dates(source))
         return cls(
             days=frozenset(r for t in told for r in t.readings),
-            weekdays=frozenset(t.weekday for t in told if t.weekday is not None),
+            weekdays=frozenset(
+                (m[1] or _SHORT_WEEKDAYS[m[2].lower()]).lower()
+                for m in _SOURCE_WEEKDAY.finditer(source)
+            ),
             years=frozenset(
                 {t.year for t in told if t.year is not None}
                 | {int(y) for y in _BARE_YEAR.findall(source)}

@@ -81,6 +81,9 @@ _SYMBOL_CURRENCY = {
     "A$": "AUD",
     "AU$": "AUD",
 }
+# After a numeral, a unit worth a hundredth of another: "13 cents" is $0.13, "50p" is £0.50,
+# "70 basis points" is 0.7 percentage points.
+_HUNDREDTHS = re.compile(r" ?(?:cents?|pence|p|basis points?|bps?)\b", re.IGNORECASE)
 # After a numeral, a time of day ("5 pm", "9 a.m."; "5pm" is a glued suffix, read as a name).
 _CLOCK = re.compile(r" ?(?:[ap]\.m\.|[ap]m\b)", re.IGNORECASE)
 _PERCENT = re.compile(r"\s?%|\s(?:per\s?cent|percent)\b", re.IGNORECASE)
@@ -222,6 +225,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
             countable = False  # Claude Opus 4.8, Act 2018
             name = p_word.lower()
     j = i + 1
+    hundredths = _HUNDREDTHS.match(text, end)
     group = _spaced_thousands(text, tokens, i)
     if group is not None:
         # "50, 000": tokenised text (XSum's) spaces a thousands separator.
@@ -258,6 +262,8 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
         countable = False  # "5 pm", "9 a.m.": a time of day, not a quantity
     value *= scale
     unit *= scale
+    if hundredths:
+        alternatives = (*alternatives, value / 100)
     percent = _PERCENT.match(text, end)
     if percent:
         end = percent.end()
