@@ -11,7 +11,7 @@ from localize.regions import get_region
 STORY = parse_story(
     "The trust's planned \u00a37.8m deficit grew. Campaigners raised \u00a350,000 in nine "
     "hours. Earnings per share were $6.86 and the bank earned $3.1 billion. The capital ratio "
-    "was 13.8 percent. The project costs \u00a31.3bn. Some 2,960 staff and 240 contractors "
+    "was 13.8 percent. The project costs \u00a31.3bn. Some 2,960 staff and 246 contractors "
     "work there, and two-thirds of them are in London. In 2019, 66% of firms were hit."
 )
 
@@ -47,7 +47,6 @@ def test_a_spaced_currency_symbol_is_the_figure_currency() -> None:
     "section",
     [
         "The capital ratio was 14%.",
-        "Earnings per share were $6.90.",  # a trailing decimal zero adds no precision
         "Earnings per share were $6.9.",
         "The bank earned $3 billion.",
     ],
@@ -60,6 +59,7 @@ def test_a_story_figure_rounded_is_supported(section: str) -> None:
     ("section", "span"),
     [
         ("Earnings per share were $6.89.", "$6.89"),  # as fine as the story's: another number
+        ("Earnings per share were $6.90.", "$6.90"),  # its last zero is written
         ("The capital ratio was 13.1 percent.", "13.1 percent"),
         ("The capital ratio was 13%.", "13%"),  # 13.8 rounds to 14
         ("The project costs \u00a31bn.", "\u00a31bn"),  # a rounding too coarse to stand for it
@@ -87,8 +87,10 @@ def test_a_hedged_figure_near_the_story_is_supported(section: str) -> None:
     ("section", "span"),
     [
         ("3,000 staff work there.", "3,000"),  # unhedged, 2,960 is not 3,000
-        ("More than 150 contractors work there.", "150"),  # 240 is too far above
-        ("More than 250 contractors work there.", "250"),  # 240 is below it
+        ("More than 150 contractors work there.", "150"),  # 246 is too far above
+        ("More than 250 contractors work there.", "250"),  # 246 is below it
+        ("About 3,100 staff work there.", "3,100"),  # 2,960 rounds to 3,000
+        ("About 240 contractors work there.", "240"),  # 246 is finer: rounds to 250
         ("Nearly 3,500 staff work there.", "3,500"),
         ("About 4,000 staff work there.", "4,000"),
     ],
@@ -140,3 +142,23 @@ def test_a_hundredth_that_differs_is_still_an_error() -> None:
 def test_a_weekday_the_source_writes_in_lower_case_or_short_is_given() -> None:
     assert unit_numbers("Anna and Tom will meet on Friday or Thursday.") == []
     assert unit_numbers("Anna and Tom will meet on Saturday.") == ["Saturday"]
+
+
+CHAT = parse_story(
+    "Ann: can we meet on the 5th of may? . Mike: ok, or 14/03 next year. . Ann: fine\nMike: see you"
+)
+
+
+def chat_numbers(section: str) -> list[str]:
+    report = check(section, CHAT, get_region("uk"), min_words=1)
+    return [f.text for f in report.findings if f.check == "number"]
+
+
+def test_a_transcript_speakers_are_a_list_a_section_may_count() -> None:
+    assert chat_numbers("The two friends plan to meet.") == []
+    assert chat_numbers("The four friends plan to meet.") == ["four"]
+
+
+def test_a_source_date_in_lower_case_or_without_a_year_is_given() -> None:
+    assert chat_numbers("Ann and Mike may meet on May 5 or on 14 March.") == []
+    assert chat_numbers("Ann and Mike may meet on May 6.") == ["May 6"]

@@ -134,6 +134,10 @@ def outside_dates(figures: Iterable[Figure], mentions: Iterable[DateMention]) ->
     return [f for f in figures if not any(start <= f.start < end for start, end in spans)]
 
 
+_SOURCE_DATE = re.compile(_DATE.pattern, re.IGNORECASE)
+_SHORT_DATE = re.compile(r"(?<![\w./-])([0-3]?\d)/([0-3]?\d)(?![\w/]|\.\d)")
+
+
 @dataclass(frozen=True, slots=True)
 class KnownDates:
     """The dates, weekdays and years a source gives, read once."""
@@ -144,7 +148,13 @@ class KnownDates:
 
     @classmethod
     def of(cls, source: str) -> KnownDates:
-        told = list(scan_dates(source))
+        # A source's dates in any case ("5th of may" in a chat) and day/month without a year
+        # ("14/03"): what a section writes in full may be read there.
+        told = [d for m in _SOURCE_DATE.finditer(source) if (d := _mention(m)) is not None]
+        told += [
+            DateMention(frozenset(r for r in ((a, b), (b, a)) if _valid(*r)), None, None, 0, 0)
+            for a, b in ((int(m[1]), int(m[2])) for m in _SHORT_DATE.finditer(source))
+        ]
         return cls(
             days=frozenset(r for t in told for r in t.readings),
             weekdays=frozenset(

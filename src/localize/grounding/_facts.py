@@ -85,9 +85,19 @@ _NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM}){{0,30}},?\s+(?:and|o
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
+# A transcript's turn: "Anna: ..." at the start of a line or after a sentence. Its speakers
+# are a list a section may count too ("the two friends").
+_SPEAKER = re.compile(
+    r"(?:^|(?<=[.!?\n])\s*)([A-Z][\w'-]{0,40}(?: [A-Z][\w'-]{0,40}){0,2}):\s", re.M
+)
+
+
 def _list_sizes(text: str) -> Iterator[int]:
     for m in _NAME_LIST.finditer(text):
         yield len(_LIST_SEPARATOR.split(m.group()))
+    speakers = {m.group(1) for m in _SPEAKER.finditer(text)}
+    if len(speakers) > 1:
+        yield len(speakers)
 
 
 @per_story

@@ -149,9 +149,9 @@ class Figure:
     countable: bool
     percent: bool = False
     name: str | None = None  # the name a numeral belongs to, lower case ("opus", "article")
-    # The place value of the figure's last written digit: 0.01 for "6.86", 0.1 for "6.90" and
-    # 100 million for "1.5 billion" (a trailing decimal zero adds no precision to a price). A
-    # story figure finer than this that rounds to the value supports it ("14%" for 13.8%).
+    # The place value of the figure's last written digit: 0.01 for "6.86" and "6.90", 100
+    # million for "1.5 billion". A story figure finer than this that rounds to the value
+    # supports it ("14%" for 13.8%).
     unit: Decimal = Decimal(1)
     # Other values the text may mean, any of which grounds it: "7.8 m" after tokenising is
     # 7.8 million or 7.8 metres; "50, 000" is 50,000 or a list.
@@ -199,7 +199,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
     start, end, num, _ = tokens[i]
     assert num is not None
     value = Decimal(num.replace(",", ""))
-    decimals = num.partition(".")[2].rstrip("0")
+    decimals = num.partition(".")[2]
     unit = Decimal(1).scaleb(-len(decimals))
     alternatives: tuple[Decimal, ...] = ()
     countable = True

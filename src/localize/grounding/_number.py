@@ -101,7 +101,7 @@ _ROUNDING = Decimal("0.05")
 
 def _rounds_to(told: Decimal, fig: Figure) -> bool:
     """Whether ``told``, written finer than ``fig``, rounds to it: "14%" for 13.8%, "$1.5
-    billion" for $1.46 billion, "$6.90" for $6.86."""
+    billion" for $1.46 billion (not "$6.90" for $6.86: its last zero is written)."""
     if told % fig.unit == 0:
         return False  # as fine as the figure or coarser: a different number, not a rounding
     if abs(told - fig.value) > fig.value * _ROUNDING:
@@ -114,9 +114,22 @@ def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
     hedge's reach ("about 2,000" for 1,960; "more than 200" for 240)."""
     if _rounds_to(told, fig):
         return True
-    if hedge is None:
+    if hedge is None or fig.value == 0:
+        return False
+    # A hedge approximates a finer figure by a round one ("about 3,000" for 2,960), not one
+    # round figure by another ("about $2.8 billion" for "approximately $3 billion").
+    coarse = fig.unit
+    while (fig.value / (coarse * 10)) % 1 == 0:
+        coarse *= 10
+    if told % coarse == 0:
         return False
     below, above = _HEDGES[hedge]
+    if (
+        below
+        and above
+        and (told / coarse).quantize(Decimal(1), ROUND_HALF_UP) * coarse != fig.value
+    ):
+        return False  # "about 3,100" is not 2,960 rounded
     return fig.value * (1 - below) <= told <= fig.value * (1 + above)
 
 
