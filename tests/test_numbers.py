@@ -162,3 +162,39 @@ def test_a_transcript_speakers_are_a_list_a_section_may_count() -> None:
 def test_a_source_date_in_lower_case_or_without_a_year_is_given() -> None:
     assert chat_numbers("Ann and Mike may meet on May 5 or on 14 March.") == []
     assert chat_numbers("Ann and Mike may meet on May 6.") == ["May 6"]
+
+
+CHANGE_STORY = parse_story(
+    "Revenue rose from $10 million to $12 million. The jobless rate fell from 5.2% to 4.8%. "
+    "The firm has 40 staff. It opened in 1990. Of its 7 sites, 4 closed."
+)
+
+
+def change_numbers(section: str) -> list[str]:
+    report = check(section, CHANGE_STORY, get_region("uk"), min_words=1)
+    return [f.text for f in report.findings if f.check == "number"]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "Revenue rose by $2 million.",  # 12 - 10
+        "Revenue rose 20%.",  # (12 - 10) / 10
+        "The jobless rate fell 0.4 percentage points.",
+    ],
+)
+def test_a_difference_or_change_the_story_implies_is_supported(section: str) -> None:
+    assert change_numbers(section) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "span"),
+    [
+        ("Revenue rose by $3 million.", "$3 million"),
+        ("Revenue rose 25%.", "25%"),
+        ("The firm has 1,950 staff.", "1,950"),  # 1990 - 40: figures of two sentences
+        ("Three sites stayed open.", "Three"),  # small counts differ by small counts anywhere
+    ],
+)
+def test_a_change_the_story_does_not_imply_is_an_error(section: str, span: str) -> None:
+    assert change_numbers(section) == [span]

@@ -30,6 +30,7 @@ _REFERENCE_WORDS = word_set("""
 # Law names carry years: an unknown one is the institution check's business.
 _LAW_WORDS = word_set("act bill directive regulation regulations law")
 _MAX_LIST_COUNT = 12
+_SMALL_COUNTS = frozenset(Decimal(n) for n in range(_MAX_LIST_COUNT + 1))
 
 
 def _numbered_name_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
@@ -133,6 +134,15 @@ def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
     return fig.value * (1 - below) <= told <= fig.value * (1 + above)
 
 
+def _same_kind(fig: Figure, currencies: frozenset[str | None]) -> bool:
+    """Whether a figure's currency may be one the source gives its value in."""
+    return (
+        fig.currency is None
+        or None in currencies
+        or any(c is not None and _same_currency(fig.currency, c) for c in currencies)
+    )
+
+
 def _fraction_of(fig: Figure, told: Decimal, percents: frozenset[Decimal]) -> bool:
     """Whether a percentage writes a fraction the source gives ("66%" for two-thirds), or a
     fraction a percentage ("two-thirds" for 66%): one quantity in two forms."""
@@ -145,14 +155,11 @@ def _fraction_of(fig: Figure, told: Decimal, percents: frozenset[Decimal]) -> bo
 
 def _approximates(fig: Figure, hedge: str | None, story: Facts, profile: Facts) -> bool:
     """Whether a figure not given as it is written stands for one the sources give: a
-    rounding, a hedged approximation, or a fraction written as a percentage or back."""
+    rounding, a hedged approximation, a fraction written as a percentage or back, or a
+    difference or change the story's figures imply."""
     for facts in (story, profile):
         for told, currencies in facts.figures.items():
-            if (
-                fig.currency is not None
-                and None not in currencies
-                and not any(c is not None and _same_currency(fig.currency, c) for c in currencies)
-            ):
+            if not _same_kind(fig, currencies):
                 continue
             if fig.percent != (told in facts.percents):
                 if _fraction_of(fig, told, facts.percents):
@@ -160,6 +167,16 @@ def _approximates(fig: Figure, hedge: str | None, story: Facts, profile: Facts) 
                 continue
             if _near(told, fig, hedge):
                 return True
+    # A difference or change two of the story's figures imply ("up 2 points" for 10% and 12%).
+    for told, currencies in story.implied.items():
+        if fig.percent != (told in story.implied_percents):
+            continue
+        if (fig.currency is None) != (None in currencies) or not _same_kind(fig, currencies):
+            continue  # a difference of amounts is an amount; of counts, a count
+        if fig.currency is None and not fig.percent and fig.value in _SMALL_COUNTS:
+            continue  # small counts differ by small counts everywhere: no evidence
+        if told == fig.value or _rounds_to(told, fig):
+            return True
     return False
 
 
