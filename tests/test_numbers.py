@@ -77,6 +77,8 @@ def test_a_figure_the_story_does_not_round_to_is_an_error(section: str, span: st
         "More than 200 contractors work there.",
         "Nearly 250 contractors work there.",
         "Fewer than 3,000 staff work there.",
+        "The project costs under \u00a31.5bn.",  # a bound holds a figure as round as it
+        "More than 240 contractors work there.",
     ],
 )
 def test_a_hedged_figure_near_the_story_is_supported(section: str) -> None:

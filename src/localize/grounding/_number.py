@@ -117,20 +117,19 @@ def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
         return True
     if hedge is None or fig.value == 0:
         return False
-    # A hedge approximates a finer figure by a round one ("about 3,000" for 2,960), not one
-    # round figure by another ("about $2.8 billion" for "approximately $3 billion").
-    coarse = fig.unit
-    while (fig.value / (coarse * 10)) % 1 == 0:
-        coarse *= 10
-    if told % coarse == 0:
-        return False
     below, above = _HEDGES[hedge]
-    if (
-        below
-        and above
-        and (told / coarse).quantize(Decimal(1), ROUND_HALF_UP) * coarse != fig.value
-    ):
-        return False  # "about 3,100" is not 2,960 rounded
+    if below and above:
+        # "About" approximates a finer figure by a round one, the one it rounds to ("about
+        # 3,000" for 2,960, not "about 3,100"), not one round figure by another ("about $2.8
+        # billion" for "approximately $3 billion").
+        coarse = fig.unit
+        while (fig.value / (coarse * 10)) % 1 == 0:
+            coarse *= 10
+        if told % coarse == 0:
+            return False
+        if (told / coarse).quantize(Decimal(1), ROUND_HALF_UP) * coarse != fig.value:
+            return False
+    # A bound ("more than 200", "under £12.50") holds any figure on its side within reach.
     return fig.value * (1 - below) <= told <= fig.value * (1 + above)
 
 
