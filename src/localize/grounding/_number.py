@@ -103,6 +103,8 @@ _ROUNDING = Decimal("0.05")
 def _rounds_to(told: Decimal, fig: Figure) -> bool:
     """Whether ``told``, written finer than ``fig``, rounds to it: "14%" for 13.8%, "$1.5
     billion" for $1.46 billion (not "$6.90" for $6.86: its last zero is written)."""
+    if fig.value < fig.unit * 10:
+        return False  # one significant digit: "$3 billion" is no rounding of $3.4 billion
     if told % fig.unit == 0:
         return False  # as fine as the figure or coarser: a different number, not a rounding
     if abs(told - fig.value) > fig.value * _ROUNDING:
@@ -189,7 +191,7 @@ def _figure_finding(
         currencies |= story.figures.get(value, frozenset()) | profile.figures.get(
             value, frozenset()
         )
-    if not currencies:
+    if not currencies or (fig.percent and fig.value not in story.percents | profile.percents):
         if (
             not fig.percent
             and fig.value == fig.value.to_integral_value()
@@ -200,6 +202,7 @@ def _figure_finding(
         hedged = _HEDGE.search(body, max(0, fig.start - 20), fig.start)
         if _approximates(fig, hedged and hedged.group(1).lower(), story, profile):
             return None
+    if not currencies:
         return Finding(
             "number", "error", f'The figure "{span}" does not appear in the story.', span
         )
