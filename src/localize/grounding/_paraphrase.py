@@ -503,6 +503,38 @@ def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     return None
 
 
+# What may stand right before a capitalised word that opens a quotation, an aside or a hyphenated
+# name ("' Also", "Saint - Germain"): a capital there is the style of what it opens.
+_OPENERS = frozenset("'\"\u2018\u201c([-\u2013\u2014/.!?:;")
+
+
+def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> str | None:
+    """A single capitalised word inside a sentence that the story never gives in any form, nor
+    the profile or any shipped profile: a name or a title the section swaps in ("the Dolphins"
+    for the story's Saints, "Mrs. Smith" for "Mr. Smith", "the Deluxe plan"). Lexicon words
+    count too: a team, a product tier or a title is spelt as a common word. A word in capitals
+    is an acronym (the ``institution`` check's); a sentence's first word, or a word after a
+    quotation mark, a bracket or a dash, is capitalised by position. A name just after a
+    negation ("not by London") is what the section says did not happen: it asserts nothing."""
+    tokens = list(CLAUSE_TOKEN.finditer(text))
+    for n, m in enumerate(tokens):
+        word = m.group().removesuffix("'s").removesuffix("\u2019s")
+        if not word[0].isupper() or word.isupper():
+            continue
+        if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
+            continue
+        before = text[: m.start()].rstrip()
+        if not before or before[-1] in _OPENERS:
+            continue
+        low = word.lower()
+        if low in skip or low in _MONTHS or low in _shipped_words():
+            continue
+        if low in index.words or lemma(low) in index.by_lemma or _given(low, index):
+            continue
+        return word
+    return None
+
+
 # A word's setting: the content words this near it on either side. Two settings that share this
 # many words put the two words in the same place of the same statement.
 _SETTING_REACH = 3
@@ -726,4 +758,18 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 )
             )
             break  # one finding a sentence: the first change is enough to send it back
+        else:
+            # No clause restates a story clause with a change: a lone name nobody gives is
+            # still an invention, reported as unsupported.
+            word = _unsupported_word(sentence.text, index, skip)
+            if word:
+                findings.append(
+                    Finding(
+                        "paraphrase",
+                        "error",
+                        f'"{shorten(sentence.text, 80)}" names {word}, which neither the story '
+                        "nor the region profile gives: no story sentence supports it.",
+                        word,
+                    )
+                )
     return findings
