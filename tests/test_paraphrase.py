@@ -284,3 +284,40 @@ def test_another_story_name_in_a_name_s_place_is_reported() -> None:
 )
 def test_news_summary_forms_that_change_nothing_pass(story_text: str, section: str) -> None:
     assert check_paraphrase(section, parse_story(story_text), get_region("us")) == []
+
+
+PODCAST = parse_story(
+    "On this episode we look back at the conference championship games. The Patriots beat the "
+    "Saints in overtime, and the Chiefs lost to the 49ers after a late field goal. Bob Ross fans "
+    "will enjoy the second half, where the museum opens its exhibition in Glenfinnan."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "name"),
+    [
+        # SummEdits-style swaps (issue 18): a lone name the story never gives, paired with or
+        # inside a name it does give, in a sentence too loose to align with a story clause.
+        ("The podcast talks about the games between the Patriots and the Dolphins.", "Dolphins"),
+        ("Listeners also hear about Bob Dylan.", "Dylan"),
+    ],
+)
+def test_a_lone_name_swapped_into_a_story_name_is_unsupported(section: str, name: str) -> None:
+    messages = [f.message for f in check_paraphrase(section, PODCAST, get_region("us"))]
+    assert len(messages) == 1 and f"names {name}," in messages[0], messages
+    assert "no story sentence supports it" in messages[0]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "The podcast talks about the games between the Patriots and the Saints.",
+        # A lone place beside no story name is as often a true detail the story leaves out.
+        "Listeners also hear about a show near Glasgow.",
+        # A name said not to be involved asserts nothing; a quotation's first word is capitalised.
+        "Listeners hear that it was not Miami that won.",
+        "Fans of Bob Ross will 'Enjoy the second half', the hosts say.",
+    ],
+)
+def test_a_lone_name_beside_no_story_name_or_negated_passes(section: str) -> None:
+    assert check_paraphrase(section, PODCAST, get_region("us")) == []

@@ -14,7 +14,9 @@ clause is compared with it word by word. Reported, each with the story sentence 
 - a swapped name: a name the story never gives where the story clause has another.
 
 And, sentence by sentence, a fact no story or profile sentence gives: a name of two or more
-words that neither the story nor any shipped profile uses ("Prime Minister Kevin Rudd").
+words that neither the story nor any shipped profile uses ("Prime Minister Kevin Rudd"); and,
+where no clause aligns, a single capitalised word the story never gives that stands in a name or
+a pairing with a name it does give ("Bob Dylan" for Bob Ross, "the Patriots and the Dolphins").
 
 Alignment is by lemma overlap only, so a clause that merely shares a few words with the story is
 never compared: what it adds is the ``support`` check's business. Names and words of the region
@@ -531,8 +533,33 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
             continue
         if low in index.words or lemma(low) in index.by_lemma or _given(low, index):
             continue
-        return word
+        if _beside_a_story_name(tokens, n, index):
+            return word
     return None
+
+
+# What may stand between two names of one run or one pairing ("Brighton & Hove", "the Patriots
+# and the Dolphins", "Mr. Smith", "Bank of England").
+_NAME_JOINERS = word_set("and or the of & de")
+_NAME_REACH = 3
+
+
+def _beside_a_story_name(tokens: list[re.Match[str]], n: int, index: _StoryClauses) -> bool:
+    """Whether the word at ``n`` stands in a name or a pairing with a capitalised word the story
+    gives: "Bob Dylan" where the story has Bob Ross, "the Patriots and the Dolphins" where it has
+    the Patriots and the Saints, "Heathrow Airport". An unknown name on its own ("the
+    Glenfinnan area of Glasgow") is as often a true detail the story leaves out."""
+    for step in (-1, 1):
+        i = n + step
+        while 0 < i < len(tokens) and abs(i - n) <= _NAME_REACH:
+            word = tokens[i].group().removesuffix("'s").removesuffix("\u2019s")
+            if word[0].isupper():
+                if word.lower() in index.words:
+                    return True
+            elif word.lower() not in _NAME_JOINERS:
+                break
+            i += step
+    return False
 
 
 # A word's setting: the content words this near it on either side. Two settings that share this
