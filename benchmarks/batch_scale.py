@@ -110,7 +110,7 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
             p.stderr.seek(0)
             err = p.stderr.read().decode("utf-8", "replace")
             p.stderr.close()
-        if p.returncode not in (0, 1):
+        if p.returncode not in (0, 1, 4):  # 4: sections flagged, a normal outcome
             raise SystemExit(f"localize batch exited {p.returncode}:\n{err[-3000:]}")
         cpu += usage.ru_utime + usage.ru_stime
         rss += usage.ru_maxrss / 1024
@@ -199,7 +199,7 @@ def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Names
         stderr=subprocess.PIPE,  # run() reads it as it comes
         check=False,
     )
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in (0, 1, 4):
         raise SystemExit(proc.stderr.decode()[-3000:])
     stats = pstats.Stats(str(prof))
     print(f"\nprofile of the new path ({_count_ok(out)} jobs), top by cumulative time:")

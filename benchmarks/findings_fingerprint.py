@@ -6,8 +6,10 @@
 Runs `localize.check` for every case of tests/data/checks against every built-in region, and
 for every SummEdits row of tests/data/factual (document as story, summary as section) as ``us``
 (with ``--all-regions-factual``, as every built-in region), and prints the md5 of all reports'
-findings, and a second md5 that also covers skipped checks and sentence links. A change that
-only makes the checks faster must print the same two digests before and after.
+findings, a second md5 that also covers skipped checks and sentence links, and a third over
+the prompt messages `localize.prepare` renders for every story of tests/data/checks and every
+built-in region (the entries a prompt gets are chosen per story). A change that only makes the
+checks or the rendering faster must print the same digests before and after.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from localize import check, list_regions
+from localize import Settings, check, list_regions, prepare
 from localize.evaluation._evaluation import load_cases
 from localize.story import parse_story
 
@@ -32,6 +34,7 @@ def main() -> int:
     args = parser.parse_args()
     regions = sorted(list_regions())
     findings = hashlib.md5()
+    prompts = hashlib.md5()
     full = hashlib.md5()
     n = 0
     started = time.process_time()
@@ -43,7 +46,14 @@ def main() -> int:
         full.update(tag.encode() + json.dumps(d, sort_keys=True).encode())
         n += 1
 
-    for case in load_cases(ROOT / "tests" / "data" / "checks"):
+    cases = load_cases(ROOT / "tests" / "data" / "checks")
+    settings = Settings.resolve({}, model="gpt-4o-mini", base_url="http://127.0.0.1:1/v1")
+    stories = {c.story.sha256: c.story for c in cases}
+    for key in sorted(stories):
+        for region in regions:
+            prep = prepare(stories[key], region, settings=settings, model="gpt-4o-mini")
+            prompts.update(json.dumps(prep.messages, sort_keys=True).encode())
+    for case in cases:
         for region in regions:
             report = check(
                 case.section,
@@ -65,6 +75,7 @@ def main() -> int:
     print(f"reports {n}, CPU {time.process_time() - started:.1f} s")
     print(f"findings md5 {findings.hexdigest()}")
     print(f"reports  md5 {full.hexdigest()}")
+    print(f"prompts  md5 {prompts.hexdigest()}")
     return 0
 
 

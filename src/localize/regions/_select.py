@@ -150,18 +150,43 @@ def _names(entry: Entry) -> tuple[str, ...]:
     return tuple(n for n in (entry.name, short, *entry.aliases) if n)
 
 
-def _named_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The test for whether a story names an entry outright."""
+
+    pattern: re.Pattern[str]
+    # (name, matched as written): the literal text the pattern's branches look for.
+    needles: tuple[tuple[str, bool], ...]
+
+    def found(self, text: str, folded: str | None) -> bool:
+        """Whether ``text`` names the entry; ``folded`` is ``text`` lower-cased when both it and
+        every name are ASCII (else None), for a substring test that rules most entries out
+        before the pattern, whose leading lookbehind is tried at every offset of the story.
+        In ASCII, a case-blind match of a name is a substring of the lower-cased text."""
+        if folded is not None and not any(
+            (name in text) if as_written else (name.lower() in folded)
+            for name, as_written in self.needles
+        ):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def _named_pattern(names: Sequence[str]) -> _Named | None:
     # Acronyms match as written ("FSA", not "fsa"); names and aliases in any case.
     parts = []
+    needles = []
     for name in names:
         body = re.escape(name)
         if _ACRONYM.match(name) and name.upper() == name:
             parts.append(rf"(?-i:{body})")
+            needles.append((name, True))
         elif len(name) >= 4:
             parts.append(body)
+            needles.append((name, False))
     if not parts:
         return None
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+    return _Named(pattern, tuple(needles))
 
 
 class _Index:
@@ -169,10 +194,8 @@ class _Index:
 
     def __init__(self, profile: RegionProfile) -> None:
         import bm25s  # type: ignore[import-untyped, unused-ignore]  # imported here: only prompting needs it, and it takes ~0.1 s to load
-        import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
 
         self._bm25s = bm25s
-        self._stemmer = snowballstemmer.stemmer("english")
         self.profile = profile
         # The region's own names ("US", "Australian") say where, not what.
         region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
@@ -197,7 +220,7 @@ class _Index:
         self.entry_tokens = [set(t) for t in entry_tokens]
         # Each stem's word as the entry writes it, to say in plain words why it was chosen.
         self.entry_words = [
-            {self._stemmer.stemWord(w): w for w in reversed(words)}
+            {_stem(w): w for w in reversed(words)}
             for words in self._bm25s.tokenize(
                 [d.lower() for d in entry_docs],
                 stopwords="en",
@@ -208,12 +231,13 @@ class _Index:
         self.beat_index = self._index(self._tokens(beat_docs))
         self.entry_index = self._index(entry_tokens)
         self.named = [_named_pattern(_names(e)) for _, e in self.entries]
+        self.ascii_names = all(n.isascii() for _, e in self.entries for n in _names(e))
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         out = self._bm25s.tokenize(
             texts,
             stopwords=self._stopwords,
-            stemmer=self._stemmer,
+            stemmer=_stem_words,
             return_ids=False,
             show_progress=False,
         )
@@ -226,6 +250,25 @@ class _Index:
 
     def query(self, text: str) -> list[str]:
         return self._tokens([text])[0]
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)  # bounded: a stream of stories brings new numbers and names forever
+def _stem(word: str) -> str:
+    # Remembered: the pure-Python Snowball stemmer costs tens of microseconds a word, and each
+    # story (and each of its regions' queries) repeats most of the words the last one had.
+    stem: str = _english_stemmer().stemWord(word)
+    return stem
+
+
+def _stem_words(words: list[str]) -> list[str]:
+    return [_stem(w) for w in words]
 
 
 @lru_cache(maxsize=64)
@@ -270,10 +313,11 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     for tokens in index.entry_tokens:
         for t in tokens:
             df[t] = df.get(t, 0) + 1
+    folded = story_text.lower() if index.ascii_names and story_text.isascii() else None
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
-        pattern = index.named[k]
-        named = pattern is not None and pattern.search(story_text) is not None
+        test = index.named[k]
+        named = test is not None and test.found(story_text, folded)
         beats = [b for b in entry.beats if b in story_beats]
         beat_score = max((story_beats[b] for b in beats), default=0.0)
         own = entry_scores[k]
