@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -501,3 +502,33 @@ def test_regions_show_beat_validate_strict_and_beats(tmp_path: Path) -> None:
     assert "field 'institutions[0].beats': is required by --strict" in strict.output
     assert "field 'institutions[0].url': is required by --strict" in strict.output
     assert _cli("regions", "validate", "--strict", str(PROFILES)).exit_code == 0
+
+
+def test_ascii_lookalikes_are_every_character_a_case_blind_ascii_pattern_matches() -> None:
+    # The named-entry prefilter trusts a lower-cased substring test only in texts without them.
+    from localize.regions._select import _ASCII_LOOKALIKES
+
+    ascii_blind = re.compile(r"[\x00-\x7f]", re.IGNORECASE)
+    found = {chr(c) for c in range(128, 0x110000) if ascii_blind.fullmatch(chr(c))}
+    assert found == {"\u0130", "\u0131", "\u017f", "\u212a"}
+    assert all(_ASCII_LOOKALIKES.fullmatch(ch) for ch in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Office for Students said so.",
+        "The office for students said so.",
+        "The Office for Student\u017f said so.",  # a long s matches "s" case-blind
+        "The \u212aEW Office said so.",
+        "No body here at all, \u00e9l\u00e8ve.",
+        "The OfS said so.",
+        "The OFS said so.",
+    ],
+)
+def test_named_entry_prefilter_agrees_with_the_pattern(text: str) -> None:
+    from localize.regions._select import _named_pattern, folded_for_names
+
+    named = _named_pattern(("Office for Students", "OfS", "KEW Office"))
+    assert named is not None
+    assert named.found(text, folded_for_names(text)) == bool(named.pattern.search(text))

@@ -150,6 +150,19 @@ def _names(entry: Entry) -> tuple[str, ...]:
     return tuple(n for n in (entry.name, short, *entry.aliases) if n)
 
 
+# The only characters beyond ASCII that a case-blind pattern matches to an ASCII letter (dotted
+# capital I, dotless i, long s and the Kelvin sign; tests/test_regions.py checks every code
+# point): in a text without them,
+# a case-blind match of an ASCII name is a substring of the lower-cased text.
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def folded_for_names(text: str) -> str | None:
+    """``text`` lower-cased for `_Named.found`'s substring test, or None where it cannot be
+    trusted (a character that matches an ASCII letter only case-blind)."""
+    return None if _ASCII_LOOKALIKES.search(text) else text.lower()
+
+
 @dataclass(frozen=True, slots=True)
 class _Named:
     """The test for whether a story names an entry outright."""
@@ -159,12 +172,13 @@ class _Named:
     needles: tuple[tuple[str, bool], ...]
 
     def found(self, text: str, folded: str | None) -> bool:
-        """Whether ``text`` names the entry; ``folded`` is ``text`` lower-cased when both it and
-        every name are ASCII (else None), for a substring test that rules most entries out
-        before the pattern, whose leading lookbehind is tried at every offset of the story.
-        In ASCII, a case-blind match of a name is a substring of the lower-cased text."""
-        if folded is not None and not any(
-            (name in text) if as_written else (name.lower() in folded)
+        """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). A substring
+        test rules most entries out first: the pattern's leading lookbehind is tried at every
+        offset of the story, and the story is long."""
+        if not any(
+            (name in text)
+            if as_written
+            else (folded is None or not name.isascii() or name.lower() in folded)
             for name, as_written in self.needles
         ):
             return False
@@ -231,7 +245,6 @@ class _Index:
         self.beat_index = self._index(self._tokens(beat_docs))
         self.entry_index = self._index(entry_tokens)
         self.named = [_named_pattern(_names(e)) for _, e in self.entries]
-        self.ascii_names = all(n.isascii() for _, e in self.entries for n in _names(e))
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         out = self._bm25s.tokenize(
@@ -313,7 +326,7 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     for tokens in index.entry_tokens:
         for t in tokens:
             df[t] = df.get(t, 0) + 1
-    folded = story_text.lower() if index.ascii_names and story_text.isascii() else None
+    folded = folded_for_names(story_text)
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
         test = index.named[k]
