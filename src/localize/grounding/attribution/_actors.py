@@ -104,15 +104,30 @@ def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
     return ActorLexicon(pattern, names, places)
 
 
-def _actor_of(m: re.Match[str], lexicon: ActorLexicon) -> Actor:
-    if m.group("gov"):
-        words = m.group("gov").split()
+def _actor_of(gov: str | None, name: str | None, lexicon: ActorLexicon) -> Actor:
+    if gov:
+        words = gov.split()
         for n in range(len(words) - 1, 0, -1):
             head = " ".join(words[:n])
             for key in (head, head[:-2]):  # "Britain's ministers"
                 if key in lexicon.names:
                     return lexicon.names[key]
-    return lexicon.names[" ".join(m.group("name").split())]
+    assert name is not None  # the pattern matched one of its two groups
+    return lexicon.names[" ".join(name.split())]
+
+
+_Match = tuple[int, int, str | None, str | None, bool]  # start, end, gov, name, possessive
+
+
+@lru_cache(maxsize=4096)
+def _lexicon_matches(pattern: re.Pattern[str], text: str) -> tuple[_Match, ...]:
+    # Kept per (pattern, sentence): every built-in profile's lexicon has the same names, so the
+    # same pattern, and a story's sentences are read for each of its regions. The pattern is
+    # a long alternation led by a lookbehind, tried at every offset: the dearest part.
+    return tuple(
+        (m.start(), m.end(), m.group("gov"), m.group("name"), bool(m.group("poss")))
+        for m in pattern.finditer(text)
+    )
 
 
 def _without_possessive(word: str) -> str:
@@ -152,6 +167,12 @@ def _story_name_words(story: Story) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=128)
+def _names_held(text: str, names: frozenset[str]) -> frozenset[str]:
+    # One scan of a story for all of its regions: the built-in lexicons have the same names.
+    return frozenset(n for n in names if n in text)
+
+
 @lru_cache(maxsize=32)
 def _names_key(
     profile: RegionProfile, text: str
@@ -159,7 +180,8 @@ def _names_key(
     # Only the names the text holds can be found in it: profiles whose lexicons differ
     # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
     lexicon = actor_lexicon(profile)
-    names = {(n, a) for n, a in lexicon.names.items() if n in text}
+    held = _names_held(text, frozenset(lexicon.names))
+    names = {(n, a) for n, a in lexicon.names.items() if n in held}
     keys = {a.key for _, a in names}
     return frozenset(names), frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
 
@@ -196,8 +218,8 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
     ``home`` is who a bare "the government" is (in a story: the government it is about).
     """
     out = [
-        (m.start(), m.end(), _actor_of(m, lexicon), bool(m.group("poss")))
-        for m in lexicon.pattern.finditer(text)
+        (start, end, _actor_of(gov, name, lexicon), poss)
+        for start, end, gov, name, poss in _lexicon_matches(lexicon.pattern, text)
     ]
     if home is not None:
         out.extend(
