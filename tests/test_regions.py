@@ -532,3 +532,13 @@ def test_named_entry_prefilter_agrees_with_the_pattern(text: str) -> None:
     named = _named_pattern(("Office for Students", "OfS", "KEW Office"))
     assert named is not None
     assert named.found(text, folded_for_names(text)) == bool(named.pattern.search(text))
+
+
+def test_a_profile_hash_is_kept_per_object_and_follows_its_fields() -> None:
+    uk = get_region("uk")
+    copy = uk.model_copy()
+    assert copy == uk and hash(copy) == hash(uk)
+    changed = uk.model_copy(update={"audience": "Readers in Wales"})
+    assert changed != uk
+    assert hash(changed) == hash(changed.model_copy())
+    assert {uk: 1}[copy] == 1
