@@ -68,8 +68,16 @@ def main() -> int:
         stories = write_stories(Path(tmp) / "stories.jsonl", args.stories)
         out = Path(tmp) / "results.jsonl"
         for k in range(args.kills):
+            before = len(_lines(out))
             proc = _batch(stories, out, url)
-            time.sleep(rng.uniform(1.0, 4.0))
+            # Kill mid-run whatever the machine's load: once this run has written a line (startup
+            # can take seconds on a busy machine), after a random further delay.
+            deadline = time.monotonic() + 60
+            while len(_lines(out)) <= before and proc.poll() is None:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 1.0))
             how = signal.SIGKILL if k % 2 == 0 else signal.SIGINT
             proc.send_signal(how)
             proc.wait(timeout=60)
@@ -89,7 +97,9 @@ def main() -> int:
             except json.JSONDecodeError:
                 torn += 1
                 continue
-            if data["ok"]:
+            # A flagged section is written and done (never retried), like a passed one; the
+            # load-test server's short answer is flagged by the region checks.
+            if data["status"] in ("passed", "flagged"):
                 keys[(data["story_id"], data["region"])] += 1
     dupes = sum(1 for n in keys.values() if n > 1)
     missing = len(expected - set(keys))
@@ -97,7 +107,8 @@ def main() -> int:
         f"pairs expected {len(expected)}, present {len(keys)}, duplicated {dupes}, "
         f"missing {missing}, unparseable lines {torn}"
     )
-    ok = dupes == 0 and missing == 0 and torn == 0 and code == 0
+    # Exit 4 means every job wrote its section and some were flagged: a complete run.
+    ok = dupes == 0 and missing == 0 and torn == 0 and code in (0, 4)
     print("exactly once: yes" if ok else "exactly once: NO")
     return 0 if ok else 1
 

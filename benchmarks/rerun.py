@@ -60,7 +60,7 @@ def main() -> None:
         f"\n{args.jobs} jobs ({args.jobs // 4} stories x 4 regions), wall time of the whole "
         "command in-process (load stories, plan, run, write):"
     )
-    print(f"{'run':24} {'exit':>4} {'wall s':>7} {'jobs/s':>8} {'requests':>8} {'lines ok':>8}")
+    print(f"{'run':24} {'exit':>4} {'wall s':>7} {'jobs/s':>8} {'requests':>8} {'written':>8}")
     for name, code, wall, sent, ok, _failed in rows:
         print(f"{name:24} {code:4d} {wall:7.2f} {args.jobs / wall:8.1f} {sent:8d} {ok:8d}")
 

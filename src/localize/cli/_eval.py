@@ -1,4 +1,5 @@
-"""`localize eval`: the checks' figures on a labelled folder, and a model's with --generate."""
+"""`localize eval`: the checks' figures on a labelled folder (a model's with --generate), or on
+an annotated factual-consistency set (a JSONL file)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from localize.cli._group import (
     response_cache,
     settings_from,
 )
+from localize.errors import ConfigError
 from localize.evaluation._evaluation import (
     CheckEvaluation,
     GenerationEvaluation,
@@ -23,6 +25,13 @@ from localize.evaluation._evaluation import (
     evaluate_checks,
     evaluate_model,
     load_cases,
+)
+from localize.evaluation._factual import (
+    CONTENT_CHECKS,
+    FactualEvaluation,
+    Tally,
+    evaluate_factual,
+    load_factual,
 )
 
 __all__ = ["eval_cmd"]
@@ -56,6 +65,45 @@ def _print_checks(folder: Path, ev: CheckEvaluation) -> None:
         click.echo(f"  FLAGGED {line}")
     for line in ev.extra:
         click.echo(f"  extra   {line}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _ratio(tally: Tally) -> str:
+    return f"{tally.flagged} / {tally.total}"
+
+
+def _print_factual(ev: FactualEvaluation) -> None:
+    click.echo(
+        f"Checks on {ev.source} ({ev.faulty.total} summaries with a fault, "
+        f"{ev.consistent.total} consistent; checked as region {ev.region}; flagged by an error "
+        f"from {', '.join(sorted(CONTENT_CHECKS))})"
+    )
+    click.echo(
+        f"  recall {_ratio(ev.faulty)} = {_pct(ev.recall)}; specificity {_pct(ev.specificity)} "
+        f"({_ratio(ev.consistent)} consistent flagged); balanced accuracy "
+        f"{_pct(ev.balanced_accuracy)}"
+    )
+    for kind, tally in ev.by_type.items():
+        click.echo(f"    {kind:<30} {_ratio(tally):>11} = {_pct(tally.rate)}")
+    for domain, (faulty, consistent) in ev.by_domain.items():
+        spec = None if consistent.rate is None else 1 - consistent.rate
+        balanced = None if faulty.rate is None or spec is None else (faulty.rate + spec) / 2
+        click.echo(
+            f"    domain {domain:<14} recall {_pct(faulty.rate):>6}  specificity "
+            f"{_pct(spec):>6}  balanced {_pct(balanced):>6}"
+        )
+    click.echo(f"  checks firing on faults: {_counts(ev.fired_on_faulty)}")
+    click.echo(f"  checks firing on consistent summaries: {_counts(ev.fired_on_consistent)}")
+    click.echo(
+        f"  time per check: {ev.ms_per_check:.2f} ms mean, {ev.ms_p95:.2f} ms p95 CPU (story warm)"
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
 
 
 def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any] | None) -> None:
@@ -95,7 +143,7 @@ def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any]
 
 
 @click.command(name="eval")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("path", metavar="FOLDER|FILE.jsonl", type=click.Path(path_type=Path))
 @click.option(
     "--generate",
     "generate_sections",
@@ -107,31 +155,49 @@ def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any]
 @click.option(
     "--repeat",
     type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="Timing passes over the folder.",
+    default=None,
+    help="Timing passes (default: 20 over a folder, 1 over a JSONL set).",
 )
 @generation_options
 @click.pass_context
 def eval_cmd(
     ctx: click.Context,
     /,
-    folder: Path,
+    path: Path,
     generate_sections: bool,
     fmt: str,
-    repeat: int,
+    repeat: int | None,
     strict: bool,
     no_cache: bool,
     cache_dir: Path | None,
     **options: Any,
 ) -> None:
     """Evaluate the checks on a labelled FOLDER: per check, faults caught and clean sections
-    wrongly flagged (exit 1 if any fault is missed or clean section flagged). The folder's
-    format is in the README ("Reviewing and measuring")."""
+    wrongly flagged (exit 1 if any fault is missed or clean section flagged).
+
+    Or on FILE.jsonl, an annotated factual-consistency set (a document and a summary labelled
+    consistent or not a line): recall by fault type, specificity, balanced accuracy, the same
+    per domain, the checks that fired and the time per check (exit 0; it is a measurement).
+    Both formats are in the README ("Reviewing and measuring")."""
     json_errors(ctx, fmt == "json")
+    # A JSONL file is a factual-consistency set; anything else must be a labelled folder.
+    if path.suffix.lower() == ".jsonl":
+        if generate_sections:
+            raise ConfigError(
+                "needs a folder of labelled sections; a JSONL set has no regions to write for",
+                option="--generate",
+            )
+        rows = load_factual(path)
+        factual = evaluate_factual(rows, source=str(path), repeat=1 if repeat is None else repeat)
+        if fmt == "json":
+            click.echo(json.dumps(factual.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_factual(factual)
+        return
     settings = settings_from(options)
+    folder = path
     cases = load_cases(folder, profiles=settings.profiles)
-    checks = evaluate_checks(cases, repeat=repeat)
+    checks = evaluate_checks(cases, repeat=20 if repeat is None else repeat)
     run = None
     if generate_sections:
         cache = response_cache(no_cache, cache_dir)

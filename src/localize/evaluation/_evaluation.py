@@ -109,7 +109,7 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     """Every case in a labelled folder's YAML files (``stories.yaml`` aside), in file order."""
     root = Path(folder)
     if not root.is_dir():
-        raise InputError(f"{root}: not a folder of labelled sections")
+        raise InputError(f"{root}: not a folder of labelled sections (nor a .jsonl set)")
     resolve = _story_resolver(root)
     cases: list[Case] = []
     seen: set[str] = set()
