@@ -542,3 +542,24 @@ def test_a_profile_hash_is_kept_per_object_and_follows_its_fields() -> None:
     assert changed != uk
     assert hash(changed) == hash(changed.model_copy())
     assert {uk: 1}[copy] == 1
+
+
+def test_a_story_query_is_what_bm25s_tokenize_gives() -> None:
+    # `_Index.query` splits a story once for all its regions; it must equal bm25s's tokenizer.
+    import bm25s  # type: ignore[import-untyped, unused-ignore]
+
+    from localize.regions._select import _index_for, _stem_words
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(BEATS_DIR.glob("*.txt"))]
+    texts.append("Die Behörde prüft 2024 die Anträge; l'ICO's review_2 isn't DONE.")
+    for rid in ("uk", "us", "de"):
+        index = _index_for(get_region(rid))
+        for text in texts:
+            expected = bm25s.tokenize(
+                [text],
+                stopwords=index._stopwords,
+                stemmer=_stem_words,
+                return_ids=False,
+                show_progress=False,
+            )[0]
+            assert index.query(text) == list(expected)

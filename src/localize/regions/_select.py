@@ -219,6 +219,7 @@ class _Index:
         self._stopwords = sorted(
             {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words, *own}
         )
+        self._stopword_set = frozenset(self._stopwords)
         descriptions = profile.beat_descriptions
         self.beat_ids = [b for b in descriptions if b != GENERAL]
         self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
@@ -262,7 +263,19 @@ class _Index:
         return index
 
     def query(self, text: str) -> list[str]:
-        return self._tokens([text])[0]
+        """``text``'s stems as `_tokens` gives them (bm25s's tokenizer: lower case, its word
+        pattern, this profile's stop words, stems), with the words split once per text for
+        all of its regions rather than once per region."""
+        return [_stem(w) for w in _query_words(text) if w not in self._stopword_set]
+
+
+# bm25s.tokenize's default word pattern, which `_Index.query` splits a story with.
+_QUERY_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@lru_cache(maxsize=32)
+def _query_words(text: str) -> tuple[str, ...]:
+    return tuple(_QUERY_WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=1)
