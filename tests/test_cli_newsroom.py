@@ -141,6 +141,7 @@ def test_unparseable_profile_is_one_line_with_its_line_number(tmp_path: Path) ->
     broken.write_text("id: x\nname: [unclosed\n")
     result = run("rewrite", str(WIRE), "-r", str(broken), "--dry-run")
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        f"localize: error: {broken}:3: not valid YAML: expected ',' or ']', but got '<stream end>'"
-    ]
+    [line] = result.stderr.splitlines()
+    # PyYAML words the problem one way, libyaml (used when PyYAML has it) another.
+    assert line.startswith(f"localize: error: {broken}:3: not valid YAML: ")
+    assert "expected ',' or ']'" in line

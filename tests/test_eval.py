@@ -116,3 +116,12 @@ def test_eval_generate_reports_pass_rate_attempts_and_tokens(tmp_path: Path, vcr
         assert gen["attempts_per_accepted"] == len(usage)
     else:
         assert gen["pass_rate"] == 0 and gen["attempts_per_accepted"] is None
+
+
+def test_eval_honours_check_settings_on_a_folder() -> None:
+    res = CliRunner().invoke(
+        cli, ["eval", str(CORPUS), "--repeat", "0", "-f", "json", "--check", "region=off"]
+    )
+    assert res.exit_code == 1, res.output  # the region faults are now missed
+    region = json.loads(res.output)["checks"]["checks"]["region"]
+    assert region["planted"] > 0 and region["caught"] == 0

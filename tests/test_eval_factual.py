@@ -144,3 +144,13 @@ def test_the_fixture_sets_load_with_honest_shapes() -> None:
         for r in load_factual(p)
     }
     assert not dev & held  # no document is in both parts, in any set
+
+
+def test_eval_honours_check_settings_on_a_set(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path, ROWS)
+    res = CliRunner().invoke(cli, ["eval", str(path), "-f", "json", "--check", "number=off"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    # The number swap is the only fault, and only the number check catches it.
+    assert data["faulty"] == {"flagged": 0, "total": 1, "rate": 0.0}
+    assert data["fired_on_faulty"] == {}

@@ -80,3 +80,207 @@ def test_a_name_nobody_gives_is_unsupported() -> None:
         "Labour won in the United Kingdom, not in New Zealand.",
     ):
         assert check_paraphrase(fine, story, get_region("au")) == []
+
+
+EARNINGS = parse_story(
+    "Net debt fell below $25 billion by the end of the first quarter.\n\n"
+    "Same-store sales were up 4.5% in the second half, and we opened 12 new stores.\n\n"
+    "Fourth-quarter revenue rose 12%, while third-quarter revenue was flat."
+)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        # A period abbreviated is the same period (a class of false flags on earnings calls).
+        "Net debt dropped below $25 billion at the end of Q1.",
+        "Same-store sales rose 4.5% in H2 and 12 new stores opened.",
+        "Q4 revenue rose 12%.",
+        # "may" in lower case is a verb, not the month.
+        "Net debt may have fallen below $25 billion by the end of the first quarter.",
+    ],
+)
+def test_a_period_written_another_way_is_the_same_period(section: str) -> None:
+    assert check_paraphrase(section, EARNINGS, get_region("us")) == []
+
+
+def test_a_swapped_period_is_named_in_one_spelling() -> None:
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "Net debt fell below $25 billion by the end of Q2.", EARNINGS, get_region("us")
+        )
+    ]
+    assert len(messages) == 1 and "gives q2 where the story gives q1" in messages[0]
+
+
+def test_an_opposite_bearing_on_the_same_object_is_reported() -> None:
+    story = parse_story(
+        "Our Smart Building Solutions help companies reduce energy consumption and carbon "
+        "footprint, with savings of up to 30% on energy costs."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The Smart Building Solutions help companies reduce energy consumption and "
+            "increase carbon footprint.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and '"increase" where the story says "reduce"' in messages[0]
+    # Both words kept, each on its own object, is no swap.
+    assert (
+        check_paraphrase(
+            "The Smart Building Solutions help companies reduce energy consumption and "
+            "carbon footprint, and increase savings.",
+            story,
+            get_region("us"),
+        )
+        == []
+    )
+
+
+def test_two_words_exchanged_are_reported() -> None:
+    story = parse_story(
+        "The network produces a correct output within a specified tolerance for every input."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The network produces a correct input within a specified tolerance for every output.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and 'swaps "input" and "output"' in messages[0]
+    # The items of a list may come in any order.
+    listed = parse_story("The United States banned Fable and Mythos on Tuesday over security.")
+    assert (
+        check_paraphrase(
+            "The United States banned Mythos and Fable on Tuesday over security.",
+            listed,
+            get_region("us"),
+        )
+        == []
+    )
+
+
+def test_a_name_the_story_never_gives_in_a_restated_clause_is_reported() -> None:
+    story = parse_story(
+        "The festival opened on Friday with a record crowd of fans. It runs until Lyon's "
+        "national day."
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "The festival opened in Marseille on Friday with a record crowd.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and "names marseille, which the story never gives" in messages[0]
+    # A common word capitalised by style, or a name the story gives in another form, is none.
+    for fine in (
+        "The Festival opened on Friday with a Record crowd of fans.",
+        "The festival opened on Friday with a record crowd of Lyonnais fans.",
+    ):
+        assert check_paraphrase(fine, story, get_region("us")) == []
+
+
+FOLDED = parse_story(
+    "EcoGenius offers an automated energy management system for offices. It can cut energy "
+    "costs by up to 30%. Pricing plans start at $300 a month and include a free 30-day trial."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "fault"),
+    [
+        # One section sentence folds three story sentences: no story clause covers it whole,
+        # the words around the changed one place it.
+        (
+            "EcoGenius offers an automated energy management system that can raise energy "
+            "costs by up to 30%, with plans from $300 a month.",
+            '"raise" where the story says "cut"',
+        ),
+        (
+            "EcoGenius offers an automated energy management system that can cut energy costs "
+            "by up to 30%, and plans start at $300 a month without a free 30-day trial.",
+            "",
+        ),
+        (
+            "EcoGenius sells an automated energy management system, with plans starting at "
+            "$300 a month that do not include a free 30-day trial.",
+            'adds a negation to "include"',
+        ),
+    ],
+)
+def test_a_change_inside_a_folded_sentence_is_placed_by_its_setting(
+    section: str, fault: str
+) -> None:
+    messages = [f.message for f in check_paraphrase(section, FOLDED, get_region("us"))]
+    if fault:
+        assert len(messages) == 1 and fault in messages[0], messages
+    else:
+        assert messages == [], messages
+
+
+def test_a_word_the_story_uses_in_the_same_setting_is_no_opposite() -> None:
+    story = parse_story(
+        "The firm raised prices in March. It cut costs and raised wages in the spring."
+    )
+    assert (
+        check_paraphrase(
+            "The firm raised prices in March, and it raised wages and cut costs in spring.",
+            story,
+            get_region("us"),
+        )
+        == []
+    )
+
+
+def test_another_story_name_in_a_name_s_place_is_reported() -> None:
+    story = parse_story(
+        "Okafor said on Monday the takeover deal would close by the summer. Lindqvist said "
+        "the talks had stalled over pricing.\n\nSubject: Save Time and Money on Your Deal"
+    )
+    messages = [
+        f.message
+        for f in check_paraphrase(
+            "Lindqvist said on Monday the takeover deal would close by the summer.",
+            story,
+            get_region("us"),
+        )
+    ]
+    assert len(messages) == 1 and "names lindqvist where the story names okafor" in messages[0]
+    # Each name in its own place; and a headline's capitals are no names.
+    for fine in (
+        "Okafor said on Monday the takeover deal would close by summer, while Lindqvist said "
+        "talks stalled over pricing.",
+        "The deal can save Okafor time and money.",
+    ):
+        assert check_paraphrase(fine, story, get_region("us")) == [], fine
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section"),
+    [
+        # Classes of false flags on news summaries (CLIFF dev): a list of names in another
+        # order, a story sentence that gives the section's own name, a vocative common word.
+        (
+            "The United boss then reads out the names of Mats Hummels, Nathaniel Clyne, Paul "
+            "Pogba, Gareth Bale, Memphis Depay and Jackson Martinez.",
+            "The United boss read out Mats Hummels, Gareth Bale, Paul Pogba, Nathaniel Clyne, "
+            "Memphis Depay and Jackson Martinez.",
+        ),
+        (
+            "Manchester City goalkeeper Joe Hart, pictured with Frank Lampard, was disappointed "
+            "with his side's display.",
+            "Joe Hart was disappointed with his side's display.",
+        ),
+        ("Ann: Darling, buy some butter.\nMike: OK.", "Ann asks Mike to buy some butter."),
+    ],
+)
+def test_news_summary_forms_that_change_nothing_pass(story_text: str, section: str) -> None:
+    assert check_paraphrase(section, parse_story(story_text), get_region("us")) == []

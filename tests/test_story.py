@@ -247,3 +247,26 @@ def test_a_text_marker_in_a_page_is_not_story_text(tmp_path: Path) -> None:
     )
     s = load_story(page, marker="[[regional]]")
     assert s.paragraphs == ("First paragraph of the story.", "Last paragraph of the story.")
+
+
+def test_a_story_wrapped_by_hand_is_read_as_whole_sentences() -> None:
+    # Abstracts and e-mails come wrapped mid-sentence with no blank line: a line that stops
+    # mid-sentence before a lower-case line continues it (issue 18: a section restating the
+    # sentence was compared with its first half).
+    story = parse_story(
+        "We present the first verification that a neural network produces\n"
+        " a correct output within a specified tolerance for every input. We define\n"
+        " correctness relative to a specification.\n"
+        "Results from two case studies follow."
+    )
+    assert story.paragraphs == (
+        "We present the first verification that a neural network produces a correct output "
+        "within a specified tolerance for every input. We define correctness relative to a "
+        "specification.",
+        "Results from two case studies follow.",
+    )
+    # Wire copy with one paragraph a line stays one paragraph a line.
+    assert parse_story("Headline here\nFirst line.\nsecond line.").paragraphs == (
+        "First line.",
+        "second line.",
+    )

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from localize.backends import LLMClient
+from localize.config import Settings
 from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding import check as check_section
 from localize.grounding._plugins import as_checks
+from localize.grounding._policy import CheckPolicy
+from localize.pipeline import connect, verify_report
 from localize.prompting import PromptTemplate, load_template
 from localize.regions import RegionLike, get_region
 from localize.section import LocalizedSection
@@ -34,6 +38,8 @@ def check(
     citations: tuple[Citation, ...] | None = None,
     severities: Mapping[str, str] | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool = False,
+    client: LLMClient | None = None,
 ) -> CheckReport:
     """Check a section against its story and region profile.
 
@@ -46,6 +52,11 @@ def check(
     maps a check name to ``"off"``, ``"warning"`` or ``"error"`` for this call, over the
     profile's ``checks:`` block. ``checks`` are the newsroom's own checks for this call (see
     `localize.localize`).
+
+    ``verify`` then asks an endpoint whether each sentence is supported by the story sentences
+    linked to it (one request; see `localize.localize`): ``client``, else the endpoint the
+    environment and config file set (a `ConfigError` when none is: the verifier is off on the
+    embedded demo model). Without ``verify`` nothing is sent, and no setting turns it on here.
     """
     story = as_story(story)
     profile = get_region(region, profiles=profiles)
@@ -53,13 +64,22 @@ def check(
         tmpl = load_template(template)
         min_words = tmpl.min_words if min_words is None else min_words
         max_words = tmpl.max_words if max_words is None else max_words
-    return check_section(
+    severities = {**dict(profile.checks), **dict(severities or {})}
+    extra = as_checks(checks)
+    report = check_section(
         section,
         story,
         profile,
         min_words=min_words,
         max_words=max_words,
         citations=citations,
-        severities={**dict(profile.checks), **dict(severities or {})},
-        extra=as_checks(checks),
+        severities=severities,
+        extra=extra,
     )
+    if not verify:
+        return report
+    policy = CheckPolicy.of(severities=severities.items(), checks=extra)
+    if client is not None:
+        return verify_report(report, profile, policy, client)
+    with connect(Settings.resolve(verify=True), cache=False) as own:
+        return verify_report(report, profile, policy, own)

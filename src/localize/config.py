@@ -44,6 +44,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], type]] = {
     "logs_db": (("LOCALIZE_LOGS_DB",), str),
     "logs": (("LOCALIZE_LOGS",), bool),
     "strict": (("LOCALIZE_STRICT",), bool),
+    "verify": (("LOCALIZE_VERIFY",), bool),
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -201,6 +202,8 @@ class Settings:
     strict: bool = False
     # This run's check severities, (check name, "off" | "warning" | "error"), over a profile's.
     checks: tuple[tuple[str, str], ...] = ()
+    # Ask the endpoint too whether each sentence is supported (`localize.grounding._verifier`).
+    verify: bool = False
 
     def __repr__(self) -> str:
         return redacted_repr(self)
@@ -232,6 +235,7 @@ class Settings:
         logs: bool | None = None,
         strict: bool | None = None,
         checks: Mapping[str, str] | None = None,
+        verify: bool | None = None,
     ) -> Settings:
         """Combine explicit values (None means unset), environment, config file and defaults.
 
@@ -245,7 +249,9 @@ class Settings:
         (`localize.audit`). ``strict`` counts check warnings as errors (``--strict``,
         ``LOCALIZE_STRICT=1``, ``strict = true``). ``checks`` maps a check name to
         ``"off"``, ``"warning"`` or ``"error"`` for this run (``--check NAME=SETTING``; checked
-        against the registered checks when a prompt is prepared).
+        against the registered checks when a prompt is prepared). ``verify`` asks the endpoint,
+        after the checks, whether each sentence is supported (``--verify``, ``LOCALIZE_VERIFY=1``,
+        ``verify = true``; off by default, and refused on the embedded demo model).
         """
         env = os.environ if env is None else env
         explicit = {
@@ -265,6 +271,7 @@ class Settings:
             "logs_db": str(logs_db) if logs_db is not None else None,
             "logs": logs,
             "strict": strict,
+            "verify": verify,
         }
         path = _config_path(env)
         file_values = _load_file(path, required=bool(env.get("LOCALIZE_CONFIG")))

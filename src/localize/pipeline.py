@@ -52,7 +52,13 @@ from localize.errors import ChecksFailedError, ConfigError, DemoModelWarning, Ge
 from localize.events import AttemptStarted, emit
 from localize.grounding import CheckFunction, CheckReport, RegisteredCheck
 from localize.grounding._policy import CheckPolicy
+from localize.grounding._verifier import read_verification
 from localize.prompting import AnswerFormat, PromptTemplate, RequestOrigin, load_template
+from localize.prompting._verification import (
+    VERDICT_SCHEMA,
+    verification_messages,
+    verification_params,
+)
 from localize.regions import RegionLike, RegionProfile, Selection, get_region, select_entries
 from localize.result import LocalizeResult, Provenance
 from localize.section import LocalizedSection, SectionOutput
@@ -71,6 +77,8 @@ __all__ = [
     "review_answer",
     "review_completion",
     "structured_mode",
+    "verify_report",
+    "with_verify",
 ]
 
 # The embedded model's output mode: plain text. llama-cpp-python applies the json_object
@@ -81,6 +89,13 @@ EMBEDDED_STRUCTURED: StructuredMode = "text"
 DEMO_MODEL_NOTICE = (
     "no OPENAI_API_KEY or base URL set: using the embedded demo model (SmolLM2-135M-Instruct "
     "on llama.cpp; weak output, for trying localize out; forbid it with LOCALIZE_NO_DEMO_MODEL=1)"
+)
+
+# The verifier is off on the embedded demo model: a 135M model's verdicts are no evidence, and a
+# run that asked for a second opinion must not get that one.
+VERIFY_NEEDS_ENDPOINT = (
+    "the model verifier needs a configured endpoint (a base URL or OPENAI_API_KEY); it is off "
+    "on the embedded demo model, whose verdicts are no evidence (--no-verify, LOCALIZE_VERIFY=0)"
 )
 
 
@@ -99,6 +114,14 @@ class PreparedPrompt:
     answer: AnswerFormat = "json"
     # How each attempt's findings are weighed (strict: warnings count as errors).
     policy: CheckPolicy = field(default_factory=CheckPolicy)
+    # Each checked answer also goes to the endpoint's verifier (`localize.grounding._verifier`).
+    verify: bool = False
+
+    @property
+    def verifies(self) -> bool:
+        """Whether each checked answer is sent to the verifier (asked for, and not turned off
+        with ``verified=off``)."""
+        return self.verify and self.policy.verifies(self.region)
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -204,7 +227,9 @@ def prepare(
     # A name the profile or the run gives no check is an error now, before any request.
     policy = CheckPolicy.of(strict=settings.strict, severities=settings.checks, checks=checks)
     policy.validate(profile)
-    return PreparedPrompt(the_story, profile, tmpl, fitted, params, model, window, answer, policy)
+    return PreparedPrompt(
+        the_story, profile, tmpl, fitted, params, model, window, answer, policy, settings.verify
+    )
 
 
 def review_answer(content: str, prep: PreparedPrompt) -> tuple[LocalizedSection, CheckReport]:
@@ -252,10 +277,16 @@ class _Outcome:
 
 @dataclass(frozen=True)
 class _Request:
-    """What one attempt sends: the messages and the generation parameters."""
+    """What one attempt (or its verification) sends: the messages, the generation parameters
+    and the answer's schema (None: the section's)."""
 
     messages: list[ChatMessage]
     params: dict[str, Any]
+    schema: dict[str, Any] | None = None
+
+    @property
+    def answer_schema(self) -> dict[str, Any]:
+        return SectionOutput.json_schema() if self.schema is None else self.schema
 
     @property
     def fingerprint(self) -> str:
@@ -343,6 +374,8 @@ class _Reasks:
 def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Completion, _Outcome]:
     """Yield requests to send, receive completions; re-ask with what was wrong each time.
 
+    With ``prep.verifies``, each checked answer's sentences then go to the endpoint's verifier
+    (one more request; its findings are weighed, and fed back, like the checks').
     Only the latest answer goes back with the re-ask, which keeps the prompt inside the window.
     An answer cut off at the length limit is salvaged: its complete sentences are checked as
     any answer is, and only they are sent back. When all attempts fail, the answer with the
@@ -376,6 +409,12 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Co
         except ValueError as exc:
             last_problem, problems = str(exc), f"- {exc}."
         else:
+            if prep.verifies and report.sentences:
+                # After the checks, never instead: one request for the whole section.
+                answer = yield _verification(report, prep.region)
+                usage, spend = usage + answer.usage, spend.count(answer)
+                verdicts = read_verification(answer, report.sentences)
+                report = prep.policy.verified(report, verdicts, prep.region)
             if _better(report, best[1] if best else None):
                 best = (section, report)
             if report.ok:
@@ -400,6 +439,37 @@ def _attempts(prep: PreparedPrompt, max_attempts: int) -> Generator[_Request, Co
         completion.model,
         completion.system_fingerprint,
     )
+
+
+def _verification(report: CheckReport, profile: RegionProfile) -> _Request:
+    """The verifier's request for a checked section: its sentences and their linked story
+    sentences, from the report."""
+    links = report.sentences
+    return _Request(
+        verification_messages(links, profile), verification_params(links), VERDICT_SCHEMA
+    )
+
+
+def _priced(report: CheckReport, endpoint: str, scale: float = 1.0) -> CheckReport:
+    """The report with its verification's estimated cost (None without a list price)."""
+    v = report.verification
+    if v is None:
+        return report
+    cost = price(v.model, Usage(v.prompt_tokens, v.completion_tokens), endpoint, scale=scale)
+    return replace(report, verification=replace(v, estimated_cost_usd=cost))
+
+
+def verify_report(
+    report: CheckReport, profile: RegionProfile, policy: CheckPolicy, client: LLMClient
+) -> CheckReport:
+    """A report made elsewhere (`localize.check`) verified on ``client``: one request, unless
+    the section has no sentence or the policy turns ``verified`` off."""
+    if not report.sentences or not policy.verifies(profile):
+        return report
+    request = _verification(report, profile)
+    answer = client.complete(request.messages, params=request.params, schema=request.answer_schema)
+    verified = policy.verified(report, read_verification(answer, report.sentences), profile)
+    return _priced(verified, client.endpoint)
 
 
 def build_result(
@@ -445,7 +515,8 @@ def build_result(
         requests=out.spend.requests,
         region_entries=prep.selection.to_dict(),
     )
-    result = LocalizeResult(out.section, prov, out.report, prep.story, prep.region, out.spend)
+    report = _priced(out.report, endpoint, price_scale)
+    result = LocalizeResult(out.section, prov, report, prep.story, prep.region, out.spend)
     if audit is not None:
         audit.add_or_warn(result.to_dict(), story_source=prep.story.path)
     return result
@@ -527,6 +598,8 @@ def connect(
                     "allowed here; set OPENAI_API_KEY or a base URL",
                     option="LOCALIZE_NO_DEMO_MODEL",
                 )
+            if settings.verify:
+                raise ConfigError(VERIFY_NEEDS_ENDPOINT, option="verify")
             warnings.warn(DEMO_MODEL_NOTICE, DemoModelWarning, stacklevel=3)
             server = stack.enter_context(LocalServer())
         local_url = server.base_url if server is not None else None
@@ -582,7 +655,7 @@ def generate(
             completion = client.complete(
                 request.messages,
                 params=request.params,
-                schema=SectionOutput.json_schema(),
+                schema=request.answer_schema,
                 prompt_cache_key=prep.cache_key,
                 headers=prep.origin.headers(),
             )
@@ -609,7 +682,7 @@ async def agenerate(
             completion = await client.acomplete(
                 request.messages,
                 params=request.params,
-                schema=SectionOutput.json_schema(),
+                schema=request.answer_schema,
                 prompt_cache_key=prep.cache_key,
                 # The first attempt's prompt was counted when it was fitted to the window.
                 prompt_tokens=(
@@ -666,10 +739,20 @@ def _for_client(prep: PreparedPrompt, client: LLMClient, settings: Settings) -> 
     return replace(again, policy=prep.policy)  # the run's own checks come with it
 
 
-def _run_settings(settings: Settings | None, strict: bool, profiles: str | Path | None) -> Settings:
-    """The settings a call runs with: its ``strict`` and ``profiles`` arguments win."""
+def with_verify(settings: Settings | None, verify: bool | None) -> Settings:
+    """The settings with a call's ``verify`` argument over them (None: the setting)."""
     if settings is None:
-        return Settings.resolve(profiles=profiles, strict=strict or None)
+        return Settings.resolve(verify=verify)
+    return settings if verify is None else replace(settings, verify=verify)
+
+
+def _run_settings(
+    settings: Settings | None, strict: bool, profiles: str | Path | None, verify: bool | None
+) -> Settings:
+    """The settings a call runs with: its ``strict``, ``profiles`` and ``verify`` arguments win."""
+    if settings is None:
+        return Settings.resolve(profiles=profiles, strict=strict or None, verify=verify)
+    settings = with_verify(settings, verify)
     if profiles is not None:
         if not str(profiles).strip():
             raise ConfigError("expected a profile file or folder, got ''", option="profiles")
@@ -702,6 +785,7 @@ def localize(
     audit: AuditLog | bool = True,
     profiles: str | Path | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool | None = None,
 ) -> LocalizeResult:
     """Write the region's section for a story.
 
@@ -722,8 +806,15 @@ def localize(
     counts warnings as errors too, and refuses a flagged section: it raises
     `ChecksFailedError`, whose ``result`` is the refused section. ``audit``: as for
     `generate`; True uses the audit log ``settings`` name.
+
+    ``verify`` (None: the setting, ``LOCALIZE_VERIFY`` or the config file's ``verify``, else
+    off) asks the endpoint, after the checks, whether each sentence is supported by the story
+    sentences linked to it: one more request per section written, its findings under the
+    ``verified`` check (a warning unless ``--check verified=error``), its verdicts and cost in
+    ``result.checks.verification``, its tokens in the provenance. A `ConfigError` on the
+    embedded demo model.
     """
-    settings = _run_settings(settings, strict, profiles)
+    settings = _run_settings(settings, strict, profiles, verify)
     prep, settings, attempts, log = _start(
         story, region, template, client, settings, max_attempts, audit, checks
     )
@@ -747,9 +838,10 @@ async def alocalize(
     audit: AuditLog | bool = True,
     profiles: str | Path | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool | None = None,
 ) -> LocalizeResult:
     """Async `localize`; pass a ``client`` to share one connection pool across calls."""
-    settings = _run_settings(settings, strict, profiles)
+    settings = _run_settings(settings, strict, profiles, verify)
     prep, settings, attempts, log = _start(
         story, region, template, client, settings, max_attempts, audit, checks
     )

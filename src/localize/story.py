@@ -165,6 +165,26 @@ class Story:
 StoryLike = Story | os.PathLike[str] | str
 
 
+# A line that stops mid-sentence before a line that starts in lower case was wrapped by hand
+# (abstracts, e-mail): the two are one paragraph, not two.
+_WRAP_CONTINUES = re.compile(r"[a-z0-9(]")
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if (
+            out
+            and out[-1]
+            and _WRAP_CONTINUES.match(line)
+            and not out[-1].endswith((".", "!", "?", ":", '"', "\u201d"))
+        ):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
 def _drop_marker(text: str, marker: str) -> str:
     return "\n".join(line for line in text.split("\n") if line.strip() != marker)
 
@@ -193,7 +213,7 @@ def parse_story(
         # A block's lines join into one paragraph; indentation and runs of spaces fold to one.
         blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
     else:
-        blocks = [line.strip() for line in text.split("\n")]
+        blocks = _unwrap([line.strip() for line in text.split("\n")])
     blocks = [b for b in blocks if b]
 
     headline: str | None = None

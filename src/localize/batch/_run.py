@@ -42,7 +42,7 @@ from localize.errors import (
     TemplateError,
 )
 from localize.grounding import CheckFunction, RegisteredCheck, forget_story
-from localize.pipeline import agenerate, connect, prepare
+from localize.pipeline import agenerate, connect, prepare, with_verify
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike
 
@@ -280,6 +280,7 @@ async def alocalize_many(
     audit: AuditLog | bool = True,
     disclosure: str | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool | None = None,
 ) -> AsyncIterator[JobResult]:
     """Localise every story into every region, yielding a `JobResult` as each job finishes.
 
@@ -292,6 +293,7 @@ async def alocalize_many(
     profile's disclosure line in the results. Regions, template, attempts and inputs are all
     checked before any request. Without ``client``, one is built from ``settings`` (the embedded
     model when no endpoint is set) and closed at the end; a given client is copied, not changed.
+    ``verify`` as for `localize.localize` (None: the setting).
 
         async for result in localize.alocalize_many([Path("stories/")], ["uk", "us"]):
             print(result.story_id, result.region, result.ok)
@@ -299,7 +301,7 @@ async def alocalize_many(
     plan = plan_batch(
         stories,
         regions,
-        settings=settings,
+        settings=with_verify(settings, verify),
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,
@@ -438,6 +440,7 @@ def run_batch(
     disclosure: str | None = None,
     shard: tuple[int, int] | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    verify: bool | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
 
@@ -449,11 +452,12 @@ def run_batch(
     ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     ``shard`` (i, N) runs only the stories of shard i of N (`BatchPlan.shard`): N runs, each
     into its own file, then `merge_results`, do the whole batch in N processes.
+    ``verify`` as for `localize.localize` (None: the setting).
     """
     plan = plan_batch(
         stories,
         regions,
-        settings=settings,
+        settings=with_verify(settings, verify),
         template=template,
         max_attempts=max_attempts,
         disclosure=disclosure,

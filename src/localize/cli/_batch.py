@@ -364,6 +364,13 @@ def run(
     region_ids = _split_regions(regions)
     shard_of = _parse_shard(shard)
     if export is not None or submit:
+        if settings.verify:
+            # A Batch API answer comes back a day later, with no second round for a verdict.
+            raise ConfigError(
+                "the model verifier runs on a live batch, not with --export or --submit "
+                "(turn it off with --no-verify)",
+                option="--verify",
+            )
         report = export_batch(
             stories,
             region_ids,

@@ -180,6 +180,8 @@ def eval_cmd(
     per domain, the checks that fired and the time per check (exit 0; it is a measurement).
     Both formats are in the README ("Reviewing and measuring")."""
     json_errors(ctx, fmt == "json")
+    settings = settings_from(options)
+    severities = dict(settings.checks)
     # A JSONL file is a factual-consistency set; anything else must be a labelled folder.
     if path.suffix.lower() == ".jsonl":
         if generate_sections:
@@ -188,16 +190,20 @@ def eval_cmd(
                 option="--generate",
             )
         rows = load_factual(path)
-        factual = evaluate_factual(rows, source=str(path), repeat=1 if repeat is None else repeat)
+        factual = evaluate_factual(
+            rows,
+            source=str(path),
+            repeat=1 if repeat is None else repeat,
+            severities=severities,
+        )
         if fmt == "json":
             click.echo(json.dumps(factual.to_dict(), ensure_ascii=False, indent=2))
         else:
             _print_factual(factual)
         return
-    settings = settings_from(options)
     folder = path
     cases = load_cases(folder, profiles=settings.profiles)
-    checks = evaluate_checks(cases, repeat=20 if repeat is None else repeat)
+    checks = evaluate_checks(cases, repeat=20 if repeat is None else repeat, severities=severities)
     run = None
     if generate_sections:
         cache = response_cache(no_cache, cache_dir)

@@ -273,6 +273,15 @@ def _check_settings(
     return settings
 
 
+verify_option = click.option(
+    "--verify/--no-verify",
+    default=None,
+    help="Also ask the endpoint whether each sentence is supported by the story sentences it "
+    "is linked to: one request per section, findings under the check 'verified' (a warning; "
+    "--check verified=error makes it count). Not on the embedded demo model "
+    "(env LOCALIZE_VERIFY; default off).",
+)
+
 check_option = click.option(
     "--check",
     "check_settings",
@@ -308,6 +317,7 @@ _SECTION_OPTIONS = (
         help="Warnings count as errors too; a flagged section is not written (exit 4).",
     ),
     check_option,
+    verify_option,
     click.option(
         "--structured",
         type=click.Choice(STRUCTURED_MODES),
@@ -401,6 +411,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
         logs=False if options.get("no_log") else None,
         strict=True if options.get("strict") else None,
         checks=options.get("check_settings") or None,
+        verify=options.get("verify"),
     )
 
 

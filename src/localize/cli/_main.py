@@ -36,6 +36,7 @@ from localize.cli._group import (
     say,
     settings_from,
     verbose_option,
+    verify_option,
     writable_output,
     write_output,
 )
@@ -61,6 +62,8 @@ def cli() -> None:
     """Write grounded regional sections ("What it means for the UK") for news stories.
 
     With no OPENAI_API_KEY and no base URL, the embedded demo model runs locally.
+    Every section is checked deterministically; --verify (rewrite, check, batch, eval, review)
+    also asks a configured endpoint whether each sentence is supported by its story sentences.
     Exit codes: 0 passed, 1 no section written, 2 bad input or option, 3 endpoint or local
     model failure, 4 flagged (a section with check errors left: for review, not publication).
     """
@@ -266,6 +269,7 @@ def rewrite(
 @profiles_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors too (exit 4).")
 @check_option
+@verify_option
 @click.pass_context
 def check_cmd(
     ctx: click.Context,
@@ -277,12 +281,18 @@ def check_cmd(
     profiles: str | None,
     strict: bool,
     check_settings: dict[str, str],
+    verify: bool | None,
 ) -> None:
     """Check SECTION_FILE against the story: exit 0 passed, 4 flagged (errors found), 2 bad
-    input."""
+    input. With --verify, the endpoint set by LOCALIZE_BASE_URL, OPENAI_BASE_URL or
+    OPENAI_API_KEY (and LOCALIZE_MODEL) verifies it too."""
     json_errors(ctx, fmt == "json")
     settings = resolve_settings(
-        profiles=profiles, template=template, strict=strict or None, checks=check_settings or None
+        profiles=profiles,
+        template=template,
+        strict=strict or None,
+        checks=check_settings or None,
+        verify=verify,
     )
     profile = get_region(region, profiles=settings.profiles)
     # Inline citation markers ([3]) in a pasted model answer are read, not checked as text, and
@@ -295,6 +305,7 @@ def check_cmd(
             profile,
             template=load_template(settings.template, settings.templates),
             severities=dict(settings.checks),
+            verify=settings.verify,
         )
     )
     if fmt == "json":

@@ -27,7 +27,7 @@ import json
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -162,9 +162,15 @@ def _optional_int(value: object, where: str, key: str) -> int | None:
     return value
 
 
-def run_case(case: Case) -> CheckReport:
+def run_case(case: Case, severities: Mapping[str, str] | None = None) -> CheckReport:
+    """The checks on one case; ``severities`` as in `localize.check` (a run's ``--check``)."""
     return check(
-        case.section, case.story, case.region, min_words=case.min_words, max_words=case.max_words
+        case.section,
+        case.story,
+        case.region,
+        min_words=case.min_words,
+        max_words=case.max_words,
+        severities=severities,
     )
 
 
@@ -216,8 +222,13 @@ def _matches(check_id: str, text: str, expected: tuple[str, str]) -> bool:
     return check_id == expected[0] and expected[1] in text
 
 
-def evaluate_checks(cases: Iterable[Case], *, repeat: int = 20) -> CheckEvaluation:
-    """Run the checks on every case; time ``repeat`` further passes (story data warm)."""
+def evaluate_checks(
+    cases: Iterable[Case], *, repeat: int = 20, severities: Mapping[str, str] | None = None
+) -> CheckEvaluation:
+    """Run the checks on every case; time ``repeat`` further passes (story data warm).
+
+    ``severities`` turns checks off or changes their severity for the whole run, as ``--check``.
+    """
     cases = list(cases)
     planted: Counter[str] = Counter()
     caught: Counter[str] = Counter()
@@ -227,7 +238,7 @@ def evaluate_checks(cases: Iterable[Case], *, repeat: int = 20) -> CheckEvaluati
     extra: list[str] = []
     clean_flagged = 0
     for case in cases:
-        report = run_case(case)
+        report = run_case(case, severities)
         got = [(f.check, f.text) for f in report.findings]
         if case.clean:
             if report.findings:
@@ -251,7 +262,7 @@ def evaluate_checks(cases: Iterable[Case], *, repeat: int = 20) -> CheckEvaluati
     for _ in range(repeat):
         for case in cases:
             t0 = time.perf_counter()
-            run_case(case)
+            run_case(case, severities)
             times.append(time.perf_counter() - t0)
     times.sort()
     ids = list(CHECK_IDS) + sorted(set(planted) - set(CHECK_IDS))

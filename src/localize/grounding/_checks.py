@@ -42,6 +42,8 @@ reads a `CheckContext`; ``attribution`` and ``claim`` (who did what) live in
   dropped negation, or another date or name (`localize.grounding._paraphrase`).
 - ``meta`` (error): text about the story or the section itself ("This story is about").
 - ``support`` (warning): a sentence resting on nothing, or a citation that does not hold.
+- ``verified`` (warning; opt-in, not run by `check`): the configured endpoint found a sentence
+  unsupported by the story sentences linked to it (`localize.grounding._verifier`).
 
 Errors make a section unpublishable (an invented fact or a broken answer); warnings are for an
 editor's eye. A run may turn a check off or change its severity (`resolve_severities`).
@@ -67,6 +69,7 @@ from localize.grounding._registry import (
     resolve_severities,
 )
 from localize.grounding._support import SentenceLink
+from localize.grounding._verifier import Verification
 from localize.regions import RegionLike, get_region
 from localize.section import LocalizedSection
 from localize.story import StoryLike, as_story
@@ -99,6 +102,8 @@ class CheckReport:
     skipped: tuple[tuple[str, str], ...] = ()
     # Each section sentence and the story sentences and profile entries it rests on.
     sentences: tuple[SentenceLink, ...] = ()
+    # The model verifier's verdicts and cost, on runs that ask for it (None: not verified).
+    verification: Verification | None = None
 
     @property
     def ok(self) -> bool:
@@ -130,6 +135,7 @@ class CheckReport:
             "warning_count": self.warning_count,
             "skipped": [{"check": c, "reason": why} for c, why in self.skipped],
             "sentences": [link.to_dict() for link in self.sentences],
+            "verification": None if self.verification is None else self.verification.to_dict(),
         }
 
     @classmethod
@@ -139,6 +145,7 @@ class CheckReport:
             tuple(Finding(**f) for f in data["findings"]),
             skipped,
             tuple(SentenceLink.from_dict(s) for s in data.get("sentences") or ()),
+            Verification.from_dict(data["verification"]) if data.get("verification") else None,
         )
 
     def feedback(self) -> str:

@@ -146,6 +146,14 @@ class Figure:
     name: str | None = None  # the name a numeral belongs to, lower case ("opus", "article")
 
 
+def _spoken_pair(before: str, word: str) -> bool:
+    """Whether two number words in a row are two numbers: a unit or a teen before a tens word
+    ("twelve fifty", "five twenty"), which no single number is written as."""
+    return (
+        _NUMBER_WORDS.get(before, 100) < 20 and word in _NUMBER_WORDS and _NUMBER_WORDS[word] >= 20
+    )
+
+
 def _words_value(words: list[str]) -> int:
     total = current = 0
     for w in words:
@@ -176,8 +184,18 @@ def scan_figures(text: str) -> Iterator[Figure]:
             continue
         lower = word.lower()
         if lower in _NUMBER_WORDS or lower in _SCALE_WORDS:
+            first = tokens[i][3].lower()
             fig, i = _word_figure(text, tokens, i)
             yield fig
+            if (
+                i < len(tokens)
+                and text[fig.end : tokens[i][0]].isspace()
+                and _spoken_pair(first, tokens[i][3].lower())
+            ):
+                # "twelve fifty" is also 12.50, as a price is said: it grounds "12.50" in a
+                # story, and a section's own "twelve fifty" is checked as its two numbers.
+                cents = Decimal(_NUMBER_WORDS[tokens[i][3].lower()]) / 100
+                yield Figure(fig.value + cents, None, fig.start, tokens[i][1], countable=False)
             continue
         i += 1
 
@@ -254,6 +272,8 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     while j < len(tokens):
         gap = text[tokens[j - 1][1] : tokens[j][0]]
         w = tokens[j][3].lower()
+        if gap.isspace() and _spoken_pair(words[-1], w):
+            break  # "twelve fifty": two numbers said in a row (a price), not one
         if (gap == "-" or gap.isspace()) and (w in _NUMBER_WORDS or w in _SCALE_WORDS):
             words.append(w)
             j += 1

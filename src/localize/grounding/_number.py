@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from localize.grounding._context import CheckContext
 from localize.grounding._dates import DateMention, outside_dates, scan_dates
@@ -69,12 +71,44 @@ def _date_findings(
             )
 
 
-def _figure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
+_DIGITS = re.compile(r"(\d+(?:,\d{3})*)(?:\.(\d+))?")
+_CENTS = re.compile(r"\s+cents?\b", re.IGNORECASE)
+
+
+def _restated(fig: Figure, span: str, after: str, story: Facts) -> bool:
+    """Whether a figure the story does not give as written is one it gives in another form:
+    rounded ("$1.5 billion" for "$1.53 billion", "12%" for "12.4%"; two significant digits at
+    least, so "$3 billion" is no rounding of "$3.4 billion") or in cents ("87 cents" for
+    "$0.87")."""
+    if _CENTS.match(after) and fig.value / 100 in story.figures:
+        return True
+    digits = _DIGITS.search(span)
+    if digits is None:
+        return False
+    whole, decimals = digits.group(1).replace(",", ""), digits.group(2) or ""
+    if len((whole + decimals).lstrip("0")) < 2:
+        return False
+    mantissa = Decimal(f"{whole}.{decimals}" if decimals else whole)
+    if not mantissa:
+        return False
+    half_unit = fig.value / mantissa * Decimal(10) ** -len(decimals) / 2
+    return any(
+        abs(value - fig.value) < half_unit and (not fig.percent or value in story.percents)
+        for value in story.figures
+    )
+
+
+def _figure_finding(
+    fig: Figure, span: str, after: str, story: Facts, profile: Facts
+) -> Finding | None:
     """A countable figure the sources do not give, or give as no percentage or in another
     currency."""
     currencies = story.figures.get(fig.value, frozenset()) | profile.figures.get(
         fig.value, frozenset()
     )
+    unknown = not currencies or (fig.percent and fig.value not in story.percents | profile.percents)
+    if unknown and _restated(fig, span, after, story):
+        return None
     if not currencies:
         if (
             not fig.percent
@@ -113,7 +147,10 @@ def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[F
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
             span = body[fig.start : fig.end]
-            found = None if span in seen else _figure_finding(fig, span, story, profile.facts)
+            after = body[fig.end : fig.end + 8]
+            found = (
+                None if span in seen else _figure_finding(fig, span, after, story, profile.facts)
+            )
         else:
             start = body.rfind(" ", 0, fig.start - 1) + 1 if fig.name else fig.start
             span = body[start : fig.end]

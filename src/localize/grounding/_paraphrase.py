@@ -29,13 +29,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._names import entry_names, names_in
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text import STOPWORDS, lemma, split_sentences, story_sentences, word_set
+from localize.text import (
+    STOPWORDS,
+    is_common_word,
+    lemma,
+    split_sentences,
+    story_sentences,
+    word_set,
+)
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
 
 __all__ = ["check_paraphrase"]
@@ -89,6 +97,10 @@ _MONTHS = word_set(
 )
 # Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
 _ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
+# "the fourth quarter" and "Q4" are one period, written two ways: both become "q4" ("the second
+# half", "H2": "h2"), so a section that abbreviates the story's period restates it.
+_PERIOD_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+_PERIOD_WORDS = {"quarter": "q", "quarters": "q", "half": "h"}
 _CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
 # Clauses this much alike are the same statement: compare them word by word.
 _MIN_COVERAGE = 0.6
@@ -105,6 +117,7 @@ class _Clause:
     order: tuple[str, ...]  # the lemmas in order ("" for a negation), for what is near what
     figures: frozenset[str]  # numerals, "q3"-style codes, months and weekdays
     names: frozenset[str]  # capitalised words inside the clause, lower-cased
+    proper: frozenset[str]  # capitalised words, first included, that no lexicon holds: names
 
 
 def _clauses(
@@ -119,6 +132,7 @@ def _clauses(
         content: set[str] = set()
         figures: set[str] = set()
         names: set[str] = set()
+        proper: set[str] = set()
         order: list[str] = []
         for n, m in enumerate(tokens):
             word = m.group()
@@ -135,7 +149,11 @@ def _clauses(
                 if not word.startswith("0"):
                     figures.add(word.rstrip("%").replace(",", ""))
                 continue
-            if low in _MONTHS or low in _ORDINALS:
+            period = _period(low, tokens[n + 1].group().lower() if n + 1 < len(tokens) else "")
+            if period:
+                figures.add(period)
+            # "may" and "march" in lower case are a verb: only a capitalised month is a date.
+            elif (low in _MONTHS and word[0].isupper()) or low in _ORDINALS:
                 figures.add(low)
             base = lemma(word)
             lemmas.add(base)
@@ -143,10 +161,15 @@ def _clauses(
                 order.append(base)
             if low in skip or base in skip:
                 continue
-            if word[0].isupper() and n > 0 and low not in _MONTHS:
-                names.add(low)
+            if word[0].isupper() and low not in _MONTHS:
+                if n > 0:
+                    names.add(low)
+                if not word.isupper() and not is_common_word(low):
+                    proper.add(low)
             if low not in STOPWORDS and low not in _NEGATION:
                 content.add(base)
+        if _title_case(tokens):
+            names, proper = set(), set()  # a headline's capitals are its style, not names
         yield _Clause(
             sentence,
             part.strip(),
@@ -155,7 +178,27 @@ def _clauses(
             tuple(order),
             frozenset(figures),
             frozenset(names),
+            frozenset(proper),
         )
+
+
+def _title_case(tokens: list[re.Match[str]]) -> bool:
+    """Whether most words of a clause are capitalised, as in a headline or a subject line."""
+    words = [m.group() for m in tokens if m.group()[0].isalpha()]
+    capitalised = [w for w in words if w[0].isupper()]
+    # A list of names is capitalised too, but its words are names, not common words.
+    common = sum(is_common_word(w) or w.lower() in STOPWORDS for w in capitalised)
+    return len(words) >= 4 and len(capitalised) * 2 > len(words) and common * 2 > len(capitalised)
+
+
+def _period(word: str, following: str) -> str | None:
+    """The period code of an ordinal before "quarter" or "half" ("fourth quarter",
+    "fourth-quarter": "q4"), or None."""
+    ordinal, _, unit = word.partition("-")
+    unit = unit or following
+    if ordinal in _PERIOD_ORDINALS and unit in _PERIOD_WORDS:
+        return _PERIOD_WORDS[unit] + _PERIOD_ORDINALS[ordinal]
+    return None
 
 
 @lru_cache(maxsize=64)
@@ -205,6 +248,8 @@ class _StoryClauses:
     by_lemma: dict[str, tuple[int, ...]]  # content lemma -> indexes of the clauses holding it
     texts: dict[int, str]  # sentence number -> text
     lower: str  # the whole story, lower-cased with straight apostrophes
+    words: frozenset[str]  # the story's words, lower-cased, possessives dropped
+    figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
 
 
 @per_story
@@ -225,7 +270,11 @@ def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
             by_lemma.setdefault(w, []).append(i)
     texts = {s.number: s.text for s in story_sentences(story)}
     lower = story.text.replace("\u2019", "'").lower()
-    return _StoryClauses(clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower)
+    words = frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower))
+    figures = frozenset(f for c in clauses for f in c.figures)
+    return _StoryClauses(
+        clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower, words, figures
+    )
 
 
 def _best(clause: _Clause, index: _StoryClauses) -> tuple[_Clause, float] | None:
@@ -279,6 +328,54 @@ def _near(order: tuple[str, ...], word: str) -> set[str]:
     return out - {word}
 
 
+# What a word bears on: the next few content words after it ("increase energy costs").
+_OBJECT_REACH = 3
+
+
+def _after(order: tuple[str, ...], word: str) -> set[str]:
+    """The first few content lemmas after each ``word`` in a clause, up to a negation."""
+    out: set[str] = set()
+    for i, w in enumerate(order):
+        if w != word:
+            continue
+        taken = 0
+        for nxt in order[i + 1 :]:
+            if nxt == "" or taken == _OBJECT_REACH:
+                break
+            if nxt not in STOPWORDS:
+                out.add(nxt)
+                taken += 1
+    return out
+
+
+# Words that join the items of a list: their order is free ("Fable and Mythos").
+_JOINERS = word_set("and or nor between both either neither with versus")
+
+
+def _swapped(
+    said: tuple[str, ...], told: tuple[str, ...], names: frozenset[str]
+) -> tuple[str, str] | None:
+    """Two of the story clause's words that the section exchanges, each in the other's place:
+    "a correct input for every output" for "a correct output for every input". After a name,
+    a word is the next item of a list of names, whose order is free."""
+    told_pairs = set(pairwise(told))
+    new = [
+        (a, b)
+        for a, b in pairwise(said)
+        if (a, b) not in told_pairs
+        and a
+        and a not in _JOINERS
+        and a not in names
+        and b
+        and b not in STOPWORDS
+    ]
+    for a, x in new:
+        for b, y in new:
+            if a != b and x != y and (a, y) in told_pairs and (b, x) in told_pairs:
+                return x, y
+    return None
+
+
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
     each."""
@@ -296,13 +393,41 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
-def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
+def _acronym(name: str, text: str) -> bool:
+    """Whether ``text`` writes the lower-cased ``name`` in capitals: an acronym is the
+    institution check's business."""
+    return re.search(rf"(?<![\w-]){re.escape(name.upper())}(?![\w-])", text) is not None
+
+
+def _given(name: str, index: _StoryClauses) -> bool:
+    """Whether the story gives a name in some form: a story word begins as it does ("Euro" for
+    "Euros") or it begins with a story word ("Lyonnais" for "Lyon")."""
+    if any(name[:k] in index.words for k in range(4, len(name))):
+        return True
+    return (
+        re.search(rf"(?<![\w-]){re.escape(name[: max(4, len(name) - 2)])}", index.lower) is not None
+    )
+
+
+def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     """What ``said`` changes in the story clause ``told`` it restates, or None."""
     for word in sorted(said.lemmas - told.lemmas):
         other = _opposite(word, told.lemmas, said.lemmas)
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
             return f'says "{word}" where the story says "{other}"'
+        # Or the two words bear on the same thing: "increase carbon footprint" for the story's
+        # "reduce energy consumption and carbon footprint", where the section keeps "reduce" for
+        # another object of the same sentence.
+        for other in _PAIRS.get(word, ()):
+            if other not in told.lemmas:
+                continue
+            object_ = _after(said.order, word) & _after(told.order, other)
+            if object_ - _after(said.order, other) - _after(told.order, word):
+                return f'says "{word}" where the story says "{other}"'
+    swap = _swapped(said.order, told.order, said.names | said.proper)
+    if swap:
+        return f'swaps "{swap[0]}" and "{swap[1]}" from the story\'s wording'
     # A negation bears on the words right after it: "does not offer a trial" against "offers a
     # trial" is added; "not" elsewhere in either sentence is about something else.
     # A story sentence is long and loose ("if you don't know where to start, I recommend
@@ -317,7 +442,7 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
     new_figures = {f for f in said.figures - told.figures if not f[0].isdigit() and f[0] != "$"}
-    new_figures = {f for f in new_figures if f not in story_text}
+    new_figures -= index.figures
     lost = told.figures - said.figures
     if new_figures and lost:
         return (
@@ -326,10 +451,23 @@ def _fault(said: _Clause, told: _Clause, story_text: str) -> str | None:
         )
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
-    new_names = [n for n in said.names if n not in story_text]
+    new_names = [n for n in said.names if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
     if len(new_names) == 1 and len(lost_names) == 1 and new_names[0] not in told_text:
         return f"names {new_names[0]} where the story names {lost_names[0]}"
+    # A name no story word begins like, in a clause that restates a story clause: "in Paris"
+    # for a story set in Lyon. A word of the English lexicon is a common word capitalised by
+    # style ("the Marketing Expert"), not a name; in capitals, an acronym is the institution
+    # check's. The story may give the name in another form ("Euros" for "Euro"), so a story
+    # word that begins as it does counts.
+    for name in sorted(new_names):
+        if not (
+            _acronym(name, said.text)
+            or is_common_word(name)
+            or name in _shipped_words()
+            or _given(name, index)
+        ):
+            return f"names {name}, which the story never gives"
     return None
 
 
@@ -365,6 +503,184 @@ def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     return None
 
 
+# A word's setting: the content words this near it on either side. Two settings that share this
+# many words put the two words in the same place of the same statement.
+_SETTING_REACH = 3
+_SETTING_SHARED = 2
+
+
+def _setting(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set[str]:
+    """The content lemmas within ``reach`` words of position ``i`` (not the word itself)."""
+    lo, hi = max(0, i - reach), i + reach + 1
+    return {w for w in order[lo:i] + order[i + 1 : hi] if w and w not in STOPWORDS}
+
+
+def _content_setting(order: tuple[str, ...], i: int, count: int) -> tuple[set[str], set[str]]:
+    """The ``count`` content lemmas nearest position ``i`` before it and after it, up to a
+    negation."""
+    sides: tuple[set[str], set[str]] = (set(), set())
+    for side, step in zip(sides, (-1, 1), strict=True):
+        found, j = 0, i + step
+        while 0 <= j < len(order) and found < count and order[j]:
+            if order[j] not in STOPWORDS:
+                side.add(order[j])
+                found += 1
+            j += step
+    return sides
+
+
+def _same_place(here: tuple[set[str], set[str]], there: tuple[set[str], set[str]]) -> set[str]:
+    """The words two settings share on the same side: "Anthropic restricted access" and
+    "access to Mythos was restricted" put the two names in different places."""
+    return (here[0] & there[0]) | (here[1] & there[1])
+
+
+def _opposites(word: str) -> set[str]:
+    """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix."""
+    out = set(_PAIRS.get(word, ()))
+    for p in _PREFIXES:
+        if word.startswith(p) and len(word) - len(p) >= 4:
+            out.add(word[len(p) :])
+        out.add(p + word)
+    return out
+
+
+def _settings(
+    word: str, index: _StoryClauses, reach: int = _SETTING_REACH
+) -> Iterator[tuple[_Clause, set[str]]]:
+    """Each story clause that holds ``word``, with the word's setting there."""
+    for ci in index.by_lemma.get(word, ()):
+        told = index.clauses[ci]
+        for j, w in enumerate(told.order):
+            if w == word:
+                yield told, _setting(told.order, j, reach)
+
+
+# A name in another name's place must share more of its setting, counted in content words:
+# names sit among names and function words ("Okafor said on Monday the takeover").
+_NAME_SETTING_REACH = 3
+_NAME_SETTING_SHARED = 3
+
+
+def _a_name(word: str, clause: _Clause) -> bool:
+    """Whether a clause's word is a name: capitalised there, no common word ("Darling, buy
+    some butter"), no pronoun ("I'm") and no acronym (the institution check's)."""
+    return (
+        (word in clause.proper or word in clause.names)
+        and not is_common_word(word)
+        and word.split("'")[0] not in STOPWORDS
+        and not _acronym(word, clause.text)
+    )
+
+
+def _listed(clause: _Clause, i: int) -> bool:
+    """Whether the name at ``i`` is an item of a list of names ("Jon Callas and Katie
+    Moussouris"): a list may add a name to the story's, and its items share one setting."""
+    names = clause.names | clause.proper
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(clause.order) and clause.order[j] in names:
+            j += step
+        if 0 <= j < len(clause.order) and clause.order[j] in ("and", "or"):
+            return True
+    return False
+
+
+def _name_in_place(
+    word: str, i: int, said: _Clause, index: _StoryClauses
+) -> tuple[str, int] | None:
+    """Another name of the story where the section puts ``word``: "Johnson said" for the
+    story's "Smith said", the story never giving ``word`` in that setting."""
+    if not _a_name(word, said) or _listed(said, i):
+        return None
+    # The whole name the word belongs to ("Rosie O'Donnell"): a story clause that gives any of
+    # it is about the same person.
+    run = {word}
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(said.order) and said.order[j] in said.names | said.proper:
+            run.add(said.order[j])
+            j += step
+    here = _content_setting(said.order, i, _NAME_SETTING_REACH)
+    own = [
+        _content_setting(told.order, j, _NAME_SETTING_REACH)
+        for ci in index.by_lemma.get(word, ())
+        for told in (index.clauses[ci],)
+        for j, w in enumerate(told.order)
+        if w == word
+    ]
+    seen: set[int] = set()
+    for near in here[0] | here[1]:
+        for ci in index.by_lemma.get(near, ()):
+            if ci in seen:
+                continue
+            seen.add(ci)
+            told = index.clauses[ci]
+            if run & told.lemmas:
+                continue
+            for j, other in enumerate(told.order):
+                if other in said.lemmas or not _a_name(other, told):
+                    continue
+                there = _content_setting(told.order, j, _NAME_SETTING_REACH)
+                shared = _same_place(here, there) - {word, other}
+                if len(shared) >= _NAME_SETTING_SHARED and not any(
+                    len(_same_place(here, s)) >= _SETTING_SHARED for s in own
+                ):
+                    return f"names {word} where the story names {other}", told.sentence
+    return None
+
+
+# Pairs that one event gives to its two sides: "City won" is "United lost" with the sides
+# swapped, which the words around the verb cannot tell apart.
+_RECIPROCAL: dict[str, set[str]] = {}
+for _pair in (
+    "win lose",
+    "buy sell",
+    "buyer seller",
+    "borrower lender",
+    "winner loser",
+    "import export",
+    "gain lose",
+    "gain loss",
+    "attack defend",
+    "ahead behind",
+):
+    _a, _b = _pair.split()
+    _RECIPROCAL.setdefault(_a, set()).add(_b)
+    _RECIPROCAL.setdefault(_b, set()).add(_a)
+
+
+def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
+    """An opposite or an added negation found by the words around it, wherever the statement
+    sits in the story: a section clause that folds several story sentences into one aligns with
+    none of them as a whole. The story must never use the section's word in that setting."""
+    negated = _negated_words(said, _NEGATION_REACH)
+    for i, word in enumerate(said.order):
+        if not word or word in STOPWORDS:
+            continue
+        if word in said.proper or word in said.names:
+            swapped = _name_in_place(word, i, said, index)
+            if swapped:
+                return swapped
+        here = _setting(said.order, i)
+        if len(here) < _SETTING_SHARED:
+            continue
+        own = [s for _, s in _settings(word, index)]
+        for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
+            for told, there in _settings(other, index):
+                shared = (here & there) - {word, other}
+                if len(shared) >= _SETTING_SHARED and not any(shared & s for s in own):
+                    return f'says "{word}" where the story says "{other}"', told.sentence
+        if word in negated and own:
+            for told, _ in _settings(word, index):
+                if word in _negated_words(told, _NEGATION_REACH):
+                    return None  # the story negates it somewhere: compared by alignment only
+            for told, there in _settings(word, index):
+                if len(here & there) >= _SETTING_SHARED:
+                    return f'adds a negation to "{word}"', told.sentence
+    return None
+
+
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
@@ -378,8 +694,8 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 Finding(
                     "paraphrase",
                     "error",
-                    f'"{shorten(sentence.text, 80)}" names {name}, whom neither the story nor '
-                    "the region profile names: no story sentence supports it.",
+                    f'"{shorten(sentence.text, 80)}" names {name}, which neither the story nor '
+                    "the region profile gives: no story sentence supports it.",
                     name,
                 )
             )
@@ -388,18 +704,20 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             if len(clause.content) < _MIN_SHARED:
                 continue
             found = _best(clause, index)
-            if found is None or found[1] < _MIN_COVERAGE:
-                continue
-            told, _ = found
-            fault = _fault(clause, told, index.lower)
+            fault, sentence_number = None, 0
+            if found is not None and found[1] >= _MIN_COVERAGE:
+                fault, sentence_number = _fault(clause, found[0], index), found[0].sentence
             if fault is None:
-                continue
-            source = shorten(index.texts[told.sentence], _QUOTE_LIMIT)
+                local = _local_fault(clause, index)
+                if local is None:
+                    continue
+                fault, sentence_number = local
+            source = shorten(index.texts[sentence_number], _QUOTE_LIMIT)
             findings.append(
                 Finding(
                     "paraphrase",
                     "error",
-                    f'"{shorten(clause.text, 80)}" {fault}: [{told.sentence}] "{source}"',
+                    f'"{shorten(clause.text, 80)}" {fault}: [{sentence_number}] "{source}"',
                     clause.text,
                 )
             )

@@ -20,6 +20,7 @@ from localize.grounding._checks import CheckReport, check
 from localize.grounding._findings import Finding
 from localize.grounding._plugins import as_checks, load_plugin_checks
 from localize.grounding._registry import CheckFunction, RegisteredCheck, resolve_severities
+from localize.grounding._verifier import VERIFIED, Verification, verified_findings
 from localize.regions._profiles import RegionProfile
 from localize.section import LocalizedSection
 from localize.story import Story
@@ -88,6 +89,23 @@ class CheckPolicy:
             extra=self.checks,
         )
         return self.apply(report)
+
+    def _setting(self, profile: RegionProfile, name: str) -> str:
+        overrides = (dict(profile.checks), dict(self.severities))
+        return resolve_severities(*overrides, extra=self.checks)[name]
+
+    def verifies(self, profile: RegionProfile) -> bool:
+        """Whether the model verifier's findings count at all (``verified`` is not off)."""
+        return self._setting(profile, VERIFIED) != "off"
+
+    def verified(
+        self, report: CheckReport, verification: Verification, profile: RegionProfile
+    ) -> CheckReport:
+        """``report`` with the model verifier's verdicts and its findings, weighed as this
+        run weighs ``verified`` (and ``strict``), after the deterministic checks' findings."""
+        found = verified_findings(verification, report.sentences, self._setting(profile, VERIFIED))
+        both = replace(report, findings=report.findings + found, verification=verification)
+        return self.apply(both)
 
     def apply(self, report: CheckReport) -> CheckReport:
         """``strict`` on a report made elsewhere (the same report when nothing changes)."""

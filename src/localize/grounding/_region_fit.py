@@ -81,7 +81,7 @@ _CURRENCY_MARKS: dict[str, str] = {
 _CURRENCY = re.compile(
     r"(?P<before>(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
     r"|\b(?:GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\s?)(?=\d)"
-    r"|(?<![\w.])\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k))?\s"
+    r"|(?<![\w.,])\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k))?\s"
     r"(?P<after>pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
 )
 

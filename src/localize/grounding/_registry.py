@@ -29,10 +29,12 @@ from localize.grounding._quote import check_quote
 from localize.grounding._region_fit import check_region_fit
 from localize.grounding._repetition import check_repetition
 from localize.grounding._spelling import check_spelling
+from localize.grounding._verifier import VERIFIED
 
 __all__ = [
     "BUILT_IN",
     "SEVERITY_SETTINGS",
+    "VERIFIER",
     "CheckFunction",
     "RegisteredCheck",
     "SeveritySetting",
@@ -163,7 +165,24 @@ BUILT_IN = (
 )
 BUILT_IN_NAMES = tuple(c.name for c in BUILT_IN)
 
-_registry: dict[str, RegisteredCheck] = {c.name: c for c in BUILT_IN}
+
+def _from_the_verifier(_ctx: CheckContext) -> Iterable[Finding]:
+    return ()  # its findings are the endpoint's verdicts, added after the checks have run
+
+
+# The opt-in model verifier (`localize.grounding._verifier`). Not a deterministic check (so not
+# in BUILT_IN, CHECK_IDS or the evaluations): its findings come from the endpoint, after every
+# check above, on runs that ask for it. It is registered so that its severity is set the way
+# every check's is (``--check verified=error``, a profile's ``checks:``), its name cannot be
+# taken, and its advice goes with its errors into a re-ask. A warning by default: see there.
+VERIFIER = RegisteredCheck(
+    VERIFIED,
+    _from_the_verifier,
+    "warning",
+    advice="say only what the story sentences you draw on support",
+)
+
+_registry: dict[str, RegisteredCheck] = {c.name: c for c in (*BUILT_IN, VERIFIER)}
 
 
 def register_check(
@@ -202,7 +221,7 @@ def register_check(
 def unregister_check(name: str) -> None:
     """Remove a check added with `register_check`; the built-in checks stay (turn one off
     with a severity of ``"off"`` instead)."""
-    if name in BUILT_IN_NAMES:
+    if name in BUILT_IN_NAMES or name == VERIFIED:
         raise ConfigError(f"check {name!r} is built in; set its severity to 'off' instead")
     if _registry.pop(name, None) is None:
         raise ConfigError(f"no check named {name!r} is registered")

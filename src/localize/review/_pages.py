@@ -8,6 +8,7 @@ results file (with the stories the batch read, when they are given).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -19,12 +20,12 @@ from localize._atomic import write_atomic
 from localize._checking import check
 from localize._section_file import read_section
 from localize.audit import AuditLog
-from localize.backends import ResponseCache
+from localize.backends import LLMClient, ResponseCache
 from localize.batch import load_inputs, read_results
 from localize.config import Settings
 from localize.errors import ChecksFailedError, OutputError
 from localize.grounding._policy import CheckPolicy
-from localize.pipeline import localize
+from localize.pipeline import connect, localize
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionLike, RegionProfile, get_region
 from localize.result import LocalizeResult
@@ -68,11 +69,21 @@ def section_review(
     *,
     strict: bool = False,
     severities: Mapping[str, str] | None = None,
+    verifier: LLMClient | None = None,
 ) -> str:
     """The page for a section someone wrote: checked here, nothing generated. ``strict``
-    counts warnings as errors (see `CheckPolicy`)."""
+    counts warnings as errors (see `CheckPolicy`); with a ``verifier`` client, the model
+    verifier's verdicts are asked for too (see `localize.check`)."""
     section = read_section(section_file, profile)  # as `localize check` reads it
-    report = check(section, story, profile, template=template, severities=severities)
+    report = check(
+        section,
+        story,
+        profile,
+        template=template,
+        severities=severities,
+        verify=verifier is not None,
+        client=verifier,
+    )
     data = CheckPolicy(strict=strict).apply(report).to_dict()
     return render_review(
         ReviewData(
@@ -109,14 +120,20 @@ def story_review(
     the_story = as_story(story)
     profile = get_region(region, profiles=settings.profiles)
     if section_file is not None:
-        return section_review(
-            section_file,
-            the_story,
-            profile,
-            load_template(settings.template, settings.templates),
-            strict=settings.strict,
-            severities=dict(settings.checks),
-        )
+        with contextlib.ExitStack() as stack:
+            # --verify on a given section: the run's endpoint gives the verdicts.
+            verifier = (
+                stack.enter_context(connect(settings, cache=cache)) if settings.verify else None
+            )
+            return section_review(
+                section_file,
+                the_story,
+                profile,
+                load_template(settings.template, settings.templates),
+                strict=settings.strict,
+                severities=dict(settings.checks),
+                verifier=verifier,
+            )
     try:
         result = localize(the_story, profile, settings=settings, cache=cache, audit=audit)
     except ChecksFailedError as refused:  # strict refuses to return it; a page shows it

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from localize.text._acronyms import ACRONYM, ACRONYM_ONLY, ACRONYM_WORD, PAREN_ACRONYM
 from localize.text._citations import Citation, join_cited, strip_markers
-from localize.text._lemmas import STOPWORDS, content_lemmas, lemma
+from localize.text._lemmas import STOPWORDS, content_lemmas, is_common_word, lemma
 from localize.text._sentences import (
     Sentence,
     split_sentences,
@@ -28,6 +28,7 @@ __all__ = [
     "fold",
     "fold_tokens",
     "is_capitalised",
+    "is_common_word",
     "join_cited",
     "lemma",
     "sentence_initial",

@@ -14,7 +14,7 @@ from lemminflect import getAllLemmas  # type: ignore[import-untyped, unused-igno
 from localize.text._wordfold import word_set
 from localize.text._words import CONTENT_WORD, bare_word
 
-__all__ = ["STOPWORDS", "content_lemmas", "lemma", "lemma_words"]
+__all__ = ["STOPWORDS", "content_lemmas", "is_common_word", "lemma", "lemma_words"]
 
 # Function words, left out when texts are compared by their content (the sentence aligner's and
 # the paraphrase and remit checks' one list).
@@ -45,6 +45,13 @@ def lemma(word: str) -> str:
         if pos in found:
             return str(found[pos][0])
     return w
+
+
+@lru_cache(maxsize=16384)
+def is_common_word(word: str) -> bool:
+    """Whether lemminflect's English lexicon holds the word: "Expert" and "Committee" are
+    common words written with a capital, "Paris" and "Johnson" are not in it and are names."""
+    return bool(getAllLemmas(bare_word(word)))
 
 
 def lemma_words(text: str) -> list[tuple[int, int, str]]:
