@@ -2,7 +2,8 @@
 """`localize batch` at scale: CPU per job, wall, jobs/s and peak RSS, old code path beside new.
 
     python benchmarks/batch_scale.py --old /tmp/old-localize [--jobs 1000,2000]
-        [--variants old,new,workers2,shards2] [--latency 0.05] [--concurrency 32] [--profile]
+        [--variants old,new,workers2,shards2] [--latency 0.05] [--concurrency 32] [--rounds 1]
+        [--profile]
 
 Writes JSONL inputs of distinct stories (examples/stories/brief.txt plus one numbered line each,
 about 5 KB a story; four jobs a story: uk, eu, us, au), starts benchmarks/loadtest_server.py with
@@ -17,8 +18,9 @@ region's bodies, as a model answers), and runs ``localize batch STORIES -r uk,eu
   ``localize batch merge`` into one (its time is included).
 
 CPU is user + system time of the localize process(es) and their children (from ``wait4``), not
-the load-test server's. Peak RSS is the largest process's for one process; for several, the
-sum of each process's peak (an upper bound on what they held at once). ``--profile`` runs the
+the load-test server's. Peak RSS is the largest process's for one command (for ``workersN``, the
+largest of the parent and its workers: ``wait4`` reports no sum); for shards, the sum of each
+command's peak (an upper bound on what they held at once). ``--profile`` runs the
 new path once more under cProfile (one process) and prints its top costs. Timings depend on the
 machine's load: the table says what the load average was.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +64,7 @@ class Run:
     cpu_s: float
     peak_rss_mb: float
     processes: int
+    load: float = 0.0  # the 1-minute load average as the run ended
 
     @property
     def jobs_per_s(self) -> float:
@@ -110,7 +114,7 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
             p.stderr.seek(0)
             err = p.stderr.read().decode("utf-8", "replace")
             p.stderr.close()
-        if p.returncode not in (0, 1, 4):  # 4: sections flagged, a normal outcome
+        if p.returncode not in (0, 1, 4):  # 4: sections written, some flagged by the checks
             raise SystemExit(f"localize batch exited {p.returncode}:\n{err[-3000:]}")
         cpu += usage.ru_utime + usage.ru_stime
         rss += usage.ru_maxrss / 1024
@@ -118,15 +122,23 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
 
 
 def _count_ok(path: Path) -> int:
-    ok = 0
+    """Jobs that wrote a section (passed or flagged): the work a run did, whatever the checks
+    made of the load-test server's answer."""
+    written = 0
     with path.open("rb") as f:
         for line in f:
-            ok += b'"ok":true' in line[:400] or json.loads(line)["ok"] is True
-    return ok
+            written += json.loads(line)["section"] is not None
+    return written
 
 
 def run_variant(
-    variant: str, src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace
+    variant: str,
+    src: Path,
+    stories: Path,
+    url: str,
+    work: Path,
+    args: argparse.Namespace,
+    round_: int = 1,
 ) -> Run:
     common = [
         str(stories),
@@ -140,12 +152,12 @@ def run_variant(
     home = work / "home"
     home.mkdir(exist_ok=True)
     jobs = 4 * sum(1 for _ in stories.open("rb"))
-    out = work / f"{variant}-{jobs}.jsonl"
+    out = work / f"{variant}-{jobs}-r{round_}.jsonl"  # a new file each round: none resumes
     server_call(url, "/reset", "POST")
     started = time.perf_counter()
     if variant.startswith("shards"):
         n = int(variant.removeprefix("shards"))
-        parts = [work / f"{variant}-{jobs}.{i}.jsonl" for i in range(1, n + 1)]
+        parts = [work / f"{variant}-{jobs}-r{round_}.{i}.jsonl" for i in range(1, n + 1)]
         procs = [
             _start(src, [*common, "--shard", f"{i}/{n}", "-o", str(part)], url, home)
             for i, part in enumerate(parts, start=1)
@@ -163,7 +175,7 @@ def run_variant(
             extra = ["--workers", str(processes)]
         cpu, rss = _wait([_start(src, [*common, *extra, "-o", str(out)], url, home)])
     wall = time.perf_counter() - started
-    return Run(variant, jobs, _count_ok(out), wall, cpu, rss, processes)
+    return Run(variant, jobs, _count_ok(out), wall, cpu, rss, processes, os.getloadavg()[0])
 
 
 def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace) -> None:
@@ -217,6 +229,13 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--profile", action="store_true", help="profile the new path (smallest size)")
     p.add_argument("--profile-out", type=Path, help="keep the profile (pstats file) here")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the variants this many times, interleaved (new, workers2, ..., new, ...): on a "
+        "shared machine each round's ratios compare runs made under about the same load",
+    )
     args = p.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     if "old" in variants and args.old is None:
@@ -234,8 +253,8 @@ def main() -> None:
         work = Path(tmp)
         for size in sizes:
             stories = write_stories(work / f"stories-{size}.jsonl", size // len(REGIONS))
-            for v in variants:
-                run = run_variant(v, sources[v], stories, url, work, args)
+            for round_, v in ((r, v) for r in range(1, args.rounds + 1) for v in variants):
+                run = run_variant(v, sources[v], stories, url, work, args, round_)
                 runs.append(run)
                 print(
                     f"  {v} {run.jobs} jobs: {run.wall_s:.1f} s, {run.cpu_ms_per_job:.2f} ms "
@@ -251,12 +270,14 @@ def main() -> None:
         f"answers; {os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
         f"{os.getloadavg()[0]:.2f}"
     )
-    print("| variant | jobs | ok | wall s | jobs/s | CPU s | CPU ms/job | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| variant | jobs | written | wall s | jobs/s | CPU s | CPU ms/job | peak RSS MB | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         print(
-            f"| {r.variant} | {r.jobs:,} | {r.ok:,} | {r.wall_s:.1f} | {r.jobs_per_s:.0f} | "
-            f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.peak_rss_mb:.0f} |"
+            f"| {r.variant} | {r.jobs:,} | {r.ok:,} | {r.wall_s:.1f} | {r.jobs_per_s:.1f} | "
+            f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.peak_rss_mb:.0f} | {r.load:.1f} |"
         )
     by_variant: dict[str, list[Run]] = {}
     for r in runs:
@@ -272,7 +293,10 @@ def main() -> None:
         for v, rs in by_variant.items():
             if v.startswith(("workers", "shards")):
                 ratio = [r.jobs_per_s / o.jobs_per_s for r, o in zip(rs, one, strict=True)]
-                print(f"{v}: {', '.join(f'{x:.2f}x' for x in ratio)} the jobs/s of one process")
+                print(
+                    f"{v}: {', '.join(f'{x:.2f}x' for x in ratio)} the jobs/s of one process "
+                    f"(median {statistics.median(ratio):.2f}x)"
+                )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,8 +224,7 @@ def _drive_into(rf: ResultsFile, results: list[JobResult], *, then_wait: bool) -
             await asyncio.Event().wait()
 
     summary = BatchSummary(total=len(results))
-    plan = types.SimpleNamespace(template=None, settings=None, max_attempts=1, checks=())
-    drive = _run._drive([], _NoClient(), rf, summary, None, plan=plan, concurrency=1, audit=None)  # type: ignore[arg-type]
+    drive = _run._drive(fake_jobs(), _NoClient(), rf, summary, None)  # type: ignore[arg-type]
     return summary, drive, fake_jobs
 
 

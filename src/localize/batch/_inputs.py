@@ -48,11 +48,14 @@ class StoryInput:
 BatchStory = Story | StoryInput | os.PathLike[str] | str
 
 
-def _jsonl_item(line: str, n: int, path: Path, *, parse: bool) -> StoryInput:
+def _jsonl_item(
+    line: str, n: int, path: Path, *, parse: bool, keep: frozenset[str] | None = None
+) -> StoryInput:
     """Line ``n`` of a JSONL file of stories: an object with at least ``id`` and ``body``.
 
     Without ``parse`` only its id is found (the story itself is left as None): enough to count
     and check the stories before the run, which parses each one again when its jobs start.
+    ``keep``: parse only these stories (a shard's, a worker's); the others are only named.
     """
     where = f"{path} line {n}"
     fallback_id = f"{path.stem}:{n}"  # a line without a usable id still needs a job key
@@ -69,7 +72,7 @@ def _jsonl_item(line: str, n: int, path: Path, *, parse: bool) -> StoryInput:
         return StoryInput(
             fallback_id, error=f"{where}: field 'id' is missing or not a string", source=where
         )
-    if not parse:
+    if not parse or (keep is not None and sid.strip() not in keep):
         return StoryInput(sid.strip(), source=where)
     try:
         story = story_from_json(data, source=where, id=sid.strip())
@@ -116,9 +119,11 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield n, line
 
 
-def _jsonl_stories(path: Path, *, parse: bool = True) -> Iterator[StoryInput]:
+def _jsonl_stories(
+    path: Path, *, parse: bool = True, keep: frozenset[str] | None = None
+) -> Iterator[StoryInput]:
     for n, line in _jsonl_lines(path):
-        yield _jsonl_item(line, n, path, parse=parse)
+        yield _jsonl_item(line, n, path, parse=parse, keep=keep)
 
 
 def _story_file(path: Path) -> StoryInput:
@@ -128,9 +133,14 @@ def _story_file(path: Path) -> StoryInput:
         return StoryInput(path.stem, error=str(exc), source=str(path))
 
 
-def _file_inputs(path: Path, *, parse: bool = True) -> Iterator[StoryInput]:
+def _file_inputs(
+    path: Path, *, parse: bool = True, keep: frozenset[str] | None = None
+) -> Iterator[StoryInput]:
+    """A file's stories; ``keep``: parse only these (the others are named, not read)."""
     if path.suffix.lower() == ".jsonl":
-        yield from _jsonl_stories(path, parse=parse)
+        yield from _jsonl_stories(path, parse=parse, keep=keep)
+    elif keep is not None and path.suffix.lower() in _NAMED_BY_FILE and path.stem not in keep:
+        yield StoryInput(path.stem, source=str(path))
     elif parse or path.suffix.lower() not in _NAMED_BY_FILE:
         yield _story_file(path)  # a JSON story names itself: read it to know its id
     else:
@@ -183,7 +193,12 @@ class StoryStream:
         # the scan refused a second story with the same id from elsewhere.
         yielded: set[str] = set()
         for source in self._sources:
-            items = _file_inputs(source) if isinstance(source, Path) else iter((source,))
+            # A shard's (a worker's) stream parses only its own stories, not every one.
+            items = (
+                _file_inputs(source, keep=self._keep)
+                if isinstance(source, Path)
+                else iter((source,))
+            )
             for item in items:
                 if item.id in yielded or (self._keep is not None and item.id not in self._keep):
                     continue
@@ -197,8 +212,11 @@ class StoryStream:
         provider's prompt cache for all of them), and it depends only on the id: the same
         stories land in the same shard on every run and every machine.
         """
-        mine = [i for i in self.ids if story_shard(i, count) == index]
-        return StoryStream(self._sources, mine, frozenset(mine))
+        return self.only([i for i in self.ids if story_shard(i, count) == index])
+
+    def only(self, ids: list[str]) -> StoryStream:
+        """Only these stories (ids of this stream, in this stream's order), read as it reads."""
+        return StoryStream(self._sources, ids, frozenset(ids))
 
 
 def story_shard(story_id: str, count: int) -> int:

@@ -710,6 +710,7 @@ class BatchSummary:
     rate_limited: int = 0
     concurrency: int = 0
     concurrency_reason: str = ""
+    workers: int = 1  # processes the jobs ran in (``--workers``)
     # The model and endpoint host (never credentials) the run used; set once connected.
     model: str = ""
     endpoint: str = ""

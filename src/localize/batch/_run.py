@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +32,7 @@ from localize.batch._results import (
     ResultsFile,
     plan_batch,
 )
+from localize.batch._workers import check_workers, run_in_workers
 from localize.budget import price
 from localize.config import Settings
 from localize.errors import (
@@ -190,7 +191,7 @@ async def run_jobs(
     warm_first: bool = True,
     audit: AuditLog | bool = True,
     checks: Sequence[RegisteredCheck] = (),
-) -> AsyncIterator[JobResult]:
+) -> AsyncGenerator[JobResult, None]:
     """Run jobs on ``client`` (with its gate and cache as set), yielding results as they finish.
 
     ``jobs`` is read as it goes (story-major, as `plan_jobs` makes them): an iterator keeps
@@ -346,34 +347,22 @@ class BatchProgress(Protocol):
 
 
 async def _drive(
-    jobs: Iterable[Job],
+    runs: AsyncGenerator[JobResult, None],
     client: LLMClient,
     results: ResultsFile,
     summary: BatchSummary,
     progress: BatchProgress | None,
-    *,
-    plan: BatchPlan,
-    concurrency: int,
-    audit: AuditLog | None,
 ) -> None:
-    runs = run_jobs(
-        jobs,
-        client,
-        template=plan.template,
-        settings=plan.settings,
-        concurrency=concurrency,
-        max_attempts=plan.max_attempts,
-        audit=audit or False,
-        checks=plan.checks,
-    )
     lines = GroupSync(results)
     try:
-        async for result in runs:
-            # Written whole before it is counted (a killed process keeps it); fsynced in a group.
-            lines.append(result)
-            summary.add(result)
-            if progress is not None:
-                progress.finished_job(result, summary)
+        async with contextlib.aclosing(runs):  # closed on every way out: its jobs stop
+            async for result in runs:
+                # Written whole before it is counted (a killed process keeps it); fsynced in a
+                # group.
+                lines.append(result)
+                summary.add(result)
+                if progress is not None:
+                    progress.finished_job(result, summary)
     finally:
         try:
             await lines.aclose()  # every line durable, on every way out
@@ -392,8 +381,14 @@ def _run_into(
     gate: RateGate,
     cache: ResponseCache | None,
     audit: AuditLog | None,
+    done: frozenset[tuple[str, str]],
+    workers: int,
 ) -> None:
-    """Run the jobs left to do into the open results file; Ctrl-C stops with what is done."""
+    """Run the jobs left to do into the open results file; Ctrl-C stops with what is done.
+
+    With ``workers`` above 1 the jobs run in that many processes (`run_in_workers`): this
+    process keeps the results file, the gate and the summary, as it does on its own.
+    """
     with connect(plan.settings, cache=cache, gate=gate) as client:
         results.begin(todo_keys)
         summary.model, summary.endpoint = client.model, client.host
@@ -404,16 +399,30 @@ def _run_into(
         summary.started = time.monotonic()  # not counting the embedded server's start
         if progress is not None:
             progress.started(summary)
-        run = _drive(
-            todo,
-            client,
-            results,
-            summary,
-            progress,
-            plan=plan,
-            concurrency=summary.concurrency,
-            audit=audit,
+        runs = (
+            run_in_workers(
+                plan,
+                done,
+                client,
+                workers=workers,
+                concurrency=summary.concurrency,
+                gate=gate,
+                cache=cache,
+                audit=audit,
+            )
+            if workers > 1
+            else run_jobs(
+                todo,
+                client,
+                template=plan.template,
+                settings=plan.settings,
+                concurrency=summary.concurrency,
+                max_attempts=plan.max_attempts,
+                audit=audit or False,
+                checks=plan.checks,
+            )
         )
+        run = _drive(runs, client, results, summary, progress)
         try:
             asyncio.run(run)
         except KeyboardInterrupt:
@@ -440,6 +449,7 @@ def run_batch(
     disclosure: str | None = None,
     shard: tuple[int, int] | None = None,
     checks: Iterable[RegisteredCheck | CheckFunction] | None = None,
+    workers: int = 1,
     verify: bool | None = None,
 ) -> BatchSummary:
     """A whole ``localize batch`` run: every (story, region) pair into the results file.
@@ -452,6 +462,10 @@ def run_batch(
     ``audit`` as for `localize.generate`, opened first (see `localize.audit.open_audit`).
     ``shard`` (i, N) runs only the stories of shard i of N (`BatchPlan.shard`): N runs, each
     into its own file, then `merge_results`, do the whole batch in N processes.
+    ``workers`` N above 1 runs the jobs in N processes under this call (see
+    `localize.batch._workers`): one results file, one set of rpm/tpm limits, ``concurrency``
+    jobs in flight across them all, a story's regions in one process. It needs an endpoint
+    (not the embedded model) and at least N jobs in flight.
     ``verify`` as for `localize.localize` (None: the setting).
     """
     plan = plan_batch(
@@ -465,6 +479,8 @@ def run_batch(
     )
     log = open_audit(audit, plan.settings)
     width, why = choose_concurrency(concurrency, plan.settings)
+    response_cache = as_cache(cache)
+    check_workers(workers, width, plan, response_cache, log)
     if shard is not None:
         plan = plan.shard(*shard)
     with ResultsFile(output) as results:
@@ -476,6 +492,7 @@ def run_batch(
             skipped=plan.total - to_run,
             concurrency=width,
             concurrency_reason=why,
+            workers=workers,
         )
         summary.dropped_torn_line = results.dropped_torn_line
         summary.skipped_flagged = sum(k in results.flagged for k in plan.job_keys())
@@ -488,7 +505,9 @@ def run_batch(
                 todo_keys=(k for k in plan.job_keys() if k not in done),
                 plan=plan,
                 gate=RateGate(rpm, tpm),
-                cache=as_cache(cache),
+                cache=response_cache,
                 audit=log,
+                done=done,
+                workers=workers,
             )
     return summary

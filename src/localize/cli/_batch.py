@@ -5,6 +5,7 @@
     localize batch collect BATCH_ID --output results.jsonl
     localize batch STORIES --regions uk,us --shard 1/2 --output part-1.jsonl   (and 2/2)
     localize batch merge part-1.jsonl part-2.jsonl --output results.jsonl
+    localize batch STORIES --regions uk,us --workers 2 --output results.jsonl
 
 Thin: options are parsed here and printed here; each command is one library call
 (`localize.batch.run_batch`, `export_batch`, `collect_results`), which checks everything that
@@ -132,8 +133,9 @@ class _Progress:
 
     def started(self, summary: BatchSummary) -> None:
         say(endpoint_line(summary.model, summary.endpoint))
+        processes = f" in {summary.workers} worker processes" if summary.workers > 1 else ""
         say(
-            f"localize: {summary.to_run} job(s), {summary.concurrency} at a time "
+            f"localize: {summary.to_run} job(s), {summary.concurrency} at a time{processes} "
             f"({summary.concurrency_reason})"
         )
         if self.tty:
@@ -315,6 +317,16 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
     "an OpenAI batch (half price, done within 24 h); then use `collect`.",
 )
 @click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run the jobs in N processes (one process uses about one core): one --output, one "
+    "set of --rpm/--tpm limits, --concurrency jobs in flight across them all. Needs an "
+    "endpoint, not the embedded model.",
+)
+@click.option(
     "--shard",
     metavar="I/N",
     help="Run only shard I of N (split by story id, the same on every run); run the N "
@@ -336,6 +348,7 @@ def run(
     tpm: int | None,
     export: Path | None,
     submit: bool,
+    workers: int,
     shard: str | None,
     disclosure: str | None,
     fmt: str,
@@ -364,6 +377,11 @@ def run(
     region_ids = _split_regions(regions)
     shard_of = _parse_shard(shard)
     if export is not None or submit:
+        if workers != 1:
+            raise ConfigError(
+                "runs jobs here; --export and --submit send none (the provider runs them)",
+                option="--workers",
+            )
         if settings.verify:
             # A Batch API answer comes back a day later, with no second round for a verdict.
             raise ConfigError(
@@ -398,6 +416,7 @@ def run(
             audit=resolve_audit(True, settings, source="batch") or False,
             disclosure=disclosure,
             shard=shard_of,
+            workers=workers,
         )
     _say_resumed(summary, output)
     _finish(summary, fmt, output=str(output))

@@ -66,6 +66,15 @@ _DATE = re.compile(
 )
 # Capitalised: "friday" in running text is no weekday a story names.
 _WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
+# A source may name a day in any case or short ("see you on friday", "Fri"), as chat and
+# transcripts do: a section that writes it out gives the source's day. ("sat", "sun" and
+# "wed" are words first.)
+_SOURCE_WEEKDAY = re.compile(
+    r"\b(?:(" + "|".join(_WEEKDAYS) + r")s?|(mon|tue|tues|thu|thur|thurs|fri)\.?)\b",
+    re.IGNORECASE,
+)
+_SHORT_WEEKDAYS = {w[:3]: w for w in _WEEKDAYS} | {"tues": "tuesday", "thur": "thursday"}
+_SHORT_WEEKDAYS["thurs"] = "thursday"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +134,10 @@ def outside_dates(figures: Iterable[Figure], mentions: Iterable[DateMention]) ->
     return [f for f in figures if not any(start <= f.start < end for start, end in spans)]
 
 
+_SOURCE_DATE = re.compile(_DATE.pattern, re.IGNORECASE)
+_SHORT_DATE = re.compile(r"(?<![\w./-])([0-3]?\d)/([0-3]?\d)(?![\w/]|\.\d)")
+
+
 @dataclass(frozen=True, slots=True)
 class KnownDates:
     """The dates, weekdays and years a source gives, read once."""
@@ -135,10 +148,19 @@ class KnownDates:
 
     @classmethod
     def of(cls, source: str) -> KnownDates:
-        told = list(scan_dates(source))
+        # A source's dates in any case ("5th of may" in a chat) and day/month without a year
+        # ("14/03"): what a section writes in full may be read there.
+        told = [d for m in _SOURCE_DATE.finditer(source) if (d := _mention(m)) is not None]
+        told += [
+            DateMention(frozenset(r for r in ((a, b), (b, a)) if _valid(*r)), None, None, 0, 0)
+            for a, b in ((int(m[1]), int(m[2])) for m in _SHORT_DATE.finditer(source))
+        ]
         return cls(
             days=frozenset(r for t in told for r in t.readings),
-            weekdays=frozenset(t.weekday for t in told if t.weekday is not None),
+            weekdays=frozenset(
+                (m[1] or _SHORT_WEEKDAYS[m[2].lower()]).lower()
+                for m in _SOURCE_WEEKDAY.finditer(source)
+            ),
             years=frozenset(
                 {t.year for t in told if t.year is not None}
                 | {int(y) for y in _BARE_YEAR.findall(source)}

@@ -4,6 +4,7 @@ acronyms, names and words (`Facts`), and a profile's names and spelling (`Profil
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,11 +12,11 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._dates import KnownDates
-from localize.grounding._figures import scan_figures
+from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._names import expansions
 from localize.regions import RegionProfile
 from localize.story import Story
-from localize.text import ACRONYM_ONLY, ACRONYM_WORD, fold, word_set
+from localize.text import ACRONYM_ONLY, ACRONYM_WORD, fold, split_sentences, word_set
 from localize.text._words import LETTERS
 
 __all__ = ["Facts", "ProfileFacts", "facts", "profile_facts", "story_facts"]
@@ -38,6 +39,10 @@ class Facts:
     percents: frozenset[Decimal]  # values given as a percentage
     numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
     list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
+    # What two figures of one sentence imply: their difference ("rose from 10 to 12": 2) and,
+    # for amounts, the change as a percentage (20, or 16.7 from the larger). -> currencies.
+    implied: dict[Decimal, frozenset[str | None]]
+    implied_percents: frozenset[Decimal]  # implied values that are percentages
     lower_words: frozenset[str]  # words written in lower case somewhere
     dates: KnownDates
 
@@ -46,12 +51,20 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     figures: dict[Decimal, set[str | None]] = {}
     percents: set[Decimal] = set()
     numbered: dict[str, set[Decimal]] = {}
-    for fig in scan_figures(text):
-        figures.setdefault(fig.value, set()).add(fig.currency)
+    scanned = list(scan_figures(text))
+    for fig in scanned:
+        for value in (fig.value, *fig.alternatives):  # any reading may be the one a section gives
+            figures.setdefault(value, set()).add(fig.currency)
         if fig.percent:
             percents.add(fig.value)
         if fig.name:
             numbered.setdefault(fig.name, set()).add(fig.value)
+    implied: dict[Decimal, set[str | None]] = {}
+    implied_percents: set[Decimal] = set()
+    for value, currency, percent in _implied(text, scanned):
+        implied.setdefault(value, set()).add(currency)
+        if percent:
+            implied_percents.add(value)
     acronyms: set[str] = set()
     for m in ACRONYM_WORD.finditer(text):
         acronyms.add(m.group(1))
@@ -68,6 +81,8 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         percents=frozenset(percents),
         numbered_names={k: frozenset(v) for k, v in numbered.items()},
         list_sizes=frozenset(_list_sizes(text)),
+        implied={k: frozenset(v) for k, v in implied.items()},
+        implied_percents=frozenset(implied_percents),
         lower_words=frozenset(w for w in LETTERS.findall(text) if w.islower()),
         dates=KnownDates.of(text),
     )
@@ -84,9 +99,48 @@ _NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM}){{0,30}},?\s+(?:and|o
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
+# At most this many figures of one sentence are paired: a table's row of figures is no change.
+_MAX_PAIRED = 6
+
+
+def _implied(text: str, figures: list[Figure]) -> Iterator[tuple[Decimal, str | None, bool]]:
+    """The differences and changes that pairs of one sentence's quantities imply, as (value,
+    currency, whether a percentage)."""
+    ends = [s.end for s in split_sentences(text)]
+    by_sentence: dict[int, list[Figure]] = {}
+    for fig in figures:
+        if fig.countable and fig.value > 0:
+            by_sentence.setdefault(bisect_right(ends, fig.start), []).append(fig)
+    for group in by_sentence.values():
+        if len(group) > _MAX_PAIRED:
+            continue
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if a.percent != b.percent or a.value == b.value:
+                    continue
+                if a.currency is not None and b.currency is not None and a.currency != b.currency:
+                    continue
+                low, high = sorted((a.value, b.value))
+                # Two percentages differ by percentage points, which are no percentage.
+                yield high - low, a.currency or b.currency, False
+                if not a.percent:
+                    yield (high - low) / low * 100, None, True
+                    yield (high - low) / high * 100, None, True
+
+
+# A transcript's turn: "Anna: ..." at the start of a line or after a sentence. Its speakers
+# are a list a section may count too ("the two friends").
+_SPEAKER = re.compile(
+    r"(?:^|(?<=[.!?\n])\s*)([A-Z][\w'-]{0,40}(?: [A-Z][\w'-]{0,40}){0,2}):\s", re.M
+)
+
+
 def _list_sizes(text: str) -> Iterator[int]:
     for m in _NAME_LIST.finditer(text):
         yield len(_LIST_SEPARATOR.split(m.group()))
+    speakers = {m.group(1) for m in _SPEAKER.finditer(text)}
+    if len(speakers) > 1:
+        yield len(speakers)
 
 
 @per_story

@@ -71,7 +71,7 @@ _CURRENCY_WORDS: dict[str, str] = {
 }
 _CURRENCY_CODES = frozenset({"GBP", "USD", "EUR", "AUD"})
 _CURRENCY_BEFORE = re.compile(
-    r"(?:(?P<sym>US\$|A\$|AU\$|[\u00a3$\u20ac])|\b(?P<code>USD|GBP|EUR|AUD)\s?)\Z"
+    r"(?:(?P<sym>US\$|A\$|AU\$|[\u00a3$\u20ac]) ?|\b(?P<code>USD|GBP|EUR|AUD)\s?)\Z"
 )
 _SYMBOL_CURRENCY = {
     "\u00a3": "GBP",
@@ -81,6 +81,11 @@ _SYMBOL_CURRENCY = {
     "A$": "AUD",
     "AU$": "AUD",
 }
+# After a numeral, a unit worth a hundredth of another: "13 cents" is $0.13, "50p" is £0.50,
+# "70 basis points" is 0.7 percentage points.
+_HUNDREDTHS = re.compile(r" ?(?:cents?|pence|p|basis points?|bps?)\b", re.IGNORECASE)
+# After a numeral, a time of day ("5 pm", "9 a.m."; "5pm" is a glued suffix, read as a name).
+_CLOCK = re.compile(r" ?(?:[ap]\.m\.|[ap]m\b)", re.IGNORECASE)
 _PERCENT = re.compile(r"\s?%|\s(?:per\s?cent|percent)\b", re.IGNORECASE)
 _NUM_TOKEN = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<word>[^\W\d_]+)")
 # A number straight after a capitalised word is a name's numeral (Claude Opus 4.8, Kimi 2.7,
@@ -144,6 +149,14 @@ class Figure:
     countable: bool
     percent: bool = False
     name: str | None = None  # the name a numeral belongs to, lower case ("opus", "article")
+    # The place value of the figure's last written digit: 0.01 for "6.86" and "6.90", 100
+    # million for "1.5 billion". A story figure finer than this that rounds to the value
+    # supports it ("14%" for 13.8%).
+    unit: Decimal = Decimal(1)
+    # Other values the text may mean, any of which grounds it: "7.8 m" after tokenising is
+    # 7.8 million or 7.8 metres; "50, 000" is 50,000 or a list.
+    alternatives: tuple[Decimal, ...] = ()
+    fraction: bool = False  # "two-thirds": compared with percentages too
 
 
 def _spoken_pair(before: str, word: str) -> bool:
@@ -204,6 +217,9 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
     start, end, num, _ = tokens[i]
     assert num is not None
     value = Decimal(num.replace(",", ""))
+    decimals = num.partition(".")[2]
+    unit = Decimal(1).scaleb(-len(decimals))
+    alternatives: tuple[Decimal, ...] = ()
     countable = True
     name: str | None = None
     prev = text[start - 1] if start else ""
@@ -227,23 +243,45 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
             countable = False  # Claude Opus 4.8, Act 2018
             name = p_word.lower()
     j = i + 1
+    hundredths = _HUNDREDTHS.match(text, end)
+    group = _spaced_thousands(text, tokens, i)
+    if group is not None:
+        # "50, 000": tokenised text (XSum's) spaces a thousands separator.
+        alternatives = (value,)
+        value = value * 1000 + group
+        end = tokens[j][1]
+        j += 1
+    scale = 1
     # A suffix glued to the digits: 5m, 1.2bn, 15th, 5G.
     if j < len(tokens) and tokens[j][0] == end and tokens[j][3]:
         suffix = tokens[j][3].lower()
         if suffix in _SCALE_SUFFIXES:
-            value *= _SCALE_SUFFIXES[suffix]
+            scale = _SCALE_SUFFIXES[suffix]
         elif suffix != "s":  # the 1990s is a figure
             countable = False  # ordinals (21st) and names (5G, 3D, 2FA)
         end = tokens[j][1]
         j += 1
-    elif (
-        j < len(tokens)
-        and text[end : tokens[j][0]].isspace()
-        and tokens[j][3].lower() in _SCALE_WORDS
-    ):
-        value *= _SCALE_WORDS[tokens[j][3].lower()]
-        end = tokens[j][1]
-        j += 1
+    elif j < len(tokens) and text[end : tokens[j][0]].isspace():
+        after = tokens[j][3].lower()
+        if after in _SCALE_WORDS:
+            scale = _SCALE_WORDS[after]
+        elif (
+            after in _SCALE_SUFFIXES
+            and text[end : tokens[j][0]] == " "
+            and _word_ends(text, tokens[j][1])
+        ):
+            # "7.8 m", "2 bn": a suffix spaced off by tokenising, or a unit (metres).
+            scale = _SCALE_SUFFIXES[after]
+            alternatives = (*alternatives, value)
+        if scale != 1:
+            end = tokens[j][1]
+            j += 1
+    if _CLOCK.match(text, end):
+        countable = False  # "5 pm", "9 a.m.": a time of day, not a quantity
+    value *= scale
+    unit *= scale
+    if hundredths:
+        alternatives = (*alternatives, value / 100)
     percent = _PERCENT.match(text, end)
     if percent:
         end = percent.end()
@@ -255,7 +293,47 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
         start = before.start()
     else:
         currency = _currency_after(text, tokens, j, end)
-    return Figure(value, currency, start, end, countable, percent is not None, name), j
+    return (
+        Figure(
+            value,
+            currency,
+            start,
+            end,
+            countable,
+            percent is not None,
+            name,
+            unit=unit,
+            alternatives=alternatives,
+        ),
+        j,
+    )
+
+
+def _word_ends(text: str, end: int) -> bool:
+    """Whether a token ending at ``end`` is a word of its own ("m", not the start of "m.")."""
+    return end == len(text) or not (text[end].isalnum() or text[end] in ".-/")
+
+
+def _spaced_thousands(text: str, tokens: list[_Token], i: int) -> Decimal | None:
+    """The group of "50, 000" after the 50: three digits after a comma and a space, after a
+    bare numeral of at most three digits ("in 2019, 300 people" is two figures)."""
+    _, end, num, _ = tokens[i]
+    if (
+        num is None
+        or not num.isdigit()
+        or len(num) > 3
+        or i + 1 >= len(tokens)
+        or text[end : end + 2] != ", "
+    ):
+        return None
+    g_start, g_end, group, _ = tokens[i + 1]
+    if g_start != end + 2 or group is None or len(group) != 3 or not group.isdigit():
+        return None
+    if not _word_ends(text, g_end) and text[g_end : g_end + 1] not in (".", "-"):
+        return None
+    if text[g_end : g_end + 1] == "." and text[g_end + 1 : g_end + 2].isdigit():
+        return None
+    return Decimal(group)
 
 
 def _currency_after(text: str, tokens: list[_Token], j: int, end: int) -> str | None:
@@ -311,4 +389,15 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     if percent and countable:
         end = percent.end()
     currency = _currency_after(text, tokens, j, end)
-    return Figure(value, currency, start, end, countable, percent is not None and countable), j
+    return (
+        Figure(
+            value,
+            currency,
+            start,
+            end,
+            countable,
+            percent is not None and countable,
+            fraction=fraction is not None,
+        ),
+        j,
+    )

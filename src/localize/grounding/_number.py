@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from localize.grounding._context import CheckContext
 from localize.grounding._dates import DateMention, outside_dates, scan_dates
@@ -30,6 +30,7 @@ _REFERENCE_WORDS = word_set("""
 # Law names carry years: an unknown one is the institution check's business.
 _LAW_WORDS = word_set("act bill directive regulation regulations law")
 _MAX_LIST_COUNT = 12
+_SMALL_COUNTS = frozenset(Decimal(n) for n in range(_MAX_LIST_COUNT + 1))
 
 
 def _numbered_name_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
@@ -71,45 +72,126 @@ def _date_findings(
             )
 
 
-_DIGITS = re.compile(r"(\d+(?:,\d{3})*)(?:\.(\d+))?")
-_CENTS = re.compile(r"\s+cents?\b", re.IGNORECASE)
+# Words before a figure that make it an approximation, and how far the story's figure may be
+# from it: as a fraction of the figure's value, below and above it.
+_HEDGES: dict[str, tuple[Decimal, Decimal]] = {
+    **dict.fromkeys(
+        ("about", "around", "roughly", "approximately", "some", "circa", "estimated", "close to"),
+        (Decimal("0.1"), Decimal("0.1")),
+    ),
+    **dict.fromkeys(("nearly", "almost", "just under"), (Decimal("0.1"), Decimal(0))),
+    **dict.fromkeys(
+        ("more than", "over", "above", "at least", "upwards of", "in excess of", "just over"),
+        (Decimal(0), Decimal("0.25")),
+    ),
+    **dict.fromkeys(
+        ("less than", "fewer than", "under", "below", "up to", "at most"),
+        (Decimal("0.25"), Decimal(0)),
+    ),
+}
+_HEDGE = re.compile(
+    r"\b(" + "|".join(sorted(_HEDGES, key=len, reverse=True)) + r")\s+\Z", re.IGNORECASE
+)
+# How far, in percentage points, a percentage may be from a fraction it writes ("two-thirds"
+# for 66%, "a quarter" for 26%).
+_FRACTION_POINTS = Decimal(2)
+# How far, as a fraction of the figure, a story's figure may be and still be written rounded
+# without a hedge: "14%" for 13.8%, "$3 billion" for $3.1 billion, not "£1bn" for £1.3bn.
+_ROUNDING = Decimal("0.05")
 
 
-def _restated(fig: Figure, span: str, after: str, story: Facts) -> bool:
-    """Whether a figure the story does not give as written is one it gives in another form:
-    rounded ("$1.5 billion" for "$1.53 billion", "12%" for "12.4%"; two significant digits at
-    least, so "$3 billion" is no rounding of "$3.4 billion") or in cents ("87 cents" for
-    "$0.87")."""
-    if _CENTS.match(after) and fig.value / 100 in story.figures:
+def _rounds_to(told: Decimal, fig: Figure) -> bool:
+    """Whether ``told``, written finer than ``fig``, rounds to it: "14%" for 13.8%, "$1.5
+    billion" for $1.46 billion (not "$6.90" for $6.86: its last zero is written)."""
+    if fig.value < fig.unit * 10:
+        return False  # one significant digit: "$3 billion" is no rounding of $3.4 billion
+    if told % fig.unit == 0:
+        return False  # as fine as the figure or coarser: a different number, not a rounding
+    if abs(told - fig.value) > fig.value * _ROUNDING:
+        return False  # "£1bn" for £1.3bn is a rounding, but too coarse to stand for it
+    return (told / fig.unit).quantize(Decimal(1), ROUND_HALF_UP) * fig.unit == fig.value
+
+
+def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
+    """Whether ``told`` is a figure that ``fig``, so hedged, writes: rounded, or within the
+    hedge's reach ("about 2,000" for 1,960; "more than 200" for 240)."""
+    if _rounds_to(told, fig):
         return True
-    digits = _DIGITS.search(span)
-    if digits is None:
+    if hedge is None or fig.value == 0:
         return False
-    whole, decimals = digits.group(1).replace(",", ""), digits.group(2) or ""
-    if len((whole + decimals).lstrip("0")) < 2:
-        return False
-    mantissa = Decimal(f"{whole}.{decimals}" if decimals else whole)
-    if not mantissa:
-        return False
-    half_unit = fig.value / mantissa * Decimal(10) ** -len(decimals) / 2
-    return any(
-        abs(value - fig.value) < half_unit and (not fig.percent or value in story.percents)
-        for value in story.figures
+    below, above = _HEDGES[hedge]
+    if below and above:
+        # "About" approximates a finer figure by a round one, the one it rounds to ("about
+        # 3,000" for 2,960, not "about 3,100"), not one round figure by another ("about $2.8
+        # billion" for "approximately $3 billion").
+        coarse = fig.unit
+        while (fig.value / (coarse * 10)) % 1 == 0:
+            coarse *= 10
+        if told % coarse == 0:
+            return False
+        if (told / coarse).quantize(Decimal(1), ROUND_HALF_UP) * coarse != fig.value:
+            return False
+    # A bound ("more than 200", "under £12.50") holds any figure on its side within reach.
+    return fig.value * (1 - below) <= told <= fig.value * (1 + above)
+
+
+def _same_kind(fig: Figure, currencies: frozenset[str | None]) -> bool:
+    """Whether a figure's currency may be one the source gives its value in."""
+    return (
+        fig.currency is None
+        or None in currencies
+        or any(c is not None and _same_currency(fig.currency, c) for c in currencies)
     )
+
+
+def _fraction_of(fig: Figure, told: Decimal, percents: frozenset[Decimal]) -> bool:
+    """Whether a percentage writes a fraction the source gives ("66%" for two-thirds), or a
+    fraction a percentage ("two-thirds" for 66%): one quantity in two forms."""
+    if fig.percent and 0 < told < 1 and told not in percents:
+        return abs(told * 100 - fig.value) <= _FRACTION_POINTS
+    if fig.fraction and told in percents:
+        return abs(fig.value * 100 - told) <= _FRACTION_POINTS
+    return False
+
+
+def _approximates(fig: Figure, hedge: str | None, story: Facts, profile: Facts) -> bool:
+    """Whether a figure not given as it is written stands for one the sources give: a
+    rounding, a hedged approximation, a fraction written as a percentage or back, or a
+    difference or change the story's figures imply."""
+    for facts in (story, profile):
+        for told, currencies in facts.figures.items():
+            if not _same_kind(fig, currencies):
+                continue
+            if fig.percent != (told in facts.percents):
+                if _fraction_of(fig, told, facts.percents):
+                    return True
+                continue
+            if _near(told, fig, hedge):
+                return True
+    # A difference or change two of the story's figures imply ("up 2 points" for 10% and 12%).
+    for told, currencies in story.implied.items():
+        if fig.percent != (told in story.implied_percents):
+            continue
+        if (fig.currency is None) != (None in currencies) or not _same_kind(fig, currencies):
+            continue  # a difference of amounts is an amount; of counts, a count
+        if fig.currency is None and not fig.percent and fig.value in _SMALL_COUNTS:
+            continue  # small counts differ by small counts everywhere: no evidence
+        if told == fig.value or _rounds_to(told, fig):
+            return True
+    return False
 
 
 def _figure_finding(
-    fig: Figure, span: str, after: str, story: Facts, profile: Facts
+    body: str, fig: Figure, span: str, story: Facts, profile: Facts
 ) -> Finding | None:
     """A countable figure the sources do not give, or give as no percentage or in another
     currency."""
-    currencies = story.figures.get(fig.value, frozenset()) | profile.figures.get(
-        fig.value, frozenset()
-    )
-    unknown = not currencies or (fig.percent and fig.value not in story.percents | profile.percents)
-    if unknown and _restated(fig, span, after, story):
-        return None
-    if not currencies:
+    currencies: frozenset[str | None] = frozenset()
+    for value in (fig.value, *fig.alternatives):
+        currencies |= story.figures.get(value, frozenset()) | profile.figures.get(
+            value, frozenset()
+        )
+    if not currencies or (fig.percent and fig.value not in story.percents | profile.percents):
         if (
             not fig.percent
             and fig.value == fig.value.to_integral_value()
@@ -117,6 +199,10 @@ def _figure_finding(
             and int(fig.value) in story.list_sizes
         ):
             return None  # "the two models" for the story's "Fable and Mythos"
+        hedged = _HEDGE.search(body, max(0, fig.start - 20), fig.start)
+        if _approximates(fig, hedged and hedged.group(1).lower(), story, profile):
+            return None
+    if not currencies:
         return Finding(
             "number", "error", f'The figure "{span}" does not appear in the story.', span
         )
@@ -147,10 +233,7 @@ def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[F
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
             span = body[fig.start : fig.end]
-            after = body[fig.end : fig.end + 8]
-            found = (
-                None if span in seen else _figure_finding(fig, span, after, story, profile.facts)
-            )
+            found = None if span in seen else _figure_finding(body, fig, span, story, profile.facts)
         else:
             start = body.rfind(" ", 0, fig.start - 1) + 1 if fig.name else fig.start
             span = body[start : fig.end]

@@ -665,13 +665,17 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
         here = _setting(said.order, i)
         if len(here) < _SETTING_SHARED:
             continue
-        own = [s for _, s in _settings(word, index)]
+        own: list[set[str]] | None = None  # the word's settings in the story, when needed
         for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
             for told, there in _settings(other, index):
                 shared = (here & there) - {word, other}
-                if len(shared) >= _SETTING_SHARED and not any(shared & s for s in own):
+                if len(shared) < _SETTING_SHARED:
+                    continue
+                if own is None:
+                    own = [s for _, s in _settings(word, index)]
+                if not any(shared & s for s in own):
                     return f'says "{word}" where the story says "{other}"', told.sentence
-        if word in negated and own:
+        if word in negated and word in index.by_lemma:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only
