@@ -182,7 +182,7 @@ def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Names
     """The new path once more under cProfile, one process: its top costs."""
     import pstats
 
-    prof = work / "batch.prof"
+    prof = args.profile_out or work / "batch.prof"
     out = work / "profiled.jsonl"
     server_call(url, "/reset", "POST")
     home = work / "home"
@@ -228,6 +228,7 @@ def main() -> None:
     p.add_argument("--latency", type=float, default=0.05)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--profile", action="store_true", help="profile the new path (smallest size)")
+    p.add_argument("--profile-out", type=Path, help="keep the profile (pstats file) here")
     p.add_argument(
         "--rounds",
         type=int,

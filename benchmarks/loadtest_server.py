@@ -77,8 +77,9 @@ REALISTIC = (
         [28],
     ),
     (
-        "The story does not say whether Anthropic will restore access.",
-        [33],
+        "Security teams here should also watch whether Anthropic restores access or revises "
+        "Fable's guardrails.",
+        [25],
     ),
 )
 _INSTITUTION = re.compile(r"^- (?P<name>[^:(]+?)(?: \((?P<short>[^)]+)\))?:", re.M)

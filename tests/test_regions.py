@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -501,3 +502,64 @@ def test_regions_show_beat_validate_strict_and_beats(tmp_path: Path) -> None:
     assert "field 'institutions[0].beats': is required by --strict" in strict.output
     assert "field 'institutions[0].url': is required by --strict" in strict.output
     assert _cli("regions", "validate", "--strict", str(PROFILES)).exit_code == 0
+
+
+def test_ascii_lookalikes_are_every_character_a_case_blind_ascii_pattern_matches() -> None:
+    # The named-entry prefilter trusts a lower-cased substring test only in texts without them.
+    from localize.regions._select import _ASCII_LOOKALIKES
+
+    ascii_blind = re.compile(r"[\x00-\x7f]", re.IGNORECASE)
+    found = {chr(c) for c in range(128, 0x110000) if ascii_blind.fullmatch(chr(c))}
+    assert found == {"\u0130", "\u0131", "\u017f", "\u212a"}
+    assert all(_ASCII_LOOKALIKES.fullmatch(ch) for ch in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Office for Students said so.",
+        "The office for students said so.",
+        "The Office for Student\u017f said so.",  # a long s matches "s" case-blind
+        "The \u212aEW Office said so.",
+        "No body here at all, \u00e9l\u00e8ve.",
+        "The OfS said so.",
+        "The OFS said so.",
+    ],
+)
+def test_named_entry_prefilter_agrees_with_the_pattern(text: str) -> None:
+    from localize.regions._select import _named_pattern, folded_for_names
+
+    named = _named_pattern(("Office for Students", "OfS", "KEW Office"))
+    assert named is not None
+    assert named.found(text, folded_for_names(text)) == bool(named.pattern.search(text))
+
+
+def test_a_profile_hash_is_kept_per_object_and_follows_its_fields() -> None:
+    uk = get_region("uk")
+    copy = uk.model_copy()
+    assert copy == uk and hash(copy) == hash(uk)
+    changed = uk.model_copy(update={"audience": "Readers in Wales"})
+    assert changed != uk
+    assert hash(changed) == hash(changed.model_copy())
+    assert {uk: 1}[copy] == 1
+
+
+def test_a_story_query_is_what_bm25s_tokenize_gives() -> None:
+    # `_Index.query` splits a story once for all its regions; it must equal bm25s's tokenizer.
+    import bm25s  # type: ignore[import-untyped, unused-ignore]
+
+    from localize.regions._select import _index_for, _stem_words
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(BEATS_DIR.glob("*.txt"))]
+    texts.append("Die Behörde prüft 2024 die Anträge; l'ICO's review_2 isn't DONE.")
+    for rid in ("uk", "us", "de"):
+        index = _index_for(get_region(rid))
+        for text in texts:
+            expected = bm25s.tokenize(
+                [text],
+                stopwords=index._stopwords,
+                stemmer=_stem_words,
+                return_ids=False,
+                show_progress=False,
+            )[0]
+            assert index.query(text) == list(expected)

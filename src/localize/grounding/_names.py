@@ -33,7 +33,15 @@ CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
 
 def names_in(text: str, names: Iterable[str]) -> bool:
     """Whether ``text`` names any of ``names`` whole, not inside a longer word or hyphenation."""
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names)
+    # The plain substring test first: most names are not in a text at all, and ``in`` is far
+    # cheaper than a search led by a lookbehind, which the regex engine tries at every offset.
+    return any(n in text and _whole_name(n).search(text) is not None for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _whole_name(name: str) -> re.Pattern[str]:
+    # Kept here: the profiles' names outnumber the re module's own cache of 512 patterns.
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
 
 
 @lru_cache(maxsize=64)

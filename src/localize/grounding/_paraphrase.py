@@ -498,7 +498,7 @@ def _unsupported_name(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
             if w.lower() not in skip
             and w.lower() not in _shipped_words()
             and w.lower() not in _MONTHS
-            and not re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", index.lower)
+            and not names_in(index.lower, (w.lower(),))
         ]
         if len(unknown) >= 2:
             return " ".join(unknown)

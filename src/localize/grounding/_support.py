@@ -192,7 +192,7 @@ def story_index(story: Story) -> StoryIndex:
 
 @dataclass(frozen=True, slots=True)
 class _ProfileIndex:
-    entries: tuple[tuple[str, re.Pattern[str]], ...]  # label, pattern that finds it
+    entries: tuple[tuple[str, _EntryPattern], ...]  # label, pattern that finds it
     region_words: frozenset[str]  # stems of words that name the region
     # Stems of the words that name each institution, by label. Only the names a sentence uses
     # are set aside when aligning it: a profile with a hundred bodies names most subjects
@@ -207,15 +207,28 @@ class _ProfileIndex:
         return self.region_words.union(*named)
 
 
-def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
+@dataclass(frozen=True, slots=True)
+class _EntryPattern:
+    pattern: re.Pattern[str]
+    # Each name's text up to its first space, which the pattern matches as written: a text
+    # holding none of them cannot match, and ``in`` tells that far sooner than the pattern,
+    # whose leading lookbehind is tried at every offset.
+    heads: tuple[str, ...]
+
+    def search(self, text: str) -> bool:
+        return any(h in text for h in self.heads) and self.pattern.search(text) is not None
+
+
+def _entry_pattern(names: Sequence[str]) -> _EntryPattern:
     alts = sorted({n for n in names if n}, key=len, reverse=True)
     body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-    return re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
+    pattern = re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
+    return _EntryPattern(pattern, tuple(a.split(" ", 1)[0] for a in alts))
 
 
 @lru_cache(maxsize=32)
 def _profile_index(profile: RegionProfile) -> _ProfileIndex:
-    entries: list[tuple[str, re.Pattern[str]]] = []
+    entries: list[tuple[str, _EntryPattern]] = []
     entry_words: dict[str, frozenset[str]] = {}
     for inst in profile.institutions:
         names = [inst.name, inst.acronym or "", *inst.aliases]

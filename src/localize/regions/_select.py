@@ -150,18 +150,57 @@ def _names(entry: Entry) -> tuple[str, ...]:
     return tuple(n for n in (entry.name, short, *entry.aliases) if n)
 
 
-def _named_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+# The only characters beyond ASCII that a case-blind pattern matches to an ASCII letter (dotted
+# capital I, dotless i, long s and the Kelvin sign; tests/test_regions.py checks every code
+# point): in a text without them,
+# a case-blind match of an ASCII name is a substring of the lower-cased text.
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def folded_for_names(text: str) -> str | None:
+    """``text`` lower-cased for `_Named.found`'s substring test, or None where it cannot be
+    trusted (a character that matches an ASCII letter only case-blind)."""
+    return None if _ASCII_LOOKALIKES.search(text) else text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The test for whether a story names an entry outright."""
+
+    pattern: re.Pattern[str]
+    # (name, matched as written): the literal text the pattern's branches look for.
+    needles: tuple[tuple[str, bool], ...]
+
+    def found(self, text: str, folded: str | None) -> bool:
+        """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). A substring
+        test rules most entries out first: the pattern's leading lookbehind is tried at every
+        offset of the story, and the story is long."""
+        if not any(
+            (name in text)
+            if as_written
+            else (folded is None or not name.isascii() or name.lower() in folded)
+            for name, as_written in self.needles
+        ):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def _named_pattern(names: Sequence[str]) -> _Named | None:
     # Acronyms match as written ("FSA", not "fsa"); names and aliases in any case.
     parts = []
+    needles = []
     for name in names:
         body = re.escape(name)
         if _ACRONYM.match(name) and name.upper() == name:
             parts.append(rf"(?-i:{body})")
+            needles.append((name, True))
         elif len(name) >= 4:
             parts.append(body)
+            needles.append((name, False))
     if not parts:
         return None
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+    return _Named(pattern, tuple(needles))
 
 
 class _Index:
@@ -169,10 +208,8 @@ class _Index:
 
     def __init__(self, profile: RegionProfile) -> None:
         import bm25s  # type: ignore[import-untyped, unused-ignore]  # imported here: only prompting needs it, and it takes ~0.1 s to load
-        import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
 
         self._bm25s = bm25s
-        self._stemmer = snowballstemmer.stemmer("english")
         self.profile = profile
         # The region's own names ("US", "Australian") say where, not what.
         region_words = {w.lower() for n in (profile.name, *profile.aliases) for w in n.split()}
@@ -182,6 +219,7 @@ class _Index:
         self._stopwords = sorted(
             {*bm25s.stopwords.STOPWORDS_EN_PLUS, *_FORM_WORDS, *region_words, *own}
         )
+        self._stopword_set = frozenset(self._stopwords)
         descriptions = profile.beat_descriptions
         self.beat_ids = [b for b in descriptions if b != GENERAL]
         self.entries: list[tuple[Literal["institution", "law"], Entry]] = [
@@ -197,7 +235,7 @@ class _Index:
         self.entry_tokens = [set(t) for t in entry_tokens]
         # Each stem's word as the entry writes it, to say in plain words why it was chosen.
         self.entry_words = [
-            {self._stemmer.stemWord(w): w for w in reversed(words)}
+            {_stem(w): w for w in reversed(words)}
             for words in self._bm25s.tokenize(
                 [d.lower() for d in entry_docs],
                 stopwords="en",
@@ -213,7 +251,7 @@ class _Index:
         out = self._bm25s.tokenize(
             texts,
             stopwords=self._stopwords,
-            stemmer=self._stemmer,
+            stemmer=_stem_words,
             return_ids=False,
             show_progress=False,
         )
@@ -225,7 +263,38 @@ class _Index:
         return index
 
     def query(self, text: str) -> list[str]:
-        return self._tokens([text])[0]
+        """``text``'s stems as `_tokens` gives them (bm25s's tokenizer: lower case, its word
+        pattern, this profile's stop words, stems), with the words split once per text for
+        all of its regions rather than once per region."""
+        return [_stem(w) for w in _query_words(text) if w not in self._stopword_set]
+
+
+# bm25s.tokenize's default word pattern, which `_Index.query` splits a story with.
+_QUERY_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@lru_cache(maxsize=32)
+def _query_words(text: str) -> tuple[str, ...]:
+    return tuple(_QUERY_WORD.findall(text.lower()))
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)  # bounded: a stream of stories brings new numbers and names forever
+def _stem(word: str) -> str:
+    # Remembered: the pure-Python Snowball stemmer costs tens of microseconds a word, and each
+    # story (and each of its regions' queries) repeats most of the words the last one had.
+    stem: str = _english_stemmer().stemWord(word)
+    return stem
+
+
+def _stem_words(words: list[str]) -> list[str]:
+    return [_stem(w) for w in words]
 
 
 @lru_cache(maxsize=64)
@@ -270,10 +339,11 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     for tokens in index.entry_tokens:
         for t in tokens:
             df[t] = df.get(t, 0) + 1
+    folded = folded_for_names(story_text)
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
-        pattern = index.named[k]
-        named = pattern is not None and pattern.search(story_text) is not None
+        test = index.named[k]
+        named = test is not None and test.found(story_text, folded)
         beats = [b for b in entry.beats if b in story_beats]
         beat_score = max((story_beats[b] for b in beats), default=0.0)
         own = entry_scores[k]
