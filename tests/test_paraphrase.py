@@ -321,3 +321,10 @@ def test_a_lone_name_swapped_into_a_story_name_is_unsupported(section: str, name
 )
 def test_a_lone_name_beside_no_story_name_or_negated_passes(section: str) -> None:
     assert check_paraphrase(section, PODCAST, get_region("us")) == []
+
+
+def test_an_acronym_compound_beside_a_story_name_is_no_name() -> None:
+    # Embedded model output on the wire story: "Fable's AI-powered security tools".
+    story = parse_story("The US banned Fable, whose security tools use AI.")
+    section = "Britain's defenders relied on Fable's AI-powered security tools."
+    assert check_paraphrase(section, story, get_region("uk")) == []

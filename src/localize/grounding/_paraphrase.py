@@ -512,16 +512,18 @@ _OPENERS = frozenset("'\"\u2018\u201c([-\u2013\u2014/.!?:;")
 
 def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> str | None:
     """A single capitalised word inside a sentence that the story never gives in any form, nor
-    the profile or any shipped profile: a name or a title the section swaps in ("the Dolphins"
-    for the story's Saints, "Mrs. Smith" for "Mr. Smith", "the Deluxe plan"). Lexicon words
-    count too: a team, a product tier or a title is spelt as a common word. A word in capitals
-    is an acronym (the ``institution`` check's); a sentence's first word, or a word after a
-    quotation mark, a bracket or a dash, is capitalised by position. A name just after a
-    negation ("not by London") is what the section says did not happen: it asserts nothing."""
+    the profile or any shipped profile, beside a name the story gives (`_beside_a_story_name`):
+    a name or a title the section swaps in ("the Dolphins" for the story's Saints, "Mrs. Smith"
+    for "Mr. Smith"). Lexicon words count too: a team or a title is spelt as a common word.
+    A word in capitals is an acronym (the ``institution`` check's), and so is its compound
+    ("AI-powered"); a sentence's first word, or a word after a quotation mark, a bracket or a
+    dash, is capitalised by position. A name just after a negation ("not by London") is what
+    the section says did not happen: it asserts nothing."""
     tokens = list(CLAUSE_TOKEN.finditer(text))
     for n, m in enumerate(tokens):
         word = m.group().removesuffix("'s").removesuffix("\u2019s")
-        if not word[0].isupper() or word.isupper():
+        # "AI-powered" is an acronym's compound, written in capitals like the acronym.
+        if not word[0].isupper() or word.split("-")[0].isupper():
             continue
         if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
             continue
