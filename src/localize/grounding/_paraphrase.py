@@ -122,26 +122,60 @@ class _Clause:
     proper: frozenset[str]  # capitalised words, first included, that no lexicon holds: names
 
 
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A clause's words read once, before a profile says which of them to leave out."""
+
+    sentence: int
+    text: str
+    lemmas: frozenset[str]
+    order: tuple[str, ...]
+    figures: frozenset[str]
+    title: bool  # a headline's capitals are its style, not names
+    # Per word that can be left out: (lower case, lemma, a name, a proper name, a content word).
+    words: tuple[tuple[str, str, bool, bool, bool], ...]
+
+    def clause(self, skip: frozenset[str]) -> _Clause:
+        """The clause without the words ``skip`` holds (the region's own names)."""
+        kept = [w for w in self.words if w[0] not in skip and w[1] not in skip]
+        names = frozenset() if self.title else frozenset(w[0] for w in kept if w[2])
+        proper = frozenset() if self.title else frozenset(w[0] for w in kept if w[3])
+        return _Clause(
+            self.sentence,
+            self.text,
+            self.lemmas,
+            frozenset(w[1] for w in kept if w[4]),
+            self.order,
+            self.figures,
+            names,
+            proper,
+        )
+
+
 def _clauses(
     text: str, sentence: int, skip: frozenset[str], *, split: bool = True
 ) -> Iterator[_Clause]:
+    for parsed in _parse(text, sentence, split=split):
+        yield parsed.clause(skip)
+
+
+def _parse(text: str, sentence: int, *, split: bool = True) -> Iterator[_Parsed]:
     text = text.replace("\u2019", "'")
     for part in _CLAUSE_SPLIT.split(text) if split else (text,):
         tokens = list(_TOKEN.finditer(_NOT_A_NEGATION.sub("also", part)))
         if not tokens:
             continue
         lemmas: set[str] = set()
-        content: set[str] = set()
         figures: set[str] = set()
-        names: set[str] = set()
-        proper: set[str] = set()
         order: list[str] = []
+        words: list[tuple[str, str, bool, bool, bool]] = []
         for n, m in enumerate(tokens):
             word = m.group()
             if word.endswith("'s"):
                 word = word[:-2]
             low = word.lower()
-            if low in _NEGATION or low.endswith(_NEGATION_SUFFIX):
+            negation = low in _NEGATION or low.endswith(_NEGATION_SUFFIX)
+            if negation:
                 order.append("")
             if _CODE.fullmatch(low):
                 figures.add(low)  # a year, a quarter: a date, compared like a month
@@ -159,28 +193,26 @@ def _clauses(
                 figures.add(low)
             base = lemma(word)
             lemmas.add(base)
-            if not (low in _NEGATION or low.endswith(_NEGATION_SUFFIX)):
+            if not negation:
                 order.append(base)
-            if low in skip or base in skip:
-                continue
-            if word[0].isupper() and low not in _MONTHS:
-                if n > 0:
-                    names.add(low)
-                if not word.isupper() and not is_common_word(low):
-                    proper.add(low)
-            if low not in STOPWORDS and low not in _NEGATION:
-                content.add(base)
-        if _title_case(tokens):
-            names, proper = set(), set()  # a headline's capitals are its style, not names
-        yield _Clause(
+            capitalised = word[0].isupper() and low not in _MONTHS
+            words.append(
+                (
+                    low,
+                    base,
+                    capitalised and n > 0,
+                    capitalised and not word.isupper() and not is_common_word(low),
+                    low not in STOPWORDS and low not in _NEGATION,
+                )
+            )
+        yield _Parsed(
             sentence,
             part.strip(),
             frozenset(lemmas),
-            frozenset(content),
             tuple(order),
             frozenset(figures),
-            frozenset(names),
-            frozenset(proper),
+            _title_case(tokens),
+            tuple(words),
         )
 
 
@@ -255,17 +287,21 @@ class _StoryClauses:
 
 
 @per_story
-def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
-    skip = _named_words(story.text, profile)
-    # Each clause, and each sentence whole: a section clause may restate one story clause or
-    # fold a whole sentence into fewer words.
-    clauses = tuple(
-        c
+def _story_parsed(story: Story) -> tuple[_Parsed, ...]:
+    """The story's clauses read once for all its regions: each clause, and each sentence whole
+    (a section clause may restate one story clause or fold a whole sentence into fewer words)."""
+    return tuple(
+        p
         for s in story_sentences(story)
         for split in (True, False)
-        for c in _clauses(s.text, s.number, skip, split=split)
-        if c.content
+        for p in _parse(s.text, s.number, split=split)
     )
+
+
+@per_story
+def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
+    skip = _named_words(story.text, profile)
+    clauses = tuple(c for p in _story_parsed(story) if (c := p.clause(skip)).content)
     by_lemma: dict[str, list[int]] = {}
     for i, c in enumerate(clauses):
         for w in c.content:
