@@ -329,7 +329,7 @@ def test_cli_rewrite_verify_without_an_endpoint_is_one_line_exit_2() -> None:
     assert (
         done.stderr.strip()
         .splitlines()[-1]
-        .startswith("localize: error: verify: the model verifier needs a configured endpoint")
+        .startswith("localize: error: --verify: the model verifier needs a configured endpoint")
     )
     assert "Traceback" not in done.stderr
 

@@ -24,6 +24,7 @@ from localize.backends._cache import DiskCache, default_cache_dir
 from localize.cli._feedback import setup_logging
 from localize.config import Settings
 from localize.errors import ConfigError, LocalizeError, LocalizeWarning
+from localize.pipeline import VERIFY_NEEDS_ENDPOINT
 
 __all__ = [
     "LocalizeGroup",
@@ -384,12 +385,17 @@ def resolve_settings(**explicit: Any) -> Settings:
     """`Settings.resolve` with the CLI's names: an error names ``--max-attempts``, where the
     library names its argument ``max_attempts``."""
     try:
-        return Settings.resolve(**explicit)
+        settings = Settings.resolve(**explicit)
     except ConfigError as exc:
         if exc.option not in explicit:
             raise  # from the environment or the config file: named as it is there
         flag = f"--{exc.option.replace('_', '-')}"
         raise ConfigError(exc.message, option=flag) from None
+    # `connect` refuses the verifier on the demo model too, by its Python name; a command line
+    # that asked for it with the flag hears about the flag, before the model starts.
+    if explicit.get("verify") and settings.use_local_model:
+        raise ConfigError(VERIFY_NEEDS_ENDPOINT, option="--verify")
+    return settings
 
 
 def settings_from(options: dict[str, Any]) -> Settings:
