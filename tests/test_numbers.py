@@ -201,3 +201,31 @@ def test_a_difference_or_change_the_story_implies_is_supported(section: str) -> 
 )
 def test_a_change_the_story_does_not_imply_is_an_error(section: str, span: str) -> None:
     assert change_numbers(section) == [span]
+
+
+def test_a_date_day_and_a_figure_after_it_are_not_one_thousands_group() -> None:
+    story = parse_story(
+        "On March 5, 300 people were evacuated. The plant will close on May 1, 200 jobs will go."
+    )
+
+    def found(section: str) -> list[str]:
+        report = check(section, story, get_region("us"), min_words=1)
+        return [f.text for f in report.findings if f.check == "number"]
+
+    assert found("On March 5, 900 people were evacuated.") == ["900"]
+    assert found("On March 5, 300 people were evacuated.") == []
+    assert found("The plant will close and 200 jobs will go.") == []
+
+
+def test_a_day_and_month_without_a_year_is_read_only_where_a_date_is_expected() -> None:
+    story = parse_story(
+        "The centre offers 24/7 support and 1/2 of callers wait. The office opens on 14/03."
+    )
+
+    def found(section: str) -> list[str]:
+        report = check(section, story, get_region("us"), min_words=1)
+        return [f.text for f in report.findings if f.check == "number"]
+
+    assert found("The centre will close on July 24.") == ["July 24"]
+    assert found("It closes on February 1.") == ["February 1"]
+    assert found("The office opens on March 14.") == []

@@ -135,7 +135,22 @@ def outside_dates(figures: Iterable[Figure], mentions: Iterable[DateMention]) ->
 
 
 _SOURCE_DATE = re.compile(_DATE.pattern, re.IGNORECASE)
-_SHORT_DATE = re.compile(r"(?<![\w./-])([0-3]?\d)/([0-3]?\d)(?![\w/]|\.\d)")
+# Day/month without a year: "14/03", or "5/3" where a date is expected (after "on", "by", a
+# weekday, or opening a line, as a chat's date stamp does). "24/7 support" and "1/2 of callers"
+# are no dates.
+_SHORT_DATE = re.compile(
+    r"(?P<cue>(?:^|\b(?:on|by|from|until|till|since|before|after|dated|"
+    r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r",?\s+))?(?<![\w./-])([0-3]?\d)/([0-3]?\d)(?![\w/]|\.\d)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _short_dates(source: str) -> Iterator[tuple[int, int]]:
+    for m in _SHORT_DATE.finditer(source):
+        padded = any(len(g) == 2 and g.startswith("0") for g in (m[2], m[3]))
+        if m["cue"] is not None or padded:
+            yield int(m[2]), int(m[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +168,7 @@ class KnownDates:
         told = [d for m in _SOURCE_DATE.finditer(source) if (d := _mention(m)) is not None]
         told += [
             DateMention(frozenset(r for r in ((a, b), (b, a)) if _valid(*r)), None, None, 0, 0)
-            for a, b in ((int(m[1]), int(m[2])) for m in _SHORT_DATE.finditer(source))
+            for a, b in _short_dates(source)
         ]
         return cls(
             days=frozenset(r for t in told for r in t.readings),

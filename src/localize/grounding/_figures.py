@@ -98,10 +98,13 @@ _NOT_NAME_WORDS = word_set("""
     past per perhaps plus possibly precisely reportedly roughly since so some than that the their
     these this those through to total totalling toward towards under until up upwards versus via
     what when where whereas which while whose with within without yet your
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
     monday tuesday wednesday thursday friday saturday sunday
 """)
+_MONTH_WORDS = word_set("""
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+""")
+_NOT_NAME_WORDS |= _MONTH_WORDS
 # "two-factor", "one-off", "twenty-first": number words inside idioms and ordinals, not
 # quantities. Fractions ("two-thirds") are quantities, compared as their value.
 _IDIOM_TAIL = re.compile(
@@ -317,7 +320,7 @@ def _word_ends(text: str, end: int) -> bool:
 def _spaced_thousands(text: str, tokens: list[_Token], i: int) -> Decimal | None:
     """The group of "50, 000" after the 50: three digits after a comma and a space, after a
     bare numeral of at most three digits ("in 2019, 300 people" is two figures)."""
-    _, end, num, _ = tokens[i]
+    start, end, num, _ = tokens[i]
     if (
         num is None
         or not num.isdigit()
@@ -326,6 +329,10 @@ def _spaced_thousands(text: str, tokens: list[_Token], i: int) -> Decimal | None
         or text[end : end + 2] != ", "
     ):
         return None
+    if i > 0 and tokens[i - 1][3].lower().rstrip(".") in _MONTH_WORDS:
+        p_end = tokens[i - 1][1]
+        if text[p_end:start].strip(". ") == "":
+            return None  # "March 5, 900 people": a date's day, then a figure
     g_start, g_end, group, _ = tokens[i + 1]
     if g_start != end + 2 or group is None or len(group) != 3 or not group.isdigit():
         return None
