@@ -125,3 +125,10 @@ def test_eval_honours_check_settings_on_a_folder() -> None:
     assert res.exit_code == 1, res.output  # the region faults are now missed
     region = json.loads(res.output)["checks"]["checks"]["region"]
     assert region["planted"] > 0 and region["caught"] == 0
+
+
+def test_eval_verify_needs_generate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCALIZE_BASE_URL", "http://127.0.0.1:9/v1")  # never contacted
+    res = CliRunner().invoke(cli, ["eval", str(CORPUS), "--verify"])
+    assert res.exit_code == 2
+    assert "--verify: verifies generated sections: add --generate" in res.output

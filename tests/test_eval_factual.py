@@ -154,3 +154,16 @@ def test_eval_honours_check_settings_on_a_set(tmp_path: Path) -> None:
     # The number swap is the only fault, and only the number check catches it.
     assert data["faulty"] == {"flagged": 0, "total": 1, "rate": 0.0}
     assert data["fired_on_faulty"] == {}
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [(["--strict"], "--strict"), (["--profiles", "."], "--profiles")],
+)
+def test_options_that_do_not_apply_to_a_set_are_refused(
+    tmp_path: Path, args: list[str], flag: str
+) -> None:
+    path = _jsonl(tmp_path, ROWS)
+    res = CliRunner().invoke(cli, ["eval", str(path), *args])
+    assert res.exit_code == 2
+    assert f"{flag}: does not apply to a factual-consistency set" in res.output

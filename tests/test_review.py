@@ -269,3 +269,14 @@ def test_the_page_csp_allows_only_its_own_script_and_style() -> None:
     assert len(scripts) == 1
     digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
     assert policy["script-src"] == f"'sha256-{digest}'"
+
+
+def test_review_of_a_results_file_refuses_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCALIZE_BASE_URL", "http://127.0.0.1:9/v1")  # never contacted
+    results = tmp_path / "results.jsonl"
+    results.write_text("")
+    res = CliRunner().invoke(cli, ["review", str(results), "-o", str(tmp_path / "out"), "--verify"])
+    assert res.exit_code == 2
+    assert "--verify: a batch's results are reviewed as written" in res.output

@@ -189,6 +189,18 @@ def eval_cmd(
                 "needs a folder of labelled sections; a JSONL set has no regions to write for",
                 option="--generate",
             )
+        # A set is scored by the content checks' errors, each summary checked as region us.
+        for flag, given in (
+            ("--verify", options.get("verify")),
+            ("--strict", strict),
+            ("--profiles", options.get("profiles")),
+        ):
+            if given:
+                raise ConfigError(
+                    "does not apply to a factual-consistency set (scored by the content "
+                    "checks' errors, as region us)",
+                    option=flag,
+                )
         rows = load_factual(path)
         factual = evaluate_factual(
             rows,
@@ -202,6 +214,12 @@ def eval_cmd(
             _print_factual(factual)
         return
     folder = path
+    if options.get("verify") and not generate_sections:
+        raise ConfigError(
+            "verifies generated sections: add --generate (a folder's own sections are "
+            "checked without a model)",
+            option="--verify",
+        )
     cases = load_cases(folder, profiles=settings.profiles)
     checks = evaluate_checks(cases, repeat=20 if repeat is None else repeat, severities=severities)
     run = None

@@ -63,6 +63,12 @@ def review(
     """
     settings = settings_from({**options, "strict": strict})
     if source.suffix.lower() == ".jsonl":
+        if options.get("verify"):
+            # A results file's pages show the checks the batch ran; nothing is sent from here.
+            raise ConfigError(
+                "a batch's results are reviewed as written; run the batch with --verify",
+                option="--verify",
+            )
         done = write_batch_reviews(source, output, stories_by_id(stories), settings.profiles)
         for skipped in done.skipped:
             say(f"localize: skipped {skipped}")
