@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from localize.cli._eval import _print_factual
+from localize.cli._eval import print_factual
 from localize.evaluation._factual import FactualEvaluation, evaluate_factual, load_factual
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def main() -> int:
     for path in args.files or sorted(DATA.glob("*.jsonl")):
         shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
         ev = evaluate_factual(load_factual(path), source=str(shown))
-        _print_factual(ev)
+        print_factual(ev)
         for line in ev.false_flags[: args.show_misses]:
             click.echo(f"  FALSE FLAG {line}")
         for line in ev.misses[: args.show_misses]:

@@ -30,11 +30,12 @@ from localize.evaluation._factual import (
     CONTENT_CHECKS,
     FactualEvaluation,
     Tally,
+    balanced,
     evaluate_factual,
     load_factual,
 )
 
-__all__ = ["eval_cmd"]
+__all__ = ["eval_cmd", "print_factual"]
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -75,7 +76,7 @@ def _ratio(tally: Tally) -> str:
     return f"{tally.flagged} / {tally.total}"
 
 
-def _print_factual(ev: FactualEvaluation) -> None:
+def print_factual(ev: FactualEvaluation) -> None:
     click.echo(
         f"Checks on {ev.source} ({ev.faulty.total} summaries with a fault, "
         f"{ev.consistent.total} consistent; checked as region {ev.region}; flagged by an error "
@@ -89,11 +90,10 @@ def _print_factual(ev: FactualEvaluation) -> None:
     for kind, tally in ev.by_type.items():
         click.echo(f"    {kind:<30} {_ratio(tally):>11} = {_pct(tally.rate)}")
     for domain, (faulty, consistent) in ev.by_domain.items():
-        spec = None if consistent.rate is None else 1 - consistent.rate
-        balanced = None if faulty.rate is None or spec is None else (faulty.rate + spec) / 2
+        recall, spec, both = balanced(faulty, consistent)
         click.echo(
-            f"    domain {domain:<14} recall {_pct(faulty.rate):>6}  specificity "
-            f"{_pct(spec):>6}  balanced {_pct(balanced):>6}"
+            f"    domain {domain:<14} recall {_pct(recall):>6}  specificity "
+            f"{_pct(spec):>6}  balanced {_pct(both):>6}"
         )
     click.echo(f"  checks firing on faults: {_counts(ev.fired_on_faulty)}")
     click.echo(f"  checks firing on consistent summaries: {_counts(ev.fired_on_consistent)}")
@@ -211,7 +211,7 @@ def eval_cmd(
         if fmt == "json":
             click.echo(json.dumps(factual.to_dict(), ensure_ascii=False, indent=2))
         else:
-            _print_factual(factual)
+            print_factual(factual)
         return
     folder = path
     if options.get("verify") and not generate_sections:

@@ -38,6 +38,7 @@ __all__ = [
     "FactualEvaluation",
     "FactualRow",
     "Tally",
+    "balanced",
     "evaluate_factual",
     "load_factual",
 ]
@@ -159,7 +160,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _balanced(faulty: Tally, consistent: Tally) -> tuple[float | None, float | None, float | None]:
+def balanced(faulty: Tally, consistent: Tally) -> tuple[float | None, float | None, float | None]:
     """(recall, specificity, balanced accuracy); None where a side has no rows."""
     recall = faulty.rate
     specificity = None if consistent.rate is None else 1 - consistent.rate
@@ -187,25 +188,25 @@ class FactualEvaluation:
 
     @property
     def recall(self) -> float | None:
-        return _balanced(self.faulty, self.consistent)[0]
+        return balanced(self.faulty, self.consistent)[0]
 
     @property
     def specificity(self) -> float | None:
-        return _balanced(self.faulty, self.consistent)[1]
+        return balanced(self.faulty, self.consistent)[1]
 
     @property
     def balanced_accuracy(self) -> float | None:
-        return _balanced(self.faulty, self.consistent)[2]
+        return balanced(self.faulty, self.consistent)[2]
 
     def to_dict(self) -> dict[str, Any]:
         def scores(faulty: Tally, consistent: Tally) -> dict[str, Any]:
-            recall, specificity, balanced = _balanced(faulty, consistent)
+            recall, specificity, both = balanced(faulty, consistent)
             return {
                 "faulty": faulty.to_dict(),
                 "consistent": consistent.to_dict(),
                 "recall": _round(recall),
                 "specificity": _round(specificity),
-                "balanced_accuracy": _round(balanced),
+                "balanced_accuracy": _round(both),
             }
 
         return {
