@@ -1,7 +1,7 @@
 """`--workers N`: one batch in N processes under one command, one results file, one rate gate.
 
-One process spends about 10 ms of CPU a job (rendering, parsing the answer, the checks), so on
-its own it tops out near 100 jobs/s whatever the account allows. The parent here plans the
+One process spends about 16 ms of CPU a job (rendering, parsing the answer, the checks), so on
+its own it tops out near 60 jobs/s a core whatever the account allows. The parent here plans the
 batch (every input checked before any request, as for one process), owns the results file and
 the run's one `RateGate`, and starts N worker processes. Each worker runs `run_jobs` (the same
 scheduler, attempt loop and checks as one process) on its share of the stories and asks the
@@ -137,7 +137,8 @@ def _shares(
 
 class _ByRegionId(pickle.Pickler):
     """Sends a region profile as its id: both sides hold the plan's profiles, and a profile is
-    over half of a result's pickle (21 of 39 KB), which the parent would unpickle every job."""
+    over half of a result's pickle (39 KB with it, 17 KB without), which the parent would
+    unpickle every job."""
 
     def persistent_id(self, obj: Any) -> str | None:
         return obj.id if isinstance(obj, RegionProfile) else None
