@@ -334,6 +334,13 @@ def test_cli_rewrite_verify_without_an_endpoint_is_one_line_exit_2() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_cli_verify_from_the_environment_is_named_as_it_was_given() -> None:
+    done = _cli("rewrite", WIRE, "-r", "uk", "--no-log", env={"LOCALIZE_VERIFY": "1"})
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("localize: error: LOCALIZE_VERIFY: the model verifier needs")
+
+
 def test_cli_check_and_rewrite_verify(httpserver: Any, tmp_path: Path) -> None:
     section_file = tmp_path / "section.md"
     section_file.write_text(UK + "\n")

@@ -59,6 +59,7 @@ from localize.cli._group import (
     response_cache,
     say,
     settings_from,
+    verify_source,
 )
 from localize.errors import ConfigError
 
@@ -387,7 +388,7 @@ def run(
             raise ConfigError(
                 "the model verifier runs on a live batch, not with --export or --submit "
                 "(turn it off with --no-verify)",
-                option="--verify",
+                option=verify_source(options.get("verify")),
             )
         report = export_batch(
             stories,

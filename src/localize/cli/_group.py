@@ -45,6 +45,7 @@ __all__ = [
     "say",
     "settings_from",
     "verbose_option",
+    "verify_source",
     "writable_output",
     "write_output",
 ]
@@ -392,10 +393,20 @@ def resolve_settings(**explicit: Any) -> Settings:
         flag = f"--{exc.option.replace('_', '-')}"
         raise ConfigError(exc.message, option=flag) from None
     # `connect` refuses the verifier on the demo model too, by its Python name; a command line
-    # that asked for it with the flag hears about the flag, before the model starts.
-    if explicit.get("verify") and settings.use_local_model:
-        raise ConfigError(VERIFY_NEEDS_ENDPOINT, option="--verify")
+    # hears where it asked for it (the flag, the environment or the config file's key), before
+    # the model starts.
+    if settings.verify and settings.use_local_model:
+        raise ConfigError(VERIFY_NEEDS_ENDPOINT, option=verify_source(explicit.get("verify")))
     return settings
+
+
+def verify_source(flag: bool | None) -> str:
+    """Where a run's verifier setting came from, as a message names it."""
+    if flag:
+        return "--verify"
+    if os.environ.get("LOCALIZE_VERIFY"):
+        return "LOCALIZE_VERIFY"
+    return "verify (config file)"
 
 
 def settings_from(options: dict[str, Any]) -> Settings:
