@@ -92,7 +92,8 @@ def _row(data: object, where: str) -> FactualRow:
     domain = data.get("domain", "-")
     if not isinstance(domain, str) or not domain.strip():
         raise InputError(f"{where}: field 'domain' must be a non-empty string")
-    types = data.get("edit_types") or []
+    types = data.get("edit_types")
+    types = [] if types is None else types  # absent or null: no type given
     if not isinstance(types, list) or not all(isinstance(t, str) and t for t in types):
         raise InputError(f"{where}: field 'edit_types' must be a list of names")
     return FactualRow(
