@@ -236,11 +236,18 @@ def _period(word: str, following: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
+def _region_words(profile: RegionProfile) -> frozenset[str]:
+    """The words of the region's own names and audience, lower-cased."""
+    return frozenset(
+        w.lower()
+        for line in (profile.name, *profile.aliases, *profile.audience.split(","))
+        for w in _TOKEN.findall(line)
+    )
+
+
 def _profile_words(profile: RegionProfile) -> frozenset[str]:
     """The region's own names and its bodies' and laws' words: left out of every comparison."""
-    words: set[str] = set()
-    for line in (profile.name, *profile.aliases, *profile.audience.split(",")):
-        words.update(w.lower() for w in _TOKEN.findall(line))
+    words = set(_region_words(profile))
     for inst in profile.institutions:
         for n in (inst.name, inst.acronym, *inst.aliases):
             words.update(w.lower() for w in _TOKEN.findall(n or ""))
@@ -264,11 +271,7 @@ def _named_words(text: str, profile: RegionProfile) -> frozenset[str]:
     """The words left out of comparing ``text``: its region's names, and the names of the bodies
     and laws the text itself names. A profile across every beat holds so many names that all
     their words would leave little to compare ("revenue" from HM Revenue and Customs)."""
-    base = {
-        w.lower()
-        for line in (profile.name, *profile.aliases, *profile.audience.split(","))
-        for w in _TOKEN.findall(line)
-    }
+    base = _region_words(profile)
     words = set(base) | {lemma(w) for w in base}
     for name, entry in _entry_words(profile):
         if names_in(text, (name,)):
