@@ -269,3 +269,17 @@ def _receive_now(frame: bytes, regions: dict[str, Any]) -> tuple[Any, ...]:
     message = asyncio.run(read())
     assert message is not None
     return message
+
+
+def test_a_resumed_run_counts_only_the_workers_it_starts(
+    script: Callable[..., Script], stories: Path, tmp_path: Path
+) -> None:
+    s = script(completion())
+    out = tmp_path / "out.jsonl"
+    run(stories, out, s.url)
+    # Keep every line but the last story's: one story is left to run.
+    kept = [line for line in out.read_text().splitlines() if '"story-5"' not in line]
+    out.write_text("".join(line + "\n" for line in kept))
+    resumed = run(stories, out, s.url, workers=4, concurrency=8)
+    assert resumed.workers == 1 and resumed.done == 2
+    assert len(lines(out)) == 12

@@ -487,6 +487,10 @@ def run_batch(
         # A copy: the run adds to results.done as it goes, and the plan is read lazily.
         done = frozenset(results.done)
         to_run = sum(k not in done for k in plan.job_keys())
+        if workers > 1:
+            # No worker starts without a story to run (a resumed run may have fewer left).
+            left = len({sid for sid, region in plan.job_keys() if (sid, region) not in done})
+            workers = max(1, min(workers, left))
         summary = BatchSummary(
             total=plan.total,
             skipped=plan.total - to_run,
