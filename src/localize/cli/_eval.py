@@ -57,7 +57,7 @@ def _print_checks(folder: Path, ev: CheckEvaluation) -> None:
         f"{f'{ev.clean_flagged} / {ev.clean} sections':>21}"
     )
     click.echo(
-        f"  time per section: {ev.ms_per_section:.2f} ms mean, {ev.ms_p95:.2f} ms p95 "
+        f"  time per section: {ev.ms_per_section:.2f} ms mean, {ev.ms_p95:.2f} ms p95 CPU "
         "(story data warm)"
     )
     for line in ev.missed:

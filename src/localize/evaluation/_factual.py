@@ -18,8 +18,6 @@ per ``check`` call with the story warm.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 from localize import _strict_json as strict_json
 from localize._reading import MAX_FILE_BYTES, read_limited
 from localize.errors import InputError
+from localize.evaluation._timing import cpu_seconds, mean_and_p95_ms
 from localize.grounding import check
 from localize.regions._profiles import RegionProfile, get_region
 from localize.story import parse_story
@@ -259,9 +258,9 @@ def evaluate_factual(
         # Timed right after: the story's analysis is cached for a limited number of stories,
         # so a later pass over a large set would time stories read again.
         for _ in range(repeat):
-            t0 = time.thread_time()
+            t0 = cpu_seconds()
             check(row.summary, story, profile, severities=severities)
-            times.append(time.thread_time() - t0)
+            times.append(cpu_seconds() - t0)
         errors = [f for f in report.errors if f.check in CONTENT_CHECKS]
         flagged = bool(errors)
         d_faulty, d_consistent = by_domain.get(row.domain, (Tally(), Tally()))
@@ -279,7 +278,7 @@ def evaluate_factual(
             by_type[kind] = by_type.get(kind, Tally()).add(flagged)
         if not flagged:
             misses.append(f"{row.id} {list(row.fault_types)}: {row.summary}")
-    times.sort()
+    mean_ms, p95_ms = mean_and_p95_ms(times)
     return FactualEvaluation(
         source=source,
         region=profile.id,
@@ -289,8 +288,8 @@ def evaluate_factual(
         by_domain=dict(sorted(by_domain.items())),
         fired_on_faulty=dict(fired_faulty.most_common()),
         fired_on_consistent=dict(fired_consistent.most_common()),
-        ms_per_check=statistics.fmean(times) * 1e3 if times else 0.0,
-        ms_p95=times[min(len(times) - 1, round(0.95 * (len(times) - 1)))] * 1e3 if times else 0.0,
+        ms_per_check=mean_ms,
+        ms_p95=p95_ms,
         misses=misses,
         false_flags=false_flags,
     )
