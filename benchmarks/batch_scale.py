@@ -28,7 +28,6 @@ machine's load: the table says what the load average was.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -39,20 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REGIONS, ROOT, load_server, server_call
+from _common import REGIONS, ROOT, count_results, load_server, server_call, write_stories
 
 BRIEF = ROOT / "examples" / "stories" / "brief.txt"
 MODEL = "gpt-4o-mini"  # a name only: the load-test server answers for any model
-
-
-def write_stories(path: Path, n: int) -> Path:
-    """``n`` distinct stories: the brief example plus a numbered update line, as JSONL."""
-    text = BRIEF.read_text(encoding="utf-8")
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(n):
-            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
-            f.write(json.dumps({"id": f"story-{i:06d}", "body": body}) + "\n")
-    return path
 
 
 @dataclass
@@ -121,14 +110,17 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
     return cpu, rss
 
 
-def _count_ok(path: Path) -> int:
-    """Jobs that wrote a section (passed or flagged): the work a run did, whatever the checks
-    made of the load-test server's answer."""
-    written = 0
-    with path.open("rb") as f:
-        for line in f:
-            written += json.loads(line)["section"] is not None
-    return written
+def _batch_args(stories: Path, args: argparse.Namespace) -> list[str]:
+    """The `localize batch` arguments every measured run shares."""
+    return [
+        str(stories),
+        "-r",
+        ",".join(REGIONS),
+        "-c",
+        str(args.concurrency),
+        "--no-cache",
+        "--no-log",
+    ]
 
 
 def run_variant(
@@ -140,15 +132,7 @@ def run_variant(
     args: argparse.Namespace,
     round_: int = 1,
 ) -> Run:
-    common = [
-        str(stories),
-        "-r",
-        ",".join(REGIONS),
-        "-c",
-        str(args.concurrency),
-        "--no-cache",
-        "--no-log",
-    ]
+    common = _batch_args(stories, args)
     home = work / "home"
     home.mkdir(exist_ok=True)
     jobs = 4 * sum(1 for _ in stories.open("rb"))
@@ -175,7 +159,7 @@ def run_variant(
             extra = ["--workers", str(processes)]
         cpu, rss = _wait([_start(src, [*common, *extra, "-o", str(out)], url, home)])
     wall = time.perf_counter() - started
-    return Run(variant, jobs, _count_ok(out), wall, cpu, rss, processes, os.getloadavg()[0])
+    return Run(variant, jobs, count_results(out)[0], wall, cpu, rss, processes, os.getloadavg()[0])
 
 
 def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace) -> None:
@@ -196,13 +180,7 @@ def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Names
             "-m",
             "localize",
             "batch",
-            str(stories),
-            "-r",
-            ",".join(REGIONS),
-            "-c",
-            str(args.concurrency),
-            "--no-cache",
-            "--no-log",
+            *_batch_args(stories, args),
             "-o",
             str(out),
         ],
@@ -214,7 +192,7 @@ def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Names
     if proc.returncode not in (0, 1, 4):
         raise SystemExit(proc.stderr.decode()[-3000:])
     stats = pstats.Stats(str(prof))
-    print(f"\nprofile of the new path ({_count_ok(out)} jobs), top by cumulative time:")
+    print(f"\nprofile of the new path ({count_results(out)[0]} jobs), top by cumulative time:")
     stats.sort_stats("cumulative").print_stats(40)
     print("top by own time:")
     stats.sort_stats("tottime").print_stats(15)
@@ -252,7 +230,9 @@ def main() -> None:
     ):
         work = Path(tmp)
         for size in sizes:
-            stories = write_stories(work / f"stories-{size}.jsonl", size // len(REGIONS))
+            stories = write_stories(
+                work / f"stories-{size}.jsonl", size // len(REGIONS), BRIEF, digits=6
+            )
             for round_, v in ((r, v) for r in range(1, args.rounds + 1) for v in variants):
                 run = run_variant(v, sources[v], stories, url, work, args, round_)
                 runs.append(run)
