@@ -437,7 +437,7 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
 def _acronym(name: str, text: str) -> bool:
     """Whether ``text`` writes the lower-cased ``name`` in capitals: an acronym is the
     institution check's business."""
-    return re.search(rf"(?<![\w-]){re.escape(name.upper())}(?![\w-])", text) is not None
+    return names_in(text, (name.upper(),))
 
 
 def _given(name: str, index: _StoryClauses) -> bool:
