@@ -169,14 +169,17 @@ class _Token(NamedTuple):
 
     low: str  # lower case, possessive dropped
     raw_low: str  # lower case as written: the word after an ordinal ("quarter")
-    negation: bool
-    figure: str | None  # a numeral or a "q3"-style code ("" for a list's "02", which is none)
     base: str | None  # the lemma; None for a numeral or a code, which is no word
-    period: bool  # an ordinal that may open a period ("fourth quarter"): `_period` decides
+    order: tuple[str, ...]  # what the token adds to the clause's order ("" for a negation)
+    # A numeral, a "q3"-style code, a capitalised month or weekday, an ordinal; None for an
+    # ordinal that may open a period ("fourth quarter"), which the next token decides.
+    figure: str | None
+    period: bool  # that ordinal
     dated: bool  # a capitalised month or weekday, or an ordinal
-    capitalised: bool  # capitalised, no month: a name where it does not open the clause
-    proper: bool  # capitalised, not in capitals, in no lexicon
-    content: bool  # no stop word or negation
+    # The clause's entry for the word (`_Parsed.words`) where it does not open the clause, and
+    # where it does (its capital is then no sign of a name); None for a numeral or a code.
+    word: tuple[str, str, bool, bool, bool] | None
+    first: tuple[str, str, bool, bool, bool] | None
     alpha: bool  # `_title_case`'s word
     initial: bool  # `_title_case`'s capitalised word
     common: bool  # `_title_case`'s capitalised common word
@@ -200,22 +203,26 @@ def _token(token: str) -> _Token:
         figure = "" if word.startswith("0") else word.rstrip("%").replace(",", "")
     if figure is not None:
         return _Token(
-            low, token.lower(), negation, figure, None, False, False, False, False, False,
+            low, token.lower(), None, ("",) if negation else (), figure, False, False, None, None,
             alpha, initial, common,
         )  # fmt: skip
+    base = lemma(word)
+    period = low.partition("-")[0] in _PERIOD_ORDINALS
+    # "may" and "march" in lower case are a verb: only a capitalised month is a date.
+    dated = (low in _MONTHS and word[0].isupper()) or low in _ORDINALS
     capitalised = word[0].isupper() and low not in _MONTHS
+    proper = capitalised and not word.isupper() and not is_common_word(low)
+    content = low not in STOPWORDS and low not in _NEGATION
     return _Token(
         low,
         token.lower(),
-        negation,
-        None,
-        lemma(word),
-        low.partition("-")[0] in _PERIOD_ORDINALS,
-        # "may" and "march" in lower case are a verb: only a capitalised month is a date.
-        (low in _MONTHS and word[0].isupper()) or low in _ORDINALS,
-        capitalised,
-        capitalised and not word.isupper() and not is_common_word(low),
-        low not in STOPWORDS and low not in _NEGATION,
+        base,
+        ("",) if negation else (base,),
+        None if period else low if dated else "",
+        period,
+        dated,
+        (low, base, capitalised, proper, content),
+        (low, base, False, proper, content),
         alpha,
         initial,
         common,
@@ -229,35 +236,22 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
         tokens = [_token(t) for t in _TOKEN.findall(_NOT_A_NEGATION.sub("also", part))]
         if not tokens:
             continue
-        lemmas: set[str] = set()
-        figures: set[str] = set()
-        order: list[str] = []
-        words: list[tuple[str, str, bool, bool, bool]] = []
-        for n, t in enumerate(tokens):
-            if t.negation:
-                order.append("")
-            if t.base is None:
-                if t.figure:
-                    figures.add(t.figure)
-                continue
-            period = (
-                _period(t.low, tokens[n + 1].raw_low if n + 1 < len(tokens) else "")
-                if t.period
-                else None
-            )
+        figures = {t.figure for t in tokens if t.figure}
+        for n in [n for n, t in enumerate(tokens) if t.period]:
+            t = tokens[n]
+            period = _period(t.low, tokens[n + 1].raw_low if n + 1 < len(tokens) else "")
             if period:
                 figures.add(period)
             elif t.dated:
                 figures.add(t.low)
-            lemmas.add(t.base)
-            if not t.negation:
-                order.append(t.base)
-            words.append((t.low, t.base, t.capitalised and n > 0, t.proper, t.content))
+        words = [t.word for t in tokens if t.word]
+        if tokens[0].first:
+            words[0] = tokens[0].first
         yield _Parsed(
             sentence,
             part.strip(),
-            frozenset(lemmas),
-            tuple(order),
+            frozenset({t.base for t in tokens if t.base is not None}),
+            tuple([w for t in tokens for w in t.order]),
             frozenset(figures),
             _title_case(tokens),
             tuple(words),
@@ -360,7 +354,8 @@ class _StoryText:
 
     parsed: tuple[_Parsed, ...]
     index: _StoryClauses  # for a region none of whose names the story's clauses use
-    by_word: dict[str, tuple[int, ...]]  # a word or lemma a region may leave out -> its clauses
+    # A name or content word (or its lemma) a region may leave out -> the clauses holding it.
+    by_word: dict[str, tuple[int, ...]]
     runs: frozenset[str]  # the story's runs of word characters (`_named_words`)
 
 
@@ -370,7 +365,8 @@ def _story_text(story: Story) -> _StoryText:
     clause or fold a whole sentence into fewer words). A sentence that is one clause is read
     once: a second, equal clause would only ever tie with the first, which wins every tie."""
     parsed: list[_Parsed] = []
-    for s in story_sentences(story):
+    sentences = story_sentences(story)
+    for s in sentences:
         parts = _CLAUSE_SPLIT.split(s.text)
         parsed.extend(_parse(parts, s.number))
         if len(parts) > 1:
@@ -381,13 +377,15 @@ def _story_text(story: Story) -> _StoryText:
     for i, (p, c) in enumerate(zip(parsed, clauses, strict=True)):
         for w in c.content:
             by_lemma.setdefault(w, []).append(i)
-        for word in {x for low, base, *_ in p.words for x in (low, base)}:
+        # Leaving out a word that is no name and no content word ("the" of "the UK") changes
+        # nothing a clause gives the comparisons.
+        for word in {x for low, base, a, b, c in p.words if a or b or c for x in (low, base)}:
             by_word.setdefault(word, []).append(i)
     lower = story.text.replace("\u2019", "'").lower()
     index = _StoryClauses(
         clauses,
         {k: tuple(v) for k, v in by_lemma.items()},
-        {s.number: s.text for s in story_sentences(story)},
+        {s.number: s.text for s in sentences},
         lower,
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
@@ -824,11 +822,12 @@ def _listed(clause: _Clause, i: int) -> bool:
 
 def _names_at(told: _Clause) -> tuple[tuple[int, str], ...]:
     """Each name of a story clause (`_a_name`), with its position."""
-    return _story_memo(
-        told,
-        "names",
-        lambda: tuple((j, w) for j, w in enumerate(told.order) if _a_name(w, told)),
-    )
+
+    def compute() -> tuple[tuple[int, str], ...]:
+        names = told.names | told.proper  # most clauses have none: `_a_name` is never called
+        return tuple((j, w) for j, w in enumerate(told.order) if w in names and _a_name(w, told))
+
+    return _story_memo(told, "names", compute)
 
 
 def _name_setting(told: _Clause, j: int) -> tuple[set[str], set[str]]:
@@ -854,12 +853,7 @@ def _name_in_place(
             run.add(said.order[j])
             j += step
     here = _content_setting(said.order, i, _NAME_SETTING_REACH)
-    own = [
-        _name_setting(told, j)
-        for ci in index.by_lemma.get(word, ())
-        for told in (index.clauses[ci],)
-        for j in _positions(told).get(word, ())
-    ]
+    own: list[tuple[set[str], set[str]]] | None = None  # the word's settings in the story
     seen: set[int] = set()
     for near in here[0] | here[1]:
         for ci in index.by_lemma.get(near, ()):
@@ -874,9 +868,16 @@ def _name_in_place(
                     continue
                 there = _name_setting(told, j)
                 shared = _same_place(here, there) - {word, other}
-                if len(shared) >= _NAME_SETTING_SHARED and not any(
-                    len(_same_place(here, s)) >= _SETTING_SHARED for s in own
-                ):
+                if len(shared) < _NAME_SETTING_SHARED:
+                    continue
+                if own is None:
+                    own = [
+                        _name_setting(mine, k)
+                        for mi in index.by_lemma.get(word, ())
+                        for mine in (index.clauses[mi],)
+                        for k in _positions(mine).get(word, ())
+                    ]
+                if not any(len(_same_place(here, s)) >= _SETTING_SHARED for s in own):
                     return f"names {word} where the story names {other}", told.sentence
     return None
 
@@ -918,6 +919,8 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             continue
         own: list[set[str]] | None = None  # the word's settings in the story, when needed
         for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
+            if other not in index.by_lemma:
+                continue  # most opposites are in no story clause
             for told, there in _settings(other, index):
                 shared = (here & there) - {word, other}
                 if len(shared) < _SETTING_SHARED:
