@@ -144,7 +144,9 @@ class _Parsed:
 
     def clause(self, skip: frozenset[str]) -> _Clause:
         """The clause without the words ``skip`` holds (the region's own names)."""
-        kept = [w for w in self.words if w[0] not in skip and w[1] not in skip]
+        kept = (
+            [w for w in self.words if w[0] not in skip and w[1] not in skip] if skip else self.words
+        )
         names = frozenset() if self.title else frozenset(w[0] for w in kept if w[2])
         proper = frozenset() if self.title else frozenset(w[0] for w in kept if w[3])
         return _Clause(
@@ -262,9 +264,10 @@ def _title_case(tokens: list[_Token]) -> bool:
     """Whether most words of a clause are capitalised, as in a headline or a subject line."""
     words = sum(t.alpha for t in tokens)
     capitalised = sum(t.initial for t in tokens)
+    if words < 4 or capitalised * 2 <= words:
+        return False
     # A list of names is capitalised too, but its words are names, not common words.
-    common = sum(t.common for t in tokens)
-    return words >= 4 and capitalised * 2 > words and common * 2 > capitalised
+    return sum(t.common for t in tokens) * 2 > capitalised
 
 
 def _period(word: str, following: str) -> str | None:
@@ -914,6 +917,9 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             swapped = _name_in_place(word, i, said, index)
             if swapped:
                 return swapped
+        negation = word in negated and word in index.by_lemma
+        if not negation and index.by_lemma.keys().isdisjoint(_opposites(word)):
+            continue  # neither an opposite nor the negated word is in any story clause
         here = _setting(said.order, i)
         if len(here) < _SETTING_SHARED:
             continue
@@ -929,7 +935,7 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
                     own = [s for _, s in _settings(word, index)]
                 if not any(shared & s for s in own):
                     return f'says "{word}" where the story says "{other}"', told.sentence
-        if word in negated and word in index.by_lemma:
+        if negation:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only
