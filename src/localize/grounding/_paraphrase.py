@@ -357,8 +357,9 @@ class _StoryText:
 
     parsed: tuple[_Parsed, ...]
     index: _StoryClauses  # for a region none of whose names the story's clauses use
-    # A name or content word (or its lemma) a region may leave out -> the clauses holding it.
-    by_word: dict[str, tuple[int, ...]]
+    # A name or content word (or its lemma) a region may leave out -> the clauses holding it,
+    # as the bits of an int (bit i: clause i): one number a word, not a tuple.
+    by_word: dict[str, int]
     runs: frozenset[str]  # the story's runs of word characters (`_named_words`)
 
 
@@ -376,14 +377,15 @@ def _story_text(story: Story) -> _StoryText:
             parsed.extend(_parse((s.text,), s.number))
     clauses = tuple(p.clause(frozenset()) for p in parsed)
     by_lemma: dict[str, list[int]] = {}
-    by_word: dict[str, list[int]] = {}
+    by_word: dict[str, int] = {}
     for i, (p, c) in enumerate(zip(parsed, clauses, strict=True)):
         for w in c.content:
             by_lemma.setdefault(w, []).append(i)
         # Leaving out a word that is no name and no content word ("the" of "the UK") changes
         # nothing a clause gives the comparisons.
+        bit = 1 << i
         for word in {x for low, base, a, b, c in p.words if a or b or c for x in (low, base)}:
-            by_word.setdefault(word, []).append(i)
+            by_word[word] = by_word.get(word, 0) | bit
     lower = story.text.replace("\u2019", "'").lower()
     index = _StoryClauses(
         clauses,
@@ -393,12 +395,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
     )
-    return _StoryText(
-        tuple(parsed),
-        index,
-        {k: tuple(v) for k, v in by_word.items()},
-        frozenset(_RUN.findall(story.text)),
-    )
+    return _StoryText(tuple(parsed), index, by_word, frozenset(_RUN.findall(story.text)))
 
 
 @per_story
@@ -407,9 +404,12 @@ def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
     one of them are read again, and only their content words leave the index."""
     text = _story_text(story)
     skip = _named_words(story.text, profile, text.runs)
-    hit = sorted({i for w in skip for i in text.by_word.get(w, ())})
-    if not hit:
+    bits = 0
+    for w in skip:
+        bits |= text.by_word.get(w, 0)
+    if not bits:
         return text.index
+    hit = [i for i in range(bits.bit_length()) if bits >> i & 1]
     clauses = list(text.index.clauses)
     by_lemma = dict(text.index.by_lemma)
     emptied = False
