@@ -23,6 +23,11 @@ never compared: what it adds is the ``support`` check's business. Names and word
 profile are left out of the comparison; a section names its region's bodies by design. Opposites
 come from a list by class (no antonym lexicon that ships its data installs from our registries:
 WordNet's need a download at run time); lemmas from lemminflect's tables.
+
+A batch checks many distinct stories, each for several regions, so the story's side is read once
+per story (`_story_text`, in the story's analysis): its clauses and their index by lemma. A region
+re-reads only the clauses that hold one of its own names (`_story_clauses`), and what the
+comparisons derive from a story clause (a word's setting, its names) is kept on the clause.
 """
 
 from __future__ import annotations
@@ -187,7 +192,7 @@ class _Token(NamedTuple):
     common: bool  # `_title_case`'s capitalised common word
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _token(token: str) -> _Token:
     """One token read once: a story's or a section's words recur in every clause and every
     region, so the clause reader looks each one up instead of reading it again."""
@@ -749,7 +754,8 @@ def _same_place(here: tuple[set[str], set[str]], there: tuple[set[str], set[str]
 @lru_cache(maxsize=4096)
 def _opposites(word: str) -> set[str]:
     """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix.
-    Shared between calls, so never changed by a caller."""
+    One set shared between calls (never changed by a caller); a set as built, not a frozenset
+    copy, so the opposites are tried in the order they always were."""
     out = set(_PAIRS.get(word, ()))
     for p in _PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 4:
