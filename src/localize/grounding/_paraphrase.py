@@ -37,6 +37,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
@@ -270,12 +271,16 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
 
 def _title_case(tokens: list[_Token]) -> bool:
     """Whether most words of a clause are capitalised, as in a headline or a subject line."""
-    words = sum(t.alpha for t in tokens)
-    capitalised = sum(t.initial for t in tokens)
+    words: int = sum(map(_ALPHA, tokens))
+    capitalised: int = sum(map(_INITIAL, tokens))
     if words < 4 or capitalised * 2 <= words:
         return False
     # A list of names is capitalised too, but its words are names, not common words.
-    return sum(t.common for t in tokens) * 2 > capitalised
+    common: int = sum(map(_COMMON, tokens))
+    return common * 2 > capitalised
+
+
+_ALPHA, _INITIAL, _COMMON = attrgetter("alpha"), attrgetter("initial"), attrgetter("common")
 
 
 def _period(word: str, following: str) -> str | None:
