@@ -932,9 +932,11 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             swapped = _name_in_place(word, i, said, index)
             if swapped:
                 return swapped
+        # Neither an opposite nor the negated word is in any story clause: nothing below can
+        # fire, so the word's setting is not read (a rule added below must widen this test).
         negation = word in negated and word in index.by_lemma
         if not negation and index.by_lemma.keys().isdisjoint(_opposites(word)):
-            continue  # neither an opposite nor the negated word is in any story clause
+            continue
         here = _setting(said.order, i)
         if len(here) < _SETTING_SHARED:
             continue
