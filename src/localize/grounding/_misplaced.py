@@ -48,11 +48,26 @@ _SHARED = 2
 # A value's clause, for what it is about: this many content words on either side.
 _CLAUSE_REACH = 6
 _YEARS = (1900, 2100)
+# A period: a quarter or a half ("Q3", "the third quarter", "the first half", "H1"), or a month
+# on its own ("in March"; with a day it is a date). "May" opening a sentence is a verb.
+_PERIOD = re.compile(
+    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ]"
+    r"(?P<unit>quarter|half)|(?P<month>January|February|March|April|May|June|July|August|"
+    r"September|October|November|December))\b",
+    re.IGNORECASE,
+)
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+
+
+# Kinds the number check does not compare: one the story never gives is reported here too,
+# where the story gives another in its setting ("Q4" for the story's "Q3").
+_UNCHECKED = frozenset({"period"})
 
 
 @dataclass(frozen=True, slots=True)
 class _Value:
-    """One value of a text: its kind ("percent", "money", "count", "year", "date", "weekday"),
+    """One value of a text: its kind ("percent", "money", "count", "year", "date", "weekday",
+    "period": a quarter, a half or a month),
     what it is (a number, a (month, day) reading set, a weekday), and its span."""
 
     kind: str
@@ -89,8 +104,28 @@ def _figure_kind(fig: Figure, text: str) -> str:
     return "count"
 
 
+def _periods(text: str, spans: list[tuple[int, int]]) -> Iterator[_Value]:
+    """The quarters, halves and months of a text outside its dates, as "q3", "h1", "march"."""
+    for m in _PERIOD.finditer(text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        if m["month"]:
+            if not m["month"][0].isupper() or (
+                m["month"] == "May" and not text[: m.start()].strip()
+            ):
+                continue  # "march on", "may": verbs
+            yield _Value("period", m["month"].lower(), m.start(), m.end())
+        elif m["code"]:
+            yield _Value("period", m["code"].lower(), m.start(), m.end())
+        elif m["unit"].lower() == "half" and m["ord"].lower() in ("first", "second"):
+            yield _Value("period", "h" + _ORDINALS[m["ord"].lower()], m.start(), m.end())
+        elif m["unit"].lower() == "quarter":
+            yield _Value("period", "q" + _ORDINALS[m["ord"].lower()], m.start(), m.end())
+
+
 def _values(text: str) -> list[_Value]:
-    """Every figure, date and weekday of a text, in order; a date's numerals are the date's."""
+    """Every figure, date, weekday and period of a text, in order; a date's numerals are the
+    date's."""
     out: list[_Value] = []
     spans: list[tuple[int, int]] = []
     for d in scan_dates(text):
@@ -103,6 +138,7 @@ def _values(text: str) -> list[_Value]:
         if any(a <= fig.start < b for a, b in spans):
             continue
         out.append(_Value(_figure_kind(fig, text), fig.value, fig.start, fig.end, figure=fig))
+    out.extend(_periods(text, spans))
     return sorted(out, key=lambda v: v.start)
 
 
@@ -226,8 +262,13 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
             continue  # a range or a list (its items share one setting), or a name's numeral
         kind = told.get(said.value.kind, ())
         own = [t for t in kind if _same(said.value, t.value)]
-        if not own or any(_shared(said, t) for t in own):
-            continue  # not the story's value (the number check's), or the story's in its setting
+        # The story's own settings for the value: one word in common is chance ("Acme"); more
+        # is the story giving it in this place.
+        held = max((_shared(said, t) for t in own), default=0)
+        if held >= _SHARED:
+            continue
+        if not own and said.value.kind not in _UNCHECKED:
+            continue  # a value the story never gives: the number check's
         best: _Placed | None = None
         for t in kind:
             # A name's numeral ("Tokyo 2020") is no figure another can take the place of.
@@ -238,10 +279,13 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
             shared = max(len(said.before & t.before), len(said.after & t.after))
             if shared >= _SHARED and (best is None or _shared(said, t) > _shared(said, best)):
                 best = t
-        # The clause the section's value sits in must be about what the replaced value's is,
-        # more than about what its own story clauses are.
-        if best is not None and _shared(said, best, wide=True) > max(
-            _shared(said, t, wide=True) for t in own
+        # The replaced value's setting must hold the section's clearly better than the value's
+        # own, near it and across the clause.
+        if (
+            best is not None
+            and _shared(said, best) >= held + _SHARED
+            and _shared(said, best, wide=True)
+            > max((_shared(said, t, wide=True) for t in own), default=0)
         ):
             return f"gives {said.text} where the story gives {best.text}", best.sentence
     return None
