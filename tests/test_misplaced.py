@@ -20,7 +20,7 @@ STORY = parse_story(
     "Analysts had expected revenue growth of between 8% and 10%, and margins rose from 20% "
     "to 22%.\n\n"
     "Sales in Asia grew 7.8% and sales in Europe grew 8%.\n\n"
-    "Acme expects a profit in the fourth quarter and a new plant opens in March."
+    "Profits are expected in the fourth quarter, and a new plant opens in March."
 )
 
 
@@ -44,9 +44,9 @@ def _paraphrase(section: str) -> list[str]:
             "gives 1998 where the story gives 2019",
         ),
         ("Shareholders vote on Tuesday on the plan.", "gives Tuesday where the story gives Friday"),
-        # A period the story gives for another statement, or never gives.
+        # A period the story gives for another statement.
         ("Acme's revenue rose 12% in the fourth quarter.", "gives fourth quarter where the story"),
-        ("Acme expects a profit in March.", "gives March where the story gives fourth quarter"),
+        ("Acme expects profits in March.", "gives March where the story gives fourth quarter"),
     ],
 )
 def test_a_story_value_in_another_values_place_is_reported(section: str, fault: str) -> None:
@@ -75,7 +75,7 @@ def test_a_story_value_in_another_values_place_is_reported(section: str, fault: 
         "Operating profit was down 3% in the quarter.",
         "Jane Doe became chief executive in 2019; Acme dates from 1998.",
         "Acme's revenue rose 12% in Q3 and it expects a profit in Q4.",
-        "A new plant opens in March, and Acme expects a profit in the fourth quarter.",
+        "A new plant opens in March, and profits are expected in the fourth quarter.",
     ],
 )
 def test_values_in_their_own_place_are_left_alone(section: str) -> None:

@@ -59,11 +59,6 @@ _PERIOD = re.compile(
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
 
-# Kinds the number check does not compare: one the story never gives is reported here too,
-# where the story gives another in its setting ("Q4" for the story's "Q3").
-_UNCHECKED = frozenset({"period"})
-
-
 @dataclass(frozen=True, slots=True)
 class _Value:
     """One value of a text: its kind ("percent", "money", "count", "year", "date", "weekday",
@@ -262,13 +257,8 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
             continue  # a range or a list (its items share one setting), or a name's numeral
         kind = told.get(said.value.kind, ())
         own = [t for t in kind if _same(said.value, t.value)]
-        # The story's own settings for the value: one word in common is chance ("Acme"); more
-        # is the story giving it in this place.
-        held = max((_shared(said, t) for t in own), default=0)
-        if held >= _SHARED:
-            continue
-        if not own and said.value.kind not in _UNCHECKED:
-            continue  # a value the story never gives: the number check's
+        if not own or any(_shared(said, t) for t in own):
+            continue  # not the story's value, or the story's in this setting
         best: _Placed | None = None
         for t in kind:
             # A name's numeral ("Tokyo 2020") is no figure another can take the place of.
@@ -281,11 +271,8 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
                 best = t
         # The replaced value's setting must hold the section's clearly better than the value's
         # own, near it and across the clause.
-        if (
-            best is not None
-            and _shared(said, best) >= held + _SHARED
-            and _shared(said, best, wide=True)
-            > max((_shared(said, t, wide=True) for t in own), default=0)
+        if best is not None and _shared(said, best, wide=True) > max(
+            (_shared(said, t, wide=True) for t in own), default=0
         ):
             return f"gives {said.text} where the story gives {best.text}", best.sentence
     return None
