@@ -137,9 +137,8 @@ def _values(text: str) -> list[_Value]:
     return sorted(out, key=lambda v: v.start)
 
 
-def _placed(text: str, sentence: int) -> Iterator[_Placed]:
-    """Each value of a sentence with its setting."""
-    values = _values(text)
+def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]:
+    """Each value of a sentence (``values``, from `_values`) with its setting."""
     if not values:
         return
     # The sentence as a sequence: a value (its index), a content lemma, a stop word (None), or a
@@ -213,7 +212,7 @@ def _story_values(story: Story) -> dict[str, tuple[_Placed, ...]]:
     """The story's values by kind, each with its setting and sentence number."""
     by_kind: dict[str, list[_Placed]] = {}
     for s in story_sentences(story):
-        for p in _placed(s.text, s.number):
+        for p in _placed(s.text, s.number, _values(s.text)):
             by_kind.setdefault(p.value.kind, []).append(p)
     return {k: tuple(v) for k, v in by_kind.items()}
 
@@ -252,7 +251,11 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
     where the story gives another: what it says, and the number of the story sentence whose
     value it replaces. None when every value is the story's in its own setting."""
     told = _story_values(story)
-    for said in _placed(text, 0):
+    values = _values(text)
+    # Most sentences give no value the story gives too: no need to read their settings.
+    if not any(_same(v, t.value) for v in values for t in told.get(v.kind, ())):
+        return None
+    for said in _placed(text, 0, values):
         if said.grouped or (said.value.figure is not None and not said.value.figure.countable):
             continue  # a range or a list (its items share one setting), or a name's numeral
         kind = told.get(said.value.kind, ())
