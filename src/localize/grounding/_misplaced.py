@@ -133,7 +133,10 @@ def _values(text: str) -> list[_Value]:
         if any(a <= fig.start < b for a, b in spans):
             continue
         out.append(_Value(_figure_kind(fig, text), fig.value, fig.start, fig.end, figure=fig))
-    out.extend(_periods(text, spans))
+    periods = list(_periods(text, spans))
+    # A period's numeral ("Q3") is the period's.
+    out = [v for v in out if not any(p.start <= v.start < p.end for p in periods)]
+    out.extend(periods)
     return sorted(out, key=lambda v: v.start)
 
 
@@ -260,8 +263,13 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
             continue  # a range or a list (its items share one setting), or a name's numeral
         kind = told.get(said.value.kind, ())
         own = [t for t in kind if _same(said.value, t.value)]
-        if not own or any(_shared(said, t) for t in own):
-            continue  # not the story's value, or the story's in this setting
+        if not own:
+            continue  # not the story's value: the number check's, or the aligned clause's
+        # The story's own settings for the value: one word in common may be chance ("per
+        # share"); two are the story giving it in this place.
+        held = max(_shared(said, t) for t in own)
+        if held >= _SHARED:
+            continue
         best: _Placed | None = None
         for t in kind:
             # A name's numeral ("Tokyo 2020") is no figure another can take the place of.
@@ -269,13 +277,19 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
                 continue
             if _restated(said, t, text):
                 continue
-            shared = max(len(said.before & t.before), len(said.after & t.after))
+            if any(v.kind == t.value.kind and _same(v, t.value) for v in values):
+                continue  # the section gives that value too: two statements in one sentence
+            shared = _shared(said, t)
             if shared >= _SHARED and (best is None or _shared(said, t) > _shared(said, best)):
                 best = t
         # The replaced value's setting must hold the section's clearly better than the value's
         # own, near it and across the clause.
-        if best is not None and _shared(said, best, wide=True) > max(
-            (_shared(said, t, wide=True) for t in own), default=0
+        # The replaced value's setting must hold the section's clearly better than the value's
+        # own, near it and across the clause.
+        if (
+            best is not None
+            and _shared(said, best) >= held + _SHARED
+            and _shared(said, best, wide=True) > max(_shared(said, t, wide=True) for t in own)
         ):
             return f"gives {said.text} where the story gives {best.text}", best.sentence
     return None
