@@ -4,20 +4,26 @@ The ``number`` check asks only whether a section's figure appears somewhere in t
 value moved from one statement to another passes it: for "revenue rose 12% to $4.1bn, while
 operating profit fell 3%", the section's "revenue rose 3%" gives a figure the story gives, for
 the profit. Here each value (a percentage, an amount of money, a count, a year, a date, a
-weekday) is read with its setting: the content words nearest it on either side, up to a clause
-boundary or another value of its kind. A section's value is misplaced when
+weekday, a period: "Q3", "the first half", "March") is read with its setting: the content words
+nearest it on either side, up to a clause boundary or another value of its kind. A section's
+value is misplaced when
 
 - the story gives the same value (its kind and value) elsewhere, in no setting that shares a
   word with the section's on the same side ("profit fell" before the story's 3%);
-- and a story value of the same kind but another value sits in the section value's setting,
-  sharing at least two words on the same side ("revenue rose" before the story's 12%), which
-  the section's figure does not restate (a rounding or a hedged approximation of it, as the
-  ``number`` check accepts: `localize.grounding._number.restates`).
+- a story value of the same kind but another value sits in the section value's setting,
+  sharing at least two words on one side ("revenue rose" before the story's 12%), and its
+  clause shares more with the section's than the value's own story clauses do;
+- the section's value does not restate that one (a rounding or a hedged approximation of it,
+  as the ``number`` check accepts: `localize.grounding._number.restates`), and the section does
+  not give that value too (two statements folded into one sentence).
 
 A range or a list ("from 3% to 12%", "12% and 3%") shares one setting: a value read through the
-values beside it, so each item of the story's list keeps the list's words and a section that
-lists them is left alone. Only what precedes or follows a value on its own side counts, so
-"profit rose 12% while revenue fell" does not confuse the revenue's words with the profit's.
+values beside it, so each item of the story's list keeps the list's words, and a section's own
+list is left alone. Only what precedes or follows a value on its own side counts, so "profit
+rose 12% while revenue fell" does not confuse the revenue's words with the profit's. A period
+the story never gives is the aligned-clause rule's (`_paraphrase`); names are left to its
+"another story name in a name's place" rule: read this way they flagged consistent summaries
+("Joe Hart, pictured with Frank Lampard").
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from localize.grounding._number import restates
 from localize.story import Story
 from localize.text import STOPWORDS, lemma, story_sentences, word_set
 
-__all__ = ["misplaced_value"]
+__all__ = ["misplaced_value", "story_swaps"]
 
 # A word, or a mark that ends a clause inside a sentence (a semicolon, a colon, a dash, a
 # bracket, a quotation mark): a value's setting stops there.
@@ -285,3 +291,26 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
         ):
             return f"gives {said.text} where the story gives {best.text}", best.sentence
     return None
+
+
+def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]:
+    """For measuring this rule (benchmarks/story_swaps.py): each value of ``text`` that the
+    story gives too, as its span and the story's other values of its kind, as written there."""
+    told = _story_values(story)
+    for v in _values(text):
+        if v.figure is not None and not v.figure.countable:
+            continue
+        kind = told.get(v.kind, ())
+        if not any(_same(v, t.value) for t in kind):
+            continue
+        written = text[v.start : v.end].lower()
+        others = {
+            t.text
+            for t in kind
+            if not t.grouped
+            and (t.value.figure is None or t.value.figure.countable)
+            and not _same(v, t.value)
+            and t.text.lower() != written
+        }
+        if others:
+            yield v.start, v.end, sorted(others)
