@@ -39,6 +39,8 @@ def _paraphrase(section: str) -> list[str]:
         ("Acme's operating profit fell 12% to $800m.", "gives 12% where the story gives 3%"),
         ("Acme's revenue rose 12% to $800m.", "gives $800m where the story gives $4.1bn"),
         ("The company will cut 300 jobs in Ohio.", "gives 300 where the story gives 1,200"),
+        # The setting shared on both sides: "hire" before the figure, "engineers" after it.
+        ("Acme will hire 1,200 engineers.", "gives 1,200 where the story gives 300"),
         (
             "Chief executive Jane Doe was appointed in 1998.",
             "gives 1998 where the story gives 2019",

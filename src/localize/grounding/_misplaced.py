@@ -11,7 +11,7 @@ value is misplaced when
 - the story gives the same value (its kind and value) elsewhere, in no setting that shares a
   word with the section's on the same side ("profit fell" before the story's 3%);
 - a story value of the same kind but another value sits in the section value's setting,
-  sharing at least two words on one side ("revenue rose" before the story's 12%), and its
+  sharing at least two words on the same sides ("revenue rose" before the story's 12%), and its
   clause shares more with the section's than the value's own story clauses do;
 - the section's value does not restate that one (a rounding or a hedged approximation of it,
   as the ``number`` check accepts: `localize.grounding._number.restates`), and the section does
@@ -282,7 +282,7 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
                 continue
             if any(v.kind == t.value.kind and _same(v, t.value) for v in values):
                 continue  # the section gives that value too: two statements in one sentence
-            shared = max(len(said.before & t.before), len(said.after & t.after))
+            shared = _shared(said, t)
             if shared >= _SHARED and (best is None or _shared(said, t) > _shared(said, best)):
                 best = t
         # The replaced value's clause must hold the section's better than the value's own.
