@@ -7,7 +7,8 @@ Shared by the facts derived from a story or profile (their acronym expansions) a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from localize.regions import RegionProfile
@@ -18,6 +19,7 @@ __all__ = [
     "CONNECTORS",
     "NAME_TOKEN",
     "YEAR",
+    "FirstWords",
     "entry_names",
     "expansions",
     "gap_is_space",
@@ -25,6 +27,7 @@ __all__ = [
     "name_start",
     "names_in",
     "strip_possessive",
+    "word_runs",
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -42,6 +45,51 @@ def names_in(text: str, names: Iterable[str]) -> bool:
 def _whole_name(name: str) -> re.Pattern[str]:
     # Kept here: the profiles' names outnumber the re module's own cache of 512 patterns.
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def word_runs(text: str) -> frozenset[str]:
+    """Every maximal run of word characters in ``text``: what `FirstWords` looks names up by."""
+    return frozenset(_WORD_RUN.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class FirstWords:
+    """Which of a list of names (or of groups of names) a text may hold whole.
+
+    A name matched whole (after no word character, as written, before no word character) starts
+    at a maximal run of word characters in the text, and that run is the name's own leading run
+    (the name's next character, a space or a full stop, or the text's after a one-word name,
+    is no word character). So a text whose runs (`word_runs`) miss a name's leading run cannot
+    hold it: a set lookup rules out most of a profile's names before any regex is tried. A name
+    that starts with no word character is always a candidate.
+    """
+
+    by_word: dict[str, tuple[int, ...]]  # leading run -> indices of the names (groups) it leads
+    always: tuple[int, ...]  # names that start with no word character
+
+    @classmethod
+    def of(cls, groups: Sequence[Iterable[str]]) -> FirstWords:
+        """The index of ``groups``: each a group of names, found when any of them may be."""
+        by_word: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, names in enumerate(groups):
+            for name in names:
+                lead = _WORD_RUN.match(name)
+                if lead is None:
+                    always.append(i)
+                else:
+                    by_word.setdefault(lead.group(), []).append(i)
+        return cls({w: tuple(dict.fromkeys(ix)) for w, ix in by_word.items()}, tuple(always))
+
+    def candidates(self, runs: frozenset[str]) -> list[int]:
+        """The indices, in order, of the groups a text with these word runs may hold."""
+        found = set(self.always)
+        for word in runs & self.by_word.keys():
+            found.update(self.by_word[word])
+        return sorted(found)
 
 
 @lru_cache(maxsize=64)

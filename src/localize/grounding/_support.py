@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._names import FirstWords, word_runs
 from localize.grounding.attribution._checks import reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
@@ -192,63 +193,57 @@ def story_index(story: Story) -> StoryIndex:
 
 @dataclass(frozen=True, slots=True)
 class _ProfileIndex:
-    entries: tuple[tuple[str, _EntryPattern], ...]  # label, pattern that finds it
+    entries: tuple[tuple[str, re.Pattern[str]], ...]  # label, pattern that finds it
     region_words: frozenset[str]  # stems of words that name the region
     # Stems of the words that name each institution, by label. Only the names a sentence uses
     # are set aside when aligning it: a profile with a hundred bodies names most subjects
     # ("Food", "Safety", "Data"), and a sentence that names none of them keeps those words.
     entry_words: dict[str, frozenset[str]]
+    # The entries by their names' leading words: a sentence names a few of a profile's hundred
+    # entries, and only those whose names it may hold are searched (see `FirstWords`).
+    first_words: FirstWords
 
-    def words(self, text: str) -> frozenset[str]:
-        """The stems ``text`` uses to name the region or the bodies it names."""
-        named = [
-            self.entry_words.get(label, frozenset()) for label, p in self.entries if p.search(text)
-        ]
-        return self.region_words.union(*named)
+    def named(self, text: str) -> tuple[str, ...]:
+        """The labels of the entries ``text`` names, in the profile's order."""
+        return tuple(
+            self.entries[i][0]
+            for i in self.first_words.candidates(word_runs(text))
+            if self.entries[i][1].search(text) is not None
+        )
 
-
-@dataclass(frozen=True, slots=True)
-class _EntryPattern:
-    pattern: re.Pattern[str]
-    # Each name's text up to its first space, which the pattern matches as written: a text
-    # holding none of them cannot match, and ``in`` tells that far sooner than the pattern,
-    # whose leading lookbehind is tried at every offset.
-    heads: tuple[str, ...]
-
-    def search(self, text: str) -> bool:
-        return any(h in text for h in self.heads) and self.pattern.search(text) is not None
+    def words(self, named: Iterable[str]) -> frozenset[str]:
+        """The stems a text naming the entries ``named`` uses to name the region or them."""
+        return self.region_words.union(*(self.entry_words.get(n, frozenset()) for n in named))
 
 
-def _entry_pattern(names: Sequence[str]) -> _EntryPattern:
-    alts = sorted({n for n in names if n}, key=len, reverse=True)
+def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
+    alts = sorted(names, key=len, reverse=True)
     body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-    pattern = re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
-    return _EntryPattern(pattern, tuple(a.split(" ", 1)[0] for a in alts))
+    return re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
 
 
 @lru_cache(maxsize=32)
 def _profile_index(profile: RegionProfile) -> _ProfileIndex:
-    entries: list[tuple[str, _EntryPattern]] = []
+    named: list[tuple[str, list[str]]] = []
     entry_words: dict[str, frozenset[str]] = {}
     for inst in profile.institutions:
         names = [inst.name, inst.acronym or "", *inst.aliases]
         label = f"institution: {inst.name}"
-        entries.append((label, _entry_pattern(names)))
+        named.append((label, names))
         entry_words[label] = frozenset().union(*(_content_stems(n) for n in names))
     for law in profile.laws:
-        names = [law.name, law.short_name or "", *law.aliases]
-        entries.append((f"law: {law.name}", _entry_pattern(names)))
+        named.append((f"law: {law.name}", [law.name, law.short_name or "", *law.aliases]))
     region_names = [profile.name, *profile.aliases]
-    entries.append((f"region: {profile.name}", _entry_pattern(region_names)))
+    named.append((f"region: {profile.name}", region_names))
     region_words = frozenset().union(*(_content_stems(n) for n in region_names))
-    return _ProfileIndex(tuple(entries), region_words, entry_words)
+    given = [sorted({n for n in names if n}) for _, names in named]
+    entries = tuple((label, _entry_pattern(g)) for (label, _), g in zip(named, given, strict=True))
+    return _ProfileIndex(entries, region_words, entry_words, FirstWords.of(given))
 
 
 def profile_entries(text: str, profile: RegionProfile) -> tuple[str, ...]:
     """The profile entries (institutions, laws, the region itself) a text names."""
-    return tuple(
-        label for label, pattern in _profile_index(profile).entries if pattern.search(text)
-    )
+    return _profile_index(profile).named(text)
 
 
 def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, int]]:
@@ -325,9 +320,9 @@ def link_sentences(
     findings: list[Finding] = []
     for sentence in split_sentences(body):
         text = sentence.text
-        entries = profile_entries(text, profile)
+        entries = pindex.named(text)
         cited = _sources_of(sentence, citations)
-        words = pindex.words(text)
+        words = pindex.words(entries)
         aligned = _align(text, index, words)
         sources: tuple[int, ...] = ()
         via: Via = "none"
