@@ -107,11 +107,16 @@ def entry_names(profile: RegionProfile) -> tuple[tuple[str, tuple[str, ...]], ..
 
 def expansions(text: str) -> Iterator[tuple[str, str]]:
     """(acronym, name) for every "Name Of Body (ACR)" in a text."""
-    tokens = list(NAME_TOKEN.finditer(text))
-    ends = {t.end(): k for k, t in enumerate(tokens)}
     for m in PAREN_ACRONYM.finditer(text):
-        k = ends.get(m.start() - 1)
-        if k is None or text[m.start() - 1] != " ":
+        at = m.start()
+        if at < 2 or text[at - 1] != " ":
+            continue
+        # A name and its acronym share a line (`name_start` stops at a line break), and no
+        # token spans one: the line's tokens before the bracket are the text's, and far fewer.
+        line = text.rfind("\n", 0, at) + 1
+        tokens = list(NAME_TOKEN.finditer(text, line, at))
+        k = len(tokens) - 1
+        if k < 0 or tokens[k].end() != at - 1:
             continue
         first = name_start(text, tokens, k)
         if first < k:

@@ -32,6 +32,7 @@ __all__ = [
     "home_government",
     "is_subject",
     "name_end",
+    "story_actors",
     "story_lexicon",
     "story_reading",
 ]
@@ -192,16 +193,16 @@ def _trigrams(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=32)
-def _names_key(
-    profile: RegionProfile, text: str
-) -> tuple[frozenset[tuple[str, Actor]], frozenset[tuple[str, str]]]:
-    # Only the names the text holds can be found in it: profiles whose lexicons differ
-    # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
-    lexicon = actor_lexicon(profile)
-    held = _names_held(text, frozenset(lexicon.names))
-    names = {(n, a) for n, a in lexicon.names.items() if n in held}
-    keys = {a.key for _, a in names}
-    return frozenset(names), frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
+def _lexicon_names(profile: RegionProfile) -> frozenset[str]:
+    # Built once per profile: a frozenset keeps its hash, which `_names_held`'s cache asks for.
+    return frozenset(actor_lexicon(profile).names)
+
+
+@per_story
+def _collapsed(story: Story) -> str:
+    """The story's text with its whitespace runs made single spaces, as the lexicon's names
+    are written."""
+    return " ".join(story.text.split())
 
 
 @per_story
@@ -210,8 +211,15 @@ def story_reading(story: Story, profile: RegionProfile) -> Hashable:
     which of the story's capitalised words it makes names. Profiles with equal keys find the
     same actors, actions and counts in the story (most built-in profiles do: their lexicons
     hold every built-in region's names), so those are found once for all of them."""
+    # Only the names the text holds can be found in it: profiles whose lexicons differ
+    # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
+    lexicon = actor_lexicon(profile)
+    held = _names_held(_collapsed(story), _lexicon_names(profile))
+    names = frozenset((n, lexicon.names[n]) for n in held)
+    keys = {a.key for _, a in names}
+    places = frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
     story_names = story_lexicon(story, profile).story_names & _story_name_words(story)
-    return (*_names_key(profile, " ".join(story.text.split())), story_names)
+    return (names, places, story_names)
 
 
 @per_story
@@ -271,13 +279,25 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
 def home_government(story: Story, profile: RegionProfile) -> Actor | None:
     """The government a story is about: it calls it "the government" after naming it once."""
     lexicon = actor_lexicon(profile)
+    # The lexicon's matches alone, in order: they are all of `actors_in`'s governments (the
+    # rest are companies and people), and the first named wins a tie.
     governments = Counter(
         actor
         for s in story_sentences(story)
-        for _, _, actor, _ in actors_in(s.text, lexicon)
-        if actor.key.startswith("gov:")
+        for _, _, gov, name, _ in _lexicon_matches(lexicon.pattern, s.text)
+        if (actor := _actor_of(gov, name, lexicon)).key.startswith("gov:")
     )
     return governments.most_common(1)[0][0] if governments else None
+
+
+@per_story_by(story_reading)
+def story_actors(story: Story, profile: RegionProfile) -> tuple[list[ActorAt], ...]:
+    """Each story sentence's actors, as `actors_in` finds them with the story's lexicon and its
+    home government: found once, for the story's actions and its counts alike (not changed
+    by either)."""
+    lexicon = story_lexicon(story, profile)
+    home = home_government(story, profile)
+    return tuple(actors_in(s.text, lexicon, home) for s in story_sentences(story))
 
 
 _PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")
