@@ -84,8 +84,10 @@ def foreign_namesakes(
     body: str, story_text: str, region: RegionProfile
 ) -> Iterator[tuple[str, str]]:
     """(message, span) for each namesake the section ties to another country, story aside."""
-    story = _folded(story_text)
+    story: str | None = None  # folded when first needed: most sections tie no namesake
     for ns in _namesakes(region):
+        if ns.key not in body:
+            continue  # both of its forms hold the name as written: no regex to run
         for m in ns.pattern.finditer(body):
             qual = m.group("q") or m.group("q2")
             qual_end = m.end("q") if m.group("q") else m.end("q2")
@@ -93,6 +95,8 @@ def foreign_namesakes(
             if any(body[:qual_end].endswith(w) for w in ns.own_words):
                 continue
             span = m.group(0)
+            if story is None:
+                story = _folded(story_text)
             if _folded(span) in story:
                 continue
             yield (
