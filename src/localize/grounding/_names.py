@@ -22,7 +22,9 @@ __all__ = [
     "FirstWords",
     "entry_names",
     "expansions",
+    "find_whole",
     "gap_is_space",
+    "iter_whole",
     "name_end",
     "name_start",
     "names_in",
@@ -37,14 +39,44 @@ CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
 def names_in(text: str, names: Iterable[str]) -> bool:
     """Whether ``text`` names any of ``names`` whole, not inside a longer word or hyphenation."""
     # The plain substring test first: most names are not in a text at all, and ``in`` is far
-    # cheaper than a search led by a lookbehind, which the regex engine tries at every offset.
-    return any(n in text and _whole_name(n).search(text) is not None for n in names)
+    # cheaper than any regex search.
+    return any(n in text and find_whole(_whole_name(n), text) is not None for n in names)
 
 
 @lru_cache(maxsize=4096)
 def _whole_name(name: str) -> re.Pattern[str]:
     # Kept here: the profiles' names outnumber the re module's own cache of 512 patterns.
-    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    return re.compile(rf"{re.escape(name)}(?![\w-])")
+
+
+# What may not stand before a whole name: a word character or a hyphen.
+_JOINED_BEFORE = re.compile(r"[\w-]")
+
+
+def find_whole(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
+    """The first match of ``pattern`` at or after ``pos`` that follows no word character or
+    hyphen: what ``(?<![\w-])`` in front of the pattern finds, and sooner.
+
+    Led by a lookbehind, a pattern is tried at every offset of the text; led by its names (a
+    literal, or an alternation of literals), the regex engine skips to where one of their first
+    characters stands. A match whose start fails the test is one the lookbehind would have
+    refused whichever name matched, so the search goes on from the next offset.
+    """
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if not start or _JOINED_BEFORE.match(text, start - 1) is None:
+            return m
+        pos = start + 1
+    return None
+
+
+def iter_whole(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match `find_whole` finds, left to right, as ``finditer`` gives them (the patterns
+    here never match an empty string)."""
+    pos = 0
+    while (m := find_whole(pattern, text, pos)) is not None:
+        yield m
+        pos = max(m.end(), m.start() + 1)
 
 
 _WORD_RUN = re.compile(r"\w+")

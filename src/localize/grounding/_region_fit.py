@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, names_in, word_runs
+from localize.grounding._names import FirstWords, iter_whole, names_in, word_runs
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
@@ -119,8 +119,9 @@ class _Foreign:
 @lru_cache(maxsize=1024)
 def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
     # Kept per set of candidates: sections for one region name the same few names.
+    # Whole names: `iter_whole` tests what a leading (?<![\w-]) would.
     alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
+    return re.compile(rf"(?:{alts})(?![\w-])")
 
 
 def _entry_names(profile: RegionProfile) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -210,7 +211,7 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
     if pattern is None:
         return
     seen: set[tuple[str, ...]] = set()
-    for m in pattern.finditer(body):
+    for m in iter_whole(pattern, body):
         name = " ".join(m.group().split())
         found = foreign.owner.get(name)
         if found is None:
@@ -248,7 +249,13 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
             yield Finding("region", "error", message, span)
 
 
+# Every amount has a digit: a section with none holds no amount to search for.
+_DIGIT = re.compile(r"\d")
+
+
 def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
+    if _DIGIT.search(body) is None:
+        return
     allowed = _story_currencies(story) | {profile.currency}
     for m in _CURRENCY.finditer(body):
         code = _currency_of(m)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, word_runs
+from localize.grounding._names import FirstWords, find_whole, word_runs
 from localize.grounding.attribution._checks import reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
@@ -208,7 +208,7 @@ class _ProfileIndex:
         return tuple(
             self.entries[i][0]
             for i in self.first_words.candidates(word_runs(text))
-            if self.entries[i][1].search(text) is not None
+            if find_whole(self.entries[i][1], text) is not None
         )
 
     def words(self, named: Iterable[str]) -> frozenset[str]:
@@ -219,7 +219,8 @@ class _ProfileIndex:
 def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
     alts = sorted(names, key=len, reverse=True)
     body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-    return re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
+    # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
+    return re.compile(rf"(?:{body})(?:['\u2019]s)?(?![\w-])")
 
 
 @lru_cache(maxsize=32)
