@@ -51,7 +51,10 @@ _MONTH = (
 _DAY = r"(?P<{g}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{g}>(?:19|20)\d\d)"
 _DATE = re.compile(
-    "|".join(
+    # Every date starts with a digit or a month's first letter: one test at each offset turns
+    # most away before the four forms below are tried there.
+    r"(?=[\dADFJMNOSadfjmnos])(?:"
+    + "|".join(
         (
             # 2021-12-30
             r"(?<![\w.-])(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)(?![\d])",
@@ -67,6 +70,7 @@ _DATE = re.compile(
             rf"(?:,?\s+{_YEAR.format(g='my')})?",
         )
     )
+    + ")"
 )
 # Capitalised: "friday" in running text is no weekday a story names.
 _WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
