@@ -54,7 +54,7 @@ _JOINED_BEFORE = re.compile(r"[\w-]")
 
 
 def find_whole(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
-    """The first match of ``pattern`` at or after ``pos`` that follows no word character or
+    r"""The first match of ``pattern`` at or after ``pos`` that follows no word character or
     hyphen: what ``(?<![\w-])`` in front of the pattern finds, and sooner.
 
     Led by a lookbehind, a pattern is tried at every offset of the text; led by its names (a

@@ -150,6 +150,9 @@ class StoryIndex:
     idf: dict[str, float]
     names: frozenset[str]  # folded capitalised words and acronyms that occur in the story
     rare: float  # the weight of a word the story does not use: above any of its own
+    # stem -> the (0-based) sentences that use it: a section sentence is scored against the
+    # sentences it shares a word with, found from its own words, not by trying every one.
+    postings: dict[str, tuple[int, ...]]
 
     def text_of(self, number: int) -> str:
         return self.sentences[number - 1].text
@@ -175,12 +178,12 @@ def _name_words(text: str) -> Iterator[tuple[int, str]]:
 def story_index(story: Story) -> StoryIndex:
     sentences = story_sentences(story)
     stems = tuple(_content_stems(s.text) for s in sentences)
-    df: dict[str, int] = {}
-    for group in stems:
+    postings: dict[str, list[int]] = {}
+    for i, group in enumerate(stems):
         for w in group:
-            df[w] = df.get(w, 0) + 1
+            postings.setdefault(w, []).append(i)
     n = len(sentences)
-    idf = {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+    idf = {w: math.log((n + 1) / (len(at) + 1)) + 1.0 for w, at in postings.items()}
     names = frozenset(
         fold(w).strip()
         for s in sentences
@@ -188,7 +191,9 @@ def story_index(story: Story) -> StoryIndex:
         if not sentence_initial(s.text, pos) or w.isupper()
     )
     rare = max(idf.values(), default=1.0) + 1.0
-    return StoryIndex(sentences, stems, tuple(fold(s.text) for s in sentences), idf, names, rare)
+    folded = tuple(fold(s.text) for s in sentences)
+    held = {w: tuple(at) for w, at in postings.items()}
+    return StoryIndex(sentences, stems, folded, idf, names, rare, held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +257,13 @@ def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, 
     if not stems:
         return []
     total = index.weight(stems)
-    out: list[tuple[float, int, int]] = []
-    for i, story_stems in enumerate(index.stems):
-        shared = stems & story_stems
-        if shared:
-            out.append((index.weight(shared) / total, len(shared), i + 1))
-    return out
+    # Each sentence's shared words' weights (`StoryIndex.weight` of the words both use: an
+    # fsum, the same in any order), gathered from the section sentence's own words.
+    shared: dict[int, list[float]] = {}
+    for w in stems:
+        for i in index.postings.get(w, ()):
+            shared.setdefault(i, []).append(index.idf[w])
+    return [(math.fsum(shared[i]) / total, len(shared[i]), i + 1) for i in sorted(shared)]
 
 
 def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
