@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from string import ascii_lowercase
 
 from localize.grounding._analysis import per_story, per_story_by
 from localize.regions._profiles import RegionProfile, builtin_regions
@@ -181,15 +182,29 @@ def _story_name_words(story: Story) -> frozenset[str]:
 @lru_cache(maxsize=128)
 def _names_held(text: str, names: frozenset[str]) -> frozenset[str]:
     # One scan of a story for all of its regions: the built-in lexicons have the same names.
-    # A name is in the text only if its first three characters are: a set lookup rules out
-    # most of the ~1,100 names before the substring search over the whole story.
-    heads = _trigrams(text)
-    return frozenset(n for n in names if (len(n) < 3 or n[:3] in heads) and n in text)
+    # A name is in the text only if its first three characters are, where its first character
+    # stands: a set lookup rules out most of the ~1,100 names before the substring search over
+    # the whole story.
+    starts, plain, headed = _name_heads(names)
+    heads = {text[m.start() : m.start() + 3] for m in starts.finditer(text)}
+    return frozenset(n for n in plain if n in text) | frozenset(
+        n for n in headed if n[:3] in heads and n in text
+    )
 
 
-@lru_cache(maxsize=32)
-def _trigrams(text: str) -> frozenset[str]:
-    return frozenset(map("".join, zip(text, text[1:], text[2:], strict=False)))
+@lru_cache(maxsize=8)
+def _name_heads(names: frozenset[str]) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+    """The first characters of ``names`` as a class, the names searched as they are (shorter
+    than three characters, or led by a lower-case ASCII letter: "eSafety", "federal
+    government", few, and their first letters are everywhere), and the others.
+
+    The others' heads are read only where one of their first characters (capitals mostly)
+    stands: a few hundred offsets of a story, not all of them.
+    """
+    plain = sorted(n for n in names if len(n) < 3 or n[0] in ascii_lowercase)
+    headed = sorted(names.difference(plain))
+    first = "".join(re.escape(c) for c in sorted({n[0] for n in headed}))
+    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), tuple(headed)
 
 
 @lru_cache(maxsize=32)
