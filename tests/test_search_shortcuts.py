@@ -15,7 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localize.grounding import _dates
-from localize.grounding._names import FirstWords, find_whole, iter_whole, names_in, word_runs
+from localize.grounding._names import (
+    FirstWords,
+    find_whole,
+    iter_led,
+    iter_whole,
+    leading_run,
+    names_in,
+    word_runs,
+)
+from localize.grounding.attribution._actors import actor_lexicon
+from localize.regions import builtin_regions
 from localize.text._wordfold import fold_tokens
 from localize.text._words import APOSTROPHES, FOLD_WORD
 
@@ -56,6 +66,23 @@ def test_a_name_found_whole_leads_with_a_word_of_the_text(text: str, names: list
     for name in names:
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
             assert name in candidates
+
+
+@settings(max_examples=200, derandomize=True)
+@given(texts, name_lists)
+def test_a_lexicon_tried_only_where_a_name_leads_finds_what_finditer_does(
+    text: str, names: list[str]
+) -> None:
+    text = " ".join(names) + " government " + text  # names the lexicon holds, and a government
+    lexicon = actor_lexicon(builtin_regions()["uk"])
+    assert lexicon.leads is not None
+    led = [(m.span(), m.groups()) for m in iter_led(lexicon.pattern, lexicon.leads, text)]
+    assert led == [(m.span(), m.groups()) for m in lexicon.pattern.finditer(text)]
+    leads = frozenset(w for n in names if (w := leading_run(n)) is not None)
+    plain = re.compile(rf"(?<![\w-])(?:{_alternation(names)})(?![\w-])")
+    assert [m.span() for m in iter_led(plain, leads, text)] == [
+        m.span() for m in plain.finditer(text)
+    ]
 
 
 @settings(max_examples=200, derandomize=True)

@@ -24,7 +24,9 @@ __all__ = [
     "expansions",
     "find_whole",
     "gap_is_space",
+    "iter_led",
     "iter_whole",
+    "leading_run",
     "name_end",
     "name_start",
     "names_in",
@@ -87,6 +89,34 @@ def word_runs(text: str) -> frozenset[str]:
     return frozenset(_WORD_RUN.findall(text))
 
 
+def leading_run(name: str) -> str | None:
+    """The run of word characters a name starts with (None when it starts with none)."""
+    lead = _WORD_RUN.match(name)
+    return lead.group() if lead else None
+
+
+def iter_led(pattern: re.Pattern[str], leads: frozenset[str], text: str) -> list[re.Match[str]]:
+    r"""What ``pattern.finditer(text)`` finds, for a pattern of whole names (led by
+    ``(?<![\w-])``, each name followed by no word character) whose names' leading runs are
+    ``leads``: it is tried only where such a run starts in the text, not at every offset.
+
+    A match starts at a maximal run of word characters, the leading run of the name it
+    matched (see `FirstWords`), so no other offset can start one; a match found where the plain
+    search would try it first is the one it finds, and the search goes on from its end.
+    """
+    found: list[re.Match[str]] = []
+    pos = 0
+    for run in _WORD_RUN.finditer(text):
+        start = run.start()
+        if start < pos or run.group() not in leads:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            found.append(m)
+            pos = max(m.end(), start + 1)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class FirstWords:
     """Which of a list of names (or of groups of names) a text may hold whole.
@@ -109,11 +139,11 @@ class FirstWords:
         always: list[int] = []
         for i, names in enumerate(groups):
             for name in names:
-                lead = _WORD_RUN.match(name)
+                lead = leading_run(name)
                 if lead is None:
                     always.append(i)
                 else:
-                    by_word.setdefault(lead.group(), []).append(i)
+                    by_word.setdefault(lead, []).append(i)
         return cls({w: tuple(dict.fromkeys(ix)) for w, ix in by_word.items()}, tuple(always))
 
     def candidates(self, runs: frozenset[str]) -> list[int]:
