@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
@@ -91,9 +91,21 @@ def stem(word: str) -> str:
 
 def _content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (stop words dropped)."""
-    return frozenset(
-        stem(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
-    )
+    stems = set(map(_content_stem, CONTENT_WORD.findall(text)))
+    stems.discard(None)
+    return cast(frozenset[str], frozenset(stems))
+
+
+@lru_cache(maxsize=16384)
+def _content_stem(word: str) -> str | None:
+    # Kept per word: a story's words are mostly ones the stories before it used.
+    return None if word.lower().strip("'\u2019") in _STOPWORDS else stem(word)
+
+
+@lru_cache(maxsize=16384)
+def _folded_word(word: str) -> str:
+    """A word folded as `fold` folds it, without the frame of spaces (kept per word)."""
+    return fold(word).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +197,7 @@ def story_index(story: Story) -> StoryIndex:
     n = len(sentences)
     idf = {w: math.log((n + 1) / (len(at) + 1)) + 1.0 for w, at in postings.items()}
     names = frozenset(
-        fold(w).strip()
+        _folded_word(w)
         for s in sentences
         for pos, w in _name_words(s.text)
         if not sentence_initial(s.text, pos) or w.isupper()
@@ -292,7 +304,7 @@ def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> dic
     folded (as matched) with the word as the sentence writes it (as a message quotes it)."""
     out: dict[str, str] = {}
     for pos, word in _name_words(text):
-        key = fold(word).strip()
+        key = _folded_word(word)
         if not key or key in out or (sentence_initial(text, pos) and not word.isupper()):
             continue
         if key in index.names and not (_content_stems(word) & profile_words):
