@@ -79,8 +79,9 @@ def _short_region(profile: RegionProfile) -> str:
 
 def _alternation(names: Iterable[str]) -> str:
     # Longest first, so at any position the longest name wins ("European Commission" over
-    # "European").
-    ordered = sorted(set(names), key=len, reverse=True)
+    # "European"); names of one length in a fixed order (two that match at one offset match the
+    # same text), so profiles with the same names get the same pattern, compiled once.
+    ordered = sorted(set(names), key=lambda n: (-len(n), n))
     return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
 
 
