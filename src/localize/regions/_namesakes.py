@@ -54,14 +54,22 @@ def _words(profile: RegionProfile) -> tuple[str, ...]:
 def _namesakes(region: RegionProfile) -> tuple[_Namesake, ...]:
     shipped = {**builtin_regions(), **pack_regions()}
     others = [p for p in shipped.values() if p.id != region.id]
+    # Each other profile's urls by acronym or name, read once (not once per entry of this one).
+    urls: list[dict[str, set[str]]] = []
+    for other in others:
+        by_key: dict[str, set[str]] = {}
+        for k, u, _ in _entries(other):
+            if u:
+                by_key.setdefault(k, set()).add(u)
+        urls.append(by_key)
     own = set(_words(region))
     found: list[_Namesake] = []
     for key, url, name in _entries(region):
         if not url:
             continue
         owner: dict[str, str] = {}
-        for other in others:
-            if any(k == key and u and u != url for k, u, _ in _entries(other)):
+        for other, by_key in zip(others, urls, strict=True):
+            if any(u != url for u in by_key.get(key, ())):
                 owner.update((q, other.name) for q in _words(other) if q not in own)
         if not owner:
             continue
