@@ -54,14 +54,22 @@ def _words(profile: RegionProfile) -> tuple[str, ...]:
 def _namesakes(region: RegionProfile) -> tuple[_Namesake, ...]:
     shipped = {**builtin_regions(), **pack_regions()}
     others = [p for p in shipped.values() if p.id != region.id]
+    # Each other profile's urls by acronym or name, read once (not once per entry of this one).
+    urls: list[dict[str, set[str]]] = []
+    for other in others:
+        by_key: dict[str, set[str]] = {}
+        for k, u, _ in _entries(other):
+            if u:
+                by_key.setdefault(k, set()).add(u)
+        urls.append(by_key)
     own = set(_words(region))
     found: list[_Namesake] = []
     for key, url, name in _entries(region):
         if not url:
             continue
         owner: dict[str, str] = {}
-        for other in others:
-            if any(k == key and u and u != url for k, u, _ in _entries(other)):
+        for other, by_key in zip(others, urls, strict=True):
+            if any(u != url for u in by_key.get(key, ())):
                 owner.update((q, other.name) for q in _words(other) if q not in own)
         if not owner:
             continue
@@ -84,8 +92,10 @@ def foreign_namesakes(
     body: str, story_text: str, region: RegionProfile
 ) -> Iterator[tuple[str, str]]:
     """(message, span) for each namesake the section ties to another country, story aside."""
-    story = _folded(story_text)
+    story: str | None = None  # folded when first needed: most sections tie no namesake
     for ns in _namesakes(region):
+        if ns.key not in body:
+            continue  # both of its forms hold the name as written: no regex to run
         for m in ns.pattern.finditer(body):
             qual = m.group("q") or m.group("q2")
             qual_end = m.end("q") if m.group("q") else m.end("q2")
@@ -93,6 +103,8 @@ def foreign_namesakes(
             if any(body[:qual_end].endswith(w) for w in ns.own_words):
                 continue
             span = m.group(0)
+            if story is None:
+                story = _folded(story_text)
             if _folded(span) in story:
                 continue
             yield (
