@@ -14,7 +14,30 @@ from dataclasses import dataclass
 
 from localize.grounding._figures import Figure
 
-__all__ = ["DateMention", "KnownDates", "outside_dates", "scan_dates"]
+__all__ = [
+    "PERIOD_ORDINALS",
+    "DateMention",
+    "KnownDates",
+    "outside_dates",
+    "period_code",
+    "scan_dates",
+]
+
+# A quarter or a half named by its ordinal ("the fourth quarter", "the second half") is also
+# written as a code ("Q4", "H2"): both read as "q4", "h2", so a section that abbreviates the
+# story's period restates it.
+PERIOD_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+_PERIOD_UNITS = {"quarter": "q", "quarters": "q", "half": "h"}
+
+
+def period_code(ordinal: str, unit: str) -> str | None:
+    """The code of "fourth" + "quarter" ("q4"), "second" + "half" ("h2"), or None."""
+    number = PERIOD_ORDINALS.get(ordinal.lower())
+    code = _PERIOD_UNITS.get(unit.lower())
+    if number is None or code is None or (code == "h" and number not in "12"):
+        return None
+    return code + number
+
 
 _MONTHS = {
     name: number

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import scan_dates
+from localize.grounding._dates import period_code, scan_dates
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._number import restates
 from localize.story import Story
@@ -62,7 +62,6 @@ _PERIOD = re.compile(
     r"September|October|November|December))\b",
     re.IGNORECASE,
 )
-_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +117,8 @@ def _periods(text: str, spans: list[tuple[int, int]]) -> Iterator[_Value]:
             yield _Value("period", m["month"].lower(), m.start(), m.end())
         elif m["code"]:
             yield _Value("period", m["code"].lower(), m.start(), m.end())
-        elif m["unit"].lower() == "half" and m["ord"].lower() in ("first", "second"):
-            yield _Value("period", "h" + _ORDINALS[m["ord"].lower()], m.start(), m.end())
-        elif m["unit"].lower() == "quarter":
-            yield _Value("period", "q" + _ORDINALS[m["ord"].lower()], m.start(), m.end())
+        elif code := period_code(m["ord"], m["unit"]):
+            yield _Value("period", code, m.start(), m.end())
 
 
 def _values(text: str) -> list[_Value]:

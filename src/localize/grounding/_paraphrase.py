@@ -41,6 +41,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
+from localize.grounding._dates import PERIOD_ORDINALS, period_code
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
@@ -112,10 +113,6 @@ _MONTHS = word_set(
 )
 # Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
 _ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
-# "the fourth quarter" and "Q4" are one period, written two ways: both become "q4" ("the second
-# half", "H2": "h2"), so a section that abbreviates the story's period restates it.
-_PERIOD_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
-_PERIOD_WORDS = {"quarter": "q", "quarters": "q", "half": "h"}
 _CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
 # Clauses this much alike are the same statement: compare them word by word.
 _MIN_COVERAGE = 0.6
@@ -219,7 +216,7 @@ def _token(token: str) -> _Token:
             alpha, initial, common,
         )  # fmt: skip
     base = lemma(word)
-    period = low.partition("-")[0] in _PERIOD_ORDINALS
+    period = low.partition("-")[0] in PERIOD_ORDINALS
     # "may" and "march" in lower case are a verb: only a capitalised month is a date.
     dated = (low in _MONTHS and word[0].isupper()) or low in _ORDINALS
     capitalised = word[0].isupper() and low not in _MONTHS
@@ -288,10 +285,7 @@ def _period(word: str, following: str) -> str | None:
     """The period code of an ordinal before "quarter" or "half" ("fourth quarter",
     "fourth-quarter": "q4"), or None."""
     ordinal, _, unit = word.partition("-")
-    unit = unit or following
-    if ordinal in _PERIOD_ORDINALS and unit in _PERIOD_WORDS:
-        return _PERIOD_WORDS[unit] + _PERIOD_ORDINALS[ordinal]
-    return None
+    return period_code(ordinal, unit or following)
 
 
 @lru_cache(maxsize=64)
