@@ -170,16 +170,22 @@ class _Named:
     pattern: re.Pattern[str]
     # (name, matched as written): the literal text the pattern's branches look for.
     needles: tuple[tuple[str, bool], ...]
+    # The same needles sorted once, for `found`, which runs for every entry of every prompt:
+    # names matched as written; lower-cased ASCII names looked for in the folded story; and
+    # whether a name no substring test can rule out (not ASCII) is among them.
+    written: tuple[str, ...] = ()
+    lowered: tuple[str, ...] = ()
+    unsure: bool = False
 
     def found(self, text: str, folded: str | None) -> bool:
         """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). A substring
         test rules most entries out first: the pattern's leading lookbehind is tried at every
         offset of the story, and the story is long."""
-        if not any(
-            (name in text)
-            if as_written
-            else (folded is None or not name.isascii() or name.lower() in folded)
-            for name, as_written in self.needles
+        if not (
+            self.unsure
+            or (folded is None and self.lowered)
+            or any(name in text for name in self.written)
+            or (folded is not None and any(name in folded for name in self.lowered))
         ):
             return False
         return self.pattern.search(text) is not None
@@ -200,7 +206,14 @@ def _named_pattern(names: Sequence[str]) -> _Named | None:
     if not parts:
         return None
     pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
-    return _Named(pattern, tuple(needles))
+    blind = [name for name, as_written in needles if not as_written]
+    return _Named(
+        pattern,
+        tuple(needles),
+        written=tuple(name for name, as_written in needles if as_written),
+        lowered=tuple(name.lower() for name in blind if name.isascii()),
+        unsure=not all(name.isascii() for name in blind),
+    )
 
 
 class _Index:
@@ -246,6 +259,11 @@ class _Index:
         self.beat_index = self._index(self._tokens(beat_docs))
         self.entry_index = self._index(entry_tokens)
         self.named = [_named_pattern(_names(e)) for _, e in self.entries]
+        # Document frequency of each stem among the entries: rarer shared words explain more.
+        self.df: dict[str, int] = {}
+        for tokens in self.entry_tokens:
+            for t in tokens:
+                self.df[t] = self.df.get(t, 0) + 1
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         out = self._bm25s.tokenize(
@@ -334,11 +352,7 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     entry_scores = (
         _scaled(index.entry_index.get_scores(query)) if query else [0.0] * len(index.entries)
     )
-    # Document frequency of each stem among the entries: rarer shared words explain more.
-    df: dict[str, int] = {}
-    for tokens in index.entry_tokens:
-        for t in tokens:
-            df[t] = df.get(t, 0) + 1
+    df = index.df
     folded = folded_for_names(story_text)
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
