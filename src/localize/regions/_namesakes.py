@@ -54,14 +54,24 @@ def _words(profile: RegionProfile) -> tuple[str, ...]:
 def _namesakes(region: RegionProfile) -> tuple[_Namesake, ...]:
     shipped = {**builtin_regions(), **pack_regions()}
     others = [p for p in shipped.values() if p.id != region.id]
+    # Each other profile's urls by name, gathered once: the test below runs for every name of
+    # this profile against every other profile, and walking their entries each time cost half a
+    # second per process (once for each region a batch runs).
+    urls_by_key: list[dict[str, set[str]]] = []
+    for other in others:
+        urls: dict[str, set[str]] = {}
+        for k, u, _ in _entries(other):
+            if u:
+                urls.setdefault(k, set()).add(u)
+        urls_by_key.append(urls)
     own = set(_words(region))
     found: list[_Namesake] = []
     for key, url, name in _entries(region):
         if not url:
             continue
         owner: dict[str, str] = {}
-        for other in others:
-            if any(k == key and u and u != url for k, u, _ in _entries(other)):
+        for other, urls in zip(others, urls_by_key, strict=True):
+            if any(u != url for u in urls.get(key, ())):
                 owner.update((q, other.name) for q in _words(other) if q not in own)
         if not owner:
             continue
@@ -84,7 +94,7 @@ def foreign_namesakes(
     body: str, story_text: str, region: RegionProfile
 ) -> Iterator[tuple[str, str]]:
     """(message, span) for each namesake the section ties to another country, story aside."""
-    story = _folded(story_text)
+    story: str | None = None  # folded when a namesake is found: most sections have none
     for ns in _namesakes(region):
         for m in ns.pattern.finditer(body):
             qual = m.group("q") or m.group("q2")
@@ -93,6 +103,8 @@ def foreign_namesakes(
             if any(body[:qual_end].endswith(w) for w in ns.own_words):
                 continue
             span = m.group(0)
+            if story is None:
+                story = _folded(story_text)
             if _folded(span) in story:
                 continue
             yield (
