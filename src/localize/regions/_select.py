@@ -317,7 +317,8 @@ class _Index:
         pattern, this profile's stop words, stems), with the words split once per text for
         all of its regions rather than once per region."""
         stop = self._stopword_set
-        return [stem for word, stem in _query_words(text) if word not in stop]
+        words, stems = _query_words(text)
+        return [stem for word, stem in zip(words, stems, strict=True) if word not in stop]
 
 
 # bm25s.tokenize's default word pattern, which `_Index.query` splits a story with.
@@ -325,9 +326,11 @@ _QUERY_WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 @lru_cache(maxsize=32)
-def _query_words(text: str) -> tuple[tuple[str, str], ...]:
-    """``text``'s words and their stems, once per story for all of its regions."""
-    return tuple((w, _stem(w)) for w in _QUERY_WORD.findall(text.lower()))
+def _query_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``text``'s words and their stems, once per story for all of its regions (two tuples,
+    not a pair per word: 32 stories in flight keep them)."""
+    words = tuple(_QUERY_WORD.findall(text.lower()))
+    return words, tuple(_stem(w) for w in words)
 
 
 @lru_cache(maxsize=1)
