@@ -177,16 +177,23 @@ class _Named:
     lowered: tuple[tuple[str, str | None], ...] = ()
     unsure: bool = False
 
-    def found(self, text: str, folded: str | None) -> bool:
+    def found(
+        self,
+        text: str,
+        folded: str | None,
+        runs: tuple[frozenset[str], frozenset[str]] | None = None,
+    ) -> bool:
         """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). Cheaper
         tests rule most entries out first: the pattern's leading lookbehind is tried at every
         offset of the story, and the story is long. A name's first word must be one of the
-        story's words (a set lookup), then the name must be in it (a scan of the story)."""
+        story's words (a set lookup), then the name must be in it (a scan of the story).
+        ``runs``: `_word_runs` of the text, where the caller has it."""
         if self.unsure or (folded is None and self.lowered):
             return self.pattern.search(text) is not None
-        runs, lowered_runs = _word_runs(text)
+        written_runs, lowered_runs = runs or _word_runs(text)
         if not any(
-            (first is None or first in runs) and name in text for name, first in self.written
+            (first is None or first in written_runs) and name in text
+            for name, first in self.written
         ) and not (
             folded is not None
             and any(
@@ -391,10 +398,11 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     )
     df = index.df
     folded = folded_for_names(story_text)
+    runs = _word_runs(story_text)
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
         test = index.named[k]
-        named = test is not None and test.found(story_text, folded)
+        named = test is not None and test.found(story_text, folded, runs)
         beats = [b for b in entry.beats if b in story_beats]
         beat_score = max((story_beats[b] for b in beats), default=0.0)
         own = entry_scores[k]
