@@ -23,15 +23,21 @@ never compared: what it adds is the ``support`` check's business. Names and word
 profile are left out of the comparison; a section names its region's bodies by design. Opposites
 come from a list by class (no antonym lexicon that ships its data installs from our registries:
 WordNet's need a download at run time); lemmas from lemminflect's tables.
+
+A batch checks many distinct stories, each for several regions, so the story's side is read once
+per story (`_story_text`, in the story's analysis): its clauses and their index by lemma. A region
+re-reads only the clauses that hold one of its own names (`_story_clauses`), and what the
+comparisons derive from a story clause (a word's setting, its names) is kept on the clause.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
@@ -49,6 +55,8 @@ from localize.text import (
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
 
 __all__ = ["check_paraphrase"]
+
+R = TypeVar("R")
 
 # Clause boundaries: a semicolon, a colon, a dash, or a comma/space before a conjunction that
 # opens a new clause. Plain commas are kept: they mostly separate the items of a list.
@@ -120,6 +128,10 @@ class _Clause:
     figures: frozenset[str]  # numerals, "q3"-style codes, months and weekdays
     names: frozenset[str]  # capitalised words inside the clause, lower-cased
     proper: frozenset[str]  # capitalised words, first included, that no lexicon holds: names
+    # What the comparisons read from a story clause again for every section of every region
+    # (a word's positions, its setting, the names it holds), kept on first use
+    # (`_story_memo`); each depends only on the clause's own fields.
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +149,9 @@ class _Parsed:
 
     def clause(self, skip: frozenset[str]) -> _Clause:
         """The clause without the words ``skip`` holds (the region's own names)."""
-        kept = [w for w in self.words if w[0] not in skip and w[1] not in skip]
+        kept = (
+            [w for w in self.words if w[0] not in skip and w[1] not in skip] if skip else self.words
+        )
         names = frozenset() if self.title else frozenset(w[0] for w in kept if w[2])
         proper = frozenset() if self.title else frozenset(w[0] for w in kept if w[3])
         return _Clause(
@@ -152,77 +166,113 @@ class _Parsed:
         )
 
 
-def _clauses(
-    text: str, sentence: int, skip: frozenset[str], *, split: bool = True
-) -> Iterator[_Clause]:
-    for parsed in _parse(text, sentence, split=split):
+def _clauses(text: str, sentence: int, skip: frozenset[str]) -> Iterator[_Clause]:
+    for parsed in _parse(_CLAUSE_SPLIT.split(text), sentence):
         yield parsed.clause(skip)
 
 
-def _parse(text: str, sentence: int, *, split: bool = True) -> Iterator[_Parsed]:
-    text = text.replace("\u2019", "'")
-    for part in _CLAUSE_SPLIT.split(text) if split else (text,):
-        tokens = list(_TOKEN.finditer(_NOT_A_NEGATION.sub("also", part)))
+class _Token(NamedTuple):
+    """What a clause reads from one token, the same wherever the token stands."""
+
+    low: str  # lower case, possessive dropped
+    raw_low: str  # lower case as written: the word after an ordinal ("quarter")
+    base: str | None  # the lemma; None for a numeral or a code, which is no word
+    order: tuple[str, ...]  # what the token adds to the clause's order ("" for a negation)
+    # A numeral, a "q3"-style code, a capitalised month or weekday, an ordinal; None for an
+    # ordinal that may open a period ("fourth quarter"), which the next token decides.
+    figure: str | None
+    period: bool  # that ordinal
+    dated: bool  # a capitalised month or weekday, or an ordinal
+    # The clause's entry for the word (`_Parsed.words`) where it does not open the clause, and
+    # where it does (its capital is then no sign of a name); None for a numeral or a code.
+    word: tuple[str, str, bool, bool, bool] | None
+    first: tuple[str, str, bool, bool, bool] | None
+    alpha: bool  # `_title_case`'s word
+    initial: bool  # `_title_case`'s capitalised word
+    common: bool  # `_title_case`'s capitalised common word
+
+
+@lru_cache(maxsize=8192)
+def _token(token: str) -> _Token:
+    """One token read once: a story's or a section's words recur in every clause and every
+    region, so the clause reader looks each one up instead of reading it again."""
+    word = token[:-2] if token.endswith("'s") else token
+    low = word.lower()
+    negation = low in _NEGATION or low.endswith(_NEGATION_SUFFIX)
+    alpha = token[0].isalpha()
+    initial = alpha and token[0].isupper()
+    common = initial and (is_common_word(token) or token.lower() in STOPWORDS)
+    figure: str | None = None
+    if _CODE.fullmatch(low):
+        figure = low  # a year, a quarter: a date, compared like a month
+    elif word[0] in "$0123456789":
+        # "02" is a list's numbering or a time, not a quantity a section restates.
+        figure = "" if word.startswith("0") else word.rstrip("%").replace(",", "")
+    if figure is not None:
+        return _Token(
+            low, token.lower(), None, ("",) if negation else (), figure, False, False, None, None,
+            alpha, initial, common,
+        )  # fmt: skip
+    base = lemma(word)
+    period = low.partition("-")[0] in _PERIOD_ORDINALS
+    # "may" and "march" in lower case are a verb: only a capitalised month is a date.
+    dated = (low in _MONTHS and word[0].isupper()) or low in _ORDINALS
+    capitalised = word[0].isupper() and low not in _MONTHS
+    proper = capitalised and not word.isupper() and not is_common_word(low)
+    content = low not in STOPWORDS and low not in _NEGATION
+    return _Token(
+        low,
+        token.lower(),
+        base,
+        ("",) if negation else (base,),
+        None if period else low if dated else "",
+        period,
+        dated,
+        (low, base, capitalised, proper, content),
+        (low, base, False, proper, content),
+        alpha,
+        initial,
+        common,
+    )
+
+
+def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
+    """Each of ``parts`` (a sentence's clauses, or the sentence whole) read as a clause."""
+    for part in parts:
+        part = part.replace("\u2019", "'")
+        tokens = [_token(t) for t in _TOKEN.findall(_NOT_A_NEGATION.sub("also", part))]
         if not tokens:
             continue
-        lemmas: set[str] = set()
-        figures: set[str] = set()
-        order: list[str] = []
-        words: list[tuple[str, str, bool, bool, bool]] = []
-        for n, m in enumerate(tokens):
-            word = m.group()
-            if word.endswith("'s"):
-                word = word[:-2]
-            low = word.lower()
-            negation = low in _NEGATION or low.endswith(_NEGATION_SUFFIX)
-            if negation:
-                order.append("")
-            if _CODE.fullmatch(low):
-                figures.add(low)  # a year, a quarter: a date, compared like a month
-                continue
-            if word[0] in "$0123456789":
-                # "02" is a list's numbering or a time, not a quantity a section restates.
-                if not word.startswith("0"):
-                    figures.add(word.rstrip("%").replace(",", ""))
-                continue
-            period = _period(low, tokens[n + 1].group().lower() if n + 1 < len(tokens) else "")
+        figures = {t.figure for t in tokens if t.figure}
+        for n in [n for n, t in enumerate(tokens) if t.period]:
+            t = tokens[n]
+            period = _period(t.low, tokens[n + 1].raw_low if n + 1 < len(tokens) else "")
             if period:
                 figures.add(period)
-            # "may" and "march" in lower case are a verb: only a capitalised month is a date.
-            elif (low in _MONTHS and word[0].isupper()) or low in _ORDINALS:
-                figures.add(low)
-            base = lemma(word)
-            lemmas.add(base)
-            if not negation:
-                order.append(base)
-            capitalised = word[0].isupper() and low not in _MONTHS
-            words.append(
-                (
-                    low,
-                    base,
-                    capitalised and n > 0,
-                    capitalised and not word.isupper() and not is_common_word(low),
-                    low not in STOPWORDS and low not in _NEGATION,
-                )
-            )
+            elif t.dated:
+                figures.add(t.low)
+        words = [t.word for t in tokens if t.word]
+        if tokens[0].first:
+            words[0] = tokens[0].first
         yield _Parsed(
             sentence,
             part.strip(),
-            frozenset(lemmas),
-            tuple(order),
+            frozenset({t.base for t in tokens if t.base is not None}),
+            tuple([w for t in tokens for w in t.order]),
             frozenset(figures),
             _title_case(tokens),
             tuple(words),
         )
 
 
-def _title_case(tokens: list[re.Match[str]]) -> bool:
+def _title_case(tokens: list[_Token]) -> bool:
     """Whether most words of a clause are capitalised, as in a headline or a subject line."""
-    words = [m.group() for m in tokens if m.group()[0].isalpha()]
-    capitalised = [w for w in words if w[0].isupper()]
+    words = sum(t.alpha for t in tokens)
+    capitalised = sum(t.initial for t in tokens)
+    if words < 4 or capitalised * 2 <= words:
+        return False
     # A list of names is capitalised too, but its words are names, not common words.
-    common = sum(is_common_word(w) or w.lower() in STOPWORDS for w in capitalised)
-    return len(words) >= 4 and len(capitalised) * 2 > len(words) and common * 2 > len(capitalised)
+    return sum(t.common for t in tokens) * 2 > capitalised
 
 
 def _period(word: str, following: str) -> str | None:
@@ -245,6 +295,7 @@ def _region_words(profile: RegionProfile) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=64)
 def _profile_words(profile: RegionProfile) -> frozenset[str]:
     """The region's own names and its bodies' and laws' words: left out of every comparison."""
     words = set(_region_words(profile))
@@ -257,30 +308,46 @@ def _profile_words(profile: RegionProfile) -> frozenset[str]:
     return frozenset(words | {lemma(w) for w in words})
 
 
+# A text's runs of word characters. A name stands whole in a text (`names_in`: no word character
+# or hyphen on either side) only where its first run is one of the text's runs, so a profile's
+# hundreds of names are looked for only where that run is there.
+_RUN = re.compile(r"\w+")
+
+
 @lru_cache(maxsize=64)
-def _entry_words(profile: RegionProfile) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Each name of the profile's bodies and laws, with the words of all of that entry's names."""
-    named: list[tuple[str, frozenset[str]]] = []
+def _entry_words(profile: RegionProfile) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """Each name of the profile's bodies and laws, with its first run of word characters ("" if
+    it opens with none) and the words of all of that entry's names."""
+    named: list[tuple[str, str, frozenset[str]]] = []
     for name, entry in entry_names(profile):
         words = {w.lower() for n in entry for w in _TOKEN.findall(n)}
-        named.append((name, frozenset(words | {lemma(w) for w in words})))
+        head = _RUN.match(name)
+        named.append(
+            (name, head.group() if head else "", frozenset(words | {lemma(w) for w in words}))
+        )
     return tuple(named)
 
 
-def _named_words(text: str, profile: RegionProfile) -> frozenset[str]:
+def _named_words(
+    text: str, profile: RegionProfile, runs: frozenset[str] | None = None
+) -> frozenset[str]:
     """The words left out of comparing ``text``: its region's names, and the names of the bodies
     and laws the text itself names. A profile across every beat holds so many names that all
-    their words would leave little to compare ("revenue" from HM Revenue and Customs)."""
+    their words would leave little to compare ("revenue" from HM Revenue and Customs).
+    ``runs``: the text's runs of word characters, where the caller has them already."""
+    if runs is None:
+        runs = frozenset(_RUN.findall(text))
     base = _region_words(profile)
     words = set(base) | {lemma(w) for w in base}
-    for name, entry in _entry_words(profile):
-        if names_in(text, (name,)):
+    for name, head, entry in _entry_words(profile):
+        if (not head or head in runs) and names_in(text, (name,)):
             words |= entry
     return frozenset(words)
 
 
 @dataclass(frozen=True, slots=True)
 class _StoryClauses:
+    # Every clause of the story; the index below holds those with content words left.
     clauses: tuple[_Clause, ...]
     by_lemma: dict[str, tuple[int, ...]]  # content lemma -> indexes of the clauses holding it
     texts: dict[int, str]  # sentence number -> text
@@ -289,33 +356,82 @@ class _StoryClauses:
     figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
 
 
+@dataclass(frozen=True, slots=True)
+class _StoryText:
+    """The story's clauses read once for all its regions, and indexed with no word left out."""
+
+    parsed: tuple[_Parsed, ...]
+    index: _StoryClauses  # for a region none of whose names the story's clauses use
+    # A name or content word (or its lemma) a region may leave out -> the clauses holding it,
+    # as the bits of an int (bit i: clause i): one number a word, not a tuple.
+    by_word: dict[str, int]
+    runs: frozenset[str]  # the story's runs of word characters (`_named_words`)
+
+
 @per_story
-def _story_parsed(story: Story) -> tuple[_Parsed, ...]:
-    """The story's clauses read once for all its regions: each clause, and each sentence whole
-    (a section clause may restate one story clause or fold a whole sentence into fewer words)."""
-    return tuple(
-        p
-        for s in story_sentences(story)
-        for split in (True, False)
-        for p in _parse(s.text, s.number, split=split)
+def _story_text(story: Story) -> _StoryText:
+    """Each clause of the story, and each sentence whole (a section clause may restate one story
+    clause or fold a whole sentence into fewer words). A sentence that is one clause is read
+    once: a second, equal clause would only ever tie with the first, which wins every tie."""
+    parsed: list[_Parsed] = []
+    sentences = story_sentences(story)
+    for s in sentences:
+        parts = _CLAUSE_SPLIT.split(s.text)
+        parsed.extend(_parse(parts, s.number))
+        if len(parts) > 1:
+            parsed.extend(_parse((s.text,), s.number))
+    clauses = tuple(p.clause(frozenset()) for p in parsed)
+    by_lemma: dict[str, list[int]] = {}
+    by_word: dict[str, int] = {}
+    for i, (p, c) in enumerate(zip(parsed, clauses, strict=True)):
+        for w in c.content:
+            by_lemma.setdefault(w, []).append(i)
+        # Leaving out a word that is no name and no content word ("the" of "the UK") changes
+        # nothing a clause gives the comparisons.
+        bit = 1 << i
+        for word in {x for low, base, a, b, c in p.words if a or b or c for x in (low, base)}:
+            by_word[word] = by_word.get(word, 0) | bit
+    lower = story.text.replace("\u2019", "'").lower()
+    index = _StoryClauses(
+        clauses,
+        {k: tuple(v) for k, v in by_lemma.items()},
+        {s.number: s.text for s in sentences},
+        lower,
+        frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
+        frozenset(f for c in clauses if c.content for f in c.figures),
     )
+    return _StoryText(tuple(parsed), index, by_word, frozenset(_RUN.findall(story.text)))
 
 
 @per_story
 def _story_clauses(story: Story, profile: RegionProfile) -> _StoryClauses:
-    skip = _named_words(story.text, profile)
-    clauses = tuple(c for p in _story_parsed(story) if (c := p.clause(skip)).content)
-    by_lemma: dict[str, list[int]] = {}
-    for i, c in enumerate(clauses):
-        for w in c.content:
-            by_lemma.setdefault(w, []).append(i)
-    texts = {s.number: s.text for s in story_sentences(story)}
-    lower = story.text.replace("\u2019", "'").lower()
-    words = frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower))
-    figures = frozenset(f for c in clauses for f in c.figures)
-    return _StoryClauses(
-        clauses, {k: tuple(v) for k, v in by_lemma.items()}, texts, lower, words, figures
-    )
+    """The story's clauses without the words the region leaves out: only the clauses that hold
+    one of them are read again, and only their content words leave the index."""
+    text = _story_text(story)
+    skip = _named_words(story.text, profile, text.runs)
+    bits = 0
+    for w in skip:
+        bits |= text.by_word.get(w, 0)
+    if not bits:
+        return text.index
+    hit = [i for i in range(bits.bit_length()) if bits >> i & 1]
+    clauses = list(text.index.clauses)
+    by_lemma = dict(text.index.by_lemma)
+    emptied = False
+    for i in hit:
+        clause = text.parsed[i].clause(skip)
+        for w in clauses[i].content - clause.content:
+            left = tuple(k for k in by_lemma[w] if k != i)
+            if left:
+                by_lemma[w] = left
+            else:
+                del by_lemma[w]
+        emptied = emptied or not clause.content
+        clauses[i] = clause
+    figures = text.index.figures
+    if emptied:  # a clause with no content word left gives the story no figure
+        figures = frozenset(f for c in clauses if c.content for f in c.figures)
+    return replace(text.index, clauses=tuple(clauses), by_lemma=by_lemma, figures=figures)
 
 
 def _best(clause: _Clause, index: _StoryClauses) -> tuple[_Clause, float] | None:
@@ -635,8 +751,11 @@ def _same_place(here: tuple[set[str], set[str]], there: tuple[set[str], set[str]
     return (here[0] & there[0]) | (here[1] & there[1])
 
 
+@lru_cache(maxsize=4096)
 def _opposites(word: str) -> set[str]:
-    """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix."""
+    """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix.
+    One set shared between calls (never changed by a caller); a set as built, not a frozenset
+    copy, so the opposites are tried in the order they always were."""
     out = set(_PAIRS.get(word, ()))
     for p in _PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 4:
@@ -645,15 +764,39 @@ def _opposites(word: str) -> set[str]:
     return out
 
 
-def _settings(
-    word: str, index: _StoryClauses, reach: int = _SETTING_REACH
-) -> Iterator[tuple[_Clause, set[str]]]:
+def _story_memo(told: _Clause, key: Hashable, compute: Callable[[], R]) -> R:
+    """``compute()`` kept on the story clause under ``key``: a story clause is compared with
+    every clause of every section of every region, and its side of a comparison never changes.
+    (Two threads may both compute it; both get one value.)"""
+    try:
+        return told.memo[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return told.memo.setdefault(key, compute())  # type: ignore[no-any-return]
+
+
+def _positions(told: _Clause) -> dict[str, tuple[int, ...]]:
+    """Where each lemma stands in a story clause."""
+
+    def compute() -> dict[str, tuple[int, ...]]:
+        where: dict[str, list[int]] = {}
+        for j, w in enumerate(told.order):
+            where.setdefault(w, []).append(j)
+        return {w: tuple(js) for w, js in where.items()}
+
+    return _story_memo(told, "positions", compute)
+
+
+def _settings(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, set[str]]]:
     """Each story clause that holds ``word``, with the word's setting there."""
     for ci in index.by_lemma.get(word, ()):
         told = index.clauses[ci]
-        for j, w in enumerate(told.order):
-            if w == word:
-                yield told, _setting(told.order, j, reach)
+        for j in _positions(told).get(word, ()):
+            yield told, _story_setting(told, j)
+
+
+def _story_setting(told: _Clause, j: int) -> set[str]:
+    """The setting of a story clause's word at position ``j`` (`_setting`)."""
+    return _story_memo(told, ("setting", j), lambda: _setting(told.order, j))
 
 
 # A name in another name's place must share more of its setting, counted in content words:
@@ -686,6 +829,23 @@ def _listed(clause: _Clause, i: int) -> bool:
     return False
 
 
+def _names_at(told: _Clause) -> tuple[tuple[int, str], ...]:
+    """Each name of a story clause (`_a_name`), with its position."""
+
+    def compute() -> tuple[tuple[int, str], ...]:
+        names = told.names | told.proper  # most clauses have none: `_a_name` is never called
+        return tuple((j, w) for j, w in enumerate(told.order) if w in names and _a_name(w, told))
+
+    return _story_memo(told, "names", compute)
+
+
+def _name_setting(told: _Clause, j: int) -> tuple[set[str], set[str]]:
+    """The setting a name in a story clause's position ``j`` would have (`_content_setting`)."""
+    return _story_memo(
+        told, ("name setting", j), lambda: _content_setting(told.order, j, _NAME_SETTING_REACH)
+    )
+
+
 def _name_in_place(
     word: str, i: int, said: _Clause, index: _StoryClauses
 ) -> tuple[str, int] | None:
@@ -702,13 +862,7 @@ def _name_in_place(
             run.add(said.order[j])
             j += step
     here = _content_setting(said.order, i, _NAME_SETTING_REACH)
-    own = [
-        _content_setting(told.order, j, _NAME_SETTING_REACH)
-        for ci in index.by_lemma.get(word, ())
-        for told in (index.clauses[ci],)
-        for j, w in enumerate(told.order)
-        if w == word
-    ]
+    own: list[tuple[set[str], set[str]]] | None = None  # the word's settings in the story
     seen: set[int] = set()
     for near in here[0] | here[1]:
         for ci in index.by_lemma.get(near, ()):
@@ -718,14 +872,21 @@ def _name_in_place(
             told = index.clauses[ci]
             if run & told.lemmas:
                 continue
-            for j, other in enumerate(told.order):
-                if other in said.lemmas or not _a_name(other, told):
+            for j, other in _names_at(told):
+                if other in said.lemmas:
                     continue
-                there = _content_setting(told.order, j, _NAME_SETTING_REACH)
+                there = _name_setting(told, j)
                 shared = _same_place(here, there) - {word, other}
-                if len(shared) >= _NAME_SETTING_SHARED and not any(
-                    len(_same_place(here, s)) >= _SETTING_SHARED for s in own
-                ):
+                if len(shared) < _NAME_SETTING_SHARED:
+                    continue
+                if own is None:
+                    own = [
+                        _name_setting(mine, k)
+                        for mi in index.by_lemma.get(word, ())
+                        for mine in (index.clauses[mi],)
+                        for k in _positions(mine).get(word, ())
+                    ]
+                if not any(len(_same_place(here, s)) >= _SETTING_SHARED for s in own):
                     return f"names {word} where the story names {other}", told.sentence
     return None
 
@@ -762,11 +923,16 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             swapped = _name_in_place(word, i, said, index)
             if swapped:
                 return swapped
+        negation = word in negated and word in index.by_lemma
+        if not negation and index.by_lemma.keys().isdisjoint(_opposites(word)):
+            continue  # neither an opposite nor the negated word is in any story clause
         here = _setting(said.order, i)
         if len(here) < _SETTING_SHARED:
             continue
         own: list[set[str]] | None = None  # the word's settings in the story, when needed
         for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
+            if other not in index.by_lemma:
+                continue  # most opposites are in no story clause
             for told, there in _settings(other, index):
                 shared = (here & there) - {word, other}
                 if len(shared) < _SETTING_SHARED:
@@ -775,7 +941,7 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
                     own = [s for _, s in _settings(word, index)]
                 if not any(shared & s for s in own):
                     return f'says "{word}" where the story says "{other}"', told.sentence
-        if word in negated and word in index.by_lemma:
+        if negation:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only
