@@ -219,7 +219,7 @@ def _first_word(name: str) -> str | None:
     return m.group() if m else None
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)  # a batch's jobs in flight (32) are about 8 stories' regions
 def _word_runs(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The story's word runs as written and lower-cased (once per story, for all regions)."""
     runs = frozenset(_WORD_RUN.findall(text))
