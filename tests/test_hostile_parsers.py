@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from jinja2.sandbox import SecurityError
 
 from localize import ConfigError, ProfileError, Settings, StoryError, load_story
+from localize.answer import parse_section
 from localize.cli._main import cli
 from localize.prompting._neutralise import find_markers, neutralise
 from localize.prompting._sandbox import BoundedSandbox, join_bounded, render_budget
@@ -297,3 +298,11 @@ def test_a_parser_failure_that_slips_through_is_still_one_line(
         "localize: error: internal error: RecursionError: maximum recursion depth exceeded "
         "(please report it)"
     )
+
+
+def test_a_prose_answer_of_citation_markers_only_is_a_one_line_error() -> None:
+    # Found by test_hostile_fuzz (data=b"[1]", answer="text"): pydantic's multi-line message
+    # reached the re-ask instead of one line.
+    with pytest.raises(ValueError) as caught:
+        parse_section("[1]", "text")
+    assert str(caught.value) and "\n" not in str(caught.value)

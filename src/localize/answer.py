@@ -58,7 +58,7 @@ def _parse_prose(content: str, heading: str | None) -> SectionOutput:
     body = _LABEL.sub("", "\n".join(lines).strip(), count=1).strip()
     if not body:
         raise ValueError("the answer is empty")
-    return SectionOutput(body=body)
+    return _validated({"body": body})
 
 
 def _is_title(line: str, heading: str | None) -> bool:
@@ -88,8 +88,17 @@ def _parse_json(content: str) -> SectionOutput:
             raise ValueError(f"the answer is not valid JSON: {exc.detail}") from None
     if not isinstance(data, dict):
         raise ValueError('the answer must be a JSON object with the key "body"')
+    out = _validated(data)
+    if not out.body.strip():
+        raise ValueError('"body" is empty')
+    return out
+
+
+def _validated(data: dict[str, object]) -> SectionOutput:
+    """The section an answer's fields make, or a one-line ValueError saying what is wrong with
+    them (a prose answer of citation markers only, "[1]", has no body left either)."""
     try:
-        out = SectionOutput.model_validate(data)
+        return SectionOutput.model_validate(data)
     except ValidationError as exc:
         raise ValueError(
             "; ".join(
@@ -97,9 +106,6 @@ def _parse_json(content: str) -> SectionOutput:
                 for e in exc.errors()
             )
         ) from None
-    if not out.body.strip():
-        raise ValueError('"body" is empty')
-    return out
 
 
 def salvage(content: str, answer: AnswerFormat) -> str:

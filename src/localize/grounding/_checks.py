@@ -39,7 +39,8 @@ reads a `CheckContext`; ``attribution`` and ``claim`` (who did what) live in
   any form (done, reported, planned, hedged about the story's event, in a relative clause), or
   given a remit its profile does not give it.
 - ``paraphrase`` (error): a clause restating a story clause with an opposite, an added or
-  dropped negation, or another date or name (`localize.grounding._paraphrase`).
+  dropped negation, or another date or name (`localize.grounding._paraphrase`); or a figure,
+  date or period the story gives, put where it gives another (`localize.grounding._misplaced`).
 - ``meta`` (error): text about the story or the section itself ("This story is about").
 - ``support`` (warning): a sentence resting on nothing, or a citation that does not hold.
 - ``verified`` (warning; opt-in, not run by `check`): the configured endpoint found a sentence

@@ -14,7 +14,7 @@ from localize.grounding._findings import Finding
 from localize.grounding._names import YEAR
 from localize.text import word_set
 
-__all__ = ["check_number"]
+__all__ = ["check_number", "restates"]
 
 
 def _same_currency(a: str, b: str) -> bool:
@@ -112,6 +112,20 @@ def _rounds_to(told: Decimal, fig: Figure) -> bool:
     return (told / fig.unit).quantize(Decimal(1), ROUND_HALF_UP) * fig.unit == fig.value
 
 
+def _hedge_before(body: str, fig: Figure) -> str | None:
+    """The hedge right before a figure ("about", "more than"), lower-cased, or None."""
+    hedged = _HEDGE.search(body, max(0, fig.start - 20), fig.start)
+    return hedged.group(1).lower() if hedged else None
+
+
+def restates(told: Decimal, fig: Figure, body: str) -> bool:
+    """Whether ``fig``, as ``body`` writes it (with any hedge before it), stands for the figure
+    ``told``: the same value, a rounding of it, or a hedged approximation."""
+    return (
+        told == fig.value or told in fig.alternatives or _near(told, fig, _hedge_before(body, fig))
+    )
+
+
 def _near(told: Decimal, fig: Figure, hedge: str | None) -> bool:
     """Whether ``told`` is a figure that ``fig``, so hedged, writes: rounded, or within the
     hedge's reach ("about 2,000" for 1,960; "more than 200" for 240)."""
@@ -199,8 +213,7 @@ def _figure_finding(
             and int(fig.value) in story.list_sizes
         ):
             return None  # "the two models" for the story's "Fable and Mythos"
-        hedged = _HEDGE.search(body, max(0, fig.start - 20), fig.start)
-        if _approximates(fig, hedged and hedged.group(1).lower(), story, profile):
+        if _approximates(fig, _hedge_before(body, fig), story, profile):
             return None
     if not currencies:
         return Finding(

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
@@ -993,6 +994,20 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             )
             break  # one finding a sentence: the first change is enough to send it back
         else:
+            # A story's figure or date put where the story gives another (`_misplaced`).
+            misplaced = misplaced_value(sentence.text, story)
+            if misplaced is not None:
+                fault, sentence_number = misplaced
+                source = shorten(index.texts[sentence_number], _QUOTE_LIMIT)
+                findings.append(
+                    Finding(
+                        "paraphrase",
+                        "error",
+                        f'"{shorten(sentence.text, 80)}" {fault}: [{sentence_number}] "{source}"',
+                        sentence.text,
+                    )
+                )
+                continue
             # No clause restates a story clause with a change: a lone name nobody gives is
             # still an invention, reported as unsupported.
             word = _unsupported_word(sentence.text, index, skip)
