@@ -72,9 +72,10 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     expanded: dict[str, set[str]] = {}
     for acr, name in (*expansions(text), *extra_expansions):
         expanded.setdefault(acr, set()).add(fold(name))
+    letters = LETTERS.findall(text)
     return Facts(
         folded=fold(text),
-        words=frozenset(w.lower() for w in LETTERS.findall(text)),
+        words=frozenset(w.lower() for w in letters),
         acronyms=frozenset(acronyms),
         figures={k: frozenset(v) for k, v in figures.items()},
         expansions={k: frozenset(v) for k, v in expanded.items()},
@@ -83,7 +84,7 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         list_sizes=frozenset(_list_sizes(text)),
         implied={k: frozenset(v) for k, v in implied.items()},
         implied_percents=frozenset(implied_percents),
-        lower_words=frozenset(w for w in LETTERS.findall(text) if w.islower()),
+        lower_words=frozenset(w for w in letters if w.islower()),
         dates=KnownDates.of(text),
     )
 

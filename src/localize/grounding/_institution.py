@@ -51,6 +51,8 @@ _HEADS = word_set("""
 
 
 def _is_head(word: str) -> bool:
+    if not word[:1].isupper():
+        return False  # every head is capitalised: most words are ruled out here
     bare = strip_possessive(word)
     return bare in _HEADS or bare.split("-", 1)[0] in _HEADS  # Directorate-General
 

@@ -7,7 +7,8 @@ Shared by the facts derived from a story or profile (their acronym expansions) a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from localize.regions import RegionProfile
@@ -18,13 +19,19 @@ __all__ = [
     "CONNECTORS",
     "NAME_TOKEN",
     "YEAR",
+    "FirstWords",
     "entry_names",
     "expansions",
+    "find_whole",
     "gap_is_space",
+    "iter_led",
+    "iter_whole",
+    "leading_run",
     "name_end",
     "name_start",
     "names_in",
     "strip_possessive",
+    "word_runs",
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -34,14 +41,117 @@ CONNECTORS = frozenset({"of", "for", "on", "and", "the"})
 def names_in(text: str, names: Iterable[str]) -> bool:
     """Whether ``text`` names any of ``names`` whole, not inside a longer word or hyphenation."""
     # The plain substring test first: most names are not in a text at all, and ``in`` is far
-    # cheaper than a search led by a lookbehind, which the regex engine tries at every offset.
-    return any(n in text and _whole_name(n).search(text) is not None for n in names)
+    # cheaper than any regex search.
+    return any(n in text and find_whole(_whole_name(n), text) is not None for n in names)
 
 
 @lru_cache(maxsize=4096)
 def _whole_name(name: str) -> re.Pattern[str]:
     # Kept here: the profiles' names outnumber the re module's own cache of 512 patterns.
-    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    return re.compile(rf"{re.escape(name)}(?![\w-])")
+
+
+# What may not stand before a whole name: a word character or a hyphen.
+_JOINED_BEFORE = re.compile(r"[\w-]")
+
+
+def find_whole(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
+    r"""The first match of ``pattern`` at or after ``pos`` that follows no word character or
+    hyphen: what ``(?<![\w-])`` in front of the pattern finds, and sooner.
+
+    Led by a lookbehind, a pattern is tried at every offset of the text; led by its names (a
+    literal, or an alternation of literals), the regex engine skips to where one of their first
+    characters stands. A match whose start fails the test is one the lookbehind would have
+    refused whichever name matched, so the search goes on from the next offset.
+    """
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if not start or _JOINED_BEFORE.match(text, start - 1) is None:
+            return m
+        pos = start + 1
+    return None
+
+
+def iter_whole(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match `find_whole` finds, left to right, as ``finditer`` gives them (the patterns
+    here never match an empty string)."""
+    pos = 0
+    while (m := find_whole(pattern, text, pos)) is not None:
+        yield m
+        pos = max(m.end(), m.start() + 1)
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def word_runs(text: str) -> frozenset[str]:
+    """Every maximal run of word characters in ``text``: what `FirstWords` looks names up by."""
+    return frozenset(_WORD_RUN.findall(text))
+
+
+def leading_run(name: str) -> str | None:
+    """The run of word characters a name starts with (None when it starts with none)."""
+    lead = _WORD_RUN.match(name)
+    return lead.group() if lead else None
+
+
+def iter_led(pattern: re.Pattern[str], leads: frozenset[str], text: str) -> list[re.Match[str]]:
+    r"""What ``pattern.finditer(text)`` finds, for a pattern of whole names (led by
+    ``(?<![\w-])``, each name followed by no word character) whose names' leading runs are
+    ``leads``: it is tried only where such a run starts in the text, not at every offset.
+
+    A match starts at a maximal run of word characters, the leading run of the name it
+    matched (see `FirstWords`), so no other offset can start one; a match found where the plain
+    search would try it first is the one it finds, and the search goes on from its end.
+    """
+    found: list[re.Match[str]] = []
+    pos = 0
+    for run in _WORD_RUN.finditer(text):
+        start = run.start()
+        if start < pos or run.group() not in leads:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            found.append(m)
+            pos = max(m.end(), start + 1)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class FirstWords:
+    """Which of a list of names (or of groups of names) a text may hold whole.
+
+    A name matched whole (after no word character, as written, before no word character) starts
+    at a maximal run of word characters in the text, and that run is the name's own leading run
+    (the name's next character, a space or a full stop, or the text's after a one-word name,
+    is no word character). So a text whose runs (`word_runs`) miss a name's leading run cannot
+    hold it: a set lookup rules out most of a profile's names before any regex is tried. A name
+    that starts with no word character is always a candidate.
+    """
+
+    by_word: dict[str, tuple[int, ...]]  # leading run -> indices of the names (groups) it leads
+    always: tuple[int, ...]  # names that start with no word character
+
+    @classmethod
+    def of(cls, groups: Sequence[Iterable[str]]) -> FirstWords:
+        """The index of ``groups``: each a group of names, found when any of them may be."""
+        by_word: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, names in enumerate(groups):
+            for name in names:
+                lead = leading_run(name)
+                if lead is None:
+                    always.append(i)
+                else:
+                    by_word.setdefault(lead, []).append(i)
+        return cls({w: tuple(dict.fromkeys(ix)) for w, ix in by_word.items()}, tuple(always))
+
+    def candidates(self, runs: frozenset[str]) -> list[int]:
+        """The indices, in order, of the groups a text with these word runs may hold."""
+        found = set(self.always)
+        for word in runs & self.by_word.keys():
+            found.update(self.by_word[word])
+        return sorted(found)
 
 
 @lru_cache(maxsize=64)
@@ -59,11 +169,16 @@ def entry_names(profile: RegionProfile) -> tuple[tuple[str, tuple[str, ...]], ..
 
 def expansions(text: str) -> Iterator[tuple[str, str]]:
     """(acronym, name) for every "Name Of Body (ACR)" in a text."""
-    tokens = list(NAME_TOKEN.finditer(text))
-    ends = {t.end(): k for k, t in enumerate(tokens)}
     for m in PAREN_ACRONYM.finditer(text):
-        k = ends.get(m.start() - 1)
-        if k is None or text[m.start() - 1] != " ":
+        at = m.start()
+        if at < 2 or text[at - 1] != " ":
+            continue
+        # A name and its acronym share a line (`name_start` stops at a line break), and no
+        # token spans one: the line's tokens before the bracket are the text's, and far fewer.
+        line = text.rfind("\n", 0, at) + 1
+        tokens = list(NAME_TOKEN.finditer(text, line, at))
+        k = len(tokens) - 1
+        if k < 0 or tokens[k].end() != at - 1:
             continue
         first = name_start(text, tokens, k)
         if first < k:

@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
+from localize.grounding._names import FirstWords, find_whole, word_runs
 from localize.grounding.attribution._checks import reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
@@ -90,9 +91,21 @@ def stem(word: str) -> str:
 
 def _content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (stop words dropped)."""
-    return frozenset(
-        stem(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in _STOPWORDS
-    )
+    stems = set(map(_content_stem, CONTENT_WORD.findall(text)))
+    stems.discard(None)
+    return cast(frozenset[str], frozenset(stems))
+
+
+@lru_cache(maxsize=16384)
+def _content_stem(word: str) -> str | None:
+    # Kept per word: a story's words are mostly ones the stories before it used.
+    return None if word.lower().strip("'\u2019") in _STOPWORDS else stem(word)
+
+
+@lru_cache(maxsize=16384)
+def _folded_word(word: str) -> str:
+    """A word folded as `fold` folds it, without the frame of spaces (kept per word)."""
+    return fold(word).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +162,9 @@ class StoryIndex:
     idf: dict[str, float]
     names: frozenset[str]  # folded capitalised words and acronyms that occur in the story
     rare: float  # the weight of a word the story does not use: above any of its own
+    # stem -> the (0-based) sentences that use it: a section sentence is scored against the
+    # sentences it shares a word with, found from its own words, not by trying every one.
+    postings: dict[str, tuple[int, ...]]
 
     def text_of(self, number: int) -> str:
         return self.sentences[number - 1].text
@@ -174,81 +190,78 @@ def _name_words(text: str) -> Iterator[tuple[int, str]]:
 def story_index(story: Story) -> StoryIndex:
     sentences = story_sentences(story)
     stems = tuple(_content_stems(s.text) for s in sentences)
-    df: dict[str, int] = {}
-    for group in stems:
+    postings: dict[str, list[int]] = {}
+    for i, group in enumerate(stems):
         for w in group:
-            df[w] = df.get(w, 0) + 1
+            postings.setdefault(w, []).append(i)
     n = len(sentences)
-    idf = {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+    idf = {w: math.log((n + 1) / (len(at) + 1)) + 1.0 for w, at in postings.items()}
     names = frozenset(
-        fold(w).strip()
+        _folded_word(w)
         for s in sentences
         for pos, w in _name_words(s.text)
         if not sentence_initial(s.text, pos) or w.isupper()
     )
     rare = max(idf.values(), default=1.0) + 1.0
-    return StoryIndex(sentences, stems, tuple(fold(s.text) for s in sentences), idf, names, rare)
+    folded = tuple(fold(s.text) for s in sentences)
+    held = {w: tuple(at) for w, at in postings.items()}
+    return StoryIndex(sentences, stems, folded, idf, names, rare, held)
 
 
 @dataclass(frozen=True, slots=True)
 class _ProfileIndex:
-    entries: tuple[tuple[str, _EntryPattern], ...]  # label, pattern that finds it
+    entries: tuple[tuple[str, re.Pattern[str]], ...]  # label, pattern that finds it
     region_words: frozenset[str]  # stems of words that name the region
     # Stems of the words that name each institution, by label. Only the names a sentence uses
     # are set aside when aligning it: a profile with a hundred bodies names most subjects
     # ("Food", "Safety", "Data"), and a sentence that names none of them keeps those words.
     entry_words: dict[str, frozenset[str]]
+    # The entries by their names' leading words: a sentence names a few of a profile's hundred
+    # entries, and only those whose names it may hold are searched (see `FirstWords`).
+    first_words: FirstWords
 
-    def words(self, text: str) -> frozenset[str]:
-        """The stems ``text`` uses to name the region or the bodies it names."""
-        named = [
-            self.entry_words.get(label, frozenset()) for label, p in self.entries if p.search(text)
-        ]
-        return self.region_words.union(*named)
+    def named(self, text: str) -> tuple[str, ...]:
+        """The labels of the entries ``text`` names, in the profile's order."""
+        return tuple(
+            self.entries[i][0]
+            for i in self.first_words.candidates(word_runs(text))
+            if find_whole(self.entries[i][1], text) is not None
+        )
 
-
-@dataclass(frozen=True, slots=True)
-class _EntryPattern:
-    pattern: re.Pattern[str]
-    # Each name's text up to its first space, which the pattern matches as written: a text
-    # holding none of them cannot match, and ``in`` tells that far sooner than the pattern,
-    # whose leading lookbehind is tried at every offset.
-    heads: tuple[str, ...]
-
-    def search(self, text: str) -> bool:
-        return any(h in text for h in self.heads) and self.pattern.search(text) is not None
+    def words(self, named: Iterable[str]) -> frozenset[str]:
+        """The stems a text naming the entries ``named`` uses to name the region or them."""
+        return self.region_words.union(*(self.entry_words.get(n, frozenset()) for n in named))
 
 
-def _entry_pattern(names: Sequence[str]) -> _EntryPattern:
-    alts = sorted({n for n in names if n}, key=len, reverse=True)
+def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
+    alts = sorted(names, key=len, reverse=True)
     body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-    pattern = re.compile(rf"(?<![\w-])(?:{body})(?:['\u2019]s)?(?![\w-])")
-    return _EntryPattern(pattern, tuple(a.split(" ", 1)[0] for a in alts))
+    # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
+    return re.compile(rf"(?:{body})(?:['\u2019]s)?(?![\w-])")
 
 
 @lru_cache(maxsize=32)
 def _profile_index(profile: RegionProfile) -> _ProfileIndex:
-    entries: list[tuple[str, _EntryPattern]] = []
+    named: list[tuple[str, list[str]]] = []
     entry_words: dict[str, frozenset[str]] = {}
     for inst in profile.institutions:
         names = [inst.name, inst.acronym or "", *inst.aliases]
         label = f"institution: {inst.name}"
-        entries.append((label, _entry_pattern(names)))
+        named.append((label, names))
         entry_words[label] = frozenset().union(*(_content_stems(n) for n in names))
     for law in profile.laws:
-        names = [law.name, law.short_name or "", *law.aliases]
-        entries.append((f"law: {law.name}", _entry_pattern(names)))
+        named.append((f"law: {law.name}", [law.name, law.short_name or "", *law.aliases]))
     region_names = [profile.name, *profile.aliases]
-    entries.append((f"region: {profile.name}", _entry_pattern(region_names)))
+    named.append((f"region: {profile.name}", region_names))
     region_words = frozenset().union(*(_content_stems(n) for n in region_names))
-    return _ProfileIndex(tuple(entries), region_words, entry_words)
+    given = [sorted({n for n in names if n}) for _, names in named]
+    entries = tuple((label, _entry_pattern(g)) for (label, _), g in zip(named, given, strict=True))
+    return _ProfileIndex(entries, region_words, entry_words, FirstWords.of(given))
 
 
 def profile_entries(text: str, profile: RegionProfile) -> tuple[str, ...]:
     """The profile entries (institutions, laws, the region itself) a text names."""
-    return tuple(
-        label for label, pattern in _profile_index(profile).entries if pattern.search(text)
-    )
+    return _profile_index(profile).named(text)
 
 
 def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, int]]:
@@ -256,12 +269,13 @@ def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, 
     if not stems:
         return []
     total = index.weight(stems)
-    out: list[tuple[float, int, int]] = []
-    for i, story_stems in enumerate(index.stems):
-        shared = stems & story_stems
-        if shared:
-            out.append((index.weight(shared) / total, len(shared), i + 1))
-    return out
+    # Each sentence's shared words' weights (`StoryIndex.weight` of the words both use: an
+    # fsum, the same in any order), gathered from the section sentence's own words.
+    shared: dict[int, list[float]] = {}
+    for w in stems:
+        for i in index.postings.get(w, ()):
+            shared.setdefault(i, []).append(index.idf[w])
+    return [(math.fsum(shared[i]) / total, len(shared[i]), i + 1) for i in sorted(shared)]
 
 
 def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
@@ -290,7 +304,7 @@ def _anchors(text: str, index: StoryIndex, profile_words: frozenset[str]) -> dic
     folded (as matched) with the word as the sentence writes it (as a message quotes it)."""
     out: dict[str, str] = {}
     for pos, word in _name_words(text):
-        key = fold(word).strip()
+        key = _folded_word(word)
         if not key or key in out or (sentence_initial(text, pos) and not word.isupper()):
             continue
         if key in index.names and not (_content_stems(word) & profile_words):
@@ -325,9 +339,9 @@ def link_sentences(
     findings: list[Finding] = []
     for sentence in split_sentences(body):
         text = sentence.text
-        entries = profile_entries(text, profile)
+        entries = pindex.named(text)
         cited = _sources_of(sentence, citations)
-        words = pindex.words(text)
+        words = pindex.words(entries)
         aligned = _align(text, index, words)
         sources: tuple[int, ...] = ()
         via: Via = "none"

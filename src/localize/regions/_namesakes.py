@@ -54,24 +54,22 @@ def _words(profile: RegionProfile) -> tuple[str, ...]:
 def _namesakes(region: RegionProfile) -> tuple[_Namesake, ...]:
     shipped = {**builtin_regions(), **pack_regions()}
     others = [p for p in shipped.values() if p.id != region.id]
-    # Each other profile's urls by name, gathered once: the test below runs for every name of
-    # this profile against every other profile, and walking their entries each time cost half a
-    # second per process (once for each region a batch runs).
-    urls_by_key: list[dict[str, set[str]]] = []
+    # Each other profile's urls by acronym or name, read once (not once per entry of this one).
+    urls: list[dict[str, set[str]]] = []
     for other in others:
-        urls: dict[str, set[str]] = {}
+        by_key: dict[str, set[str]] = {}
         for k, u, _ in _entries(other):
             if u:
-                urls.setdefault(k, set()).add(u)
-        urls_by_key.append(urls)
+                by_key.setdefault(k, set()).add(u)
+        urls.append(by_key)
     own = set(_words(region))
     found: list[_Namesake] = []
     for key, url, name in _entries(region):
         if not url:
             continue
         owner: dict[str, str] = {}
-        for other, urls in zip(others, urls_by_key, strict=True):
-            if any(u != url for u in urls.get(key, ())):
+        for other, by_key in zip(others, urls, strict=True):
+            if any(u != url for u in by_key.get(key, ())):
                 owner.update((q, other.name) for q in _words(other) if q not in own)
         if not owner:
             continue
@@ -94,8 +92,10 @@ def foreign_namesakes(
     body: str, story_text: str, region: RegionProfile
 ) -> Iterator[tuple[str, str]]:
     """(message, span) for each namesake the section ties to another country, story aside."""
-    story: str | None = None  # folded when a namesake is found: most sections have none
+    story: str | None = None  # folded when first needed: most sections tie no namesake
     for ns in _namesakes(region):
+        if ns.key not in body:
+            continue  # both of its forms hold the name as written: no regex to run
         for m in ns.pattern.finditer(body):
             qual = m.group("q") or m.group("q2")
             qual_end = m.end("q") if m.group("q") else m.end("q2")

@@ -10,10 +10,20 @@ _SENTENCE_END = ".!?:\n"
 _SENTENCE_LEAD = " \t\"'\u201c\u2018([*\u2022-\u2013\u2014"
 
 
+# The characters APOSTROPHES drops, dropped with str.replace: str.translate walks a text that
+# is not pure ASCII (curly quotes make most news so) a character at a time through its table,
+# about twenty times slower on a story than four replaces.
+_APOSTROPHE_CHARS = tuple(map(chr, APOSTROPHES))
+
+
 def fold_tokens(text: str) -> list[str]:
     """Lower-case word tokens with apostrophes dropped, so matching ignores case, punctuation
     and quote style (curly "Anthropic's" == "anthropic's" == "anthropics")."""
-    return FOLD_WORD.findall(text.lower().translate(APOSTROPHES))
+    text = text.lower()
+    for c in _APOSTROPHE_CHARS:
+        if c in text:
+            text = text.replace(c, "")
+    return FOLD_WORD.findall(text)
 
 
 def fold(text: str) -> str:

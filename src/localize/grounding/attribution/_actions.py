@@ -33,6 +33,7 @@ from localize.grounding.attribution._actors import (
     home_government,
     is_subject,
     name_end,
+    story_actors,
     story_lexicon,
     story_reading,
 )
@@ -84,11 +85,18 @@ def _noun_after(words: list[WordSpan], i: int, reach: int) -> tuple[int, str] | 
     return None
 
 
-def actions_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> list[Action]:
-    """Every action in a sentence; ``home`` is who a bare "the government" is."""
+def actions_in(
+    text: str,
+    lexicon: ActorLexicon,
+    home: Actor | None = None,
+    actors: list[ActorAt] | None = None,
+) -> list[Action]:
+    """Every action in a sentence; ``home`` is who a bare "the government" is. ``actors`` are
+    the sentence's, when already found (`actors_in` with this lexicon and home)."""
     words = word_spans(text)
     actions: list[Action] = []
-    actors = actors_in(text, lexicon, home)
+    if actors is None:
+        actors = actors_in(text, lexicon, home)
     for start, end, actor, poss in actors:
         i = word_index(words, end)
         if poss or actor.key.startswith("gov:"):
@@ -272,7 +280,11 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
-    return tuple((s, a) for s in story_sentences(story) for a in actions_in(s.text, lexicon, home))
+    return tuple(
+        (s, a)
+        for s, actors in zip(story_sentences(story), story_actors(story, profile), strict=True)
+        for a in actions_in(s.text, lexicon, home, actors)
+    )
 
 
 def story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:

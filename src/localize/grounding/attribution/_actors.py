@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from string import ascii_lowercase
 
 from localize.grounding._analysis import per_story, per_story_by
+from localize.grounding._names import iter_led, leading_run
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
 from localize.text._sentences import story_sentences
@@ -32,6 +34,7 @@ __all__ = [
     "home_government",
     "is_subject",
     "name_end",
+    "story_actors",
     "story_lexicon",
     "story_reading",
 ]
@@ -61,6 +64,9 @@ class ActorLexicon:
     places: dict[str, str]  # a government's key -> its region, for messages ("the UK")
     # Words the story or profile writes as names: an actor even first in a sentence.
     story_names: frozenset[str] = frozenset()
+    # The names' leading runs of word characters, where alone a match can start (`iter_led`);
+    # None when a name starts with none.
+    leads: frozenset[str] | None = None
 
 
 def _short_region(profile: RegionProfile) -> str:
@@ -73,8 +79,9 @@ def _short_region(profile: RegionProfile) -> str:
 
 def _alternation(names: Iterable[str]) -> str:
     # Longest first, so at any position the longest name wins ("European Commission" over
-    # "European").
-    ordered = sorted(set(names), key=len, reverse=True)
+    # "European"); names of one length in a fixed order (two that match at one offset match the
+    # same text), so profiles with the same names get the same pattern, compiled once.
+    ordered = sorted(set(names), key=lambda n: (-len(n), n))
     return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
 
 
@@ -101,7 +108,9 @@ def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
         rf"(?<![\w-])(?:(?P<gov>(?:{regions})(?:['\u2019]s)?\s+(?:{GOVERNMENT}))"
         rf"|(?P<name>{_alternation(names)}))(?P<poss>['\u2019]s)?(?![\w-])"
     )
-    return ActorLexicon(pattern, names, places)
+    leads = [leading_run(n) for n in names]
+    led = None if None in leads else frozenset(w for w in leads if w is not None)
+    return ActorLexicon(pattern, names, places, leads=led)
 
 
 def _actor_of(gov: str | None, name: str | None, lexicon: ActorLexicon) -> Actor:
@@ -119,14 +128,16 @@ def _actor_of(gov: str | None, name: str | None, lexicon: ActorLexicon) -> Actor
 _Match = tuple[int, int, str | None, str | None, bool]  # start, end, gov, name, possessive
 
 
-def _lexicon_matches(pattern: re.Pattern[str], text: str) -> tuple[_Match, ...]:
+def _lexicon_matches(lexicon: ActorLexicon, text: str) -> tuple[_Match, ...]:
     # Keyed by the pattern's text, whose hash Python keeps: a compiled pattern hashes its whole
     # program on every lookup (~170 us for a lexicon's).
-    _COMPILED.setdefault(pattern.pattern, pattern)
+    pattern = lexicon.pattern
+    _COMPILED.setdefault(pattern.pattern, (pattern, lexicon.leads))
     return _matches_of(pattern.pattern, text)
 
 
-_COMPILED: dict[str, re.Pattern[str]] = {}  # a lexicon's pattern text -> the pattern
+# A lexicon's pattern text -> the pattern and its names' leading runs (equal texts, equal names)
+_COMPILED: dict[str, tuple[re.Pattern[str], frozenset[str] | None]] = {}
 
 
 @lru_cache(maxsize=4096)
@@ -134,9 +145,13 @@ def _matches_of(pattern: str, text: str) -> tuple[_Match, ...]:
     # Kept per (pattern, sentence): every built-in profile's lexicon has the same names, so the
     # same pattern, and a story's sentences are read for each of its regions. The pattern is
     # a long alternation led by a lookbehind, tried at every offset: the dearest part.
+    # Tried only where a name's leading word starts (`iter_led`): a story's sentences hold a
+    # few dozen such offsets, where the plain search tries all ~1,100 names at every offset
+    # behind its lookbehind (~5 ms a story).
+    compiled, leads = _COMPILED[pattern]
+    found = compiled.finditer(text) if leads is None else iter_led(compiled, leads, text)
     return tuple(
-        (m.start(), m.end(), m.group("gov"), m.group("name"), bool(m.group("poss")))
-        for m in _COMPILED[pattern].finditer(text)
+        (m.start(), m.end(), m.group("gov"), m.group("name"), bool(m.group("poss"))) for m in found
     )
 
 
@@ -180,28 +195,42 @@ def _story_name_words(story: Story) -> frozenset[str]:
 @lru_cache(maxsize=128)
 def _names_held(text: str, names: frozenset[str]) -> frozenset[str]:
     # One scan of a story for all of its regions: the built-in lexicons have the same names.
-    # A name is in the text only if its first three characters are: a set lookup rules out
-    # most of the ~1,100 names before the substring search over the whole story.
-    heads = _trigrams(text)
-    return frozenset(n for n in names if (len(n) < 3 or n[:3] in heads) and n in text)
+    # A name is in the text only if its first three characters are, where its first character
+    # stands: a set lookup rules out most of the ~1,100 names before the substring search over
+    # the whole story.
+    starts, plain, headed = _name_heads(names)
+    heads = {text[m.start() : m.start() + 3] for m in starts.finditer(text)}
+    return frozenset(n for n in plain if n in text) | frozenset(
+        n for n in headed if n[:3] in heads and n in text
+    )
+
+
+@lru_cache(maxsize=8)
+def _name_heads(names: frozenset[str]) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+    """The first characters of ``names`` as a class, the names searched as they are (shorter
+    than three characters, or led by a lower-case ASCII letter: "eSafety", "federal
+    government", few, and their first letters are everywhere), and the others.
+
+    The others' heads are read only where one of their first characters (capitals mostly)
+    stands: a few hundred offsets of a story, not all of them.
+    """
+    plain = sorted(n for n in names if len(n) < 3 or n[0] in ascii_lowercase)
+    headed = sorted(names.difference(plain))
+    first = "".join(re.escape(c) for c in sorted({n[0] for n in headed}))
+    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), tuple(headed)
 
 
 @lru_cache(maxsize=32)
-def _trigrams(text: str) -> frozenset[str]:
-    return frozenset(map("".join, zip(text, text[1:], text[2:], strict=False)))
+def _lexicon_names(profile: RegionProfile) -> frozenset[str]:
+    # Built once per profile: a frozenset keeps its hash, which `_names_held`'s cache asks for.
+    return frozenset(actor_lexicon(profile).names)
 
 
-@lru_cache(maxsize=32)
-def _names_key(
-    profile: RegionProfile, text: str
-) -> tuple[frozenset[tuple[str, Actor]], frozenset[tuple[str, str]]]:
-    # Only the names the text holds can be found in it: profiles whose lexicons differ
-    # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
-    lexicon = actor_lexicon(profile)
-    held = _names_held(text, frozenset(lexicon.names))
-    names = {(n, a) for n, a in lexicon.names.items() if n in held}
-    keys = {a.key for _, a in names}
-    return frozenset(names), frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
+@per_story
+def _collapsed(story: Story) -> str:
+    """The story's text with its whitespace runs made single spaces, as the lexicon's names
+    are written."""
+    return " ".join(story.text.split())
 
 
 @per_story
@@ -210,8 +239,15 @@ def story_reading(story: Story, profile: RegionProfile) -> Hashable:
     which of the story's capitalised words it makes names. Profiles with equal keys find the
     same actors, actions and counts in the story (most built-in profiles do: their lexicons
     hold every built-in region's names), so those are found once for all of them."""
+    # Only the names the text holds can be found in it: profiles whose lexicons differ
+    # elsewhere (namesakes: the UK's FSA and Japan's) still read this story alike.
+    lexicon = actor_lexicon(profile)
+    held = _names_held(_collapsed(story), _lexicon_names(profile))
+    names = frozenset((n, lexicon.names[n]) for n in held)
+    keys = {a.key for _, a in names}
+    places = frozenset((k, v) for k, v in lexicon.places.items() if k in keys)
     story_names = story_lexicon(story, profile).story_names & _story_name_words(story)
-    return (*_names_key(profile, " ".join(story.text.split())), story_names)
+    return (names, places, story_names)
 
 
 @per_story
@@ -237,7 +273,7 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
     """
     out = [
         (start, end, _actor_of(gov, name, lexicon), poss)
-        for start, end, gov, name, poss in _lexicon_matches(lexicon.pattern, text)
+        for start, end, gov, name, poss in _lexicon_matches(lexicon, text)
     ]
     if home is not None:
         out.extend(
@@ -271,13 +307,25 @@ def actors_in(text: str, lexicon: ActorLexicon, home: Actor | None = None) -> li
 def home_government(story: Story, profile: RegionProfile) -> Actor | None:
     """The government a story is about: it calls it "the government" after naming it once."""
     lexicon = actor_lexicon(profile)
+    # The lexicon's matches alone, in order: they are all of `actors_in`'s governments (the
+    # rest are companies and people), and the first named wins a tie.
     governments = Counter(
         actor
         for s in story_sentences(story)
-        for _, _, actor, _ in actors_in(s.text, lexicon)
-        if actor.key.startswith("gov:")
+        for _, _, gov, name, _ in _lexicon_matches(lexicon, s.text)
+        if (actor := _actor_of(gov, name, lexicon)).key.startswith("gov:")
     )
     return governments.most_common(1)[0][0] if governments else None
+
+
+@per_story_by(story_reading)
+def story_actors(story: Story, profile: RegionProfile) -> tuple[list[ActorAt], ...]:
+    """Each story sentence's actors, as `actors_in` finds them with the story's lexicon and its
+    home government: found once, for the story's actions and its counts alike (not changed
+    by either)."""
+    lexicon = story_lexicon(story, profile)
+    home = home_government(story, profile)
+    return tuple(actors_in(s.text, lexicon, home) for s in story_sentences(story))
 
 
 _PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")

@@ -17,9 +17,11 @@ from localize.grounding._dates import outside_dates, scan_dates
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding.attribution._actors import (
     Actor,
+    ActorAt,
     ActorLexicon,
     actors_in,
     home_government,
+    story_actors,
     story_lexicon,
     story_reading,
 )
@@ -108,16 +110,19 @@ def counts_in(
     lexicon: ActorLexicon,
     home: Actor | None = None,
     figures: Iterable[Figure] | None = None,
+    actors: list[ActorAt] | None = None,
 ) -> list[Count]:
     """Every count in a sentence (not percentages, years, dates or names' numerals) with its
-    ties; of ``figures`` only, when given (the sentence's, already scanned)."""
+    ties; of ``figures`` only, when given (the sentence's, already scanned). ``actors`` are the
+    sentence's, when already found (`actors_in` with this lexicon and home)."""
     figures = [f for f in (scan_figures(text) if figures is None else figures) if _is_count(f)]
     if figures:
         figures = outside_dates(figures, scan_dates(text))
     if not figures:
         return []
     words = word_spans(text)
-    actors = actors_in(text, lexicon, home)
+    if actors is None:
+        actors = actors_in(text, lexicon, home)
     out: list[Count] = []
     for fig in figures:
         end, noun = _counted_noun(text, words, fig.end)
@@ -138,15 +143,16 @@ def story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[St
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     sentences = story_sentences(story)
+    actors = story_actors(story, profile)
     out: dict[Decimal, list[StoryCount]] = {}
     for n, s in enumerate(sentences):
-        counts = counts_in(s.text, lexicon, home)
+        counts = counts_in(s.text, lexicon, home, actors=actors[n])
         if not counts:
             continue
         near = frozenset(
             actor.key
-            for t in sentences[max(0, n - 1) : n + 1]  # "The company" names its actor before
-            for _, _, actor, _ in actors_in(t.text, lexicon, home)
+            for found in actors[max(0, n - 1) : n + 1]  # "The company" names its actor before
+            for _, _, actor, _ in found
         )
         for c in counts:
             out.setdefault(c.value, []).append(StoryCount(s, c, near))

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import entry_names, names_in
+from localize.grounding._names import FirstWords, entry_names, names_in, word_runs
 from localize.grounding.attribution._actors import ActorLexicon, actors_in, name_end
 from localize.regions import Institution, RegionProfile
 from localize.text import content_lemmas, word_set
@@ -64,6 +64,12 @@ def _profile_words(
         (name, frozenset(content_lemmas(" ".join(entry)))) for name, entry in entry_names(profile)
     )
     return words, {inst.name: inst for inst in profile.institutions}, named
+
+
+@lru_cache(maxsize=32)
+def _named_index(profile: RegionProfile) -> FirstWords:
+    """The names of `_profile_words`' bodies and laws, by their leading words."""
+    return FirstWords.of([(n,) for n, _ in _profile_words(profile)[2]])
 
 
 @lru_cache(maxsize=256)
@@ -113,10 +119,14 @@ def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> 
         said -= content_lemmas("which who")
         if not said:
             continue
+        # Only the names whose leading word the remit has can be in it (see `FirstWords`).
+        found = _named_index(profile).candidates(word_runs(remit))
         allowed = _allowed(profile, name).union(
-            *(words for n, words in named if names_in(remit, (n,)))
+            *(named[i][1] for i in found if names_in(remit, (named[i][0],)))
         )
-        unsupported = {w for w in said if not any(_same_word(w, a) for a in allowed)}
+        unsupported = {
+            w for w in said if w not in allowed and not any(_same_word(w, a) for a in allowed)
+        }
         if not unsupported or len(said - unsupported) / len(said) >= _MIN_SHARED:
             continue
         span = text[start : m.end()]

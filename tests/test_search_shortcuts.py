@@ -1,0 +1,109 @@
+"""The checks' search shortcuts find exactly what the plain searches they replace find.
+
+Speed work replaced a few searches with cheaper equivalents: names found whole without a leading
+lookbehind (`find_whole`), a profile's names looked up by their leading word (`FirstWords`),
+lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``. Each is
+compared here with the plain form on generated text, odd Unicode included (characters whose
+case changes length, the Kelvin sign, the long s).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from localize.grounding import _dates
+from localize.grounding._names import (
+    FirstWords,
+    find_whole,
+    iter_led,
+    iter_whole,
+    leading_run,
+    names_in,
+    word_runs,
+)
+from localize.grounding.attribution._actors import actor_lexicon
+from localize.regions import builtin_regions
+from localize.text._wordfold import fold_tokens
+from localize.text._words import APOSTROPHES, FOLD_WORD
+
+NAMES = ["UK", "U.K.", "United Kingdom", "UK GDPR", "GDPR", "NCSC", "Ofcom", "A-Z", "é", "Act 2018"]
+PIECES = [
+    *NAMES,
+    *("", " ", "  ", "-", "_", "x", "9", "'s", "\u2019s", ".", ",", "\n", "\u0130", "\u212a"),
+    *("17", "17th", " of ", "April", "april", "APRIL", "Sept.", "sept", "May", "Fri", "friday"),
+    *("2026", "12/30/2021", "30.12.2021", "2021-12-30", "on 5/3", "\u017fept", "\u017funday"),
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
+name_lists = st.lists(st.sampled_from(NAMES), min_size=1, max_size=5, unique=True)
+
+
+def _alternation(names: list[str]) -> str:
+    ordered = sorted(names, key=len, reverse=True)
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(texts, name_lists)
+def test_whole_names_are_found_as_with_a_leading_lookbehind(text: str, names: list[str]) -> None:
+    plain = re.compile(rf"(?<![\w-])(?:{_alternation(names)})(?:['\u2019]s)?(?![\w-])")
+    led = re.compile(rf"(?:{_alternation(names)})(?:['\u2019]s)?(?![\w-])")
+    assert [m.span() for m in iter_whole(led, text)] == [m.span() for m in plain.finditer(text)]
+    first = find_whole(led, text)
+    expected = plain.search(text)
+    assert (first and first.span()) == (expected and expected.span())
+    whole = [re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in names]
+    assert names_in(text, names) == any(whole)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(texts, name_lists)
+def test_a_name_found_whole_leads_with_a_word_of_the_text(text: str, names: list[str]) -> None:
+    index = FirstWords.of([(n,) for n in names])
+    candidates = {names[i] for i in index.candidates(word_runs(text))}
+    for name in names:
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            assert name in candidates
+
+
+@settings(max_examples=200, derandomize=True)
+@given(texts, name_lists)
+def test_a_lexicon_tried_only_where_a_name_leads_finds_what_finditer_does(
+    text: str, names: list[str]
+) -> None:
+    text = " ".join(names) + " government " + text  # names the lexicon holds, and a government
+    lexicon = actor_lexicon(builtin_regions()["uk"])
+    assert lexicon.leads is not None
+    led = [(m.span(), m.groups()) for m in iter_led(lexicon.pattern, lexicon.leads, text)]
+    assert led == [(m.span(), m.groups()) for m in lexicon.pattern.finditer(text)]
+    leads = frozenset(w for n in names if (w := leading_run(n)) is not None)
+    plain = re.compile(rf"(?<![\w-])(?:{_alternation(names)})(?![\w-])")
+    assert [m.span() for m in iter_led(plain, leads, text)] == [
+        m.span() for m in plain.finditer(text)
+    ]
+
+
+@settings(max_examples=200, derandomize=True)
+@given(texts)
+def test_the_date_lookaheads_only_skip_offsets_where_nothing_starts(text: str) -> None:
+    month = "(?=[ADFJMNOSadfjmnos][ACEOPUaceopu][BCGLNPRTVYbcglnprtvy])"
+    date = r"(?=[\dADFJMNOSadfjmnos])"
+    weekday = "(?=[FMSTWfmstw][AEHORUaehoru])"
+    assert month in _dates._DATE.pattern and date in _dates._DATE.pattern
+    assert weekday in _dates._SOURCE_WEEKDAY.pattern
+    for pattern in (_dates._DATE, _dates._SOURCE_DATE, _dates._SOURCE_WEEKDAY):
+        plain = re.compile(
+            pattern.pattern.replace(month, "").replace(date, "").replace(weekday, ""),
+            pattern.flags,
+        )
+        assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == [
+            (m.span(), m.groups()) for m in plain.finditer(text)
+        ]
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.text(alphabet="aZ'\u2019\u2018\u02bc \u0130\u212a\u00c9x9_-.", max_size=20))
+def test_folding_drops_the_apostrophes_translate_drops(text: str) -> None:
+    assert fold_tokens(text) == FOLD_WORD.findall(text.lower().translate(APOSTROPHES))
