@@ -7,6 +7,7 @@ not at all, and nothing is re-asked as if the model had written bad JSON.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -37,7 +38,7 @@ from localize import (
 from localize.backends import retry_after_seconds
 from localize.cli._main import cli
 from localize.section import SectionOutput
-from tests.fault_server import Script, completion, reset_mid_body, status
+from tests.fault_server import BODY, Script, completion, reset_mid_body, status
 from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -142,6 +143,56 @@ def test_non_answers_are_reported_as_what_they_are_and_not_re_asked(
         localize(WIRE, "uk", settings=settings_for(s.url, max_attempts=3))
     assert "JSON" not in str(info.value)
     assert s.requests == 1  # three attempts allowed; a re-ask would have sent more
+
+
+def _answer_as(body: Any, content_type: str, **headers: str) -> Response:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return Response(text, status=200, content_type=content_type, headers=headers)
+
+
+def _completion_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(completion().get_data(as_text=True))
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # The SDK parses a JSON body served under another content type, and so does the client.
+        (_answer_as(_completion_data(), "text/plain", **{"x-request-id": "req_7"}), "req_7"),
+        # Fields a completion lacks read as None, as the SDK's model had them.
+        (_answer_as(_completion_data(usage={}, model=None), "application/json"), None),
+        (_answer_as({k: v for k, v in _completion_data().items() if k != "usage"}, "a/json"), None),
+    ],
+    ids=["json-as-text", "empty-usage", "no-usage"],
+)
+def test_an_answer_is_read_as_the_sdk_would_read_it(
+    script: Callable[..., Script], reply: Response, expected: str | None
+) -> None:
+    s = script(reply)
+    answer = complete(s.url)
+    assert json.loads(answer.content) == {"body": BODY}
+    assert answer.request_id == expected and answer.model == "fault-model"
+
+
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [
+        (_answer_as([1, 2], "application/json"), "answered with list data"),
+        (_answer_as("null", "application/json"), "answered with NoneType data"),
+        (_answer_as({"id": "x"}, "application/json"), "no choices"),
+        (_answer_as("plain words", "text/plain"), "answered with str data"),
+    ],
+    ids=["list", "null", "no-choices-field", "text"],
+)
+def test_an_answer_that_is_no_completion_says_what_it_is(
+    script: Callable[..., Script], reply: Response, needle: str
+) -> None:
+    s = script(reply)
+    with pytest.raises(InvalidResponseError, match=needle):
+        complete(s.url)
+    assert s.requests == 1
 
 
 # ---------------------------------------------------------------------------- retried faults

@@ -56,6 +56,23 @@ def test_sandbox_blocks_unsafe_attribute_access() -> None:
         t.render(story=STORY, region=get_region("uk"))
 
 
+def test_sandbox_verdicts_are_remembered_per_type_and_attribute() -> None:
+    # `BoundedSandbox.getattr` remembers Jinja's verdict per (type, attribute): a safe read of
+    # one attribute must not let another of the same type through, on any render.
+    safe = PromptTemplate.from_string(
+        "{% block user %}{{ [3, 1].index(1) }}{% for s in 'ab' %}{{ loop.first }}{% endfor %}"
+        "{% endblock %}",
+        source="safe",
+    )
+    mutating = PromptTemplate.from_string(
+        "{% block user %}{{ [3, 1].append(2) }}{% endblock %}", source="mutating"
+    )
+    for _ in range(2):
+        assert safe.render(story=STORY, region=get_region("uk"))[0]["content"] == "1TrueFalse"
+        with pytest.raises(TemplateError, match="unsafe"):
+            mutating.render(story=STORY, region=get_region("uk"))
+
+
 def test_unknown_template_lists_builtins() -> None:
     with pytest.raises(TemplateError, match="built-in: section"):
         load_template("nonexistent")

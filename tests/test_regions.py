@@ -534,6 +534,33 @@ def test_named_entry_prefilter_agrees_with_the_pattern(text: str) -> None:
     assert named.found(text, folded_for_names(text)) == bool(named.pattern.search(text))
 
 
+def test_named_entry_prefilter_agrees_with_the_pattern_for_every_shipped_name() -> None:
+    # The prefilter looks a name's first word up among the story's word runs before scanning
+    # for the name: around every shipped name, as written and in other cases, at word edges
+    # and inside words, it must say what the pattern says.
+    from localize.regions._select import _index_for, folded_for_names
+
+    for profile in builtin_regions().values():
+        index = _index_for(profile)
+        for named in index.named:
+            if named is None:
+                continue
+            for name, _ in named.needles:
+                for form in {name, name.lower(), name.upper(), name.title()}:
+                    for text in (
+                        f"Said {form}.",
+                        f"{form}'s view",
+                        f"pre-{form} rules",
+                        f"x{form}y and {form}-led",
+                        f"({form})",
+                        f"{form}s",
+                        f"{form[:-1]} {form[-1:]}",
+                    ):
+                        assert named.found(text, folded_for_names(text)) == bool(
+                            named.pattern.search(text)
+                        ), (profile.id, name, text)
+
+
 def test_a_profile_hash_is_kept_per_object_and_follows_its_fields() -> None:
     uk = get_region("uk")
     copy = uk.model_copy()

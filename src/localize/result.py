@@ -7,7 +7,7 @@ file); ``from_dict`` reads it back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from localize._disclosure import DEFAULT_DISCLOSURE, TRAINED_ALGORITHMIC_MEDIA
@@ -64,13 +64,26 @@ class Provenance:
     region_entries: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Field by field, not `asdict`: its deep copy of every value cost more than the rest of
+        # a batch's results line. Only `region_entries` holds containers; it is copied, so the
+        # dict a caller gets (and may change) is its own, as asdict's was.
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["trimmed_paragraphs"] = list(self.trimmed_paragraphs)
+        d["region_entries"] = _copied(self.region_entries)
         return d
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
         return cls(**{**data, "trimmed_paragraphs": tuple(data["trimmed_paragraphs"])})
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON data: new dicts and lists, the same strings and numbers."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)

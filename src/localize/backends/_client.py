@@ -25,11 +25,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import openai
-from openai.types.chat import ChatCompletion
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -62,9 +62,6 @@ from localize.errors import (
     LocalizeError,
     RefusalError,
 )
-
-if TYPE_CHECKING:  # the openai SDK's HTTP library; only named in annotations here
-    import httpx2
 
 __all__ = ["LLMClient", "connection_options", "request_key"]
 
@@ -105,8 +102,44 @@ def connection_options(base_url: str) -> dict[str, Any]:
 # ("undocumented endpoints" in its README), not `chat.completions.create`: create re-walks
 # every message through its TypedDict transform on each call (about 1.4 ms a request in a
 # batch's profile), and the body it would send is this same dict, already plain JSON values.
-# Auth, headers, timeouts and response parsing are the SDK's own either way.
+# Auth, headers, timeouts, status errors and reading the body (under the byte cap) are the
+# SDK's own either way. The answer comes back as the HTTP response (``cast_to=httpx2.Response``,
+# which the SDK documents) and is parsed once, by `_answer`: building the SDK's ChatCompletion
+# model for every answer cost about a sixth of a request's CPU, for the five fields kept.
 _CHAT_PATH = "/chat/completions"
+
+
+def _answer(response: httpx2.Response) -> tuple[object, str | None]:
+    """The response's JSON data and request id, as the SDK would parse them for a model type:
+    a body that is not declared JSON is parsed if it can be, else kept as text; a body declared
+    JSON that is not (``json.JSONDecodeError``) is an error."""
+    content_type, *_ = response.headers.get("content-type", "*").split(";")
+    data: object
+    if content_type.endswith("json"):
+        data = response.json()
+    else:
+        try:
+            data = response.json()
+        except Exception:
+            data = response.text
+    return data, response.headers.get("x-request-id")
+
+
+class _Fields:
+    """A JSON object read as the SDK's ``construct`` reads one: a field it lacks is None."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        return self._data.get(name)
+
+
+def _model(value: object) -> Any:
+    """A value where the SDK builds a model: an object read by field, anything else as it is."""
+    return _Fields(value) if isinstance(value, dict) else value
 
 
 def _request_options(timeout: float, headers: Mapping[str, str] | None) -> openai.RequestOptions:
@@ -336,17 +369,21 @@ class LLMClient:
             return
         raise backend_error(exc, self.endpoint, self.model, sending.sent) from exc
 
-    def _accept(self, response: Any, mode: StructuredMode, sending: _Sending) -> Completion:
-        """Check the answer is a usable chat completion and keep what it says."""
+    def _accept(
+        self, answer: tuple[object, str | None], mode: StructuredMode, sending: _Sending
+    ) -> Completion:
+        """Check the answer (`_answer`'s data and request id) is a usable chat completion and
+        keep what it says."""
         where = redact_url(self.endpoint)
-        request_id = getattr(response, "_request_id", None)
-        # The SDK hands back the raw text (or list) when the body is not a JSON object.
-        if not hasattr(response, "choices"):
+        data, request_id = answer
+        # Text (a body that is not JSON), a list or a number is not a completion.
+        if not isinstance(data, dict):
             raise InvalidResponseError(
-                f"{where} answered with {type(response).__name__} data, not a chat completion",
+                f"{where} answered with {type(data).__name__} data, not a chat completion",
                 base_url=where,
                 attempts=sending.sent,
             )
+        response = _Fields(data)
         if not response.choices:
             raise InvalidResponseError(
                 f"{where} returned a completion with "
@@ -355,7 +392,7 @@ class LLMClient:
                 request_id=request_id,
                 attempts=sending.sent,
             )
-        choice = response.choices[0]
+        choice = _model(response.choices[0])
         if choice.finish_reason == "content_filter":
             raise ContentFilterError(
                 f"{where}: the provider's content filter withheld the answer "
@@ -363,15 +400,15 @@ class LLMClient:
                 base_url=where,
                 request_id=request_id,
             )
-        message = choice.message
+        message = _model(choice.message)
         refusal = getattr(message, "refusal", None) if message is not None else None
         if refusal:
             raise RefusalError(
                 f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
             )
         self._mode = mode  # remembered: later requests skip the negotiation
-        usage = response.usage
-        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        usage = _model(response.usage)
+        details = _model(getattr(usage, "prompt_tokens_details", None)) if usage else None
 
         def tokens(value: object, name: str) -> int:
             # The SDK does not validate usage: 1e400 or -5 would reach JSON output as Infinity.
@@ -438,13 +475,15 @@ class LLMClient:
         modes = self._modes()
         sending = self._sending()
 
-        def send(kwargs: dict[str, Any]) -> Any:
+        def send(kwargs: dict[str, Any]) -> tuple[object, str | None]:
             with _timed(self.endpoint, kwargs):
-                return client.post(
-                    _CHAT_PATH,
-                    cast_to=ChatCompletion,
-                    body=kwargs,
-                    options=_request_options(sending.next_timeout(), headers),
+                return _answer(
+                    client.post(
+                        _CHAT_PATH,
+                        cast_to=httpx2.Response,
+                        body=kwargs,
+                        options=_request_options(sending.next_timeout(), headers),
+                    )
                 )
 
         for i, mode in enumerate(modes):
@@ -490,15 +529,17 @@ class LLMClient:
                 else 0
             )
 
-            async def send(kwargs: dict[str, Any], tokens: int) -> Any:
+            async def send(kwargs: dict[str, Any], tokens: int) -> tuple[object, str | None]:
                 if self.gate is not None:
                     await self.gate.acquire(tokens)
                 with _timed(self.endpoint, kwargs):
-                    return await client.post(
-                        _CHAT_PATH,
-                        cast_to=ChatCompletion,
-                        body=kwargs,
-                        options=_request_options(sending.next_timeout(), headers),
+                    return _answer(
+                        await client.post(
+                            _CHAT_PATH,
+                            cast_to=httpx2.Response,
+                            body=kwargs,
+                            options=_request_options(sending.next_timeout(), headers),
+                        )
                     )
 
             try:

@@ -207,9 +207,21 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         # A data field of a record (a dataclass or pydantic model: a sentence, a profile) is
         # read directly. Jinja's checks would pass it anyway (no leading underscore, and a
         # record is no function, frame or type), but they cost more than the rest of a render.
-        if attribute in _record_fields(type(obj)):
+        kind = type(obj)
+        if attribute in _record_fields(kind):
             return getattr(obj, attribute)
-        return super().getattr(obj, attribute)
+        if _SAFE.get((kind, attribute)):
+            # Seen before and judged safe: Jinja's verdict (`is_safe_attribute`) rests on the
+            # object's type and the name alone, so only the value's own test is left to run.
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            return self.wrap_str_format(value) or value
+        value = super().getattr(obj, attribute)
+        if len(_SAFE) < _MAX_SAFE and hasattr(obj, attribute):
+            _SAFE[kind, attribute] = self.is_safe_attribute(obj, attribute, None)
+        return value
 
     def bounded_concat(self, values: tuple[Any, ...]) -> str:
         """``a ~ b ~ c``: refused before joining when the result would pass the cap."""
@@ -268,6 +280,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 
 _FIELDS: dict[type, frozenset[str]] = {}
+# (type, attribute name) -> Jinja's verdict on reading it: `getattr` asks once per pair. A loop's
+# ``loop.first`` and a profile's properties are read for every sentence and entry of a prompt,
+# and the verdict costs more than the read. Bounded: a template names few attributes.
+_SAFE: dict[tuple[type, str], bool] = {}
+_MAX_SAFE = 4096
 
 
 def _record_fields(kind: type) -> frozenset[str]:

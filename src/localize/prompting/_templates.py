@@ -59,7 +59,9 @@ _env = BoundedSandbox(
 )
 # `story | numbered_sentences`: the story's blocks (headline first) as numbered sentences, the
 # numbering a model cites and the checks verify.
-_env.filters["numbered_sentences"] = story_paragraph_sentences
+# Remembered per story: a batch renders each story once for every one of its regions (the
+# sentences are frozen records, so the regions share them).
+_env.filters["numbered_sentences"] = lru_cache(maxsize=16)(story_paragraph_sentences)
 # `region | relevant(story)`: the beats the story is on and the profile entries that fit it
 # (`localize.regions.select_entries`), so a prompt carries the relevant part of a large profile.
 _env.filters["relevant"] = lambda region, story: select_entries(story.text, region)

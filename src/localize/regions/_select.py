@@ -170,19 +170,60 @@ class _Named:
     pattern: re.Pattern[str]
     # (name, matched as written): the literal text the pattern's branches look for.
     needles: tuple[tuple[str, bool], ...]
+    # The same needles sorted once, for `found`, which runs for every entry of every prompt:
+    # names matched as written; lower-cased ASCII names looked for in the folded story; and
+    # whether a name no substring test can rule out (not ASCII) is among them.
+    written: tuple[tuple[str, str | None], ...] = ()
+    lowered: tuple[tuple[str, str | None], ...] = ()
+    unsure: bool = False
 
-    def found(self, text: str, folded: str | None) -> bool:
-        """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). A substring
-        test rules most entries out first: the pattern's leading lookbehind is tried at every
-        offset of the story, and the story is long."""
+    def found(
+        self,
+        text: str,
+        folded: str | None,
+        runs: tuple[frozenset[str], frozenset[str]] | None = None,
+    ) -> bool:
+        """Whether ``text`` names the entry (``folded``: `folded_for_names` of it). Cheaper
+        tests rule most entries out first: the pattern's leading lookbehind is tried at every
+        offset of the story, and the story is long. A name's first word must be one of the
+        story's words (a set lookup), then the name must be in it (a scan of the story).
+        ``runs``: `_word_runs` of the text, where the caller has it."""
+        if self.unsure or (folded is None and self.lowered):
+            return self.pattern.search(text) is not None
+        written_runs, lowered_runs = runs or _word_runs(text)
         if not any(
-            (name in text)
-            if as_written
-            else (folded is None or not name.isascii() or name.lower() in folded)
-            for name, as_written in self.needles
+            (first is None or first in written_runs) and name in text
+            for name, first in self.written
+        ) and not (
+            folded is not None
+            and any(
+                (first is None or first in lowered_runs) and name in folded
+                for name, first in self.lowered
+            )
         ):
             return False
         return self.pattern.search(text) is not None
+
+
+# A name the pattern matches starts where a run of word characters starts (its lookbehind
+# refuses a word character before it), and its first word ends where the run ends (the name goes
+# on with a character that is no word character and matches only itself, or the lookahead
+# refuses one). So the name's first word, as written (or lower-cased, for a case-blind ASCII
+# name in a story without `_ASCII_LOOKALIKES`), is one of the story's word runs.
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _first_word(name: str) -> str | None:
+    """The word run a name starts with; None where it starts with another character."""
+    m = _WORD_RUN.match(name)
+    return m.group() if m else None
+
+
+@lru_cache(maxsize=8)  # a batch's jobs in flight (32) are about 8 stories' regions
+def _word_runs(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The story's word runs as written and lower-cased (once per story, for all regions)."""
+    runs = frozenset(_WORD_RUN.findall(text))
+    return runs, frozenset(r.lower() for r in runs)
 
 
 def _named_pattern(names: Sequence[str]) -> _Named | None:
@@ -200,7 +241,16 @@ def _named_pattern(names: Sequence[str]) -> _Named | None:
     if not parts:
         return None
     pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
-    return _Named(pattern, tuple(needles))
+    blind = [name for name, as_written in needles if not as_written]
+    return _Named(
+        pattern,
+        tuple(needles),
+        written=tuple((name, _first_word(name)) for name, as_written in needles if as_written),
+        lowered=tuple(
+            (name.lower(), _first_word(name.lower())) for name in blind if name.isascii()
+        ),
+        unsure=not all(name.isascii() for name in blind),
+    )
 
 
 class _Index:
@@ -246,6 +296,13 @@ class _Index:
         self.beat_index = self._index(self._tokens(beat_docs))
         self.entry_index = self._index(entry_tokens)
         self.named = [_named_pattern(_names(e)) for _, e in self.entries]
+        # Each entry's line in the region block, in tokens (`_within_budget`), by entry.
+        self.line_tokens = {id(e): _tokens(_entry_line(e)) for _, e in self.entries}
+        # Document frequency of each stem among the entries: rarer shared words explain more.
+        self.df: dict[str, int] = {}
+        for tokens in self.entry_tokens:
+            for t in tokens:
+                self.df[t] = self.df.get(t, 0) + 1
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         out = self._bm25s.tokenize(
@@ -266,7 +323,9 @@ class _Index:
         """``text``'s stems as `_tokens` gives them (bm25s's tokenizer: lower case, its word
         pattern, this profile's stop words, stems), with the words split once per text for
         all of its regions rather than once per region."""
-        return [_stem(w) for w in _query_words(text) if w not in self._stopword_set]
+        stop = self._stopword_set
+        words, stems = _query_words(text)
+        return [stem for word, stem in zip(words, stems, strict=True) if word not in stop]
 
 
 # bm25s.tokenize's default word pattern, which `_Index.query` splits a story with.
@@ -274,8 +333,11 @@ _QUERY_WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 @lru_cache(maxsize=32)
-def _query_words(text: str) -> tuple[str, ...]:
-    return tuple(_QUERY_WORD.findall(text.lower()))
+def _query_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``text``'s words and their stems, once per story for all of its regions (two tuples,
+    not a pair per word: 32 stories in flight keep them)."""
+    words = tuple(_QUERY_WORD.findall(text.lower()))
+    return words, tuple(_stem(w) for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -334,23 +396,22 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
     entry_scores = (
         _scaled(index.entry_index.get_scores(query)) if query else [0.0] * len(index.entries)
     )
-    # Document frequency of each stem among the entries: rarer shared words explain more.
-    df: dict[str, int] = {}
-    for tokens in index.entry_tokens:
-        for t in tokens:
-            df[t] = df.get(t, 0) + 1
+    df = index.df
     folded = folded_for_names(story_text)
+    runs = _word_runs(story_text)
     candidates: list[Chosen] = []
     for k, (kind, entry) in enumerate(index.entries):
         test = index.named[k]
-        named = test is not None and test.found(story_text, folded)
+        named = test is not None and test.found(story_text, folded, runs)
         beats = [b for b in entry.beats if b in story_beats]
         beat_score = max((story_beats[b] for b in beats), default=0.0)
         own = entry_scores[k]
         score = own + beat_score + (_NAMED_BONUS if named else 0.0)
+        if score < _ENTRY_MIN:
+            continue  # most entries: the shared words below are only needed for the rest
         terms = sorted(index.entry_tokens[k] & query_set, key=lambda t: (df[t], t))
         # Off the story's beats, one shared word ("revenue", "drinks") is chance, not a topic.
-        if score < _ENTRY_MIN or not (named or beats or len(terms) >= _OFF_BEAT_TERMS):
+        if not (named or beats or len(terms) >= _OFF_BEAT_TERMS):
             continue
         words = [index.entry_words[k].get(t, t) for t in terms[:_WHY_TERMS]]
         candidates.append(Chosen(kind, entry, score, _why(named, beats, words)))
@@ -361,7 +422,7 @@ def select_entries(story_text: str, profile: RegionProfile) -> Selection:
         chosen = _top([Chosen(k, e, 0.0, _why(False, [], [])) for k, e in general or index.entries])
     top_beat = next(iter(story_beats), None)
     audience = profile.audience_for(top_beat)
-    chosen = _within_budget(chosen, profile, audience)
+    chosen = _within_budget(chosen, index, audience)
     return Selection(tuple(story_beats), chosen, audience, fallback)
 
 
@@ -374,19 +435,25 @@ def _top(candidates: list[Chosen]) -> tuple[Chosen, ...]:
     return (*institutions, *laws)
 
 
+def _entry_line(e: Entry) -> str:
+    """An entry's line as `_within_budget` counts it."""
+    short = e.acronym if isinstance(e, Institution) else e.short_name
+    remit = e.remit if isinstance(e, Institution) else e.summary
+    return f"- {e.name} ({short}): {remit}"
+
+
 def _tokens(text: str) -> int:
     return count_text(text, "gpt-4o").tokens  # cl100k_base, offline: an estimate for any model
 
 
-def _within_budget(
-    chosen: tuple[Chosen, ...], profile: RegionProfile, audience: str
-) -> tuple[Chosen, ...]:
+def _within_budget(chosen: tuple[Chosen, ...], index: _Index, audience: str) -> tuple[Chosen, ...]:
     """The best entries whose lines fit the region block's ~400 tokens with its fixed lines.
 
     Languages differ a lot in tokens per remit (Japanese takes about three times English), so
     the cap is counted, not a number of entries. Best first: an institution and then a law
     alternate, so a long list of bodies cannot crowd out every law.
     """
+    profile = index.profile
     fixed = " ".join((profile.name, audience, profile.locale, *profile.style_notes))
     left = REGION_BLOCK_TOKENS - _BLOCK_OVERHEAD - _tokens(fixed)
     institutions = [c for c in chosen if c.kind == "institution"]
@@ -394,11 +461,9 @@ def _within_budget(
     order = [c for pair in zip(institutions, laws, strict=False) for c in pair]
     order += institutions[len(laws) :] + laws[len(institutions) :]
     kept: set[int] = set()
+    costs = index.line_tokens
     for c in order:
-        e = c.entry
-        short = e.acronym if isinstance(e, Institution) else e.short_name
-        remit = e.remit if isinstance(e, Institution) else e.summary
-        cost = _tokens(f"- {e.name} ({short}): {remit}")
+        cost = costs[id(c.entry)]
         if cost <= left:
             kept.add(id(c))
             left -= cost
