@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,22 @@ class Run:
     peak_rss_mb: float
     processes: int
     load: float = 0.0  # the 1-minute load average as the run ended
+    parent_cpu_s: float = 0.0  # the (first) localize process's own CPU, its children's apart
+    server_cpu_s: float = 0.0  # the load-test server's CPU for this run (not the product's)
+    requests: int = 0  # the requests the server answered
+
+    @property
+    def parent_ms_per_job(self) -> float:
+        return 1000 * self.parent_cpu_s / self.jobs if self.jobs else 0.0
+
+    @property
+    def children_ms_per_job(self) -> float:
+        """CPU of the worker processes (``--workers``) or of the other shards, per job."""
+        return 1000 * (self.cpu_s - self.parent_cpu_s) / self.jobs if self.jobs else 0.0
+
+    @property
+    def server_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_s / self.requests if self.requests else 0.0
 
     @property
     def jobs_per_s(self) -> float:
@@ -90,6 +107,34 @@ def _start(src: Path, args: list[str], url: str, home: Path) -> subprocess.Popen
     )
     proc.stderr = log
     return proc
+
+
+class _OwnCPU:
+    """Samples a process's own CPU (utime + stime of /proc/PID/stat, its children not counted)
+    until it exits: ``wait4`` sums a process with its reaped children, and a ``--workers`` run's
+    parent and workers are told apart only this way. Misses at most the last 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.seconds = 0.0
+        self._path = Path(f"/proc/{pid}/stat")
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while True:
+            try:
+                fields = self._path.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                return
+            if fields[0] == "Z":  # exited, not yet reaped
+                return
+            self.seconds = (int(fields[11]) + int(fields[12])) / self._tick
+            time.sleep(0.1)
+
+    def join(self) -> float:
+        self._thread.join()
+        return self.seconds
 
 
 def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
@@ -139,6 +184,7 @@ def run_variant(
     out = work / f"{variant}-{jobs}-r{round_}.jsonl"  # a new file each round: none resumes
     server_call(url, "/reset", "POST")
     started = time.perf_counter()
+    parent: _OwnCPU | None = None
     if variant.startswith("shards"):
         n = int(variant.removeprefix("shards"))
         parts = [work / f"{variant}-{jobs}-r{round_}.{i}.jsonl" for i in range(1, n + 1)]
@@ -157,9 +203,24 @@ def run_variant(
         if variant.startswith("workers"):
             processes = int(variant.removeprefix("workers"))
             extra = ["--workers", str(processes)]
-        cpu, rss = _wait([_start(src, [*common, *extra, "-o", str(out)], url, home)])
+        proc = _start(src, [*common, *extra, "-o", str(out)], url, home)
+        parent = _OwnCPU(proc.pid)
+        cpu, rss = _wait([proc])
     wall = time.perf_counter() - started
-    return Run(variant, jobs, count_results(out)[0], wall, cpu, rss, processes, os.getloadavg()[0])
+    server = server_call(url, "/stats")
+    return Run(
+        variant,
+        jobs,
+        count_results(out)[0],
+        wall,
+        cpu,
+        rss,
+        processes,
+        os.getloadavg()[0],
+        parent_cpu_s=parent.join() if parent is not None else cpu,
+        server_cpu_s=float(server.get("cpu_s", 0.0)),
+        requests=int(server.get("accepted", 0)),
+    )
 
 
 def profile(src: Path, stories: Path, url: str, work: Path, args: argparse.Namespace) -> None:
@@ -214,6 +275,12 @@ def main() -> None:
         help="run the variants this many times, interleaved (new, workers2, ..., new, ...): on a "
         "shared machine each round's ratios compare runs made under about the same load",
     )
+    p.add_argument(
+        "--estimate-usage",
+        action="store_true",
+        help="the load-test server estimates tokens (4 characters each) instead of counting "
+        "them with tiktoken: about a third less of its CPU per request, on the same cores",
+    )
     args = p.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     if "old" in variants and args.old is None:
@@ -225,7 +292,12 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         load_server(
-            "--latency", str(args.latency), "--answer", "realistic", max_seconds=3600
+            "--latency",
+            str(args.latency),
+            "--answer",
+            "realistic",
+            *(["--estimate-usage"] if args.estimate_usage else []),
+            max_seconds=3600,
         ) as url,
     ):
         work = Path(tmp)
@@ -247,17 +319,22 @@ def main() -> None:
             profile(ROOT / "src", stories, url, work, args)
     print(
         f"\n{len(REGIONS)} regions, -c {args.concurrency}, latency {args.latency} s, realistic "
-        f"answers; {os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
+        f"answers; server usage {'estimated' if args.estimate_usage else 'counted'}; "
+        f"{os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
         f"{os.getloadavg()[0]:.2f}"
     )
     print(
-        "| variant | jobs | written | wall s | jobs/s | CPU s | CPU ms/job | peak RSS MB | load |"
+        "| variant | jobs | written | wall s | jobs/s | CPU s | CPU ms/job | parent ms/job | "
+        "workers ms/job | server ms/request | peak RSS MB | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
+        # shards: "parent" is every shard command (no one parent), the merge included.
+        children = f"{r.children_ms_per_job:.2f}" if r.variant.startswith("workers") else "-"
         print(
             f"| {r.variant} | {r.jobs:,} | {r.ok:,} | {r.wall_s:.1f} | {r.jobs_per_s:.1f} | "
-            f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.peak_rss_mb:.0f} | {r.load:.1f} |"
+            f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.parent_ms_per_job:.2f} | {children} | "
+            f"{r.server_ms_per_request:.2f} | {r.peak_rss_mb:.0f} | {r.load:.1f} |"
         )
     by_variant: dict[str, list[Run]] = {}
     for r in runs:
