@@ -88,6 +88,30 @@ def test_two_workers_write_what_one_process_writes(
     assert two.exit_code == one.exit_code and two.workers == 2
 
 
+def test_the_parent_runs_one_share_itself_so_n_workers_start_n_minus_1_processes(
+    script: Callable[..., Script],
+    stories: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process costs about 1.9 s of CPU before its first job: with 2 workers on 2 cores a
+    # third process only took CPU from the two running the jobs.
+    spawn = multiprocessing.get_context("spawn").Process
+    started: list[str] = []
+    real_start = spawn.start
+
+    def start(self: Any) -> None:
+        started.append(self.name)
+        real_start(self)
+
+    monkeypatch.setattr(spawn, "start", start)
+    s = script(completion())
+    summary = run(stories, tmp_path / "out.jsonl", s.url, workers=3, concurrency=6)
+    assert started == ["localize-worker-2", "localize-worker-3"]
+    assert (summary.done, summary.workers) == (12, 3)
+    assert len(lines(tmp_path / "out.jsonl")) == 12
+
+
 def test_every_request_of_every_worker_passes_the_one_gate_and_a_429_slows_them_all(
     script: Callable[..., Script],
     stories: Path,

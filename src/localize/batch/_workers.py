@@ -1,12 +1,19 @@
 """`--workers N`: one batch in N processes under one command, one results file, one rate gate.
 
-One process spends about 16 ms of CPU a job (rendering, parsing the answer, the checks), so on
-its own it tops out near 60 jobs/s a core whatever the account allows. The parent here plans the
+One process spends about 12 ms of CPU a job (rendering, parsing the answer, the checks), so on
+its own it tops out near 80 jobs/s a core whatever the account allows. The parent here plans the
 batch (every input checked before any request, as for one process), owns the results file and
-the run's one `RateGate`, and starts N worker processes. Each worker runs `run_jobs` (the same
-scheduler, attempt loop and checks as one process) on its share of the stories and asks the
-parent for a gate permit before each request, reporting a 429's backoff the same way; it sends
-each finished job back, and the parent writes its line whole, counts it and reports progress.
+the run's one `RateGate`, runs the first share of the stories itself and starts N - 1 worker
+processes for the others. Each worker runs `run_jobs` (the same scheduler, attempt loop and
+checks as one process) on its share and asks the parent for a gate permit before each request,
+reporting a 429's backoff the same way; it sends each finished job back, and the parent writes
+its line whole, counts it and reports progress.
+
+Why the parent runs a share, not only N children: a process costs about 1.9 s of CPU before its
+first job (imports, profiles, lexicons), which the parent has already paid, and a result that
+crosses the pipe costs a pickle each side; with 2 workers on 2 cores a third process only took
+CPU from the two doing the jobs (measured in benchmarks/RESULTS.md, "--workers on 2 cores").
+The parent's share asks the same gate through the same first-request-alone rule.
 
 Why whole stories per worker, not jobs: a story's regions in one process share its analysis
 (computed once per story) and warm one provider prompt cache, and no story crosses the pipe:
@@ -111,12 +118,12 @@ def _shares(
     concurrency: int,
     cache: ResponseCache | None,
     audit: AuditLog | None,
-) -> list[bytes]:
-    """Each worker's share, pickled: the stories with jobs left, dealt round-robin in order."""
+) -> list[_Share]:
+    """Each worker's share: the stories with jobs left, dealt round-robin in order."""
     regions = [r.id for r in plan.regions]
     todo = [sid for sid in plan.stories.ids if any((sid, r) not in done for r in regions)]
     workers = min(workers, len(todo))  # no process without a story to run
-    shares: list[bytes] = []
+    shares: list[_Share] = []
     for k in range(workers):
         ids = todo[k::workers]
         keep = frozenset(ids)
@@ -128,7 +135,7 @@ def _shares(
             cache,
             audit,
         )
-        shares.append(_pickled(share))
+        shares.append(share)
     return shares
 
 
@@ -308,12 +315,27 @@ async def _work(sock: socket.socket) -> None:
 # ---------------------------------------------------------------------------- the parent
 
 
-class _Workers:
-    """The parent's side: N processes, the gate's permits, and their results as they come."""
+class _ParentPermits:
+    """The `RequestGate` of the parent's own share: the run's gate, under the same rule as the
+    workers' permits (the first request of the run goes out alone)."""
 
-    def __init__(self, shares: list[bytes], gate: RateGate, regions: list[RegionProfile]) -> None:
+    def __init__(self, pool: _Workers) -> None:
+        self._pool = pool
+
+    async def acquire(self, tokens: int) -> None:
+        await self._pool.granted(1, tokens)
+
+    def penalize(self, seconds: float) -> None:
+        self._pool.gate.penalize(seconds)
+
+
+class _Workers:
+    """The parent's side: its own share, N - 1 processes, the gate's permits, and the results
+    as they come."""
+
+    def __init__(self, shares: list[_Share], gate: RateGate, regions: list[RegionProfile]) -> None:
         self._shares = shares
-        self._gate = gate
+        self.gate = gate
         self._regions = {r.id: r for r in regions}
         self._procs: list[Any] = []
         self._writers: list[asyncio.StreamWriter] = []
@@ -326,7 +348,9 @@ class _Workers:
 
     def start(self) -> None:
         ctx = multiprocessing.get_context("spawn")
-        for k, share in enumerate(self._shares, start=1):
+        mine, *others = self._shares
+        for k, share in enumerate(others, start=2):
+            data = _pickled(share)
             here, there = socket.socketpair()
             proc = ctx.Process(
                 target=_worker_main, args=(there,), name=f"localize-worker-{k}", daemon=True
@@ -335,7 +359,39 @@ class _Workers:
                 proc.start()
             there.close()
             self._procs.append(proc)
-            self._spawn(self._serve(k, here, share))
+            self._spawn(self._serve(k, here, data))
+        # After the workers: they start (seconds) while this process runs its first jobs.
+        self._spawn(self._run_here(mine))
+
+    async def _run_here(self, share: _Share) -> None:
+        """The parent's own share, run as a worker runs its own; its results join the others'."""
+        from localize.batch._run import run_jobs  # here: _run imports this module
+        from localize.pipeline import connect
+
+        plan = share.plan
+        try:
+            with connect(plan.settings, cache=share.cache, gate=_ParentPermits(self)) as client:
+                try:
+                    jobs = run_jobs(
+                        (j for j in plan.jobs if j.key not in share.done),
+                        client,
+                        template=plan.template,
+                        settings=plan.settings,
+                        concurrency=share.concurrency,
+                        max_attempts=plan.max_attempts,
+                        audit=share.audit or False,
+                        checks=plan.checks,
+                    )
+                    async with contextlib.aclosing(jobs):
+                        async for result in jobs:
+                            self._first_result.set()
+                            self._results.put_nowait(result)
+                finally:
+                    await client.aclose()
+        except Exception as exc:  # stops the run, as the same error in one process does
+            self._results.put_nowait(exc)
+            return
+        self._results.put_nowait(share.index)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -352,7 +408,7 @@ class _Workers:
                 if kind == "acquire":
                     self._spawn(self._permit(k, writer, message[1], message[2]))
                 elif kind == "penalize":
-                    self._gate.penalize(message[1])
+                    self.gate.penalize(message[1])
                 elif kind == "result":
                     self._first_result.set()
                     self._results.put_nowait(message[1])
@@ -369,7 +425,7 @@ class _Workers:
             )
 
     async def _died(self, k: int) -> LocalizeError:
-        proc = self._procs[k - 1]
+        proc = self._procs[k - 2]  # worker 1 is this process
         await asyncio.to_thread(proc.join, _STOP_WAIT_S)
         code = proc.exitcode
         how = f"exit code {code}"
@@ -377,22 +433,27 @@ class _Workers:
             with contextlib.suppress(ValueError):
                 how = f"killed by {signal.Signals(-code).name}"
         return LocalizeError(
-            f"batch worker {k} of {len(self._procs)} stopped unexpectedly ({how}); finished "
+            f"batch worker {k} of {len(self._shares)} stopped unexpectedly ({how}); finished "
             "jobs are saved: run the same command to resume"
         )
 
-    async def _permit(self, k: int, writer: asyncio.StreamWriter, n: int, tokens: int) -> None:
+    async def granted(self, k: int, tokens: int) -> None:
+        """Wait for worker ``k``'s permit: after the run's first result (unless ``k`` sent the
+        first request), then the gate's."""
         if self._lead is None:
             self._lead = k
         elif k != self._lead:
             await self._first_result.wait()
-        await self._gate.acquire(tokens)
+        await self.gate.acquire(tokens)
+
+    async def _permit(self, k: int, writer: asyncio.StreamWriter, n: int, tokens: int) -> None:
+        await self.granted(k, tokens)
         if not writer.is_closing():
             writer.write(_frame(("permit", n)))
 
     async def results(self) -> AsyncIterator[JobResult]:
         """Each job's result as it arrives; raises a worker's error, or its death."""
-        running = len(self._procs)
+        running = len(self._shares)
         while running:
             item = await self._results.get()
             if isinstance(item, int):
