@@ -12,6 +12,8 @@ region's bodies, as a model answers), and runs ``localize batch STORIES -r uk,eu
 --no-cache --no-log`` as a subprocess for each variant, one after the other:
 
 - ``old``: the code at ``--old`` (a ``git worktree`` of the commit before this work), as it is;
+  ``old-workersN`` and ``old-shardsN`` run that code as ``workersN`` and ``shardsN`` do (before
+  and after a change to them, interleaved under the same load);
 - ``new``: this checkout, one process;
 - ``workersN``: this checkout with ``--workers N`` (N processes under one command);
 - ``shardsN``: N commands with ``--shard i/N`` side by side, each into its own file, then
@@ -185,8 +187,9 @@ def run_variant(
     server_call(url, "/reset", "POST")
     started = time.perf_counter()
     parent: _OwnCPU | None = None
-    if variant.startswith("shards"):
-        n = int(variant.removeprefix("shards"))
+    how = variant.removeprefix("old-")
+    if how.startswith("shards"):
+        n = int(how.removeprefix("shards"))
         parts = [work / f"{variant}-{jobs}-r{round_}.{i}.jsonl" for i in range(1, n + 1)]
         procs = [
             _start(src, [*common, "--shard", f"{i}/{n}", "-o", str(part)], url, home)
@@ -200,8 +203,8 @@ def run_variant(
     else:
         extra = []
         processes = 1
-        if variant.startswith("workers"):
-            processes = int(variant.removeprefix("workers"))
+        if how.startswith("workers"):
+            processes = int(how.removeprefix("workers"))
             extra = ["--workers", str(processes)]
         proc = _start(src, [*common, *extra, "-o", str(out)], url, home)
         parent = _OwnCPU(proc.pid)
@@ -283,10 +286,10 @@ def main() -> None:
     )
     args = p.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    if "old" in variants and args.old is None:
+    if any(v.startswith("old") for v in variants) and args.old is None:
         p.error("--old: give the old checkout (e.g. git worktree add /tmp/old-localize main)")
     sizes = [int(j) for j in args.jobs.split(",")]
-    sources = {v: (args.old / "src" if v == "old" else ROOT / "src") for v in variants}
+    sources = {v: (args.old / "src" if v.startswith("old") else ROOT / "src") for v in variants}
     runs: list[Run] = []
     load_before = os.getloadavg()
     with (
@@ -330,7 +333,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         # shards: "parent" is every shard command (no one parent), the merge included.
-        children = f"{r.children_ms_per_job:.2f}" if r.variant.startswith("workers") else "-"
+        children = "-" if "workers" not in r.variant else f"{r.children_ms_per_job:.2f}"
         print(
             f"| {r.variant} | {r.jobs:,} | {r.ok:,} | {r.wall_s:.1f} | {r.jobs_per_s:.1f} | "
             f"{r.cpu_s:.1f} | {r.cpu_ms_per_job:.2f} | {r.parent_ms_per_job:.2f} | {children} | "
@@ -348,7 +351,7 @@ def main() -> None:
     one = by_variant.get("new")
     if one:
         for v, rs in by_variant.items():
-            if v.startswith(("workers", "shards")):
+            if v.removeprefix("old-").startswith(("workers", "shards")):
                 ratio = [r.jobs_per_s / o.jobs_per_s for r, o in zip(rs, one, strict=True)]
                 print(
                     f"{v}: {', '.join(f'{x:.2f}x' for x in ratio)} the jobs/s of one process "
