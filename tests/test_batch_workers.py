@@ -28,7 +28,7 @@ from localize.backends import Completion, Usage
 from localize.batch import JobResult, RateGate, plan_batch, read_results, resolve_regions, run_batch
 from localize.batch import _inputs as batch_inputs
 from localize.batch import _run as batch_run
-from localize.batch._workers import _frame, _receive
+from localize.batch._workers import _as_shipped, _frame, _receive
 from localize.cli._batch import batch
 from localize.config import Settings
 from localize.errors import ConfigError, EndpointAuthError, LocalizeError
@@ -281,6 +281,17 @@ def test_a_result_crosses_the_pipe_with_the_parents_own_region_profile() -> None
     assert len(frame) < len(pickle.dumps(result)) - 10_000  # the profile is not in it
     (kind, back) = _receive_now(frame, {"uk": uk})
     assert kind == "result" and back.result.region is uk and back.to_line() == result.to_line()
+
+
+def test_a_worker_uses_the_shipped_profiles_it_loaded_not_equal_copies() -> None:
+    (uk,) = resolve_regions(["uk"])
+    copy = pickle.loads(pickle.dumps(uk))
+    changed = uk.model_copy(update={"disclosure": "Written with a model."})
+    assert copy is not uk and copy == uk
+    # An equal copy is the loaded object (the checks' per-profile caches hit by identity, not a
+    # field-by-field comparison); a changed profile stays as it was sent.
+    assert _as_shipped([copy, changed]) == [uk, changed]
+    assert _as_shipped([copy])[0] is uk and _as_shipped([changed])[0] is changed
 
 
 def _receive_now(frame: bytes, regions: dict[str, Any]) -> tuple[Any, ...]:

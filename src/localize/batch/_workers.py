@@ -47,7 +47,7 @@ from localize.backends import LLMClient, ResponseCache
 from localize.batch._gate import RateGate
 from localize.batch._results import BatchPlan, JobResult
 from localize.errors import ConfigError, LocalizeError
-from localize.regions._profiles import RegionProfile
+from localize.regions._profiles import RegionProfile, builtin_regions, pack_regions
 
 __all__ = ["check_workers", "run_in_workers"]
 
@@ -252,6 +252,19 @@ def _worker_main(sock: socket.socket) -> None:
         asyncio.run(_work(sock))
 
 
+def _as_shipped(regions: list[RegionProfile]) -> list[RegionProfile]:
+    """The shipped profiles as this process loaded them, in place of the unpickled copies equal
+    to them (a changed profile, e.g. another disclosure, stays the copy).
+
+    The checks cache by profile (``lru_cache``) and also load every shipped profile themselves
+    (to tell another region's names): a copy hashes like the loaded one but is another object,
+    so each lookup compared the two field by field, 70,000 ``__eq__`` calls for 500 jobs in a
+    worker's profile and none in one process, whose plan holds the loaded objects themselves.
+    """
+    shipped = {**builtin_regions(), **pack_regions()}
+    return [s if (s := shipped.get(p.id)) is not None and s == p else p for p in regions]
+
+
 async def _work(sock: socket.socket) -> None:
     from localize.batch._run import run_jobs  # here: _run imports this module
     from localize.pipeline import connect
@@ -263,6 +276,7 @@ async def _work(sock: socket.socket) -> None:
     if first is None:
         return  # the parent stopped before this worker began
     share: _Share = pickle.loads(first[1])  # plain bytes inside the message: profiles in full
+    share = replace(share, plan=replace(share.plan, regions=_as_shipped(share.plan.regions)))
     regions = {r.id: r for r in share.plan.regions}
     main = asyncio.current_task()
     assert main is not None
