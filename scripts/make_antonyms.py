@@ -6,9 +6,14 @@ single-word lemmas (lower case; a multiword lemma such as ``come_up`` is dropped
 compares one word with one word). The table carries no senses or parts of speech: the check
 compares lemmas, and a pair that holds in one sense (``raise``/``lower``) is what it looks for.
 
-``--satellites`` adds WordNet's indirect antonyms as well: an adjective satellite (``costless``,
-``gratis``) is "similar to" a head adjective (``free``), and stands against the head's antonym
-(``paid``). benchmarks/RESULTS.md says whether the check uses them ("Antonymy from WordNet").
+Each word is written in the form the check compares clauses by (``localize.text.lemma``:
+WordNet's "specified" becomes "specify"), so a lookup matches.
+
+The shipped table is built with no option. Two wider tables were measured and not kept
+(benchmarks/RESULTS.md, "opposites from WordNet"): ``--synonyms`` sets every word of one sense
+against every word of the other ("hard", a synonym of "difficult", against "easy");
+``--satellites`` adds the indirect antonyms: an adjective satellite (``costless``, ``gratis``)
+is "similar to" a head adjective (``free``) and stands against the head's antonym (``paid``).
 
 The database comes from Debian's ``wordnet-base`` package (Princeton WordNet 3.0, under
 /usr/share/wordnet); nothing is downloaded at run time, the table ships inside the wheel with
