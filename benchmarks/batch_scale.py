@@ -15,16 +15,19 @@ region's bodies, as a model answers), and runs ``localize batch STORIES -r uk,eu
   ``old-workersN`` and ``old-shardsN`` run that code as ``workersN`` and ``shardsN`` do (before
   and after a change to them, interleaved under the same load);
 - ``new``: this checkout, one process;
-- ``workersN``: this checkout with ``--workers N`` (N processes under one command);
+- ``workersN``: this checkout with ``--workers N`` (N processes under one command, the parent
+  one of them);
 - ``shardsN``: N commands with ``--shard i/N`` side by side, each into its own file, then
   ``localize batch merge`` into one (its time is included).
 
 CPU is user + system time of the localize process(es) and their children (from ``wait4``), not
-the load-test server's. Peak RSS is the largest process's for one command (for ``workersN``, the
-largest of the parent and its workers: ``wait4`` reports no sum); for shards, the sum of each
-command's peak (an upper bound on what they held at once). ``--profile`` runs the
-new path once more under cProfile (one process) and prints its top costs. Timings depend on the
-machine's load: the table says what the load average was.
+the load-test server's; the table also gives the parent's own CPU (for ``workersN``, the workers'
+is the rest) and the server's CPU per request (its ``/stats``), which runs on the same cores.
+Peak RSS is the largest process's for one command (for ``workersN``, the largest of the parent
+and its workers: ``wait4`` reports no sum); for shards, the sum of each command's peak (an upper
+bound on what they held at once). ``--profile`` runs the new path once more under cProfile (one
+process) and prints its top costs. Timings depend on the machine's load: the table says what the
+load average was.
 """
 
 from __future__ import annotations
