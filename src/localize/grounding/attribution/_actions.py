@@ -90,10 +90,13 @@ def actions_in(
     lexicon: ActorLexicon,
     home: Actor | None = None,
     actors: list[ActorAt] | None = None,
+    words: list[WordSpan] | None = None,
 ) -> list[Action]:
     """Every action in a sentence; ``home`` is who a bare "the government" is. ``actors`` are
-    the sentence's, when already found (`actors_in` with this lexicon and home)."""
-    words = word_spans(text)
+    the sentence's, when already found (`actors_in` with this lexicon and home); ``words``
+    its `word_spans`, likewise."""
+    if words is None:
+        words = word_spans(text)
     actions: list[Action] = []
     if actors is None:
         actors = actors_in(text, lexicon, home)

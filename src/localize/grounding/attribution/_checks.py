@@ -41,7 +41,12 @@ from localize.grounding.attribution._actions import (
     same_act,
     story_actions,
 )
-from localize.grounding.attribution._actors import ActorLexicon, story_lexicon
+from localize.grounding.attribution._actors import (
+    ActorAt,
+    ActorLexicon,
+    actors_in,
+    story_lexicon,
+)
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
     Count,
@@ -54,6 +59,7 @@ from localize.grounding.attribution._remits import remit_findings
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
 from localize.text._sentences import Sentence, split_sentences, story_sentences
+from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold
 
 __all__ = ["Action", "check_actions", "reported_in", "story_actions"]
@@ -104,13 +110,16 @@ def _count_findings(
     told: Mapping[Decimal, tuple[StoryCount, ...]],
     skip: frozenset[Decimal],
     lexicon: ActorLexicon,
+    seen: tuple[list[ActorAt], list[WordSpan]],
 ) -> Iterator[tuple[Finding, str]]:
     """``attribution`` findings for the story's counts (``told``; the profile's own figures
-    ``skip``ped) in one sentence, each with the key of the actor it names."""
+    ``skip``ped) in one sentence, each with the key of the actor it names; ``seen`` is the
+    sentence's actors and words."""
     figures = [f for f in scan_figures(text) if f.value in told and f.value not in skip]
     if not figures:
         return
-    for c in counts_in(text, lexicon, figures=figures):
+    actors, words = seen
+    for c in counts_in(text, lexicon, figures=figures, actors=actors, words=words):
         same = [
             t for t in told[c.value] if c.currency is None or t.count.currency in (None, c.currency)
         ]
@@ -174,14 +183,19 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
+        # The sentence's actors and words, found once for its counts, acts and remits alike.
+        actors = actors_in(sentence.text, lexicon)
+        words = word_spans(sentence.text)
         # A count given to another actor says more than the act it comes with: report it alone.
         flagged: set[str] = set()
-        for finding, actor_key in _count_findings(sentence.text, counts, skip, lexicon):
+        for finding, actor_key in _count_findings(
+            sentence.text, counts, skip, lexicon, (actors, words)
+        ):
             if ("count", finding.text) not in seen:
                 seen.add(("count", finding.text))
                 flagged.add(actor_key)
                 yield finding
-        for action in actions_in(sentence.text, lexicon):
+        for action in actions_in(sentence.text, lexicon, actors=actors, words=words):
             key = (action.actor.key, action.family)
             if key in seen or action.actor.key in flagged:
                 continue
@@ -189,7 +203,7 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
             if found is not None:
                 seen.add(key)
                 yield found
-        yield from remit_findings(sentence.text, lexicon, profile)
+        yield from remit_findings(sentence.text, lexicon, profile, actors)
 
 
 def _action_finding(

@@ -111,16 +111,19 @@ def counts_in(
     home: Actor | None = None,
     figures: Iterable[Figure] | None = None,
     actors: list[ActorAt] | None = None,
+    words: list[WordSpan] | None = None,
 ) -> list[Count]:
     """Every count in a sentence (not percentages, years, dates or names' numerals) with its
     ties; of ``figures`` only, when given (the sentence's, already scanned). ``actors`` are the
-    sentence's, when already found (`actors_in` with this lexicon and home)."""
+    sentence's, when already found (`actors_in` with this lexicon and home); ``words`` its
+    `word_spans`, likewise."""
     figures = [f for f in (scan_figures(text) if figures is None else figures) if _is_count(f)]
     if figures:
         figures = outside_dates(figures, scan_dates(text))
     if not figures:
         return []
-    words = word_spans(text)
+    if words is None:
+        words = word_spans(text)
     if actors is None:
         actors = actors_in(text, lexicon, home)
     out: list[Count] = []
