@@ -36,6 +36,7 @@ from localize.grounding.attribution._actors import (
     story_actors,
     story_lexicon,
     story_reading,
+    story_words,
 )
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
@@ -283,10 +284,12 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
+    sentences = story_sentences(story)
+    actors, words = story_actors(story, profile), story_words(story)
     return tuple(
         (s, a)
-        for s, actors in zip(story_sentences(story), story_actors(story, profile), strict=True)
-        for a in actions_in(s.text, lexicon, home, actors)
+        for s, found, spans in zip(sentences, actors, words, strict=True)
+        for a in actions_in(s.text, lexicon, home, found, spans)
     )
 
 

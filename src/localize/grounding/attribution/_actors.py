@@ -21,6 +21,7 @@ from localize.grounding._names import iter_led, leading_run
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
 from localize.text._sentences import story_sentences
+from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set
 from localize.text._words import NAME_RUN, RAW_TOKEN
 
@@ -37,6 +38,7 @@ __all__ = [
     "story_actors",
     "story_lexicon",
     "story_reading",
+    "story_words",
 ]
 
 GOVERNMENT = (
@@ -326,6 +328,13 @@ def story_actors(story: Story, profile: RegionProfile) -> tuple[list[ActorAt], .
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     return tuple(actors_in(s.text, lexicon, home) for s in story_sentences(story))
+
+
+@per_story
+def story_words(story: Story) -> tuple[list[WordSpan], ...]:
+    """Each story sentence's `word_spans`: found once, for the story's actions and its counts
+    alike (not changed by either)."""
+    return tuple(word_spans(s.text) for s in story_sentences(story))
 
 
 _PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")

@@ -24,6 +24,7 @@ from localize.grounding.attribution._actors import (
     story_actors,
     story_lexicon,
     story_reading,
+    story_words,
 )
 from localize.grounding.attribution._count_ties import Tie, ties
 from localize.regions._profiles import RegionProfile
@@ -146,10 +147,10 @@ def story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[St
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     sentences = story_sentences(story)
-    actors = story_actors(story, profile)
+    actors, words = story_actors(story, profile), story_words(story)
     out: dict[Decimal, list[StoryCount]] = {}
     for n, s in enumerate(sentences):
-        counts = counts_in(s.text, lexicon, home, actors=actors[n])
+        counts = counts_in(s.text, lexicon, home, actors=actors[n], words=words[n])
         if not counts:
             continue
         near = frozenset(
