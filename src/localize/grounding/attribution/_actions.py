@@ -96,11 +96,13 @@ def actions_in(
     """Every action in a sentence; ``home`` is who a bare "the government" is. ``actors`` are
     the sentence's, when already found (`actors_in` with this lexicon and home); ``words``
     its `word_spans`, likewise."""
+    if actors is None:
+        actors = actors_in(text, lexicon, home)
+    if not actors:
+        return []  # every act is an actor's: no words to walk
     if words is None:
         words = word_spans(text)
     actions: list[Action] = []
-    if actors is None:
-        actors = actors_in(text, lexicon, home)
     for start, end, actor, poss in actors:
         i = word_index(words, end)
         if poss or actor.key.startswith("gov:"):

@@ -198,28 +198,40 @@ def _story_name_words(story: Story) -> frozenset[str]:
 def _names_held(text: str, names: frozenset[str]) -> frozenset[str]:
     # One scan of a story for all of its regions: the built-in lexicons have the same names.
     # A name is in the text only if its first three characters are, where its first character
-    # stands: a set lookup rules out most of the ~1,100 names before the substring search over
-    # the whole story.
+    # stands: the text's few dozen such heads pick the names to look for (a set intersection,
+    # not a lookup per name), each looked for only where its head stands (not searched for
+    # over the whole story).
     starts, plain, headed = _name_heads(names)
-    heads = {text[m.start() : m.start() + 3] for m in starts.finditer(text)}
+    heads: dict[str, list[int]] = {}
+    for m in starts.finditer(text):
+        heads.setdefault(text[m.start() : m.start() + 3], []).append(m.start())
     return frozenset(n for n in plain if n in text) | frozenset(
-        n for n in headed if n[:3] in heads and n in text
+        n
+        for head in heads.keys() & headed.keys()
+        for n in headed[head]
+        if any(text.startswith(n, at) for at in heads[head])
     )
 
 
 @lru_cache(maxsize=8)
-def _name_heads(names: frozenset[str]) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+def _name_heads(
+    names: frozenset[str],
+) -> tuple[re.Pattern[str], tuple[str, ...], dict[str, tuple[str, ...]]]:
     """The first characters of ``names`` as a class, the names searched as they are (shorter
     than three characters, or led by a lower-case ASCII letter: "eSafety", "federal
-    government", few, and their first letters are everywhere), and the others.
+    government", few, and their first letters are everywhere), and the others by their first
+    three characters.
 
     The others' heads are read only where one of their first characters (capitals mostly)
     stands: a few hundred offsets of a story, not all of them.
     """
     plain = sorted(n for n in names if len(n) < 3 or n[0] in ascii_lowercase)
-    headed = sorted(names.difference(plain))
-    first = "".join(re.escape(c) for c in sorted({n[0] for n in headed}))
-    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), tuple(headed)
+    headed: dict[str, list[str]] = {}
+    for n in sorted(names.difference(plain)):
+        headed.setdefault(n[:3], []).append(n)
+    first = "".join(re.escape(c) for c in sorted({head[0] for head in headed}))
+    by_head = {head: tuple(found) for head, found in headed.items()}
+    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), by_head
 
 
 @lru_cache(maxsize=32)

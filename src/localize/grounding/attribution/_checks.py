@@ -110,7 +110,7 @@ def _count_findings(
     told: Mapping[Decimal, tuple[StoryCount, ...]],
     skip: frozenset[Decimal],
     lexicon: ActorLexicon,
-    seen: tuple[list[ActorAt], list[WordSpan]],
+    seen: tuple[list[ActorAt], list[WordSpan] | None],
 ) -> Iterator[tuple[Finding, str]]:
     """``attribution`` findings for the story's counts (``told``; the profile's own figures
     ``skip``ped) in one sentence, each with the key of the actor it names; ``seen`` is the
@@ -183,9 +183,10 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
-        # The sentence's actors and words, found once for its counts, acts and remits alike.
+        # The sentence's actors and words, found once for its counts, acts and remits alike
+        # (its words are walked only from an actor: a sentence naming none has no act).
         actors = actors_in(sentence.text, lexicon)
-        words = word_spans(sentence.text)
+        words = word_spans(sentence.text) if actors else None
         # A count given to another actor says more than the act it comes with: report it alone.
         flagged: set[str] = set()
         for finding, actor_key in _count_findings(
