@@ -25,7 +25,7 @@ from typing import Any, Literal, cast
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._names import FirstWords, find_whole, word_runs
-from localize.grounding.attribution._checks import reported_in
+from localize.grounding.attribution._checks import SectionActs, reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
 from localize.text import (
@@ -341,9 +341,14 @@ def _sources_of(sentence: Sentence, citations: Sequence[Citation]) -> tuple[int,
 
 
 def link_sentences(
-    body: str, citations: Sequence[Citation], story: Story, profile: RegionProfile
+    body: str,
+    citations: Sequence[Citation],
+    story: Story,
+    profile: RegionProfile,
+    acts: SectionActs | None = None,
 ) -> tuple[tuple[SentenceLink, ...], tuple[Finding, ...]]:
-    """Link every sentence of ``body`` to its support; the ``support`` findings on the way."""
+    """Link every sentence of ``body`` to its support; the ``support`` findings on the way.
+    ``acts``: the section's sentences' acts, when the action checks have read them."""
     index = story_index(story)
     pindex = _profile_index(profile)
     links: list[SentenceLink] = []
@@ -368,7 +373,7 @@ def link_sentences(
             sources, via = found, "aligner"
         if not sources:
             # "the US order": an act the story reports, named by who did it.
-            sources = reported_in(text, story, profile)[:_MAX_SOURCES]
+            sources = reported_in(text, story, profile, acts)[:_MAX_SOURCES]
             via = "aligner" if sources else "none"
         if not sources and not entries and not cited:
             findings.append(

@@ -43,7 +43,15 @@ from localize.story import Story
 from localize.text._sentences import Sentence, story_sentences
 from localize.text._word_spans import WordSpan, word_index, word_spans
 
-__all__ = ["Action", "act_group", "actions_in", "reported_in", "same_act", "story_actions"]
+__all__ = [
+    "Action",
+    "SectionActs",
+    "act_group",
+    "actions_in",
+    "reported_in",
+    "same_act",
+    "story_actions",
+]
 
 # Words a story uses for one act interchangeably: its "export ban" is also its "order" and its
 # "restrictions". An actor the story gives one of them to may be given the others.
@@ -300,12 +308,39 @@ def story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence,
     return _story_actions(story, profile)
 
 
-def reported_in(text: str, story: Story, profile: RegionProfile) -> tuple[int, ...]:
-    """The story sentences that report an act this sentence mentions ("the US order")."""
+class SectionActs:
+    """The acts each sentence of one section reports, read once (with the story's lexicon) for
+    every check that asks: the ``attribution`` and ``claim`` checks, and the support links'
+    fallback (`reported_in`)."""
+
+    __slots__ = ("_found", "lexicon")
+
+    def __init__(self, story: Story, profile: RegionProfile) -> None:
+        self.lexicon = story_lexicon(story, profile)
+        self._found: dict[str, list[Action]] = {}
+
+    def of(
+        self,
+        text: str,
+        actors: list[ActorAt] | None = None,
+        words: list[WordSpan] | None = None,
+    ) -> list[Action]:
+        """`actions_in` the sentence (``actors`` and ``words``: its own, when already found)."""
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = actions_in(text, self.lexicon, None, actors, words)
+        return found
+
+
+def reported_in(
+    text: str, story: Story, profile: RegionProfile, acts: SectionActs | None = None
+) -> tuple[int, ...]:
+    """The story sentences that report an act this sentence mentions ("the US order");
+    ``acts``: the section's, when already read."""
     told = story_actions(story, profile)
     numbers = [
         s.number
-        for action in actions_in(text, story_lexicon(story, profile))
+        for action in (acts or SectionActs(story, profile)).of(text)
         for s, a in told
         if same_act(action, a)
     ]

@@ -35,8 +35,8 @@ from localize.grounding._figures import scan_figures
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._actions import (
     Action,
+    SectionActs,
     act_group,
-    actions_in,
     reported_in,
     same_act,
     story_actions,
@@ -45,7 +45,6 @@ from localize.grounding.attribution._actors import (
     ActorAt,
     ActorLexicon,
     actors_in,
-    story_lexicon,
 )
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
@@ -62,7 +61,7 @@ from localize.text._sentences import Sentence, split_sentences, story_sentences
 from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold
 
-__all__ = ["Action", "check_actions", "reported_in", "story_actions"]
+__all__ = ["Action", "SectionActs", "check_actions", "reported_in", "story_actions"]
 
 # Families of acts whose actor the story fixes: giving one to someone else is an attribution
 # error. The others are claims when the story does not report them of that actor.
@@ -176,10 +175,14 @@ def _kind_finding(text: str, c: Count, same: list[StoryCount]) -> tuple[Finding,
     return Finding("attribution", "error", message, span), key
 
 
-def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
-    """The ``attribution`` and ``claim`` findings for a section body."""
+def check_actions(
+    body: str, story: Story, profile: RegionProfile, acts: SectionActs | None = None
+) -> Iterator[Finding]:
+    """The ``attribution`` and ``claim`` findings for a section body; ``acts``: the section's
+    sentences' acts, kept for the support links (`reported_in`) to read again."""
     told = story_actions(story, profile)
-    lexicon = story_lexicon(story, profile)
+    acts = acts or SectionActs(story, profile)
+    lexicon = acts.lexicon
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
@@ -196,7 +199,7 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
                 seen.add(("count", finding.text))
                 flagged.add(actor_key)
                 yield finding
-        for action in actions_in(sentence.text, lexicon, actors=actors, words=words):
+        for action in acts.of(sentence.text, actors, words):
             key = (action.actor.key, action.family)
             if key in seen or action.actor.key in flagged:
                 continue
