@@ -134,22 +134,24 @@ def _lexicon_matches(lexicon: ActorLexicon, text: str) -> tuple[_Match, ...]:
     # Keyed by the pattern's text, whose hash Python keeps: a compiled pattern hashes its whole
     # program on every lookup (~170 us for a lexicon's).
     pattern = lexicon.pattern
+    if len(_COMPILED) >= _MAX_LEXICONS and pattern.pattern not in _COMPILED:
+        _COMPILED.clear()  # a service loading many own profiles: set again before each use
     _COMPILED.setdefault(pattern.pattern, (pattern, lexicon.leads))
     return _matches_of(pattern.pattern, text)
 
 
 # A lexicon's pattern text -> the pattern and its names' leading runs (equal texts, equal names)
 _COMPILED: dict[str, tuple[re.Pattern[str], frozenset[str] | None]] = {}
+_MAX_LEXICONS = 64
 
 
 @lru_cache(maxsize=4096)
 def _matches_of(pattern: str, text: str) -> tuple[_Match, ...]:
     # Kept per (pattern, sentence): every built-in profile's lexicon has the same names, so the
-    # same pattern, and a story's sentences are read for each of its regions. The pattern is
-    # a long alternation led by a lookbehind, tried at every offset: the dearest part.
-    # Tried only where a name's leading word starts (`iter_led`): a story's sentences hold a
-    # few dozen such offsets, where the plain search tries all ~1,100 names at every offset
-    # behind its lookbehind (~5 ms a story).
+    # same pattern, and a story's sentences are read for each of its regions. The pattern, a
+    # long alternation, is tried only where a name's leading word starts (`iter_led`): a
+    # story's sentences hold a few dozen such offsets, where the plain search tries all ~1,100
+    # names at every offset behind its lookbehind (~5 ms a story).
     compiled, leads = _COMPILED[pattern]
     found = compiled.finditer(text) if leads is None else iter_led(compiled, leads, text)
     return tuple(
