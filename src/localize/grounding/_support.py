@@ -24,7 +24,7 @@ from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, find_whole, word_runs
+from localize.grounding._names import FirstWords, find_whole
 from localize.grounding.attribution._checks import SectionActs, reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
@@ -36,6 +36,7 @@ from localize.text import (
     sentence_initial,
     split_sentences,
     story_sentences,
+    word_runs,
 )
 from localize.text._words import CONTENT_WORD, NAME_WORD, bare_word
 

@@ -17,9 +17,10 @@ from functools import lru_cache
 from string import ascii_lowercase
 
 from localize.grounding._analysis import per_story, per_story_by
-from localize.grounding._names import iter_led, leading_run
+from localize.grounding._names import iter_led
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
+from localize.text import leading_run
 from localize.text._sentences import story_sentences
 from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, entry_names, names_in, word_runs
+from localize.grounding._names import FirstWords, entry_names, names_in
 from localize.grounding.attribution._actors import ActorAt, ActorLexicon, actors_in, name_end
 from localize.regions import Institution, RegionProfile
-from localize.text import content_lemmas, word_set
+from localize.text import content_lemmas, word_runs, word_set
 
 __all__ = ["remit_findings"]
 
