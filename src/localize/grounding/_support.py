@@ -24,7 +24,7 @@ from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, find_whole
+from localize.grounding._names import FirstWords, find_whole, spaced_alternation
 from localize.grounding.attribution._checks import SectionActs, reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
@@ -235,8 +235,7 @@ class _ProfileIndex:
 
 
 def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
-    alts = sorted(names, key=len, reverse=True)
-    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+    body = spaced_alternation(sorted(names, key=len, reverse=True))
     # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
     return re.compile(rf"(?:{body})(?:['\u2019]s)?(?![\w-])")
 

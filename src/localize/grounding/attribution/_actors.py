@@ -17,7 +17,7 @@ from functools import lru_cache
 from string import ascii_lowercase
 
 from localize.grounding._analysis import per_story, per_story_by
-from localize.grounding._names import iter_led
+from localize.grounding._names import iter_led, spaced_alternation
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
 from localize.text import leading_run
@@ -85,7 +85,7 @@ def _alternation(names: Iterable[str]) -> str:
     # "European"); names of one length in a fixed order (two that match at one offset match the
     # same text), so profiles with the same names get the same pattern, compiled once.
     ordered = sorted(set(names), key=lambda n: (-len(n), n))
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
+    return spaced_alternation(ordered)
 
 
 @lru_cache(maxsize=32)
