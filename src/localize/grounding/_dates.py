@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from localize.grounding._figures import Figure
+from localize.grounding._figures import Figure, scanned_once
 
 __all__ = [
     "PERIOD_ORDINALS",
@@ -153,6 +153,7 @@ def _mention(m: re.Match[str]) -> DateMention | None:
     return DateMention(valid, year, None, m.start(), m.end())
 
 
+@scanned_once
 def scan_dates(text: str) -> Iterator[DateMention]:
     """Every date and weekday in ``text``, in order of where they start."""
     found = [d for m in _DATE.finditer(text) if (d := _mention(m)) is not None]

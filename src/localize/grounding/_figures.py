@@ -7,13 +7,15 @@ in the story?) and the ``attribution`` check (is it given to the story's actor?)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from localize.text import is_capitalised, sentence_initial, word_set
 
-__all__ = ["Figure", "scan_figures"]
+__all__ = ["Figure", "scan_figures", "scanned_once"]
 
 _NUMBER_WORDS: dict[str, int] = {
     "zero": 0,
@@ -194,6 +196,29 @@ def _words_value(words: list[str]) -> int:
     return total + current
 
 
+# A sentence's figures and dates are read by the number, misplaced-value and attribution checks
+# alike, a story sentence's for every region: a text up to this long is scanned once and what was
+# found kept, for as many texts as the sentences of a batch's jobs in flight (32 jobs of about 60
+# story and section sentences each, twice over). A longer text (a whole story, read once for its
+# facts) is not kept: the cache must not hold stories whose jobs are done.
+_KEPT_LENGTH = 1000
+_SCANS_KEPT = 4096
+
+T = TypeVar("T")
+
+
+def scanned_once(scan: Callable[[str], Iterable[T]]) -> Callable[[str], tuple[T, ...]]:
+    """``scan`` as a function that returns a tuple, scanning a sentence-long text only once."""
+    kept = lru_cache(maxsize=_SCANS_KEPT)(lambda text: tuple(scan(text)))
+
+    @wraps(scan)
+    def scanned(text: str) -> tuple[T, ...]:
+        return tuple(scan(text)) if len(text) > _KEPT_LENGTH else kept(text)
+
+    return scanned
+
+
+@scanned_once
 def scan_figures(text: str) -> Iterator[Figure]:
     """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
     if not _ANY_FIGURE.search(text):

@@ -29,13 +29,13 @@ the story never gives is the aligned-clause rule's (`_paraphrase`); names are le
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from localize.grounding._analysis import per_story
 from localize.grounding._dates import period_code, scan_dates
-from localize.grounding._figures import Figure, scan_figures
+from localize.grounding._figures import Figure, scan_figures, scanned_once
 from localize.grounding._number import restates
 from localize.story import Story
 from localize.text import STOPWORDS, lemma, story_sentences, word_set
@@ -121,9 +121,10 @@ def _periods(text: str, spans: list[tuple[int, int]]) -> Iterator[_Value]:
             yield _Value("period", code, m.start(), m.end())
 
 
+@scanned_once
 def _values(text: str) -> list[_Value]:
     """Every figure, date, weekday and period of a text, in order; a date's numerals are the
-    date's."""
+    date's. Read once a sentence: the story's for every region, a section's for each rule."""
     out: list[_Value] = []
     spans: list[tuple[int, int]] = []
     for d in scan_dates(text):
@@ -143,7 +144,7 @@ def _values(text: str) -> list[_Value]:
     return sorted(out, key=lambda v: v.start)
 
 
-def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]:
+def _placed(text: str, sentence: int, values: Sequence[_Value]) -> Iterator[_Placed]:
     """Each value of a sentence (``values``, from `_values`) with its setting."""
     if not values:
         return
@@ -185,7 +186,7 @@ def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]
 
 def _side(
     items: list[int | str | None],
-    values: list[_Value],
+    values: Sequence[_Value],
     n: int,
     step: int,
     reach: int = _REACH,
