@@ -32,6 +32,7 @@ import re
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._dates import period_code, scan_dates
@@ -144,6 +145,18 @@ def _values(text: str) -> list[_Value]:
     return sorted(out, key=lambda v: v.start)
 
 
+@lru_cache(maxsize=16384)
+def _item(word: str) -> str | None:
+    """What a word is in a sentence's sequence (`_placed`): a clause boundary (""), a stop word
+    (None) or its content lemma. Read once a word: story sentences repeat their words."""
+    low = word.lower().replace("\u2019", "'").removesuffix("'s")
+    if not low[0].isalpha() or low in _CLAUSE_WORDS:
+        return ""
+    if low in STOPWORDS:
+        return None
+    return lemma(low)
+
+
 def _placed(text: str, sentence: int, values: Sequence[_Value]) -> Iterator[_Placed]:
     """Each value of a sentence (``values``, from `_values`) with its setting."""
     if not values:
@@ -153,19 +166,13 @@ def _placed(text: str, sentence: int, values: Sequence[_Value]) -> Iterator[_Pla
     items: list[int | str | None] = []
     at = 0
     for m in _TOKEN.finditer(text):
-        while at < len(values) and values[at].start <= m.start():
+        start = m.start()
+        while at < len(values) and values[at].start <= start:
             items.append(at)
             at += 1
-        if any(v.start <= m.start() < v.end for v in values[max(0, at - 1) : at]):
+        if at and start < values[at - 1].end:
             continue  # a value's own word ("million", "March")
-        word = m.group()
-        low = word.lower().replace("\u2019", "'").removesuffix("'s")
-        if not low[0].isalpha() or low in _CLAUSE_WORDS:
-            items.append("")
-        elif low in STOPWORDS:
-            items.append(None)
-        else:
-            items.append(lemma(low))
+        items.append(_item(m.group()))
     items.extend(range(at, len(values)))
     position = {item: n for n, item in enumerate(items) if isinstance(item, int)}
     for i, value in enumerate(values):
@@ -215,13 +222,34 @@ def _side(
 
 
 @per_story
-def _story_values(story: Story) -> dict[str, tuple[_Placed, ...]]:
-    """The story's values by kind, each with its setting and sentence number."""
-    by_kind: dict[str, list[_Placed]] = {}
+def _story_values(story: Story) -> dict[str, tuple[_Value, ...]]:
+    """The story's values by kind, without their settings: most section sentences give none of
+    them, and need no story value's setting."""
+    by_kind: dict[str, list[_Value]] = {}
     for s in story_sentences(story):
-        for p in _placed(s.text, s.number, _values(s.text)):
-            by_kind.setdefault(p.value.kind, []).append(p)
+        for v in _values(s.text):
+            by_kind.setdefault(v.kind, []).append(v)
     return {k: tuple(v) for k, v in by_kind.items()}
+
+
+@per_story
+def _story_placed(story: Story, kind: str) -> tuple[_Placed, ...]:
+    """The story's values of one kind, each with its setting and sentence number: read for the
+    kinds a section gives that the story gives too, and only in the sentences that hold one."""
+    return tuple(
+        p
+        for s in story_sentences(story)
+        if any(v.kind == kind for v in _values(s.text))
+        for p in _sentence_placed(story, s.number, s.text)
+        if p.value.kind == kind
+    )
+
+
+@per_story
+def _sentence_placed(story: Story, number: int, text: str) -> tuple[_Placed, ...]:
+    """Every value of one story sentence (its number and text) with its setting, read once for
+    all kinds."""
+    return tuple(_placed(text, number, _values(text)))
 
 
 def _same(a: _Value, b: _Value) -> bool:
@@ -260,12 +288,12 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
     told = _story_values(story)
     values = _values(text)
     # Most sentences give no value the story gives too: no need to read their settings.
-    if not any(_same(v, t.value) for v in values for t in told.get(v.kind, ())):
+    if not any(_same(v, t) for v in values for t in told.get(v.kind, ())):
         return None
     for said in _placed(text, 0, values):
         if said.grouped or (said.value.figure is not None and not said.value.figure.countable):
             continue  # a range or a list (its items share one setting), or a name's numeral
-        kind = told.get(said.value.kind, ())
+        kind = _story_placed(story, said.value.kind)
         own = [t for t in kind if _same(said.value, t.value)]
         if not own or any(_shared(said, t) for t in own):
             # Not the story's value (the number check's), or the story's in this setting: one
@@ -294,11 +322,10 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
 def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]:
     """For measuring this rule (benchmarks/story_swaps.py): each value of ``text`` that the
     story gives too, as its span and the story's other values of its kind, as written there."""
-    told = _story_values(story)
     for v in _values(text):
         if v.figure is not None and not v.figure.countable:
             continue
-        kind = told.get(v.kind, ())
+        kind = _story_placed(story, v.kind)
         if not any(_same(v, t.value) for t in kind):
             continue
         written = text[v.start : v.end].lower()
