@@ -223,10 +223,12 @@ def scan_figures(text: str) -> Iterator[Figure]:
     """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
     if not _ANY_FIGURE.search(text):
         return  # most sentences hold none: skip tokenising them
-    tokens: list[_Token] = [
-        (m.start(), m.end(), m.group("num"), m.group("word") or "")
-        for m in _NUM_TOKEN.finditer(text)
-    ]
+    # Read by span and groups, not by name: a whole story is tokenised for its facts.
+    tokens: list[_Token] = []
+    for m in _NUM_TOKEN.finditer(text):
+        start, end = m.span()
+        num, word = m.groups()
+        tokens.append((start, end, num, word or ""))
     # Only a numeral or a number word starts a figure: the loop goes from one to the next,
     # past those a figure before took in.
     starts = [k for k, t in enumerate(tokens) if t[2] or t[3].lower() in _FIGURE_WORDS]
