@@ -97,6 +97,35 @@ def test_a_200_that_is_not_json_names_the_endpoint_once(
     assert info.value.exit_code == 3
 
 
+MALFORMED = {
+    "choices-a-string": {"choices": "abc"},
+    "choices-an-object": {"choices": {"0": 1}},
+    "choice-a-number": {"choices": [5]},
+    "message-a-list": {"choices": [{"message": [1]}]},
+    "content-a-number": {"choices": [{"message": {"content": 5}}]},
+    "usage-a-list": {"choices": [{"message": {"content": "x"}}], "usage": [1]},
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_completion_of_the_wrong_shape_is_an_invalid_response(
+    script: Callable[..., Script], body: dict[str, Any]
+) -> None:
+    s = script(Response(json.dumps(body), status=200, content_type="application/json"))
+    with pytest.raises(InvalidResponseError) as info:
+        complete(s.url)
+    assert s.url in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_json_body_that_is_not_utf8_is_an_invalid_response(
+    script: Callable[..., Script],
+) -> None:
+    s = script(Response(b'{"choices": "\xff\xfe"}', status=200, content_type="application/json"))
+    with pytest.raises(InvalidResponseError, match="not JSON"):
+        complete(s.url)
+    assert s.requests == 1
+
+
 def test_localize_and_alocalize_raise_the_typed_error_not_json_decode_error(
     script: Callable[..., Script],
 ) -> None:

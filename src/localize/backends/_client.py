@@ -112,11 +112,15 @@ _CHAT_PATH = "/chat/completions"
 def _answer(response: httpx2.Response) -> tuple[object, str | None]:
     """The response's JSON data and request id, as the SDK would parse them for a model type:
     a body that is not declared JSON is parsed if it can be, else kept as text; a body declared
-    JSON that is not (``json.JSONDecodeError``) is an error."""
+    JSON that is not (``json.JSONDecodeError``, also for bytes that are not UTF-8) is an
+    error."""
     content_type, *_ = response.headers.get("content-type", "*").split(";")
     data: object
     if content_type.endswith("json"):
-        data = response.json()
+        try:
+            data = response.json()
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError(f"not UTF-8 ({exc.reason})", "", exc.start) from None
     else:
         try:
             data = response.json()
@@ -392,7 +396,20 @@ class LLMClient:
                 request_id=request_id,
                 attempts=sending.sent,
             )
-        choice = _model(response.choices[0])
+
+        def shaped(value: object, field: str, *types: type) -> Any:
+            # The SDK's construct never validated these: a wrong shape failed later as an
+            # AttributeError, or reached the section as a number.
+            if value is not None and not isinstance(value, types):
+                raise InvalidResponseError(
+                    f"{where} returned a completion whose {field} is {type(value).__name__} data",
+                    base_url=where,
+                    request_id=request_id,
+                    attempts=sending.sent,
+                )
+            return _model(value)
+
+        choice = shaped(shaped(response.choices, "choices", list)[0], "choices[0]", dict)
         if choice.finish_reason == "content_filter":
             raise ContentFilterError(
                 f"{where}: the provider's content filter withheld the answer "
@@ -400,15 +417,20 @@ class LLMClient:
                 base_url=where,
                 request_id=request_id,
             )
-        message = _model(choice.message)
+        message = shaped(choice.message, "message", dict)
+        content = shaped(message.content, "message.content", str) if message is not None else None
         refusal = getattr(message, "refusal", None) if message is not None else None
         if refusal:
             raise RefusalError(
                 f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
             )
         self._mode = mode  # remembered: later requests skip the negotiation
-        usage = _model(response.usage)
-        details = _model(getattr(usage, "prompt_tokens_details", None)) if usage else None
+        usage = shaped(response.usage, "usage", dict)
+        details = (
+            shaped(usage.prompt_tokens_details, "usage.prompt_tokens_details", dict)
+            if usage
+            else None
+        )
 
         def tokens(value: object, name: str) -> int:
             # The SDK does not validate usage: 1e400 or -5 would reach JSON output as Infinity.
@@ -428,7 +450,7 @@ class LLMClient:
             return value
 
         return Completion(
-            content=(message.content or "") if message is not None else "",
+            content=content or "",
             finish_reason=choice.finish_reason,
             usage=Usage(
                 tokens(usage.prompt_tokens, "prompt_tokens") if usage else 0,

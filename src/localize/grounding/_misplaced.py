@@ -311,12 +311,28 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
             shared = _shared(said, t)
             if shared >= _SHARED and (best is None or _shared(said, t) > _shared(said, best)):
                 best = t
-        # The replaced value's clause must hold the section's better than the value's own.
-        if best is not None and _shared(said, best, wide=True) > max(
-            (_shared(said, t, wide=True) for t in own), default=0
+        # The replaced value's clause must hold the section's better than the value's own, and
+        # the section must not hold more words that only the value's own clause gives, in
+        # whatever order: "a 5% rise in bread prices" is "bread prices rose 5%", however alike
+        # "a 7% rise in milk prices" is written.
+        if (
+            best is not None
+            and _shared(said, best, wide=True)
+            > max((_shared(said, t, wide=True) for t in own), default=0)
+            and not any(_own_words(said, t, best) for t in own)
         ):
             return f"gives {said.text} where the story gives {best.text}", best.sentence
     return None
+
+
+def _own_words(said: _Placed, own: _Placed, other: _Placed) -> bool:
+    """Whether the section's clause holds words only the value's own story clause gives, at
+    least as many as it holds only the other value's clause gives."""
+    words = said.wide_before | said.wide_after
+    mine = own.wide_before | own.wide_after
+    theirs = other.wide_before | other.wide_after
+    only_mine = len(words & (mine - theirs))
+    return only_mine > 0 and only_mine >= len(words & (theirs - mine))
 
 
 def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from localize.regions import RegionProfile
-from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised
+from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised, leading_run, word_runs
 from localize.text._words import NAME_TOKEN
 
 __all__ = [
@@ -81,18 +81,7 @@ def iter_whole(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = max(m.end(), m.start() + 1)
 
 
-_WORD_RUN = re.compile(r"\w+")
-
-
-def word_runs(text: str) -> frozenset[str]:
-    """Every maximal run of word characters in ``text``: what `FirstWords` looks names up by."""
-    return frozenset(_WORD_RUN.findall(text))
-
-
-def leading_run(name: str) -> str | None:
-    """The run of word characters a name starts with (None when it starts with none)."""
-    lead = _WORD_RUN.match(name)
-    return lead.group() if lead else None
+_WORD_RUN = re.compile(r"\w+")  # as `word_runs` reads them, walked here with their offsets
 
 
 def iter_led(pattern: re.Pattern[str], leads: frozenset[str], text: str) -> list[re.Match[str]]:

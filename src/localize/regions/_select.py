@@ -23,6 +23,7 @@ from typing import Any, Literal
 from localize.budget import count_text
 from localize.regions._beats import GENERAL
 from localize.regions._profiles import Institution, Law, RegionProfile
+from localize.text import leading_run, word_runs
 
 __all__ = ["Chosen", "Selection", "select_entries"]
 
@@ -210,19 +211,10 @@ class _Named:
 # on with a character that is no word character and matches only itself, or the lookahead
 # refuses one). So the name's first word, as written (or lower-cased, for a case-blind ASCII
 # name in a story without `_ASCII_LOOKALIKES`), is one of the story's word runs.
-_WORD_RUN = re.compile(r"\w+")
-
-
-def _first_word(name: str) -> str | None:
-    """The word run a name starts with; None where it starts with another character."""
-    m = _WORD_RUN.match(name)
-    return m.group() if m else None
-
-
 @lru_cache(maxsize=8)  # a batch's jobs in flight (32) are about 8 stories' regions
 def _word_runs(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The story's word runs as written and lower-cased (once per story, for all regions)."""
-    runs = frozenset(_WORD_RUN.findall(text))
+    runs = word_runs(text)
     return runs, frozenset(r.lower() for r in runs)
 
 
@@ -245,9 +237,9 @@ def _named_pattern(names: Sequence[str]) -> _Named | None:
     return _Named(
         pattern,
         tuple(needles),
-        written=tuple((name, _first_word(name)) for name, as_written in needles if as_written),
+        written=tuple((name, leading_run(name)) for name, as_written in needles if as_written),
         lowered=tuple(
-            (name.lower(), _first_word(name.lower())) for name in blind if name.isascii()
+            (name.lower(), leading_run(name.lower())) for name in blind if name.isascii()
         ),
         unsure=not all(name.isascii() for name in blind),
     )

@@ -14,6 +14,7 @@ from localize.text._sentences import (
 )
 from localize.text._word_spans import WordSpan, word_index, word_spans
 from localize.text._wordfold import fold, fold_tokens, is_capitalised, sentence_initial, word_set
+from localize.text._words import leading_run, word_runs
 
 __all__ = [
     "ACRONYM",
@@ -30,6 +31,7 @@ __all__ = [
     "is_capitalised",
     "is_common_word",
     "join_cited",
+    "leading_run",
     "lemma",
     "sentence_initial",
     "split_sentences",
@@ -37,6 +39,7 @@ __all__ = [
     "story_sentences",
     "strip_markers",
     "word_index",
+    "word_runs",
     "word_set",
     "word_spans",
 ]

@@ -23,6 +23,8 @@ __all__ = [
     "TEXT_WORD",
     "TITLE_RUN",
     "bare_word",
+    "leading_run",
+    "word_runs",
 ]
 
 # Apostrophes of every style, to drop before comparing: "Anthropic's" == "anthropics".
@@ -78,3 +80,19 @@ def bare_word(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     return w.strip("'-")
+
+
+# A maximal run of word characters: a whole name starts at one, and its first word is that run,
+# so a text's runs rule out by a set lookup most names it cannot hold (see FirstWords).
+_WORD_RUN = re.compile(r"\w+")
+
+
+def word_runs(text: str) -> frozenset[str]:
+    """Every maximal run of word characters in ``text``."""
+    return frozenset(_WORD_RUN.findall(text))
+
+
+def leading_run(name: str) -> str | None:
+    """The run of word characters a name starts with (None when it starts with none)."""
+    lead = _WORD_RUN.match(name)
+    return lead.group() if lead else None
