@@ -298,11 +298,11 @@ def _localised_names(body: str, story: Story, profile: RegionProfile) -> Iterato
     """
     if not _place_words(profile):
         return
-    sentences = [s.text for s in story_sentences(story)]
     for pattern in _localising(profile):
         for m in pattern.finditer(body):
             name = m.group("name")
-            with_name = [s for s in sentences if name in s]
+            # The story's sentences only where a section makes a name local: most never do.
+            with_name = [s.text for s in story_sentences(story) if name in s.text]
             if not with_name or any(names_in(s, _place_words(profile)) for s in with_name):
                 continue
             span = m.group().strip()
