@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from importlib.resources import files
 from itertools import pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
@@ -76,34 +77,47 @@ _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|least|merely|simply)\b", re.IGNORECASE)
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
 
-# Opposites by class: direction, size, quantity, outcome, stance, position in time or space.
+# Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
+# written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
+# pairs the two words of one family ("increase"/"decrease", "rise"/"fall") and a news
+# restatement swaps across families ("raised" for "cut", "approve" for "reject"). The tests
+# (raise/cut, high/lower, increase/reduce) and the development sets (increase/reduce,
+# within/outside, upper/lower) show them needed; the other pairs are of the same classes:
+# direction, size, stance, position in time or space. Every word is in its lemma's form, as the
+# clauses are compared ("men"/"women" would never match; WordNet gives "man"/"woman").
 _OPPOSITES = (
-    "increase decrease|increase reduce|increase cut|increase lower|rise fall|rise drop|"
-    "rise decline|raise cut|raise lower|raise reduce|grow shrink|grow decline|expand shrink|"
-    "expand contract|expand restrict|widen restrict|gain lose|gain loss|profit loss|up down|"
-    "high low|high lower|more less|more few|many few|much less|much little|above below|"
-    "over under|maximum minimum|majority minority|"
-    "positive negative|strong weak|strengthen weaken|improve worsen|improve deteriorate|"
-    "accelerate slow|fast slow|early late|first last|before after|begin end|start end|"
-    "start stop|beginning end|open close|win lose|success failure|succeed fail|approve reject|"
-    "accept reject|accept decline|allow prohibit|allow forbid|allow ban|permit prohibit|"
-    "include exclude|add remove|enable disable|lift impose|tighten ease|tighten loosen|"
-    "support oppose|agree disagree|confirm deny|same different|public private|inside outside|"
-    "within outside|input output|internal external|domestic foreign|import export|"
-    "buy sell|hire fire|easy hard|easy difficult|simple complex|cheap expensive|large small|"
-    "big small|long short|wide narrow|old young|old new|rich poor|safe dangerous|"
-    "temporary permanent|always never|all none|optimistic pessimistic|benefit harm|help hurt|"
-    "ahead behind|surplus deficit|upgrade downgrade|inflow outflow|asset liability|"
-    "explicit implicit|absent present|presence absence|lowest highest|best worst|better worse|"
-    "good bad|right wrong|true false|useful useless|major minor|upper lower|north south|"
-    "east west|left right|men women|male female|buyer seller|borrower lender|winner loser|"
-    "global local|strict lenient|formal informal|active passive|offensive defensive|attack defend"
+    "increase reduce|increase cut|increase lower|rise drop|rise decline|raise cut|raise reduce|"
+    "grow shrink|grow decline|expand shrink|expand restrict|widen restrict|gain lose|"
+    "profit loss|high lower|over under|improve worsen|improve deteriorate|accelerate slow|"
+    "before after|start end|approve reject|accept decline|allow prohibit|allow forbid|"
+    "allow ban|permit prohibit|add remove|lift impose|tighten ease|support oppose|confirm deny|"
+    "within outside|input output|easy hard|temporary permanent|always never|all none|"
+    "benefit harm|help hurt|ahead behind|surplus deficit|upper lower|buyer seller|global local|"
+    "strict lenient"
 )
-_PAIRS: dict[str, set[str]] = {}
-for _pair in _OPPOSITES.split("|"):
-    _a, _b = _pair.split()
-    _PAIRS.setdefault(_a, set()).add(_b)
-    _PAIRS.setdefault(_b, set()).add(_a)
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> dict[str, set[str]]:
+    """Each word's opposites, read once on first use (the table is 3,000 pairs)."""
+    table = files("localize.grounding").joinpath("antonyms.txt").read_text(encoding="utf-8")
+    lines = [line for line in table.splitlines() if line and not line.startswith("#")]
+    pairs: dict[str, set[str]] = {}
+    for pair in (*lines, *_OPPOSITES.split("|")):
+        a, b = pair.split()
+        pairs.setdefault(a, set()).add(b)
+        pairs.setdefault(b, set()).add(a)
+    return pairs
+
+
+_NO_OPPOSITES: frozenset[str] = frozenset()
+
+
+def _antonyms(word: str) -> set[str] | frozenset[str]:
+    """``word``'s opposites (a shared set: never changed by a caller)."""
+    return _pairs().get(word, _NO_OPPOSITES)
+
+
 # Negating prefixes: "unspecified" against "specified", "indirect" against "direct".
 _PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
 
@@ -454,7 +468,7 @@ def _best(clause: _Clause, index: _StoryClauses) -> tuple[_Clause, float] | None
 
 def _opposite(word: str, told: frozenset[str], said: frozenset[str]) -> str | None:
     """The story clause's word that ``word`` is the opposite of, if any."""
-    for other in _PAIRS.get(word, ()):
+    for other in _antonyms(word):
         if other in told and other not in said:
             return other
     for p in _PREFIXES:
@@ -580,7 +594,7 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         # Or the two words bear on the same thing: "increase carbon footprint" for the story's
         # "reduce energy consumption and carbon footprint", where the section keeps "reduce" for
         # another object of the same sentence.
-        for other in _PAIRS.get(word, ()):
+        for other in _antonyms(word):
             if other not in told.lemmas:
                 continue
             object_ = _after(said.order, word) & _after(told.order, other)
@@ -760,7 +774,7 @@ def _opposites(word: str) -> set[str]:
     """Every word ``word`` is the opposite of: from the list by class, or by a negating prefix.
     One set shared between calls (never changed by a caller); a set as built, not a frozenset
     copy, so the opposites are tried in the order they always were."""
-    out = set(_PAIRS.get(word, ()))
+    out = set(_antonyms(word))
     for p in _PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 4:
             out.add(word[len(p) :])
