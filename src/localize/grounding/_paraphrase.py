@@ -698,15 +698,17 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         # "AI-powered" is an acronym's compound, written in capitals like the acronym.
         if not word[0].isupper() or word.split("-")[0].isupper():
             continue
+        # Each test below only passes a word over; the set lookups go first, since most
+        # capitalised words are the story's or the profile's.
+        low = word.lower()
+        if low in skip or low in _MONTHS or low in index.words or low in _shipped_words():
+            continue
         if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
             continue
         before = text[: m.start()].rstrip()
         if not before or before[-1] in _OPENERS:
             continue
-        low = word.lower()
-        if low in skip or low in _MONTHS or low in _shipped_words():
-            continue
-        if low in index.words or lemma(low) in index.by_lemma or _given(low, index):
+        if lemma(low) in index.by_lemma or _given(low, index):
             continue
         if _beside_a_story_name(tokens, n, index):
             return word
