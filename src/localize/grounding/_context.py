@@ -13,7 +13,7 @@ from functools import cached_property
 from localize.grounding._facts import Facts, ProfileFacts, profile_facts, story_facts
 from localize.grounding._findings import Finding
 from localize.grounding._support import SentenceLink, link_sentences
-from localize.grounding.attribution._checks import check_actions
+from localize.grounding.attribution._checks import SectionActs, check_actions
 from localize.regions import RegionProfile
 from localize.story import Story
 from localize.text import Citation
@@ -43,8 +43,14 @@ class CheckContext:
         return profile_facts(self.profile)
 
     @cached_property
+    def _acts(self) -> SectionActs:
+        # The section sentences' acts: read by the action checks, and again by the support
+        # links for a sentence with no other support.
+        return SectionActs(self.story, self.profile)
+
+    @cached_property
     def _linked(self) -> tuple[tuple[SentenceLink, ...], tuple[Finding, ...]]:
-        return link_sentences(self.body, self.citations, self.story, self.profile)
+        return link_sentences(self.body, self.citations, self.story, self.profile, self._acts)
 
     @property
     def links(self) -> tuple[SentenceLink, ...]:
@@ -58,4 +64,4 @@ class CheckContext:
     @cached_property
     def action_findings(self) -> tuple[Finding, ...]:
         """The ``attribution`` and ``claim`` findings, found in one pass over the section."""
-        return tuple(check_actions(self.body, self.story, self.profile))
+        return tuple(check_actions(self.body, self.story, self.profile, self._acts))

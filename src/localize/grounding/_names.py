@@ -30,6 +30,7 @@ __all__ = [
     "name_end",
     "name_start",
     "names_in",
+    "spaced_alternation",
     "strip_possessive",
     "word_runs",
 ]
@@ -79,6 +80,12 @@ def iter_whole(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     while (m := find_whole(pattern, text, pos)) is not None:
         yield m
         pos = max(m.end(), m.start() + 1)
+
+
+def spaced_alternation(names: Iterable[str]) -> str:
+    """The names as one alternation, in the order given, each matching with any whitespace
+    between its words (a name wrapped across lines is the same name)."""
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
 
 
 _WORD_RUN = re.compile(r"\w+")  # as `word_runs` reads them, walked here with their offsets

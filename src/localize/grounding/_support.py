@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, find_whole, word_runs
-from localize.grounding.attribution._checks import reported_in
+from localize.grounding._names import FirstWords, find_whole, spaced_alternation
+from localize.grounding.attribution._checks import SectionActs, reported_in
 from localize.regions import RegionProfile
 from localize.story import Story
 from localize.text import (
@@ -36,6 +36,7 @@ from localize.text import (
     sentence_initial,
     split_sentences,
     story_sentences,
+    word_runs,
 )
 from localize.text._words import CONTENT_WORD, NAME_WORD, bare_word
 
@@ -234,8 +235,7 @@ class _ProfileIndex:
 
 
 def _entry_pattern(names: Sequence[str]) -> re.Pattern[str]:
-    alts = sorted(names, key=len, reverse=True)
-    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+    body = spaced_alternation(sorted(names, key=len, reverse=True))
     # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
     return re.compile(rf"(?:{body})(?:['\u2019]s)?(?![\w-])")
 
@@ -264,18 +264,29 @@ def profile_entries(text: str, profile: RegionProfile) -> tuple[str, ...]:
     return _profile_index(profile).named(text)
 
 
-def _scores(stems: frozenset[str], index: StoryIndex) -> list[tuple[float, int, int]]:
-    """(coverage, shared words, sentence number) for every story sentence sharing a word."""
+def _scores(
+    stems: frozenset[str], index: StoryIndex, least: int = 1
+) -> list[tuple[float, int, int]]:
+    """(coverage, shared words, sentence number) for every story sentence sharing at least
+    ``least`` of the words."""
     if not stems:
         return []
-    total = index.weight(stems)
     # Each sentence's shared words' weights (`StoryIndex.weight` of the words both use: an
     # fsum, the same in any order), gathered from the section sentence's own words.
     shared: dict[int, list[float]] = {}
+    idf, postings = index.idf, index.postings
     for w in stems:
-        for i in index.postings.get(w, ()):
-            shared.setdefault(i, []).append(index.idf[w])
-    return [(math.fsum(shared[i]) / total, len(shared[i]), i + 1) for i in sorted(shared)]
+        at = postings.get(w)
+        if at:
+            weight = idf[w]
+            for i in at:
+                shared.setdefault(i, []).append(weight)
+    # Summed only for the sentences kept: most share one common word ("security") and no more.
+    kept = sorted(i for i, weights in shared.items() if len(weights) >= least)
+    if not kept:
+        return []
+    total = index.weight(stems)
+    return [(math.fsum(shared[i]) / total, len(shared[i]), i + 1) for i in kept]
 
 
 def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -> tuple[int, ...]:
@@ -286,7 +297,7 @@ def _align(text: str, index: StoryIndex, ignore: frozenset[str] = frozenset()) -
     tools for finding vulnerabilities, ...").
     """
     stems = _content_stems(text) - ignore
-    scored = [s for s in _scores(stems, index) if s[1] >= _MIN_SHARED]
+    scored = _scores(stems, index, _MIN_SHARED)
     if not scored:
         return ()
     scored.sort(key=lambda s: (-s[0], s[2]))
@@ -330,9 +341,14 @@ def _sources_of(sentence: Sentence, citations: Sequence[Citation]) -> tuple[int,
 
 
 def link_sentences(
-    body: str, citations: Sequence[Citation], story: Story, profile: RegionProfile
+    body: str,
+    citations: Sequence[Citation],
+    story: Story,
+    profile: RegionProfile,
+    acts: SectionActs | None = None,
 ) -> tuple[tuple[SentenceLink, ...], tuple[Finding, ...]]:
-    """Link every sentence of ``body`` to its support; the ``support`` findings on the way."""
+    """Link every sentence of ``body`` to its support; the ``support`` findings on the way.
+    ``acts``: the section's sentences' acts, when the action checks have read them."""
     index = story_index(story)
     pindex = _profile_index(profile)
     links: list[SentenceLink] = []
@@ -342,7 +358,9 @@ def link_sentences(
         entries = pindex.named(text)
         cited = _sources_of(sentence, citations)
         words = pindex.words(entries)
-        aligned = _align(text, index, words)
+        # The aligner's links are wanted only where a citation fails or is missing: a model
+        # that cites (JSON answers do) has most sentences linked without them. Found once.
+        aligned = cache(partial(_align, text, index, words))
         sources: tuple[int, ...] = ()
         via: Via = "none"
         if cited:
@@ -351,11 +369,11 @@ def link_sentences(
                 sources, via = cited, "citation"
             else:
                 findings.append(Finding("support", "warning", problem, text))
-        if not sources and aligned:
-            sources, via = aligned, "aligner"
+        if not sources and (found := aligned()):
+            sources, via = found, "aligner"
         if not sources:
             # "the US order": an act the story reports, named by who did it.
-            sources = reported_in(text, story, profile)[:_MAX_SOURCES]
+            sources = reported_in(text, story, profile, acts)[:_MAX_SOURCES]
             via = "aligner" if sources else "none"
         if not sources and not entries and not cited:
             findings.append(
@@ -388,9 +406,10 @@ def _citation_problem(
     cited: tuple[int, ...],
     index: StoryIndex,
     profile_words: frozenset[str],
-    aligned: tuple[int, ...],
+    align: Callable[[], tuple[int, ...]],
 ) -> str | None:
-    """Why a citation does not hold what the sentence says, or None when it does."""
+    """Why a citation does not hold what the sentence says, or None when it does; ``align``
+    gives the aligner's links, named in the message."""
     n = len(index.sentences)
     sentence = f'The sentence "{shorten(text, _QUOTE_LIMIT)}"'
     missing_ids = [c for c in cited if not 1 <= c <= n]
@@ -402,11 +421,14 @@ def _citation_problem(
     absent = [written for key, written in anchors.items() if f" {key} " not in held]
     refs = ", ".join(f"[{c}]" for c in cited)
     cites = f"{sentence} cites {refs}, which {'does' if len(cited) == 1 else 'do'} not"
-    where = f"; the story supports it in {', '.join(f'[{a}]' for a in aligned)}" if aligned else ""
     if absent:
         named = " or ".join(f'"{w}"' for w in absent)  # as the sentence writes them
-        return f"{cites} mention {named}{where}."
+        return f"{cites} mention {named}{_supported_in(align())}."
     stems = _content_stems(text) - profile_words
     if stems and not any(stems & index.stems[c - 1] for c in cited):
-        return f"{cites} say what it says{where}."
+        return f"{cites} say what it says{_supported_in(align())}."
     return None
+
+
+def _supported_in(aligned: tuple[int, ...]) -> str:
+    return f"; the story supports it in {', '.join(f'[{a}]' for a in aligned)}" if aligned else ""

@@ -18,4 +18,7 @@ def word_spans(text: str) -> list[WordSpan]:
 def word_index(words: list[WordSpan], pos: int) -> int:
     """The index of the first word at or after ``pos``; ``len(words)`` if none (a binary
     search: ``words`` are in text order)."""
-    return bisect_left(words, pos, key=lambda w: w[0])
+    # ``(pos,)`` sorts before every word starting at ``pos`` and after every one starting
+    # before it: tuples compare by their first item first, and a prefix before a longer tuple.
+    # No key function to call at every step (a third of the search's time).
+    return bisect_left(words, (pos,))

@@ -36,13 +36,22 @@ from localize.grounding.attribution._actors import (
     story_actors,
     story_lexicon,
     story_reading,
+    story_words,
 )
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
 from localize.text._sentences import Sentence, story_sentences
 from localize.text._word_spans import WordSpan, word_index, word_spans
 
-__all__ = ["Action", "act_group", "actions_in", "reported_in", "same_act", "story_actions"]
+__all__ = [
+    "Action",
+    "SectionActs",
+    "act_group",
+    "actions_in",
+    "reported_in",
+    "same_act",
+    "story_actions",
+]
 
 # Words a story uses for one act interchangeably: its "export ban" is also its "order" and its
 # "restrictions". An actor the story gives one of them to may be given the others.
@@ -90,13 +99,18 @@ def actions_in(
     lexicon: ActorLexicon,
     home: Actor | None = None,
     actors: list[ActorAt] | None = None,
+    words: list[WordSpan] | None = None,
 ) -> list[Action]:
     """Every action in a sentence; ``home`` is who a bare "the government" is. ``actors`` are
-    the sentence's, when already found (`actors_in` with this lexicon and home)."""
-    words = word_spans(text)
-    actions: list[Action] = []
+    the sentence's, when already found (`actors_in` with this lexicon and home); ``words``
+    its `word_spans`, likewise."""
     if actors is None:
         actors = actors_in(text, lexicon, home)
+    if not actors:
+        return []  # every act is an actor's: no words to walk
+    if words is None:
+        words = word_spans(text)
+    actions: list[Action] = []
     for start, end, actor, poss in actors:
         i = word_index(words, end)
         if poss or actor.key.startswith("gov:"):
@@ -280,10 +294,12 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
 def _story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence, Action], ...]:
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
+    sentences = story_sentences(story)
+    actors, words = story_actors(story, profile), story_words(story)
     return tuple(
         (s, a)
-        for s, actors in zip(story_sentences(story), story_actors(story, profile), strict=True)
-        for a in actions_in(s.text, lexicon, home, actors)
+        for s, found, spans in zip(sentences, actors, words, strict=True)
+        for a in actions_in(s.text, lexicon, home, found, spans)
     )
 
 
@@ -292,12 +308,39 @@ def story_actions(story: Story, profile: RegionProfile) -> tuple[tuple[Sentence,
     return _story_actions(story, profile)
 
 
-def reported_in(text: str, story: Story, profile: RegionProfile) -> tuple[int, ...]:
-    """The story sentences that report an act this sentence mentions ("the US order")."""
+class SectionActs:
+    """The acts each sentence of one section reports, read once (with the story's lexicon) for
+    every check that asks: the ``attribution`` and ``claim`` checks, and the support links'
+    fallback (`reported_in`)."""
+
+    __slots__ = ("_found", "lexicon")
+
+    def __init__(self, story: Story, profile: RegionProfile) -> None:
+        self.lexicon = story_lexicon(story, profile)
+        self._found: dict[str, list[Action]] = {}
+
+    def of(
+        self,
+        text: str,
+        actors: list[ActorAt] | None = None,
+        words: list[WordSpan] | None = None,
+    ) -> list[Action]:
+        """`actions_in` the sentence (``actors`` and ``words``: its own, when already found)."""
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = actions_in(text, self.lexicon, None, actors, words)
+        return found
+
+
+def reported_in(
+    text: str, story: Story, profile: RegionProfile, acts: SectionActs | None = None
+) -> tuple[int, ...]:
+    """The story sentences that report an act this sentence mentions ("the US order");
+    ``acts``: the section's, when already read."""
     told = story_actions(story, profile)
     numbers = [
         s.number
-        for action in actions_in(text, story_lexicon(story, profile))
+        for action in (acts or SectionActs(story, profile)).of(text)
         for s, a in told
         if same_act(action, a)
     ]

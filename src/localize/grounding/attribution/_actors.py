@@ -17,10 +17,12 @@ from functools import lru_cache
 from string import ascii_lowercase
 
 from localize.grounding._analysis import per_story, per_story_by
-from localize.grounding._names import iter_led, leading_run
+from localize.grounding._names import iter_led, spaced_alternation
 from localize.regions._profiles import RegionProfile, builtin_regions
 from localize.story import Story
+from localize.text import leading_run
 from localize.text._sentences import story_sentences
+from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold_tokens, is_capitalised, sentence_initial, word_set
 from localize.text._words import NAME_RUN, RAW_TOKEN
 
@@ -37,6 +39,7 @@ __all__ = [
     "story_actors",
     "story_lexicon",
     "story_reading",
+    "story_words",
 ]
 
 GOVERNMENT = (
@@ -82,7 +85,7 @@ def _alternation(names: Iterable[str]) -> str:
     # "European"); names of one length in a fixed order (two that match at one offset match the
     # same text), so profiles with the same names get the same pattern, compiled once.
     ordered = sorted(set(names), key=lambda n: (-len(n), n))
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered)
+    return spaced_alternation(ordered)
 
 
 @lru_cache(maxsize=32)
@@ -132,22 +135,24 @@ def _lexicon_matches(lexicon: ActorLexicon, text: str) -> tuple[_Match, ...]:
     # Keyed by the pattern's text, whose hash Python keeps: a compiled pattern hashes its whole
     # program on every lookup (~170 us for a lexicon's).
     pattern = lexicon.pattern
+    if len(_COMPILED) >= _MAX_LEXICONS and pattern.pattern not in _COMPILED:
+        _COMPILED.clear()  # a service loading many own profiles: set again before each use
     _COMPILED.setdefault(pattern.pattern, (pattern, lexicon.leads))
     return _matches_of(pattern.pattern, text)
 
 
 # A lexicon's pattern text -> the pattern and its names' leading runs (equal texts, equal names)
 _COMPILED: dict[str, tuple[re.Pattern[str], frozenset[str] | None]] = {}
+_MAX_LEXICONS = 64
 
 
 @lru_cache(maxsize=4096)
 def _matches_of(pattern: str, text: str) -> tuple[_Match, ...]:
     # Kept per (pattern, sentence): every built-in profile's lexicon has the same names, so the
-    # same pattern, and a story's sentences are read for each of its regions. The pattern is
-    # a long alternation led by a lookbehind, tried at every offset: the dearest part.
-    # Tried only where a name's leading word starts (`iter_led`): a story's sentences hold a
-    # few dozen such offsets, where the plain search tries all ~1,100 names at every offset
-    # behind its lookbehind (~5 ms a story).
+    # same pattern, and a story's sentences are read for each of its regions. The pattern, a
+    # long alternation, is tried only where a name's leading word starts (`iter_led`): a
+    # story's sentences hold a few dozen such offsets, where the plain search tries all ~1,100
+    # names at every offset behind its lookbehind (~5 ms a story).
     compiled, leads = _COMPILED[pattern]
     found = compiled.finditer(text) if leads is None else iter_led(compiled, leads, text)
     return tuple(
@@ -196,28 +201,40 @@ def _story_name_words(story: Story) -> frozenset[str]:
 def _names_held(text: str, names: frozenset[str]) -> frozenset[str]:
     # One scan of a story for all of its regions: the built-in lexicons have the same names.
     # A name is in the text only if its first three characters are, where its first character
-    # stands: a set lookup rules out most of the ~1,100 names before the substring search over
-    # the whole story.
+    # stands: the text's few dozen such heads pick the names to look for (a set intersection,
+    # not a lookup per name), each looked for only where its head stands (not searched for
+    # over the whole story).
     starts, plain, headed = _name_heads(names)
-    heads = {text[m.start() : m.start() + 3] for m in starts.finditer(text)}
+    heads: dict[str, list[int]] = {}
+    for m in starts.finditer(text):
+        heads.setdefault(text[m.start() : m.start() + 3], []).append(m.start())
     return frozenset(n for n in plain if n in text) | frozenset(
-        n for n in headed if n[:3] in heads and n in text
+        n
+        for head in heads.keys() & headed.keys()
+        for n in headed[head]
+        if any(text.startswith(n, at) for at in heads[head])
     )
 
 
 @lru_cache(maxsize=8)
-def _name_heads(names: frozenset[str]) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+def _name_heads(
+    names: frozenset[str],
+) -> tuple[re.Pattern[str], tuple[str, ...], dict[str, tuple[str, ...]]]:
     """The first characters of ``names`` as a class, the names searched as they are (shorter
     than three characters, or led by a lower-case ASCII letter: "eSafety", "federal
-    government", few, and their first letters are everywhere), and the others.
+    government", few, and their first letters are everywhere), and the others by their first
+    three characters.
 
     The others' heads are read only where one of their first characters (capitals mostly)
     stands: a few hundred offsets of a story, not all of them.
     """
     plain = sorted(n for n in names if len(n) < 3 or n[0] in ascii_lowercase)
-    headed = sorted(names.difference(plain))
-    first = "".join(re.escape(c) for c in sorted({n[0] for n in headed}))
-    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), tuple(headed)
+    headed: dict[str, list[str]] = {}
+    for n in sorted(names.difference(plain)):
+        headed.setdefault(n[:3], []).append(n)
+    first = "".join(re.escape(c) for c in sorted({head[0] for head in headed}))
+    by_head = {head: tuple(found) for head, found in headed.items()}
+    return re.compile(f"[{first}]" if first else "(?!)"), tuple(plain), by_head
 
 
 @lru_cache(maxsize=32)
@@ -326,6 +343,13 @@ def story_actors(story: Story, profile: RegionProfile) -> tuple[list[ActorAt], .
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     return tuple(actors_in(s.text, lexicon, home) for s in story_sentences(story))
+
+
+@per_story
+def story_words(story: Story) -> tuple[list[WordSpan], ...]:
+    """Each story sentence's `word_spans`: found once, for the story's actions and its counts
+    alike (not changed by either)."""
+    return tuple(word_spans(s.text) for s in story_sentences(story))
 
 
 _PAREN_AFTER = re.compile(r"\s*\([^()]{1,40}\)")

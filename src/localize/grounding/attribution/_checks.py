@@ -35,13 +35,17 @@ from localize.grounding._figures import scan_figures
 from localize.grounding._findings import Finding, shorten
 from localize.grounding.attribution._actions import (
     Action,
+    SectionActs,
     act_group,
-    actions_in,
     reported_in,
     same_act,
     story_actions,
 )
-from localize.grounding.attribution._actors import ActorLexicon, story_lexicon
+from localize.grounding.attribution._actors import (
+    ActorAt,
+    ActorLexicon,
+    actors_in,
+)
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
     Count,
@@ -54,9 +58,10 @@ from localize.grounding.attribution._remits import remit_findings
 from localize.regions._profiles import RegionProfile
 from localize.story import Story
 from localize.text._sentences import Sentence, split_sentences, story_sentences
+from localize.text._word_spans import WordSpan, word_spans
 from localize.text._wordfold import fold
 
-__all__ = ["Action", "check_actions", "reported_in", "story_actions"]
+__all__ = ["Action", "SectionActs", "check_actions", "reported_in", "story_actions"]
 
 # Families of acts whose actor the story fixes: giving one to someone else is an attribution
 # error. The others are claims when the story does not report them of that actor.
@@ -104,13 +109,16 @@ def _count_findings(
     told: Mapping[Decimal, tuple[StoryCount, ...]],
     skip: frozenset[Decimal],
     lexicon: ActorLexicon,
+    seen: tuple[list[ActorAt], list[WordSpan] | None],
 ) -> Iterator[tuple[Finding, str]]:
     """``attribution`` findings for the story's counts (``told``; the profile's own figures
-    ``skip``ped) in one sentence, each with the key of the actor it names."""
+    ``skip``ped) in one sentence, each with the key of the actor it names; ``seen`` is the
+    sentence's actors and words."""
     figures = [f for f in scan_figures(text) if f.value in told and f.value not in skip]
     if not figures:
         return
-    for c in counts_in(text, lexicon, figures=figures):
+    actors, words = seen
+    for c in counts_in(text, lexicon, figures=figures, actors=actors, words=words):
         same = [
             t for t in told[c.value] if c.currency is None or t.count.currency in (None, c.currency)
         ]
@@ -167,21 +175,31 @@ def _kind_finding(text: str, c: Count, same: list[StoryCount]) -> tuple[Finding,
     return Finding("attribution", "error", message, span), key
 
 
-def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[Finding]:
-    """The ``attribution`` and ``claim`` findings for a section body."""
+def check_actions(
+    body: str, story: Story, profile: RegionProfile, acts: SectionActs | None = None
+) -> Iterator[Finding]:
+    """The ``attribution`` and ``claim`` findings for a section body; ``acts``: the section's
+    sentences' acts, kept for the support links (`reported_in`) to read again."""
     told = story_actions(story, profile)
-    lexicon = story_lexicon(story, profile)
+    acts = acts or SectionActs(story, profile)
+    lexicon = acts.lexicon
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
     for sentence in split_sentences(body):
+        # The sentence's actors and words, found once for its counts, acts and remits alike
+        # (its words are walked only from an actor: a sentence naming none has no act).
+        actors = actors_in(sentence.text, lexicon)
+        words = word_spans(sentence.text) if actors else None
         # A count given to another actor says more than the act it comes with: report it alone.
         flagged: set[str] = set()
-        for finding, actor_key in _count_findings(sentence.text, counts, skip, lexicon):
+        for finding, actor_key in _count_findings(
+            sentence.text, counts, skip, lexicon, (actors, words)
+        ):
             if ("count", finding.text) not in seen:
                 seen.add(("count", finding.text))
                 flagged.add(actor_key)
                 yield finding
-        for action in actions_in(sentence.text, lexicon):
+        for action in acts.of(sentence.text, actors, words):
             key = (action.actor.key, action.family)
             if key in seen or action.actor.key in flagged:
                 continue
@@ -189,7 +207,7 @@ def check_actions(body: str, story: Story, profile: RegionProfile) -> Iterator[F
             if found is not None:
                 seen.add(key)
                 yield found
-        yield from remit_findings(sentence.text, lexicon, profile)
+        yield from remit_findings(sentence.text, lexicon, profile, actors)
 
 
 def _action_finding(

@@ -24,6 +24,7 @@ from localize.grounding.attribution._actors import (
     story_actors,
     story_lexicon,
     story_reading,
+    story_words,
 )
 from localize.grounding.attribution._count_ties import Tie, ties
 from localize.regions._profiles import RegionProfile
@@ -111,16 +112,19 @@ def counts_in(
     home: Actor | None = None,
     figures: Iterable[Figure] | None = None,
     actors: list[ActorAt] | None = None,
+    words: list[WordSpan] | None = None,
 ) -> list[Count]:
     """Every count in a sentence (not percentages, years, dates or names' numerals) with its
     ties; of ``figures`` only, when given (the sentence's, already scanned). ``actors`` are the
-    sentence's, when already found (`actors_in` with this lexicon and home)."""
+    sentence's, when already found (`actors_in` with this lexicon and home); ``words`` its
+    `word_spans`, likewise."""
     figures = [f for f in (scan_figures(text) if figures is None else figures) if _is_count(f)]
     if figures:
         figures = outside_dates(figures, scan_dates(text))
     if not figures:
         return []
-    words = word_spans(text)
+    if words is None:
+        words = word_spans(text)
     if actors is None:
         actors = actors_in(text, lexicon, home)
     out: list[Count] = []
@@ -143,10 +147,10 @@ def story_counts(story: Story, profile: RegionProfile) -> dict[Decimal, tuple[St
     lexicon = story_lexicon(story, profile)
     home = home_government(story, profile)
     sentences = story_sentences(story)
-    actors = story_actors(story, profile)
+    actors, words = story_actors(story, profile), story_words(story)
     out: dict[Decimal, list[StoryCount]] = {}
     for n, s in enumerate(sentences):
-        counts = counts_in(s.text, lexicon, home, actors=actors[n])
+        counts = counts_in(s.text, lexicon, home, actors=actors[n], words=words[n])
         if not counts:
             continue
         near = frozenset(

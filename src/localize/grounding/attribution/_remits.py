@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, entry_names, names_in, word_runs
-from localize.grounding.attribution._actors import ActorLexicon, actors_in, name_end
+from localize.grounding._names import FirstWords, entry_names, names_in
+from localize.grounding.attribution._actors import ActorAt, ActorLexicon, actors_in, name_end
 from localize.regions import Institution, RegionProfile
-from localize.text import content_lemmas, word_set
+from localize.text import content_lemmas, word_runs, word_set
 
 __all__ = ["remit_findings"]
 
@@ -97,12 +97,20 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 6 and long[:6] == short[:6]
 
 
-def remit_findings(text: str, lexicon: ActorLexicon, profile: RegionProfile) -> Iterator[Finding]:
-    """``claim`` findings for remits in one sentence that the profile does not give the body."""
+def remit_findings(
+    text: str,
+    lexicon: ActorLexicon,
+    profile: RegionProfile,
+    actors: list[ActorAt] | None = None,
+) -> Iterator[Finding]:
+    """``claim`` findings for remits in one sentence that the profile does not give the body;
+    ``actors`` are the sentence's, when already found (`actors_in` with this lexicon)."""
     if not _REMIT.search(text):
         return  # no apposition or relative clause at all: most sentences
     _, bodies, named = _profile_words(profile)
-    for start, end, actor, _ in actors_in(text, lexicon):
+    if actors is None:
+        actors = actors_in(text, lexicon)
+    for start, end, actor, _ in actors:
         name = actor.key.removeprefix("inst:")
         if not actor.key.startswith("inst:") or name not in bodies:
             continue
