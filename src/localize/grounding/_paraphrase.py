@@ -51,9 +51,11 @@ from localize.story import Story
 from localize.text import (
     STOPWORDS,
     is_common_word,
+    leading_run,
     lemma,
     split_sentences,
     story_sentences,
+    word_runs,
     word_set,
 )
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
@@ -325,10 +327,9 @@ def _profile_words(profile: RegionProfile) -> frozenset[str]:
     return frozenset(words | {lemma(w) for w in words})
 
 
-# A text's runs of word characters. A name stands whole in a text (`names_in`: no word character
-# or hyphen on either side) only where its first run is one of the text's runs, so a profile's
-# hundreds of names are looked for only where that run is there.
-_RUN = re.compile(r"\w+")
+# A name stands whole in a text (`names_in`: no word character or hyphen on either side) only
+# where its leading run of word characters is one of the text's runs (`word_runs`), so a
+# profile's hundreds of names are looked for only where that run is there.
 
 
 @lru_cache(maxsize=64)
@@ -338,10 +339,7 @@ def _entry_words(profile: RegionProfile) -> tuple[tuple[str, str, frozenset[str]
     named: list[tuple[str, str, frozenset[str]]] = []
     for name, entry in entry_names(profile):
         words = {w.lower() for n in entry for w in _TOKEN.findall(n)}
-        head = _RUN.match(name)
-        named.append(
-            (name, head.group() if head else "", frozenset(words | {lemma(w) for w in words}))
-        )
+        named.append((name, leading_run(name) or "", frozenset(words | {lemma(w) for w in words})))
     return tuple(named)
 
 
@@ -353,7 +351,7 @@ def _named_words(
     their words would leave little to compare ("revenue" from HM Revenue and Customs).
     ``runs``: the text's runs of word characters, where the caller has them already."""
     if runs is None:
-        runs = frozenset(_RUN.findall(text))
+        runs = word_runs(text)
     base = _region_words(profile)
     words = set(base) | {lemma(w) for w in base}
     for name, head, entry in _entry_words(profile):
@@ -417,7 +415,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
     )
-    return _StoryText(tuple(parsed), index, by_word, frozenset(_RUN.findall(story.text)))
+    return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
 
 @per_story
