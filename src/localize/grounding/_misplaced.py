@@ -35,7 +35,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import period_code, scan_dates
+from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, period_code, scan_dates
 from localize.grounding._figures import Figure, scan_figures, scanned_once
 from localize.grounding._number import restates
 from localize.story import Story
@@ -58,9 +58,8 @@ _YEARS = (1900, 2100)
 # A period: a quarter or a half ("Q3", "the third quarter", "the first half", "H1"), or a month
 # on its own ("in March"; with a day it is a date). "May" opening a sentence is a verb.
 _PERIOD = re.compile(
-    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ]"
-    r"(?P<unit>quarter|half)|(?P<month>January|February|March|April|May|June|July|August|"
-    r"September|October|November|December))\b",
+    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>" + "|".join(PERIOD_ORDINALS) + r")[- ]"
+    r"(?P<unit>quarter|half)|(?P<month>" + "|".join(MONTH_NAMES) + r"))\b",
     re.IGNORECASE,
 )
 
@@ -77,6 +76,11 @@ class _Value:
     end: int
     figure: Figure | None = None
     year: int | None = None  # a date's year, if it gives one
+
+    @property
+    def countable(self) -> bool:
+        """False for a name's numeral ("Tokyo 2020"): no value another can stand for."""
+        return self.figure is None or self.figure.countable
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +295,7 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
     if not any(_same(v, t) for v in values for t in told.get(v.kind, ())):
         return None
     for said in _placed(text, 0, values):
-        if said.grouped or (said.value.figure is not None and not said.value.figure.countable):
+        if said.grouped or not said.value.countable:
             continue  # a range or a list (its items share one setting), or a name's numeral
         kind = _story_placed(story, said.value.kind)
         own = [t for t in kind if _same(said.value, t.value)]
@@ -302,7 +306,7 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
         best: _Placed | None = None
         for t in kind:
             # A name's numeral ("Tokyo 2020") is no figure another can take the place of.
-            if t.grouped or (t.value.figure is not None and not t.value.figure.countable):
+            if t.grouped or not t.value.countable:
                 continue
             if _restated(said, t, text):
                 continue
@@ -339,7 +343,7 @@ def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]
     """For measuring this rule (benchmarks/story_swaps.py): each value of ``text`` that the
     story gives too, as its span and the story's other values of its kind, as written there."""
     for v in _values(text):
-        if v.figure is not None and not v.figure.countable:
+        if not v.countable:
             continue
         kind = _story_placed(story, v.kind)
         if not any(_same(v, t.value) for t in kind):
@@ -349,7 +353,7 @@ def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]
             t.text
             for t in kind
             if not t.grouped
-            and (t.value.figure is None or t.value.figure.countable)
+            and t.value.countable
             and not _same(v, t.value)
             and t.text.lower() != written
         }

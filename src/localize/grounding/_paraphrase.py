@@ -42,7 +42,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import PERIOD_ORDINALS, period_code
+from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, WEEKDAYS, period_code
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
@@ -123,10 +123,7 @@ def _antonyms(word: str) -> set[str] | frozenset[str]:
 # Negating prefixes: "unspecified" against "specified", "indirect" against "direct".
 _PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
 
-_MONTHS = word_set(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
-)
+_MONTHS = frozenset(m.lower() for m in MONTH_NAMES) | frozenset(WEEKDAYS)
 # Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
 _ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
 _CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
