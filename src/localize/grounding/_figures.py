@@ -118,8 +118,6 @@ _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORE
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
 
 
-# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
-# holds no figure.
 _FIGURE_WORDS = frozenset(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys())
 
 
@@ -129,6 +127,8 @@ def _letters_at(at: int) -> str:
     return f"[{letters}{letters.upper()}]"
 
 
+# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
+# holds no figure.
 _ANY_FIGURE = re.compile(
     # The lookahead (every word's first two letters) turns most offsets away before the
     # case-insensitive alternation, which gets no fast skip, is tried there.
