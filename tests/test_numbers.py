@@ -3,6 +3,8 @@ roundings, hedged approximations, fractions written as percentages, times of day
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from localize import check, parse_story
@@ -229,3 +231,18 @@ def test_a_day_and_month_without_a_year_is_read_only_where_a_date_is_expected() 
     assert found("The centre will close on July 24.") == ["July 24"]
     assert found("It closes on February 1.") == ["February 1"]
     assert found("The office opens on March 14.") == []
+
+
+def test_a_sentence_is_scanned_once_and_a_story_never_kept() -> None:
+    """The number, misplaced-value and attribution checks share one scan of a sentence; a whole
+    story (longer than any sentence) is scanned afresh, so no cache holds a finished story."""
+    from localize.grounding._dates import scan_dates
+    from localize.grounding._figures import scan_figures
+
+    sentence = "Revenue rose 12% to $4.1bn on 17 April, while operating profit fell 3%."
+    assert scan_figures(sentence) is scan_figures(sentence)
+    assert scan_dates(sentence) is scan_dates(sentence)
+    assert [f.value for f in scan_figures(sentence)] == [12, Decimal("4.1e9"), 17, 3]
+    story = " ".join([sentence] * 40)
+    assert scan_figures(story) == scan_figures(story)
+    assert scan_figures(story) is not scan_figures(story)

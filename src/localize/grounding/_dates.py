@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from localize.grounding._figures import Figure
+from localize.grounding._figures import Figure, scanned_once
 
 __all__ = [
+    "MONTH_NAMES",
     "PERIOD_ORDINALS",
+    "WEEKDAYS",
     "DateMention",
     "KnownDates",
     "outside_dates",
@@ -39,6 +41,11 @@ def period_code(ordinal: str, unit: str) -> str | None:
     return code + number
 
 
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -61,15 +68,14 @@ _MONTHS = {
     for name in names
 }
 _BARE_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Abbreviations only with their full stop ("Jan."), or "May" would be read in "May I".
 # The lookahead holds every month's first three letters, in either case: it turns most offsets
 # away at once, where the regex engine would try all 21 names one by one (a case-insensitive
 # literal gets no fast skip), which made a story's dates the dearest part of its facts.
 _MONTH = (
     r"(?=[ADFJMNOSadfjmnos][ACEOPUaceopu][BCGLNPRTVYbcglnprtvy])"
-    r"(?P<{g}>(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
+    r"(?P<{g}>(?:" + "|".join(MONTH_NAMES) + r")\b"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
 )
 _DAY = r"(?P<{g}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{g}>(?:19|20)\d\d)"
@@ -96,18 +102,18 @@ _DATE = re.compile(
     + ")"
 )
 # Capitalised: "friday" in running text is no weekday a story names.
-_WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
+_WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")s?\b")
 # A source may name a day in any case or short ("see you on friday", "Fri"), as chat and
 # transcripts do: a section that writes it out gives the source's day. ("sat", "sun" and
 # "wed" are words first.)
 _SOURCE_WEEKDAY = re.compile(
     # The lookahead (each name's first two letters, either case) as in _MONTH.
     r"(?=[FMSTWfmstw][AEHORUaehoru])\b"
-    r"(?:(" + "|".join(_WEEKDAYS) + r")s?|(mon|tue|tues|thu|thur|thurs|fri)\.?)\b",
+    r"(?:(" + "|".join(WEEKDAYS) + r")s?|(mon|tue|tues|thu|thur|thurs|fri)\.?)\b",
     re.IGNORECASE,
 )
-_SHORT_WEEKDAYS = {w[:3]: w for w in _WEEKDAYS} | {"tues": "tuesday", "thur": "thursday"}
-_SHORT_WEEKDAYS["thurs"] = "thursday"
+_SHORTWEEKDAYS = {w[:3]: w for w in WEEKDAYS} | {"tues": "tuesday", "thur": "thursday"}
+_SHORTWEEKDAYS["thurs"] = "thursday"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,7 @@ def _mention(m: re.Match[str]) -> DateMention | None:
     return DateMention(valid, year, None, m.start(), m.end())
 
 
+@scanned_once
 def scan_dates(text: str) -> Iterator[DateMention]:
     """Every date and weekday in ``text``, in order of where they start."""
     found = [d for m in _DATE.finditer(text) if (d := _mention(m)) is not None]
@@ -208,7 +215,7 @@ class KnownDates:
         return cls(
             days=frozenset(r for t in told for r in t.readings),
             weekdays=frozenset(
-                (m[1] or _SHORT_WEEKDAYS[m[2].lower()]).lower()
+                (m[1] or _SHORTWEEKDAYS[m[2].lower()]).lower()
                 for m in _SOURCE_WEEKDAY.finditer(source)
             ),
             years=frozenset(

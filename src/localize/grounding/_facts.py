@@ -75,7 +75,7 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     letters = LETTERS.findall(text)
     return Facts(
         folded=fold(text),
-        words=frozenset(w.lower() for w in letters),
+        words=frozenset(map(str.lower, letters)),
         acronyms=frozenset(acronyms),
         figures={k: frozenset(v) for k, v in figures.items()},
         expansions={k: frozenset(v) for k, v in expanded.items()},
@@ -84,7 +84,7 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         list_sizes=frozenset(_list_sizes(text)),
         implied={k: frozenset(v) for k, v in implied.items()},
         implied_percents=frozenset(implied_percents),
-        lower_words=frozenset(w for w in letters if w.islower()),
+        lower_words=frozenset(filter(str.islower, letters)),
         dates=KnownDates.of(text),
     )
 

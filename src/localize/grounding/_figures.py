@@ -7,13 +7,15 @@ in the story?) and the ``attribution`` check (is it given to the story's actor?)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from localize.text import is_capitalised, sentence_initial, word_set
 
-__all__ = ["Figure", "scan_figures"]
+__all__ = ["Figure", "scan_figures", "scanned_once"]
 
 _NUMBER_WORDS: dict[str, int] = {
     "zero": 0,
@@ -116,8 +118,6 @@ _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORE
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
 
 
-# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
-# holds no figure.
 _FIGURE_WORDS = frozenset(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys())
 
 
@@ -127,6 +127,8 @@ def _letters_at(at: int) -> str:
     return f"[{letters}{letters.upper()}]"
 
 
+# A digit or a number word as a whole token (as _NUM_TOKEN splits words): a text without one
+# holds no figure.
 _ANY_FIGURE = re.compile(
     # The lookahead (every word's first two letters) turns most offsets away before the
     # case-insensitive alternation, which gets no fast skip, is tried there.
@@ -194,14 +196,39 @@ def _words_value(words: list[str]) -> int:
     return total + current
 
 
+# A sentence's figures and dates are read by the number, misplaced-value and attribution checks
+# alike, a story sentence's for every region: a text up to this long is scanned once and what was
+# found kept, for as many texts as the sentences of a batch's jobs in flight (32 jobs of about 60
+# story and section sentences each, twice over). A longer text (a whole story, read once for its
+# facts) is not kept: the cache must not hold stories whose jobs are done.
+_KEPT_LENGTH = 1000
+_SCANS_KEPT = 4096
+
+T = TypeVar("T")
+
+
+def scanned_once(scan: Callable[[str], Iterable[T]]) -> Callable[[str], tuple[T, ...]]:
+    """``scan`` as a function that returns a tuple, scanning a sentence-long text only once."""
+    kept = lru_cache(maxsize=_SCANS_KEPT)(lambda text: tuple(scan(text)))
+
+    @wraps(scan)
+    def scanned(text: str) -> tuple[T, ...]:
+        return tuple(scan(text)) if len(text) > _KEPT_LENGTH else kept(text)
+
+    return scanned
+
+
+@scanned_once
 def scan_figures(text: str) -> Iterator[Figure]:
     """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
     if not _ANY_FIGURE.search(text):
         return  # most sentences hold none: skip tokenising them
-    tokens: list[_Token] = [
-        (m.start(), m.end(), m.group("num"), m.group("word") or "")
-        for m in _NUM_TOKEN.finditer(text)
-    ]
+    # Read by span and groups, not by name: a whole story is tokenised for its facts.
+    tokens: list[_Token] = []
+    for m in _NUM_TOKEN.finditer(text):
+        start, end = m.span()
+        num, word = m.groups()
+        tokens.append((start, end, num, word or ""))
     # Only a numeral or a number word starts a figure: the loop goes from one to the next,
     # past those a figure before took in.
     starts = [k for k, t in enumerate(tokens) if t[2] or t[3].lower() in _FIGURE_WORDS]

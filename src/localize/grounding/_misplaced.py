@@ -29,13 +29,14 @@ the story never gives is the aligned-clause rule's (`_paraphrase`); names are le
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import period_code, scan_dates
-from localize.grounding._figures import Figure, scan_figures
+from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, period_code, scan_dates
+from localize.grounding._figures import Figure, scan_figures, scanned_once
 from localize.grounding._number import restates
 from localize.story import Story
 from localize.text import STOPWORDS, lemma, story_sentences, word_set
@@ -57,9 +58,8 @@ _YEARS = (1900, 2100)
 # A period: a quarter or a half ("Q3", "the third quarter", "the first half", "H1"), or a month
 # on its own ("in March"; with a day it is a date). "May" opening a sentence is a verb.
 _PERIOD = re.compile(
-    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ]"
-    r"(?P<unit>quarter|half)|(?P<month>January|February|March|April|May|June|July|August|"
-    r"September|October|November|December))\b",
+    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>" + "|".join(PERIOD_ORDINALS) + r")[- ]"
+    r"(?P<unit>quarter|half)|(?P<month>" + "|".join(MONTH_NAMES) + r"))\b",
     re.IGNORECASE,
 )
 
@@ -76,6 +76,11 @@ class _Value:
     end: int
     figure: Figure | None = None
     year: int | None = None  # a date's year, if it gives one
+
+    @property
+    def countable(self) -> bool:
+        """False for a name's numeral ("Tokyo 2020"): no value another can stand for."""
+        return self.figure is None or self.figure.countable
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +126,10 @@ def _periods(text: str, spans: list[tuple[int, int]]) -> Iterator[_Value]:
             yield _Value("period", code, m.start(), m.end())
 
 
+@scanned_once
 def _values(text: str) -> list[_Value]:
     """Every figure, date, weekday and period of a text, in order; a date's numerals are the
-    date's."""
+    date's. Read once a sentence: the story's for every region, a section's for each rule."""
     out: list[_Value] = []
     spans: list[tuple[int, int]] = []
     for d in scan_dates(text):
@@ -143,7 +149,19 @@ def _values(text: str) -> list[_Value]:
     return sorted(out, key=lambda v: v.start)
 
 
-def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]:
+@lru_cache(maxsize=16384)
+def _item(word: str) -> str | None:
+    """What a word is in a sentence's sequence (`_placed`): a clause boundary (""), a stop word
+    (None) or its content lemma. Read once a word: story sentences repeat their words."""
+    low = word.lower().replace("\u2019", "'").removesuffix("'s")
+    if not low[0].isalpha() or low in _CLAUSE_WORDS:
+        return ""
+    if low in STOPWORDS:
+        return None
+    return lemma(low)
+
+
+def _placed(text: str, sentence: int, values: Sequence[_Value]) -> Iterator[_Placed]:
     """Each value of a sentence (``values``, from `_values`) with its setting."""
     if not values:
         return
@@ -152,19 +170,13 @@ def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]
     items: list[int | str | None] = []
     at = 0
     for m in _TOKEN.finditer(text):
-        while at < len(values) and values[at].start <= m.start():
+        start = m.start()
+        while at < len(values) and values[at].start <= start:
             items.append(at)
             at += 1
-        if any(v.start <= m.start() < v.end for v in values[max(0, at - 1) : at]):
+        if at and start < values[at - 1].end:
             continue  # a value's own word ("million", "March")
-        word = m.group()
-        low = word.lower().replace("\u2019", "'").removesuffix("'s")
-        if not low[0].isalpha() or low in _CLAUSE_WORDS:
-            items.append("")
-        elif low in STOPWORDS:
-            items.append(None)
-        else:
-            items.append(lemma(low))
+        items.append(_item(m.group()))
     items.extend(range(at, len(values)))
     position = {item: n for n, item in enumerate(items) if isinstance(item, int)}
     for i, value in enumerate(values):
@@ -185,7 +197,7 @@ def _placed(text: str, sentence: int, values: list[_Value]) -> Iterator[_Placed]
 
 def _side(
     items: list[int | str | None],
-    values: list[_Value],
+    values: Sequence[_Value],
     n: int,
     step: int,
     reach: int = _REACH,
@@ -214,13 +226,34 @@ def _side(
 
 
 @per_story
-def _story_values(story: Story) -> dict[str, tuple[_Placed, ...]]:
-    """The story's values by kind, each with its setting and sentence number."""
-    by_kind: dict[str, list[_Placed]] = {}
+def _story_values(story: Story) -> dict[str, tuple[_Value, ...]]:
+    """The story's values by kind, without their settings: most section sentences give none of
+    them, and need no story value's setting."""
+    by_kind: dict[str, list[_Value]] = {}
     for s in story_sentences(story):
-        for p in _placed(s.text, s.number, _values(s.text)):
-            by_kind.setdefault(p.value.kind, []).append(p)
+        for v in _values(s.text):
+            by_kind.setdefault(v.kind, []).append(v)
     return {k: tuple(v) for k, v in by_kind.items()}
+
+
+@per_story
+def _story_placed(story: Story, kind: str) -> tuple[_Placed, ...]:
+    """The story's values of one kind, each with its setting and sentence number: read for the
+    kinds a section gives that the story gives too, and only in the sentences that hold one."""
+    return tuple(
+        p
+        for s in story_sentences(story)
+        if any(v.kind == kind for v in _values(s.text))
+        for p in _sentence_placed(story, s.number, s.text)
+        if p.value.kind == kind
+    )
+
+
+@per_story
+def _sentence_placed(story: Story, number: int, text: str) -> tuple[_Placed, ...]:
+    """Every value of one story sentence (its number and text) with its setting, read once for
+    all kinds."""
+    return tuple(_placed(text, number, _values(text)))
 
 
 def _same(a: _Value, b: _Value) -> bool:
@@ -259,12 +292,12 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
     told = _story_values(story)
     values = _values(text)
     # Most sentences give no value the story gives too: no need to read their settings.
-    if not any(_same(v, t.value) for v in values for t in told.get(v.kind, ())):
+    if not any(_same(v, t) for v in values for t in told.get(v.kind, ())):
         return None
     for said in _placed(text, 0, values):
-        if said.grouped or (said.value.figure is not None and not said.value.figure.countable):
+        if said.grouped or not said.value.countable:
             continue  # a range or a list (its items share one setting), or a name's numeral
-        kind = told.get(said.value.kind, ())
+        kind = _story_placed(story, said.value.kind)
         own = [t for t in kind if _same(said.value, t.value)]
         if not own or any(_shared(said, t) for t in own):
             # Not the story's value (the number check's), or the story's in this setting: one
@@ -273,7 +306,7 @@ def misplaced_value(text: str, story: Story) -> tuple[str, int] | None:
         best: _Placed | None = None
         for t in kind:
             # A name's numeral ("Tokyo 2020") is no figure another can take the place of.
-            if t.grouped or (t.value.figure is not None and not t.value.figure.countable):
+            if t.grouped or not t.value.countable:
                 continue
             if _restated(said, t, text):
                 continue
@@ -309,11 +342,10 @@ def _own_words(said: _Placed, own: _Placed, other: _Placed) -> bool:
 def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]:
     """For measuring this rule (benchmarks/story_swaps.py): each value of ``text`` that the
     story gives too, as its span and the story's other values of its kind, as written there."""
-    told = _story_values(story)
     for v in _values(text):
-        if v.figure is not None and not v.figure.countable:
+        if not v.countable:
             continue
-        kind = told.get(v.kind, ())
+        kind = _story_placed(story, v.kind)
         if not any(_same(v, t.value) for t in kind):
             continue
         written = text[v.start : v.end].lower()
@@ -321,7 +353,7 @@ def story_swaps(text: str, story: Story) -> Iterator[tuple[int, int, list[str]]]
             t.text
             for t in kind
             if not t.grouped
-            and (t.value.figure is None or t.value.figure.countable)
+            and t.value.countable
             and not _same(v, t.value)
             and t.text.lower() != written
         }

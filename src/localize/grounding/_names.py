@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from localize.regions import RegionProfile
-from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised, leading_run, word_runs
+from localize.text import ACRONYM_ONLY, PAREN_ACRONYM, is_capitalised, leading_run
 from localize.text._words import NAME_TOKEN
 
 __all__ = [
@@ -26,13 +26,11 @@ __all__ = [
     "gap_is_space",
     "iter_led",
     "iter_whole",
-    "leading_run",
     "name_end",
     "name_start",
     "names_in",
     "spaced_alternation",
     "strip_possessive",
-    "word_runs",
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")

@@ -42,7 +42,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import PERIOD_ORDINALS, period_code
+from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, WEEKDAYS, period_code
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
@@ -51,9 +51,11 @@ from localize.story import Story
 from localize.text import (
     STOPWORDS,
     is_common_word,
+    leading_run,
     lemma,
     split_sentences,
     story_sentences,
+    word_runs,
     word_set,
 )
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
@@ -121,10 +123,7 @@ def _antonyms(word: str) -> set[str] | frozenset[str]:
 # Negating prefixes: "unspecified" against "specified", "indirect" against "direct".
 _PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
 
-_MONTHS = word_set(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
-)
+_MONTHS = frozenset(m.lower() for m in MONTH_NAMES) | frozenset(WEEKDAYS)
 # Periods and ranks a clause may swap: "the first quarter" for "the third quarter".
 _ORDINALS = word_set("first second third fourth fifth sixth seventh eighth ninth tenth")
 _CODE = re.compile(r"q[1-4]|h[12]|fy\d\d|(?:19|20)\d\d")
@@ -325,10 +324,9 @@ def _profile_words(profile: RegionProfile) -> frozenset[str]:
     return frozenset(words | {lemma(w) for w in words})
 
 
-# A text's runs of word characters. A name stands whole in a text (`names_in`: no word character
-# or hyphen on either side) only where its first run is one of the text's runs, so a profile's
-# hundreds of names are looked for only where that run is there.
-_RUN = re.compile(r"\w+")
+# A name stands whole in a text (`names_in`: no word character or hyphen on either side) only
+# where its leading run of word characters is one of the text's runs (`word_runs`), so a
+# profile's hundreds of names are looked for only where that run is there.
 
 
 @lru_cache(maxsize=64)
@@ -338,10 +336,7 @@ def _entry_words(profile: RegionProfile) -> tuple[tuple[str, str, frozenset[str]
     named: list[tuple[str, str, frozenset[str]]] = []
     for name, entry in entry_names(profile):
         words = {w.lower() for n in entry for w in _TOKEN.findall(n)}
-        head = _RUN.match(name)
-        named.append(
-            (name, head.group() if head else "", frozenset(words | {lemma(w) for w in words}))
-        )
+        named.append((name, leading_run(name) or "", frozenset(words | {lemma(w) for w in words})))
     return tuple(named)
 
 
@@ -353,7 +348,7 @@ def _named_words(
     their words would leave little to compare ("revenue" from HM Revenue and Customs).
     ``runs``: the text's runs of word characters, where the caller has them already."""
     if runs is None:
-        runs = frozenset(_RUN.findall(text))
+        runs = word_runs(text)
     base = _region_words(profile)
     words = set(base) | {lemma(w) for w in base}
     for name, head, entry in _entry_words(profile):
@@ -417,7 +412,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
     )
-    return _StoryText(tuple(parsed), index, by_word, frozenset(_RUN.findall(story.text)))
+    return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
 
 @per_story
@@ -698,15 +693,17 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         # "AI-powered" is an acronym's compound, written in capitals like the acronym.
         if not word[0].isupper() or word.split("-")[0].isupper():
             continue
+        # Each test below only passes a word over; the set lookups go first, since most
+        # capitalised words are the story's or the profile's.
+        low = word.lower()
+        if low in skip or low in _MONTHS or low in index.words or low in _shipped_words():
+            continue
         if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
             continue
         before = text[: m.start()].rstrip()
         if not before or before[-1] in _OPENERS:
             continue
-        low = word.lower()
-        if low in skip or low in _MONTHS or low in _shipped_words():
-            continue
-        if low in index.words or lemma(low) in index.by_lemma or _given(low, index):
+        if lemma(low) in index.by_lemma or _given(low, index):
             continue
         if _beside_a_story_name(tokens, n, index):
             return word

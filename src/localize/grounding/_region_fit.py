@@ -29,11 +29,11 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, iter_whole, names_in, word_runs
+from localize.grounding._names import FirstWords, iter_whole, names_in, spaced_alternation
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text import story_sentences, word_set
+from localize.text import story_sentences, word_runs, word_set
 from localize.text._words import SCRIPT_WORD
 
 __all__ = ["check_region_fit"]
@@ -120,8 +120,7 @@ class _Foreign:
 def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
     # Kept per set of candidates: sections for one region name the same few names.
     # Whole names: `iter_whole` tests what a leading (?<![\w-]) would.
-    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    return re.compile(rf"(?:{alts})(?![\w-])")
+    return re.compile(rf"(?:{spaced_alternation(names)})(?![\w-])")
 
 
 def _entry_names(profile: RegionProfile) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -298,11 +297,11 @@ def _localised_names(body: str, story: Story, profile: RegionProfile) -> Iterato
     """
     if not _place_words(profile):
         return
-    sentences = [s.text for s in story_sentences(story)]
     for pattern in _localising(profile):
         for m in pattern.finditer(body):
             name = m.group("name")
-            with_name = [s for s in sentences if name in s]
+            # The story's sentences only where a section makes a name local: most never do.
+            with_name = [s.text for s in story_sentences(story) if name in s.text]
             if not with_name or any(names_in(s, _place_words(profile)) for s in with_name):
                 continue
             span = m.group().strip()
