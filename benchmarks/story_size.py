@@ -58,6 +58,7 @@ SHAPES = {
     "dates": "5 March 2026 ",
     "money": "$1m ",
     "mixed": "A1-b.C2,d% ",
+    "acronyms": "the Office of Trade (OTA) and ",
 }
 
 

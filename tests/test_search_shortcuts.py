@@ -17,15 +17,15 @@ from hypothesis import strategies as st
 from localize.grounding import _dates
 from localize.grounding._names import (
     FirstWords,
+    expansions,
     find_whole,
     iter_led,
     iter_whole,
-    leading_run,
     names_in,
-    word_runs,
 )
 from localize.grounding.attribution._actors import actor_lexicon
 from localize.regions import builtin_regions
+from localize.text import leading_run, word_runs
 from localize.text._wordfold import fold_tokens
 from localize.text._words import APOSTROPHES, FOLD_WORD
 
@@ -107,3 +107,20 @@ def test_the_date_lookaheads_only_skip_offsets_where_nothing_starts(text: str) -
 @given(st.text(alphabet="aZ'\u2019\u2018\u02bc \u0130\u212a\u00c9x9_-.", max_size=20))
 def test_folding_drops_the_apostrophes_translate_drops(text: str) -> None:
     assert fold_tokens(text) == FOLD_WORD.findall(text.lower().translate(APOSTROPHES))
+
+
+def test_expansions_read_each_line_once_and_find_what_a_line_by_line_read_finds() -> None:
+    # Names and acronyms on several lines, some lines with several, one with none: the line's
+    # tokens are read once per line now (a one-line text with many acronyms was quadratic).
+    lines = [
+        "The Office of Trade (OTA) met the Food Standards Agency (FSA) today.",
+        "No acronym here.",
+        "Officials at the Bank of England (BoE) and (XYZ) alone (ABC).",
+        "Competition and Markets Authority (CMA)",
+    ]
+    joined = list(expansions("\n".join(lines)))
+    assert joined == [pair for line in lines for pair in expansions(line)]
+    assert ("OTA", "The Office of Trade") in joined and (
+        "CMA",
+        "Competition and Markets Authority",
+    ) in joined

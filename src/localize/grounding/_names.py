@@ -7,6 +7,7 @@ Shared by the facts derived from a story or profile (their acronym expansions) a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -163,15 +164,23 @@ def entry_names(profile: RegionProfile) -> tuple[tuple[str, tuple[str, ...]], ..
 
 def expansions(text: str) -> Iterator[tuple[str, str]]:
     """(acronym, name) for every "Name Of Body (ACR)" in a text."""
+    # A name and its acronym share a line (`name_start` stops at a line break), and no token
+    # spans one: the tokens before the bracket are its line's, read once per line, and the line
+    # is found going forward, so a long one-line text with many acronyms stays linear.
+    line = line_end = -1
+    tokens: list[re.Match[str]] = []
+    starts: list[int] = []
     for m in PAREN_ACRONYM.finditer(text):
         at = m.start()
         if at < 2 or text[at - 1] != " ":
             continue
-        # A name and its acronym share a line (`name_start` stops at a line break), and no
-        # token spans one: the line's tokens before the bracket are the text's, and far fewer.
-        line = text.rfind("\n", 0, at) + 1
-        tokens = list(NAME_TOKEN.finditer(text, line, at))
-        k = len(tokens) - 1
+        if at > line_end:
+            line = text.rfind("\n", max(line_end, 0), at) + 1
+            found = text.find("\n", at)
+            line_end = len(text) if found < 0 else found
+            tokens = list(NAME_TOKEN.finditer(text, line, line_end))
+            starts = [t.start() for t in tokens]
+        k = bisect_left(starts, at) - 1
         if k < 0 or tokens[k].end() != at - 1:
             continue
         first = name_start(text, tokens, k)
