@@ -3,13 +3,15 @@
 
     python benchmarks/batch_scale.py --old /tmp/old-localize [--jobs 1000,2000]
         [--variants old,new,workers2,shards2] [--latency 0.05] [--concurrency 32] [--rounds 1]
-        [--profile]
+        [--profile] [--stories brief|real] [--estimate-usage]
 
 Writes JSONL inputs of distinct stories (examples/stories/brief.txt plus one numbered line each,
-about 5 KB a story; four jobs a story: uk, eu, us, au), starts benchmarks/loadtest_server.py with
-no limits, ``--latency`` seconds per answer and ``--answer realistic`` (about 100 words naming the
-region's bodies, as a model answers), and runs ``localize batch STORIES -r uk,eu,us,au -c 32
---no-cache --no-log`` as a subprocess for each variant, one after the other:
+about 5 KB a story; with ``--stories real``, the wholly distinct documents of tests/data/factual,
+about 1.9 KB at the median; four jobs a story: uk, eu, us, au), starts
+benchmarks/loadtest_server.py with no limits, ``--latency`` seconds per answer and ``--answer
+realistic`` (about 100 words naming the region's bodies, as a model answers), and runs
+``localize batch STORIES -r uk,eu,us,au -c 32 --no-cache --no-log`` as a subprocess for each
+variant, one after the other:
 
 - ``old``: the code at ``--old`` (a ``git worktree`` of the commit before this work), as it is;
   ``old-workersN`` and ``old-shardsN`` run that code as ``workersN`` and ``shardsN`` do (before
@@ -44,7 +46,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REGIONS, ROOT, count_results, load_server, server_call, write_stories
+from _common import (
+    REGIONS,
+    ROOT,
+    count_results,
+    load_server,
+    server_call,
+    write_real_stories,
+    write_stories,
+)
 
 BRIEF = ROOT / "examples" / "stories" / "brief.txt"
 MODEL = "gpt-4o-mini"  # a name only: the load-test server answers for any model
@@ -282,6 +292,14 @@ def main() -> None:
         "shared machine each round's ratios compare runs made under about the same load",
     )
     p.add_argument(
+        "--stories",
+        choices=("brief", "real"),
+        default="brief",
+        help="brief: the brief story plus one numbered line each (the issue's inputs; every "
+        "other sentence repeats, which flatters caches keyed by a sentence's text); real: the "
+        "662 distinct documents of tests/data/factual (at most 2,648 jobs)",
+    )
+    p.add_argument(
         "--estimate-usage",
         action="store_true",
         help="the load-test server estimates tokens (4 characters each) instead of counting "
@@ -308,8 +326,11 @@ def main() -> None:
     ):
         work = Path(tmp)
         for size in sizes:
-            stories = write_stories(
-                work / f"stories-{size}.jsonl", size // len(REGIONS), BRIEF, digits=6
+            path = work / f"stories-{size}.jsonl"
+            stories = (
+                write_real_stories(path, size // len(REGIONS), digits=6)
+                if args.stories == "real"
+                else write_stories(path, size // len(REGIONS), BRIEF, digits=6)
             )
             for round_, v in ((r, v) for r in range(1, args.rounds + 1) for v in variants):
                 run = run_variant(v, sources[v], stories, url, work, args, round_)
