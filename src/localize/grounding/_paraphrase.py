@@ -968,6 +968,14 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
     return None
 
 
+def _contradiction(text: str, fault: str, number: int, index: _StoryClauses) -> Finding:
+    """A `paraphrase` error: what ``text`` changes, quoting the story sentence ``number``."""
+    source = shorten(index.texts[number], _QUOTE_LIMIT)
+    return Finding(
+        "paraphrase", "error", f'"{shorten(text, 80)}" {fault}: [{number}] "{source}"', text
+    )
+
+
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
@@ -999,30 +1007,14 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 if local is None:
                     continue
                 fault, sentence_number = local
-            source = shorten(index.texts[sentence_number], _QUOTE_LIMIT)
-            findings.append(
-                Finding(
-                    "paraphrase",
-                    "error",
-                    f'"{shorten(clause.text, 80)}" {fault}: [{sentence_number}] "{source}"',
-                    clause.text,
-                )
-            )
+            findings.append(_contradiction(clause.text, fault, sentence_number, index))
             break  # one finding a sentence: the first change is enough to send it back
         else:
             # A story's figure or date put where the story gives another (`_misplaced`).
             misplaced = misplaced_value(sentence.text, story)
             if misplaced is not None:
                 fault, sentence_number = misplaced
-                source = shorten(index.texts[sentence_number], _QUOTE_LIMIT)
-                findings.append(
-                    Finding(
-                        "paraphrase",
-                        "error",
-                        f'"{shorten(sentence.text, 80)}" {fault}: [{sentence_number}] "{source}"',
-                        sentence.text,
-                    )
-                )
+                findings.append(_contradiction(sentence.text, fault, sentence_number, index))
                 continue
             # No clause restates a story clause with a change: a lone name nobody gives is
             # still an invention, reported as unsupported.
