@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from localize.audit import AuditLog
-from localize.backends import LLMClient, ResponseCache
+from localize.backends import LLMClient, RequestGate, ResponseCache
 from localize.batch._gate import RateGate
 from localize.batch._results import BatchPlan, JobResult
 from localize.errors import ConfigError, LocalizeError
@@ -265,10 +265,32 @@ def _as_shipped(regions: list[RegionProfile]) -> list[RegionProfile]:
     return [s if (s := shipped.get(p.id)) is not None and s == p else p for p in regions]
 
 
-async def _work(sock: socket.socket) -> None:
+async def _share_results(share: _Share, gate: RequestGate) -> AsyncGenerator[JobResult, None]:
+    """A share's jobs run through one client, as a worker and the parent each run theirs."""
     from localize.batch._run import run_jobs  # here: _run imports this module
     from localize.pipeline import connect
 
+    plan = share.plan
+    with connect(plan.settings, cache=share.cache, gate=gate) as client:
+        try:
+            jobs = run_jobs(
+                (j for j in plan.jobs if j.key not in share.done),
+                client,
+                template=plan.template,
+                settings=plan.settings,
+                concurrency=share.concurrency,
+                max_attempts=plan.max_attempts,
+                audit=share.audit or False,
+                checks=plan.checks,
+            )
+            async with contextlib.aclosing(jobs):
+                async for result in jobs:
+                    yield result
+        finally:
+            await client.aclose()
+
+
+async def _work(sock: socket.socket) -> None:
     reader, writer = await asyncio.open_connection(sock=sock)
     # The share comes over the socket, not as a process argument: spawn writes its arguments
     # to a pipe the parent blocks on until this process has started, one worker after another.
@@ -295,24 +317,11 @@ async def _work(sock: socket.socket) -> None:
         main.cancel()
 
     listener = asyncio.create_task(listen())
-    plan = share.plan
     try:
-        with connect(plan.settings, cache=share.cache, gate=permits) as client:
-            try:
-                async for result in run_jobs(
-                    (j for j in plan.jobs if j.key not in share.done),
-                    client,
-                    template=plan.template,
-                    settings=plan.settings,
-                    concurrency=share.concurrency,
-                    max_attempts=plan.max_attempts,
-                    audit=share.audit or False,
-                    checks=plan.checks,
-                ):
-                    send(("result", result))
-                    await writer.drain()
-            finally:
-                await client.aclose()
+        async with contextlib.aclosing(_share_results(share, permits)) as results:
+            async for result in results:
+                send(("result", result))
+                await writer.drain()
         send(("done",))
     except asyncio.CancelledError:
         return  # stopped by the parent: nothing more to say
@@ -379,29 +388,11 @@ class _Workers:
 
     async def _run_here(self, share: _Share) -> None:
         """The parent's own share, run as a worker runs its own; its results join the others'."""
-        from localize.batch._run import run_jobs  # here: _run imports this module
-        from localize.pipeline import connect
-
-        plan = share.plan
         try:
-            with connect(plan.settings, cache=share.cache, gate=_ParentPermits(self)) as client:
-                try:
-                    jobs = run_jobs(
-                        (j for j in plan.jobs if j.key not in share.done),
-                        client,
-                        template=plan.template,
-                        settings=plan.settings,
-                        concurrency=share.concurrency,
-                        max_attempts=plan.max_attempts,
-                        audit=share.audit or False,
-                        checks=plan.checks,
-                    )
-                    async with contextlib.aclosing(jobs):
-                        async for result in jobs:
-                            self._first_result.set()
-                            self._results.put_nowait(result)
-                finally:
-                    await client.aclose()
+            async with contextlib.aclosing(_share_results(share, _ParentPermits(self))) as jobs:
+                async for result in jobs:
+                    self._first_result.set()
+                    self._results.put_nowait(result)
         except Exception as exc:  # stops the run, as the same error in one process does
             self._results.put_nowait(exc)
             return
