@@ -104,6 +104,12 @@ MALFORMED = {
     "message-a-list": {"choices": [{"message": [1]}]},
     "content-a-number": {"choices": [{"message": {"content": 5}}]},
     "usage-a-list": {"choices": [{"message": {"content": "x"}}], "usage": [1]},
+    "choice-null": {"choices": [None]},
+    "finish-reason-an-object": {"choices": [{"message": {"content": "x"}, "finish_reason": {}}]},
+    "model-an-object": {"choices": [{"message": {"content": "x"}}], "model": {"id": "m"}},
+    "model-a-number": {"choices": [{"message": {"content": "x"}}], "model": 5},
+    "fingerprint-a-list": {"choices": [{"message": {"content": "x"}}], "system_fingerprint": [1]},
+    "refusal-an-object": {"choices": [{"message": {"content": None, "refusal": {"a": 1}}}]},
 }
 
 
@@ -124,6 +130,26 @@ def test_a_json_body_that_is_not_utf8_is_an_invalid_response(
     with pytest.raises(InvalidResponseError, match="not JSON"):
         complete(s.url)
     assert s.requests == 1
+
+
+def test_a_json_body_nested_past_the_parser_is_an_invalid_response(
+    script: Callable[..., Script],
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    s = script(Response(deep, status=200, content_type="application/json"))
+    with pytest.raises(InvalidResponseError, match="not JSON"):
+        complete(s.url)
+    assert s.requests == 1
+
+
+def test_a_model_listing_with_ids_that_are_not_names_is_no_model(
+    httpserver: HTTPServer,
+) -> None:
+    listing = {"object": "list", "data": [{"id": 5, "object": "model"}]}
+    httpserver.expect_request("/v1/models").respond_with_json(listing)
+    client = LLMClient(base_url=httpserver.url_for("/v1"), api_key="k")
+    assert client.served_models() == []
+    assert client.model == "gpt-4o-mini"
 
 
 def test_localize_and_alocalize_raise_the_typed_error_not_json_decode_error(

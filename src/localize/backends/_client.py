@@ -121,6 +121,8 @@ def _answer(response: httpx2.Response) -> tuple[object, str | None]:
             data = response.json()
         except UnicodeDecodeError as exc:
             raise json.JSONDecodeError(f"not UTF-8 ({exc.reason})", "", exc.start) from None
+        except RecursionError:  # arrays nested past the parser's depth: no completion is
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
     else:
         try:
             data = response.json()
@@ -397,10 +399,10 @@ class LLMClient:
                 attempts=sending.sent,
             )
 
-        def shaped(value: object, field: str, *types: type) -> Any:
+        def shaped(value: object, field: str, *types: type, required: bool = False) -> Any:
             # The SDK's construct never validated these: a wrong shape failed later as an
             # AttributeError, or reached the section as a number.
-            if value is not None and not isinstance(value, types):
+            if (value is not None or required) and not isinstance(value, types):
                 raise InvalidResponseError(
                     f"{where} returned a completion whose {field} is {type(value).__name__} data",
                     base_url=where,
@@ -409,8 +411,14 @@ class LLMClient:
                 )
             return _model(value)
 
-        choice = shaped(shaped(response.choices, "choices", list)[0], "choices[0]", dict)
-        if choice.finish_reason == "content_filter":
+        # A null choice or a non-string name failed later as an AttributeError, or reached
+        # provenance, the audit log and the results file as an object.
+        first = shaped(response.choices, "choices", list)[0]
+        choice = shaped(first, "choices[0]", dict, required=True)
+        finish_reason = shaped(choice.finish_reason, "finish_reason", str)
+        model = shaped(response.model, "model", str)
+        fingerprint = shaped(response.system_fingerprint, "system_fingerprint", str)
+        if finish_reason == "content_filter":
             raise ContentFilterError(
                 f"{where}: the provider's content filter withheld the answer "
                 "(finish_reason content_filter)",
@@ -419,7 +427,7 @@ class LLMClient:
             )
         message = shaped(choice.message, "message", dict)
         content = shaped(message.content, "message.content", str) if message is not None else None
-        refusal = getattr(message, "refusal", None) if message is not None else None
+        refusal = shaped(message.refusal, "message.refusal", str) if message is not None else None
         if refusal:
             raise RefusalError(
                 f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
@@ -451,17 +459,17 @@ class LLMClient:
 
         return Completion(
             content=content or "",
-            finish_reason=choice.finish_reason,
+            finish_reason=finish_reason,
             usage=Usage(
                 tokens(usage.prompt_tokens, "prompt_tokens") if usage else 0,
                 tokens(usage.completion_tokens, "completion_tokens") if usage else 0,
                 tokens(getattr(details, "cached_tokens", None), "cached_tokens") if details else 0,
             ),
-            model=response.model or self.model,
+            model=model or self.model,
             mode=mode,
             request_id=request_id,
             requests=sending.sent,
-            system_fingerprint=getattr(response, "system_fingerprint", None) or None,
+            system_fingerprint=fingerprint or None,
         )
 
     def _cached(self, kwargs: dict[str, Any]) -> tuple[str | None, Completion | None]:
@@ -587,7 +595,8 @@ class LLMClient:
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (``GET /models``); empty when it lists none."""
         try:
-            return [m.id for m in self._sdk().models.list()]
+            # An id that is not a string names no model a request could ask for.
+            return [m.id for m in self._sdk().models.list() if isinstance(m.id, str) and m.id]
         except openai.OpenAIError as exc:
             raise backend_error(exc, self.endpoint, self.model) from exc
 
