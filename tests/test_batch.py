@@ -941,6 +941,19 @@ def test_export_from_the_cli(tmp_path: Path) -> None:
     assert [r.disclosure for r in regions] == ["AI.", "AI."]
 
 
+def test_an_export_that_leaves_a_story_out_exits_1_as_a_run_would(tmp_path: Path) -> None:
+    stories = tmp_path / "stories.jsonl"
+    good = json.dumps({"id": "a", "body": WIRE.read_text(encoding="utf-8")})
+    stories.write_text(f'{good}\n{{"id": "b", "body": 5}}\n', encoding="utf-8")
+    req = tmp_path / "req.jsonl"
+    res = invoke(stories, "--regions", "uk", "--export", req, "--format", "json")
+    assert res.exit_code == 1, res.output
+    assert "not exported: b uk" in res.stderr and "field 'body'" in res.stderr
+    report = json.loads(res.stdout)
+    assert report["ok"] is False and report["exported"] == 1
+    assert len(req.read_text(encoding="utf-8").splitlines()) == 1
+
+
 # ----------------------------------------------------------------------------- recorded runs
 
 

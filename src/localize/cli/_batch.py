@@ -238,7 +238,7 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
         )
     if fmt == "json":
         data = {
-            "ok": True,
+            "ok": not report.failed,
             "request_file": str(report.request_file) if report.request_file else None,
             "manifest": str(report.manifest) if report.manifest else None,
             "exported": report.exported,
@@ -254,6 +254,10 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
             f"localize: created batch {report.batch_id}; when it has finished (within 24 h), run:\n"
             f"  localize batch collect {report.batch_id} --output {out or 'results.jsonl'}"
         )
+    if report.failed:
+        # As a run exits 1 for a story that did not parse: a pipeline must not take the export
+        # for whole.
+        sys.exit(1)
 
 
 @batch.command("run")
