@@ -88,3 +88,16 @@ def test_t_name_finds_the_user_templates_folder(tmp_path: Path) -> None:
         res = CliRunner().invoke(cli, args, env=env)
         assert res.exit_code == 0, res.output
         assert json.loads(res.stdout)["template"]["name"] == "house"
+
+
+def test_a_templates_folder_that_is_not_one_is_named(tmp_path: Path) -> None:
+    # A mistyped folder used to be passed over: the run went on with the built-in template.
+    missing = tmp_path / "templtes"
+    with pytest.raises(TemplateError, match="templtes: no such templates folder"):
+        load_template("section", missing)
+    for how, env in ((["--templates", str(missing)], {}), ([], {"LOCALIZE_TEMPLATES": str(WIRE)})):
+        args = ["rewrite", str(WIRE), "-r", "uk", "--dry-run", *how]
+        res = CliRunner().invoke(cli, args, env=env)
+        assert res.exit_code == 2, res.output
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "no such templates folder" in lines[0], res.stderr

@@ -295,6 +295,13 @@ def load_template(
     """
     if isinstance(template, PromptTemplate):
         return template
+    if folder is not None and not Path(folder).is_dir():
+        # A mistyped folder would pass silently: the built-in template of the name would run.
+        raise TemplateError(
+            "no such templates folder (--templates, LOCALIZE_TEMPLATES or the config file's "
+            "templates)",
+            template=str(folder),
+        )
     name = str(template or DEFAULT_TEMPLATE)
     builtin = list_templates()
     own = Path(folder) / f"{name}.jinja" if folder is not None and "/" not in name else None
