@@ -280,3 +280,63 @@ def test_review_of_a_results_file_refuses_verify(
     res = CliRunner().invoke(cli, ["review", str(results), "-o", str(tmp_path / "out"), "--verify"])
     assert res.exit_code == 2
     assert "--verify: a batch's results are reviewed as written" in res.output
+
+
+def _results_line(region: str = "uk") -> str:
+    story = load_story(STORIES / "wire.txt")
+    return json.dumps(
+        {
+            "story_id": story.id,
+            "region": region,
+            "ok": False,
+            "status": "flagged",
+            "section": {"heading": "What it means", "body": WIRE_UK},
+            "checks": check(WIRE_UK, story, get_region("uk")).to_dict(),
+            "provenance": {"model": "m"},
+            "error": None,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [(["--section", "SECTION"], "--section"), (["-r", "uk"], "--region")],
+)
+def test_review_of_a_results_file_refuses_a_story_s_options(
+    tmp_path: Path, extra: list[str], option: str
+) -> None:
+    # They were passed over: a page for every line, not the section or region asked for.
+    results = tmp_path / "results.jsonl"
+    results.write_text(_results_line() + "\n")
+    section = tmp_path / "section.txt"
+    section.write_text(WIRE_UK)
+    args = [a.replace("SECTION", str(section)) for a in extra]
+    res = CliRunner().invoke(cli, ["review", str(results), "-o", str(tmp_path / "out"), *args])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        f"localize: error: {option}: is for a STORY; a results file's pages show every "
+        "section in it"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_of_results_writes_nothing_when_a_region_is_unknown(tmp_path: Path) -> None:
+    # The second line's region is a profile file's the review was not given: found out before
+    # the first page was written, not after.
+    results = tmp_path / "results.jsonl"
+    results.write_text(_results_line() + "\n" + _results_line("ie-desk") + "\n")
+    res = CliRunner().invoke(cli, ["review", str(results), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "unknown region 'ie-desk'" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_names_the_stories_it_could_not_read(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    results.write_text(_results_line() + "\n")
+    binary = tmp_path / "wire.txt"
+    binary.write_bytes(b"\x00\x01 not text")
+    args = ["review", str(results), "-o", str(tmp_path / "out"), "--stories", str(binary)]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert f"localize: --stories: left out {binary}: " in res.stderr
+    assert "binary file" in res.stderr

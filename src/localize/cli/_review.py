@@ -69,7 +69,14 @@ def review(
                 "a batch's results are reviewed as written; run the batch with --verify",
                 option="--verify",
             )
-        done = write_batch_reviews(source, output, stories_by_id(stories), settings.profiles)
+        for option, given in (("--section", section_file), ("--region", region)):
+            if given is not None:  # passed over, it would look as if it had been applied
+                raise ConfigError(
+                    "is for a STORY; a results file's pages show every section in it",
+                    option=option,
+                )
+        found = stories_by_id(stories, lambda error: say(f"localize: --stories: left out {error}"))
+        done = write_batch_reviews(source, output, found, settings.profiles)
         for skipped in done.skipped:
             say(f"localize: skipped {skipped}")
         say(f"localize: wrote {len(done.written)} review page(s) to {output}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -142,9 +142,18 @@ def story_review(
     return result_review(result)
 
 
-def stories_by_id(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Story]:
-    """The stories a batch read, by the ids the batch gave them; unreadable ones are left out."""
-    return {i.id: i.story for i in load_inputs(paths) if i.story is not None}
+def stories_by_id(
+    paths: Iterable[str | os.PathLike[str]], left_out: Callable[[str], None] | None = None
+) -> dict[str, Story]:
+    """The stories a batch read, by the ids the batch gave them; unreadable ones are left out,
+    each told to ``left_out`` (its error, which names the file and line)."""
+    found: dict[str, Story] = {}
+    for i in load_inputs(paths):
+        if i.story is not None:
+            found[i.id] = i.story
+        elif left_out is not None and i.error:
+            left_out(i.error)
+    return found
 
 
 @dataclass
@@ -187,8 +196,8 @@ def write_batch_reviews(
     lines = read_results(results)
     if folder.exists() and not folder.is_dir():
         raise OutputError("is a file, not a folder", path=str(folder))
-    folder.mkdir(parents=True, exist_ok=True)
     done = BatchReviews()
+    pages: list[tuple[dict[str, Any], RegionProfile]] = []
     for n, data in lines:
         if not (
             isinstance(data.get("section"), dict)  # passed or flagged: both get a page
@@ -196,7 +205,11 @@ def write_batch_reviews(
         ):
             done.skipped.append(f"{results}, line {n}: no section ({data.get('error')})")
             continue
-        profile = get_region(data["region"], profiles=profiles)
+        # Every region is found before the first page is written: an unknown one (a profile
+        # file's, without --profiles) is an error that leaves nothing half done.
+        pages.append((data, get_region(data["region"], profiles=profiles)))
+    folder.mkdir(parents=True, exist_ok=True)
+    for data, profile in pages:
         page = _line_review(data, profile, stories.get(data["story_id"]))
         name = _UNSAFE_NAME.sub("_", f"{data['story_id']}.{profile.id}") + ".html"
         write_atomic(folder / name, page)
