@@ -72,7 +72,10 @@ def test_eval_counts_misses_and_false_flags_on_a_newsroom_folder(tmp_path: Path)
     [
         ([{"id": "a", "region": "uk", "story": "nope", "section": "x"}], "story 'nope'"),
         ([{"id": "a", "region": "uk", "story": "wire"}], "missing field(s) section"),
-        ([{"id": "a", "region": "zz", "story": "wire", "section": "x"}], "unknown region 'zz'"),
+        (
+            [{"id": "a", "region": "zz", "story": "wire", "section": "x"}],
+            "sections.yaml, case 1: unknown region 'zz'",
+        ),
     ],
 )
 def test_a_bad_folder_is_an_input_error(
@@ -80,6 +83,26 @@ def test_a_bad_folder_is_an_input_error(
 ) -> None:
     res = CliRunner().invoke(cli, ["eval", str(_folder(tmp_path, cases))])
     assert res.exit_code == 2 and message in res.output
+
+
+@pytest.mark.parametrize(
+    ("listing", "message"),
+    [
+        (b"wire: [\n", "stories.yaml:2: not valid YAML"),
+        (b"\xff\xfe wire: a.txt\n", "stories.yaml: not UTF-8"),
+        (b"wire: gone.txt\n", "sections.yaml, case 1: story 'wire': stories.yaml names gone.txt"),
+    ],
+    ids=["bad-yaml", "not-utf8", "names-a-missing-file"],
+)
+def test_a_bad_stories_listing_is_an_input_error_naming_it(
+    tmp_path: Path, listing: bytes, message: str
+) -> None:
+    folder = _folder(tmp_path, [{"id": "a", "region": "uk", "story": "wire", "section": "x"}])
+    (folder / "stories.yaml").write_bytes(listing)
+    res = CliRunner().invoke(cli, ["eval", str(folder)])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], res.stderr
 
 
 @pytest.mark.vcr

@@ -78,21 +78,45 @@ class Case:
         return not self.expect
 
 
+def _load_yaml(path: Path) -> object:
+    """A labelled folder's YAML file; what is wrong with it named in one line, as FILE:LINE."""
+    try:
+        return yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 (bad byte at offset {exc.start})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        # PyYAML's own message spans several lines; the problem and the line say enough.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{place}: not valid YAML: {problem}") from None
+
+
 def _story_resolver(folder: Path) -> Callable[[str, str], Story]:
     index: dict[str, str] = {}
     listing = folder / "stories.yaml"
     if listing.is_file():
-        loaded = yaml.safe_load(listing.read_text(encoding="utf-8")) or {}
+        loaded = _load_yaml(listing) or {}
         if not isinstance(loaded, dict):
             raise InputError(f"{listing}: must map story names to files")
         index = {str(k): str(v) for k, v in loaded.items()}
     cache: dict[Path, Story] = {}
 
     def resolve(name: str, where: str) -> Story:
-        candidates = [folder / index[name]] if name in index else []
-        candidates.append(folder / name)
-        candidates.extend(folder / "stories" / f"{name}{s}" for s in STORY_SUFFIXES)
-        path = next((p for p in candidates if p.is_file()), None)
+        path: Path | None
+        if name in index:  # listed: that file or an error, never another file of the name
+            path = folder / index[name]
+            if not path.is_file():
+                raise InputError(
+                    f"{where}: story '{name}': stories.yaml names {index[name]}, "
+                    "which is not a file"
+                )
+        else:
+            candidates = [folder / name]
+            candidates.extend(folder / "stories" / f"{name}{s}" for s in STORY_SUFFIXES)
+            path = next((p for p in candidates if p.is_file()), None)
         if path is None:
             raise InputError(
                 f"{where}: story '{name}' is not in stories.yaml, the folder or stories/"
@@ -117,10 +141,7 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     if not files:
         raise InputError(f"{root}: holds no .yaml files of labelled sections")
     for path in files:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InputError(f"{path}: cannot read: {exc}") from None
+        loaded = _load_yaml(path) or []
         if not isinstance(loaded, list):
             raise InputError(f"{path}: must be a list of cases")
         for n, raw in enumerate(loaded, 1):
@@ -139,11 +160,15 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
                 isinstance(e, dict) and "check" in e for e in expect
             ):
                 raise InputError(f"{where}: 'expect' must be a list of {{check, text}}")
+            try:
+                region = get_region(str(raw["region"]), profiles=profiles)
+            except InputError as exc:  # the unknown region's message does not say where
+                raise InputError(f"{where}: {exc}") from exc
             cases.append(
                 Case(
                     id=case_id,
                     source=path.name,
-                    region=get_region(str(raw["region"]), profiles=profiles),
+                    region=region,
                     story=resolve(str(raw["story"]), where),
                     section=str(raw["section"]),
                     expect=tuple((str(e["check"]), str(e.get("text") or "")) for e in expect),
