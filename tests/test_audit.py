@@ -205,6 +205,20 @@ def test_rows_written_before_the_status_column_read_as_their_checks_say(tmp_path
     assert [e.status for e in AuditLog(db).entries(LogQuery(failed=True))] == ["flagged"]
 
 
+def test_ids_and_counts_past_sqlite_s_integers_find_nothing_or_everything(tmp_path: Path) -> None:
+    # They were an internal OverflowError, or "datatype mismatch (is it damaged?)".
+    db = tmp_path / "logs.db"
+    log = AuditLog(db)
+    log.add(**_section(0))
+    huge = 10**23
+    assert log.get(huge) is None and log.get(-huge) is None
+    assert len(log.entries(LogQuery(limit=huge))) == 1
+    res = _logs("--logs-db", str(db), "show", str(huge))
+    assert res.exit_code == 2 and f"no entry #{huge}" in res.stderr, res.output
+    res = _logs("--logs-db", str(db), "-n", str(huge))
+    assert res.exit_code == 0 and "Paragraph number 0." in res.output, res.output
+
+
 def test_reading_a_missing_log_creates_nothing(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "none" / "logs.db")
     assert log.entries() == [] and log.get(1) is None

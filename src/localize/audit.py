@@ -93,6 +93,9 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX generations_status ON generations (status);
     """,
 )
+# SQLite's integers are signed 64-bit: a Python int past them cannot be bound to a query.
+_MAX_SQLITE_INT = 2**63 - 1
+
 SCHEMA_VERSION = len(_MIGRATIONS)
 _BUSY_TIMEOUT_S = 30.0
 # Each thread's open connections, by database file (see AuditLog.connect).
@@ -419,7 +422,8 @@ class AuditLog:
         where, args = query.where()
         if not self.path.exists():  # reading never creates the database
             return []
-        limit = f" LIMIT {int(query.limit)}" if query.limit > 0 else ""
+        # Past SQLite's integers a limit is no limit (SQLite would call the database damaged).
+        limit = f" LIMIT {int(query.limit)}" if 0 < query.limit <= _MAX_SQLITE_INT else ""
         sql = (
             f"SELECT {', '.join(_COLUMNS)} FROM generations{where} "
             f"ORDER BY created_at DESC, id DESC{limit}"
@@ -427,7 +431,7 @@ class AuditLog:
         return self._read(sql, args)
 
     def get(self, entry_id: int) -> LogEntry | None:
-        if not self.path.exists():
+        if not self.path.exists() or abs(entry_id) > _MAX_SQLITE_INT:  # no row has such an id
             return None
         rows = self._read(f"SELECT {', '.join(_COLUMNS)} FROM generations WHERE id = ?", [entry_id])
         return rows[0] if rows else None
