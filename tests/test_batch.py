@@ -796,6 +796,36 @@ def test_collect_reports_errors_gaps_and_skips(exported: tuple[Path, Path, list[
         collect_batch([_answer_line("other::uk", SECTION)], manifest)
 
 
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"choices": [None]}, "choices[0] is NoneType data"),
+        ({"choices": [{"message": {"content": 5}}]}, "message.content is int data"),
+        ({"model": {"id": "m"}}, "model is dict data"),
+        ({"usage": {"prompt_tokens": "900"}}, "prompt_tokens is str data"),
+        ({"usage": {"prompt_tokens": -1}}, "prompt_tokens is -1, not a token count"),
+        ({"status_code": 503, "error": "overloaded"}, "batch request failed: HTTP 503"),
+    ],
+    ids=[
+        "null-choice",
+        "number-content",
+        "object-model",
+        "text-tokens",
+        "negative-tokens",
+        "text-error",
+    ],
+)
+def test_collect_fails_a_job_whose_answer_is_misshapen(
+    exported: tuple[Path, Path, list[Job]], change: dict[str, Any], needle: str
+) -> None:
+    # Each was a traceback that stopped the whole collect (or an object in provenance).
+    line = json.loads(_answer_line("wire::uk", SECTION))
+    line["response"]["status_code"] = change.pop("status_code", 200)
+    line["response"]["body"].update(change)
+    results, _ = collect_batch([json.dumps(line)], load_manifest(exported[1]))
+    assert [r.result for r in results] == [None] and needle in str(results[0].error)
+
+
 def test_collect_a_vllm_output_file_from_the_cli(
     tmp_path: Path, exported: tuple[Path, Path, list[Job]]
 ) -> None:

@@ -238,27 +238,51 @@ def _answer(line: dict[str, Any], manifest: BatchManifest) -> Completion:
         raise GenerationError(f"batch request failed: {message or 'no response'}", attempts=0)
     status, body = response.get("status_code"), response.get("body")
     if status != 200 or not isinstance(body, dict):
-        message = body.get("error", {}).get("message") if isinstance(body, dict) else None
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
         raise GenerationError(
             f"batch request failed: HTTP {status}{': ' + message if message else ''}", attempts=0
         )
     choices = body.get("choices") or []
     if not choices:
         raise GenerationError("batch response has no choices", attempts=0)
-    usage = body.get("usage") or {}
-    details = usage.get("prompt_tokens_details") or {}
+    # An output file is the provider's (or vLLM's, or a proxy's) JSON: a field of the wrong
+    # shape fails this job with what is wrong, not the whole collect with a traceback.
+    choice = choices[0] if isinstance(choices, list) else choices
+    if not isinstance(choice, dict):
+        raise GenerationError(
+            f"batch response's choices[0] is {type(choice).__name__} data, not a dict", attempts=0
+        )
+    message = _field(choice.get("message"), "message", dict) or {}
+    usage = _field(body.get("usage"), "usage", dict) or {}
+    details = _field(usage.get("prompt_tokens_details"), "prompt_tokens_details", dict) or {}
     return Completion(
-        content=(choices[0].get("message") or {}).get("content") or "",
-        finish_reason=choices[0].get("finish_reason"),
+        content=_field(message.get("content"), "message.content", str) or "",
+        finish_reason=_field(choice.get("finish_reason"), "finish_reason", str),
         usage=Usage(
-            int(usage.get("prompt_tokens") or 0),
-            int(usage.get("completion_tokens") or 0),
-            int(details.get("cached_tokens") or 0),
+            _field(usage.get("prompt_tokens"), "prompt_tokens", int) or 0,
+            _field(usage.get("completion_tokens"), "completion_tokens", int) or 0,
+            _field(details.get("cached_tokens"), "cached_tokens", int) or 0,
         ),
-        model=str(body.get("model") or manifest.model),
+        model=_field(body.get("model"), "model", str) or manifest.model,
         mode=manifest.structured_mode,
-        request_id=response.get("request_id"),
+        request_id=_field(response.get("request_id"), "request_id", str),
     )
+
+
+def _field(value: Any, name: str, kind: type) -> Any:
+    """An output line's field of the kind it must be (None when absent); a token count must
+    also be a count."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise GenerationError(
+            f"batch response's {name} is {type(value).__name__} data, not a {kind.__name__}",
+            attempts=0,
+        )
+    if isinstance(value, int) and value < 0:
+        raise GenerationError(f"batch response's {name} is {value}, not a token count", attempts=0)
+    return value
 
 
 def _collected(
