@@ -14,6 +14,7 @@ import pytest
 import vcr
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from localize import ConfigError, LLMClient, OutputError, ResultsFile, Settings, write_atomic
 from localize._redact import redact_host, redact_url, split_credentials
@@ -250,6 +251,30 @@ def test_a_refused_key_is_reported_without_it(script: Callable[..., Script]) -> 
     assert result.exit_code == 3 and "refused the API key" in result.stderr
     assert "api-key=REDACTED" in result.stderr
     assert not any(k in result.output for k in KEYS)
+
+
+def test_an_endpoint_that_echoes_the_key_in_its_error_is_reported_without_it(
+    script: Callable[..., Script], tmp_path: Path
+) -> None:
+    # A proxy that quotes the request's credentials back put them on stderr and in the
+    # results file. A key of no known shape: only knowing what was sent can mask it.
+    key = "local-token-7e1b2c"
+
+    def echo(request: Any) -> Any:
+        sent = f"{request.headers.get('Authorization')} {request.authorization.password}"
+        body = json.dumps({"error": {"message": f"upstream refused {sent}"}})
+        return Response(body, status=400, content_type="application/json")
+
+    s = script(echo)
+    url = s.url.replace("http://", f"http://user:{KEYS[0]}@")
+    out = tmp_path / "results.jsonl"
+    env = {"OPENAI_API_KEY": key, "LOCALIZE_BASE_URL": url}
+    for args in (["rewrite", WIRE, "-r", "uk"], ["batch", WIRE, "-r", "uk", "-o", str(out)]):
+        result = CliRunner().invoke(cli, [*args, "-m", "m", "--max-attempts", "1"], env=env)
+        assert result.exit_code in (1, 3) and "upstream refused" in result.stderr
+        assert key not in result.output and KEYS[0] not in result.output, result.output
+    assert "upstream refused" in out.read_text()
+    assert key not in out.read_text() and KEYS[0] not in out.read_text()
 
 
 def _scan(root: Path, texts: list[str]) -> dict[str, int]:

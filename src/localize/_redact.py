@@ -14,6 +14,7 @@ masking key-shaped strings and known secrets besides.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import logging
 import re
@@ -29,6 +30,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "redacted_repr",
+    "sent_secrets",
     "split_credentials",
 ]
 
@@ -119,6 +121,20 @@ _SECRET_TEXT = (
     re.compile(r"(?i)(bearer\s+)[^\s'\"]+"),
     re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s'\"&,}]+"),
 )
+
+
+def sent_secrets(authorization: str | None, query: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The credentials one request carried: its Authorization header's token (and the password
+    a Basic one encodes) and its query values but the public ones. An endpoint's error message
+    may quote them back, in a shape no pattern knows."""
+    found = [value for name, value in query if name.lower() not in _PUBLIC_QUERY]
+    scheme, _, token = (authorization or "").partition(" ")
+    if token:
+        found.append(token)
+    if scheme.lower() == "basic":
+        with contextlib.suppress(ValueError):  # binascii.Error and UnicodeDecodeError included
+            found.append(base64.b64decode(token).decode().partition(":")[2])
+    return tuple(s for s in found if s)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

@@ -7,7 +7,7 @@ import json
 import openai
 
 from localize._reading import human_size
-from localize._redact import redact_url
+from localize._redact import redact_text, redact_url, sent_secrets
 from localize.backends._capped import ResponseTooLargeError
 from localize.errors import (
     BackendError,
@@ -39,7 +39,14 @@ def backend_error(
     """
     where = redact_url(base_url)
     if isinstance(exc, openai.APIStatusError):
-        cls, message = BackendError, f"{where} failed: {exc.message}".replace(base_url, where)
+        # The endpoint's own message may quote the request's credentials back (a proxy does).
+        secrets = sent_secrets(
+            exc.request.headers.get("authorization"), exc.request.url.params.multi_items()
+        )
+        cls, message = (
+            BackendError,
+            redact_text(f"{where} failed: {exc.message}".replace(base_url, where), secrets),
+        )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             cls, message = EndpointAuthError, f"{where} refused the API key (check OPENAI_API_KEY)"
         elif isinstance(exc, openai.NotFoundError):
