@@ -410,6 +410,19 @@ def test_gate_without_limits_only_pauses_after_a_429() -> None:
     assert run_gate(gate, clock, [1]) == [2.0]
 
 
+@pytest.mark.parametrize(("option", "value"), [("rpm", 0), ("tpm", -1), ("rpm", 2.5)])
+def test_a_limit_that_is_not_a_rate_names_its_option(
+    option: str, value: Any, tmp_path: Path
+) -> None:
+    # rpm=0 and tpm=-1 passed silently (as no limit) to a library caller; the CLI refused them.
+    with pytest.raises(ConfigError, match=f"^--{option}: must be a whole number of at least 1"):
+        RateGate(**{option: value})
+    out = tmp_path / "r.jsonl"
+    with pytest.raises(ConfigError, match=f"--{option}"):
+        run_batch([WIRE], ["uk"], out, **{option: value})
+    assert not out.exists()
+
+
 def test_waiters_are_served_in_order() -> None:
     clock = FakeClock()
     gate = RateGate(rpm=60, headroom=1.0, clock=clock, sleep=clock.sleep)

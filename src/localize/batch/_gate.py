@@ -7,6 +7,8 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+from localize.errors import ConfigError
+
 __all__ = ["RateGate"]
 
 # Pace a little under the configured limits: token estimates and arrival times are not exact.
@@ -39,6 +41,14 @@ class RateGate:
     ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
+        for option, limit in (("--rpm", rpm), ("--tpm", tpm)):
+            # 0 or a negative limit read as no limit at all: a caller's typo would go unpaced.
+            if limit is not None and (
+                isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+            ):
+                raise ConfigError(
+                    f"must be a whole number of at least 1, got {limit!r}", option=option
+                )
         self.rpm, self.tpm = rpm, tpm
         self._request_s = 60.0 / (rpm * headroom) if rpm else 0.0
         self._token_s = 60.0 / (tpm * headroom) if tpm else 0.0
