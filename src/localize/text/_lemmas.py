@@ -64,3 +64,56 @@ def content_lemmas(text: str) -> frozenset[str]:
     return frozenset(
         lemma(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in STOPWORDS
     )
+
+
+# Derivations back to the word they are made from: a noun from a verb ("reduction", "growth"), a
+# noun from an adjective ("weakness", "ability"), an adverb from an adjective ("easily"). Each
+# suffix with the endings its root may take and the part of speech the root must have in
+# lemminflect's lexicon; the derived word must be only a noun (only an adverb for "-ly"), so
+# "partial" (an adjective) never becomes "party", nor "station" (a verb too) "state".
+_NOUN, _ADV = frozenset({"NOUN"}), frozenset({"ADV"})
+_DERIVATIONS: tuple[tuple[str, tuple[str, ...], str, frozenset[str]], ...] = (
+    ("ication", ("y",), "VERB", _NOUN),
+    ("ation", ("ate", "", "e"), "VERB", _NOUN),
+    ("ction", ("ce", "ct"), "VERB", _NOUN),
+    ("ssion", ("ss", "t"), "VERB", _NOUN),
+    ("sion", ("d", "de", "se"), "VERB", _NOUN),
+    ("ion", ("", "e"), "VERB", _NOUN),
+    ("ment", ("",), "VERB", _NOUN),
+    ("ial", ("y",), "VERB", _NOUN),
+    ("al", ("e", ""), "VERB", _NOUN),
+    ("ance", ("", "e"), "VERB", _NOUN),
+    ("ence", ("", "e"), "VERB", _NOUN),
+    ("ure", ("", "e"), "VERB", _NOUN),
+    ("th", ("",), "VERB", _NOUN),
+    ("iness", ("y",), "ADJ", _NOUN),
+    ("ness", ("",), "ADJ", _NOUN),
+    ("ility", ("le",), "ADJ", _NOUN),
+    ("ity", ("", "e"), "ADJ", _NOUN),
+    ("ty", ("",), "ADJ", _NOUN),
+    ("y", ("",), "ADJ", _NOUN),
+    ("ily", ("y",), "ADJ", _ADV),
+    ("ly", ("",), "ADJ", _ADV),
+)
+_MIN_ROOT = 4
+
+
+@lru_cache(maxsize=16384)
+def word_root(word: str) -> str | None:
+    """The verb or adjective a lemma is derived from ("reduction" -> "reduce", "growth" ->
+    "grow", "easily" -> "easy"), or None: a restatement may turn "cut costs" into "a cost
+    reduction", and an opposite must be found in either form."""
+    kinds: frozenset[str] | None = None
+    for suffix, endings, pos, kind in _DERIVATIONS:
+        if not word.endswith(suffix):
+            continue
+        if kinds is None:
+            kinds = frozenset(getAllLemmas(word))
+        if kinds != kind:
+            continue
+        stem = word[: -len(suffix)]
+        for ending in endings:
+            root = stem + ending
+            if len(root) >= _MIN_ROOT and root != word and root in getAllLemmas(root).get(pos, ()):
+                return root
+    return None
