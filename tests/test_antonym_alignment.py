@@ -1,5 +1,5 @@
 """Opposites the antonym table knows but the clause comparison used to miss (issue 18): a pair
-in a derived form ("rejection" for "approved"), and a pair whose settings share their words
+in a derived noun ("rejection" for "approved"), and a pair whose settings share their words
 only once the function words and asides between them are passed over. Each class is caught,
 and a restatement of the same kind is not flagged."""
 
@@ -26,17 +26,22 @@ def _messages(story: str, section: str) -> list[str]:
         ("growth", "grow"),
         ("expansion", "expand"),
         ("weakness", "weak"),
-        ("difficulty", "difficult"),
-        ("easily", "easy"),
+        ("stability", "stable"),
+        ("denial", "deny"),
     ],
 )
 def test_a_derived_word_leads_back_to_its_verb_or_adjective(derived: str, root: str) -> None:
     assert word_root(derived) == root
 
 
-@pytest.mark.parametrize("word", ["partial", "total", "likely", "station", "national", "family"])
-def test_a_word_that_is_no_derived_noun_or_adverb_has_no_root(word: str) -> None:
-    # "partial" is an adjective, not a noun made from "party"; "station" is a verb too.
+@pytest.mark.parametrize(
+    "word",
+    ["partial", "total", "station", "national", "mission", "business", "hardly", "minority"],
+)
+def test_a_word_that_is_no_derived_noun_has_no_root(word: str) -> None:
+    # "partial" is an adjective, not a noun made from "party"; "station" is a verb too;
+    # "mission" leaves too short a stem; an adverb ("hardly") or an "-ity" noun ("minority")
+    # has often drifted from its root's sense, and is never led back to it.
     assert word_root(word) is None
 
 

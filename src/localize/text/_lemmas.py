@@ -66,54 +66,54 @@ def content_lemmas(text: str) -> frozenset[str]:
     )
 
 
-# Derivations back to the word they are made from: a noun from a verb ("reduction", "growth"), a
-# noun from an adjective ("weakness", "ability"), an adverb from an adjective ("easily"). Each
-# suffix with the endings its root may take and the part of speech the root must have in
-# lemminflect's lexicon; the derived word must be only a noun (only an adverb for "-ly"), so
-# "partial" (an adjective) never becomes "party", nor "station" (a verb too) "state".
-_NOUN, _ADV = frozenset({"NOUN"}), frozenset({"ADV"})
-_DERIVATIONS: tuple[tuple[str, tuple[str, ...], str, frozenset[str]], ...] = (
-    ("ication", ("y",), "VERB", _NOUN),
-    ("ation", ("ate", "", "e"), "VERB", _NOUN),
-    ("ction", ("ce", "ct"), "VERB", _NOUN),
-    ("ssion", ("ss", "t"), "VERB", _NOUN),
-    ("sion", ("d", "de", "se"), "VERB", _NOUN),
-    ("ion", ("", "e"), "VERB", _NOUN),
-    ("ment", ("",), "VERB", _NOUN),
-    ("ial", ("y",), "VERB", _NOUN),
-    ("al", ("e", ""), "VERB", _NOUN),
-    ("ance", ("", "e"), "VERB", _NOUN),
-    ("ence", ("", "e"), "VERB", _NOUN),
-    ("ure", ("", "e"), "VERB", _NOUN),
-    ("th", ("",), "VERB", _NOUN),
-    ("iness", ("y",), "ADJ", _NOUN),
-    ("ness", ("",), "ADJ", _NOUN),
-    ("ility", ("le",), "ADJ", _NOUN),
-    ("ity", ("", "e"), "ADJ", _NOUN),
-    ("ty", ("",), "ADJ", _NOUN),
-    ("y", ("",), "ADJ", _NOUN),
-    ("ily", ("y",), "ADJ", _ADV),
-    ("ly", ("",), "ADJ", _ADV),
+# Derivations back to the word they are made from: a noun made from a verb ("reduction",
+# "approval", "growth") or from an adjective ("weakness", "stability"). Each suffix with the
+# endings its root may take, the shortest stem it may leave, and the part of speech the root
+# must have in lemminflect's lexicon; the derived word must be only a noun there, so "partial"
+# (an adjective) never becomes "party", nor "station" (a verb too) "state", and a stem of two or
+# three letters ("mission", "passion", "shoal", "business") is no derivation. Adverbs ("hardly",
+# "largely", "shortly") and nouns in "-ity" ("minority", "publicity", "reality") are left out:
+# too many of them have drifted from their root's sense, and an opposite of the root would then
+# be a false one.
+_DERIVATIONS: tuple[tuple[str, tuple[str, ...], int, str], ...] = (
+    ("ication", ("y",), 4, "VERB"),
+    ("ation", ("ate", "", "e"), 4, "VERB"),
+    ("ction", ("ce", "ct"), 4, "VERB"),
+    ("ssion", ("ss", "t"), 4, "VERB"),
+    ("sion", ("d", "de", "se"), 4, "VERB"),
+    ("ion", ("", "e"), 4, "VERB"),
+    ("ment", ("",), 4, "VERB"),
+    ("ial", ("y",), 3, "VERB"),
+    ("al", ("e", ""), 4, "VERB"),
+    ("ance", ("", "e"), 4, "VERB"),
+    ("ence", ("", "e"), 4, "VERB"),
+    ("ure", ("", "e"), 4, "VERB"),
+    ("th", ("",), 4, "VERB"),
+    ("iness", ("y",), 4, "ADJ"),
+    ("ness", ("",), 4, "ADJ"),
+    ("ility", ("le",), 2, "ADJ"),
 )
-_MIN_ROOT = 4
+_ONLY_A_NOUN = frozenset({"NOUN"})
 
 
 @lru_cache(maxsize=16384)
 def word_root(word: str) -> str | None:
-    """The verb or adjective a lemma is derived from ("reduction" -> "reduce", "growth" ->
-    "grow", "easily" -> "easy"), or None: a restatement may turn "cut costs" into "a cost
+    """The verb or adjective a noun is derived from ("reduction" -> "reduce", "growth" ->
+    "grow", "weakness" -> "weak"), or None: a restatement may turn "cut costs" into "a cost
     reduction", and an opposite must be found in either form."""
-    kinds: frozenset[str] | None = None
-    for suffix, endings, pos, kind in _DERIVATIONS:
+    noun: bool | None = None
+    for suffix, endings, shortest, pos in _DERIVATIONS:
         if not word.endswith(suffix):
             continue
-        if kinds is None:
-            kinds = frozenset(getAllLemmas(word))
-        if kinds != kind:
-            continue
+        if len(word) - len(suffix) < shortest:
+            return None  # "mission" is no "-ion" noun of "miss" once "-ssion" leaves "mi"
+        if noun is None:
+            noun = frozenset(getAllLemmas(word)) == _ONLY_A_NOUN
+        if not noun:
+            return None
         stem = word[: -len(suffix)]
         for ending in endings:
             root = stem + ending
-            if len(root) >= _MIN_ROOT and root != word and root in getAllLemmas(root).get(pos, ()):
+            if root != word and root in getAllLemmas(root).get(pos, ()):
                 return root
     return None
