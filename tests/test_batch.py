@@ -550,6 +550,18 @@ def test_shards_split_the_stories_and_cover_them_once() -> None:
         plan.shard(4, 3)
 
 
+def test_a_shard_with_no_stories_leaves_an_empty_results_file_to_merge(tmp_path: Path) -> None:
+    # It left no file, so `batch merge` of every shard's file stopped: "no such results file".
+    plan = plan_batch([WIRE], ["uk"])
+    (empty,) = [i for i in (1, 2) if plan.shard(i, 2).total == 0]
+    out = tmp_path / f"shard-{empty}.jsonl"
+    settings = Settings.resolve({}, base_url="http://127.0.0.1:9/v1", model="m")  # not called
+    summary = run_batch([WIRE], ["uk"], out, settings=settings, shard=(empty, 2), audit=False)
+    assert summary.total == 0 and out.read_bytes() == b""
+    report = merge_results([out], tmp_path / "all.jsonl")
+    assert (report.added_ok, report.added_failed) == (0, 0)
+
+
 def test_summary_counts_what_was_paid_for_failed_jobs_included() -> None:
     s = BatchSummary(total=3)
     s.add(JobResult("a", "uk", None, "boom", Spend(Usage(100, 20, 0), 1), 0.5))

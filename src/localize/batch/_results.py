@@ -467,6 +467,12 @@ class ResultsFile:
             self._rewrite_without(retry)
             self.failed -= retry
 
+    def create(self) -> None:
+        """Create the file, empty, if it is not there yet (a stream needs nothing): for a run
+        that will append nothing but must leave its file, as an empty shard does."""
+        if not self.is_stream and self._fd is None and not self.path.exists():
+            self._open_for_append()
+
     def _open_for_append(self) -> None:
         existed = self.path.exists()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

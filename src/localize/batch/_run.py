@@ -500,6 +500,8 @@ def run_batch(
         )
         summary.dropped_torn_line = results.dropped_torn_line
         summary.skipped_flagged = sum(k in results.flagged for k in plan.job_keys())
+        if shard is not None and not plan.total:
+            results.create()  # `batch merge` is given every shard's file, this one's too
         if to_run:
             _run_into(
                 (j for j in plan.jobs if j.key not in done),
