@@ -590,3 +590,14 @@ def test_a_story_query_is_what_bm25s_tokenize_gives() -> None:
                 show_progress=False,
             )[0]
             assert index.query(text) == list(expected)
+
+
+def test_a_body_listed_twice_in_one_profile_is_named(tmp_path: Path) -> None:
+    # It was accepted: the prompt listed the body twice, and `regions validate` said ok.
+    twice = "  - name: national cyber security centre\n    remit: the same body again\n"
+    path = tmp_path / "ie-twice.yaml"
+    path.write_text(IE_PROFILE.replace("id: ie", "id: ie-twice", 1) + twice, encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"field 'institutions\[1\]\.name': .* listed twice"):
+        localize.get_region(path)
+    res = CliRunner().invoke(cli, ["regions", "validate", str(path)])
+    assert res.exit_code == 1 and "also institutions[0]" in res.output

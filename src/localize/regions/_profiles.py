@@ -264,7 +264,14 @@ class RegionProfile(_Strict):
             ("laws", self.laws),
         )
         for field_name, entries in groups:
+            first: dict[str, int] = {}
             for k, entry in enumerate(entries):
+                # One entry per body or law: a second one (an `extends` replaces by name; one
+                # file cannot) listed it twice in every prompt.
+                j = first.setdefault(entry.name.casefold(), k)
+                if j != k:
+                    message = f"'{entry.name}' is listed twice (also {field_name}[{j}])"
+                    errors.append(_error((field_name, k, "name"), entry.name, message))
                 for j, beat in enumerate(entry.beats):
                     if beat not in known:
                         close = difflib.get_close_matches(beat, list(known), n=1, cutoff=0.6)
