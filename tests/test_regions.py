@@ -601,3 +601,9 @@ def test_a_body_listed_twice_in_one_profile_is_named(tmp_path: Path) -> None:
         localize.get_region(path)
     res = CliRunner().invoke(cli, ["regions", "validate", str(path)])
     assert res.exit_code == 1 and "also institutions[0]" in res.output
+
+
+def test_validating_a_folder_without_profiles_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "story.txt").write_text("Not a profile.")
+    res = CliRunner().invoke(cli, ["regions", "validate", str(tmp_path)])
+    assert res.exit_code == 1 and "folder holds no profile files" in res.output, res.output

@@ -766,7 +766,11 @@ def profile_problems(
     raws: list[_Raw] = []
     for p in paths:
         try:
-            raws.extend(_read_raw(f) for f in _profile_files(Path(p)))
+            files = _profile_files(Path(p))
+            if not files:  # "ok: no problems" would pass a folder that holds no profile at all
+                suffixes = ", ".join(sorted(_PROFILE_SUFFIXES))
+                raise ProfileError(f"folder holds no profile files ({suffixes})", path=str(p))
+            raws.extend(_read_raw(f) for f in files)
         except ProfileError as exc:
             yield exc
     layer = _Layer(raws, _shipped())
