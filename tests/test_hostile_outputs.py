@@ -219,4 +219,5 @@ def test_batch_export_refuses_a_story_file_as_the_request_file(tmp_path: Path) -
     before = story.read_bytes()
     result = CliRunner().invoke(cli, ["batch", str(story), "-r", "uk", "--export", str(story)])
     assert result.exit_code == 2 and "is the input file" in result.output
+    assert "choose another --export" in result.output  # the option that named it
     assert story.read_bytes() == before

@@ -340,3 +340,16 @@ def test_review_names_the_stories_it_could_not_read(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert f"localize: --stories: left out {binary}: " in res.stderr
     assert "binary file" in res.stderr
+
+
+def test_a_pages_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    # It was a traceback (FileExistsError, PermissionError from mkdir).
+    results = tmp_path / "results.jsonl"
+    results.write_text(_results_line() + "\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = CliRunner().invoke(cli, ["review", str(results), "-o", str(blocker / "pages")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        f"localize: error: {blocker / 'pages'}: cannot create the folder: Not a directory"
+    ]

@@ -83,13 +83,16 @@ def resolve_output(path: str | Path) -> Path:
     return target
 
 
-def check_writable(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+def check_writable(
+    path: str | Path, *, inputs: Iterable[str | Path] = (), option: str = "--output"
+) -> None:
     """Fail before any work is done if the output file could not be written, or if it is one
-    of ``inputs`` (the command's own input files: writing would destroy what it reads)."""
+    of ``inputs`` (the command's own input files: writing would destroy what it reads).
+    ``option`` is the one that named the file, for the message."""
     for source in inputs:
         if str(source) != "-" and same_file(path, source):
             raise OutputError(
-                f"is the input file {source}; writing it would destroy it: choose another --output",
+                f"is the input file {source}; writing it would destroy it: choose another {option}",
                 path=str(path),
             )
     p = resolve_output(path)

@@ -126,8 +126,8 @@ def export_requests(
     # A story file (or the JSONL file a story line came from) is never overwritten.
     sources = {j.story.source for j in jobs if j.story.source}
     inputs = sources | {s.rsplit(" line ", 1)[0] for s in sources}
-    check_writable(out, inputs=inputs)
-    check_writable(manifest_path, inputs=inputs)
+    check_writable(out, inputs=inputs, option="--export")
+    check_writable(manifest_path, inputs=inputs, option="--export")
     lines: list[str] = []
     failed: list[JobResult] = []
     manifest = BatchManifest(

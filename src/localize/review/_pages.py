@@ -208,7 +208,12 @@ def write_batch_reviews(
         # Every region is found before the first page is written: an unknown one (a profile
         # file's, without --profiles) is an error that leaves nothing half done.
         pages.append((data, get_region(data["region"], profiles=profiles)))
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the folder: {exc.strerror or exc}", path=str(folder)
+        ) from None
     for data, profile in pages:
         page = _line_review(data, profile, stories.get(data["story_id"]))
         name = _UNSAFE_NAME.sub("_", f"{data['story_id']}.{profile.id}") + ".html"
