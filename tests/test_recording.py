@@ -23,6 +23,7 @@ import yaml
 from click.testing import CliRunner
 
 from localize.cli._main import cli
+from localize.errors import CassetteError
 from localize.prompting._origin import ORIGIN_HEADER, RequestOrigin
 from localize.testing._mismatch import describe_mismatch
 from localize.testing._recording import SECRET_HEADERS, replay_environment, use_cassette
@@ -327,6 +328,28 @@ def test_rewrite_replaces_the_cassette_only_after_a_clean_run(
         assert recording.replaying
         assert os.environ["LOCALIZE_BASE_URL"] == f"http://{endpoint}/v1"
         ask("second")  # answered from the file
+
+
+@pytest.mark.parametrize("mode", ["once", "rewrite", "new_episodes"])
+def test_a_recording_that_could_not_be_written_stops_before_the_run(
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # vcrpy writes the file at the end: the run was paid for, then a traceback (PermissionError,
+    # NotADirectoryError) and no cassette.
+    monkeypatch.setenv("LOCALIZE_BASE_URL", "http://127.0.0.1:9/v1")  # never the embedded model
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    path = blocker / "c.yaml"
+    ran = False
+    with (
+        pytest.raises(CassetteError, match=r"c\.yaml: cannot record to it: ") as info,
+        use_cassette(path, mode, rerecord="(re-record)"),  # type: ignore[arg-type]
+    ):
+        ran = True
+    assert not ran and str(info.value).count("\n") == 0
+    story = str(ROOT / "examples" / "stories" / "wire.txt")
+    res = CliRunner().invoke(cli, ["rewrite", story, "-r", "uk", "--cassette", str(path)])
+    assert res.exit_code == 2 and "cannot record to it" in res.stderr, res.output
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

@@ -245,6 +245,19 @@ def _check_cassette(path: Path) -> None:
             raise error(f"is not a valid cassette: interaction {n} {problem}")
 
 
+def _check_recordable(path: Path) -> None:
+    """vcrpy writes a recording when the run ends: a file it cannot write must stop the run
+    before it is paid for. Its folder is made, as vcrpy would make it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise CassetteError(
+            f"cannot record to it: {path.parent}: {exc.strerror or exc}", path=path
+        ) from None
+
+
 def _load_vcr() -> Any:
     try:
         import vcr
@@ -279,6 +292,8 @@ def use_cassette(
     if mode == "none" and not exists:
         raise CassetteError(f"no such cassette; record it with {rerecord}", path=path)
     replaying = exists and mode in ("once", "none")
+    if not replaying:
+        _check_recordable(path)
     with tempfile.TemporaryDirectory(prefix="localize-") as scratch:
         target = Path(scratch, path.name) if mode == "rewrite" else path
         with contextlib.ExitStack() as stack:
