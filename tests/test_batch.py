@@ -1028,6 +1028,24 @@ def test_export_from_the_cli(tmp_path: Path) -> None:
     assert [r.disclosure for r in regions] == ["AI.", "AI."]
 
 
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["-c", "3"], "--concurrency"), (["--rpm", "5"], "--rpm"), (["--tpm", "900"], "--tpm")],
+)
+def test_an_export_refuses_the_options_of_a_run_here(
+    tmp_path: Path, args: list[str], option: str
+) -> None:
+    # They were passed over: the export looked paced or limited.
+    req = tmp_path / "req.jsonl"
+    res = invoke(WIRE, "--regions", "uk", "--export", req, *args)
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        f"localize: error: {option}: is for jobs run here; --export and --submit send none "
+        "(the provider runs them)"
+    ]
+    assert not req.exists()
+
+
 def test_an_export_that_leaves_a_story_out_exits_1_as_a_run_would(tmp_path: Path) -> None:
     stories = tmp_path / "stories.jsonl"
     good = json.dumps({"id": "a", "body": WIRE.read_text(encoding="utf-8")})

@@ -382,11 +382,19 @@ def run(
     region_ids = _split_regions(regions)
     shard_of = _parse_shard(shard)
     if export is not None or submit:
-        if workers != 1:
-            raise ConfigError(
-                "runs jobs here; --export and --submit send none (the provider runs them)",
-                option="--workers",
-            )
+        # Each shapes the jobs run here; passed over silently, a limit looked applied.
+        for option, given in (
+            ("--workers", workers != 1),
+            ("--concurrency", concurrency is not None),
+            ("--rpm", rpm is not None),
+            ("--tpm", tpm is not None),
+        ):
+            if given:
+                raise ConfigError(
+                    "is for jobs run here; --export and --submit send none (the provider "
+                    "runs them)",
+                    option=option,
+                )
         if settings.verify:
             # A Batch API answer comes back a day later, with no second round for a verdict.
             raise ConfigError(
