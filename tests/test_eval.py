@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from localize.cli._main import cli
 from localize.evaluation._evaluation import embedded_baseline, evaluate_checks, load_cases
+from tests.fault_server import Script, status
 from tests.support import RECORD_BASE_URL, ROOT, STORIES, response_bodies
 
 CORPUS = ROOT / "tests" / "data" / "checks"
@@ -155,3 +156,20 @@ def test_eval_verify_needs_generate(monkeypatch: pytest.MonkeyPatch) -> None:
     res = CliRunner().invoke(cli, ["eval", str(CORPUS), "--verify"])
     assert res.exit_code == 2
     assert "--verify: verifies generated sections: add --generate" in res.output
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_eval_generate_stops_on_a_refused_key(tmp_path: Path, httpserver: Any) -> None:
+    # Every pair failed with the same 401 and the report said "0 passed" (exit 1), as if the
+    # model had been measured; a batch stops on a refused key, and so does this.
+    s = Script(httpserver, status(401))
+    cases = [
+        {"id": "a", "region": "uk", "story": "wire", "section": "x"},
+        {"id": "b", "region": "us", "story": "wire", "section": "x"},
+    ]
+    folder = _folder(tmp_path, cases)
+    args = ["eval", str(folder), "--generate", "--repeat", "0", "--base-url", s.url, "-m", "m"]
+    res = CliRunner().invoke(cli, args, env={"OPENAI_API_KEY": "sk-refused-key-123"})
+    assert res.exit_code == 3, res.output
+    assert res.stderr.strip().splitlines()[-1].startswith("localize: error: ")
+    assert "refused the API key" in res.stderr and s.requests == 1

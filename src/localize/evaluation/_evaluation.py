@@ -37,7 +37,7 @@ import yaml
 from localize._checking import check
 from localize.backends import ResponseCache
 from localize.config import Settings
-from localize.errors import ChecksFailedError, InputError, LocalizeError
+from localize.errors import ChecksFailedError, EndpointAuthError, InputError, LocalizeError
 from localize.evaluation._timing import cpu_seconds, mean_and_p95_ms
 from localize.grounding import CHECK_IDS, CheckReport
 from localize.pipeline import connect, localize
@@ -363,6 +363,8 @@ def evaluate_generation(
     for story, region in pairs:
         try:
             result = write(story, region)
+        except EndpointAuthError:
+            raise  # every pair would fail alike: no measurement of the model, as a batch stops
         except LocalizeError as exc:
             failures.append(f"{story.id}/{region.id}: {exc}")
             continue
