@@ -46,6 +46,12 @@ from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, WEEKDAYS, pe
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
+from localize.grounding._places import (
+    gives_place,
+    in_given_place,
+    story_places,
+    unknown_places,
+)
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text import (
@@ -366,6 +372,7 @@ class _StoryClauses:
     lower: str  # the whole story, lower-cased with straight apostrophes
     words: frozenset[str]  # the story's words, lower-cased, possessives dropped
     figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
+    places: frozenset[str]  # the countries and nations the story gives (`story_places`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +418,7 @@ def _story_text(story: Story) -> _StoryText:
         lower,
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
+        story_places(story),
     )
     return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
@@ -571,8 +579,11 @@ def _acronym(name: str, text: str) -> bool:
 
 def _given(name: str, index: _StoryClauses) -> bool:
     """Whether the story gives a name in some form: a story word begins as it does ("Euro" for
-    "Euros") or it begins with a story word ("Lyonnais" for "Lyon")."""
+    "Euros") or it begins with a story word ("Lyonnais" for "Lyon"), or it names a place the
+    story gives ("Portuguese" for Porto, "England" for a story set in the UK)."""
     if any(name[:k] in index.words for k in range(4, len(name))):
+        return True
+    if gives_place(name, index.places):
         return True
     return (
         re.search(rf"(?<![\w-]){re.escape(name[: max(4, len(name) - 2)])}", index.lower) is not None
@@ -623,7 +634,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     told_text, said_text = told.text.lower(), said.text.lower()
     new_names = [n for n in said.names if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
-    if len(new_names) == 1 and len(lost_names) == 1 and new_names[0] not in told_text:
+    if (
+        len(new_names) == 1
+        and len(lost_names) == 1
+        and new_names[0] not in told_text
+        and not gives_place(new_names[0], index.places)
+    ):
         return f"names {new_names[0]} where the story names {lost_names[0]}"
     # A name no story word begins like, in a clause that restates a story clause: "in Paris"
     # for a story set in Lyon. A word of the English lexicon is a common word capitalised by
@@ -686,12 +702,14 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     A word in capitals is an acronym (the ``institution`` check's), and so is its compound
     ("AI-powered"); a sentence's first word, or a word after a quotation mark, a bracket or a
     dash, is capitalised by position. A name just after a negation ("not by London") is what
-    the section says did not happen: it asserts nothing."""
+    the section says did not happen: it asserts nothing. A text written all in lower case has
+    lost its capitals: there any word is judged, wherever it stands, by `_a_lone_name`."""
     tokens = list(CLAUSE_TOKEN.finditer(text))
+    lowered = text.islower()
     for n, m in enumerate(tokens):
         word = m.group().removesuffix("'s").removesuffix("\u2019s")
         # "AI-powered" is an acronym's compound, written in capitals like the acronym.
-        if not word[0].isupper() or word.split("-")[0].isupper():
+        if not (word[0].isupper() or lowered) or word.split("-")[0].isupper():
             continue
         # Each test below only passes a word over; the set lookups go first, since most
         # capitalised words are the story's or the profile's.
@@ -701,13 +719,71 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
             continue
         before = text[: m.start()].rstrip()
-        if not before or before[-1] in _OPENERS:
+        if not lowered and (not before or before[-1] in _OPENERS):
             continue
         if lemma(low) in index.by_lemma or _given(low, index):
             continue
-        if _beside_a_story_name(tokens, n, index):
+        if (
+            _beside_a_story_name(tokens, n, index)
+            if not lowered
+            else _a_lone_name(tokens, n, index)
+        ):
             return word
     return None
+
+
+def _unsupported_place(text: str, index: _StoryClauses, skip: frozenset[str]) -> str | None:
+    """A country, nation or demonym the story never gives in any form (`unknown_places`):
+    "Welsh" for a story set in Scotland. Not one just after a negation ("not in New Zealand"):
+    what the section says is not involved asserts nothing."""
+    for word, start in unknown_places(text, index.places, skip):
+        before = CLAUSE_TOKEN.findall(text[max(0, start - _NEGATION_WINDOW) : start])
+        if not any(w.lower() in _NEGATION for w in before[-_NEAR - 1 :]):
+            return word
+    return None
+
+
+_NEGATION_WINDOW = 30  # characters before a place: enough for the words `_NEAR` reaches
+
+
+_PREFIX = 3  # letters: a compound's part this short is a prefix ("re-", "co-", "pro-")
+
+
+# Endings that derive a word from a word of the lexicon: what they leave is the lexicon's.
+_DERIVING = ("less", "ness", "ability", "ibility", "ful")
+
+
+def _lexical(word: str) -> bool:
+    """Whether a lower-cased word is English rather than a name: a word of the lexicon, a
+    function word ("into", which the lexicon leaves out), or a derivation of a word of the
+    lexicon ("winless", "programmability")."""
+    return (
+        word in STOPWORDS
+        or is_common_word(word)
+        or any(
+            word.endswith(end) and len(word) - len(end) >= 3 and is_common_word(word[: -len(end)])
+            for end in _DERIVING
+        )
+    )
+
+
+def _a_lone_name(tokens: list[re.Match[str]], n: int, index: _StoryClauses) -> bool:
+    """Whether the word at ``n`` of a text written all in lower case is a name the story never
+    gives (`_unsupported_word` has passed over the story's words and places in any form): no
+    English word (`_lexical`), no city or province of a country the story gives, and no first
+    name before a surname the story gives ("chris coleman" for its Coleman). With its capitals
+    lost, a text shows no pairing with a story name; a word outside the lexicon is the sign of
+    a name ("ankara" in a story set in Moscow)."""
+    word = tokens[n].group().removesuffix("'s").removesuffix("\u2019s")
+    # "three-year", "re-open": a compound of English words, prefixes or figures is no name.
+    if all(_lexical(part) or len(part) <= _PREFIX or part.isdigit() for part in word.split("-")):
+        return False
+    # A city or province of a country the story gives is as often the story's own setting told
+    # by a place the story leaves out ("london", "powys" for a story set in Brecon).
+    if in_given_place(word, index.places):
+        return False
+    following = tokens[n + 1].group().removesuffix("'s") if n + 1 < len(tokens) else ""
+    return following not in index.words or _lexical(following)
 
 
 # What may stand between two names of one run or one pairing ("Brighton & Hove", "the Patriots
@@ -1018,7 +1094,9 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 continue
             # No clause restates a story clause with a change: a lone name nobody gives is
             # still an invention, reported as unsupported.
-            word = _unsupported_word(sentence.text, index, skip)
+            word = _unsupported_word(sentence.text, index, skip) or _unsupported_place(
+                sentence.text, index, skip
+            )
             if word:
                 findings.append(
                     Finding(
