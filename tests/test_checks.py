@@ -325,6 +325,7 @@ def test_the_letters_of_an_office_or_an_honour_name_no_body() -> None:
     # A held-out news summary: "the way the country elects MPs" was flagged as an acronym.
     assert institutions("Italy's parliament changed the way the country elects MPs.") == []
     assert institutions("The MEP and the PM, both given an OBE, spoke.") == []
+    assert institutions("GPs sent patients for an MRI and a DNA test.") == []
     assert institutions("The MPC will respond.") == ["MPC"]
 
 

@@ -34,16 +34,17 @@ from localize.text import (
 __all__ = ["check_institution"]
 
 _LABEL_AFTER = re.compile(r"(?:[ \t]+[A-Z]+)*[ \t]*:")
-# Acronyms any section may use without a source: everyday business and technology terms, regions,
-# and the letters of an elected office or an honour ("MPs", "an OBE"). They name no institution,
-# so they cannot be an invented one.
+# Acronyms any section may use without a source: everyday business, technology and health terms,
+# regions, and the letters of an elected office or an honour ("MPs", "an OBE"). They name no
+# institution, so they cannot be an invented one.
 _EVERYDAY_ACRONYMS = word_set("""
     AI AGI API CEO CTO CISO CIO CFO COO CSO IT OT PDF FAQ OK TV PR HR GDP ID IP VPN MFA
     SMS URL PC OS USB GPU CPU LLM ML SME SMB B2B B2C CV DNS HTTP HTTPS SQL ICT CCTV NGO PLC LLC
+    GP DJ DNA HIV IVF MRI ICU GCSE SUV ATM
     CVE SOC EDR XDR SIEM MSP MSSP IAM SSO ISP VAT GPS AM PM QA UX UI RAM COVID
     UK US USA EU GB UAE NZ
     II III IV VI VII VIII IX XI XII
-    MP MEP MSP MLA TD PM QC KC OBE MBE CBE
+    MP MEP MSP MLA TD QC KC OBE MBE CBE
 """)
 # Head words of a named public body or law: a capitalised phrase around one is a name to ground.
 _HEADS = word_set("""
