@@ -48,7 +48,6 @@ from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
 from localize.grounding._places import (
     gives_place,
-    in_given_place,
     story_places,
     unknown_places,
 )
@@ -702,14 +701,12 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
     A word in capitals is an acronym (the ``institution`` check's), and so is its compound
     ("AI-powered"); a sentence's first word, or a word after a quotation mark, a bracket or a
     dash, is capitalised by position. A name just after a negation ("not by London") is what
-    the section says did not happen: it asserts nothing. A text written all in lower case has
-    lost its capitals: there any word is judged, wherever it stands, by `_a_lone_name`."""
+    the section says did not happen: it asserts nothing."""
     tokens = list(CLAUSE_TOKEN.finditer(text))
-    lowered = text.islower()
     for n, m in enumerate(tokens):
         word = m.group().removesuffix("'s").removesuffix("\u2019s")
         # "AI-powered" is an acronym's compound, written in capitals like the acronym.
-        if not (word[0].isupper() or lowered) or word.split("-")[0].isupper():
+        if not word[0].isupper() or word.split("-")[0].isupper():
             continue
         # Each test below only passes a word over; the set lookups go first, since most
         # capitalised words are the story's or the profile's.
@@ -719,15 +716,11 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         if any(t.group().lower() in _NEGATION for t in tokens[max(0, n - _NEAR - 1) : n]):
             continue
         before = text[: m.start()].rstrip()
-        if not lowered and (not before or before[-1] in _OPENERS):
+        if not before or before[-1] in _OPENERS:
             continue
         if lemma(low) in index.by_lemma or _given(low, index):
             continue
-        if (
-            _beside_a_story_name(tokens, n, index)
-            if not lowered
-            else _a_lone_name(tokens, n, index)
-        ):
+        if _beside_a_story_name(tokens, n, index):
             return word
     return None
 
@@ -744,46 +737,6 @@ def _unsupported_place(text: str, index: _StoryClauses, skip: frozenset[str]) ->
 
 
 _NEGATION_WINDOW = 30  # characters before a place: enough for the words `_NEAR` reaches
-
-
-_PREFIX = 3  # letters: a compound's part this short is a prefix ("re-", "co-", "pro-")
-
-
-# Endings that derive a word from a word of the lexicon: what they leave is the lexicon's.
-_DERIVING = ("less", "ness", "ability", "ibility", "ful")
-
-
-def _lexical(word: str) -> bool:
-    """Whether a lower-cased word is English rather than a name: a word of the lexicon, a
-    function word ("into", which the lexicon leaves out), or a derivation of a word of the
-    lexicon ("winless", "programmability")."""
-    return (
-        word in STOPWORDS
-        or is_common_word(word)
-        or any(
-            word.endswith(end) and len(word) - len(end) >= 3 and is_common_word(word[: -len(end)])
-            for end in _DERIVING
-        )
-    )
-
-
-def _a_lone_name(tokens: list[re.Match[str]], n: int, index: _StoryClauses) -> bool:
-    """Whether the word at ``n`` of a text written all in lower case is a name the story never
-    gives (`_unsupported_word` has passed over the story's words and places in any form): no
-    English word (`_lexical`), no city or province of a country the story gives, and no first
-    name before a surname the story gives ("chris coleman" for its Coleman). With its capitals
-    lost, a text shows no pairing with a story name; a word outside the lexicon is the sign of
-    a name ("ankara" in a story set in Moscow)."""
-    word = tokens[n].group().removesuffix("'s").removesuffix("\u2019s")
-    # "three-year", "re-open": a compound of English words, prefixes or figures is no name.
-    if all(_lexical(part) or len(part) <= _PREFIX or part.isdigit() for part in word.split("-")):
-        return False
-    # A city or province of a country the story gives is as often the story's own setting told
-    # by a place the story leaves out ("london", "powys" for a story set in Brecon).
-    if in_given_place(word, index.places):
-        return False
-    following = tokens[n + 1].group().removesuffix("'s") if n + 1 < len(tokens) else ""
-    return following not in index.words or _lexical(following)
 
 
 # What may stand between two names of one run or one pairing ("Brighton & Hove", "the Patriots

@@ -26,7 +26,7 @@ from localize.grounding._analysis import per_story
 from localize.story import Story
 from localize.text import is_capitalised, is_common_word, sentence_initial
 
-__all__ = ["gives_place", "in_given_place", "story_places", "unknown_places"]
+__all__ = ["gives_place", "story_places", "unknown_places"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,6 @@ class _Places:
     naming: dict[str, frozenset[str]]  # a word naming a place -> the places it names
     placing: dict[str, frozenset[str]]  # a word naming or placing a story in a place -> them
     lowered: dict[str, frozenset[str]]  # the naming words lower-cased -> the places they name
-    lowered_placing: dict[str, frozenset[str]]  # the placing words lower-cased -> their places
     longest: int  # words in the longest phrase of either
     pattern: re.Pattern[str]  # the naming words, whole, longest first
 
@@ -74,7 +73,6 @@ def _places() -> _Places:
         {k: frozenset(v) for k, v in naming.items()},
         {k: frozenset(v) for k, v in placing.items()},
         _lowered(naming),
-        _lowered(placing),
         max(len(w.split()) for w in placing),
         pattern,
     )
@@ -121,13 +119,6 @@ def gives_place(word: str, given: frozenset[str]) -> bool:
     province is a place of its own: "Sydney" for a story set in Melbourne is a swap."""
     table = _places()
     places = table.naming.get(word) or table.lowered.get(word.lower())
-    return bool(places and places & given)
-
-
-def in_given_place(word: str, given: frozenset[str]) -> bool:
-    """Whether a lower-cased ``word`` names, or is a city or province of, one of the places
-    ``given``: "manchester" in a story set in England."""
-    places = _places().lowered_placing.get(word)
     return bool(places and places & given)
 
 
