@@ -398,6 +398,17 @@ def test_a_reset_mid_body_is_retried(resetting_server: tuple[str, list[int]]) ->
     assert len(served) == 2
 
 
+def test_a_reset_mid_body_is_not_called_a_failure_to_connect(
+    resetting_server: tuple[str, list[int]],
+) -> None:
+    # It said "cannot connect to ...", of an endpoint that was up and had begun to answer.
+    url, _ = resetting_server
+    with pytest.raises(EndpointUnreachableError) as info:
+        complete(url, max_retries=0)
+    message = str(info.value)
+    assert message.startswith(f"the connection to {url} broke: ") and "\n" not in message
+
+
 @pytest.mark.parametrize(
     ("replies", "error", "requests"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx2
 import openai
 
 from localize._reading import human_size
@@ -61,9 +62,16 @@ def backend_error(
     if isinstance(exc, openai.APITimeoutError):
         return EndpointUnreachableError(f"{where} timed out", base_url=where, attempts=attempts)
     if isinstance(exc, openai.APIConnectionError):
-        return EndpointUnreachableError(
-            f"cannot connect to {where}", base_url=where, attempts=attempts
-        )
+        cause = exc.__cause__
+        if cause is None or isinstance(cause, httpx2.ConnectError):
+            message = f"cannot connect to {where}"
+        else:
+            # Connected, then the answer broke off (a reset, a body cut short or undecodable):
+            # "cannot connect" would send an editor to check an endpoint that is up.
+            message = redact_text(
+                f"the connection to {where} broke: {cause}".replace(base_url, where)
+            )
+        return EndpointUnreachableError(message, base_url=where, attempts=attempts)
     if isinstance(exc, ResponseTooLargeError):
         return InvalidResponseError(
             f"{where} answered with a body past the {human_size(exc.limit)} limit, "
