@@ -1057,6 +1057,11 @@ def test_an_export_that_leaves_a_story_out_exits_1_as_a_run_would(tmp_path: Path
     report = json.loads(res.stdout)
     assert report["ok"] is False and report["exported"] == 1
     assert len(req.read_text(encoding="utf-8").splitlines()) == 1
+    res = invoke(stories, "--regions", "uk", "--export", tmp_path / "again.jsonl")
+    assert res.exit_code == 1 and res.stderr.splitlines()[-1] == (
+        "localize: error: 1 pair(s) not exported: their stories could not be read (see above); "
+        "the requests written are for the others"
+    )
 
 
 # ----------------------------------------------------------------------------- recorded runs

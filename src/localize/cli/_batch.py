@@ -61,7 +61,7 @@ from localize.cli._group import (
     settings_from,
     verify_source,
 )
-from localize.errors import ConfigError
+from localize.errors import ConfigError, LocalizeError
 
 __all__ = ["batch"]
 
@@ -256,8 +256,13 @@ def _say_export(report: ExportReport, out: Path | None, fmt: str) -> None:
         )
     if report.failed:
         # As a run exits 1 for a story that did not parse: a pipeline must not take the export
-        # for whole.
-        sys.exit(1)
+        # for whole. The JSON summary above says so itself.
+        if fmt == "json":
+            sys.exit(1)
+        raise LocalizeError(
+            f"{len(report.failed)} pair(s) not exported: their stories could not be read "
+            "(see above); the requests written are for the others"
+        )
 
 
 @batch.command("run")
