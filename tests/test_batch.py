@@ -40,6 +40,7 @@ from localize.batch import (
     RateGate,
     ResultsFile,
     StoryInput,
+    _results,
     _run,
     alocalize_many,
     collect_batch,
@@ -291,6 +292,37 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(tmp_path: Path) -> None
     with pytest.raises(OutputError, match="line 1 is not a localize result"):
         ResultsFile(out).open()
     assert out.read_text() == '{"something": "else"}\n'
+
+
+def test_a_resumed_file_is_read_a_line_at_a_time_past_any_whole_file_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A million-job results file is gigabytes: resuming it (and retrying its failed pairs) must
+    # hold its keys, not its bytes, and must not refuse it for its size.
+    monkeypatch.setattr(_results, "MAX_RESULTS_BYTES", 100)
+    out = tmp_path / "r.jsonl"
+    lines = [result(f"s{i}", "uk", ok=i % 2 == 0).to_line() for i in range(20)]
+    out.write_bytes(b"".join(lines))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole"))
+    with ResultsFile(out) as rf:
+        assert len(rf.done) == 10 and len(rf.failed) == 10
+        rf.begin(sorted(rf.failed))  # the failed lines go, streamed through a new file
+    monkeypatch.undo()
+    assert out.read_bytes() == b"".join(lines[::2])
+
+
+def test_a_line_past_the_line_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_results, "MAX_RESULTS_LINE_BYTES", 64)
+    out, part = tmp_path / "r.jsonl", tmp_path / "part.jsonl"
+    for path in (out, part):
+        path.write_bytes(b"x" * 1000 + b"\n")
+    with pytest.raises(OutputError, match="line 1 is larger than 64 bytes; this does not look"):
+        ResultsFile(out).open()
+    assert out.read_bytes() == b"x" * 1000 + b"\n"
+    with pytest.raises(InputError, match=r"part.jsonl, line 1 is larger than 64 bytes"):
+        merge_results([part], tmp_path / "all.jsonl")
 
 
 def test_merge_leaves_one_line_per_pair_a_section_winning(tmp_path: Path) -> None:

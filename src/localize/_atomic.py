@@ -159,13 +159,22 @@ def append_whole(fd: int, data: bytes, path: str | Path) -> None:
         raise write_failed(exc, path) from None
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -> None:
+def write_atomic(
+    path: str | Path, data: str | bytes | Iterable[bytes], *, durable: bool = True
+) -> None:
     """Write the whole file or nothing; ``durable=False`` skips the fsyncs (for caches).
 
-    A device or FIFO is written directly; any other node that is not a regular file is refused.
+    ``data`` may be an iterable of chunks, written as they come (a results file rewritten a
+    line at a time is never held whole). A device or FIFO is written directly; any other node
+    that is not a regular file is refused.
     """
     p = resolve_output(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, str):
+        chunks: Iterable[bytes] = (data.encode("utf-8"),)
+    elif isinstance(data, bytes):
+        chunks = (data,)
+    else:
+        chunks = data
     try:
         info: os.stat_result | None = os.stat(p)
     except FileNotFoundError:
@@ -177,7 +186,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         if problem:
             raise OutputError(problem, path=str(p))
         if not stat.S_ISREG(info.st_mode):
-            _write_direct(p, raw)
+            _write_direct(p, b"".join(chunks))
             return
     # An existing file keeps its permissions.
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
@@ -187,7 +196,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         raise write_failed(exc, p) from None
     try:
         try:
-            _write_all(fd, raw)
+            for chunk in chunks:
+                _write_all(fd, chunk)
             if durable:
                 os.fsync(fd)
         finally:

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -31,7 +31,7 @@ from localize._atomic import (
     write_atomic,
     write_failed,
 )
-from localize._reading import read_limited
+from localize._reading import MAX_FILE_BYTES, human_size, read_limited
 from localize._types import Status
 from localize.backends import Spend, Usage
 from localize.batch._inputs import (
@@ -43,7 +43,13 @@ from localize.batch._inputs import (
 )
 from localize.budget import price
 from localize.config import Settings
-from localize.errors import ChecksFailedError, ConfigError, InputError, OutputError
+from localize.errors import (
+    ChecksFailedError,
+    ConfigError,
+    InputError,
+    LocalizeError,
+    OutputError,
+)
 from localize.grounding import CheckFunction, RegisteredCheck
 from localize.grounding._plugins import as_checks
 from localize.prompting._templates import PromptTemplate, load_template
@@ -65,8 +71,13 @@ __all__ = [
     "read_results",
 ]
 
-# A results line is a few kilobytes: this is hundreds of thousands of jobs.
+# A results line is a few kilobytes: this is hundreds of thousands of jobs. Files read whole
+# (`read_results`, a Batch API output file) stop here; a results file resumed or merged is read a
+# line at a time, with no limit on its size.
 MAX_RESULTS_BYTES = 1024 * 1024 * 1024
+# One results line: a section, its findings and its spend are kilobytes; past this the file is
+# not a results file (a log, a dump), and a line is never read whole into memory past it.
+MAX_RESULTS_LINE_BYTES = MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -395,36 +406,40 @@ class ResultsFile:
         self._file_lock_fd = fd
 
     def _read(self) -> None:
-        if not self.path.exists():
+        """Note the pairs the file holds, a line at a time: a resumed run of a million jobs
+        holds their keys, never the file (gigabytes of sections)."""
+        try:
+            f = self.path.open("rb")
+        except FileNotFoundError:
             return
-        raw = read_limited(
-            self.path,
-            MAX_RESULTS_BYTES,
-            lambda m: OutputError(m, path=str(self.path)),
-            what="results file",
-        )
-        lines = raw.split(b"\n")
-        tail = lines.pop()  # bytes after the last newline: empty unless a write was cut short
-        for n, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            data = _parse_line(line)
-            if data is None:
-                raise OutputError(
-                    f"line {n} is not a localize result; this does not look like a results "
-                    "file from `localize batch` (nothing was changed): choose another --output",
-                    path=str(self.path),
-                )
-            self._saw(data)
-        if tail:
-            # A run killed mid-write leaves at most one torn line, always the last.
-            data = _parse_line(tail)
-            if data is not None:
+        except OSError as exc:
+            raise OutputError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+        with f:
+            end = 0  # where the last whole line ends
+            not_results = (
+                "; this does not look like a results file from `localize batch` (nothing was "
+                "changed): choose another --output"
+            )
+            for n, line in _lines(f, lambda m: OutputError(m + not_results, path=str(self.path))):
+                if not line.endswith(b"\n"):
+                    # A run killed mid-write leaves at most one torn line, always the last.
+                    data = _parse_line(line)
+                    if data is not None:
+                        self._saw(data)
+                        self._append_raw(b"\n")  # the line is whole: only its newline is missing
+                    else:
+                        os.truncate(self.path, end)
+                        self.dropped_torn_line = True
+                    break
+                end += len(line)
+                if not line.strip():
+                    continue
+                data = _parse_line(line)
+                if data is None:
+                    raise OutputError(
+                        f"line {n} is not a localize result{not_results}", path=str(self.path)
+                    )
                 self._saw(data)
-                self._append_raw(b"\n")  # the line is whole: only its newline is missing
-            else:
-                os.truncate(self.path, len(raw) - len(tail))
-                self.dropped_torn_line = True
         self.failed -= self.done
 
     def _saw(self, data: dict[str, Any]) -> None:
@@ -468,16 +483,19 @@ class ResultsFile:
             raise OutputError(f"cannot write: {exc.strerror}", path=str(self.path)) from None
 
     def _rewrite_without(self, drop: set[tuple[str, str]]) -> None:
-        kept = [
-            line
-            for line in self.path.read_bytes().splitlines(keepends=True)
-            if not (
-                (data := _parse_line(line)) is not None
-                and not _written(data)
-                and (data["story_id"], data["region"]) in drop
+        with self.path.open("rb") as f:  # streamed, as `_read` reads it
+            write_atomic(
+                self.path,
+                (
+                    line
+                    for line in f
+                    if not (
+                        (data := _parse_line(line)) is not None
+                        and not _written(data)
+                        and (data["story_id"], data["region"]) in drop
+                    )
+                ),
             )
-        ]
-        write_atomic(self.path, b"".join(kept))
 
     def append(self, result: JobResult, *, durable: bool = True) -> None:
         """Write one whole line; ``durable``: fsync it before returning (see `append_line`)."""
@@ -636,6 +654,17 @@ class MergeReport:
     torn: int
 
 
+def _lines(f: BinaryIO, error: Callable[[str], LocalizeError]) -> Iterator[tuple[int, bytes]]:
+    """An open results file's lines with their numbers, read one at a time; a line past
+    `MAX_RESULTS_LINE_BYTES` is ``error("line N is larger than ...")``, never read whole."""
+    n = 0
+    while line := f.readline(MAX_RESULTS_LINE_BYTES + 1):
+        n += 1
+        if len(line) > MAX_RESULTS_LINE_BYTES:
+            raise error(f"line {n} is larger than {human_size(MAX_RESULTS_LINE_BYTES)}")
+        yield n, line
+
+
 def _part_lines(path: Path) -> Iterator[tuple[tuple[str, str], bool, bytes] | None]:
     """A results file's lines as (key, ok, line), read a line at a time; None for a torn last
     line. Anything else that is not a results line raises, naming the file and line."""
@@ -644,7 +673,7 @@ def _part_lines(path: Path) -> Iterator[tuple[tuple[str, str], bool, bytes] | No
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     with f:
-        for n, raw in enumerate(f, start=1):
+        for n, raw in _lines(f, lambda m: InputError(f"{path}, {m}")):
             if not raw.strip():
                 continue
             data = _parse_line(raw)

@@ -5,8 +5,10 @@ clause-joining conjunctions) is aligned with the story clause that shares most o
 words (lemmas, `localize.text._lemmas`); where the two say nearly the same thing, the section
 clause is compared with it word by word. Reported, each with the story sentence it contradicts:
 
-- an antonym: "raised" where the story clause says "cut", "unspecified" for "specified" (the
-  two words beside the same word, so two predicates of one long sentence are not confused);
+- an antonym: "raised" where the story clause says "cut", "unspecified" for "specified", "a
+  rejection" for "approved" (either word may be in a form derived from the pair's, by
+  `word_root`; the two words beside the same word, so two predicates of one long sentence are
+  not confused);
 - an added or dropped negation: "does not offer a trial" for "offers a trial" (the negated
   word itself must be the story clause's);
 - a swapped period or date: "Q4" for "Q3", "the first quarter" for "the third quarter", a year
@@ -58,6 +60,7 @@ from localize.text import (
     word_runs,
     word_set,
 )
+from localize.text._lemmas import word_root
 from localize.text._words import CLAUSE_TOKEN, TITLE_RUN
 
 __all__ = ["check_paraphrase"]
@@ -366,6 +369,9 @@ class _StoryClauses:
     lower: str  # the whole story, lower-cased with straight apostrophes
     words: frozenset[str]  # the story's words, lower-cased, possessives dropped
     figures: frozenset[str]  # every clause's codes, months and ordinals ("q4" for "fourth quarter")
+    # A verb or adjective -> the story's content lemmas derived from it ("reduce": "reduction"),
+    # whichever clauses hold them (a word a region leaves out is still out of ``by_lemma``).
+    derived: dict[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +417,7 @@ def _story_text(story: Story) -> _StoryText:
         lower,
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
+        _by_root(by_lemma),
     )
     return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
@@ -461,19 +468,41 @@ def _best(clause: _Clause, index: _StoryClauses) -> tuple[_Clause, float] | None
     return index.clauses[i], top / len(clause.content)
 
 
-def _opposite(word: str, told: frozenset[str], said: frozenset[str]) -> str | None:
-    """The story clause's word that ``word`` is the opposite of, if any."""
+def _opposite(word: str, told: _Clause, said: frozenset[str]) -> str | None:
+    """The story clause's word that ``word`` is the opposite of, if any: in either's derived
+    form too ("rejection" against "approved", "rejected" against "approval")."""
     for other in _antonyms(word):
-        if other in told and other not in said:
+        if other in told.lemmas and other not in said:
             return other
+    root = word_root(word)
+    of_root = _antonyms(root) if root is not None else _NO_OPPOSITES
+    derived = _story_memo(told, "derived", lambda: _by_root(told.lemmas))
+    candidates: list[str] = [*_antonyms(word), *of_root]
+    for other in candidates:
+        if other in said:
+            continue
+        for form in (other, *derived.get(other, ())):
+            if form in told.lemmas and form not in said:
+                return form
     for p in _PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 4:
-            root = word[len(p) :]
-            if root in told and root not in said:
-                return root
-        if p + word in told and p + word not in said:
+            stem = word[len(p) :]
+            if stem in told.lemmas and stem not in said:
+                return stem
+        if p + word in told.lemmas and p + word not in said:
             return p + word
     return None
+
+
+def _by_root(lemmas: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The derived words among ``lemmas``, by the verb or adjective each derives from
+    ("approve": ("approval",))."""
+    derived: dict[str, list[str]] = {}
+    for w in lemmas:
+        root = word_root(w)
+        if root is not None:
+            derived.setdefault(root, []).append(w)
+    return {k: tuple(v) for k, v in derived.items()}
 
 
 # An opposite must sit beside the same word as the story's ("raised its dividend" against "cut
@@ -582,7 +611,7 @@ def _given(name: str, index: _StoryClauses) -> bool:
 def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     """What ``said`` changes in the story clause ``told`` it restates, or None."""
     for word in sorted(said.lemmas - told.lemmas):
-        other = _opposite(word, told.lemmas, said.lemmas)
+        other = _opposite(word, told, said.lemmas)
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
             return f'says "{word}" where the story says "{other}"'
@@ -772,6 +801,9 @@ def _opposites(word: str) -> set[str]:
     One set shared between calls (never changed by a caller); a set as built, not a frozenset
     copy, so the opposites are tried in the order they always were."""
     out = set(_antonyms(word))
+    root = word_root(word)
+    if root is not None:
+        out |= _antonyms(root)  # "reduction" is the opposite of what "reduce" is
     for p in _PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 4:
             out.add(word[len(p) :])
@@ -801,12 +833,18 @@ def _positions(told: _Clause) -> dict[str, tuple[int, ...]]:
     return _story_memo(told, "positions", compute)
 
 
-def _settings(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, set[str]]]:
-    """Each story clause that holds ``word``, with the word's setting there."""
+def _occurrences(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, int]]:
+    """Each story clause that holds ``word``, with each position it holds it at."""
     for ci in index.by_lemma.get(word, ()):
         told = index.clauses[ci]
         for j in _positions(told).get(word, ()):
-            yield told, _story_setting(told, j)
+            yield told, j
+
+
+def _settings(word: str, index: _StoryClauses) -> Iterator[tuple[_Clause, set[str]]]:
+    """Each story clause that holds ``word``, with the word's setting there."""
+    for told, j in _occurrences(word, index):
+        yield told, _story_setting(told, j)
 
 
 def _story_setting(told: _Clause, j: int) -> set[str]:
@@ -926,10 +964,86 @@ for _pair in (
     _RECIPROCAL.setdefault(_b, set()).add(_a)
 
 
+def _forms(word: str, index: _StoryClauses) -> tuple[str, ...]:
+    """``word`` and the story's lemmas derived from it ("reduce": "reduction")."""
+    return (word, *index.derived.get(word, ()))
+
+
+def _family(word: str, index: _StoryClauses) -> set[str]:
+    """``word``'s family in the story: the word, what it derives from, and what the story
+    derives from either ("reduction" and "reduce")."""
+    root = word_root(word) or word
+    return {word, root, *index.derived.get(root, ())}
+
+
+# A word's close setting: its nearest content words on each side, however many function words
+# and asides stand between ("voice recognition of course is hard to learn" against "voice
+# recognition being easy to learn"), each side kept apart so words that merely sit near both
+# ("early access to Mythos" against "access to Mythos and later expanded") are no match.
+_CLOSE_REACH = 2
+
+
+def _close_setting(told: _Clause, j: int) -> tuple[set[str], set[str]]:
+    """The close setting of a story clause's word at position ``j``."""
+    return _story_memo(
+        told, ("close setting", j), lambda: _content_setting(told.order, j, _CLOSE_REACH)
+    )
+
+
+def _close(told: _Clause, j: int) -> set[str]:
+    """Both sides of a story word's close setting, as one set (`_close_setting`)."""
+    before, after = _close_setting(told, j)
+    return before | after
+
+
+def _opposite_in_place(
+    word: str, i: int, said: _Clause, index: _StoryClauses
+) -> tuple[str, int] | None:
+    """An opposite of the section's word at ``i`` (or a form the story derives from one:
+    "reduction" for "reduce") in the word's setting in the story, where the story never puts
+    the word's own family in that setting. Two settings are tried in turn: the words within a
+    few places (`_setting`), and the nearest content words side by side (`_close_setting`)."""
+    exclude = said.lemmas | _RECIPROCAL.get(word, set())
+    others = [
+        other
+        for opposite in _opposites(word) - exclude
+        for other in _forms(opposite, index)
+        if other in index.by_lemma  # most opposites are in no story clause
+    ]
+    if not others:
+        return None
+    here = _setting(said.order, i)
+    close = _content_setting(said.order, i, _CLOSE_REACH)
+    for near in (True, False):
+        if len(here if near else close[0] | close[1]) < _SETTING_SHARED:
+            continue
+        setting = _story_setting if near else _close
+        own: list[set[str]] | None = None  # the settings of the word's family, when needed
+        for other in others:
+            for told, j in _occurrences(other, index):
+                if near:
+                    shared = here & _story_setting(told, j)
+                else:
+                    shared = _same_place(close, _close_setting(told, j))
+                shared -= {word, other}
+                if len(shared) < _SETTING_SHARED:
+                    continue
+                if own is None:
+                    own = [
+                        setting(mine, k)
+                        for f in _family(word, index)
+                        for mine, k in _occurrences(f, index)
+                    ]
+                if not any(shared & s for s in own):
+                    return f'says "{word}" where the story says "{other}"', told.sentence
+    return None
+
+
 def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
     """An opposite or an added negation found by the words around it, wherever the statement
     sits in the story: a section clause that folds several story sentences into one aligns with
-    none of them as a whole. The story must never use the section's word in that setting."""
+    none of them as a whole. The story must never use the section's word (or its family, for an
+    opposite) in that setting."""
     negated = _negated_words(said, _NEGATION_REACH)
     for i, word in enumerate(said.order):
         if not word or word in STOPWORDS:
@@ -941,24 +1055,17 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
         # Neither an opposite nor the negated word is in any story clause: nothing below can
         # fire, so the word's setting is not read (a rule added below must widen this test).
         negation = word in negated and word in index.by_lemma
-        if not negation and index.by_lemma.keys().isdisjoint(_opposites(word)):
+        if (
+            not negation
+            and index.by_lemma.keys().isdisjoint(_opposites(word))
+            and index.derived.keys().isdisjoint(_opposites(word))
+        ):
             continue
+        opposite = _opposite_in_place(word, i, said, index)
+        if opposite:
+            return opposite
         here = _setting(said.order, i)
-        if len(here) < _SETTING_SHARED:
-            continue
-        own: list[set[str]] | None = None  # the word's settings in the story, when needed
-        for other in _opposites(word) - said.lemmas - _RECIPROCAL.get(word, set()):
-            if other not in index.by_lemma:
-                continue  # most opposites are in no story clause
-            for told, there in _settings(other, index):
-                shared = (here & there) - {word, other}
-                if len(shared) < _SETTING_SHARED:
-                    continue
-                if own is None:
-                    own = [s for _, s in _settings(word, index)]
-                if not any(shared & s for s in own):
-                    return f'says "{word}" where the story says "{other}"', told.sentence
-        if negation:
+        if negation and len(here) >= _SETTING_SHARED:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only

@@ -64,3 +64,56 @@ def content_lemmas(text: str) -> frozenset[str]:
     return frozenset(
         lemma(w) for w in CONTENT_WORD.findall(text) if w.lower().strip("'\u2019") not in STOPWORDS
     )
+
+
+# Derivations back to the word they are made from: a noun made from a verb ("reduction",
+# "approval", "growth") or from an adjective ("weakness", "stability"). Each suffix with the
+# endings its root may take, the shortest stem it may leave, and the part of speech the root
+# must have in lemminflect's lexicon; the derived word must be only a noun there, so "partial"
+# (an adjective) never becomes "party", nor "station" (a verb too) "state", and a stem of two or
+# three letters ("mission", "passion", "shoal", "business") is no derivation. Adverbs ("hardly",
+# "largely", "shortly") and nouns in "-ity" ("minority", "publicity", "reality") are left out:
+# too many of them have drifted from their root's sense, and an opposite of the root would then
+# be a false one.
+_DERIVATIONS: tuple[tuple[str, tuple[str, ...], int, str], ...] = (
+    ("ication", ("y",), 4, "VERB"),
+    ("ation", ("ate", "", "e"), 4, "VERB"),
+    ("ction", ("ce", "ct"), 4, "VERB"),
+    ("ssion", ("ss", "t"), 4, "VERB"),
+    ("sion", ("d", "de", "se"), 4, "VERB"),
+    ("ion", ("", "e"), 4, "VERB"),
+    ("ment", ("",), 4, "VERB"),
+    ("ial", ("y",), 3, "VERB"),
+    ("al", ("e", ""), 4, "VERB"),
+    ("ance", ("", "e"), 4, "VERB"),
+    ("ence", ("", "e"), 4, "VERB"),
+    ("ure", ("", "e"), 4, "VERB"),
+    ("th", ("",), 4, "VERB"),
+    ("iness", ("y",), 4, "ADJ"),
+    ("ness", ("",), 4, "ADJ"),
+    ("ility", ("le",), 2, "ADJ"),
+)
+_ONLY_A_NOUN = frozenset({"NOUN"})
+
+
+@lru_cache(maxsize=16384)
+def word_root(word: str) -> str | None:
+    """The verb or adjective a noun is derived from ("reduction" -> "reduce", "growth" ->
+    "grow", "weakness" -> "weak"), or None: a restatement may turn "cut costs" into "a cost
+    reduction", and an opposite must be found in either form."""
+    noun: bool | None = None
+    for suffix, endings, shortest, pos in _DERIVATIONS:
+        if not word.endswith(suffix):
+            continue
+        if len(word) - len(suffix) < shortest:
+            return None  # "mission" is no "-ion" noun of "miss" once "-ssion" leaves "mi"
+        if noun is None:
+            noun = frozenset(getAllLemmas(word)) == _ONLY_A_NOUN
+        if not noun:
+            return None
+        stem = word[: -len(suffix)]
+        for ending in endings:
+            root = stem + ending
+            if root != word and root in getAllLemmas(root).get(pos, ()):
+                return root
+    return None
