@@ -60,6 +60,7 @@ from localize.batch._run import _Scheduler, run_batch
 from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
 from localize.pipeline import review_completion
+from tests.fault_server import Script, completion
 from tests.support import RECORD_BASE_URL, STORIES, audit_db, request_bodies
 
 WIRE = STORIES / "wire.txt"
@@ -1072,6 +1073,28 @@ def test_export_from_the_cli(tmp_path: Path) -> None:
     # `collect` checks the answers with the manifest's profiles: they carry the disclosure.
     regions = load_manifest(Path(f"{req}.manifest.json")).regions.values()
     assert [r.disclosure for r in regions] == ["AI.", "AI."]
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_story_file_whose_name_is_not_utf8_is_run_and_resumed(
+    tmp_path: Path, httpserver: Any
+) -> None:
+    # Its id and source held lone surrogates, which no UTF-8 writer takes: the export and the
+    # run ended in "internal error: UnicodeEncodeError".
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    (folder / os.fsdecode(b"\xff\xfewire.txt")).write_bytes(WIRE.read_bytes())
+    res = invoke(folder, "--regions", "uk", "--export", tmp_path / "req.jsonl")
+    assert res.exit_code == 0, res.output
+    (line,) = (tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["custom_id"] == "\ufffd\ufffdwire::uk"
+    s = Script(httpserver, completion())
+    out = tmp_path / "results.jsonl"
+    args = [folder, "-r", "uk", "-o", out, "--base-url", s.url, "-m", "m", "--max-attempts", "1"]
+    assert invoke(*args).exit_code in (0, 4)
+    assert json.loads(out.read_text(encoding="utf-8"))["story_id"] == "\ufffd\ufffdwire"
+    again = invoke(*args)
+    assert "already done" in again.stderr and s.requests == 1
 
 
 @pytest.mark.parametrize(

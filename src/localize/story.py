@@ -369,8 +369,15 @@ def parse_document(
     return parse_story(text, id=id, source=source, format=format, marker=marker)
 
 
+def path_text(path: str | os.PathLike[str]) -> str:
+    """A file name as text any UTF-8 writer takes: bytes of the name that are not UTF-8 (which
+    Python keeps as lone surrogates, refused by every encoder) shown as U+FFFD. For story ids
+    and sources, which reach results files, manifests and the audit log; never for opening."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def _read(path: str | Path, what: str) -> tuple[bytes, str]:
-    name = "<stdin>" if str(path) == STDIN else str(path)
+    name = "<stdin>" if str(path) == STDIN else path_text(path)
 
     def error(message: str) -> StoryError:
         return StoryError(message, path=name)
@@ -432,7 +439,7 @@ def read_document(
         raise StoryError(f"the {what} is empty", path=name)
     fmt = format or detect_format(text, None if str(path) == STDIN else name)
     # A JSON story carries its own id; others are named after their file (stdin: by hash).
-    story_id = "" if str(path) == STDIN or fmt == "json" else Path(path).stem
+    story_id = "" if str(path) == STDIN or fmt == "json" else path_text(Path(path).stem)
     return parse_document(text, fmt, id=story_id, source=name, marker=marker)
 
 

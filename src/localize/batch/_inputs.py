@@ -13,7 +13,14 @@ from localize import _strict_json as strict_json
 from localize._reading import MAX_FILE_BYTES, MAX_STORY_BYTES, human_size, read_limited
 from localize.errors import ConfigError, InputError, StoryError
 from localize.regions._profiles import RegionLike, RegionProfile, get_region, load_profiles
-from localize.story import STORY_SUFFIXES, Story, as_story, load_story, story_from_json
+from localize.story import (
+    STORY_SUFFIXES,
+    Story,
+    as_story,
+    load_story,
+    path_text,
+    story_from_json,
+)
 
 __all__ = [
     "BatchStory",
@@ -57,8 +64,8 @@ def _jsonl_item(
     and check the stories before the run, which parses each one again when its jobs start.
     ``keep``: parse only these stories (a shard's, a worker's); the others are only named.
     """
-    where = f"{path} line {n}"
-    fallback_id = f"{path.stem}:{n}"  # a line without a usable id still needs a job key
+    where = f"{path_text(path)} line {n}"
+    fallback_id = f"{path_text(path.stem)}:{n}"  # a line without a usable id still needs a job key
     try:
         data = strict_json.loads(line)
     except strict_json.JSONProblem as exc:
@@ -89,7 +96,7 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
     """
 
     def error(message: str) -> StoryError:
-        return StoryError(message, path=str(path))
+        return StoryError(message, path=path_text(path))
 
     try:
         info = path.stat()
@@ -130,21 +137,22 @@ def _story_file(path: Path) -> StoryInput:
     try:
         return StoryInput.of(load_story(path))
     except StoryError as exc:
-        return StoryInput(path.stem, error=str(exc), source=str(path))
+        return StoryInput(path_text(path.stem), error=str(exc), source=path_text(path))
 
 
 def _file_inputs(
     path: Path, *, parse: bool = True, keep: frozenset[str] | None = None
 ) -> Iterator[StoryInput]:
     """A file's stories; ``keep``: parse only these (the others are named, not read)."""
+    name = path_text(path.stem)  # the id `load_story` gives a story file
     if path.suffix.lower() == ".jsonl":
         yield from _jsonl_stories(path, parse=parse, keep=keep)
-    elif keep is not None and path.suffix.lower() in _NAMED_BY_FILE and path.stem not in keep:
-        yield StoryInput(path.stem, source=str(path))
+    elif keep is not None and path.suffix.lower() in _NAMED_BY_FILE and name not in keep:
+        yield StoryInput(name, source=path_text(path))
     elif parse or path.suffix.lower() not in _NAMED_BY_FILE:
         yield _story_file(path)  # a JSON story names itself: read it to know its id
     else:
-        yield StoryInput(path.stem, source=str(path))  # named after its file (load_story)
+        yield StoryInput(name, source=path_text(path))  # named after its file (load_story)
 
 
 # Story files whose id is their file name, so counting them needs no read.
@@ -259,7 +267,7 @@ def stream_inputs(stories: Iterable[BatchStory]) -> StoryStream:
             try:
                 found = list(_file_inputs(path, parse=False))
             except StoryError as exc:  # a file that cannot be read fails only its own jobs
-                failed = StoryInput(path.stem, error=str(exc), source=str(path))
+                failed = StoryInput(path_text(path.stem), error=str(exc), source=path_text(path))
                 if new(failed):
                     sources.append(failed)
                 continue
