@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,8 @@ from localize.cli._main import cli
 from localize.prompting._neutralise import find_markers, neutralise, template_tags
 from localize.prompting._templates import PromptTemplate, load_template
 from localize.regions._profiles import RegionProfile
-from tests.support import RECORD_BASE_URL, request_bodies, response_bodies
+from tests.fault_server import Script, completion
+from tests.support import RECORD_BASE_URL, ROOT, STORIES, request_bodies, response_bodies
 
 CONTROL_TOKENS = [
     "<|im_start|>",
@@ -222,3 +226,56 @@ def test_a_multi_line_parser_report_is_still_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"localize: error: {profile}:3: not valid YAML")
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        ([b"--disclosure", b"AI \xff"], {}, "--disclosure"),
+        ([b"--model=m\xff"], {}, "--model"),
+        ([], {"LOCALIZE_MODEL": b"m\xff"}, "LOCALIZE_MODEL"),
+    ],
+    ids=["option", "option=value", "environment"],
+)
+def test_a_value_that_is_not_utf8_is_named(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    args: list[bytes],
+    env: dict[str, bytes],
+    named: str,
+) -> None:
+    # It was "internal error: UnicodeEncodeError ... (please report it)", exit 1, after the
+    # request was paid for.
+    s = Script(httpserver, completion())
+    environ = {
+        **os.environb,
+        b"PYTHONPATH": str(ROOT / "src").encode(),
+        **{k.encode(): v for k, v in env.items()},
+    }
+    environ[b"LOCALIZE_LOGS"] = b"off"
+    base = [
+        sys.executable.encode(),
+        b"-m",
+        b"localize",
+        b"rewrite",
+        str(STORIES / "wire.txt").encode(),
+    ]
+    command = [
+        *base,
+        b"-r",
+        b"uk",
+        b"--base-url",
+        s.url.encode(),
+        b"--no-cache",
+        b"-o",
+        str(tmp_path / "s.md").encode(),
+        *args,
+    ]
+    if not env:
+        command += [b"-m", b"m"] if b"--model" not in b" ".join(args) else []
+    done = subprocess.run(command, env=environ, capture_output=True, timeout=120, check=False)
+    stderr = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    assert done.returncode == 2, stderr
+    assert stderr[-1] == f"localize: error: {named}: is not UTF-8 text"
+    assert not (tmp_path / "s.md").exists()

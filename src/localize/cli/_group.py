@@ -86,6 +86,25 @@ def _silence_stdout() -> None:
         pass
 
 
+def _not_utf8_input(exc: UnicodeEncodeError) -> ConfigError | None:
+    """The option value or environment variable that held bytes that are not UTF-8 (Python
+    keeps them as lone surrogates, which no writer takes), when one of them is the cause."""
+    bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
+    if not bad:
+        return None
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if bad in arg:
+            flag = arg.split("=", 1)[0] if arg.startswith("--") else None
+            if flag is None and i and args[i - 1].startswith("-"):
+                flag = args[i - 1]
+            return ConfigError("is not UTF-8 text", option=flag or repr(arg))
+    for name, value in os.environ.items():
+        if bad in value:
+            return ConfigError("is not UTF-8 text", option=name)
+    return None
+
+
 class LocalizeGroup(click.Group):
     """Turns every LocalizeError into one line on stderr and the error's exit code, and every
     localize warning into one ``localize: warning:`` line. A write to standard output that the
@@ -106,6 +125,11 @@ class LocalizeGroup(click.Group):
                 _silence_stdout()
                 ctx.meta[_JSON_ERRORS] = False  # stdout is what failed: no JSON there either
                 raise write_failed(exc, exc.filename or "<stdout>") from None
+            except UnicodeEncodeError as exc:
+                given = _not_utf8_input(exc)
+                if given is None:
+                    raise LocalizeError(f"internal error: {type(exc).__name__}: {exc}") from exc
+                raise given from None
             except _PARSER_FAILURES as exc:
                 # Every reader turns these into a typed error naming its file; one that slips
                 # through is still one line, not a traceback.
