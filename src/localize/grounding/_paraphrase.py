@@ -81,6 +81,9 @@ _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|least|merely|simply)\b", re.IGNORECASE)
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
+# "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
+# contrast that rules one side out is read as the negation it is.
+_CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -258,7 +261,8 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     """Each of ``parts`` (a sentence's clauses, or the sentence whole) read as a clause."""
     for part in parts:
         part = part.replace("\u2019", "'")
-        tokens = [_token(t) for t in _TOKEN.findall(_NOT_A_NEGATION.sub("also", part))]
+        read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
+        tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
         figures = {t.figure for t in tokens if t.figure}
@@ -312,6 +316,20 @@ def _region_words(profile: RegionProfile) -> frozenset[str]:
         for line in (profile.name, *profile.aliases, *profile.audience.split(","))
         for w in _TOKEN.findall(line)
     )
+
+
+_REMIT_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+@lru_cache(maxsize=64)
+def _remit_names(profile: RegionProfile) -> frozenset[str]:
+    """The capitalised words of the profile's remits and law summaries: a name a remit gives
+    ("An Coimisiún Toghcháin", "the Pharmaceutical Benefits Scheme") is one the profile gives,
+    so a section may name it."""
+    texts = [inst.remit for inst in profile.institutions]
+    texts += [law.summary for law in profile.laws]
+    # Words in any script, as a section writes them ("Toghcháin"), not the clause tokens.
+    return frozenset(w.lower() for t in texts for w in _REMIT_WORD.findall(t) if w[0].isupper())
 
 
 @lru_cache(maxsize=64)
@@ -1069,8 +1087,15 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only
+            # The story may negate the same verb in that setting, the section only moving the
+            # words around it ("remedies were not decided and will be set in a later phase" for
+            # "the judge did not decide on remedies, which will be set in a later phase"): the
+            # negation is then the story's. The verb right after each negation must match.
+            verb = _negated_words(said, 1)
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
+                    if verb & _negated_words(told, 1):
+                        return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
 
@@ -1086,7 +1111,7 @@ def _contradiction(text: str, fault: str, number: int, index: _StoryClauses) -> 
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
-    skip = _profile_words(profile)
+    skip = _profile_words(profile) | _remit_names(profile)
     named = _named_words(body, profile)
     findings: list[Finding] = []
     for sentence in split_sentences(body):

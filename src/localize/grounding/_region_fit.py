@@ -33,7 +33,7 @@ from localize.grounding._names import FirstWords, iter_whole, names_in, spaced_a
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text import story_sentences, word_runs, word_set
+from localize.text import STOPWORDS, is_common_word, story_sentences, word_runs, word_set
 from localize.text._words import SCRIPT_WORD
 
 __all__ = ["check_region_fit"]
@@ -161,6 +161,7 @@ def _foreign(profile: RegionProfile) -> _Foreign:
     for names, _ in _entry_names(profile):
         own.update(names)
     owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]] = {}
+    holders: dict[str, set[str]] = {}  # name -> the other regions that list it
     shipped = {**builtin_regions(), **pack_regions()}
     # A name a child profile inherits (Scotland's "UK GDPR") is its parent's: parents first.
     for other in sorted(shipped.values(), key=lambda p: p.extends is not None):
@@ -169,12 +170,34 @@ def _foreign(profile: RegionProfile) -> _Foreign:
         places = _place_words(other)
         for names, kind in (*_entry_names(other), (places, "place")):
             for name in names:
+                holders.setdefault(name, set()).add(other.id)
                 if name not in own and name not in owner:
                     owner[name] = (other, kind, names)
+    # A name made only of common words, that several other regions list and that sits inside
+    # one of this region's own body names, is this region's short form too: "Parliament" for the
+    # Parliament of Australia (Canada, New Zealand and the UK each list "Parliament");
+    # "the Electoral Commission" for the Australian Electoral Commission. A coined name
+    # ("NCSC", "Ofcom"), or one only one region uses ("Environment Agency"), stays foreign.
+    own_names = [n for names, _ in _entry_names(profile) for n in names]
+    # Bodies only: a law's name is its country's even in common words ("Data Protection Act").
+    generic = [
+        n for n, o in owner.items() if o[1] == "body" and len(holders[n]) > 1 and _generic(n)
+    ]
+    for name in generic:
+        if any(names_in(own_name, (name,)) for own_name in own_names):
+            del owner[name]
+            own.add(name)
     if not owner:
         return _Foreign((), owner, FirstWords.of(()))
     ordered = tuple(sorted(owner.keys() | own, key=len, reverse=True))
     return _Foreign(ordered, owner, FirstWords.of([(n,) for n in ordered]))
+
+
+def _generic(name: str) -> bool:
+    """Whether a name is made only of common English words ("Parliament", "Department of
+    Health"): the kind of body it is, which many regions share."""
+    words = SCRIPT_WORD.findall(name)
+    return bool(words) and all(w.lower() in STOPWORDS or is_common_word(w) for w in words)
 
 
 def _the(profile: RegionProfile) -> str:
