@@ -321,6 +321,22 @@ def test_acronym_must_be_grounded_in_this_profile_not_another() -> None:
     assert institutions("CISA will respond.", "wire", "us") == []
 
 
+def test_the_letters_of_an_office_or_an_honour_name_no_body() -> None:
+    # A held-out news summary: "the way the country elects MPs" was flagged as an acronym.
+    assert institutions("Italy's parliament changed the way the country elects MPs.") == []
+    assert institutions("The MEP and the PM, both given an OBE, spoke.") == []
+    assert institutions("GPs sent patients for an MRI and a DNA test.") == []
+    assert institutions("The MPC will respond.") == ["MPC"]
+
+
+def test_a_lexicon_word_in_capitals_is_emphasis_not_an_acronym() -> None:
+    # "CLICK HERE for all the latest news": a shouted link line, not an unknown body.
+    assert institutions("CLICK HERE for all the latest United news.") == []
+    # A short one may be an acronym that spells a word: still to be grounded.
+    assert institutions("CAB will respond.") == ["CAB"]
+    assert institutions("BLAST will respond.") == []  # five letters: read as emphasis
+
+
 def test_acronym_named_in_the_story_passes_in_any_region() -> None:
     story_with_ncsc = parse_story(
         "The UK's National Cyber Security Centre (NCSC) said the ban would hurt defenders."

@@ -26,6 +26,7 @@ from localize.text import (
     PAREN_ACRONYM,
     fold,
     is_capitalised,
+    is_common_word,
     sentence_initial,
     word_set,
 )
@@ -33,14 +34,17 @@ from localize.text import (
 __all__ = ["check_institution"]
 
 _LABEL_AFTER = re.compile(r"(?:[ \t]+[A-Z]+)*[ \t]*:")
-# Acronyms any section may use without a source: everyday business and technology terms, and
-# regions. They name no institution, so they cannot be an invented one.
+# Acronyms any section may use without a source: everyday business, technology and health terms,
+# regions, and the letters of an elected office or an honour ("MPs", "an OBE"). They name no
+# institution, so they cannot be an invented one.
 _EVERYDAY_ACRONYMS = word_set("""
     AI AGI API CEO CTO CISO CIO CFO COO CSO IT OT PDF FAQ OK TV PR HR GDP ID IP VPN MFA
     SMS URL PC OS USB GPU CPU LLM ML SME SMB B2B B2C CV DNS HTTP HTTPS SQL ICT CCTV NGO PLC LLC
+    GP DJ DNA HIV IVF MRI ICU GCSE SUV ATM
     CVE SOC EDR XDR SIEM MSP MSSP IAM SSO ISP VAT GPS AM PM QA UX UI RAM COVID
     UK US USA EU GB UAE NZ
     II III IV VI VII VIII IX XI XII
+    MP MEP MSP MLA TD QC KC OBE MBE CBE
 """)
 # Head words of a named public body or law: a capitalised phrase around one is a name to ground.
 _HEADS = word_set("""
@@ -180,7 +184,7 @@ def _unknown_acronyms(
             continue
         if _LABEL_AFTER.match(body, m.end()):
             continue  # "REGION PROFILE:", "NOTE:": a label (the leak check's business)
-        if _acronym_grounded(acr, story, profile):
+        if _acronym_grounded(acr, story, profile) or _shouted(body, m):
             continue
         reported.keys.add(acr)
         yield Finding(
@@ -209,12 +213,34 @@ _EMPHASIS_WORDS = word_set("""
 """)
 
 
+# From this length on, a word of the English lexicon in capitals is emphasis ("CLICK HERE",
+# "SCROLL DOWN"): shorter ones are as often an acronym that spells a word (NICE, CERT, WHO).
+_EMPHASIS_LENGTH = 5
+_NEIGHBOUR_REACH = 40  # characters: longer than any word in capitals beside it
+
+
+def _shouted(body: str, m: re.Match[str]) -> bool:
+    """Whether a short lexicon word in capitals stands beside a long one: a shouted phrase
+    ("CLICK HERE", "SCROLL DOWN FOR VIDEO"), not an acronym."""
+    if not is_common_word(m.group(1).lower()):
+        return False
+    # A word either side is all it needs: a window, not the whole text split at every acronym.
+    before = body[max(0, m.start() - _NEIGHBOUR_REACH) : m.start()].split()
+    after = body[m.end() : m.end() + _NEIGHBOUR_REACH].split()
+    return any(
+        len(w) >= _EMPHASIS_LENGTH and w.isupper() and w.isalpha() and is_common_word(w.lower())
+        for w in (before[-1] if before else "", after[0] if after else "")
+    )
+
+
 def _is_emphasis(word: str, story: Facts, profile: ProfileFacts) -> bool:
     lower = word.lower()
     if len(word) < 2 or not word.isalpha():
         return False
-    return lower in _EMPHASIS_WORDS or (
-        len(word) > 3 and (lower in story.lower_words or lower in profile.facts.lower_words)
+    return (
+        lower in _EMPHASIS_WORDS
+        or (len(word) > 3 and (lower in story.lower_words or lower in profile.facts.lower_words))
+        or (len(word) >= _EMPHASIS_LENGTH and is_common_word(lower))
     )
 
 

@@ -48,6 +48,11 @@ from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, WEEKDAYS, pe
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
+from localize.grounding._places import (
+    gives_place,
+    story_places,
+    unknown_places,
+)
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text import (
@@ -390,6 +395,7 @@ class _StoryClauses:
     # A verb or adjective -> the story's content lemmas derived from it ("reduce": "reduction"),
     # whichever clauses hold them (a word a region leaves out is still out of ``by_lemma``).
     derived: dict[str, tuple[str, ...]]
+    places: frozenset[str]  # the countries and nations the story gives (`story_places`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +442,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(w.removesuffix("'s") for w in _TOKEN.findall(lower)),
         frozenset(f for c in clauses if c.content for f in c.figures),
         _by_root(by_lemma),
+        story_places(story),
     )
     return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
@@ -618,8 +625,11 @@ def _acronym(name: str, text: str) -> bool:
 
 def _given(name: str, index: _StoryClauses) -> bool:
     """Whether the story gives a name in some form: a story word begins as it does ("Euro" for
-    "Euros") or it begins with a story word ("Lyonnais" for "Lyon")."""
+    "Euros") or it begins with a story word ("Lyonnais" for "Lyon"), or it names a place the
+    story gives ("Portuguese" for Porto, "England" for a story set in the UK)."""
     if any(name[:k] in index.words for k in range(4, len(name))):
+        return True
+    if gives_place(name, index.places):
         return True
     return (
         re.search(rf"(?<![\w-]){re.escape(name[: max(4, len(name) - 2)])}", index.lower) is not None
@@ -670,7 +680,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     told_text, said_text = told.text.lower(), said.text.lower()
     new_names = [n for n in said.names if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
-    if len(new_names) == 1 and len(lost_names) == 1 and new_names[0] not in told_text:
+    if (
+        len(new_names) == 1
+        and len(lost_names) == 1
+        and new_names[0] not in told_text
+        and not gives_place(new_names[0], index.places)
+    ):
         return f"names {new_names[0]} where the story names {lost_names[0]}"
     # A name no story word begins like, in a clause that restates a story clause: "in Paris"
     # for a story set in Lyon. A word of the English lexicon is a common word capitalised by
@@ -755,6 +770,20 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         if _beside_a_story_name(tokens, n, index):
             return word
     return None
+
+
+def _unsupported_place(text: str, index: _StoryClauses, skip: frozenset[str]) -> str | None:
+    """A country, nation or demonym the story never gives in any form (`unknown_places`):
+    "Welsh" for a story set in Scotland. Not one just after a negation ("not in New Zealand"):
+    what the section says is not involved asserts nothing."""
+    for word, start in unknown_places(text, index.places, skip):
+        before = CLAUSE_TOKEN.findall(text[max(0, start - _NEGATION_WINDOW) : start])
+        if not any(w.lower() in _NEGATION for w in before[-_NEAR - 1 :]):
+            return word
+    return None
+
+
+_NEGATION_WINDOW = 30  # characters before a place: enough for the words `_NEAR` reaches
 
 
 # What may stand between two names of one run or one pairing ("Brighton & Hove", "the Patriots
@@ -1150,7 +1179,9 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 continue
             # No clause restates a story clause with a change: a lone name nobody gives is
             # still an invention, reported as unsupported.
-            word = _unsupported_word(sentence.text, index, skip)
+            word = _unsupported_word(sentence.text, index, skip) or _unsupported_place(
+                sentence.text, index, skip
+            )
             if word:
                 findings.append(
                     Finding(
