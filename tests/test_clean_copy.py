@@ -4,6 +4,8 @@ come from tests/data/clean_sections, written and labelled clean before the check
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from localize import check
@@ -58,6 +60,10 @@ def test_a_name_the_profile_s_remit_gives_is_supported() -> None:
     assert _paraphrase(clean, ELECTION, "ie") == []
     faulty = "In Ireland, elections are a matter for the Bord Naisiunta Toghchain."
     assert any("names" in m for m in _paraphrase(faulty, ELECTION, "ie"))
+    # A remit that names another region to tell namesakes apart ("Not the UK or New Zealand
+    # body of the same name") does not make that region Ireland's.
+    faulty = "In Ireland, elections are a matter for the New Zealand Electoral Commission."
+    assert any("names New Zealand" in m for m in _paraphrase(faulty, ELECTION, "ie"))
 
 
 FED = (
@@ -123,3 +129,21 @@ def test_a_body_the_story_names_in_the_possessive_is_named_by_the_story() -> Non
         assert [f.message for f in findings if f.check == "institution"] == [], clean
     faulty = "The European Council will oversee the rules for general-purpose AI models."
     assert any(f.check == "institution" for f in check(faulty, AI_ACT, "uk").findings)
+
+
+DATA = Path(__file__).parent / "data"
+CLEAN = sorted((DATA / "clean_sections").glob("*--*.md"))
+
+
+@pytest.mark.parametrize("path", CLEAN, ids=[p.stem for p in CLEAN])
+def test_every_hand_written_clean_section_passes(path: Path) -> None:
+    """The regression test of the set: labelled clean before the checks were read, each must
+    pass with no error (the README lists the one warning left)."""
+    story, region = path.stem.split("--")
+    report = check(path.read_text(), (DATA / "real_stories" / f"{story}.txt").read_text(), region)
+    assert [f.message for f in report.findings if f.severity == "error"] == []
+
+
+def test_the_clean_set_covers_every_non_cyber_real_story_twice() -> None:
+    stories = [p.stem for p in (DATA / "real_stories").glob("*.txt") if "cyber" not in p.stem]
+    assert sorted(p.stem.split("--")[0] for p in CLEAN) == sorted(stories * 2)

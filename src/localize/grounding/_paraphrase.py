@@ -334,7 +334,13 @@ def _remit_names(profile: RegionProfile) -> frozenset[str]:
     texts = [inst.remit for inst in profile.institutions]
     texts += [law.summary for law in profile.laws]
     # Words in any script, as a section writes them ("Toghcháin"), not the clause tokens.
-    return frozenset(w.lower() for t in texts for w in _REMIT_WORD.findall(t) if w[0].isupper())
+    words = {w.lower() for t in texts for w in _REMIT_WORD.findall(t) if w[0].isupper()}
+    # A remit may name another region to tell two namesakes apart ("Not the UK or New Zealand
+    # body of the same name"): that region stays foreign.
+    for other in {**builtin_regions(), **pack_regions()}.values():
+        if other.id != profile.id:
+            words -= _region_words(other) - _region_words(profile)
+    return frozenset(words)
 
 
 @lru_cache(maxsize=64)
