@@ -35,6 +35,14 @@ def test_a_negation_the_story_makes_moved_into_a_passive_is_no_added_negation() 
     # negation.
     faulty = "Remedies will not be set in a later phase of the case."
     assert any("negation" in m for m in _paraphrase(faulty, JUSTICE))
+    # Only the negation that bears on the word counts: the story's "at no cost" is no licence
+    # for "aren't offering".
+    offer = parse_story(
+        "Acme makes project software.\n\n"
+        "We would like to offer you a personalized demo and a 30-day trial at no cost."
+    )
+    faulty = "They aren't offering a personalized demo and a 30-day trial at no cost."
+    assert any("negation" in m for m in _paraphrase(faulty, offer, "us"))
 
 
 @pytest.mark.parametrize("contrast", ["rather than", "instead of"])

@@ -623,6 +623,24 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
+def _negation_heads(clause: _Clause, word: str) -> set[str]:
+    """The first content word after each negation in the clause that bears on ``word`` (has it
+    among its `_NEGATION_REACH` words): the verb that negation negates."""
+    out: set[str] = set()
+    for i, w in enumerate(clause.order):
+        if w != "":
+            continue
+        reached: list[str] = []
+        for nxt in clause.order[i + 1 :]:
+            if nxt == "" or len(reached) == _NEGATION_REACH:
+                break
+            if nxt not in STOPWORDS:
+                reached.append(nxt)
+        if word in reached:
+            out.add(reached[0])
+    return out
+
+
 def _acronym(name: str, text: str) -> bool:
     """Whether ``text`` writes the lower-cased ``name`` in capitals: an acronym is the
     institution check's business."""
@@ -1125,11 +1143,12 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             # The story may negate the same verb in that setting, the section only moving the
             # words around it ("remedies were not decided and will be set in a later phase" for
             # "the judge did not decide on remedies, which will be set in a later phase"): the
-            # negation is then the story's. The verb right after each negation must match.
-            verb = _negated_words(said, 1)
+            # negation is then the story's. The word right after the negation that bears on
+            # ``word`` must be one the story negates there.
+            heads = _negation_heads(said, word)
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
-                    if verb & _negated_words(told, 1):
+                    if heads & _negated_words(told, 1):
                         return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
