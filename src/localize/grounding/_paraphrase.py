@@ -623,6 +623,19 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
+# How near a story's negation must stand to the words it is taken to negate, in clause words
+# ("parboiled rice and basmati rice were not covered": three words).
+_NEGATION_NEAR = 6
+
+
+def _negation_near(clause: _Clause, words: set[str]) -> bool:
+    """Whether a negation stands within `_NEGATION_NEAR` words of one of ``words`` in the
+    clause."""
+    order = clause.order
+    at = [i for i, w in enumerate(order) if w == ""]
+    return any(abs(i - j) <= _NEGATION_NEAR for j, w in enumerate(order) if w in words for i in at)
+
+
 def _negation_heads(clause: _Clause, word: str) -> set[str]:
     """The first content word after each negation in the clause that bears on ``word`` (has it
     among its `_NEGATION_REACH` words): the verb that negation negates."""
@@ -686,7 +699,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     said_neg = _negated_words(said, _NEGATION_REACH)
     told_neg = _negated_words(told, _NEGATION_REACH)
     if not said_neg & told_neg:
-        if said_neg & told.lemmas:
+        # Where the story negates the same words, a section negating another verb says the
+        # same in other words ("it does not apply to basmati rice" for "basmati rice was not
+        # covered by the ban"): only a negated verb the story's clause has is an added negation.
+        # A story negation further off is about something else ("a trial ... at no cost").
+        shared = said_neg & told.lemmas
+        if shared and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared)):
             return "adds a negation"
         if _negated_words(told, 1) & said.lemmas:
             return "drops the story's negation"
@@ -1149,6 +1167,9 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
                     if heads & _negated_words(told, 1):
+                        return None
+                    # A story negation beside the word, said with another verb (`_fault`).
+                    if not heads & told.lemmas and _negation_near(told, {word}):
                         return None
                     return f'adds a negation to "{word}"', told.sentence
     return None

@@ -77,13 +77,33 @@ _CURRENCY_MARKS: dict[str, str] = {
     "rupee": "INR",
     "rupees": "INR",
     "rand": "ZAR",
+    "us dollars": "USD",
+    "us dollar": "USD",
+    "u.s. dollars": "USD",
+    "australian dollars": "AUD",
+    "australian dollar": "AUD",
+    "canadian dollars": "CAD",
+    "canadian dollar": "CAD",
+    "new zealand dollars": "NZD",
+    "new zealand dollar": "NZD",
+    "singapore dollars": "SGD",
+    "singapore dollar": "SGD",
 }
 _CURRENCY = re.compile(
     r"(?P<before>(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
     r"|\b(?:GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\s?)(?=\d)"
     r"|(?<![\w.,])\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k))?\s"
-    r"(?P<after>pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
+    r"(?P<after>(?:US|U\.S\.|Australian|Canadian|New\s+Zealand|Singapore)\s+dollars?"
+    r"|pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
 )
+_DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "SGD"})
+# An amount a story gives in plain dollars ("26.3 billion dollars", "$5m"): the section may
+# name the dollar ("US$26.3 billion"), as the story's own region reads it.
+_PLAIN_DOLLARS = re.compile(
+    r"(?<![\w$])\$(?P<a>\d[\d,.]*)|(?<![\w.,])(?P<b>\d[\d,.]*)"
+    r"(?:\s*(?:million|billion|trillion|bn|m|k))?\s+dollars\b"
+)
+_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 # English function words: their share of a text's words tells English from other languages.
 _ENGLISH = word_set(
@@ -213,8 +233,21 @@ def _story_currencies(story: Story) -> frozenset[str]:
 
 
 def _currency_of(m: re.Match[str]) -> str:
-    mark = (m.group("before") or m.group("after")).strip()
+    mark = " ".join((m.group("before") or m.group("after")).split())
     return _CURRENCY_MARKS.get(mark, _CURRENCY_MARKS.get(mark.lower(), mark.upper()))
+
+
+@per_story
+def _story_plain_dollars(story: Story) -> frozenset[str]:
+    """The figures the story gives in plain dollars, with no country's mark."""
+    found = (m.group("a") or m.group("b") for m in _PLAIN_DOLLARS.finditer(story.text))
+    return frozenset(f.rstrip(".,").replace(",", "") for f in found)
+
+
+def _amount_of(m: re.Match[str], body: str) -> str:
+    """The figure of a currency match: after a mark ("US$26.3"), or the match's own."""
+    figure = _AMOUNT.match(body, m.end()) if m.group("before") else _AMOUNT.search(m.group())
+    return figure.group().replace(",", "") if figure else ""
 
 
 def _is_english(text: str) -> bool | None:
@@ -281,6 +314,8 @@ def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Itera
     allowed = _story_currencies(story) | {profile.currency}
     for m in _CURRENCY.finditer(body):
         code = _currency_of(m)
+        if code in _DOLLARS and _amount_of(m, body) in _story_plain_dollars(story):
+            continue
         if code not in allowed:
             mark = (m.group("before") or m.group("after")).strip()
             yield Finding(
