@@ -25,11 +25,12 @@ variant, one after the other:
 CPU is user + system time of the localize process(es) and their children (from ``wait4``), not
 the load-test server's; the table also gives the parent's own CPU (for ``workersN``, the workers'
 is the rest) and the server's CPU per request (its ``/stats``), which runs on the same cores.
-Peak RSS is the largest process's for one command (for ``workersN``, the largest of the parent
-and its workers: ``wait4`` reports no sum); for shards, the sum of each command's peak (an upper
-bound on what they held at once). ``--profile`` runs the new path once more under cProfile (one
-process) and prints its top costs. Timings depend on the machine's load: the table says what the
-load average was.
+Peak RSS is the largest process's own peak (``VmHWM``, sampled every 0.1 s; not ``wait4``'s
+``ru_maxrss``, which on Linux carries over the benchmark's own peak: see `_Sampler`) for one
+command (for ``workersN``, the largest of the parent and its workers); for shards, the sum of
+each command's peak (an upper bound on what they held at once). ``--profile`` runs the new path
+once more under cProfile (one process) and prints its top costs. Timings depend on the machine's
+load: the table says what the load average was.
 """
 
 from __future__ import annotations
@@ -124,38 +125,70 @@ def _start(src: Path, args: list[str], url: str, home: Path) -> subprocess.Popen
     return proc
 
 
-class _OwnCPU:
-    """Samples a process's own CPU (utime + stime of /proc/PID/stat, its children not counted)
-    until it exits: ``wait4`` sums a process with its reaped children, and a ``--workers`` run's
-    parent and workers are told apart only this way. Misses at most the last 0.1 s."""
+class _Sampler:
+    """Samples a command's processes until the first exits: its own CPU (utime + stime of
+    /proc/PID/stat, children not counted) and each process's own peak RSS (``VmHWM`` of
+    /proc/PID/status, for PID and every descendant, such as ``--workers``' processes).
+
+    ``wait4``'s ``ru_maxrss`` cannot give the peak: on Linux a child's figure includes the
+    high-water mark of the process that started it (kept across ``exec``), so a benchmark that
+    has read a large results file reports that as the next run's peak (a 20,000-job run read
+    as 391 MB that never held more than 230). ``wait4`` sums a process with its reaped
+    children, so a ``--workers`` run's parent and workers are told apart only this way. Misses
+    at most the last 0.1 s.
+    """
 
     def __init__(self, pid: int) -> None:
         self.seconds = 0.0
-        self._path = Path(f"/proc/{pid}/stat")
+        self._pid = pid
+        self._peaks: dict[int, float] = {}  # pid -> its VmHWM in MB, as last read
         self._tick = os.sysconf("SC_CLK_TCK")
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
 
+    def _tree(self) -> list[int]:
+        pids, i = [self._pid], 0
+        while i < len(pids):
+            try:
+                kids = Path(f"/proc/{pids[i]}/task/{pids[i]}/children").read_text().split()
+            except OSError:
+                kids = []
+            pids.extend(int(k) for k in kids)
+            i += 1
+        return pids
+
     def _poll(self) -> None:
+        stat = Path(f"/proc/{self._pid}/stat")
         while True:
             try:
-                fields = self._path.read_text().rsplit(")", 1)[1].split()
+                fields = stat.read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 return
             if fields[0] == "Z":  # exited, not yet reaped
                 return
             self.seconds = (int(fields[11]) + int(fields[12])) / self._tick
+            for pid in self._tree():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self._peaks[pid] = int(line.split()[1]) / 1024
             time.sleep(0.1)
 
-    def join(self) -> float:
+    def join(self) -> tuple[float, float]:
+        """(the process's own CPU seconds, the largest peak RSS in MB of it and its children)."""
         self._thread.join()
-        return self.seconds
+        return self.seconds, max(self._peaks.values(), default=0.0)
 
 
-def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
-    """Wait for every process: (CPU seconds, summed peak RSS in MB), children included."""
+def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float, float]:
+    """Wait for every process: CPU seconds (children included), the first one's own CPU
+    seconds, and the summed peak RSS in MB (each command's largest process)."""
+    samplers = [_Sampler(p.pid) for p in procs]
     cpu = rss = 0.0
-    for p in procs:
+    for p, sampler in zip(procs, samplers, strict=True):
         _pid, status, usage = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         err = ""
@@ -166,8 +199,8 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
         if p.returncode not in (0, 1, 4):  # 4: sections written, some flagged by the checks
             raise SystemExit(f"localize batch exited {p.returncode}:\n{err[-3000:]}")
         cpu += usage.ru_utime + usage.ru_stime
-        rss += usage.ru_maxrss / 1024
-    return cpu, rss
+        rss += sampler.join()[1]
+    return cpu, samplers[0].join()[0], rss
 
 
 def _batch_args(stories: Path, args: argparse.Namespace) -> list[str]:
@@ -199,7 +232,6 @@ def run_variant(
     out = work / f"{variant}-{jobs}-r{round_}.jsonl"  # a new file each round: none resumes
     server_call(url, "/reset", "POST")
     started = time.perf_counter()
-    parent: _OwnCPU | None = None
     how = variant.removeprefix("old-")
     if how.startswith("shards"):
         n = int(how.removeprefix("shards"))
@@ -208,10 +240,11 @@ def run_variant(
             _start(src, [*common, "--shard", f"{i}/{n}", "-o", str(part)], url, home)
             for i, part in enumerate(parts, start=1)
         ]
-        cpu, rss = _wait(procs)
+        cpu, _, rss = _wait(procs)
         merge = _start(src, ["merge", *map(str, parts), "-o", str(out)], url, home)
-        mcpu, _ = _wait([merge])
+        mcpu, _, _ = _wait([merge])
         cpu += mcpu
+        parent_cpu = cpu
         processes = n
     else:
         extra = []
@@ -220,8 +253,7 @@ def run_variant(
             processes = int(how.removeprefix("workers"))
             extra = ["--workers", str(processes)]
         proc = _start(src, [*common, *extra, "-o", str(out)], url, home)
-        parent = _OwnCPU(proc.pid)
-        cpu, rss = _wait([proc])
+        cpu, parent_cpu, rss = _wait([proc])
     wall = time.perf_counter() - started
     server = server_call(url, "/stats")
     return Run(
@@ -233,7 +265,7 @@ def run_variant(
         rss,
         processes,
         os.getloadavg()[0],
-        parent_cpu_s=parent.join() if parent is not None else cpu,
+        parent_cpu_s=parent_cpu,
         server_cpu_s=float(server.get("cpu_s", 0.0)),
         requests=int(server.get("accepted", 0)),
     )

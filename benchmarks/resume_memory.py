@@ -28,16 +28,18 @@ BRIEF = ROOT / "examples" / "stories" / "brief.txt"
 
 # Run in a fresh interpreter per code path, so one's memory cannot hide the other's.
 PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from localize.batch import ResultsFile
+def hwm():  # this process's own peak (ru_maxrss would carry over its parent's: see batch_scale)
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 path = sys.argv[1]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 started = time.perf_counter()
 with ResultsFile(path) as rf:
     rf.begin(sorted(rf.failed))
     done, failed = len(rf.done), len(rf.failed)
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 print(json.dumps({"done": done, "failed": failed, "seconds": seconds,
                   "base_mb": base / 1024, "peak_mb": peak / 1024}))
 """

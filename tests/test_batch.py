@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
 import os
 import threading
@@ -54,6 +55,7 @@ from localize.batch import (
     stream_inputs,
     submit_batch,
 )
+from localize.batch._collector import _YOUNG, batch_collector
 from localize.batch._run import _Scheduler, run_batch
 from localize.cli._batch import batch
 from localize.errors import ConfigError, InputError, OutputError, RegionNotFoundError, StoryError
@@ -440,6 +442,50 @@ def test_gate_without_limits_only_pauses_after_a_429() -> None:
     assert run_gate(gate, clock, [10_000] * 3) == [0.0, 0.0, 0.0]
     gate.penalize(2.0)
     assert run_gate(gate, clock, [1]) == [2.0]
+
+
+class _Counted(RateGate):
+    """A gate that keeps the tokens each request was counted at."""
+
+    def __init__(self, **limits: Any) -> None:
+        super().__init__(**limits)
+        self.counted: list[int] = []
+
+    async def acquire(self, tokens: int) -> None:
+        self.counted.append(tokens)
+        await super().acquire(tokens)
+
+
+def _answered(request: httpx2.Request) -> httpx2.Response:
+    message = {"role": "assistant", "content": '{"body": "A section."}'}
+    body = {"choices": [{"index": 0, "finish_reason": "stop", "message": message}]}
+    return httpx2.Response(200, json=body)
+
+
+@pytest.mark.parametrize(("tpm", "counts"), [(None, False), (1_000_000, True)])
+def test_a_requests_tokens_are_counted_only_for_a_gate_under_a_tpm_limit(
+    tpm: int | None, counts: bool
+) -> None:
+    # Counting a re-ask's whole prompt costs about 0.1 ms a request: a gate without a TPM limit
+    # paces by requests alone and is given 0.
+    gate = _Counted(tpm=tpm)
+    assert gate.counts_tokens is counts
+    client = LLMClient(
+        model="gpt-4o-mini",
+        base_url="https://llm.example/v1",
+        api_key="k",
+        structured="json_object",
+        gate=gate,
+        async_http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(_answered)),
+    )
+    messages: list[Any] = [{"role": "user", "content": "Write the section. " * 50}]
+
+    async def go() -> None:
+        await client.acomplete(messages, params={"max_tokens": 10}, schema={})
+        await client.aclose()
+
+    asyncio.run(go())
+    assert (gate.counted[0] > 10) is counts and len(gate.counted) == 1
 
 
 def test_waiters_are_served_in_order() -> None:
@@ -1128,3 +1174,29 @@ def test_cli_batch_then_resume(tmp_path: Path, vcr: Any) -> None:
 
 def test_env_is_clean() -> None:
     assert "OPENAI_API_KEY" not in os.environ
+
+
+# ------------------------------------------------------------------------ the garbage collector
+
+
+def test_a_run_freezes_what_is_alive_and_collects_young_objects_less_often() -> None:
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    with batch_collector():
+        assert gc.get_threshold()[0] >= _YOUNG and gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > 0  # startup's objects are not walked again
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_callers_own_collector_settings_are_kept() -> None:
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(0)  # the caller turned the collector off
+    try:
+        frozen = gc.get_freeze_count()
+        with batch_collector():
+            assert gc.get_threshold()[0] == 0
+        assert gc.get_freeze_count() == frozen  # still frozen: not ours to unfreeze
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from localize.grounding._checks import check
+from localize.grounding._names import iter_whole, spaced_alternation
+from localize.grounding._region_fit import _foreign
+from localize.regions import get_region
 from localize.regions._profiles import builtin_regions, load_profile
 from localize.story import Story, load_story
+from localize.text import word_runs
 from tests.support import STORIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,3 +152,21 @@ def test_a_story_organisation_made_this_region_s_own(section: str) -> None:
 def test_this_region_s_readers_of_a_story_organisation_pass() -> None:
     section = "Australian users of Binance, the world's largest exchange, may worry."
     assert [t for t in _region_errors(section, "au", BINANCE) if "Binance" in t] == []
+
+
+def test_foreign_names_are_found_as_their_whole_alternation_finds_them() -> None:
+    # The names are searched one by one, not as a compiled alternation of the section's
+    # candidates (speed); what they find must be what that alternation finds: the longest name
+    # at a position, whole names only, searching on from a match's end.
+    body = (
+        "For U.S. firms and the U.K.'s UK GDPR regime, the ICO-led review and the European\n"
+        "Commission matter; so do the US Federal Trade Commission, the FTC, the U.S. Department "
+        "of Commerce and the Pensions Regulator, non-EU users and the EU's GDPR."
+    )
+    for region in ("uk", "eu", "us", "au", "ie"):
+        foreign = _foreign(get_region(region))
+        names = [foreign.names[i] for i in foreign.first_words.candidates(word_runs(body))]
+        whole = re.compile(rf"(?:{spaced_alternation(names)})(?![\w-])")
+        expected = [(m.start(), m.group()) for m in iter_whole(whole, body)]
+        assert [(m.start(), m.group()) for m in foreign.matches(body)] == expected
+        assert expected  # the body names some other region's bodies

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +137,16 @@ class PreparedPrompt:
         """The story's beats and the profile entries its prompt carries (of the fitted story)."""
         return select_entries(self.fitted.story.text, self.region)
 
-    @property
+    @cached_property
+    def story_sha256(self) -> str:
+        """The story's SHA-256, hashed once: the cache key, the origin header and the
+        provenance all give it."""
+        return self.story.sha256
+
+    @cached_property
     def origin(self) -> RequestOrigin:
         """What the messages were rendered from; sent as a header with every request."""
-        return RequestOrigin.of(self.template, self.story, self.region)
+        return RequestOrigin.of(self.template, self.story, self.region, self.story_sha256)
 
     def to_dict(self) -> dict[str, Any]:
         """The prompt as ``--dry-run --format json`` prints it: messages with token counts."""
@@ -160,10 +167,10 @@ class PreparedPrompt:
             "region_entries": self.selection.to_dict(),
         }
 
-    @property
+    @cached_property
     def cache_key(self) -> str:
         """The provider prompt-cache key: one story's requests share a cached prefix."""
-        return self.story.sha256[:32]
+        return self.story_sha256[:32]
 
 
 def _model_for(settings: Settings) -> str:
@@ -288,8 +295,9 @@ class _Request:
     def answer_schema(self) -> dict[str, Any]:
         return SectionOutput.json_schema() if self.schema is None else self.schema
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
+        # Kept: a request is looked up and then added; the messages are the whole prompt.
         return json.dumps([self.messages, self.params], sort_keys=True, ensure_ascii=False)
 
 
@@ -503,7 +511,7 @@ def build_result(
         estimate_approximate=prep.prompt_tokens.approximate,
         estimated_cost_usd=price(out.model, out.usage, endpoint, scale=price_scale),
         story_id=prep.story.id,
-        story_sha256=prep.story.sha256,
+        story_sha256=prep.story_sha256,
         region=prep.region.id,
         profile_version=prep.region.version,
         profile_source=prep.region.source,
@@ -650,6 +658,7 @@ def generate(
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     request = next(steps)
+    headers = prep.origin.headers()  # the same for every attempt
     try:
         while True:
             completion = client.complete(
@@ -657,7 +666,7 @@ def generate(
                 params=request.params,
                 schema=request.answer_schema,
                 prompt_cache_key=prep.cache_key,
-                headers=prep.origin.headers(),
+                headers=headers,
             )
             request = steps.send(completion)
     except StopIteration as stop:
@@ -677,6 +686,7 @@ async def agenerate(
     started = time.perf_counter()
     steps = _attempts(prep, attempts)
     request = next(steps)
+    headers = prep.origin.headers()  # the same for every attempt
     try:
         while True:
             completion = await client.acomplete(
@@ -688,7 +698,7 @@ async def agenerate(
                 prompt_tokens=(
                     prep.prompt_tokens.tokens if request.messages is prep.messages else None
                 ),
-                headers=prep.origin.headers(),
+                headers=headers,
             )
             request = steps.send(completion)
     except StopIteration as stop:

@@ -18,7 +18,12 @@ class ResponseCache(Protocol):
 
 
 class RequestGate(Protocol):
-    """Paces requests across a whole run (rate limits); see `localize.batch`."""
+    """Paces requests across a whole run (rate limits); see `localize.batch`.
+
+    A gate that paces by requests alone may say so with ``counts_tokens = False``: the client
+    then does not count a request's tokens for it (``acquire`` gets 0). Without the attribute,
+    every request is counted.
+    """
 
     async def acquire(self, tokens: int) -> None:
         """Wait until a request of about ``tokens`` tokens may be sent."""

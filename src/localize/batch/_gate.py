@@ -52,6 +52,11 @@ class RateGate:
         self.rate_limited = 0  # 429s reported
         self.waited_s = 0.0
 
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether ``acquire`` needs a request's tokens: only under a TPM limit."""
+        return self._token_s > 0
+
     def slowdown(self, now: float | None = None) -> float:
         """The current spacing multiplier (1.0 when no 429 arrived lately)."""
         now = self._clock() if now is None else now

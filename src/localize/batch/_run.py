@@ -21,6 +21,7 @@ from typing import Protocol
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.backends import LLMClient, ResponseCache, Usage
 from localize.backends._cache import CacheOption, as_cache
+from localize.batch._collector import batch_collector
 from localize.batch._gate import RateGate
 from localize.batch._inputs import BatchStory
 from localize.batch._results import (
@@ -424,7 +425,8 @@ def _run_into(
         )
         run = _drive(runs, client, results, summary, progress)
         try:
-            asyncio.run(run)
+            with batch_collector():
+                asyncio.run(run)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:

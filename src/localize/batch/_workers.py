@@ -44,6 +44,7 @@ from typing import Any
 
 from localize.audit import AuditLog
 from localize.backends import LLMClient, RequestGate, ResponseCache
+from localize.batch._collector import batch_collector
 from localize.batch._gate import RateGate
 from localize.batch._results import BatchPlan, JobResult
 from localize.errors import ConfigError, LocalizeError
@@ -248,7 +249,7 @@ def _worker_main(sock: socket.socket) -> None:
     """A worker process: read its share, run it, send each result back, then say it is done."""
     # Ctrl-C reaches the whole process group: the parent stops the workers, keeping what is done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), batch_collector():
         asyncio.run(_work(sock))
 
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, iter_whole, names_in, spaced_alternation
+from localize.grounding._names import FirstWords, find_whole, names_in, spaced_alternation
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
@@ -130,17 +130,38 @@ class _Foreign:
     # of only those finds what the whole one does (see `FirstWords`), far sooner.
     first_words: FirstWords
 
-    def pattern(self, body: str) -> re.Pattern[str] | None:
-        """The alternation of the names ``body`` may hold, in ``names``' order (None: none)."""
-        found = self.first_words.candidates(word_runs(body))
-        return _alternation(tuple(self.names[i] for i in found)) if found else None
+    def matches(self, body: str) -> list[re.Match[str]]:
+        """What `iter_whole` finds in ``body`` with the alternation of these names (in
+        ``names``' order: at a position the longest wins), each name searched on its own.
+
+        A section's candidates (see `FirstWords`) differ from story to story with the names it
+        quotes, so an alternation of them was compiled for nearly every section: milliseconds
+        each, where the names' own patterns are compiled once. At each position the alternation
+        matches with the first of its names that matches there, and it searches on from that
+        match's end; so does this, from every name's matches.
+        """
+        at: dict[int, re.Match[str]] = {}
+        for i in self.first_words.candidates(word_runs(body)):
+            pattern = _whole(self.names[i])
+            pos = 0
+            while (m := find_whole(pattern, body, pos)) is not None:
+                at.setdefault(m.start(), m)  # candidates come in order: the first name wins
+                pos = m.start() + 1
+        found: list[re.Match[str]] = []
+        end = 0
+        for start in sorted(at):
+            if start >= end:
+                m = at[start]
+                found.append(m)
+                end = max(m.end(), start + 1)
+        return found
 
 
-@lru_cache(maxsize=1024)
-def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
-    # Kept per set of candidates: sections for one region name the same few names.
-    # Whole names: `iter_whole` tests what a leading (?<![\w-]) would.
-    return re.compile(rf"(?:{spaced_alternation(names)})(?![\w-])")
+@lru_cache(maxsize=4096)
+def _whole(name: str) -> re.Pattern[str]:
+    # One per name of the shipped profiles (about 1,500): the re module keeps only 512.
+    # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
+    return re.compile(rf"{spaced_alternation((name,))}(?![\w-])")
 
 
 def _entry_names(profile: RegionProfile) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -262,11 +283,8 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
     foreign = _foreign(profile)
     if not foreign.owner:
         return
-    pattern = foreign.pattern(body)
-    if pattern is None:
-        return
     seen: set[tuple[str, ...]] = set()
-    for m in iter_whole(pattern, body):
+    for m in foreign.matches(body):
         name = " ".join(m.group().split())
         found = foreign.owner.get(name)
         if found is None:

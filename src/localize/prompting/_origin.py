@@ -38,14 +38,21 @@ class RequestOrigin:
     profile_sha256: str
 
     @classmethod
-    def of(cls, template: PromptTemplate, story: Story, region: RegionProfile) -> RequestOrigin:
+    def of(
+        cls,
+        template: PromptTemplate,
+        story: Story,
+        region: RegionProfile,
+        story_sha256: str | None = None,
+    ) -> RequestOrigin:
+        """The origin of a prompt; ``story_sha256``: the story's, where the caller has it."""
         profile = _profile_digest(region)
         return cls(
             template=template.name,
             template_version=template.version,
             template_sha256=template.sha256[:_DIGEST_CHARS],
             story=story.id,
-            story_sha256=story.sha256[:_DIGEST_CHARS],
+            story_sha256=(story_sha256 or story.sha256)[:_DIGEST_CHARS],
             region=region.id,
             profile_sha256=profile[:_DIGEST_CHARS],
         )

@@ -178,12 +178,20 @@ def _written(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @lru_cache(maxsize=32)
 def _profile_written(profile: RegionProfile) -> tuple[frozenset[str], frozenset[str]]:
-    return _written(profile.text)
+    """The profile's capitalised words not in its lower-case words (each with its lower case),
+    and those lower-case words."""
+    capitalised, lower = _written(profile.text)
+    return frozenset(w for w in capitalised if w.lower() not in lower), lower
 
 
 @per_story
-def _story_written(story: Story) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
-    return tuple(_written(p) for p in story.paragraphs)
+def _story_written(story: Story) -> tuple[frozenset[str], frozenset[str]]:
+    """What `_written` finds in the story's paragraphs, each read on its own, put together."""
+    written = [_written(p) for p in story.paragraphs]
+    return (
+        frozenset().union(*(capitalised for capitalised, _ in written)),
+        frozenset().union(*(lower for _, lower in written)),
+    )
 
 
 @per_story
@@ -272,9 +280,17 @@ def story_lexicon(story: Story, profile: RegionProfile) -> ActorLexicon:
     """The profile's lexicon knowing the names the story's paragraphs and the profile use: words
     written capitalised inside a sentence and never in lower case (a headline's capitals are no
     sign of a name)."""
-    written = [_profile_written(profile), *_story_written(story)]
-    lower = frozenset().union(*(low for _, low in written))
-    names = {w for capitalised, _ in written for w in capitalised if w.lower() not in lower}
+    # The story's words and the profile's are each gathered once (per story, per profile), not
+    # for every (story, profile) pair: a name is a capitalised word of either that neither
+    # writes in lower case.
+    profile_names, profile_lower = _profile_written(profile)
+    story_capitalised, story_lower = _story_written(story)
+    names = {w for w in profile_names if w.lower() not in story_lower}
+    names.update(
+        w
+        for w in story_capitalised
+        if (low := w.lower()) not in story_lower and low not in profile_lower
+    )
     return replace(actor_lexicon(profile), story_names=frozenset(names))
 
 
