@@ -89,12 +89,6 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
 _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
-# Likewise a verb that ends an act, before the act's -ing form: "to stop repeating the conduct"
-# says "not to repeat the conduct" ("stopped developers from telling" is not one).
-_ENDING_NEGATION = re.compile(
-    r"\b(?:stop|stops|stopped|stopping|cease|ceases|ceased|ceasing)\s+(?=[a-z]+ing\b)",
-    re.IGNORECASE,
-)
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -273,7 +267,6 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
-        read = _ENDING_NEGATION.sub("not ", read)
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
