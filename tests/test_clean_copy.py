@@ -174,3 +174,48 @@ def test_the_clean_set_covers_every_non_cyber_real_story_three_times() -> None:
     written = [p.stem.split("--")[0] for p in CLEAN]
     assert set(written) == stories
     assert all(written.count(s) >= 3 for s in stories)
+
+
+RICE = parse_story(
+    "India banned exports of white rice on Thursday.\n\n"
+    "Exports of parboiled rice and basmati rice were not covered by the ban."
+)
+
+
+def test_a_negative_story_clause_said_with_another_verb_adds_no_negation() -> None:
+    assert _paraphrase("It does not apply to basmati or parboiled rice.", RICE) == []
+    faulty = "Parboiled rice and basmati rice were covered by the ban."
+    assert any("drops the story's negation" in m for m in _paraphrase(faulty, RICE))
+    # Against a story clause with no negation, the same sentence still adds one.
+    covered = parse_story(
+        "India banned exports of white rice on Thursday.\n\n"
+        "Exports of parboiled rice and basmati rice were covered by the ban."
+    )
+    faulty = "It does not apply to basmati or parboiled rice."
+    assert any("adds a negation" in m for m in _paraphrase(faulty, covered))
+    # A story negation far from the words is about something else.
+    trial = parse_story(
+        "Acme makes building software.\n\n"
+        "We invite you to try our 30-day risk-free trial that allows you to experience our "
+        "premium plan at no cost to your company."
+    )
+    faulty = "Their plans start at $300 a month and don't offer a 30-day risk-free trial."
+    assert any("negation" in m for m in _paraphrase(faulty, trial, "us"))
+
+
+def _amounts(section: str, story: str, region: str) -> list[str]:
+    return [m for m in _region(section, story, region) if "is an amount in" in m]
+
+
+def test_an_amount_the_story_gives_in_a_country_s_dollars_may_carry_its_mark() -> None:
+    story = "Platforms that fail face fines of up to 49.5 million Australian dollars."
+    assert _amounts("Platforms face fines of up to A$49.5 million.", story, "uk") == []
+    assert _amounts("Platforms face fines of up to NZ$49.5 million.", story, "uk")
+    assert _amounts("Platforms face fines of up to 49.5 million US dollars.", story, "uk")
+
+
+def test_an_amount_the_story_gives_in_plain_dollars_may_name_the_dollar() -> None:
+    story = "Google paid 26.3 billion dollars in 2021 for default placements."
+    assert _amounts("Google paid US$26.3 billion in 2021.", story, "ca") == []
+    # Another figure in a foreign dollar is not the story's amount.
+    assert _amounts("Google paid US$25 billion in 2021.", story, "ca")
