@@ -283,8 +283,10 @@ def _name_grounded(
     lo = first
     while True:
         for hi in ends:
-            phrase = strip_possessive(body[tokens[lo].start() : tokens[hi].end()])
-            if hi - lo >= 1 and fold(phrase) in grounded:
+            phrase = fold(strip_possessive(body[tokens[lo].start() : tokens[hi].end()]))
+            # The story may give the name as a possessive, which folds to "commissions" ("The
+            # European Commission's new AI Office").
+            if hi - lo >= 1 and (phrase in grounded or f"{phrase[:-1]}s " in grounded):
                 return True
         if lo >= head:
             return False

@@ -86,6 +86,9 @@ _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|least|merely|simply)\b", re.IGNORECASE)
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
+# "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
+# contrast that rules one side out is read as the negation it is.
+_CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -263,7 +266,8 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     """Each of ``parts`` (a sentence's clauses, or the sentence whole) read as a clause."""
     for part in parts:
         part = part.replace("\u2019", "'")
-        tokens = [_token(t) for t in _TOKEN.findall(_NOT_A_NEGATION.sub("also", part))]
+        read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
+        tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
         figures = {t.figure for t in tokens if t.figure}
@@ -317,6 +321,26 @@ def _region_words(profile: RegionProfile) -> frozenset[str]:
         for line in (profile.name, *profile.aliases, *profile.audience.split(","))
         for w in _TOKEN.findall(line)
     )
+
+
+_REMIT_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+@lru_cache(maxsize=64)
+def _remit_names(profile: RegionProfile) -> frozenset[str]:
+    """The capitalised words of the profile's remits and law summaries: a name a remit gives
+    ("An Coimisiún Toghcháin", "the Pharmaceutical Benefits Scheme") is one the profile gives,
+    so a section may name it."""
+    texts = [inst.remit for inst in profile.institutions]
+    texts += [law.summary for law in profile.laws]
+    # Words in any script, as a section writes them ("Toghcháin"), not the clause tokens.
+    words = {w.lower() for t in texts for w in _REMIT_WORD.findall(t) if w[0].isupper()}
+    # A remit may name another region to tell two namesakes apart ("Not the UK or New Zealand
+    # body of the same name"): that region stays foreign.
+    for other in {**builtin_regions(), **pack_regions()}.values():
+        if other.id != profile.id:
+            words -= _region_words(other) - _region_words(profile)
+    return frozenset(words)
 
 
 @lru_cache(maxsize=64)
@@ -599,6 +623,37 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
     return out
 
 
+# How near a story's negation must stand to the words it is taken to negate, in clause words
+# ("parboiled rice and basmati rice were not covered": three words).
+_NEGATION_NEAR = 6
+
+
+def _negation_near(clause: _Clause, words: set[str]) -> bool:
+    """Whether a negation stands within `_NEGATION_NEAR` words of one of ``words`` in the
+    clause."""
+    order = clause.order
+    at = [i for i, w in enumerate(order) if w == ""]
+    return any(abs(i - j) <= _NEGATION_NEAR for j, w in enumerate(order) if w in words for i in at)
+
+
+def _negation_heads(clause: _Clause, word: str) -> set[str]:
+    """The first content word after each negation in the clause that bears on ``word`` (has it
+    among its `_NEGATION_REACH` words): the verb that negation negates."""
+    out: set[str] = set()
+    for i, w in enumerate(clause.order):
+        if w != "":
+            continue
+        reached: list[str] = []
+        for nxt in clause.order[i + 1 :]:
+            if nxt == "" or len(reached) == _NEGATION_REACH:
+                break
+            if nxt not in STOPWORDS:
+                reached.append(nxt)
+        if word in reached:
+            out.add(reached[0])
+    return out
+
+
 def _acronym(name: str, text: str) -> bool:
     """Whether ``text`` writes the lower-cased ``name`` in capitals: an acronym is the
     institution check's business."""
@@ -644,7 +699,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     said_neg = _negated_words(said, _NEGATION_REACH)
     told_neg = _negated_words(told, _NEGATION_REACH)
     if not said_neg & told_neg:
-        if said_neg & told.lemmas:
+        # Where the story negates the same words, a section negating another verb says the
+        # same in other words ("it does not apply to basmati rice" for "basmati rice was not
+        # covered by the ban"): only a negated verb the story's clause has is an added negation.
+        # A story negation further off is about something else ("a trial ... at no cost").
+        shared = said_neg & told.lemmas
+        if shared and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared)):
             return "adds a negation"
         if _negated_words(told, 1) & said.lemmas:
             return "drops the story's negation"
@@ -1098,8 +1158,19 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
                     return None  # the story negates it somewhere: compared by alignment only
+            # The story may negate the same verb in that setting, the section only moving the
+            # words around it ("remedies were not decided and will be set in a later phase" for
+            # "the judge did not decide on remedies, which will be set in a later phase"): the
+            # negation is then the story's. The word right after the negation that bears on
+            # ``word`` must be one the story negates there.
+            heads = _negation_heads(said, word)
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
+                    if heads & _negated_words(told, 1):
+                        return None
+                    # A story negation beside the word, said with another verb (`_fault`).
+                    if not heads & told.lemmas and _negation_near(told, {word}):
+                        return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
 
@@ -1115,7 +1186,7 @@ def _contradiction(text: str, fault: str, number: int, index: _StoryClauses) -> 
 def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Finding]:
     """The ``paraphrase`` findings for a section body against its story."""
     index = _story_clauses(story, profile)
-    skip = _profile_words(profile)
+    skip = _profile_words(profile) | _remit_names(profile)
     named = _named_words(body, profile)
     findings: list[Finding] = []
     for sentence in split_sentences(body):

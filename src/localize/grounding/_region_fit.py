@@ -33,7 +33,7 @@ from localize.grounding._names import FirstWords, find_whole, names_in, spaced_a
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
-from localize.text import story_sentences, word_runs, word_set
+from localize.text import STOPWORDS, is_common_word, story_sentences, word_runs, word_set
 from localize.text._words import SCRIPT_WORD
 
 __all__ = ["check_region_fit"]
@@ -77,13 +77,33 @@ _CURRENCY_MARKS: dict[str, str] = {
     "rupee": "INR",
     "rupees": "INR",
     "rand": "ZAR",
+    "us dollars": "USD",
+    "us dollar": "USD",
+    "u.s. dollars": "USD",
+    "australian dollars": "AUD",
+    "australian dollar": "AUD",
+    "canadian dollars": "CAD",
+    "canadian dollar": "CAD",
+    "new zealand dollars": "NZD",
+    "new zealand dollar": "NZD",
+    "singapore dollars": "SGD",
+    "singapore dollar": "SGD",
 }
 _CURRENCY = re.compile(
     r"(?P<before>(?<![\w$])(?:US\$|AU\$|NZ\$|CA\$|A\$|C\$|S\$)|[£€₹]"
     r"|\b(?:GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\s?)(?=\d)"
     r"|(?<![\w.,])\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k))?\s"
-    r"(?P<after>pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
+    r"(?P<after>(?:US|U\.S\.|Australian|Canadian|New\s+Zealand|Singapore)\s+dollars?"
+    r"|pounds sterling|pounds|euros?|rupees?|rand|GBP|EUR|USD|AUD|NZD|CAD|SGD|INR|ZAR)\b"
 )
+_DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "SGD"})
+# An amount a story gives in plain dollars ("26.3 billion dollars", "$5m"): the section may
+# name the dollar ("US$26.3 billion"), as the story's own region reads it.
+_PLAIN_DOLLARS = re.compile(
+    r"(?<![\w$])\$(?P<a>\d[\d,.]*)|(?<![\w.,])(?P<b>\d[\d,.]*)"
+    r"(?:\s*(?:million|billion|trillion|bn|m|k))?\s+dollars\b"
+)
+_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 # English function words: their share of a text's words tells English from other languages.
 _ENGLISH = word_set(
@@ -182,6 +202,7 @@ def _foreign(profile: RegionProfile) -> _Foreign:
     for names, _ in _entry_names(profile):
         own.update(names)
     owner: dict[str, tuple[RegionProfile, str, tuple[str, ...]]] = {}
+    holders: dict[str, set[str]] = {}  # name -> the other regions that list it
     shipped = {**builtin_regions(), **pack_regions()}
     # A name a child profile inherits (Scotland's "UK GDPR") is its parent's: parents first.
     for other in sorted(shipped.values(), key=lambda p: p.extends is not None):
@@ -190,12 +211,34 @@ def _foreign(profile: RegionProfile) -> _Foreign:
         places = _place_words(other)
         for names, kind in (*_entry_names(other), (places, "place")):
             for name in names:
+                holders.setdefault(name, set()).add(other.id)
                 if name not in own and name not in owner:
                     owner[name] = (other, kind, names)
+    # A name made only of common words, that several other regions list and that sits inside
+    # one of this region's own body names, is this region's short form too: "Parliament" for the
+    # Parliament of Australia (Canada, New Zealand and the UK each list "Parliament");
+    # "the Electoral Commission" for the Australian Electoral Commission. A coined name
+    # ("NCSC", "Ofcom"), or one only one region uses ("Environment Agency"), stays foreign.
+    own_names = [n for names, _ in _entry_names(profile) for n in names]
+    # Bodies only: a law's name is its country's even in common words ("Data Protection Act").
+    generic = [
+        n for n, o in owner.items() if o[1] == "body" and len(holders[n]) > 1 and _generic(n)
+    ]
+    for name in generic:
+        if any(names_in(own_name, (name,)) for own_name in own_names):
+            del owner[name]
+            own.add(name)
     if not owner:
         return _Foreign((), owner, FirstWords.of(()))
     ordered = tuple(sorted(owner.keys() | own, key=len, reverse=True))
     return _Foreign(ordered, owner, FirstWords.of([(n,) for n in ordered]))
+
+
+def _generic(name: str) -> bool:
+    """Whether a name is made only of common English words ("Parliament", "Department of
+    Health"): the kind of body it is, which many regions share."""
+    words = SCRIPT_WORD.findall(name)
+    return bool(words) and all(w.lower() in STOPWORDS or is_common_word(w) for w in words)
 
 
 def _the(profile: RegionProfile) -> str:
@@ -211,8 +254,21 @@ def _story_currencies(story: Story) -> frozenset[str]:
 
 
 def _currency_of(m: re.Match[str]) -> str:
-    mark = (m.group("before") or m.group("after")).strip()
+    mark = " ".join((m.group("before") or m.group("after")).split())
     return _CURRENCY_MARKS.get(mark, _CURRENCY_MARKS.get(mark.lower(), mark.upper()))
+
+
+@per_story
+def _story_plain_dollars(story: Story) -> frozenset[str]:
+    """The figures the story gives in plain dollars, with no country's mark."""
+    found = (m.group("a") or m.group("b") for m in _PLAIN_DOLLARS.finditer(story.text))
+    return frozenset(f.rstrip(".,").replace(",", "") for f in found)
+
+
+def _amount_of(m: re.Match[str], body: str) -> str:
+    """The figure of a currency match: after a mark ("US$26.3"), or the match's own."""
+    figure = _AMOUNT.match(body, m.end()) if m.group("before") else _AMOUNT.search(m.group())
+    return figure.group().replace(",", "") if figure else ""
 
 
 def _is_english(text: str) -> bool | None:
@@ -276,6 +332,8 @@ def _currency_findings(body: str, story: Story, profile: RegionProfile) -> Itera
     allowed = _story_currencies(story) | {profile.currency}
     for m in _CURRENCY.finditer(body):
         code = _currency_of(m)
+        if code in _DOLLARS and _amount_of(m, body) in _story_plain_dollars(story):
+            continue
         if code not in allowed:
             mark = (m.group("before") or m.group("after")).strip()
             yield Finding(

@@ -53,6 +53,9 @@ for _family, _forms in {
     "order": "ordered order directed mandated told instructed forced",
     "restriction": "restricted restrict limited limit curbed",
     "suspension": "suspended suspend halted halt paused cut",
+    # Bringing a level down: "cut its benchmark rate" restates "lowered" it ("cut off access" is
+    # a suspension: see `_actions._verb_family`).
+    "reduction": "lowered lowering lower reduced reducing reduce slashed slashing",
     "warning": "warned warn warning cautioned",
     "investigation": "investigated investigating investigate probed probing",
     "fine": "fined fine fining penalised penalized",

@@ -236,6 +236,15 @@ def _about_story(words: list[WordSpan], j: int, text: str) -> bool:
     return False
 
 
+def _verb_family(words: list[WordSpan], j: int) -> str:
+    """The family of the act verb at word ``j``: "cut off access" suspends, while "cut its
+    rate" brings a level down, as "lowered" does."""
+    w = words[j][2]
+    if w == "cut" and not (j + 1 < len(words) and words[j + 1][2] == "off"):
+        return "reduction"
+    return ACT_VERBS[w]
+
+
 def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, int] | None:
     """The act a subject at word ``i`` performs: (family, event, end offset), if any."""
     j, aspect = _aspect(words, i)
@@ -257,7 +266,7 @@ def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, in
         and (past or aspect.future or aspect.perfect or aspect.progressive)
     )
     if w in ACT_VERBS and w not in CARRIERS:
-        return ACT_VERBS[w], event, words[j][1]
+        return _verb_family(words, j), event, words[j][1]
     if w in CARRIERS:
         found = _noun_after(words, j + 1, 5)
         if found:
