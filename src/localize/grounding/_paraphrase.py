@@ -810,7 +810,11 @@ def _unsupported_word(text: str, index: _StoryClauses, skip: frozenset[str]) -> 
         if lemma(low) in index.by_lemma or _given(low, index):
             continue
         if _beside_a_story_name(tokens, n, index):
-            return word
+            # Named whole: "Monetary Policy Committee", not its one word no profile uses.
+            run = next(
+                (r for r in TITLE_RUN.finditer(text) if r.start() <= m.start() < r.end()), None
+            )
+            return run.group() if run is not None else word
     return None
 
 
