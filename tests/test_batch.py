@@ -1307,10 +1307,11 @@ def test_a_callers_own_collector_settings_are_kept() -> None:
     gc.freeze()
     gc.set_threshold(0)  # the caller turned the collector off
     try:
-        frozen = gc.get_freeze_count()
         with batch_collector():
             assert gc.get_threshold()[0] == 0
-        assert gc.get_freeze_count() == frozen  # still frozen: not ours to unfreeze
+        # Still frozen, not ours to unfreeze (unfreezing empties it). Not an equal count: a
+        # frozen object that dies meanwhile leaves the permanent generation.
+        assert gc.get_freeze_count() > 0
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
