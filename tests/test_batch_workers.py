@@ -28,7 +28,7 @@ from localize.backends import Completion, Usage
 from localize.batch import JobResult, RateGate, plan_batch, read_results, resolve_regions, run_batch
 from localize.batch import _inputs as batch_inputs
 from localize.batch import _run as batch_run
-from localize.batch._workers import _as_shipped, _frame, _receive
+from localize.batch._workers import _as_shipped, _frame, _GatePermits, _receive
 from localize.cli._batch import batch
 from localize.config import Settings
 from localize.errors import ConfigError, EndpointAuthError, LocalizeError
@@ -134,6 +134,66 @@ def test_every_request_of_every_worker_passes_the_one_gate_and_a_429_slows_them_
     (gate,) = gates
     assert gate.requests == s.requests == 13
     assert gate.rate_limited == summary.rate_limited == 1
+
+
+def test_without_limits_a_worker_asks_only_its_first_permit_and_hears_a_429_anywhere(
+    script: Callable[..., Script],
+    stories: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gates: list[RateGate] = []
+
+    class CountedGate(RateGate):
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            gates.append(self)
+
+    monkeypatch.setattr(batch_run, "RateGate", CountedGate)
+    s = script(status(429, {"retry-after-ms": "10"}), completion())
+    summary = run(stories, tmp_path / "out.jsonl", s.url, workers=2, concurrency=4)
+    assert summary.done == 12 and s.requests == 13
+    # The parent's gate granted its own share's requests and the worker's first only (the
+    # worker's checks no longer wait on the parent's loop for each request), and still heard
+    # of the 429, wherever it fell.
+    (gate,) = gates
+    assert gate.requests < s.requests
+    assert gate.rate_limited == summary.rate_limited == 1
+
+
+def test_an_unpaced_workers_gate_asks_once_then_waits_out_only_announced_pauses() -> None:
+    sent: list[tuple[Any, ...]] = []
+    permits = _GatePermits(sent.append, paced=False)
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(permits.acquire(10))
+        await asyncio.sleep(0)
+        assert sent == [("acquire", 1, 10)] and not first.done()  # the run's first rule
+        permits.granted(1)
+        await first
+        await asyncio.wait_for(permits.acquire(10), 1)  # no message, no wait
+        assert sent == [("acquire", 1, 10)]
+        permits.pause(0.05)  # a 429 somewhere, announced by the parent
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await permits.acquire(10)
+        assert loop.time() - started >= 0.04 and sent == [("acquire", 1, 10)]
+        permits.penalize(1.0)  # this worker's own 429 goes to the parent, to announce to all
+        assert sent[-1] == ("penalize", 1.0)
+
+    asyncio.run(scenario())
+    paced: list[tuple[Any, ...]] = []
+    gate = _GatePermits(paced.append)  # under --rpm/--tpm every request asks
+
+    async def every_request() -> None:
+        for n in (1, 2):
+            asked = asyncio.ensure_future(gate.acquire(5))
+            await asyncio.sleep(0)
+            gate.granted(n)
+            await asked
+
+    asyncio.run(every_request())
+    assert paced == [("acquire", 1, 5), ("acquire", 2, 5)]
 
 
 def test_a_refused_key_stops_every_worker_then_a_rerun_resumes(
