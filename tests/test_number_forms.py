@@ -53,3 +53,40 @@ def test_two_spoken_numbers_in_a_row_are_two_numbers() -> None:
         "25",
         "150",
     ]
+
+
+HALVES = parse_story(
+    "The bank cut its rate by half a percentage point. The review will take two and a half "
+    "years, and half of the members voted for it."
+)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "The bank cut its rate by 0.5 percentage points.",
+        "The review will take 2.5 years.",
+        "50% of the members voted for the review.",
+        "Half a point off the rate.",  # a section's own half is never flagged
+    ],
+)
+def test_a_half_the_story_writes_in_words_grounds_its_figure(section: str) -> None:
+    assert [f.message for f in check(section, HALVES, "us").findings if f.check == "number"] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "figure"),
+    [
+        ("The bank cut its rate by 0.75 percentage points.", "0.75"),
+        ("The review will take 3.5 years.", "3.5"),
+    ],
+)
+def test_a_figure_no_half_of_the_story_gives_is_still_reported(section: str, figure: str) -> None:
+    messages = [f.message for f in check(section, HALVES, "us").findings if f.check == "number"]
+    assert len(messages) == 1 and figure in messages[0], messages
+
+
+def test_halves_are_read_as_figures_that_ground_but_are_never_counted() -> None:
+    read = [(str(f.value), f.countable) for f in scan_figures("two and a half years; half of it")]
+    assert read == [("2", True), ("2.5", False), ("0.5", False), ("0.5", False)]
+    assert list(scan_figures("a half-time score and behalf of")) == []

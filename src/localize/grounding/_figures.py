@@ -220,7 +220,33 @@ def scanned_once(scan: Callable[[str], Iterable[T]]) -> Callable[[str], tuple[T,
 
 @scanned_once
 def scan_figures(text: str) -> Iterator[Figure]:
-    """Every figure in a text: numerals (with scale, currency) and number words (seventy-six)."""
+    """Every figure in a text: numerals (with scale, currency), number words (seventy-six) and
+    halves ("half a percentage point", "two and a half")."""
+    if "half" in text.lower():
+        figures = list(_scan(text))
+        yield from figures
+        yield from _halves(text, figures)
+    else:
+        yield from _scan(text)
+
+
+# "half a point", "a half", "half of": a half as news writes it. It grounds a section's "0.5" or
+# "50%", and is never flagged itself (like "one of", a word of the language as much as a figure).
+_HALF = re.compile(r"(?<![\w-])half(?![\w-])", re.IGNORECASE)
+_AND_A_HALF = re.compile(r"\s+and\s+a\s+half(?![\w-])", re.IGNORECASE)
+
+
+def _halves(text: str, figures: list[Figure]) -> Iterator[Figure]:
+    for fig in figures:
+        more = _AND_A_HALF.match(text, fig.end)
+        if more is not None:  # "two and a half years": 2.5
+            half = fig.value + Decimal("0.5")
+            yield Figure(half, fig.currency, fig.start, more.end(), False, fig.percent)
+    for m in _HALF.finditer(text):
+        yield Figure(Decimal("0.5"), None, m.start(), m.end(), False, fraction=True)
+
+
+def _scan(text: str) -> Iterator[Figure]:
     if not _ANY_FIGURE.search(text):
         return  # most sentences hold none: skip tokenising them
     # Read by span and groups, not by name: a whole story is tokenised for its facts.
