@@ -112,20 +112,23 @@ def test_the_parent_runs_one_share_itself_so_n_workers_start_n_minus_1_processes
     assert len(lines(tmp_path / "out.jsonl")) == 12
 
 
-def test_every_request_of_every_worker_passes_the_one_gate_and_a_429_slows_them_all(
-    script: Callable[..., Script],
-    stories: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    gates: list[RateGate] = []
+@pytest.fixture
+def gates(monkeypatch: pytest.MonkeyPatch) -> list[RateGate]:
+    """Every `RateGate` a run makes in this process."""
+    made: list[RateGate] = []
 
     class CountedGate(RateGate):
         def __init__(self, *args: Any, **kw: Any) -> None:
             super().__init__(*args, **kw)
-            gates.append(self)
+            made.append(self)
 
     monkeypatch.setattr(batch_run, "RateGate", CountedGate)
+    return made
+
+
+def test_every_request_of_every_worker_passes_the_one_gate_and_a_429_slows_them_all(
+    script: Callable[..., Script], stories: Path, tmp_path: Path, gates: list[RateGate]
+) -> None:
     s = script(status(429, {"retry-after-ms": "10"}), completion())
     summary = run(stories, tmp_path / "out.jsonl", s.url, workers=2, concurrency=4, rpm=60_000)
     assert summary.done == 12
@@ -137,19 +140,8 @@ def test_every_request_of_every_worker_passes_the_one_gate_and_a_429_slows_them_
 
 
 def test_without_limits_a_worker_asks_only_its_first_permit_and_hears_a_429_anywhere(
-    script: Callable[..., Script],
-    stories: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    script: Callable[..., Script], stories: Path, tmp_path: Path, gates: list[RateGate]
 ) -> None:
-    gates: list[RateGate] = []
-
-    class CountedGate(RateGate):
-        def __init__(self, *args: Any, **kw: Any) -> None:
-            super().__init__(*args, **kw)
-            gates.append(self)
-
-    monkeypatch.setattr(batch_run, "RateGate", CountedGate)
     s = script(status(429, {"retry-after-ms": "10"}), completion())
     summary = run(stories, tmp_path / "out.jsonl", s.url, workers=2, concurrency=4)
     assert summary.done == 12 and s.requests == 13
