@@ -5,9 +5,10 @@ its own it tops out near 80 jobs/s a core whatever the account allows. The paren
 batch (every input checked before any request, as for one process), owns the results file and
 the run's one `RateGate`, runs the first share of the stories itself and starts N - 1 worker
 processes for the others. Each worker runs `run_jobs` (the same scheduler, attempt loop and
-checks as one process) on its share and asks the parent for a gate permit before each request,
-reporting a 429's backoff the same way; it sends each finished job back, and the parent writes
-its line whole, counts it and reports progress.
+checks as one process) on its share and, under an rpm/tpm limit, asks the parent for a gate
+permit before each request (without one, only for its first requests: see `_GatePermits`),
+reporting a 429's backoff the same way, which the parent announces to every worker; it sends each
+finished job back, and the parent writes its line whole, counts it and reports progress.
 
 Why the parent runs a share, not only N children: a process costs about 1.9 s of CPU before its
 first job (imports, profiles, lexicons), which the parent has already paid, and a result that
