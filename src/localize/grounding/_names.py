@@ -32,6 +32,7 @@ __all__ = [
     "names_in",
     "spaced_alternation",
     "strip_possessive",
+    "whole_name",
 ]
 
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -42,13 +43,15 @@ def names_in(text: str, names: Iterable[str]) -> bool:
     """Whether ``text`` names any of ``names`` whole, not inside a longer word or hyphenation."""
     # The plain substring test first: most names are not in a text at all, and ``in`` is far
     # cheaper than any regex search.
-    return any(n in text and find_whole(_whole_name(n), text) is not None for n in names)
+    return any(n in text and find_whole(whole_name(n), text) is not None for n in names)
 
 
 @lru_cache(maxsize=4096)
-def _whole_name(name: str) -> re.Pattern[str]:
+def whole_name(name: str, *, spaced: bool = False) -> re.Pattern[str]:
+    """A name's pattern for `find_whole`, which tests the start of the name itself; ``spaced``:
+    any whitespace between its words (see `spaced_alternation`)."""
     # Kept here: the profiles' names outnumber the re module's own cache of 512 patterns.
-    return re.compile(rf"{re.escape(name)}(?![\w-])")
+    return re.compile(rf"{spaced_alternation((name,)) if spaced else re.escape(name)}(?![\w-])")
 
 
 # What may not stand before a whole name: a word character or a hyphen.

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from localize.grounding._analysis import per_story
 from localize.grounding._findings import Finding, shorten
-from localize.grounding._names import FirstWords, find_whole, names_in, spaced_alternation
+from localize.grounding._names import FirstWords, find_whole, names_in, whole_name
 from localize.grounding._support import profile_entries
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
@@ -142,7 +142,7 @@ class _Foreign:
         """
         at: dict[int, re.Match[str]] = {}
         for i in self.first_words.candidates(word_runs(body)):
-            pattern = _whole(self.names[i])
+            pattern = whole_name(self.names[i], spaced=True)
             pos = 0
             while (m := find_whole(pattern, body, pos)) is not None:
                 at.setdefault(m.start(), m)  # candidates come in order: the first name wins
@@ -155,13 +155,6 @@ class _Foreign:
                 found.append(m)
                 end = max(m.end(), start + 1)
         return found
-
-
-@lru_cache(maxsize=4096)
-def _whole(name: str) -> re.Pattern[str]:
-    # One per name of the shipped profiles (about 1,500): the re module keeps only 512.
-    # Whole names: `find_whole` tests what a leading (?<![\w-]) would.
-    return re.compile(rf"{spaced_alternation((name,))}(?![\w-])")
 
 
 def _entry_names(profile: RegionProfile) -> Iterator[tuple[tuple[str, ...], str]]:
