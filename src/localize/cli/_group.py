@@ -22,6 +22,7 @@ from localize._types import STRUCTURED_MODES
 from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
 from localize.cli._feedback import setup_logging
+from localize.cli._interrupt import interrupted_exit_code, stopping_on_sigterm
 from localize.config import Settings
 from localize.errors import ConfigError, LocalizeError, LocalizeWarning
 from localize.pipeline import VERIFY_NEEDS_ENDPOINT
@@ -113,7 +114,7 @@ class LocalizeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), stopping_on_sigterm():
                     warnings.simplefilter("always", LocalizeWarning)
                     warnings.showwarning = _show_warning
                     return super().invoke(ctx)
@@ -147,6 +148,11 @@ class LocalizeGroup(click.Group):
                 except OSError:
                     _silence_stdout()
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
+            # "Aborted!" and exit 1, which reads as a failed run.
+            say("localize: interrupted")
+            ctx.exit(interrupted_exit_code())
 
 
 def write_output(text: str, output: Path | None) -> None:
