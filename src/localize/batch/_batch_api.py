@@ -22,7 +22,7 @@ import openai
 from localize import _strict_json as strict_json
 from localize._atomic import check_writable, write_atomic
 from localize._reading import read_limited
-from localize._redact import redact_url
+from localize._redact import mask_secrets, redact_url, remember_secrets
 from localize._types import StructuredMode
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.backends import (
@@ -167,6 +167,7 @@ def batch_api_client(settings: Settings) -> openai.OpenAI:
             "the Batch API needs an API key; set OPENAI_API_KEY", option="OPENAI_API_KEY"
         )
     where = connection_options(settings.base_url) if settings.base_url else {}
+    remember_secrets([settings.api_key])  # masked in the answers collected (see _answer)
     return openai.OpenAI(api_key=settings.api_key, timeout=settings.timeout, **where)
 
 
@@ -257,7 +258,8 @@ def _answer(line: dict[str, Any], manifest: BatchManifest) -> Completion:
     usage = _field(body.get("usage"), "usage", dict) or {}
     details = _field(usage.get("prompt_tokens_details"), "prompt_tokens_details", dict) or {}
     return Completion(
-        content=_field(message.get("content"), "message.content", str) or "",
+        # An answer that echoes the key must not carry it into the results or the audit log.
+        content=mask_secrets(_field(message.get("content"), "message.content", str) or ""),
         finish_reason=_field(choice.get("finish_reason"), "finish_reason", str),
         usage=Usage(
             _field(usage.get("prompt_tokens"), "prompt_tokens", int) or 0,
