@@ -240,6 +240,24 @@ def test_bad_option_values_exit_2() -> None:
     _one_line_error(result, 2, "LOCALIZE_TIMEOUT")
 
 
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["rewrite", WIRE, "-r", "uk", "--marker", "<!-- here -->"], ("--marker", "--splice")),
+        (["rewrite", WIRE, "-r", "uk", "--record-mode", "none"], ("--record-mode", "--cassette")),
+        (["batch", WIRE, "-r", "uk", "-o", "OUT", "--record-mode", "none"], ("--cassette",)),
+    ],
+)
+def test_an_option_that_needs_another_is_refused_without_it(
+    args: list[str], needles: tuple[str, ...], tmp_path: Path
+) -> None:
+    # Passed over silently, they looked applied: a section placed at the marker, a replay.
+    env = {"LOCALIZE_BASE_URL": "http://127.0.0.1:9/v1", "LOCALIZE_MODEL": "m"}
+    out = tmp_path / "x.jsonl"
+    _one_line_error(run(*(str(out) if a == "OUT" else a for a in args), env=env), 2, *needles)
+    assert not out.exists()
+
+
 @pytest.mark.vcr
 def test_rewrite_writes_json_with_provenance(tmp_path: Path) -> None:
     out = tmp_path / "uk.json"

@@ -470,6 +470,12 @@ def recording_options(f: F) -> F:
     @functools.wraps(f)
     def run(*args: Any, cassette: str | None, record_mode: str, **kwargs: Any) -> Any:
         if cassette is None:
+            # Passed over silently, a replay looked asked for while the run went live.
+            source = click.get_current_context().get_parameter_source("record_mode")
+            if source == click.core.ParameterSource.COMMANDLINE:
+                raise ConfigError(
+                    "is for a recording: give --cassette FILE too", option="--record-mode"
+                )
             return f(*args, **kwargs)
         from localize.testing._recording import use_cassette
 
