@@ -77,6 +77,15 @@ def test_eval_counts_misses_and_false_flags_on_a_newsroom_folder(tmp_path: Path)
             [{"id": "a", "region": "zz", "story": "wire", "section": "x"}],
             "sections.yaml, case 1: unknown region 'zz'",
         ),
+        (  # counted as a planted fault no check could catch: a typo read as a miss
+            [
+                {
+                    **{"id": "a", "region": "uk", "story": "wire", "section": "x"},
+                    "expect": [{"check": "numbr", "text": "2"}],
+                }
+            ],
+            "case 1: 'expect' names unknown check 'numbr' (checks: quote, number,",
+        ),
     ],
 )
 def test_a_bad_folder_is_an_input_error(

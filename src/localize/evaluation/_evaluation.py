@@ -39,7 +39,9 @@ from localize.backends import ResponseCache
 from localize.config import Settings
 from localize.errors import ChecksFailedError, EndpointAuthError, InputError, LocalizeError
 from localize.evaluation._timing import cpu_seconds, mean_and_p95_ms
-from localize.grounding import CHECK_IDS, CheckReport
+from localize.grounding import CHECK_IDS, CheckReport, registered_checks
+from localize.grounding._plugins import load_plugin_checks
+from localize.grounding._verifier import VERIFIED
 from localize.pipeline import connect, localize
 from localize.regions._profiles import RegionProfile, get_region
 from localize.result import LocalizeResult
@@ -135,6 +137,9 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     if not root.is_dir():
         raise InputError(f"{root}: not a folder of labelled sections (nor a .jsonl set)")
     resolve = _story_resolver(root)
+    load_plugin_checks()  # a plugin's check may be expected too
+    # The checks a case runs (the model verifier is not one: it needs an endpoint).
+    known = [c.name for c in registered_checks() if c.name != VERIFIED]
     cases: list[Case] = []
     seen: set[str] = set()
     files = sorted(p for p in root.glob("*.y*ml") if p.name != "stories.yaml")
@@ -160,6 +165,13 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
                 isinstance(e, dict) and "check" in e for e in expect
             ):
                 raise InputError(f"{where}: 'expect' must be a list of {{check, text}}")
+            for e in expect:
+                if str(e["check"]) not in known:
+                    # Counted as a planted fault no check could catch, a typo read as a miss.
+                    raise InputError(
+                        f"{where}: 'expect' names unknown check {str(e['check'])!r} "
+                        f"(checks: {', '.join(known)})"
+                    )
             try:
                 region = get_region(str(raw["region"]), profiles=profiles)
             except InputError as exc:  # the unknown region's message does not say where
