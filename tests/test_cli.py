@@ -197,6 +197,29 @@ def test_template_errors(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("defaults", "needle"),
+    [
+        ("{max_tokens: abc}", "'defaults.max_tokens' must be a whole number from 1 to"),
+        ("{max_tokens: [1]}", "'defaults.max_tokens' must be a whole number"),
+        ("{temperature: hot}", "'defaults.temperature' must be a number from 0 to 2, got 'hot'"),
+        ("{seed: 1.5}", "'defaults.seed' must be a whole number, got 1.5"),
+        ("{stop: 5}", "'defaults.stop' must be a string or a list of strings"),
+    ],
+)
+def test_a_template_s_generation_defaults_of_the_wrong_type_are_refused(
+    tmp_path: Path, defaults: str, needle: str
+) -> None:
+    # max_tokens: abc ended a dry run in a traceback; temperature: hot went to the endpoint.
+    path = tmp_path / "t.jinja"
+    path.write_text(
+        f"---\ndefaults: {defaults}\n---\n"
+        "{% block system %}s{% endblock %}{% block user %}{{ story.text }}{% endblock %}"
+    )
+    result = run("rewrite", WIRE, "-r", "uk", "--template", str(path), "--dry-run")
+    _one_line_error(result, 2, f"{path}: front matter {needle}")
+
+
 def test_unwritable_output_fails_before_any_call(tmp_path: Path) -> None:
     result = run(
         "rewrite",
