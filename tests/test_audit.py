@@ -390,3 +390,9 @@ def test_logs_refuses_a_logs_db_that_does_not_exist_naming_it(tmp_path: Path) ->
     # Set by the environment (where generating commands write it): nothing generated yet.
     result = _logs(env={"LOCALIZE_LOGS_DB": str(missing)})
     assert result.exit_code == 0 and f"no audit log yet: {missing} does not exist" in result.stderr
+
+
+def test_a_log_named_by_a_string_works_as_by_a_path(tmp_path: Path) -> None:
+    log = AuditLog(str(tmp_path / "logs.db"))  # type: ignore[arg-type]
+    log.add(**_section())
+    assert log.path == tmp_path / "logs.db" and len(log.entries()) == 1
