@@ -156,6 +156,7 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
             missing = [k for k in ("id", "region", "story", "section") if k not in raw]
             if missing:
                 raise InputError(f"{where}: missing field(s) {', '.join(missing)}")
+            _check_fields(raw, where)
             case_id = str(raw["id"])
             if case_id in seen:
                 raise InputError(f"{where}: id '{case_id}' is used twice")
@@ -191,11 +192,28 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     return cases
 
 
+def _check_fields(raw: dict[str, Any], where: str) -> None:
+    """Each field of a case of its kind: a list or a null read as its Python text ("[1, 2]",
+    "None") was checked as a section, a region id or an expected span."""
+    for key in ("id", "region", "story", "section"):
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+            raise InputError(f"{where}: '{key}' must be non-empty text")
+    for e in raw.get("expect") or []:
+        text = e.get("text") if isinstance(e, dict) else None
+        if text is not None and not isinstance(text, str | int | float):
+            raise InputError(f"{where}: 'expect' text must be text, got {type(text).__name__}")
+    low = _optional_int(raw.get("min_words"), where, "min_words")
+    high = _optional_int(raw.get("max_words"), where, "max_words")
+    if low is not None and high is not None and low > high:
+        raise InputError(f"{where}: 'min_words' ({low}) is over 'max_words' ({high})")
+
+
 def _optional_int(value: object, where: str, key: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: '{key}' must be a whole number")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{where}: '{key}' must be a whole number, 0 or more")
     return value
 
 
