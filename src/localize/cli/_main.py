@@ -336,7 +336,11 @@ def serve(port: int | None, host: str) -> None:
     """Run the embedded model's server until Ctrl-C, for repeated use."""
     # SIGTERM unwinds like Ctrl-C, so the server is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with LocalServer(port=port, host=host) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(LocalServer(port=port, host=host))
+        except ConfigError as exc:  # the address: named by its option here
+            raise ConfigError(exc.message, option=f"--{exc.option}") from None
         click.echo(server.base_url)
         say(
             f"localize: serving {server.model}; use it with: "
