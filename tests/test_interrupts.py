@@ -50,18 +50,18 @@ def _signal_on(
     return reply
 
 
-def _start(args: list[str], runs: list[subprocess.Popen[bytes]]) -> tuple[int, str]:
+def _start(args: list[str], runs: list[subprocess.Popen[bytes]]) -> tuple[int, str, str]:
     runs.append(
         subprocess.Popen(
             [sys.executable, "-m", "localize", *args],
             env=ENV,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
     )
-    _, err = runs[0].communicate(timeout=120)
-    return runs[0].returncode, err.decode()
+    out, err = runs[0].communicate(timeout=120)
+    return runs[0].returncode, out.decode(), err.decode()
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -70,13 +70,15 @@ def test_a_signal_during_rewrite_exits_128_plus_it_with_one_line_and_no_file(
 ) -> None:
     runs: list[subprocess.Popen[bytes]] = []
     s = Script(httpserver, _signal_on(runs, signum, 1, group=True))
-    out = tmp_path / "out.md"
-    args = ["rewrite", str(STORIES / "brief.txt"), "-r", "uk", "--base-url", s.url, "-o"]
-    returncode, err = _start([*args, str(out), *ENDPOINT], runs)
+    out = tmp_path / "out.json"
+    args = ["rewrite", str(STORIES / "brief.txt"), "-r", "uk", "--base-url", s.url, "-f", "json"]
+    returncode, stdout, err = _start([*args, "-o", str(out), *ENDPOINT], runs)
     assert returncode == code, err
     assert err.strip().splitlines()[-1] == "localize: interrupted"
     assert "Traceback" not in err and "Aborted!" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == []  # no file, no temporary left
+    # In a JSON mode stdout stays JSON, as for every failure.
+    assert json.loads(stdout) == {"ok": False, "error": "interrupted", "exit_code": code}
 
 
 @pytest.fixture
@@ -105,7 +107,7 @@ def test_sigterm_stops_a_batch_like_ctrl_c_with_its_summary_and_exit_143(
         *("batch", str(stories), "-r", "uk,us", "-o", str(out), "-c", "2"),
         *("--workers", str(workers), "--base-url", s.url, *ENDPOINT),
     ]
-    returncode, err = _start(args, runs)
+    returncode, _, err = _start(args, runs)
     assert returncode == 143, err
     assert "interrupted" in err and "Traceback" not in err
     assert "localize: done " in err  # the summary line

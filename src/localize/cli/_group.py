@@ -141,18 +141,24 @@ class LocalizeGroup(click.Group):
         except LocalizeError as exc:
             # One line, whatever the message holds (a parser's multi-line report, say).
             say(f"localize: error: {' '.join(str(exc).split())}")
-            if ctx.meta.get(_JSON_ERRORS):
-                failure = {"ok": False, "error": str(exc), "exit_code": exc.exit_code}
-                try:
-                    click.echo(json.dumps(failure, ensure_ascii=False))
-                except OSError:
-                    _silence_stdout()
+            _json_failure(ctx, str(exc), exc.exit_code)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
             # "Aborted!" and exit 1, which reads as a failed run.
             say("localize: interrupted")
+            _json_failure(ctx, "interrupted", interrupted_exit_code())
             ctx.exit(interrupted_exit_code())
+
+
+def _json_failure(ctx: click.Context, message: str, exit_code: int) -> None:
+    """In a JSON mode, the failure as a JSON object on stdout too."""
+    if ctx.meta.get(_JSON_ERRORS):
+        failure = {"ok": False, "error": message, "exit_code": exit_code}
+        try:
+            click.echo(json.dumps(failure, ensure_ascii=False))
+        except OSError:
+            _silence_stdout()
 
 
 def write_output(text: str, output: Path | None) -> None:
