@@ -382,3 +382,26 @@ def test_an_endpoint_that_echoes_the_key_in_its_answer_leaves_it_in_nothing_kept
     blobs = [p.read_bytes().decode("utf-8", "replace") for p in kept] + outputs
     for secret in (key, KEYS[0], "abcdefghijklmnop1234"):
         assert not any(secret in b for b in blobs), secret
+
+
+def test_a_cached_answer_that_holds_the_key_comes_back_masked(
+    script: Callable[..., Script],
+) -> None:
+    # An entry written before answers were masked (or by a run with another key) is served as
+    # it was stored: the key went on into the section and the outputs.
+    from localize.backends import Completion, Usage
+
+    key = "local-token-7e1b2c"
+
+    class Stale:
+        def get(self, _key: str) -> Completion:
+            return Completion(f"It was sent with {key}.", "stop", Usage(1, 1), "m", "json_object")
+
+        def put(self, _key: str, _completion: Completion) -> None:
+            raise AssertionError("nothing new to store")
+
+    s = script(completion())
+    client = LLMClient(base_url=s.url, api_key=key, model="m", cache=Stale())
+    answer = client.complete([{"role": "user", "content": "hi"}], params={}, schema={})
+    assert answer.from_cache and s.requests == 0
+    assert answer.content == "It was sent with REDACTED."

@@ -489,7 +489,8 @@ class LLMClient:
         if hit is None:
             return key, None
         _log.info("answer from the response cache (model=%s, no request sent)", kwargs["model"])
-        return key, replace(hit, from_cache=True)
+        # An entry written before answers were masked (see _accept) may hold the key.
+        return key, replace(hit, content=mask_secrets(hit.content), from_cache=True)
 
     def _store(self, key: str | None, completion: Completion) -> Completion:
         # Cut-off answers are not worth replaying: a rerun should try again.
