@@ -320,6 +320,19 @@ def test_review_of_a_results_file_refuses_a_story_s_options(
     assert not (tmp_path / "out").exists()
 
 
+def test_review_of_a_story_refuses_the_stories_of_a_results_file(tmp_path: Path) -> None:
+    # --stories was passed over for a STORY: the page came from SOURCE, not the files named.
+    section = tmp_path / "section.txt"
+    section.write_text(WIRE_UK)
+    story = str(STORIES / "wire.txt")
+    args = [story, "-r", "uk", "--section", str(section), "--stories", story]
+    res = CliRunner().invoke(cli, ["review", *args, "-o", str(tmp_path / "page.html")])
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("localize: error: --stories: is for a batch's results file")
+    assert not (tmp_path / "page.html").exists()
+
+
 def test_review_of_results_writes_nothing_when_a_region_is_unknown(tmp_path: Path) -> None:
     # The second line's region is a profile file's the review was not given: found out before
     # the first page was written, not after.

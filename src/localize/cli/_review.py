@@ -81,6 +81,10 @@ def review(
             say(f"localize: skipped {skipped}")
         say(f"localize: wrote {len(done.written)} review page(s) to {output}")
         return
+    if stories:  # passed over, it would look as if the page had been made from them
+        raise ConfigError(
+            "is for a batch's results file (.jsonl); a STORY is its own story", option="--stories"
+        )
     if region is None:
         raise ConfigError("give the region whose section to review", option="--region")
     check_writable(output, inputs=(source, *([section_file] if section_file else [])))
