@@ -14,6 +14,7 @@ from localize.cli._group import (
     format_option,
     generation_options,
     json_errors,
+    refuse_given,
     response_cache,
     settings_from,
 )
@@ -167,13 +168,11 @@ _GENERATION_ONLY = frozenset(
 def _refuse_generation_only(ctx: click.Context) -> None:
     """An option for --generate given without it: passed over, it looked applied to the
     figures (a --strict evaluation, another --template's word bounds)."""
-    for param in ctx.command.params:
-        given = ctx.get_parameter_source(param.name or "")
-        if param.name in _GENERATION_ONLY and given == click.core.ParameterSource.COMMANDLINE:
-            raise ConfigError(
-                "is for the sections --generate writes; the checks' figures take none of it",
-                option=param.opts[-1],
-            )
+    refuse_given(
+        ctx,
+        _GENERATION_ONLY,
+        "is for the sections --generate writes; the checks' figures take none of it",
+    )
 
 
 @click.command(name="eval")

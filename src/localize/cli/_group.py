@@ -41,6 +41,7 @@ __all__ = [
     "output_option",
     "profiles_option",
     "recording_options",
+    "refuse_given",
     "resolve_settings",
     "response_cache",
     "say",
@@ -434,6 +435,15 @@ def resolve_settings(**explicit: Any) -> Settings:
     if settings.verify and settings.use_local_model:
         raise ConfigError(VERIFY_NEEDS_ENDPOINT, option=verify_source(explicit.get("verify")))
     return settings
+
+
+def refuse_given(ctx: click.Context, names: frozenset[str], why: str) -> None:
+    """Refuse the first of the command's options ``names`` given on the command line, naming it
+    and saying ``why``: an option a command would pass over looks applied."""
+    for param in ctx.command.params:
+        given = ctx.get_parameter_source(param.name or "")
+        if param.name in names and given == click.core.ParameterSource.COMMANDLINE:
+            raise ConfigError(why, option=param.opts[-1])
 
 
 def verify_source(flag: bool | None) -> str:
