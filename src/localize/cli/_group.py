@@ -144,6 +144,14 @@ class LocalizeGroup(click.Group):
             say(f"localize: error: {' '.join(str(exc).split())}")
             _json_failure(ctx, str(exc), exc.exit_code)
             ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, not an error
+        except click.UsageError as exc:
+            # A bad option value or a missing argument: one line, as every other bad input
+            # (click's own is three: the usage, a hint and the error).
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            say(f"localize: error: {exc.format_message()} (see '{where} --help')")
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
             # "Aborted!" and exit 1, which reads as a failed run.
