@@ -262,6 +262,7 @@ def test_bad_option_values_exit_2() -> None:
     )
     _one_line_error(run("rewrite", WIRE), 2, "Missing option '-r' / '--region'")
     _one_line_error(run("nosuch"), 2, "No such command 'nosuch'")
+    _one_line_error(run("--bogus"), 2, "No such option '--bogus'")  # the group's own options
     _one_line_error(
         run("rewrite", WIRE, "-r", "uk", "--max-attempts", "0"),
         2,

@@ -112,6 +112,22 @@ class LocalizeGroup(click.Group):
     localize warning into one ``localize: warning:`` line. A write to standard output that the
     OS refuses (``> /dev/full``, a full disk) is an `OutputError` too, not a traceback."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The group's own options (`localize --bogus`) are parsed here, before invoke.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, not an error
+        except click.UsageError as exc:
+            _say_usage_error(exc, info_name or "localize")
+            raise click.exceptions.Exit(exc.exit_code) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
@@ -147,10 +163,7 @@ class LocalizeGroup(click.Group):
         except click.exceptions.NoArgsIsHelpError:
             raise  # the help, not an error
         except click.UsageError as exc:
-            # A bad option value or a missing argument: one line, as every other bad input
-            # (click's own is three: the usage, a hint and the error).
-            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
-            say(f"localize: error: {exc.format_message()} (see '{where} --help')")
+            _say_usage_error(exc, ctx.command_path)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
@@ -158,6 +171,13 @@ class LocalizeGroup(click.Group):
             say("localize: interrupted")
             _json_failure(ctx, "interrupted", interrupted_exit_code())
             ctx.exit(interrupted_exit_code())
+
+
+def _say_usage_error(exc: click.UsageError, command: str) -> None:
+    """A bad option value, a missing option or argument, an unknown command: one line, as every
+    other bad input (click's own report is three: the usage, a hint and the error)."""
+    where = exc.ctx.command_path if exc.ctx is not None else command
+    say(f"localize: error: {exc.format_message()} (see '{where} --help')")
 
 
 def _json_failure(ctx: click.Context, message: str, exit_code: int) -> None:
