@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from localize.grounding._context import CheckContext
+from localize.grounding._dates import MONTH_NAMES, WEEKDAYS
 from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._findings import Finding
 from localize.grounding._names import (
@@ -52,6 +53,11 @@ _HEADS = word_set("""
     Bureau Regulator Commissioner Service Institute Administration Committee Parliament Court
     Tribunal Ombudsman Inspectorate Unit Taskforce Act Bill Directive Regulation Regulations
 """)
+
+
+# A day or month that leads into a name is a date, not part of it: "On Thursday India's
+# Supreme Court struck down ...".
+_DATE_WORDS = frozenset(WEEKDAYS) | {m.lower() for m in MONTH_NAMES}
 
 
 def _is_head(word: str) -> bool:
@@ -252,7 +258,11 @@ def _drop_leading(tokens: list[re.Match[str]], first: int, last: int, profile: P
     while first < last:
         word = tokens[first].group()
         bare = strip_possessive(word)
-        if word.lower() in CONNECTORS or (bare != word and bare.lower() in profile.region_words):
+        if (
+            word.lower() in CONNECTORS
+            or word.lower() in _DATE_WORDS
+            or (bare != word and bare.lower() in profile.region_words)
+        ):
             first += 1
         else:
             break
@@ -295,6 +305,7 @@ def _name_grounded(
         droppable = (
             bare.lower() in profile.region_words
             or bare.lower() in CONNECTORS
+            or bare.lower() in _DATE_WORDS
             or ACRONYM_ONLY.fullmatch(bare) is not None
             or (lo == first and sentence_initial(body, tokens[lo].start()))
         )
