@@ -636,18 +636,24 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
 
 
 # Verbs that forbid what follows their "from": "bar US citizens from supporting" says they may
-# not support. Read on the story's side only, to excuse a section's "may not support"; never
-# as a negation a section could drop ("stop buying" is no "not buying" a summary must keep).
+# not support; and verbs that end what follows them: "to stop repeating the conduct" says "not
+# to repeat" it. Read on the story's side only, to excuse a section's negation of that verb;
+# never as a negation a section could drop ("stop buying" is no "not buying" a summary must
+# keep: read so, it flagged consistent rows).
 _FORBIDDING = word_set("bar ban prohibit forbid prevent block stop")
+_ENDING = word_set("stop cease")
 # Words from a forbidding verb to its "from" ("bar US citizens and permanent residents from").
 _FORBID_REACH = 8
 
 
 def _forbidden(clause: _Clause) -> set[str]:
-    """The first content word after each "from" that a forbidding verb governs in the clause."""
+    """The first content word after each "from" that a forbidding verb governs in the clause,
+    and the word right after a verb that ends it."""
     out: set[str] = set()
     order = clause.order
     for i, w in enumerate(order):
+        if w in _ENDING and i + 1 < len(order) and order[i + 1] not in STOPWORDS:
+            out.add(order[i + 1])  # "stop repeating" ("" after it: a negation, none added)
         if w not in _FORBIDDING:
             continue
         for j in range(i + 1, min(len(order), i + 1 + _FORBID_REACH)):
