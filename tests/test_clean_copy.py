@@ -167,11 +167,11 @@ def test_every_hand_written_clean_section_passes(path: Path) -> None:
     assert errors == ([STILL_FLAGGED[path.stem]] if path.stem in STILL_FLAGGED else [])
 
 
-def test_set_2_covers_each_of_its_eight_new_stories_three_times_in_other_regions() -> None:
+def test_set_2_covers_each_of_its_eight_new_stories_at_least_three_times() -> None:
     written = [p.stem.split("--") for p in CLEAN2]
     stories = {p.stem for p in STORIES2.glob("*.txt")}
     assert len(stories) == 8 and {s for s, _ in written} == stories
-    assert all(sum(s == story for s, _ in written) == 3 for story in stories)
+    assert all(sum(s == story for s, _ in written) >= 3 for story in stories)
     assert len({r for _, r in written}) >= 10
 
 
@@ -381,3 +381,28 @@ def test_a_story_that_stops_an_act_says_not_to_do_it() -> None:
     # A negation of another verb of the clause is still added.
     faulty = "Apple has been ordered not to remove the provisions."
     assert any("adds a negation" in m for m in _paraphrase(faulty, APPLE, "in"))
+
+
+ARIA = parse_story(
+    "The label warns of swelling or bleeding in the brain that usually causes no symptoms but "
+    "can be serious."
+)
+
+
+def test_without_keeps_the_story_s_no() -> None:
+    clean = "The swelling or bleeding in the brain is usually without symptoms but can be serious."
+    assert _paraphrase(clean, ARIA, "in") == []
+    # "without" before another word keeps nothing: the story's "no symptoms" is dropped.
+    faulty = "The swelling or bleeding in the brain is usually without pain and causes symptoms."
+    assert any("drops the story's negation" in m for m in _paraphrase(faulty, ARIA, "in"))
+
+
+def test_a_body_s_name_may_spell_out_the_region_the_story_abbreviates() -> None:
+    clean = "The United States Commerce Department restricted China's access to advanced chips."
+    assert _institutions(clean, CHIPS, "nz") == []
+    # Another body, or the section's own region put before the story's body, is not named.
+    for faulty, name in (
+        (clean.replace("Commerce", "Treasury"), "United States Treasury Department"),
+        (clean.replace("United States", "New Zealand"), "New Zealand Commerce Department"),
+    ):
+        assert any(name in m for m in _institutions(faulty, CHIPS, "nz")), faulty

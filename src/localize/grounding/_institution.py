@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from localize.grounding._context import CheckContext
 from localize.grounding._dates import MONTH_NAMES, WEEKDAYS
@@ -20,7 +21,7 @@ from localize.grounding._names import (
     name_start,
     strip_possessive,
 )
-from localize.regions import foreign_namesakes
+from localize.regions import builtin_regions, foreign_namesakes
 from localize.text import (
     ACRONYM_ONLY,
     ACRONYM_WORD,
@@ -58,6 +59,38 @@ _HEADS = word_set("""
 # A day or month that leads into a name is a date, not part of it: "On Thursday India's
 # Supreme Court struck down ...".
 _DATE_WORDS = frozenset(WEEKDAYS) | {m.lower() for m in MONTH_NAMES}
+
+
+@lru_cache(maxsize=1)
+def _short_forms() -> dict[str, tuple[str, ...]]:
+    """Each built-in region's two-word name, lower case ("united states"), with the region's
+    one-word names ("us", "usa"): a section may spell out the region a story abbreviates in a
+    body's name ("United States Commerce Department" for "US Commerce Department")."""
+    out: dict[str, tuple[str, ...]] = {}
+    for p in builtin_regions().values():
+        names = (p.name, *p.aliases)
+        short = tuple(n.lower() for n in names if len(n.split()) == 1)
+        for n in names:
+            if len(n.split()) == 2 and short:
+                out[n.lower()] = short
+    return out
+
+
+def _spelled_out(
+    body: str, tokens: list[re.Match[str]], lo: int, ends: list[int], grounded: str
+) -> bool:
+    """Whether the phrase from token ``lo``, led by a region's two-word name, is grounded with
+    one of the region's one-word names in its place."""
+    if lo + 2 >= len(tokens):
+        return False
+    pair = f"{tokens[lo].group()} {strip_possessive(tokens[lo + 1].group())}".lower()
+    rest = tokens[lo + 2].start()
+    return any(
+        fold(f"{short} {strip_possessive(body[rest : tokens[hi].end()])}") in grounded
+        for short in _short_forms().get(pair, ())
+        for hi in ends
+        if hi >= lo + 2
+    )
 
 
 def _is_head(word: str) -> bool:
@@ -298,6 +331,8 @@ def _name_grounded(
             # European Commission's new AI Office").
             if hi - lo >= 1 and (phrase in grounded or f"{phrase[:-1]}s " in grounded):
                 return True
+        if _spelled_out(body, tokens, lo, ends, grounded):
+            return True
         if lo >= head:
             return False
         word = tokens[lo].group()

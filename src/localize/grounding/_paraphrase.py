@@ -646,6 +646,18 @@ _ENDING = word_set("stop cease")
 _FORBID_REACH = 8
 
 
+def _without(clause: _Clause) -> set[str]:
+    """The first content word after each "without" in the clause: "usually without symptoms"
+    keeps the story's "causes no symptoms". Read on the section's side only, to keep a story's
+    negation; never as a negation a section adds."""
+    order = clause.order
+    return {
+        next((x for x in order[i + 1 :] if x and x not in STOPWORDS), "")
+        for i, w in enumerate(order)
+        if w == "without"
+    } - {""}
+
+
 def _forbidden(clause: _Clause) -> set[str]:
     """The first content word after each "from" that a forbidding verb governs in the clause,
     and the word right after a verb that ends it."""
@@ -752,7 +764,7 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
             and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared))
         ):
             return "adds a negation"
-        if _negated_words(told, 1) & said.lemmas:
+        if (_negated_words(told, 1) & said.lemmas) - _without(said):
             return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
