@@ -406,3 +406,32 @@ def test_a_body_s_name_may_spell_out_the_region_the_story_abbreviates() -> None:
         (clean.replace("United States", "New Zealand"), "New Zealand Commerce Department"),
     ):
         assert any(name in m for m in _institutions(faulty, CHIPS, "nz")), faulty
+
+
+def test_the_story_s_own_audience_under_another_name_of_its_region_is_no_address() -> None:
+    clean = (
+        "The rules bar American citizens and permanent residents from supporting advanced chip "
+        "production at certain Chinese factories."
+    )
+    story = CHIPS + (
+        "\n\nThe rules also bar US citizens and permanent residents from supporting the "
+        "production of advanced chips at certain Chinese factories."
+    )
+    assert [m for m in _region(clean, story, "ca") if "addresses readers" in m] == []
+    # An audience the story does not give is still an address to the other region's readers.
+    faulty = "The rules will hurt American businesses that sell chips to China."
+    assert any("American businesses" in m for m in _region(faulty, story, "ca"))
+
+
+LUXEMBOURG = parse_story(
+    "The Luxembourg-based court ruled on Thursday that FIFA and UEFA had abused a dominant "
+    "position.\n\nThe case was referred to it by a commercial court in Madrid."
+)
+
+
+def test_a_place_in_a_hyphenated_story_word_is_given() -> None:
+    ruling = "ruled on Thursday that FIFA and UEFA had abused a dominant position."
+    clean = f"The court, which is based in Luxembourg, {ruling}"
+    assert _paraphrase(clean, LUXEMBOURG, "in") == []
+    faulty = f"The court, which is based in Germany, {ruling}"
+    assert any("names germany" in m.lower() for m in _paraphrase(faulty, LUXEMBOURG, "in"))
