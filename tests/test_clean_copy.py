@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from localize import check
+from localize.grounding._misplaced import misplaced_value
 from localize.grounding._paraphrase import check_paraphrase
 from localize.regions._profiles import get_region
 from localize.story import parse_story
@@ -435,3 +436,23 @@ def test_a_place_in_a_hyphenated_story_word_is_given() -> None:
     assert _paraphrase(clean, LUXEMBOURG, "in") == []
     faulty = f"The court, which is based in Germany, {ruling}"
     assert any("names germany" in m.lower() for m in _paraphrase(faulty, LUXEMBOURG, "in"))
+
+
+def test_a_temperature_s_unit_is_the_figure_s_own_not_its_setting() -> None:
+    story = parse_story(
+        "2024 was the first calendar year in which the global average temperature was more "
+        "than 1.5 degrees Celsius above pre-industrial levels.\n\n"
+        "The global average was 1.6C above the 1850-1900 average."
+    )
+    clean = (
+        "2024 was the warmest year since records began, at 1.6 degrees Celsius above the "
+        "1850-1900 average."
+    )
+    assert misplaced_value(clean, story) is None
+    # A figure put in another statement's place is still misplaced, unit or not.
+    heat = parse_story(
+        "Temperatures in Seville reached 44C on Monday.\n\n"
+        "In Madrid the thermometer hit 39 degrees Celsius on Tuesday."
+    )
+    faulty = "In Madrid the thermometer hit 44 degrees Celsius on Tuesday."
+    assert misplaced_value(faulty, heat) == ("gives 44 where the story gives 39", 2)
