@@ -330,3 +330,83 @@ def test_an_acronym_compound_beside_a_story_name_is_no_name() -> None:
     story = parse_story("The US banned Fable, whose security tools use AI.")
     section = "Britain's defenders relied on Fable's AI-powered security tools."
     assert check_paraphrase(section, story, get_region("uk")) == []
+
+
+# Issue 18: verbs and phrases that negate the verb after them read as the "not" they say, in the
+# story and the section alike (SummEdits-style edits of news sentences).
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        (
+            "The club failed to sign the striker before the deadline.",
+            "The club signed the striker before the deadline.",
+            "drops the story's negation",
+        ),
+        (
+            "The minister agreed to meet the striking nurses on Monday.",
+            "The minister refused to meet the striking nurses on Monday.",
+            "adds a negation",
+        ),
+        (
+            "The company stopped selling the drug in 2019 after complaints from doctors.",
+            "The company continued selling the drug in 2019 after complaints from doctors.",
+            "drops the story's negation",
+        ),
+        (
+            "The bank no longer offers free accounts to students in Wales.",
+            "The bank still offers free accounts to students in Wales.",
+            "drops the story's negation",
+        ),
+        (
+            "The study found an absence of evidence linking the drug to cancer.",
+            "The study found evidence linking the drug to cancer.",
+            "drops the story's negation",
+        ),
+    ],
+)
+def test_a_negating_verb_is_read_as_a_negation(story_text: str, section: str, fault: str) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
+    assert len(messages) == 1 and fault in messages[0], messages
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section"),
+    [
+        # The same negation in other words.
+        (
+            "The club failed to sign the striker before the deadline.",
+            "The club did not sign the striker before the deadline.",
+        ),
+        (
+            "The minister refused to meet the striking nurses on Monday.",
+            "The minister declined to meet the striking nurses on Monday.",
+        ),
+        (
+            "The regulator ordered the firm to stop repeating the conduct.",
+            "The firm was ordered by the regulator not to repeat the conduct.",
+        ),
+        # "declined to" before a figure is a fall, not a refusal.
+        (
+            "Sales declined to $5 million in the third quarter.",
+            "Sales declined to $5 million in the third quarter.",
+        ),
+        # A negation that undoes an opposite says what the story says: no opposite, and no
+        # added or dropped negation.
+        (
+            "The council rejected plans for a new stadium in the city.",
+            "The council did not approve plans for a new stadium in the city.",
+        ),
+        (
+            "Exports rose sharply in the first quarter, figures showed.",
+            "Exports did not fall in the first quarter, figures showed.",
+        ),
+        (
+            "The plans for a new stadium in the city were not approved by the council.",
+            "The council rejected the plans for a new stadium in the city.",
+        ),
+    ],
+)
+def test_a_negation_said_another_way_passes(story_text: str, section: str) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    assert check_paraphrase(section, story, get_region("us")) == []

@@ -10,7 +10,10 @@ clause is compared with it word by word. Reported, each with the story sentence 
   `word_root`; the two words beside the same word, so two predicates of one long sentence are
   not confused);
 - an added or dropped negation: "does not offer a trial" for "offers a trial" (the negated
-  word itself must be the story clause's);
+  word itself must be the story clause's). A verb or phrase that negates the verb after it
+  reads as "not" ("failed to sign", "stopped selling", "no longer offers", "an absence of
+  evidence"), and a negation that undoes an opposite is no fault ("did not approve" for
+  "rejected");
 - a swapped period or date: "Q4" for "Q3", "the first quarter" for "the third quarter", a year
   or a month the story never gives (a numeral the story never gives is the ``number`` check's);
 - a swapped name: a name the story never gives where the story clause has another.
@@ -89,6 +92,19 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
 _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
+# Verbs and phrases that negate the verb after them, read as the "not" they say: "failed to sign"
+# is "did not sign", "stopped selling" is "no longer sells", "an absence of evidence" is "no
+# evidence". Read so, "the club failed to sign him" and "the club did not sign him" agree, and
+# "the club signed him" drops the story's negation. "declined to" only before a word (never
+# "declined to 5%"); "stop" and "cease" only before an "-ing" verb ("stopped the car" is an
+# opposite of "started", not a negation); "lack" and "absence" only as nouns with "of".
+_NEGATING = re.compile(
+    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing))\s+to(?=\s+[a-z])"
+    r"|no\s+longer"
+    r"|(?:stop(?:s|ped|ping)?|cease[sd]?|ceasing)(?=\s+[a-z]+ing\b)"
+    r"|(?:an?\s+|the\s+)?(?:lack|absence)\s+of)\b",
+    re.IGNORECASE,
+)
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -267,6 +283,7 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
+        read = _NEGATING.sub("not", read)
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
@@ -673,12 +690,38 @@ def _given(name: str, index: _StoryClauses) -> bool:
     )
 
 
-def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
-    """What ``said`` changes in the story clause ``told`` it restates, or None."""
+def _negated_at(order: tuple[str, ...], i: int) -> bool:
+    """Whether a negation bears on the word at position ``i`` (it is among the
+    `_NEGATION_REACH` content words after one, as `_negated_words` reads them)."""
+    taken = 0
+    for j in range(i - 1, -1, -1):
+        if order[j] == "":
+            return True
+        if order[j] not in STOPWORDS:
+            taken += 1
+            if taken == _NEGATION_REACH:
+                return False
+    return False
+
+
+def _negated_in(order: tuple[str, ...], word: str) -> bool:
+    """Whether a negation bears on ``word`` anywhere in a clause (`_negated_at`)."""
+    return any(_negated_at(order, i) for i, w in enumerate(order) if w == word)
+
+
+def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str]) -> str | None:
+    """What ``said`` changes in the story clause ``told`` it restates, or None. A word whose
+    opposite a negation undoes is added to ``undone`` (for `_local_fault`)."""
     for word in sorted(said.lemmas - told.lemmas):
         other = _opposite(word, told, said.lemmas)
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
+            # A negation on one side undoes the opposite: "did not approve the plans" says what
+            # "rejected the plans" says, and "fell" what "did not rise" says. That negation is
+            # then no added or dropped one either.
+            if _negated_in(said.order, word) != _negated_in(told.order, other):
+                undone.add(word)
+                continue
             return f'says "{word}" where the story says "{other}"'
         # Or the two words bear on the same thing: "increase carbon footprint" for the story's
         # "reduce energy consumption and carbon footprint", where the section keeps "reduce" for
@@ -698,7 +741,7 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     # Anchor"): only its negated verb itself must reappear for a negation to be dropped.
     said_neg = _negated_words(said, _NEGATION_REACH)
     told_neg = _negated_words(told, _NEGATION_REACH)
-    if not said_neg & told_neg:
+    if not undone and not said_neg & told_neg:
         # Where the story negates the same words, a section negating another verb says the
         # same in other words ("it does not apply to basmati rice" for "basmati rice was not
         # covered by the ban"): only a negated verb the story's clause has is an added negation.
@@ -1090,12 +1133,13 @@ def _close(told: _Clause, j: int) -> set[str]:
 
 
 def _opposite_in_place(
-    word: str, i: int, said: _Clause, index: _StoryClauses
+    word: str, i: int, said: _Clause, index: _StoryClauses, undone: set[str]
 ) -> tuple[str, int] | None:
     """An opposite of the section's word at ``i`` (or a form the story derives from one:
     "reduction" for "reduce") in the word's setting in the story, where the story never puts
     the word's own family in that setting. Two settings are tried in turn: the words within a
-    few places (`_setting`), and the nearest content words side by side (`_close_setting`)."""
+    few places (`_setting`), and the nearest content words side by side (`_close_setting`).
+    A word whose opposite a negation undoes there is added to ``undone``."""
     exclude = said.lemmas | _RECIPROCAL.get(word, set())
     others = [
         other
@@ -1121,6 +1165,10 @@ def _opposite_in_place(
                 shared -= {word, other}
                 if len(shared) < _SETTING_SHARED:
                     continue
+                # A negation on one side undoes the opposite (`_fault`).
+                if _negated_at(said.order, i) != _negated_at(told.order, j):
+                    undone.add(word)
+                    continue
                 if own is None:
                     own = [
                         setting(mine, k)
@@ -1132,11 +1180,12 @@ def _opposite_in_place(
     return None
 
 
-def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
+def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple[str, int] | None:
     """An opposite or an added negation found by the words around it, wherever the statement
     sits in the story: a section clause that folds several story sentences into one aligns with
     none of them as a whole. The story must never use the section's word (or its family, for an
-    opposite) in that setting."""
+    opposite) in that setting. ``undone``: the words whose opposite a negation undoes, found so
+    far (`_fault`); those `_opposite_in_place` finds are added."""
     negated = _negated_words(said, _NEGATION_REACH)
     for i, word in enumerate(said.order):
         if not word or word in STOPWORDS:
@@ -1154,7 +1203,7 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             and index.derived.keys().isdisjoint(_opposites(word))
         ):
             continue
-        opposite = _opposite_in_place(word, i, said, index)
+        opposite = _opposite_in_place(word, i, said, index, undone)
         if opposite:
             return opposite
         here = _setting(said.order, i)
@@ -1168,6 +1217,8 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             # negation is then the story's. The word right after the negation that bears on
             # ``word`` must be one the story negates there.
             heads = _negation_heads(said, word)
+            if heads & undone:
+                continue  # "did not fall" for "rose": the negation is the opposite's
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
                     if heads & _negated_words(told, 1):
@@ -1211,10 +1262,11 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 continue
             found = _best(clause, index)
             fault, sentence_number = None, 0
+            undone: set[str] = set()
             if found is not None and found[1] >= _MIN_COVERAGE:
-                fault, sentence_number = _fault(clause, found[0], index), found[0].sentence
+                fault, sentence_number = _fault(clause, found[0], index, undone), found[0].sentence
             if fault is None:
-                local = _local_fault(clause, index)
+                local = _local_fault(clause, index, undone)
                 if local is None:
                     continue
                 fault, sentence_number = local
