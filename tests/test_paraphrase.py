@@ -410,3 +410,27 @@ def test_a_negating_verb_is_read_as_a_negation(story_text: str, section: str, fa
 def test_a_negation_said_another_way_passes(story_text: str, section: str) -> None:
     story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
     assert check_paraphrase(section, story, get_region("us")) == []
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        # Two sides of one scale: any verb of a change against any verb of the opposite change.
+        (
+            "The company's sales increased by 10% in Europe.",
+            "The company's sales declined by 10% in Europe.",
+            '"decline" where the story says "increase"',
+        ),
+        (
+            "The airline began flights to the island in March.",
+            "The airline ceased flights to the island in March.",
+            '"cease" where the story says "begin"',
+        ),
+    ],
+)
+def test_a_change_swapped_for_the_opposite_change_is_reported(
+    story_text: str, section: str, fault: str
+) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
+    assert len(messages) == 1 and fault in messages[0], messages

@@ -125,6 +125,25 @@ _OPPOSITES = (
     "strict lenient"
 )
 
+# Two sides of one scale, each word against every word of the other side: a news edit swaps a
+# verb of a change for any verb of the opposite change ("sales declined" for "sales increased"),
+# and WordNet links only the words of one family ("increase"/"decrease", "rise"/"fall"). Nouns
+# that are also these verbs ("a cut", "a drop") are the same change.
+_SCALES = (
+    (
+        "increase rise grow gain climb jump soar surge raise boost expand rebound",
+        "decrease reduce cut lower fall drop decline shrink slump plunge tumble sink dip",
+    ),
+    ("begin start launch introduce resume", "end stop cease halt scrap abolish suspend"),
+)
+
+
+def _scale_pairs() -> Iterator[str]:
+    for up, down in _SCALES:
+        for a in up.split():
+            for b in down.split():
+                yield f"{a} {b}"
+
 
 @lru_cache(maxsize=1)
 def _pairs() -> dict[str, set[str]]:
@@ -132,7 +151,7 @@ def _pairs() -> dict[str, set[str]]:
     table = files("localize.grounding").joinpath("antonyms.txt").read_text(encoding="utf-8")
     lines = [line for line in table.splitlines() if line and not line.startswith("#")]
     pairs: dict[str, set[str]] = {}
-    for pair in (*lines, *_OPPOSITES.split("|")):
+    for pair in (*lines, *_OPPOSITES.split("|"), *_scale_pairs()):
         a, b = pair.split()
         pairs.setdefault(a, set()).add(b)
         pairs.setdefault(b, set()).add(a)
