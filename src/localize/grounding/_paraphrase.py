@@ -642,16 +642,22 @@ def _swapped(
     return None
 
 
+# Words that open a clause of their own: a negation bears on nothing past one ("did not decide
+# on remedies, which will be set later" does not negate "set"; "did not say that it rose" does
+# not negate "rise").
+_NEGATION_STOP = word_set("which who whom whose that where when because although though if unless")
+
+
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
-    each."""
+    each, up to another negation or a word that opens a clause (`_NEGATION_STOP`)."""
     out: set[str] = set()
     for i, w in enumerate(clause.order):
         if w != "":
             continue
         taken = 0
         for nxt in clause.order[i + 1 :]:
-            if nxt == "" or taken == reach:
+            if nxt == "" or taken == reach or nxt in _NEGATION_STOP:
                 break
             if nxt not in STOPWORDS:
                 out.add(nxt)
@@ -681,7 +687,7 @@ def _negation_heads(clause: _Clause, word: str) -> set[str]:
             continue
         reached: list[str] = []
         for nxt in clause.order[i + 1 :]:
-            if nxt == "" or len(reached) == _NEGATION_REACH:
+            if nxt == "" or len(reached) == _NEGATION_REACH or nxt in _NEGATION_STOP:
                 break
             if nxt not in STOPWORDS:
                 reached.append(nxt)
@@ -716,6 +722,8 @@ def _negated_at(order: tuple[str, ...], i: int) -> bool:
     for j in range(i - 1, -1, -1):
         if order[j] == "":
             return True
+        if order[j] in _NEGATION_STOP:
+            return False
         if order[j] not in STOPWORDS:
             taken += 1
             if taken == _NEGATION_REACH:
@@ -928,6 +936,21 @@ def _setting(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set
     """The content lemmas within ``reach`` words of position ``i`` (not the word itself)."""
     lo, hi = max(0, i - reach), i + reach + 1
     return {w for w in order[lo:i] + order[i + 1 : hi] if w and w not in STOPWORDS}
+
+
+def _window(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set[str]:
+    """The ``reach`` content lemmas nearest position ``i`` on either side, across negations
+    and function words (not the word itself)."""
+    out: set[str] = set()
+    for step in (-1, 1):
+        found, j = 0, i + step
+        while 0 <= j < len(order) and found < reach:
+            if order[j] and order[j] not in STOPWORDS:
+                out.add(order[j])
+                found += 1
+            j += step
+    out.discard(order[i])
+    return out
 
 
 def _content_setting(order: tuple[str, ...], i: int, count: int) -> tuple[set[str], set[str]]:
@@ -1225,7 +1248,9 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
         opposite = _opposite_in_place(word, i, said, index, undone)
         if opposite:
             return opposite
-        here = _setting(said.order, i)
+        # The negated word's setting in content words: "three men have not been arrested on
+        # suspicion" has only "suspicion" within three places of "arrest".
+        here = _window(said.order, i)
         if negation and len(here) >= _SETTING_SHARED:
             for told, _ in _settings(word, index):
                 if word in _negated_words(told, _NEGATION_REACH):
@@ -1238,7 +1263,8 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
             heads = _negation_heads(said, word)
             if heads & undone:
                 continue  # "did not fall" for "rose": the negation is the opposite's
-            for told, there in _settings(word, index):
+            for told, j in _occurrences(word, index):
+                there = _story_memo(told, ("window", j), lambda: _window(told.order, j))  # noqa: B023
                 if len(here & there) >= _SETTING_SHARED:
                     if heads & _negated_words(told, 1):
                         return None
