@@ -466,3 +466,25 @@ def test_a_negation_bears_on_nothing_past_a_word_that_opens_a_clause() -> None:
 
 def _paraphrase_us(section: str, story: object) -> list[str]:
     return [f.message for f in check_paraphrase(section, story, get_region("us"))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        (
+            "Term life insurance is cheaper, while whole life insurance covers your entire life.",
+            "The agent explains the difference between term and partial life insurance.",
+            '"partial" where the story says "whole"',
+        ),
+        (
+            "The patient was in a stable condition at the hospital.",
+            "The patient was in a critical condition at the hospital.",
+            '"critical" where the story says "stable"',
+        ),
+    ],
+)
+def test_a_news_pair_wordnet_does_not_link_is_reported(
+    story_text: str, section: str, fault: str
+) -> None:
+    messages = _paraphrase_us(section, parse_story(story_text + "\n\nIt came on Wednesday."))
+    assert len(messages) == 1 and fault in messages[0], messages

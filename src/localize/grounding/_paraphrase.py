@@ -122,7 +122,15 @@ _OPPOSITES = (
     "allow ban|permit prohibit|add remove|lift impose|tighten ease|support oppose|confirm deny|"
     "within outside|input output|easy hard|temporary permanent|always never|all none|"
     "benefit harm|help hurt|ahead behind|surplus deficit|upper lower|buyer seller|global local|"
-    "strict lenient"
+    "strict lenient|"
+    # News pairs WordNet does not link (issue 18): stance ("praise"/"criticise"), outcome
+    # ("survive"/"die", "stable"/"critical"), movement ("remain"/"leave"), extent ("whole"/
+    # "partial"), standing ("ally"/"enemy"), order ("previous"/"next"), jobs ("hire"/"fire").
+    "praise criticise|praise criticize|praise condemn|welcome condemn|welcome criticise|"
+    "welcome criticize|survive die|stable critical|remain leave|arrive depart|whole partial|"
+    "full partial|ally enemy|friend enemy|real fake|calm violent|peaceful violent|"
+    "supporter opponent|boom bust|recovery recession|growth contraction|allow prevent|"
+    "previous next|hire fire|hire sack|increase slash|confident worry|happy sad"
 )
 
 # Two sides of one scale, each word against every word of the other side: a news edit swaps a
