@@ -488,3 +488,29 @@ def test_a_news_pair_wordnet_does_not_link_is_reported(
 ) -> None:
     messages = _paraphrase_us(section, parse_story(story_text + "\n\nIt came on Wednesday."))
     assert len(messages) == 1 and fault in messages[0], messages
+
+
+def test_a_dropped_negation_is_placed_by_its_setting_in_a_folded_sentence() -> None:
+    story = parse_story(
+        "Lola asked who the paperwork should go to.\n\n"
+        "Jessica from HR said the paperwork can be sent by email.\n\n"
+        "Just don't make it a habit of sending paperwork late, she said."
+    )
+    # One section sentence folds the three: no story clause covers it, the setting places it.
+    folded = (
+        "Lola asked about the paperwork, and Jessica from HR said to email it and to make it a "
+        "habit of sending paperwork late."
+    )
+    messages = _paraphrase_us(folded, story)
+    assert len(messages) == 1 and "drops the story's negation" in messages[0], messages
+    kept = "Lola asked about the paperwork, and Jessica said not to make a habit of sending late."
+    assert _paraphrase_us(kept, story) == []
+
+
+def test_whether_or_not_is_no_negation() -> None:
+    story = parse_story(
+        "The client asked about pre-existing conditions and whether or not the deductibles "
+        "are affordable."
+    )
+    section = "The client asked whether the deductibles are affordable for pre-existing conditions."
+    assert _paraphrase_us(section, story) == []

@@ -88,6 +88,8 @@ _TOKEN = CLAUSE_TOKEN
 _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|least|merely|simply)\b", re.IGNORECASE)
+# "whether or not the deductibles are affordable": an open question, not a negation.
+_OR_NOT = re.compile(r"\bor\s+not\b", re.IGNORECASE)
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
@@ -310,7 +312,7 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
-        read = _NEGATING.sub("not", read)
+        read = _NEGATING.sub("not", _OR_NOT.sub("or", read))
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
@@ -446,6 +448,7 @@ class _StoryClauses:
     # whichever clauses hold them (a word a region leaves out is still out of ``by_lemma``).
     derived: dict[str, tuple[str, ...]]
     places: frozenset[str]  # the countries and nations the story gives (`story_places`)
+    negated: frozenset[str]  # the words a story negation stands right before (`_negated_words`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +496,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(f for c in clauses if c.content for f in c.figures),
         _by_root(by_lemma),
         story_places(story),
+        frozenset(w for c in clauses for w in _negated_words(c, 1)),
     )
     return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
@@ -1247,8 +1251,12 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
         # Neither an opposite nor the negated word is in any story clause: nothing below can
         # fire, so the word's setting is not read (a rule added below must widen this test).
         negation = word in negated and word in index.by_lemma
+        # A clause with no negation of its own, on a word the story negates: "no men were
+        # arrested" and "men were not arrested" say one thing.
+        dropped = not negated and word in index.negated
         if (
             not negation
+            and not dropped
             and index.by_lemma.keys().isdisjoint(_opposites(word))
             and index.derived.keys().isdisjoint(_opposites(word))
         ):
@@ -1256,6 +1264,10 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
         opposite = _opposite_in_place(word, i, said, index, undone)
         if opposite:
             return opposite
+        if dropped:
+            found = _dropped_negation(word, i, said, index)
+            if found is not None:
+                return "drops the story's negation", found
         # The negated word's setting in content words: "three men have not been arrested on
         # suspicion" has only "suspicion" within three places of "arrest".
         here = _window(said.order, i)
@@ -1281,6 +1293,36 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
                         return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
+
+
+def _dropped_negation(word: str, i: int, said: _Clause, index: _StoryClauses) -> int | None:
+    """The story sentence that negates ``word`` in its setting where the section says it with
+    no negation ("the club signed the striker" for "the club did not sign the striker", folded
+    with other sentences), or None. The negation must stand right before the story's word, and
+    the story must never say the word without one in that setting."""
+    here = _window(said.order, i)
+    if len(here) < _SETTING_SHARED:
+        return None
+    found: int | None = None
+    for told, j in _occurrences(word, index):
+        there = _story_memo(told, ("window", j), lambda: _window(told.order, j))  # noqa: B023
+        if len(here & there) < _SETTING_SHARED:
+            continue
+        if not _negation_right_before(told.order, j):
+            return None
+        if found is None:
+            found = told.sentence
+    return found
+
+
+def _negation_right_before(order: tuple[str, ...], j: int) -> bool:
+    """Whether a negation stands right before the word at ``j``, only function words between."""
+    for k in range(j - 1, -1, -1):
+        if order[k] == "":
+            return True
+        if order[k] not in STOPWORDS:
+            return False
+    return False
 
 
 def _contradiction(text: str, fault: str, number: int, index: _StoryClauses) -> Finding:
