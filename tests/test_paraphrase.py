@@ -362,6 +362,16 @@ def test_an_acronym_compound_beside_a_story_name_is_no_name() -> None:
             "The study found evidence linking the drug to cancer.",
             "drops the story's negation",
         ),
+        (
+            "The minister was unable to attend the summit in Paris on Monday.",
+            "The minister attended the summit in Paris on Monday.",
+            "drops the story's negation",
+        ),
+        (
+            "The regulator has yet to decide on the merger of the two banks.",
+            "The regulator has decided on the merger of the two banks.",
+            "drops the story's negation",
+        ),
     ],
 )
 def test_a_negating_verb_is_read_as_a_negation(story_text: str, section: str, fault: str) -> None:
@@ -381,6 +391,10 @@ def test_a_negating_verb_is_read_as_a_negation(story_text: str, section: str, fa
         (
             "The minister refused to meet the striking nurses on Monday.",
             "The minister declined to meet the striking nurses on Monday.",
+        ),
+        (
+            "The regulator has yet to decide on the merger of the two banks.",
+            "The regulator has not decided on the merger of the two banks.",
         ),
         (
             "The regulator ordered the firm to stop repeating the conduct.",

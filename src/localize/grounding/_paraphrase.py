@@ -96,12 +96,14 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
 # Verbs and phrases that negate the verb after them, read as the "not" they say: "failed to sign"
 # is "did not sign", "stopped selling" is "no longer sells", "an absence of evidence" is "no
-# evidence". Read so, "the club failed to sign him" and "the club did not sign him" agree, and
-# "the club signed him" drops the story's negation. "declined to" only before a word (never
+# evidence"; "was unable to attend" and "has yet to decide" too. Read so, "the club failed to
+# sign him" and "the club did not sign him" agree, and "the club signed him" drops the story's
+# negation. "declined to" only before a word (never
 # "declined to 5%"); "stop" and "cease" only before an "-ing" verb ("stopped the car" is an
 # opposite of "started", not a negation); "lack" and "absence" only as nouns with "of".
 _NEGATING = re.compile(
-    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing))\s+to(?=\s+[a-z])"
+    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|unable|yet)\s+to"
+    r"(?=\s+[a-z])"
     r"|no\s+longer"
     r"|(?:stop(?:s|ped|ping)?|cease[sd]?|ceasing)(?=\s+[a-z]+ing\b)"
     r"|(?:an?\s+|the\s+)?(?:lack|absence)\s+of)\b",
