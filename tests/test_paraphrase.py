@@ -528,3 +528,15 @@ def test_whether_or_not_is_no_negation() -> None:
     )
     section = "The client asked whether the deductibles are affordable for pre-existing conditions."
     assert _paraphrase_us(section, story) == []
+
+
+def test_each_negation_is_compared_on_its_own() -> None:
+    # The section keeps the story's negation ("refused to give") and adds another.
+    story = parse_story(
+        "The woman refused to give a breath sample and had to be restrained by two officers."
+    )
+    section = "The woman refused to give a breath sample and had not to be restrained by officers."
+    messages = _paraphrase_us(section, story)
+    assert len(messages) == 1 and "adds a negation" in messages[0], messages
+    kept = "The woman did not give a breath sample and had to be restrained by two officers."
+    assert _paraphrase_us(kept, story) == []

@@ -684,6 +684,25 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
 _NEGATION_NEAR = 6
 
 
+def _negation_groups(clause: _Clause) -> list[tuple[str, set[str]]]:
+    """Each negation of the clause as (its first content word, the words it bears on), as
+    `_negated_words` reads them at `_NEGATION_REACH`; a negation that bears on nothing is left
+    out."""
+    groups: list[tuple[str, set[str]]] = []
+    for i, w in enumerate(clause.order):
+        if w != "":
+            continue
+        reached: list[str] = []
+        for nxt in clause.order[i + 1 :]:
+            if nxt == "" or len(reached) == _NEGATION_REACH or nxt in _NEGATION_STOP:
+                break
+            if nxt not in STOPWORDS:
+                reached.append(nxt)
+        if reached:
+            groups.append((reached[0], set(reached)))
+    return groups
+
+
 def _negation_near(clause: _Clause, words: set[str]) -> bool:
     """Whether a negation stands within `_NEGATION_NEAR` words of one of ``words`` in the
     clause."""
@@ -780,18 +799,27 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
     # trial" is added; "not" elsewhere in either sentence is about something else.
     # A story sentence is long and loose ("if you don't know where to start, I recommend
     # Anchor"): only its negated verb itself must reappear for a negation to be dropped.
-    said_neg = _negated_words(said, _NEGATION_REACH)
-    told_neg = _negated_words(told, _NEGATION_REACH)
-    if not undone and not said_neg & told_neg:
-        # Where the story negates the same words, a section negating another verb says the
-        # same in other words ("it does not apply to basmati rice" for "basmati rice was not
-        # covered by the ban"): only a negated verb the story's clause has is an added negation.
-        # A story negation further off is about something else ("a trial ... at no cost").
-        shared = said_neg & told.lemmas
-        if shared and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared)):
-            return "adds a negation"
-        if _negated_words(told, 1) & said.lemmas:
-            return "drops the story's negation"
+    # Each negation is compared on its own: a clause may keep the story's one ("refused to give
+    # a sample") and add another ("and had not to be restrained").
+    said_groups = _negation_groups(said)
+    told_groups = _negation_groups(told)
+    said_neg = {w for _, words in said_groups for w in words}
+    told_neg = {w for _, words in told_groups for w in words}
+    if not undone:
+        for head, words in said_groups:
+            # Where the story negates the same words, a section negating another verb says
+            # the same in other words ("it does not apply to basmati rice" for "basmati rice was
+            # not covered by the ban"): only a negated verb the story's clause has is an added
+            # negation. A story negation further off is about something else ("a trial ... at
+            # no cost").
+            if words & told_neg:
+                continue
+            shared = words & told.lemmas
+            if shared and (head in told.lemmas or not _negation_near(told, shared)):
+                return "adds a negation"
+        for head, words in told_groups:
+            if not words & said_neg and head in said.lemmas:
+                return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
     new_figures = {f for f in said.figures - told.figures if not f[0].isdigit() and f[0] != "$"}
