@@ -540,3 +540,9 @@ def test_each_negation_is_compared_on_its_own() -> None:
     assert len(messages) == 1 and "adds a negation" in messages[0], messages
     kept = "The woman did not give a breath sample and had to be restrained by two officers."
     assert _paraphrase_us(kept, story) == []
+
+
+def test_a_player_who_joined_is_not_one_who_left() -> None:
+    story = parse_story("Duffy, 37, has joined the Championship side on a one-year contract.")
+    messages = _paraphrase_us("Duffy has left the Championship side on a one-year contract.", story)
+    assert len(messages) == 1 and '"leave" where the story says "join"' in messages[0], messages

@@ -129,12 +129,14 @@ _OPPOSITES = (
     "strict lenient|"
     # News pairs WordNet does not link (issue 18): stance ("praise"/"criticise"), outcome
     # ("survive"/"die", "stable"/"critical"), movement ("remain"/"leave"), extent ("whole"/
-    # "partial"), standing ("ally"/"enemy"), order ("previous"/"next"), jobs ("hire"/"fire").
+    # "partial"), standing ("ally"/"enemy"), order ("previous"/"next"), jobs ("hire"/"fire",
+    # "join"/"leave"), place ("lead"/"trail"), custody ("arrest"/"release").
     "praise criticise|praise criticize|praise condemn|welcome condemn|welcome criticise|"
     "welcome criticize|survive die|stable critical|remain leave|arrive depart|whole partial|"
     "full partial|ally enemy|friend enemy|real fake|calm violent|peaceful violent|"
     "supporter opponent|boom bust|recovery recession|growth contraction|allow prevent|"
-    "previous next|hire fire|hire sack|increase slash|confident worry|happy sad"
+    "previous next|hire fire|hire sack|increase slash|confident worry|happy sad|join leave|"
+    "lead trail|arrest release"
 )
 
 # Two sides of one scale, each word against every word of the other side: a news edit swaps a
