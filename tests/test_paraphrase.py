@@ -546,3 +546,22 @@ def test_a_player_who_joined_is_not_one_who_left() -> None:
     story = parse_story("Duffy, 37, has joined the Championship side on a one-year contract.")
     messages = _paraphrase_us("Duffy has left the Championship side on a one-year contract.", story)
     assert len(messages) == 1 and '"leave" where the story says "join"' in messages[0], messages
+
+
+def test_a_statement_said_to_be_false_keeps_the_story_s_negation() -> None:
+    # The tuned corpus's clean wire section: "disputes that it demonstrated" is the story's
+    # "did not demonstrate", with no negation to read.
+    story = parse_story(
+        "Amazon researchers published a paper on the model last week.\n\n"
+        "However, Moussouris disputes the paper's findings, stating that it did not demonstrate "
+        "a true jailbreak."
+    )
+    section = (
+        "Katie Moussouris, who reviewed the Amazon research paper, disputes that it demonstrated "
+        "a true jailbreak."
+    )
+    assert _paraphrase_us(section, story) == []
+    dropped = (
+        "Katie Moussouris, who reviewed the Amazon paper, says it demonstrated a true jailbreak."
+    )
+    assert any("negation" in m for m in _paraphrase_us(dropped, story))

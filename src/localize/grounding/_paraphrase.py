@@ -98,9 +98,9 @@ _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORE
 # is "did not sign", "stopped selling" is "no longer sells", "an absence of evidence" is "no
 # evidence"; "was unable to attend" and "has yet to decide" too. Read so, "the club failed to
 # sign him" and "the club did not sign him" agree, and "the club signed him" drops the story's
-# negation. "declined to" only before a word (never
-# "declined to 5%"); "stop" and "cease" only before an "-ing" verb ("stopped the car" is an
-# opposite of "started", not a negation); "lack" and "absence" only as nouns with "of".
+# negation. "declined to" only before a word (never "declined to 5%"); "stop" and "cease" only
+# before an "-ing" verb ("stopped the car" is an opposite of "started", not a negation); "lack"
+# and "absence" only as nouns with "of".
 _NEGATING = re.compile(
     r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|unable|yet)\s+to"
     r"(?=\s+[a-z])"
@@ -819,8 +819,10 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
             shared = words & told.lemmas
             if shared and (head in told.lemmas or not _negation_near(told, shared)):
                 return "adds a negation"
+        # A section that says the statement is false keeps the story's negation
+        # (`_GAINSAYING`).
         for head, words in told_groups:
-            if not words & said_neg and head in said.lemmas:
+            if not words & said_neg and head in said.lemmas and said.lemmas.isdisjoint(_GAINSAYING):
                 return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
@@ -1285,7 +1287,7 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
         negation = word in negated and word in index.by_lemma
         # A clause with no negation of its own, on a word the story negates: "no men were
         # arrested" and "men were not arrested" say one thing.
-        dropped = not negated and word in index.negated
+        dropped = not negated and word in index.negated and said.lemmas.isdisjoint(_GAINSAYING)
         if (
             not negation
             and not dropped
@@ -1325,6 +1327,11 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
                         return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
+
+
+# Verbs that say a statement is false: "disputes that it demonstrated a jailbreak" says what
+# "said it did not demonstrate a jailbreak" says, with no negation to read.
+_GAINSAYING = word_set("deny dispute doubt question reject refute contest challenge")
 
 
 def _dropped_negation(word: str, i: int, said: _Clause, index: _StoryClauses) -> int | None:
