@@ -26,8 +26,9 @@ a pairing with a name it does give ("Bob Dylan" for Bob Ross, "the Patriots and 
 Alignment is by lemma overlap only, so a clause that merely shares a few words with the story is
 never compared: what it adds is the ``support`` check's business. Names and words of the region
 profile are left out of the comparison; a section names its region's bodies by design. Opposites
-come from a list by class (no antonym lexicon that ships its data installs from our registries:
-WordNet's need a download at run time); lemmas from lemminflect's tables.
+come from WordNet 3.0's antonym pointers (a table written by scripts/make_antonyms.py, shipped
+in the package) with hand pairs and two sides of a scale beside it; lemmas from lemminflect's
+tables.
 
 A batch checks many distinct stories, each for several regions, so the story's side is read once
 per story (`_story_text`, in the story's analysis): its clauses and their index by lemma. A region
