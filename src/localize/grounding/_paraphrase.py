@@ -668,18 +668,7 @@ _NEGATION_STOP = word_set("which who whom whose that where when because although
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
     each, up to another negation or a word that opens a clause (`_NEGATION_STOP`)."""
-    out: set[str] = set()
-    for i, w in enumerate(clause.order):
-        if w != "":
-            continue
-        taken = 0
-        for nxt in clause.order[i + 1 :]:
-            if nxt == "" or taken == reach or nxt in _NEGATION_STOP:
-                break
-            if nxt not in STOPWORDS:
-                out.add(nxt)
-                taken += 1
-    return out
+    return {w for _, words in _negation_groups(clause, reach) for w in words}
 
 
 # How near a story's negation must stand to the words it is taken to negate, in clause words
@@ -687,17 +676,17 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
 _NEGATION_NEAR = 6
 
 
-def _negation_groups(clause: _Clause) -> list[tuple[str, set[str]]]:
-    """Each negation of the clause as (its first content word, the words it bears on), as
-    `_negated_words` reads them at `_NEGATION_REACH`; a negation that bears on nothing is left
-    out."""
+def _negation_groups(clause: _Clause, reach: int = _NEGATION_REACH) -> list[tuple[str, set[str]]]:
+    """Each negation of the clause as (its first content word, the first ``reach`` content
+    words after it), up to another negation or a word that opens a clause (`_NEGATION_STOP`);
+    a negation that bears on nothing is left out."""
     groups: list[tuple[str, set[str]]] = []
     for i, w in enumerate(clause.order):
         if w != "":
             continue
         reached: list[str] = []
         for nxt in clause.order[i + 1 :]:
-            if nxt == "" or len(reached) == _NEGATION_REACH or nxt in _NEGATION_STOP:
+            if nxt == "" or len(reached) == reach or nxt in _NEGATION_STOP:
                 break
             if nxt not in STOPWORDS:
                 reached.append(nxt)
@@ -717,19 +706,7 @@ def _negation_near(clause: _Clause, words: set[str]) -> bool:
 def _negation_heads(clause: _Clause, word: str) -> set[str]:
     """The first content word after each negation in the clause that bears on ``word`` (has it
     among its `_NEGATION_REACH` words): the verb that negation negates."""
-    out: set[str] = set()
-    for i, w in enumerate(clause.order):
-        if w != "":
-            continue
-        reached: list[str] = []
-        for nxt in clause.order[i + 1 :]:
-            if nxt == "" or len(reached) == _NEGATION_REACH or nxt in _NEGATION_STOP:
-                break
-            if nxt not in STOPWORDS:
-                reached.append(nxt)
-        if word in reached:
-            out.add(reached[0])
-    return out
+    return {head for head, words in _negation_groups(clause) if word in words}
 
 
 def _acronym(name: str, text: str) -> bool:
