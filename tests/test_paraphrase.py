@@ -348,11 +348,6 @@ def test_an_acronym_compound_beside_a_story_name_is_no_name() -> None:
             "adds a negation",
         ),
         (
-            "The company stopped selling the drug in 2019 after complaints from doctors.",
-            "The company continued selling the drug in 2019 after complaints from doctors.",
-            "drops the story's negation",
-        ),
-        (
             "The bank no longer offers free accounts to students in Wales.",
             "The bank still offers free accounts to students in Wales.",
             "drops the story's negation",
@@ -440,6 +435,11 @@ def test_a_negation_said_another_way_passes(story_text: str, section: str) -> No
             "The airline ceased flights to the island in March.",
             '"cease" where the story says "begin"',
         ),
+        (
+            "The company stopped selling the drug in 2019 after complaints from doctors.",
+            "The company continued selling the drug in 2019 after complaints from doctors.",
+            '"continue" where the story says "stop"',
+        ),
     ],
 )
 def test_a_change_swapped_for_the_opposite_change_is_reported(
@@ -448,34 +448,6 @@ def test_a_change_swapped_for_the_opposite_change_is_reported(
     story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
     messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
     assert len(messages) == 1 and fault in messages[0], messages
-
-
-def test_a_negation_is_placed_by_the_content_words_around_it() -> None:
-    # The auxiliaries and the negation itself fill the three places either side of "arrested":
-    # the negated word's setting is read in content words (real XSum story, an added "not").
-    story = parse_story(
-        "Police were called to the meat market on Tuesday night.\n\n"
-        "The three Liverpool men arrested - two aged 29 and the other 32 - remain in police "
-        "custody for questioning."
-    )
-    section = (
-        "Three men have not been arrested on suspicion of the murder of a man who was shot dead "
-        "outside a meat market."
-    )
-    messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
-    assert len(messages) == 1 and 'adds a negation to "arrest"' in messages[0], messages
-    # The story's own negation in that setting, said another way, is no added one.
-    negated = parse_story("No men have been arrested on suspicion of the murder, police said.")
-    assert check_paraphrase(section, negated, get_region("us")) == []
-
-
-def test_a_negation_bears_on_nothing_past_a_word_that_opens_a_clause() -> None:
-    story = parse_story(
-        "The judge did not decide on remedies, which will be set in a later phase of the case."
-    )
-    # The story's negation is on "decide", not on "set": a section that negates "set" adds one.
-    messages = _paraphrase_us("Remedies will not be set in a later phase of the case.", story)
-    assert len(messages) == 1 and "negation" in messages[0], messages
 
 
 def _paraphrase_us(section: str, story: object) -> list[str]:

@@ -95,21 +95,36 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
 _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
+# "Last year", "last week": a time, not a rank, so no opposite of the story's "first" year. "The
+# last year" stays a rank.
+_LAST_PERIOD = re.compile(
+    r"(?<!the )(?<!The )\blast(?=\s+(?:year|month|week|night|weekend|season|summer|winter|"
+    r"spring|autumn|decade)\b)",
+    re.IGNORECASE,
+)
 # Verbs and phrases that negate the verb after them, read as the "not" they say: "failed to sign"
-# is "did not sign", "stopped selling" is "no longer sells", "an absence of evidence" is "no
+# is "did not sign", "no longer offers" is "does not offer", "an absence of evidence" is "no
 # evidence"; "was unable to attend" and "has yet to decide" too. Read so, "the club failed to
 # sign him" and "the club did not sign him" agree, and "the club signed him" drops the story's
-# negation. "declined to" only before a word (never "declined to 5%"); "stop" and "cease" only
-# before an "-ing" verb ("stopped the car" is an opposite of "started", not a negation); "lack"
-# and "absence" only as nouns with "of".
+# negation ("failed in July to win" too: a few words may stand between, kept in place).
+# "declined to" only right before a word (never "declined to 5%"); "lack" and "absence" only as
+# nouns with "of". "Stop"/"cease" + -ing is read on the story's side only (`_forbidden`): read
+# as a negation a section could drop, it flagged consistent rows ("stop buying").
 _NEGATING = re.compile(
-    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|unable|yet)\s+to"
+    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing))(?P<between>(?:\s+(?!to\b)[\w'-]+){0,3}?)\s+to"
     r"(?=\s+[a-z])"
+    r"|(?:declin(?:e|es|ed|ing)|unable|yet)\s+to(?=\s+[a-z])"
     r"|no\s+longer"
-    r"|(?:stop(?:s|ped|ping)?|cease[sd]?|ceasing)(?=\s+[a-z]+ing\b)"
     r"|(?:an?\s+|the\s+)?(?:lack|absence)\s+of)\b",
     re.IGNORECASE,
 )
+
+
+def _negating(m: re.Match[str]) -> str:
+    """A negating verb's "not", the words between it and its "to" kept in their place ("failed
+    in July to win": "not in July win")."""
+    return "not" + (m.group("between") or "")
+
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -131,13 +146,13 @@ _OPPOSITES = (
     # News pairs WordNet does not link (issue 18): stance ("praise"/"criticise"), outcome
     # ("survive"/"die", "stable"/"critical"), movement ("remain"/"leave"), extent ("whole"/
     # "partial"), standing ("ally"/"enemy"), order ("previous"/"next"), jobs ("hire"/"fire",
-    # "join"/"leave"), place ("lead"/"trail"), custody ("arrest"/"release").
+    # "join"/"leave"), place ("lead"/"trail"), custody ("arrest"/"release"), "continue"/"stop".
     "praise criticise|praise criticize|praise condemn|welcome condemn|welcome criticise|"
     "welcome criticize|survive die|stable critical|remain leave|arrive depart|whole partial|"
     "full partial|ally enemy|friend enemy|real fake|calm violent|peaceful violent|"
     "supporter opponent|boom bust|recovery recession|growth contraction|allow prevent|"
     "previous next|hire fire|hire sack|increase slash|confident worry|happy sad|join leave|"
-    "lead trail|arrest release"
+    "lead trail|arrest release|continue stop|continue cease|continue halt"
 )
 
 # Two sides of one scale, each word against every word of the other side: a news edit swaps a
@@ -317,7 +332,8 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
-        read = _NEGATING.sub("not", _OR_NOT.sub("or", read))
+        read = _LAST_PERIOD.sub("previous", read)
+        read = _NEGATING.sub(_negating, _OR_NOT.sub("or", read))
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
@@ -655,20 +671,60 @@ def _swapped(
     for a, x in new:
         for b, y in new:
             if a != b and x != y and (a, y) in told_pairs and (b, x) in told_pairs:
+                if a in STOPWORDS and b in STOPWORDS:
+                    # Only the small words before them changed places: "came from greenhouse
+                    # gases released by burning" for "driven by greenhouse gases from burning".
+                    continue
                 return x, y
     return None
 
 
-# Words that open a clause of their own: a negation bears on nothing past one ("did not decide
-# on remedies, which will be set later" does not negate "set"; "did not say that it rose" does
-# not negate "rise").
-_NEGATION_STOP = word_set("which who whom whose that where when because although though if unless")
-
-
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
-    each, up to another negation or a word that opens a clause (`_NEGATION_STOP`)."""
+    each, up to another negation."""
     return {w for _, words in _negation_groups(clause, reach) for w in words}
+
+
+# Verbs that forbid what follows their "from": "bar US citizens from supporting" says they may
+# not support; and verbs that end what follows them: "to stop repeating the conduct" says "not
+# to repeat" it. Read on the story's side only, to excuse a section's negation of that verb;
+# never as a negation a section could drop ("stop buying" is no "not buying" a summary must
+# keep: read so, it flagged consistent rows).
+_FORBIDDING = word_set("bar ban prohibit forbid prevent block stop")
+_ENDING = word_set("stop cease")
+# Words from a forbidding verb to its "from" ("bar US citizens and permanent residents from").
+_FORBID_REACH = 8
+
+
+def _without(clause: _Clause) -> set[str]:
+    """The first content word after each "without" in the clause: "usually without symptoms"
+    keeps the story's "causes no symptoms". Read on the section's side only, to keep a story's
+    negation; never as a negation a section adds."""
+    order = clause.order
+    return {
+        next((x for x in order[i + 1 :] if x and x not in STOPWORDS), "")
+        for i, w in enumerate(order)
+        if w == "without"
+    } - {""}
+
+
+def _forbidden(clause: _Clause) -> set[str]:
+    """The first content word after each "from" that a forbidding verb governs in the clause,
+    and the word right after a verb that ends it."""
+    out: set[str] = set()
+    order = clause.order
+    for i, w in enumerate(order):
+        if w in _ENDING and i + 1 < len(order) and order[i + 1] not in STOPWORDS:
+            out.add(order[i + 1])  # "stop repeating" ("" after it: a negation, none added)
+        if w not in _FORBIDDING:
+            continue
+        for j in range(i + 1, min(len(order), i + 1 + _FORBID_REACH)):
+            if order[j] == "from":
+                head = next((x for x in order[j + 1 :] if x and x not in STOPWORDS), None)
+                if head is not None:
+                    out.add(head)
+                break
+    return out
 
 
 # How near a story's negation must stand to the words it is taken to negate, in clause words
@@ -678,15 +734,14 @@ _NEGATION_NEAR = 6
 
 def _negation_groups(clause: _Clause, reach: int = _NEGATION_REACH) -> list[tuple[str, set[str]]]:
     """Each negation of the clause as (its first content word, the first ``reach`` content
-    words after it), up to another negation or a word that opens a clause (`_NEGATION_STOP`);
-    a negation that bears on nothing is left out."""
+    words after it, up to another negation); a negation that bears on nothing is left out."""
     groups: list[tuple[str, set[str]]] = []
     for i, w in enumerate(clause.order):
         if w != "":
             continue
         reached: list[str] = []
         for nxt in clause.order[i + 1 :]:
-            if nxt == "" or len(reached) == reach or nxt in _NEGATION_STOP:
+            if nxt == "" or len(reached) == reach:
                 break
             if nxt not in STOPWORDS:
                 reached.append(nxt)
@@ -735,8 +790,6 @@ def _negated_at(order: tuple[str, ...], i: int) -> bool:
     for j in range(i - 1, -1, -1):
         if order[j] == "":
             return True
-        if order[j] in _NEGATION_STOP:
-            return False
         if order[j] not in STOPWORDS:
             taken += 1
             if taken == _NEGATION_REACH:
@@ -794,13 +847,25 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
             # no cost").
             if words & told_neg:
                 continue
+            # A story verb that forbids or ends the negated one says the negation
+            # (`_forbidden`).
             shared = words & told.lemmas
-            if shared and (head in told.lemmas or not _negation_near(told, shared)):
+            if (
+                shared
+                and head not in _forbidden(told)
+                and (head in told.lemmas or not _negation_near(told, shared))
+            ):
                 return "adds a negation"
-        # A section that says the statement is false keeps the story's negation
-        # (`_GAINSAYING`).
+        # A section that says the statement is false (`_GAINSAYING`), or says it "without" the
+        # word (`_without`), keeps the story's negation.
+        kept = _without(said)
         for head, words in told_groups:
-            if not words & said_neg and head in said.lemmas and said.lemmas.isdisjoint(_GAINSAYING):
+            if (
+                not words & said_neg
+                and head in said.lemmas
+                and head not in kept
+                and said.lemmas.isdisjoint(_GAINSAYING)
+            ):
                 return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
@@ -1265,7 +1330,14 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
         negation = word in negated and word in index.by_lemma
         # A clause with no negation of its own, on a word the story negates: "no men were
         # arrested" and "men were not arrested" say one thing.
-        dropped = not negated and word in index.negated and said.lemmas.isdisjoint(_GAINSAYING)
+        # Nor a section that says the statement is false (`_GAINSAYING`), or says it "without"
+        # the word ("usually without symptoms" for "causes no symptoms", `_without`).
+        dropped = (
+            not negated
+            and word in index.negated
+            and said.lemmas.isdisjoint(_GAINSAYING)
+            and word not in _without(said)
+        )
         if (
             not negation
             and not dropped
@@ -1280,12 +1352,10 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
             found = _dropped_negation(word, i, said, index)
             if found is not None:
                 return "drops the story's negation", found
-        # The negated word's setting in content words: "three men have not been arrested on
-        # suspicion" has only "suspicion" within three places of "arrest".
-        here = _window(said.order, i)
+        here = _setting(said.order, i)
         if negation and len(here) >= _SETTING_SHARED:
             for told, _ in _settings(word, index):
-                if word in _negated_words(told, _NEGATION_REACH):
+                if word in _negated_words(told, _NEGATION_REACH) or word in _forbidden(told):
                     return None  # the story negates it somewhere: compared by alignment only
             # The story may negate the same verb in that setting, the section only moving the
             # words around it ("remedies were not decided and will be set in a later phase" for
@@ -1295,8 +1365,7 @@ def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple
             heads = _negation_heads(said, word)
             if heads & undone:
                 continue  # "did not fall" for "rose": the negation is the opposite's
-            for told, j in _occurrences(word, index):
-                there = _story_memo(told, ("window", j), lambda: _window(told.order, j))  # noqa: B023
+            for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
                     if heads & _negated_words(told, 1):
                         return None
