@@ -2,8 +2,9 @@
 
 Speed work replaced a few searches with cheaper equivalents: names found whole without a leading
 lookbehind (`find_whole`), a profile's names looked up by their leading word (`FirstWords`),
-lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``. Each is
-compared here with the plain form on generated text, odd Unicode included (characters whose
+lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``, the
+places table tried only where a place word leads and its phrases cut where they open no place.
+Each is compared here with the plain form on generated text, odd Unicode included (characters whose
 case changes length, the Kelvin sign, the long s).
 """
 
@@ -14,7 +15,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from localize.grounding import _dates
+from localize.grounding import _dates, _places
 from localize.grounding._names import (
     FirstWords,
     expansions,
@@ -124,3 +125,36 @@ def test_expansions_read_each_line_once_and_find_what_a_line_by_line_read_finds(
         "CMA",
         "Competition and Markets Authority",
     ) in joined
+
+
+PLACE_PIECES = [
+    *("Scot", "Scots", "Scotland", "Wales", "Welsh", "the Gambia", "The Gambia", "U.S.", "US"),
+    *("New Zealand", "New", "Zealand", "Porto", "Isle of Man", "Isle", "Cape Verde", "Cardiff"),
+    *(" ", "  ", "-", "x", "'s", "\u2019s", "s", ".", ",", "\n", "the ", "Royal "),
+]
+place_texts = st.lists(st.sampled_from(PLACE_PIECES), max_size=12).map("".join)
+
+
+def _plain_story_places(text: str) -> set[str]:
+    """`story_places`' phrase walk before it stopped at phrases that open no place."""
+    table = _places._places()
+    words = [w.rstrip(".").replace("\u2019", "'") for w in _places._WORD.findall(text)]
+    words = [w.replace(".", "") if w.replace(".", "").isupper() else w for w in words]
+    given: set[str] = set()
+    for i, word in enumerate(words):
+        if word[:1].isupper():
+            for n in range(1, table.longest + 1):
+                phrase = " ".join(words[i : i + n])
+                given |= table.placing.get(phrase, frozenset())
+                given |= table.placing.get(phrase.removesuffix("'s"), frozenset())
+    return given
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)  # the table loads once
+@given(place_texts)
+def test_places_are_tried_only_where_a_place_word_leads(text: str) -> None:
+    table = _places._places()
+    assert "" not in table.leads
+    led = [(m.span(), m.groups()) for m in iter_led(table.pattern, table.leads, text)]
+    assert led == [(m.span(), m.groups()) for m in table.pattern.finditer(text)]
+    assert _places._placed_in(text, table) == _plain_story_places(text)
