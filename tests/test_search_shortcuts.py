@@ -3,19 +3,21 @@
 Speed work replaced a few searches with cheaper equivalents: names found whole without a leading
 lookbehind (`find_whole`), a profile's names looked up by their leading word (`FirstWords`),
 lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``, the
-places table tried only where a place word leads and its phrases cut where they open no place.
-Each is compared here with the plain form on generated text, odd Unicode included (characters whose
-case changes length, the Kelvin sign, the long s).
+places table tried only where a place word leads and its phrases cut where they open no place,
+the leak and meta patterns skipped where none of their words stands. Each is compared here with
+the plain form on generated text, odd Unicode included (characters whose case changes length,
+the Kelvin sign, the long s).
 """
 
 from __future__ import annotations
 
 import re
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from localize.grounding import _dates, _places
+from localize.grounding import _dates, _leak, _meta_text, _places
 from localize.grounding._names import (
     FirstWords,
     expansions,
@@ -69,7 +71,7 @@ def test_a_name_found_whole_leads_with_a_word_of_the_text(text: str, names: list
             assert name in candidates
 
 
-@settings(max_examples=200, derandomize=True)
+@settings(max_examples=200, derandomize=True, deadline=None)  # the lexicon builds once
 @given(texts, name_lists)
 def test_a_lexicon_tried_only_where_a_name_leads_finds_what_finditer_does(
     text: str, names: list[str]
@@ -158,3 +160,25 @@ def test_places_are_tried_only_where_a_place_word_leads(text: str) -> None:
     led = [(m.span(), m.groups()) for m in iter_led(table.pattern, table.leads, text)]
     assert led == [(m.span(), m.groups()) for m in table.pattern.finditer(text)]
     assert _places._placed_in(text, table) == _plain_story_places(text)
+
+
+PROSE_PIECES = [
+    *("As an AI", "as an ai", "I cannot", "I can\u2019t", "I'm unable to", "I am sorry"),
+    *("I apologise", "Here is the section", "here's your draft", "Sure,", "OK!", "Okay,"),
+    *("Certainly!", "Word count:", "let me know if", "Fix these problems", "JSON object with"),
+    *(" the key", "The section is 40 words long", "cannot be published as it is", "this story"),
+    *("The article says", "according to the story", "this write-up", "the news item", "piece"),
+    *(" ", "\n", ".", '"', "x", "\u0130", "\u0131", "\u017f", "\u212a", "\u017fORRY", "Sorry"),
+]
+prose_texts = st.lists(st.sampled_from(PROSE_PIECES), max_size=10).map("".join)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)  # the profiles load once
+@given(prose_texts)
+def test_leak_and_meta_patterns_are_skipped_only_where_they_cannot_match(text: str) -> None:
+    guarded = (list(_leak._check_leaks(text)), _meta_text.check_meta_text(text))
+    with (
+        patch.object(_leak, "PROSE_WORDS", ((("",), False),) * len(_leak.PROSE_WORDS)),
+        patch.object(_meta_text, "META_WORDS", ("",)),
+    ):
+        assert guarded == (list(_leak._check_leaks(text)), _meta_text.check_meta_text(text))
