@@ -182,3 +182,22 @@ def test_leak_and_meta_patterns_are_skipped_only_where_they_cannot_match(text: s
         patch.object(_meta_text, "META_WORDS", ("",)),
     ):
         assert guarded == (list(_leak._check_leaks(text)), _meta_text.check_meta_text(text))
+
+
+def test_the_compiled_stemmer_stems_as_snowballs_python_one() -> None:
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from localize.regions._select import _english_stemmer
+
+    compiled = _english_stemmer()
+    assert not isinstance(compiled, EnglishStemmer)  # PyStemmer, a dependency, is installed
+    python = EnglishStemmer()
+    words = set(re.findall(r"(?u)\b\w\w+\b", " ".join(PIECES + PLACE_PIECES + PROSE_PIECES)))
+    for profile in builtin_regions().values():
+        for entry in (*profile.institutions, *profile.laws):
+            words.update(re.findall(r"(?u)\b\w\w+\b", repr(entry).lower()))
+    words |= {"generously", "relational", "skies", "dying", "news", "proceeding", "\u00e9t\u00e9s"}
+    assert len(words) > 2000
+    assert [compiled.stemWord(w) for w in sorted(words)] == [
+        python.stemWord(w) for w in sorted(words)
+    ]
