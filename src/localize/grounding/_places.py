@@ -139,6 +139,8 @@ def _placed_in(text: str, table: _Places) -> set[str]:
     for i, word in enumerate(words):
         if not word[:1].isupper():
             continue
+        if "-" in word:  # "the Luxembourg-based court" gives Luxembourg
+            given |= table.placing.get(word.partition("-")[0], frozenset())
         for n in range(1, table.longest + 1):
             phrase = " ".join(words[i : i + n])
             given |= table.placing.get(phrase, frozenset())
