@@ -132,7 +132,7 @@ def test_expansions_read_each_line_once_and_find_what_a_line_by_line_read_finds(
 PLACE_PIECES = [
     *("Scot", "Scots", "Scotland", "Wales", "Welsh", "the Gambia", "The Gambia", "U.S.", "US"),
     *("New Zealand", "New", "Zealand", "Porto", "Isle of Man", "Isle", "Cape Verde", "Cardiff"),
-    *(" ", "  ", "-", "x", "'s", "\u2019s", "s", ".", ",", "\n", "the ", "Royal "),
+    *(" ", "  ", "-", "x", "'s", "\u2019s", "s", ".", ",", "\n", "the ", "Royal ", "-based"),
 ]
 place_texts = st.lists(st.sampled_from(PLACE_PIECES), max_size=12).map("".join)
 
@@ -145,6 +145,8 @@ def _plain_story_places(text: str) -> set[str]:
     given: set[str] = set()
     for i, word in enumerate(words):
         if word[:1].isupper():
+            if "-" in word:
+                given |= table.placing.get(word.partition("-")[0], frozenset())
             for n in range(1, table.longest + 1):
                 phrase = " ".join(words[i : i + n])
                 given |= table.placing.get(phrase, frozenset())
