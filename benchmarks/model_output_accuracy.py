@@ -55,7 +55,11 @@ def main() -> int:
     faulty_sections = flagged_faulty = flagged_sections = 0
     for case in cases:
         story = load_story(DATA / "stories" / f"{case['story']}.txt")
-        body = " ".join(s["text"] for s in case["sentences"])
+        # The sentences again as the model wrote them: a list item began a line of its own.
+        body = "".join(
+            ("\n" if s["text"].lstrip().startswith(("- ", "* ")) else " ") + s["text"]
+            for s in case["sentences"]
+        ).strip()
         errors = check(body, story, case["region"], min_words=1).errors
         for label in case.get("section") or ():
             faults[f"section:{label}"] += 1
