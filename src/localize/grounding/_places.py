@@ -100,6 +100,8 @@ def story_places(story: Story) -> frozenset[str]:
     for i, word in enumerate(words):
         if not word[:1].isupper():
             continue
+        if "-" in word:  # "the Luxembourg-based court" gives Luxembourg
+            given |= table.placing.get(word.partition("-")[0], frozenset())
         for n in range(1, table.longest + 1):
             phrase = " ".join(words[i : i + n])
             given |= table.placing.get(phrase, frozenset())
