@@ -128,6 +128,9 @@ def test_an_approval_the_story_gives_another_body_is_a_claim(sentence: str, span
         "The FDA gave it full approval on Thursday, and the FDA granted accelerated approval.",
         "The US Food and Drug Administration approved Leqembi, a drug UK patients may ask for.",
         "The MHRA approves medicines for use in the UK and gives guidance to doctors.",
+        # A present passive is the body's standing remit (clean copy set 2, donanemab, uk).
+        "In the UK, medicines are licensed by the Medicines and Healthcare products Regulatory "
+        "Agency (MHRA).",
     ],
 )
 def test_the_story_s_own_approval_and_a_standing_remit_are_not_claims(sentence: str) -> None:

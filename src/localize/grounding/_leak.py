@@ -65,7 +65,8 @@ _LIST_ENTRY = re.compile(r"(?m)^[ \t]*[-*\u2022][ \t]+([^:\n]+?)(?:[ \t]*\([^()\
 
 
 def _profile_echoes(raw: str, profile: RegionProfile) -> Iterator[Finding]:
-    names = {entry.name.casefold() for entry in (*profile.institutions, *profile.laws)}
+    names = {i.name.casefold() for i in profile.institutions}
+    names.update(law.name.casefold() for law in profile.laws)
     for m in _LIST_ENTRY.finditer(raw):
         if m.group(1).strip().casefold() in names:
             span = m.group().strip()

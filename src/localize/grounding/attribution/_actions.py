@@ -264,9 +264,13 @@ def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, in
         return None
     if not (past or retold or (base and aspect.future) or (base and speculative)):
         return None
-    event = speculative or retold or (
-        not (aspect.hedged or aspect.habitual)
-        and (past or aspect.future or aspect.perfect or aspect.progressive)
+    event = (
+        speculative
+        or retold
+        or (
+            not (aspect.hedged or aspect.habitual)
+            and (past or aspect.future or aspect.perfect or aspect.progressive)
+        )
     )
     if w in ACT_VERBS and w not in CARRIERS:
         return _verb_family(words, j), event, words[j][1]
@@ -297,7 +301,9 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
                 family = ACT_NOUNS.get(words[j - 1][2])
                 first = j - 1
             if family:
-                out.append(Action(actor, family, True, words[first][0], end))
+                # "medicines are licensed by the MHRA": a present passive is a standing remit.
+                event = not (first > 0 and words[first - 1][2] in ("is", "are"))
+                out.append(Action(actor, family, event, words[first][0], end))
                 break
     return out
 
