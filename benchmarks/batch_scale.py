@@ -17,6 +17,8 @@ variant, one after the other:
   ``old-workersN`` and ``old-shardsN`` run that code as ``workersN`` and ``shardsN`` do (before
   and after a change to them, interleaved under the same load);
 - ``new``: this checkout, one process;
+- ``nochecks``: this checkout, one process, every registered check turned off (``--check
+  NAME=off`` each): what a job costs besides the checks (prompt, request, parsing, results);
 - ``workersN``: this checkout with ``--workers N`` (N processes under one command, the parent
   one of them);
 - ``shardsN``: N commands with ``--shard i/N`` side by side, each into its own file, then
@@ -252,6 +254,10 @@ def run_variant(
         if how.startswith("workers"):
             processes = int(how.removeprefix("workers"))
             extra = ["--workers", str(processes)]
+        elif how == "nochecks":
+            from localize.grounding._registry import registered_checks
+
+            extra = [arg for c in registered_checks() for arg in ("--check", f"{c.name}=off")]
         proc = _start(src, [*common, *extra, "-o", str(out)], url, home)
         cpu, parent_cpu, rss = _wait([proc])
     wall = time.perf_counter() - started
