@@ -39,6 +39,8 @@ class Facts:
     percents: frozenset[Decimal]  # values given as a percentage
     numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
     list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
+    # Counts written with a unit of time ("three years", "a six-week trial") -> those units.
+    measures: dict[Decimal, frozenset[str]]
     # What two figures of one sentence imply: their difference ("rose from 10 to 12": 2) and,
     # for amounts, the change as a percentage (20, or 16.7 from the larger). -> currencies.
     implied: dict[Decimal, frozenset[str | None]]
@@ -51,8 +53,11 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     figures: dict[Decimal, set[str | None]] = {}
     percents: set[Decimal] = set()
     numbered: dict[str, set[Decimal]] = {}
+    measures: dict[Decimal, set[str]] = {}
     scanned = list(scan_figures(text))
     for fig in scanned:
+        if fig.measure is not None:
+            measures.setdefault(fig.value, set()).add(fig.measure)
         for value in (fig.value, *fig.alternatives):  # any reading may be the one a section gives
             figures.setdefault(value, set()).add(fig.currency)
         if fig.percent:
@@ -82,6 +87,7 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         percents=frozenset(percents),
         numbered_names={k: frozenset(v) for k, v in numbered.items()},
         list_sizes=frozenset(_list_sizes(text)),
+        measures={k: frozenset(v) for k, v in measures.items()},
         implied={k: frozenset(v) for k, v in implied.items()},
         implied_percents=frozenset(implied_percents),
         lower_words=frozenset(filter(str.islower, letters)),

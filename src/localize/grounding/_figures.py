@@ -116,6 +116,20 @@ _IDIOM_TAIL = re.compile(
 )
 _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
+# A unit of time right after a count, spaced or hyphened ("six weeks", "a three-year deal").
+_MEASURE = re.compile(
+    r"(?:\s|-)(second|minute|hour|day|week|fortnight|month|year|decade|centur(?:y|ies))s?\b",
+    re.IGNORECASE,
+)
+
+
+def _measure(text: str, end: int) -> str | None:
+    """The unit of time written right after a figure ending at ``end``, singular, or None."""
+    m = _MEASURE.match(text, end)
+    if m is None:
+        return None
+    unit = m.group(1).lower()
+    return "century" if unit.startswith("centur") else unit
 
 
 _FIGURE_WORDS = frozenset(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys())
@@ -173,6 +187,9 @@ class Figure:
     # 7.8 million or 7.8 metres; "50, 000" is 50,000 or a list.
     alternatives: tuple[Decimal, ...] = ()
     fraction: bool = False  # "two-thirds": compared with percentages too
+    # The unit of time written right after a count, singular ("year" for "three years", "a
+    # three-year deal", "34-year-old"), or None: "three months" is not the story's "three years".
+    measure: str | None = None
 
 
 def _spoken_pair(before: str, word: str) -> bool:
@@ -361,6 +378,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
         start = before.start()
     else:
         currency = _currency_after(text, tokens, j, end)
+    plain = percent is None and currency is None
     return (
         Figure(
             value,
@@ -372,6 +390,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
             name,
             unit=unit,
             alternatives=alternatives,
+            measure=_measure(text, end) if plain else None,
         ),
         j,
     )
@@ -461,6 +480,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     if percent and countable:
         end = percent.end()
     currency = _currency_after(text, tokens, j, end)
+    plain = percent is None and currency is None and fraction is None
     return (
         Figure(
             value,
@@ -470,6 +490,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
             countable,
             percent is not None and countable,
             fraction=fraction is not None,
+            measure=_measure(text, end) if plain else None,
         ),
         j,
     )

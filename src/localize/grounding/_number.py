@@ -216,6 +216,8 @@ def _figure_finding(
         if _approximates(fig, _hedge_before(body, fig), story, profile):
             return None
     if not currencies:
+        if _same_duration(fig, story) or _same_duration(fig, profile):
+            return None  # "36 months" for the story's "three years"
         return Finding(
             "number", "error", f'The figure "{span}" does not appear in the story.', span
         )
@@ -235,7 +237,54 @@ def _figure_finding(
         return Finding(
             "number", "error", f'The figure "{span}" is not in the story in that currency.', span
         )
-    return None
+    return _measure_finding(fig, span, story, profile)
+
+
+# A unit of time in days, to tell "36 months" from "three years" apart from "three months".
+_DAYS: dict[str, Decimal] = {
+    "second": Decimal(1) / 86400,
+    "minute": Decimal(1) / 1440,
+    "hour": Decimal(1) / 24,
+    "day": Decimal(1),
+    "week": Decimal(7),
+    "fortnight": Decimal(14),
+    "month": Decimal("30.44"),
+    "year": Decimal("365.25"),
+    "decade": Decimal("3652.5"),
+    "century": Decimal("36525"),
+}
+# How far apart two durations may be and still be one written two ways ("four weeks", "a
+# month"; "18 months", "a year and a half").
+_DURATION_SLACK = Decimal("0.1")
+
+
+def _same_duration(fig: Figure, facts: Facts) -> bool:
+    """Whether a count of a unit of time is a duration the source gives in another unit."""
+    if fig.measure is None:
+        return False
+    days = fig.value * _DAYS[fig.measure]
+    return any(
+        abs(days - told * _DAYS[unit]) <= days * _DURATION_SLACK
+        for told, units in facts.measures.items()
+        for unit in units
+    )
+
+
+def _measure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
+    """A count the story gives only in other units of time: "three months" where the story's
+    three is "three years" (its other threes, with no unit, are other counts)."""
+    told = story.measures.get(fig.value, frozenset()) | profile.measures.get(fig.value, frozenset())
+    if fig.measure is None or not told or fig.measure in told:
+        return None
+    if _same_duration(fig, story) or _same_duration(fig, profile):
+        return None
+    units = " or ".join(f"{u}s" for u in sorted(told))
+    return Finding(
+        "number",
+        "error",
+        f'The figure "{span}" is given in {units} in the story, not in {fig.measure}s.',
+        span,
+    )
 
 
 def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[Finding]:

@@ -1,0 +1,52 @@
+"""Entity and number swaps in one-sentence news summaries (issue 18): each class a rule was
+built for, the swap caught and a faithful restatement of the same fact left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from localize import check
+from localize.evaluation._factual import CONTENT_CHECKS
+from localize.story import parse_story
+
+STORY = parse_story(
+    "Apple has agreed to pay $490 million to settle a lawsuit accusing chief executive Tim Cook "
+    "of defrauding shareholders, according to a filing on Friday. The case was the second such "
+    "suit against Apple in three years. Two days later Apple told its suppliers to cut "
+    "production, and dozens of investors joined the suit within six weeks."
+)
+
+
+def _errors(section: str) -> list[str]:
+    """The errors of the checks that judge content against the story (as `localize eval`)."""
+    report = check(section, STORY, "us")
+    return [f"{f.check}: {f.message}" for f in report.errors if f.check in CONTENT_CHECKS]
+
+
+@pytest.mark.parametrize(
+    ("section", "said"),
+    [
+        ("The case was the second such suit against Apple in three months.", "not in months"),
+        ("Two weeks later Apple told its suppliers to cut production.", "not in weeks"),
+        ("Dozens of investors joined the suit within six days.", "not in days"),
+    ],
+)
+def test_a_count_the_story_gives_in_another_unit_of_time_is_reported(
+    section: str, said: str
+) -> None:
+    errors = _errors(section)
+    assert any(e.startswith("number:") and said in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "The case was the second such suit against Apple in three years.",
+        "The case was the second such suit against Apple in 36 months.",  # the same duration
+        "Dozens of investors joined the suit within 42 days.",
+        "Dozens of investors joined the suit within a six-week period.",
+        "Two days later Apple told its suppliers to cut production.",
+    ],
+)
+def test_a_duration_the_story_gives_in_any_unit_is_the_story_s(section: str) -> None:
+    assert _errors(section) == []
