@@ -50,3 +50,14 @@ def test_a_count_the_story_gives_in_another_unit_of_time_is_reported(
 )
 def test_a_duration_the_story_gives_in_any_unit_is_the_story_s(section: str) -> None:
     assert _errors(section) == []
+
+
+def test_a_year_is_not_implied_by_a_date_s_day_and_year() -> None:
+    """The story's "November 1, 2018" gives no 2017 (2018 - 1): a year swapped in for the
+    story's is reported as the figure the story does not give."""
+    story = parse_story("Cook told analysts on November 1, 2018 that sales were slowing.")
+    report = check("Cook told analysts in 2017 that sales were slowing.", story, "us")
+    assert [f.message for f in report.errors if f.check == "number"] == [
+        'The figure "2017" does not appear in the story.'
+    ]
+    assert not [f for f in check("Cook spoke in 2018.", story, "us").errors if f.check == "number"]

@@ -106,8 +106,20 @@ _NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM}){{0,30}},?\s+(?:and|o
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
+_YEARS = (1900, 2100)
 # At most this many figures of one sentence are paired: a table's row of figures is no change.
 _MAX_PAIRED = 6
+
+
+def _year(fig: Figure) -> bool:
+    """Whether a figure reads as a year: a whole number from 1900 to 2100, no amount or rate."""
+    return (
+        fig.currency is None
+        and not fig.percent
+        and fig.unit == 1
+        and fig.value == fig.value.to_integral_value()
+        and _YEARS[0] <= fig.value <= _YEARS[1]
+    )
 
 
 def _implied(text: str, figures: list[Figure]) -> Iterator[tuple[Decimal, str | None, bool]]:
@@ -127,10 +139,12 @@ def _implied(text: str, figures: list[Figure]) -> Iterator[tuple[Decimal, str | 
                     continue
                 if a.currency is not None and b.currency is not None and a.currency != b.currency:
                     continue
+                if _year(a) != _year(b):
+                    continue  # "November 1, 2018" implies no 2017: a year and a count differ
                 low, high = sorted((a.value, b.value))
                 # Two percentages differ by percentage points, which are no percentage.
                 yield high - low, a.currency or b.currency, False
-                if not a.percent:
+                if not a.percent and not _year(a):  # two years imply years apart, no rate
                     yield (high - low) / low * 100, None, True
                     yield (high - low) / high * 100, None, True
 
