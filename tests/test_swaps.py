@@ -61,3 +61,12 @@ def test_a_year_is_not_implied_by_a_date_s_day_and_year() -> None:
         'The figure "2017" does not appear in the story.'
     ]
     assert not [f for f in check("Cook spoke in 2018.", story, "us").errors if f.check == "number"]
+
+
+def test_half_a_billion_is_five_hundred_million() -> None:
+    """A faithful "nearly half a billion dollars" for the story's $490 million is the story's;
+    "half a billion" for a story's $90 million is not."""
+    assert _errors("Apple will pay nearly half a billion dollars to settle the lawsuit.") == []
+    story = parse_story("Apple has agreed to pay $90 million to settle a lawsuit.")
+    report = check("Apple will pay half a billion dollars to settle the lawsuit.", story, "us")
+    assert [f.check for f in report.errors if f.check == "number"] == ["number"]

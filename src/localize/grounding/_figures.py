@@ -250,6 +250,7 @@ def scan_figures(text: str) -> Iterator[Figure]:
 # "half a point", "a half", "half of": a half as news writes it. It grounds a section's "0.5" or
 # "50%", and is never flagged itself (like "one of", a word of the language as much as a figure).
 _HALF = re.compile(r"(?<![\w-])half(?![\w-])", re.IGNORECASE)
+_HALF_A = re.compile(r"(?<![\w-])half\s+an?\s+\Z", re.IGNORECASE)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half(?![\w-])", re.IGNORECASE)
 
 
@@ -473,6 +474,10 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     elif all(w in _SCALE_WORDS for w in words):
         before = text[max(0, start - 64) : start].rstrip().rsplit(maxsplit=1)
         countable = bool(before) and before[-1].lower() == "a"  # "a million", not "millions"
+        halved = _HALF_A.search(text, max(0, start - 16), start) if countable else None
+        if halved is not None:  # "half a billion dollars" is 500 million, from "half"
+            value /= 2
+            start = halved.start()
     elif is_capitalised(first) and not sentence_initial(text, start):
         countable = False  # Five Eyes
     elif _IDIOM_TAIL.match(text, end):
