@@ -70,3 +70,26 @@ def test_half_a_billion_is_five_hundred_million() -> None:
     story = parse_story("Apple has agreed to pay $90 million to settle a lawsuit.")
     report = check("Apple will pay half a billion dollars to settle the lawsuit.", story, "us")
     assert [f.check for f in report.errors if f.check == "number"] == ["number"]
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "Hundreds of investors joined the suit within six weeks.",  # the story's "dozens"
+        "Apple lost hundreds of billions of dollars in a single day.",  # it gives $490 million
+    ],
+)
+def test_a_size_the_story_gives_no_figure_of_is_reported(section: str) -> None:
+    errors = _errors(section)
+    assert any(e.startswith("number:") and "no figure of that size" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "Dozens of investors joined the suit within six weeks.",
+        "Apple will pay hundreds of millions of dollars to settle the lawsuit.",  # $490 million
+    ],
+)
+def test_a_size_the_story_gives_is_the_story_s(section: str) -> None:
+    assert _errors(section) == []

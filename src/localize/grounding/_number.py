@@ -287,10 +287,53 @@ def _measure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Fi
     )
 
 
+# A quantity given by its size alone ("dozens of", "hundreds of thousands of"): the least and
+# the most it may stand for, loosely (news writes "hundreds" for 1,500). The first word scales
+# the second ("tens of thousands": ten times a thousand).
+_VAGUE_SIZES: dict[str, tuple[Decimal, Decimal]] = {
+    "dozens": (Decimal(12), Decimal(200)),
+    "scores": (Decimal(20), Decimal(200)),
+    "tens": (Decimal(10), Decimal(100)),
+    "hundreds": (Decimal(100), Decimal(2000)),
+    "thousands": (Decimal(1000), Decimal(10**6)),
+    "millions": (Decimal(10**6), Decimal(10**9)),
+    "billions": (Decimal(10**9), Decimal(10**12)),
+}
+_VAGUE = re.compile(
+    r"\b(?:(?P<times>tens|dozens|hundreds) of )?"
+    r"(?P<size>dozens|scores|hundreds|thousands|millions|billions) of\b",
+    re.IGNORECASE,
+)
+
+
+def _vague_findings(body: str, story: Facts) -> Iterator[Finding]:
+    """A quantity given by its size ("hundreds of investors") where the story gives neither
+    that word nor a figure of that size: "hundreds" for the story's "dozens", or a size the
+    story gives no figure for. A percentage is no count of anything."""
+    for m in _VAGUE.finditer(body):
+        size = m["size"].lower()
+        if size in story.words:
+            continue
+        low, high = _VAGUE_SIZES[size]
+        if m["times"]:
+            times_low, times_high = _VAGUE_SIZES[m["times"].lower()]
+            low, high = low * times_low, low * times_high
+        if any(low <= v < high for v in story.figures if v not in story.percents):
+            continue
+        span = m.group()
+        yield Finding(
+            "number",
+            "error",
+            f'"{span}" is not in the story: it gives no figure of that size.',
+            span,
+        )
+
+
 def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[Finding]:
     """Figures, references and dates the story does not give."""
     mentions = list(scan_dates(body))
     yield from _date_findings(body, mentions, story, profile.facts)
+    yield from _vague_findings(body, story)
     seen: set[str] = set()
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
