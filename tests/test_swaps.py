@@ -93,3 +93,29 @@ def test_a_size_the_story_gives_no_figure_of_is_reported(section: str) -> None:
 )
 def test_a_size_the_story_gives_is_the_story_s(section: str) -> None:
     assert _errors(section) == []
+
+
+WAGE = parse_story(
+    "Germany's parliament on Thursday approved a plan to raise the minimum wage to 12 euros an "
+    "hour from October. Inflation hit 7.9% a year in May."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "rate"),
+    [
+        ("Germany will raise the minimum wage to 12 euros a month.", "not per month"),
+        ("Inflation hit 7.9% a month in May.", "not per month"),
+    ],
+)
+def test_a_figure_the_story_gives_at_another_rate_is_reported(section: str, rate: str) -> None:
+    messages = [f.message for f in check(section, WAGE, "us").errors if f.check == "number"]
+    assert len(messages) == 1 and rate in messages[0], messages
+
+
+def test_a_figure_at_the_story_s_rate_or_at_none_is_the_story_s() -> None:
+    for section in (
+        "Germany will raise the minimum wage to 12 euros per hour.",
+        "Germany will raise the minimum wage to 12 euros.",
+    ):
+        assert not [f for f in check(section, WAGE, "us").errors if f.check == "number"]

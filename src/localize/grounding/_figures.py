@@ -121,11 +121,21 @@ _MEASURE = re.compile(
     r"(?:\s|-)(second|minute|hour|day|week|fortnight|month|year|decade|centur(?:y|ies))s?\b",
     re.IGNORECASE,
 )
+# A rate: a figure (and its currency word) a unit of time ("12 euros an hour", "7% a year").
+_RATE = re.compile(
+    r"(?:\s+(?:euros?|dollars?|pounds?|cents?|pence))?\s+(?:a|an|per|each|every)\s+"
+    r"(second|minute|hour|day|week|fortnight|month|year)\b",
+    re.IGNORECASE,
+)
 
 
-def _measure(text: str, end: int) -> str | None:
-    """The unit of time written right after a figure ending at ``end``, singular, or None."""
-    m = _MEASURE.match(text, end)
+def _measure(text: str, end: int, plain: bool) -> str | None:
+    """The unit of time written right after a figure ending at ``end``, singular ("year"), or
+    its rate ("per hour"), or None. Only a ``plain`` figure (no amount, no rate) counts units."""
+    rate = _RATE.match(text, end)
+    if rate is not None:
+        return f"per {rate.group(1).lower()}"
+    m = _MEASURE.match(text, end) if plain else None
     if m is None:
         return None
     unit = m.group(1).lower()
@@ -188,7 +198,8 @@ class Figure:
     alternatives: tuple[Decimal, ...] = ()
     fraction: bool = False  # "two-thirds": compared with percentages too
     # The unit of time written right after a count, singular ("year" for "three years", "a
-    # three-year deal", "34-year-old"), or None: "three months" is not the story's "three years".
+    # three-year deal", "34-year-old"), or the rate of any figure ("per hour" for "12 euros an
+    # hour"), or None: "three months" is not the story's "three years".
     measure: str | None = None
 
 
@@ -391,7 +402,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
             name,
             unit=unit,
             alternatives=alternatives,
-            measure=_measure(text, end) if plain else None,
+            measure=_measure(text, end, plain),
         ),
         j,
     )
@@ -495,7 +506,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
             countable,
             percent is not None and countable,
             fraction=fraction is not None,
-            measure=_measure(text, end) if plain else None,
+            measure=_measure(text, end, plain),
         ),
         j,
     )

@@ -260,29 +260,36 @@ _DURATION_SLACK = Decimal("0.1")
 
 def _same_duration(fig: Figure, facts: Facts) -> bool:
     """Whether a count of a unit of time is a duration the source gives in another unit."""
-    if fig.measure is None:
-        return False
+    if fig.measure not in _DAYS:
+        return False  # no unit of time, or a rate ("per hour")
     days = fig.value * _DAYS[fig.measure]
     return any(
         abs(days - told * _DAYS[unit]) <= days * _DURATION_SLACK
         for told, units in facts.measures.items()
         for unit in units
+        if unit in _DAYS
     )
+
+
+def _in_units(measure: str) -> str:
+    """A unit of time as a message gives it: "in years", "per hour"."""
+    return measure if measure.startswith("per ") else f"in {measure}s"
 
 
 def _measure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
     """A count the story gives only in other units of time: "three months" where the story's
-    three is "three years" (its other threes, with no unit, are other counts)."""
+    three is "three years" (its other threes, with no unit, are other counts); or a figure the
+    story gives only at another rate ("12 euros a month" for "12 euros an hour")."""
     told = story.measures.get(fig.value, frozenset()) | profile.measures.get(fig.value, frozenset())
     if fig.measure is None or not told or fig.measure in told:
         return None
     if _same_duration(fig, story) or _same_duration(fig, profile):
         return None
-    units = " or ".join(f"{u}s" for u in sorted(told))
+    units = " or ".join(_in_units(u) for u in sorted(told))
     return Finding(
         "number",
         "error",
-        f'The figure "{span}" is given in {units} in the story, not in {fig.measure}s.',
+        f'The figure "{span}" is given {units} in the story, not {_in_units(fig.measure)}.',
         span,
     )
 
