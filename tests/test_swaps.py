@@ -119,3 +119,44 @@ def test_a_figure_at_the_story_s_rate_or_at_none_is_the_story_s() -> None:
         "Germany will raise the minimum wage to 12 euros.",
     ):
         assert not [f for f in check(section, WAGE, "us").errors if f.check == "number"]
+
+
+ROLES = parse_story(
+    "Germany's parliament approved a plan to raise the minimum wage, a promise of Chancellor "
+    "Olaf Scholz. Labour Minister Hubertus Heil told lawmakers it would help six million "
+    "workers. Tim Cook, Apple's chief executive, and Finance Minister Christian Lindner "
+    "welcomed it. The plan was backed by Anna Schmidt, who leads a union."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "said"),
+    [
+        # Another role for a person the story gives one.
+        ("Finance Minister Hubertus Heil told lawmakers it would help workers.", "Heil finance"),
+        ("The plan was welcomed by chief financial officer Tim Cook.", "Cook chief financial"),
+        ("Heil, the finance minister, said it would help six million workers.", "Heil finance"),
+        # A role the story gives another person, for one it gives none.
+        ("The plan was backed by Chancellor Anna Schmidt.", "the story's role for Scholz"),
+    ],
+)
+def test_a_person_given_another_role_is_reported(section: str, said: str) -> None:
+    report = check(section, ROLES, "us")
+    messages = [f.message for f in report.errors if f.check == "paraphrase"]
+    assert any(said in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "Labour Minister Hubertus Heil said it would help six million workers.",
+        "Minister Hubertus Heil said it would help six million workers.",  # no portfolio
+        "Apple CEO Tim Cook welcomed the plan to raise the minimum wage.",  # one role, two forms
+        "Heil, the labour minister, said it would help six million workers.",
+        "German Chancellor Olaf Scholz promised to raise the minimum wage.",
+        "Union leader Anna Schmidt backed the plan.",  # a vague role the story leaves out
+    ],
+)
+def test_a_person_s_own_role_in_any_form_is_not_reported(section: str) -> None:
+    report = check(section, ROLES, "us")
+    assert [f.message for f in report.errors if f.check == "paraphrase"] == []

@@ -53,6 +53,7 @@ from localize.grounding._places import (
     story_places,
     unknown_places,
 )
+from localize.grounding._roles import swapped_role
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text import (
@@ -1222,7 +1223,8 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             break  # one finding a sentence: the first change is enough to send it back
         else:
             # A story's figure or date put where the story gives another (`_misplaced`).
-            misplaced = misplaced_value(sentence.text, story)
+            # Or a role the story gives another person, or the person another (`_roles`).
+            misplaced = misplaced_value(sentence.text, story) or swapped_role(sentence.text, story)
             if misplaced is not None:
                 fault, sentence_number = misplaced
                 findings.append(_contradiction(sentence.text, fault, sentence_number, index))
