@@ -160,3 +160,17 @@ def test_a_person_given_another_role_is_reported(section: str, said: str) -> Non
 def test_a_person_s_own_role_in_any_form_is_not_reported(section: str) -> None:
     report = check(section, ROLES, "us")
     assert [f.message for f in report.errors if f.check == "paraphrase"] == []
+
+
+def test_a_name_that_opens_a_sentence_restating_a_story_clause_is_read_as_a_name() -> None:
+    """A sentence's first word is capitalised by position, but a word no lexicon holds is a name
+    there too: "Microsoft will pay..." for the story's Apple, in a clause that restates the
+    story's, names what the story never gives. A common word there is not a name."""
+    swapped = "Microsoft has agreed to pay $490 million to settle a lawsuit accusing Tim Cook."
+    assert any("names microsoft" in e for e in _errors(swapped)), _errors(swapped)
+    assert (
+        _errors("Apple has agreed to pay $490 million to settle a lawsuit accusing Tim Cook.") == []
+    )
+    assert (
+        _errors("Shareholders accused chief executive Tim Cook in a lawsuit Apple settled.") == []
+    )

@@ -721,7 +721,8 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         )
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
-    new_names = [n for n in said.names if n not in index.lower]
+    # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple).
+    new_names = [n for n in sorted(said.names | said.proper) if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
     if (
         len(new_names) == 1
