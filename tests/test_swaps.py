@@ -174,3 +174,5 @@ def test_a_name_that_opens_a_sentence_restating_a_story_clause_is_read_as_a_name
     assert (
         _errors("Shareholders accused chief executive Tim Cook in a lawsuit Apple settled.") == []
     )
+    # A conjunction the lexicon (open classes only) leaves out is no name.
+    assert _errors("Because Apple agreed to pay $490 million, it settled a lawsuit.") == []

@@ -721,8 +721,12 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         )
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
-    # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple).
-    new_names = [n for n in sorted(said.names | said.proper) if n not in index.lower]
+    # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple),
+    # unless it is a word of a closed class, which the lexicon leaves out ("Because", "Six").
+    first = {
+        n for n in said.proper - said.names if len(n) > 2 and n.isalpha() and n not in _CLOSED_CLASS
+    }
+    new_names = [n for n in sorted(said.names | first) if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
     if (
         len(new_names) == 1
@@ -745,6 +749,18 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         ):
             return f"names {name}, which the story never gives"
     return None
+
+
+# Words that may open a sentence which lemminflect's lexicon (open classes only) does not hold:
+# conjunctions, prepositions, adverbs of linking, number words.
+_CLOSED_CLASS = STOPWORDS | word_set(
+    """
+    because although though unless whereas whilst despite however meanwhile thus therefore hence
+    moreover furthermore nevertheless nonetheless otherwise instead besides unlike amid amidst
+    toward towards onto via once twice three four five six seven eight nine ten eleven twelve
+    twenty thirty forty fifty hundred thousand million billion
+    """
+)
 
 
 # A run of capitalised words: a person's or an organisation's name ("Prime Minister Kevin Rudd").
