@@ -375,3 +375,24 @@ def test_the_readme_logs_examples_run_as_written(tmp_path: Path) -> None:
 def test_audit_warning_is_a_localize_warning() -> None:
     """One filter for every localize warning: ``-W ignore::localize.LocalizeWarning``."""
     assert issubclass(localize.AuditWarning, localize.LocalizeWarning)
+
+
+def test_logs_refuses_a_logs_db_that_does_not_exist_naming_it(tmp_path: Path) -> None:
+    # Listed as "no matching entries" with exit 0, a mistyped --logs-db looked like an empty log.
+    missing = tmp_path / "typo" / "logs.db"
+    for args in (["--logs-db", str(missing)], ["show", "1", "--logs-db", str(missing)]):
+        result = _logs(*args)
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.splitlines()
+        assert f"--logs-db: {missing} does not exist" in line
+    assert _logs("--logs-db", str(missing), "path").stdout.strip() == str(missing)
+    assert not missing.parent.exists()
+    # Set by the environment (where generating commands write it): nothing generated yet.
+    result = _logs(env={"LOCALIZE_LOGS_DB": str(missing)})
+    assert result.exit_code == 0 and f"no audit log yet: {missing} does not exist" in result.stderr
+
+
+def test_a_log_named_by_a_string_works_as_by_a_path(tmp_path: Path) -> None:
+    log = AuditLog(str(tmp_path / "logs.db"))  # type: ignore[arg-type]
+    log.add(**_section())
+    assert log.path == tmp_path / "logs.db" and len(log.entries()) == 1

@@ -953,6 +953,31 @@ def test_collect_a_vllm_output_file_from_the_cli(
     ]
 
 
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("hello", "line 2: invalid JSON"),
+        ("[1, 2]", "line 2: not a JSON object"),
+        ('{"response": {}}', "line 2: has no custom_id"),
+        ('{"custom_id": "other::uk"}', "line 2: custom_id 'other::uk' is not in the manifest"),
+    ],
+    ids=["not-json", "a-list", "no-id", "another-batch"],
+)
+def test_collect_names_the_output_file_and_line_that_is_not_an_output_line(
+    tmp_path: Path, exported: tuple[Path, Path, list[Job]], line: str, needle: str
+) -> None:
+    # The error said "batch output line 2", naming no file; a list or a line with no id was
+    # "custom_id None is not in the manifest", as if it were another batch's.
+    output = tmp_path / "vllm-out.jsonl"
+    output.write_text(_answer_line("wire::uk", SECTION) + "\n" + line + "\n")
+    out = tmp_path / "results.jsonl"
+    res = invoke("collect", output, "--output", out, "--manifest", exported[1])
+    assert res.exit_code == 2, res.output
+    (error,) = res.stderr.strip().splitlines()
+    assert f"localize: error: {output} {needle}" in error
+    assert not out.exists() or not out.read_text()  # nothing half-collected
+
+
 def test_collect_finds_its_manifest_as_the_readme_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

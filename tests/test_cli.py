@@ -197,6 +197,29 @@ def test_template_errors(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("defaults", "needle"),
+    [
+        ("{max_tokens: abc}", "'defaults.max_tokens' must be a whole number from 1 to"),
+        ("{max_tokens: [1]}", "'defaults.max_tokens' must be a whole number"),
+        ("{temperature: hot}", "'defaults.temperature' must be a number from 0 to 2, got 'hot'"),
+        ("{seed: 1.5}", "'defaults.seed' must be a whole number, got 1.5"),
+        ("{stop: 5}", "'defaults.stop' must be a string or a list of strings"),
+    ],
+)
+def test_a_template_s_generation_defaults_of_the_wrong_type_are_refused(
+    tmp_path: Path, defaults: str, needle: str
+) -> None:
+    # max_tokens: abc ended a dry run in a traceback; temperature: hot went to the endpoint.
+    path = tmp_path / "t.jinja"
+    path.write_text(
+        f"---\ndefaults: {defaults}\n---\n"
+        "{% block system %}s{% endblock %}{% block user %}{{ story.text }}{% endblock %}"
+    )
+    result = run("rewrite", WIRE, "-r", "uk", "--template", str(path), "--dry-run")
+    _one_line_error(result, 2, f"{path}: front matter {needle}")
+
+
 def test_unwritable_output_fails_before_any_call(tmp_path: Path) -> None:
     result = run(
         "rewrite",
@@ -238,6 +261,24 @@ def test_bad_option_values_exit_2() -> None:
     )
     result = run("rewrite", WIRE, "-r", "uk", "--dry-run", env={"LOCALIZE_TIMEOUT": "soon"})
     _one_line_error(result, 2, "LOCALIZE_TIMEOUT")
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["rewrite", WIRE, "-r", "uk", "--marker", "<!-- here -->"], ("--marker", "--splice")),
+        (["rewrite", WIRE, "-r", "uk", "--record-mode", "none"], ("--record-mode", "--cassette")),
+        (["batch", WIRE, "-r", "uk", "-o", "OUT", "--record-mode", "none"], ("--cassette",)),
+    ],
+)
+def test_an_option_that_needs_another_is_refused_without_it(
+    args: list[str], needles: tuple[str, ...], tmp_path: Path
+) -> None:
+    # Passed over silently, they looked applied: a section placed at the marker, a replay.
+    env = {"LOCALIZE_BASE_URL": "http://127.0.0.1:9/v1", "LOCALIZE_MODEL": "m"}
+    out = tmp_path / "x.jsonl"
+    _one_line_error(run(*(str(out) if a == "OUT" else a for a in args), env=env), 2, *needles)
+    assert not out.exists()
 
 
 @pytest.mark.vcr

@@ -77,6 +77,43 @@ def test_eval_counts_misses_and_false_flags_on_a_newsroom_folder(tmp_path: Path)
             [{"id": "a", "region": "zz", "story": "wire", "section": "x"}],
             "sections.yaml, case 1: unknown region 'zz'",
         ),
+        (  # counted as a planted fault no check could catch: a typo read as a miss
+            [
+                {
+                    **{"id": "a", "region": "uk", "story": "wire", "section": "x"},
+                    "expect": [{"check": "numbr", "text": "2"}],
+                }
+            ],
+            "case 1: 'expect' names unknown check 'numbr' (checks: quote, number,",
+        ),
+        # A list or a null was read as its Python text ("[1, 2]", "None") and checked.
+        (
+            [{"id": "a", "region": "uk", "story": "wire", "section": [1, 2]}],
+            "case 1: 'section' must be non-empty text",
+        ),
+        ([{"id": None, "region": "uk", "story": "wire", "section": "x"}], "'id' must be non-empty"),
+        (
+            [{"id": "a", "region": "uk", "story": "wire", "section": "x", "min_words": -3}],
+            "'min_words' must be a whole number, 0 or more",
+        ),
+        (
+            [
+                {
+                    **{"id": "a", "region": "uk", "story": "wire", "section": "x"},
+                    **{"min_words": 50, "max_words": 5},
+                }
+            ],
+            "'min_words' (50) is over 'max_words' (5)",
+        ),
+        (
+            [
+                {
+                    **{"id": "a", "region": "uk", "story": "wire", "section": "x"},
+                    "expect": [{"check": "number", "text": [1]}],
+                }
+            ],
+            "'expect' text must be text, got list",
+        ),
     ],
 )
 def test_a_bad_folder_is_an_input_error(

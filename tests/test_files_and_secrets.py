@@ -19,7 +19,7 @@ from werkzeug import Response
 from localize import ConfigError, LLMClient, OutputError, ResultsFile, Settings, write_atomic
 from localize._redact import redact_host, redact_url, split_credentials
 from localize.cli._main import cli
-from tests.fault_server import Script, completion, status
+from tests.fault_server import BODY, Script, completion, status
 from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -338,3 +338,70 @@ def test_the_declared_license_ships() -> None:
     text = (root / "LICENSE").read_text(encoding="utf-8")
     assert text.split()[:4] == ["Apache", "License", "Version", "2.0,"]
     assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_an_endpoint_that_echoes_the_key_in_its_answer_leaves_it_in_nothing_kept(
+    script: Callable[..., Script], tmp_path: Path
+) -> None:
+    # A debugging server or proxy that quotes the request's credentials in a 200 answer: the
+    # cassette kept them (scrub_response masked headers only), and so did the section itself,
+    # the response cache, the audit log and the results file.
+    key = "local-token-7e1b2c"  # no known shape: only knowing what was sent can mask it
+
+    def echo(request: Any) -> Any:
+        sent = f"{request.headers.get('Authorization')} {request.authorization.password} {key}"
+        body = json.dumps({"body": f"{BODY} Sent with {sent} and Bearer abcdefghijklmnop1234."})
+        return completion(body)
+
+    s = script(echo)
+    url = s.url.replace("http://", f"http://user:{KEYS[0]}@")
+    env = {
+        "OPENAI_API_KEY": key,
+        "LOCALIZE_BASE_URL": url,
+        "LOCALIZE_CACHE_DIR": str(tmp_path / "cache"),
+        "LOCALIZE_LOGS_DB": str(tmp_path / "logs.db"),
+    }
+    runs = [
+        ["rewrite", WIRE, "-r", "uk", "-o", str(tmp_path / "s.md")],
+        ["rewrite", WIRE, "-r", "uk", "-f", "json", "-o", str(tmp_path / "s.json")],
+        ["rewrite", WIRE, "-r", "uk", "--cassette", str(tmp_path / "c.yaml")],
+        # The masked recording replays (its content-length is the masked body's).
+        ["rewrite", WIRE, "-r", "uk", "--cassette", str(tmp_path / "c.yaml")],
+        ["batch", WIRE, "-r", "uk", "-o", str(tmp_path / "results.jsonl")],
+    ]
+    outputs = []
+    for args in runs:
+        result = CliRunner().invoke(cli, [*args, "-m", "m", "--max-attempts", "1"], env=env)
+        assert result.exit_code in (0, 4), result.output
+        outputs.append(result.output)
+    assert s.requests == 2  # the cassette run records; the others come from the cache
+    kept = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"s.md", "s.json", "c.yaml", "results.jsonl", "logs.db"} <= {p.name for p in kept}
+    assert any(p.suffix == ".json" and "cache" in p.parts for p in kept)
+    assert "Sent with" in (tmp_path / "s.md").read_text()  # the answer was kept, masked
+    blobs = [p.read_bytes().decode("utf-8", "replace") for p in kept] + outputs
+    for secret in (key, KEYS[0], "abcdefghijklmnop1234"):
+        assert not any(secret in b for b in blobs), secret
+
+
+def test_a_cached_answer_that_holds_the_key_comes_back_masked(
+    script: Callable[..., Script],
+) -> None:
+    # An entry written before answers were masked (or by a run with another key) is served as
+    # it was stored: the key went on into the section and the outputs.
+    from localize.backends import Completion, Usage
+
+    key = "local-token-7e1b2c"
+
+    class Stale:
+        def get(self, _key: str) -> Completion:
+            return Completion(f"It was sent with {key}.", "stop", Usage(1, 1), "m", "json_object")
+
+        def put(self, _key: str, _completion: Completion) -> None:
+            raise AssertionError("nothing new to store")
+
+    s = script(completion())
+    client = LLMClient(base_url=s.url, api_key=key, model="m", cache=Stale())
+    answer = client.complete([{"role": "user", "content": "hi"}], params={}, schema={})
+    assert answer.from_cache and s.requests == 0
+    assert answer.content == "It was sent with REDACTED."

@@ -202,3 +202,32 @@ def _listening_pid(port: int) -> int:
         except OSError:
             continue
     raise AssertionError(f"nothing listens on port {port}")
+
+
+def test_serve_refuses_an_address_it_cannot_listen_on_before_starting_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A port in use by another HTTP server looked ready (it answered the readiness check); a
+    # host that does not resolve was a traceback (socket.gaierror).
+    from click.testing import CliRunner
+
+    from localize.cli._main import cli
+
+    def no_model() -> Path:
+        raise AssertionError("the model was looked for")
+
+    monkeypatch.setattr("localize.backends._local.local_model_path", no_model)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        cases = [
+            (["--port", port], f"--port: {port} on 127.0.0.1 is in use"),
+            (["--host", "256.1.1.1"], "--host: cannot listen on '256.1.1.1'"),
+            (["--host", "192.0.2.1"], "--host: 192.0.2.1 is not an address of this machine"),
+        ]
+        for args, needle in cases:
+            result = CliRunner().invoke(cli, ["serve", *args])
+            assert result.exit_code == 2, result.output
+            (line,) = result.stderr.strip().splitlines()
+            assert needle in line

@@ -9,6 +9,11 @@ The HTTP libraries under the openai SDK log request URLs (httpx at INFO, the SDK
 credentials out of the URL (into a header and query parameters) before the SDK sees it.
 `redact_text` and `SecretFilter` do the same for free text (log lines, what the audit log keeps),
 masking key-shaped strings and known secrets besides.
+
+An endpoint's answer is text too: a server (or a proxy, or a model asked the right way) may echo
+the key it was sent. `remember_secrets` notes each credential a client sends, and
+`mask_secrets` takes them, and key-shaped tokens, out of an answer before anything keeps it (a
+cassette, the response cache, the audit log, an output).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 __all__ = [
     "REDACTED",
     "SecretFilter",
+    "mask_secrets",
     "redact_host",
     "redact_library_logs",
     "redact_text",
     "redact_url",
     "redacted_repr",
+    "remember_secrets",
     "sent_secrets",
     "split_credentials",
 ]
@@ -137,9 +144,41 @@ def sent_secrets(authorization: str | None, query: Iterable[tuple[str, str]]) ->
     return tuple(s for s in found if s)
 
 
+# The credentials this process has sent to an endpoint (API keys, URL passwords and query keys),
+# longest first when masked: one may hold another.
+_SENT: set[str] = set()
+# In an answer, a shorter "key" ("test", "local") is an ordinary word: masking it would shred
+# the section. Real keys are far longer.
+_MIN_ANSWER_SECRET = 8
+# What an answer may hold that looks like a credential: an OpenAI-style key, or a bearer token
+# as an Authorization header carries it (16+ token characters: "bearer bonds" is prose).
+_ANSWER_SECRETS = (
+    _SECRET_TEXT[0],
+    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"),
+)
+
+
+def remember_secrets(secrets: Iterable[str | None]) -> None:
+    """Note credentials a client sends, so `mask_secrets` and `redact_text` mask them wherever
+    they come back."""
+    _SENT.update(s for s in secrets if s and len(s) >= _MIN_ANSWER_SECRET)
+
+
+def mask_secrets(text: str) -> str:
+    """An endpoint's answer with each credential sent (see `remember_secrets`) and anything
+    shaped like an API key or a bearer token masked; the rest of the text as it was (unlike
+    `redact_text`, which also rewrites URLs and ``key=value`` pairs in a message)."""
+    for secret in sorted(_SENT, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    for pattern in _ANSWER_SECRETS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+    return text
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with its URLs redacted, the given secrets and anything shaped like a key masked."""
-    for secret in secrets:
+    """``text`` with its URLs redacted, the given secrets, those sent (see `remember_secrets`)
+    and anything shaped like a key masked."""
+    for secret in [*secrets, *sorted(_SENT, key=len, reverse=True)]:
         if len(secret) >= 4:  # masking a 1-3 character "key" would shred ordinary words
             text = text.replace(secret, REDACTED)
     if "://" in text:

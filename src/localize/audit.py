@@ -263,6 +263,10 @@ class AuditLog:
     source: str = "library"
     chosen: bool = True
 
+    def __post_init__(self) -> None:
+        # ``AuditLog("logs.db")`` failed at the first write with an AttributeError.
+        object.__setattr__(self, "path", Path(self.path))
+
     @classmethod
     def from_settings(cls, settings: Settings, source: str = "library") -> AuditLog | None:
         """The configured log, or None when the settings turn it off."""

@@ -39,10 +39,13 @@ from tenacity import (
 )
 
 from localize._redact import (
+    mask_secrets,
     redact_host,
     redact_library_logs,
     redact_url,
     redacted_repr,
+    remember_secrets,
+    sent_secrets,
     split_credentials,
 )
 from localize._types import STRUCTURED_MODES, ChatMessage, StructuredMode
@@ -256,6 +259,9 @@ class LLMClient:
             self.api_key = os.environ.get("OPENAI_API_KEY", "")
         if self.base_url is not None:
             self.base_url = check_base_url(self.base_url, "base_url")
+        # What this client sends as credentials is masked wherever an answer brings it back.
+        _, auth, query = split_credentials(self.endpoint)
+        remember_secrets([self.api_key, *sent_secrets(auth.get("Authorization"), query.items())])
         if self.model is None:
             self.model = self.discover_model()
         _validate(self)
@@ -428,6 +434,9 @@ class LLMClient:
         message = shaped(choice.message, "message", dict)
         content = shaped(message.content, "message.content", str) if message is not None else None
         refusal = shaped(message.refusal, "message.refusal", str) if message is not None else None
+        # An answer that echoes the key (a proxy, a debugging server, a model asked to) must not
+        # carry it into the cache, the audit log, the results or the output.
+        content, refusal = (mask_secrets(t) if t else t for t in (content, refusal))
         if refusal:
             raise RefusalError(
                 f"{where}: the model refused: {refusal}", base_url=where, request_id=request_id
@@ -480,7 +489,8 @@ class LLMClient:
         if hit is None:
             return key, None
         _log.info("answer from the response cache (model=%s, no request sent)", kwargs["model"])
-        return key, replace(hit, from_cache=True)
+        # An entry written before answers were masked (see _accept) may hold the key.
+        return key, replace(hit, content=mask_secrets(hit.content), from_cache=True)
 
     def _store(self, key: str | None, completion: Completion) -> Completion:
         # Cut-off answers are not worth replaying: a rerun should try again.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import importlib.util
 import json
 import os
@@ -26,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from localize.backends._llama_server import NO_EXTRA_BUFFERS
-from localize.errors import LocalModelError
+from localize.errors import ConfigError, LocalModelError
 
 __all__ = [
     "LOCAL_MODEL",
@@ -103,10 +104,30 @@ def _die_with_parent() -> None:
         pass  # not Linux: stop() still runs on every normal exit
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+def _free_port(host: str, port: int | None = None) -> int:
+    """``port`` (or a free one) on ``host``, bound once to see that the server can listen there.
+
+    A host that does not resolve or is not this machine's, or a port in use, is a `ConfigError`
+    naming ``host`` or ``port``: it was a traceback, and a port in use by another HTTP server
+    looked ready (that server answered the readiness check) while this one had failed to bind.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, port or 0))
+            return int(s.getsockname()[1])
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host!r}: {exc.strerror}", option="host") from None
+    except OverflowError:
+        raise ConfigError(f"{port} is not a port number (1 to 65535)", option="port") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ConfigError(f"{host} is not an address of this machine", option="host") from None
+        what = (
+            "is in use (choose another, or none for a free one)"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be used: {exc.strerror}"
+        )
+        raise ConfigError(f"{port} on {host} {what}", option="port") from None
 
 
 def cpu_has_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
@@ -214,10 +235,10 @@ class LocalServer:
 
     def start(self) -> str:
         """Start the server and wait until it answers; returns its base URL."""
+        # The address first: a bad one is the caller's input, whatever is installed.
+        self.port = _free_port(self.host, self.port)
         model_path = local_model_path()
         _check_server_installed()
-        if self.port is None:
-            self.port = _free_port(self.host)
         extra = self.extra_buffers
         if extra is None and cpu_has_amx():
             extra = False

@@ -22,7 +22,7 @@ import openai
 from localize import _strict_json as strict_json
 from localize._atomic import check_writable, write_atomic
 from localize._reading import read_limited
-from localize._redact import redact_url
+from localize._redact import mask_secrets, redact_url, remember_secrets
 from localize._types import StructuredMode
 from localize.audit import AuditLog, open_audit, resolve_audit
 from localize.backends import (
@@ -167,6 +167,7 @@ def batch_api_client(settings: Settings) -> openai.OpenAI:
             "the Batch API needs an API key; set OPENAI_API_KEY", option="OPENAI_API_KEY"
         )
     where = connection_options(settings.base_url) if settings.base_url else {}
+    remember_secrets([settings.api_key])  # masked in the answers collected (see _answer)
     return openai.OpenAI(api_key=settings.api_key, timeout=settings.timeout, **where)
 
 
@@ -257,7 +258,8 @@ def _answer(line: dict[str, Any], manifest: BatchManifest) -> Completion:
     usage = _field(body.get("usage"), "usage", dict) or {}
     details = _field(usage.get("prompt_tokens_details"), "prompt_tokens_details", dict) or {}
     return Completion(
-        content=_field(message.get("content"), "message.content", str) or "",
+        # An answer that echoes the key must not carry it into the results or the audit log.
+        content=mask_secrets(_field(message.get("content"), "message.content", str) or ""),
         finish_reason=_field(choice.get("finish_reason"), "finish_reason", str),
         usage=Usage(
             _field(usage.get("prompt_tokens"), "prompt_tokens", int) or 0,
@@ -332,13 +334,15 @@ def collect_batch(
     *,
     audit: AuditLog | bool = True,
     settings: Settings | None = None,
+    source: str = "batch output",
 ) -> tuple[list[JobResult], list[str]]:
     """Turn Batch API (or vLLM ``run_batch``) output lines into results, checked as usual.
 
     Returns the results (not those in ``skip``) and the custom ids of requests the output does
     not answer (an expired or cancelled batch): rerun ``localize batch`` to do those. ``audit``
     as for `localize.generate`: each section collected is recorded. ``settings`` gives the
-    check policy (``strict``, ``checks``), as in the run that exported the requests.
+    check policy (``strict``, ``checks``), as in the run that exported the requests. ``source``
+    names the output (its file, or the batch) in errors.
     """
     run = settings or Settings()
     log = resolve_audit(audit)
@@ -352,11 +356,15 @@ def collect_batch(
         try:
             line = strict_json.loads(raw)
         except strict_json.JSONProblem as exc:
-            raise InputError(f"batch output line {n}: invalid JSON: {exc.detail}") from None
-        cid = line.get("custom_id") if isinstance(line, dict) else None
+            raise InputError(f"{source} line {n}: invalid JSON: {exc.detail}") from None
+        if not isinstance(line, dict):
+            raise InputError(f"{source} line {n}: not a JSON object (a Batch API output line)")
+        cid = line.get("custom_id")
+        if cid is None:
+            raise InputError(f"{source} line {n}: has no custom_id (a Batch API output line)")
         if not isinstance(cid, str) or cid not in by_id:
             raise InputError(
-                f"batch output line {n}: custom_id {cid!r} is not in the manifest "
+                f"{source} line {n}: custom_id {cid!r} is not in the manifest "
                 "(is this the output of another batch?)"
             )
         job = by_id[cid]
@@ -487,8 +495,9 @@ def collect_results(
         )
     with ResultsFile(out) as results:  # locked and checked before downloading anything
         lines = _output_lines(source, settings, client)
+        named = str(source) if Path(source).is_file() else f"batch {source} output"
         collected, missing = collect_batch(
-            lines, data, skip=results.done, audit=log or False, settings=settings
+            lines, data, skip=results.done, audit=log or False, settings=settings, source=named
         )
         results.begin([r.key for r in collected])
         answered = len(collected) + len(missing)

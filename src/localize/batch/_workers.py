@@ -271,8 +271,10 @@ class _GatePermits:
 
 def _worker_main(sock: socket.socket) -> None:
     """A worker process: read its share, run it, send each result back, then say it is done."""
-    # Ctrl-C reaches the whole process group: the parent stops the workers, keeping what is done.
+    # Ctrl-C reaches the whole process group, and so may a SIGTERM: the parent stops the
+    # workers, keeping what is done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with contextlib.suppress(KeyboardInterrupt), batch_collector():
         asyncio.run(_work(sock))
 
@@ -405,7 +407,7 @@ class _Workers:
             proc = ctx.Process(
                 target=_worker_main, args=(there,), name=f"localize-worker-{k}", daemon=True
             )
-            with _sigint_ignored():  # inherited through exec: a Ctrl-C during start-up too
+            with _stop_signals_ignored():  # inherited through exec: during start-up too
                 proc.start()
             there.close()
             self._procs.append(proc)
@@ -518,16 +520,18 @@ class _Workers:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
+def _stop_signals_ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored while a worker starts (a few milliseconds: fork and exec)."""
     try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        old = [(s, signal.signal(s, signal.SIG_IGN)) for s in (signal.SIGINT, signal.SIGTERM)]
     except ValueError:  # not the main thread: signals are not ours to change
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        for s, handler in old:
+            signal.signal(s, handler)
 
 
 async def run_in_workers(

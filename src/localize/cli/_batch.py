@@ -61,6 +61,7 @@ from localize.cli._group import (
     settings_from,
     verify_source,
 )
+from localize.cli._interrupt import interrupted_exit_code
 from localize.errors import ConfigError, LocalizeError
 
 __all__ = ["batch"]
@@ -199,7 +200,7 @@ def _finish(summary: BatchSummary, fmt: str, **extra: Any) -> None:
     say(f"localize: {summary.line()}")
     if summary.interrupted:
         say("localize: interrupted; finished jobs are saved: run the same command to resume")
-        sys.exit(130)
+        sys.exit(interrupted_exit_code())  # 130 after Ctrl-C, 143 after SIGTERM
     if summary.failed:
         say(
             f"localize: {summary.failed} job(s) failed (see their 'error'); "

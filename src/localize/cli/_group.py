@@ -22,6 +22,7 @@ from localize._types import STRUCTURED_MODES
 from localize.backends import ResponseCache
 from localize.backends._cache import DiskCache, default_cache_dir
 from localize.cli._feedback import setup_logging
+from localize.cli._interrupt import interrupted_exit_code, stopping_on_sigterm
 from localize.config import Settings
 from localize.errors import ConfigError, LocalizeError, LocalizeWarning
 from localize.pipeline import VERIFY_NEEDS_ENDPOINT
@@ -113,7 +114,7 @@ class LocalizeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), stopping_on_sigterm():
                     warnings.simplefilter("always", LocalizeWarning)
                     warnings.showwarning = _show_warning
                     return super().invoke(ctx)
@@ -140,13 +141,24 @@ class LocalizeGroup(click.Group):
         except LocalizeError as exc:
             # One line, whatever the message holds (a parser's multi-line report, say).
             say(f"localize: error: {' '.join(str(exc).split())}")
-            if ctx.meta.get(_JSON_ERRORS):
-                failure = {"ok": False, "error": str(exc), "exit_code": exc.exit_code}
-                try:
-                    click.echo(json.dumps(failure, ensure_ascii=False))
-                except OSError:
-                    _silence_stdout()
+            _json_failure(ctx, str(exc), exc.exit_code)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
+            # "Aborted!" and exit 1, which reads as a failed run.
+            say("localize: interrupted")
+            _json_failure(ctx, "interrupted", interrupted_exit_code())
+            ctx.exit(interrupted_exit_code())
+
+
+def _json_failure(ctx: click.Context, message: str, exit_code: int) -> None:
+    """In a JSON mode, the failure as a JSON object on stdout too."""
+    if ctx.meta.get(_JSON_ERRORS):
+        failure = {"ok": False, "error": message, "exit_code": exit_code}
+        try:
+            click.echo(json.dumps(failure, ensure_ascii=False))
+        except OSError:
+            _silence_stdout()
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -464,6 +476,12 @@ def recording_options(f: F) -> F:
     @functools.wraps(f)
     def run(*args: Any, cassette: str | None, record_mode: str, **kwargs: Any) -> Any:
         if cassette is None:
+            # Passed over silently, a replay looked asked for while the run went live.
+            source = click.get_current_context().get_parameter_source("record_mode")
+            if source == click.core.ParameterSource.COMMANDLINE:
+                raise ConfigError(
+                    "is for a recording: give --cassette FILE too", option="--record-mode"
+                )
             return f(*args, **kwargs)
         from localize.testing._recording import use_cassette
 

@@ -15,17 +15,26 @@ from localize.cli._group import (
     resolve_settings,
     say,
 )
-from localize.errors import InputError
+from localize.errors import ConfigError, InputError
 
 __all__ = ["logs"]
 
 _format_option = format_option("Output format.")
 
 
-def _log_for(ctx: click.Context, logs_db: str | None) -> AuditLog:
-    """The database named here, else on the group, else by the environment, config or default."""
+def _log_for(ctx: click.Context, logs_db: str | None, *, reading: bool = True) -> AuditLog:
+    """The database named here, else on the group, else by the environment, config or default.
+
+    ``reading``: a file named with --logs-db that does not exist is refused, naming it; listed
+    as "no matching entries", a mistyped path looked like an empty log. One set by the
+    environment or the config file is where generating commands will write it: not there yet,
+    it means nothing was generated yet (`logs` says so).
+    """
     chosen = logs_db or (ctx.obj if isinstance(ctx.obj, str) else None)
-    return AuditLog(logs_path(resolve_settings(logs_db=chosen)))
+    log = AuditLog(logs_path(resolve_settings(logs_db=chosen)))
+    if reading and chosen and not log.path.exists():
+        raise ConfigError(f"{log.path} does not exist (no audit log there)", option="--logs-db")
+    return log
 
 
 def _checks_text(entry: LogEntry) -> str:
@@ -121,6 +130,12 @@ def logs(
         click.echo(json.dumps([e.to_dict() for e in found], ensure_ascii=False, indent=2))
         return
     if not found:
+        if not log.path.exists():
+            say(
+                f"localize: no audit log yet: {log.path} does not exist "
+                "(rewrite and batch write it)"
+            )
+            return
         say(f"localize: no matching entries in {log.path}")
         return
     for entry in found:
@@ -150,4 +165,4 @@ def show(ctx: click.Context, entry_id: int, fmt: str, logs_db: str | None) -> No
 @click.pass_context
 def path(ctx: click.Context, logs_db: str | None) -> None:
     """Print the audit log's file name (it may not exist yet)."""
-    click.echo(str(_log_for(ctx, logs_db).path))
+    click.echo(str(_log_for(ctx, logs_db, reading=False).path))

@@ -44,7 +44,7 @@ from localize.cli._logs import logs
 from localize.cli._regions import regions
 from localize.cli._review import review
 from localize.config import Settings
-from localize.errors import ChecksFailedError
+from localize.errors import ChecksFailedError, ConfigError
 from localize.grounding import CheckReport, Finding
 from localize.grounding._policy import CheckPolicy
 from localize.pipeline import PreparedPrompt, localize, prepare
@@ -211,6 +211,11 @@ def rewrite(
     code is 4 (flagged); with --strict it is not written.
     """
     json_errors(ctx, fmt == "json")
+    if not splice and ctx.get_parameter_source("marker") == click.core.ParameterSource.COMMANDLINE:
+        # Passed over silently, the section looked placed at the marker.
+        raise ConfigError(
+            "says where --splice puts the section: give --splice too", option="--marker"
+        )
     settings = settings_from({**options, "strict": strict})
     writable_output(output, inputs=(story,))
     the_story = load_story(story, format=input_format, marker=marker.strip())
@@ -331,7 +336,11 @@ def serve(port: int | None, host: str) -> None:
     """Run the embedded model's server until Ctrl-C, for repeated use."""
     # SIGTERM unwinds like Ctrl-C, so the server is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with LocalServer(port=port, host=host) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(LocalServer(port=port, host=host))
+        except ConfigError as exc:  # the address: named by its option here
+            raise ConfigError(exc.message, option=f"--{exc.option}") from None
         click.echo(server.base_url)
         say(
             f"localize: serving {server.model}; use it with: "

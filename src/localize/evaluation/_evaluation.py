@@ -39,7 +39,9 @@ from localize.backends import ResponseCache
 from localize.config import Settings
 from localize.errors import ChecksFailedError, EndpointAuthError, InputError, LocalizeError
 from localize.evaluation._timing import cpu_seconds, mean_and_p95_ms
-from localize.grounding import CHECK_IDS, CheckReport
+from localize.grounding import CHECK_IDS, CheckReport, registered_checks
+from localize.grounding._plugins import load_plugin_checks
+from localize.grounding._verifier import VERIFIED
 from localize.pipeline import connect, localize
 from localize.regions._profiles import RegionProfile, get_region
 from localize.result import LocalizeResult
@@ -135,6 +137,9 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     if not root.is_dir():
         raise InputError(f"{root}: not a folder of labelled sections (nor a .jsonl set)")
     resolve = _story_resolver(root)
+    load_plugin_checks()  # a plugin's check may be expected too
+    # The checks a case runs (the model verifier is not one: it needs an endpoint).
+    known = [c.name for c in registered_checks() if c.name != VERIFIED]
     cases: list[Case] = []
     seen: set[str] = set()
     files = sorted(p for p in root.glob("*.y*ml") if p.name != "stories.yaml")
@@ -151,6 +156,7 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
             missing = [k for k in ("id", "region", "story", "section") if k not in raw]
             if missing:
                 raise InputError(f"{where}: missing field(s) {', '.join(missing)}")
+            _check_fields(raw, where)
             case_id = str(raw["id"])
             if case_id in seen:
                 raise InputError(f"{where}: id '{case_id}' is used twice")
@@ -160,6 +166,13 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
                 isinstance(e, dict) and "check" in e for e in expect
             ):
                 raise InputError(f"{where}: 'expect' must be a list of {{check, text}}")
+            for e in expect:
+                if str(e["check"]) not in known:
+                    # Counted as a planted fault no check could catch, a typo read as a miss.
+                    raise InputError(
+                        f"{where}: 'expect' names unknown check {str(e['check'])!r} "
+                        f"(checks: {', '.join(known)})"
+                    )
             try:
                 region = get_region(str(raw["region"]), profiles=profiles)
             except InputError as exc:  # the unknown region's message does not say where
@@ -179,11 +192,28 @@ def load_cases(folder: str | Path, *, profiles: str | Path | None = None) -> lis
     return cases
 
 
+def _check_fields(raw: dict[str, Any], where: str) -> None:
+    """Each field of a case of its kind: a list or a null read as its Python text ("[1, 2]",
+    "None") was checked as a section, a region id or an expected span."""
+    for key in ("id", "region", "story", "section"):
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+            raise InputError(f"{where}: '{key}' must be non-empty text")
+    for e in raw.get("expect") or []:
+        text = e.get("text") if isinstance(e, dict) else None
+        if text is not None and not isinstance(text, str | int | float):
+            raise InputError(f"{where}: 'expect' text must be text, got {type(text).__name__}")
+    low = _optional_int(raw.get("min_words"), where, "min_words")
+    high = _optional_int(raw.get("max_words"), where, "max_words")
+    if low is not None and high is not None and low > high:
+        raise InputError(f"{where}: 'min_words' ({low}) is over 'max_words' ({high})")
+
+
 def _optional_int(value: object, where: str, key: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: '{key}' must be a whole number")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{where}: '{key}' must be a whole number, 0 or more")
     return value
 
 

@@ -130,7 +130,7 @@ class PromptTemplate:
             body=body,
             description=str(front.get("description", "")),
             inputs=tuple(inputs),
-            defaults=dict(defaults),
+            defaults=_generation_defaults(defaults, source),
             min_words=_word_bound(words, "min", source),
             max_words=_word_bound(words, "max", source),
             text=text,
@@ -213,6 +213,49 @@ class _FileLoadingError(Exception):
     def __init__(self, tag: str, line: int) -> None:
         self.tag = tag
         self.line = line
+
+
+# The generation parameters localize itself reads or that every endpoint types the same way:
+# (kind, low, high). Others (top_k, repeat_penalty...) go to the endpoint as written.
+_NUMBER, _WHOLE = "a number", "a whole number"
+_DEFAULT_TYPES: dict[str, tuple[str, float | None, float | None]] = {
+    "max_tokens": (_WHOLE, 1, 1_000_000),
+    "temperature": (_NUMBER, 0, 2),
+    "top_p": (_NUMBER, 0, 1),
+    "seed": (_WHOLE, None, None),
+    "presence_penalty": (_NUMBER, -2, 2),
+    "frequency_penalty": (_NUMBER, -2, 2),
+}
+
+
+def _generation_defaults(defaults: dict[str, Any], source: str) -> dict[str, Any]:
+    """The front matter's ``defaults``, each known parameter of its type and range: a wrong one
+    ended a dry run in a traceback (``max_tokens: abc``) or a run in the endpoint's HTTP 400."""
+    for key, value in defaults.items():
+        if key == "stop":
+            stops = [value] if isinstance(value, str) else value
+            if not isinstance(stops, list) or not all(isinstance(v, str) for v in stops):
+                raise TemplateError(
+                    "front matter 'defaults.stop' must be a string or a list of strings",
+                    template=source,
+                )
+            continue
+        if key not in _DEFAULT_TYPES:
+            continue
+        kind, low, high = _DEFAULT_TYPES[key]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if (
+            not number
+            or (kind == _WHOLE and not isinstance(value, int))
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            bounds = f" from {low:,} to {high:,}" if low is not None else ""
+            raise TemplateError(
+                f"front matter 'defaults.{key}' must be {kind}{bounds}, got {value!r}",
+                template=source,
+            )
+    return dict(defaults)
 
 
 def _word_bound(words: dict[str, Any], key: str, source: str) -> int | None:

@@ -39,6 +39,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from localize._reading import read_limited
+from localize._redact import mask_secrets
 from localize.backends._cache import cache_suspended
 from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.config import Settings
@@ -102,12 +103,40 @@ def scrub_request(request: Any) -> Any:
     return request
 
 
+def _masked(value: Any) -> Any:
+    """A recorded body or header value (text or bytes) with the credentials in it masked."""
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, bytes):
+        try:
+            return mask_secrets(value.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return value  # not text (an image, a compressed body): no key to find as text
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Drop cookies, account ids and per-call ids from a recorded response."""
+    """Drop cookies, account ids and per-call ids from a recorded response, and mask the
+    credentials the request carried (and key-shaped tokens) where the server echoed them, in
+    its body or its headers."""
     headers = response.get("headers", {})
     for name in list(headers):
         if name.lower() in _DROP_RESPONSE_HEADERS:
             del headers[name]
+        else:
+            headers[name] = _masked(headers[name])
+    body = response.get("body")
+    if isinstance(body, dict) and "string" in body:
+        masked = _masked(body["string"])
+        if masked != body["string"]:
+            body["string"] = masked
+            # A replay sends the length recorded: it must be the masked body's.
+            size = len(masked.encode("utf-8") if isinstance(masked, str) else masked)
+            for name in headers:
+                if name.lower() == "content-length":
+                    headers[name] = [str(size)]
     return response
 
 
