@@ -7,7 +7,7 @@ import pytest
 
 from localize import check
 from localize.evaluation._factual import CONTENT_CHECKS
-from localize.story import parse_story
+from localize.story import Story, parse_story
 
 STORY = parse_story(
     "Apple has agreed to pay $490 million to settle a lawsuit accusing chief executive Tim Cook "
@@ -176,3 +176,32 @@ def test_a_name_that_opens_a_sentence_restating_a_story_clause_is_read_as_a_name
     )
     # A conjunction the lexicon (open classes only) leaves out is no name.
     assert _errors("Because Apple agreed to pay $490 million, it settled a lawsuit.") == []
+
+
+EARNINGS = parse_story(
+    "Net income in the second quarter was $94.8 million. We estimate that Q3 earnings per share "
+    "could range from $0.15 to $0.30."
+)
+
+
+def test_a_quarter_the_story_never_gives_where_it_gives_another_is_reported() -> None:
+    report = check("They estimate Q4 earnings per share of up to $0.30.", EARNINGS, "us")
+    assert [f.message for f in report.errors if f.check == "number"] == [
+        'The period "Q4" does not appear in the story.'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("section", "story"),
+    [
+        ("They estimate third-quarter earnings per share of up to $0.30.", EARNINGS),
+        ("Net income in Q2 was $94.8 million.", EARNINGS),
+        # A story that names no quarter says nothing of which one a section may name.
+        ("Sales rose in the fourth quarter.", parse_story("Sales rose this year.")),
+    ],
+)
+def test_a_quarter_the_story_gives_or_a_story_without_quarters_is_not_reported(
+    section: str, story: Story
+) -> None:
+    report = check(section, story, "us")
+    assert [f.message for f in report.errors if f.check == "number"] == []

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import KnownDates
+from localize.grounding._dates import KnownDates, scan_quarters
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._names import expansions
 from localize.regions import RegionProfile
@@ -41,6 +41,7 @@ class Facts:
     list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
     # Counts written with a unit of time ("three years", "a six-week trial") -> those units.
     measures: dict[Decimal, frozenset[str]]
+    quarters: frozenset[str]  # quarters and halves as codes ("q3" for "the third quarter")
     # What two figures of one sentence imply: their difference ("rose from 10 to 12": 2) and,
     # for amounts, the change as a percentage (20, or 16.7 from the larger). -> currencies.
     implied: dict[Decimal, frozenset[str | None]]
@@ -88,6 +89,7 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         numbered_names={k: frozenset(v) for k, v in numbered.items()},
         list_sizes=frozenset(_list_sizes(text)),
         measures={k: frozenset(v) for k, v in measures.items()},
+        quarters=frozenset(code for code, _, _ in scan_quarters(text)),
         implied={k: frozenset(v) for k, v in implied.items()},
         implied_percents=frozenset(implied_percents),
         lower_words=frozenset(filter(str.islower, letters)),

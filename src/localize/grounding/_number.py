@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from localize.grounding._context import CheckContext
-from localize.grounding._dates import DateMention, outside_dates, scan_dates
+from localize.grounding._dates import DateMention, outside_dates, scan_dates, scan_quarters
 from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._findings import Finding
@@ -336,11 +336,23 @@ def _vague_findings(body: str, story: Facts) -> Iterator[Finding]:
         )
 
 
+def _quarter_findings(body: str, story: Facts) -> Iterator[Finding]:
+    """A quarter (or a half, as "H1") the story never gives, where it gives another: "Q4" for
+    a story about Q3. A story that gives none says nothing of which one a section may name."""
+    for code, start, end in scan_quarters(body):
+        if code not in story.quarters and any(q[0] == code[0] for q in story.quarters):
+            span = body[start:end]
+            yield Finding(
+                "number", "error", f'The period "{span}" does not appear in the story.', span
+            )
+
+
 def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[Finding]:
     """Figures, references and dates the story does not give."""
     mentions = list(scan_dates(body))
     yield from _date_findings(body, mentions, story, profile.facts)
     yield from _vague_findings(body, story)
+    yield from _quarter_findings(body, story)
     seen: set[str] = set()
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:
