@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache, wraps
 from typing import TypeVar
@@ -250,12 +250,26 @@ def scanned_once(scan: Callable[[str], Iterable[T]]) -> Callable[[str], tuple[T,
 def scan_figures(text: str) -> Iterator[Figure]:
     """Every figure in a text: numerals (with scale, currency), number words (seventy-six) and
     halves ("half a percentage point", "two and a half")."""
-    if "half" in text.lower():
-        figures = list(_scan(text))
-        yield from figures
-        yield from _halves(text, figures)
-    else:
+    lower = text.lower()
+    if "half" not in lower and "decade" not in lower:
         yield from _scan(text)
+        return
+    figures = list(_scan(text))
+    if "decade" in lower:
+        figures = [_in_years(text, fig) for fig in figures]
+    yield from figures
+    if "half" in lower:
+        yield from _halves(text, figures)
+
+
+# "three decades" is also 30 years: a story's "for 30 years" grounds it, and the reverse.
+_DECADES = re.compile(r"\s+decades?(?![\w-])", re.IGNORECASE)
+
+
+def _in_years(text: str, fig: Figure) -> Figure:
+    if fig.currency is not None or fig.percent or not _DECADES.match(text, fig.end):
+        return fig
+    return replace(fig, alternatives=(*fig.alternatives, fig.value * 10))
 
 
 # "half a point", "a half", "half of": a half as news writes it. It grounds a section's "0.5" or

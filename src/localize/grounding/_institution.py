@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from localize.grounding._context import CheckContext
+from localize.grounding._dates import MONTH_NAMES, WEEKDAYS
 from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._findings import Finding
 from localize.grounding._names import (
@@ -19,7 +21,7 @@ from localize.grounding._names import (
     name_start,
     strip_possessive,
 )
-from localize.regions import foreign_namesakes
+from localize.regions import builtin_regions, foreign_namesakes
 from localize.text import (
     ACRONYM_ONLY,
     ACRONYM_WORD,
@@ -52,6 +54,43 @@ _HEADS = word_set("""
     Bureau Regulator Commissioner Service Institute Administration Committee Parliament Court
     Tribunal Ombudsman Inspectorate Unit Taskforce Act Bill Directive Regulation Regulations
 """)
+
+
+# A day or month that leads into a name is a date, not part of it: "On Thursday India's
+# Supreme Court struck down ...".
+_DATE_WORDS = frozenset(WEEKDAYS) | {m.lower() for m in MONTH_NAMES}
+
+
+@lru_cache(maxsize=1)
+def _short_forms() -> dict[str, tuple[str, ...]]:
+    """Each built-in region's two-word name, lower case ("united states"), with the region's
+    one-word names ("us", "usa"): a section may spell out the region a story abbreviates in a
+    body's name ("United States Commerce Department" for "US Commerce Department")."""
+    out: dict[str, tuple[str, ...]] = {}
+    for p in builtin_regions().values():
+        names = (p.name, *p.aliases)
+        short = tuple(n.lower() for n in names if len(n.split()) == 1)
+        for n in names:
+            if len(n.split()) == 2 and short:
+                out[n.lower()] = short
+    return out
+
+
+def _spelled_out(
+    body: str, tokens: list[re.Match[str]], lo: int, ends: list[int], grounded: str
+) -> bool:
+    """Whether the phrase from token ``lo``, led by a region's two-word name, is grounded with
+    one of the region's one-word names in its place."""
+    if lo + 2 >= len(tokens):
+        return False
+    pair = f"{tokens[lo].group()} {strip_possessive(tokens[lo + 1].group())}".lower()
+    rest = tokens[lo + 2].start()
+    return any(
+        fold(f"{short} {strip_possessive(body[rest : tokens[hi].end()])}") in grounded
+        for short in _short_forms().get(pair, ())
+        for hi in ends
+        if hi >= lo + 2
+    )
 
 
 def _is_head(word: str) -> bool:
@@ -252,7 +291,11 @@ def _drop_leading(tokens: list[re.Match[str]], first: int, last: int, profile: P
     while first < last:
         word = tokens[first].group()
         bare = strip_possessive(word)
-        if word.lower() in CONNECTORS or (bare != word and bare.lower() in profile.region_words):
+        if (
+            word.lower() in CONNECTORS
+            or word.lower() in _DATE_WORDS
+            or (bare != word and bare.lower() in profile.region_words)
+        ):
             first += 1
         else:
             break
@@ -288,6 +331,8 @@ def _name_grounded(
             # European Commission's new AI Office").
             if hi - lo >= 1 and (phrase in grounded or f"{phrase[:-1]}s " in grounded):
                 return True
+        if _spelled_out(body, tokens, lo, ends, grounded):
+            return True
         if lo >= head:
             return False
         word = tokens[lo].group()
@@ -295,6 +340,7 @@ def _name_grounded(
         droppable = (
             bare.lower() in profile.region_words
             or bare.lower() in CONNECTORS
+            or bare.lower() in _DATE_WORDS
             or ACRONYM_ONLY.fullmatch(bare) is not None
             or (lo == first and sentence_initial(body, tokens[lo].start()))
         )

@@ -149,6 +149,10 @@ def _values(text: str) -> list[_Value]:
     return sorted(out, key=lambda v: v.start)
 
 
+# Temperature units after a figure ("degrees Celsius", "F").
+_UNITS = word_set("degree degrees celsius fahrenheit c f")
+
+
 @lru_cache(maxsize=16384)
 def _item(word: str) -> str | None:
     """What a word is in a sentence's sequence (`_placed`): a clause boundary (""), a stop word
@@ -176,6 +180,10 @@ def _placed(text: str, sentence: int, values: Sequence[_Value]) -> Iterator[_Pla
             at += 1
         if at and start < values[at - 1].end:
             continue  # a value's own word ("million", "March")
+        if items and isinstance(items[-1], int) and m.group().lower() in _UNITS:
+            # A unit is the value's own too, glued or spelled: "1.6C" in the story is "1.6
+            # degrees Celsius" in a section, and neither is the setting of the statement.
+            continue
         items.append(_item(m.group()))
     items.extend(range(at, len(values)))
     position = {item: n for n, item in enumerate(items) if isinstance(item, int)}

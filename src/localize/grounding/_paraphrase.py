@@ -50,6 +50,7 @@ from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
 from localize.grounding._places import (
     gives_place,
+    in_given_place,
     story_places,
     unknown_places,
 )
@@ -90,6 +91,13 @@ _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
 _CONTRAST_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of)\b", re.IGNORECASE)
+# "Last year", "last week": a time, not a rank, so no opposite of the story's "first" year. "The
+# last year" stays a rank.
+_LAST_PERIOD = re.compile(
+    r"(?<!the )(?<!The )\blast(?=\s+(?:year|month|week|night|weekend|season|summer|winter|"
+    r"spring|autumn|decade)\b)",
+    re.IGNORECASE,
+)
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -268,6 +276,7 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
+        read = _LAST_PERIOD.sub("previous", read)
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
@@ -603,6 +612,10 @@ def _swapped(
     for a, x in new:
         for b, y in new:
             if a != b and x != y and (a, y) in told_pairs and (b, x) in told_pairs:
+                if a in STOPWORDS and b in STOPWORDS:
+                    # Only the small words before them changed places: "came from greenhouse
+                    # gases released by burning" for "driven by greenhouse gases from burning".
+                    continue
                 return x, y
     return None
 
@@ -621,6 +634,48 @@ def _negated_words(clause: _Clause, reach: int) -> set[str]:
             if nxt not in STOPWORDS:
                 out.add(nxt)
                 taken += 1
+    return out
+
+
+# Verbs that forbid what follows their "from": "bar US citizens from supporting" says they may
+# not support; and verbs that end what follows them: "to stop repeating the conduct" says "not
+# to repeat" it. Read on the story's side only, to excuse a section's negation of that verb;
+# never as a negation a section could drop ("stop buying" is no "not buying" a summary must
+# keep: read so, it flagged consistent rows).
+_FORBIDDING = word_set("bar ban prohibit forbid prevent block stop")
+_ENDING = word_set("stop cease")
+# Words from a forbidding verb to its "from" ("bar US citizens and permanent residents from").
+_FORBID_REACH = 8
+
+
+def _without(clause: _Clause) -> set[str]:
+    """The first content word after each "without" in the clause: "usually without symptoms"
+    keeps the story's "causes no symptoms". Read on the section's side only, to keep a story's
+    negation; never as a negation a section adds."""
+    order = clause.order
+    return {
+        next((x for x in order[i + 1 :] if x and x not in STOPWORDS), "")
+        for i, w in enumerate(order)
+        if w == "without"
+    } - {""}
+
+
+def _forbidden(clause: _Clause) -> set[str]:
+    """The first content word after each "from" that a forbidding verb governs in the clause,
+    and the word right after a verb that ends it."""
+    out: set[str] = set()
+    order = clause.order
+    for i, w in enumerate(order):
+        if w in _ENDING and i + 1 < len(order) and order[i + 1] not in STOPWORDS:
+            out.add(order[i + 1])  # "stop repeating" ("" after it: a negation, none added)
+        if w not in _FORBIDDING:
+            continue
+        for j in range(i + 1, min(len(order), i + 1 + _FORBID_REACH)):
+            if order[j] == "from":
+                head = next((x for x in order[j + 1 :] if x and x not in STOPWORDS), None)
+                if head is not None:
+                    out.add(head)
+                break
     return out
 
 
@@ -705,9 +760,13 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
         # covered by the ban"): only a negated verb the story's clause has is an added negation.
         # A story negation further off is about something else ("a trial ... at no cost").
         shared = said_neg & told.lemmas
-        if shared and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared)):
+        if (
+            shared
+            and not _negated_words(said, 1) & _forbidden(told)
+            and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared))
+        ):
             return "adds a negation"
-        if _negated_words(told, 1) & said.lemmas:
+        if (_negated_words(told, 1) & said.lemmas) - _without(said):
             return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
@@ -722,9 +781,15 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
     # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple),
-    # unless it is a word of a closed class, which the lexicon leaves out ("Because", "Six").
+    # unless it is a word of a closed class, which the lexicon leaves out ("Because", "Six"),
+    # or a city of a country the story gives ("Beijing's foreign ministry" for China's).
     first = {
-        n for n in said.proper - said.names if len(n) > 2 and n.isalpha() and n not in _CLOSED_CLASS
+        n
+        for n in said.proper - said.names
+        if len(n) > 2
+        and n.isalpha()
+        and n not in _CLOSED_CLASS
+        and not in_given_place(n, index.places)
     }
     new_names = [n for n in sorted(said.names | first) if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
@@ -1178,7 +1243,7 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
         here = _setting(said.order, i)
         if negation and len(here) >= _SETTING_SHARED:
             for told, _ in _settings(word, index):
-                if word in _negated_words(told, _NEGATION_REACH):
+                if word in _negated_words(told, _NEGATION_REACH) or word in _forbidden(told):
                     return None  # the story negates it somewhere: compared by alignment only
             # The story may negate the same verb in that setting, the section only moving the
             # words around it ("remedies were not decided and will be set in a later phase" for

@@ -26,7 +26,7 @@ from localize.grounding._analysis import per_story
 from localize.story import Story
 from localize.text import is_capitalised, is_common_word, sentence_initial
 
-__all__ = ["gives_place", "story_places", "unknown_places"]
+__all__ = ["gives_place", "in_given_place", "story_places", "unknown_places"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,8 @@ def story_places(story: Story) -> frozenset[str]:
     for i, word in enumerate(words):
         if not word[:1].isupper():
             continue
+        if "-" in word:  # "the Luxembourg-based court" gives Luxembourg
+            given |= table.placing.get(word.partition("-")[0], frozenset())
         for n in range(1, table.longest + 1):
             phrase = " ".join(words[i : i + n])
             given |= table.placing.get(phrase, frozenset())
@@ -119,6 +121,14 @@ def gives_place(word: str, given: frozenset[str]) -> bool:
     province is a place of its own: "Sydney" for a story set in Melbourne is a swap."""
     table = _places()
     places = table.naming.get(word) or table.lowered.get(word.lower())
+    return bool(places and places & given)
+
+
+def in_given_place(word: str, given: frozenset[str]) -> bool:
+    """Whether ``word`` is a city or a province of a place ``given``: "Beijing" for a story
+    that gives China, as news names a government by its capital ("Beijing said")."""
+    table = _places()
+    places = table.placing.get(word) or table.placing.get(word.title())
     return bool(places and places & given)
 
 

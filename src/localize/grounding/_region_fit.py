@@ -288,7 +288,11 @@ def _foreign_findings(body: str, story: Story, profile: RegionProfile) -> Iterat
             audience = _AUDIENCE_AFTER.match(body, m.end())
             if audience:
                 span = body[m.start() : audience.end()]
-                if " ".join(span.lower().split()) in " ".join(story.text.lower().split()):
+                # The story's own audience, under any of that region's names ("American
+                # citizens" for the story's "US citizens"), is the story's subject, not readers.
+                rest = body[m.end() : audience.end()]
+                told = " ".join(story.text.lower().split())
+                if any(" ".join(f"{n}{rest}".lower().split()) in told for n in (name, *names)):
                     continue
                 names = (span,)
                 message = (

@@ -23,6 +23,7 @@ from functools import cache, lru_cache, partial
 from typing import Any, Literal, cast
 
 from localize.grounding._analysis import per_story
+from localize.grounding._figures import scan_figures
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._names import FirstWords, find_whole, spaced_alternation
 from localize.grounding.attribution._checks import SectionActs, reported_in
@@ -50,6 +51,8 @@ _MIN_COVERAGE = 0.3
 _MIN_SHARED = 2
 _MIN_JOINT_COVERAGE = 0.2
 _MAX_SOURCES = 3
+# Number words below this are read as their numerals ("seven" as "7").
+_WORDED = 100
 # Characters of a section sentence quoted in a message.
 _QUOTE_LIMIT = 80
 
@@ -100,7 +103,15 @@ def _content_stems(text: str) -> frozenset[str]:
 @lru_cache(maxsize=16384)
 def _content_stem(word: str) -> str | None:
     # Kept per word: a story's words are mostly ones the stories before it used.
-    return None if word.lower().strip("'\u2019") in _STOPWORDS else stem(word)
+    if word.lower().strip("'\u2019") in _STOPWORDS:
+        return None
+    # A small number in words is the story's numeral: "the vote was seven to two" rests on
+    # "the board voted 7-2".
+    if word.replace("-", "").isalpha():  # "seven", "seventy-six"
+        for fig in scan_figures(word):
+            if fig.value == fig.value.to_integral_value() and 0 <= fig.value < _WORDED:
+                return str(int(fig.value))
+    return stem(word)
 
 
 @lru_cache(maxsize=16384)

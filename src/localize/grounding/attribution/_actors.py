@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from string import ascii_lowercase
 
@@ -65,6 +65,9 @@ class ActorLexicon:
     pattern: re.Pattern[str]  # groups: gov (a region's government), name, poss
     names: dict[str, Actor]  # name or region word, whitespace collapsed -> actor
     places: dict[str, str]  # a government's key -> its region, for messages ("the UK")
+    # A public body's key -> the keys of the governments whose profiles list it: "the US" that
+    # announced controls is the US Commerce Department that did (`body_of`).
+    homes: dict[str, frozenset[str]] = field(default_factory=dict)
     # Words the story or profile writes as names: an actor even first in a sentence.
     story_names: frozenset[str] = frozenset()
     # The names' leading runs of word characters, where alone a match can start (`iter_led`);
@@ -93,6 +96,7 @@ def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
     others = [p for rid, p in builtin_regions().items() if rid != profile.id]
     names: dict[str, Actor] = {}
     places: dict[str, str] = {}
+    homes: dict[str, set[str]] = {}
     region_words: list[str] = []
     for p in [*others, profile]:  # the given profile's names win a clash
         short = _short_region(p)
@@ -103,6 +107,7 @@ def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
             region_words.append(word)
         for inst in p.institutions:
             actor = Actor(f"inst:{inst.name}", f"the {inst.acronym or inst.name}", True)
+            homes.setdefault(actor.key, set()).add(gov.key)
             for name in (inst.name, inst.acronym or "", *inst.aliases):
                 if name:
                     names[" ".join(name.split())] = actor
@@ -113,7 +118,8 @@ def actor_lexicon(profile: RegionProfile) -> ActorLexicon:
     )
     leads = [leading_run(n) for n in names]
     led = None if None in leads else frozenset(w for w in leads if w is not None)
-    return ActorLexicon(pattern, names, places, leads=led)
+    homes_of = {key: frozenset(govs) for key, govs in homes.items()}
+    return ActorLexicon(pattern, names, places, homes=homes_of, leads=led)
 
 
 def _actor_of(gov: str | None, name: str | None, lexicon: ActorLexicon) -> Actor:

@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from localize.grounding._figures import scan_figures
 from localize.grounding._findings import Finding, shorten
+from localize.grounding.attribution._act_words import ACT_VERBS, CARRIERS
 from localize.grounding.attribution._actions import (
     Action,
     SectionActs,
@@ -42,9 +43,11 @@ from localize.grounding.attribution._actions import (
     story_actions,
 )
 from localize.grounding.attribution._actors import (
+    Actor,
     ActorAt,
     ActorLexicon,
     actors_in,
+    home_government,
 )
 from localize.grounding.attribution._counts import (
     ACTOR_KINDS,
@@ -66,6 +69,11 @@ __all__ = ["Action", "SectionActs", "check_actions", "reported_in", "story_actio
 # Families of acts whose actor the story fixes: giving one to someone else is an attribution
 # error. The others are claims when the story does not report them of that actor.
 _STORY_ACTS = frozenset({"ban", "order", "restriction", "suspension", "letter"})
+# Verbs that both say something and carry the act they say ("announced sweeping export
+# controls"): a body the story says announced an act said something, and a section may report
+# what it said ("the Commerce Department said companies now need a licence").
+_ANNOUNCING = frozenset(w for w in CARRIERS if ACT_VERBS.get(w) == "statement")
+_WORD = re.compile(r"[a-z]+")
 # Characters of a sentence quoted in a message.
 _QUOTE_LIMIT = 140
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})[\"\u201d]")
@@ -185,6 +193,7 @@ def check_actions(
     lexicon = acts.lexicon
     counts, skip = story_counts(story, profile), _profile_values(profile)
     seen: set[tuple[str, str]] = set()
+    home = home_government(story, profile)
     for sentence in split_sentences(body):
         # The sentence's actors and words, found once for its counts, acts and remits alike
         # (its words are walked only from an actor: a sentence naming none has no act).
@@ -203,18 +212,60 @@ def check_actions(
             key = (action.actor.key, action.family)
             if key in seen or action.actor.key in flagged:
                 continue
-            found = _action_finding(action, sentence.text, story, told)
+            found = _action_finding(action, sentence.text, story, told, lexicon, home)
             if found is not None:
                 seen.add(key)
                 yield found
         yield from remit_findings(sentence.text, lexicon, profile, actors)
 
 
+def _same_actor(
+    actor: Actor, told: Actor, sentence: Sentence, lexicon: ActorLexicon, home: Actor | None
+) -> bool:
+    """Whether a section's actor is the story's: the same, or a country standing for one of
+    its government's bodies ("the US announced" where the story's US Commerce Department did),
+    when the story's sentence names that country or the story is about its government."""
+    if actor.key == told.key:
+        return True
+    if actor.key not in lexicon.homes.get(told.key, ()):
+        return False
+    if home is not None and home.key == actor.key:
+        return True
+    return any(a.key == actor.key for _, _, a, _ in actors_in(sentence.text, lexicon))
+
+
+def _announced(sentence: Sentence, action: Action) -> bool:
+    return not _ANNOUNCING.isdisjoint(
+        _WORD.findall(sentence.text[action.start : action.end].lower())
+    )
+
+
+def _reported(
+    action: Action,
+    told: tuple[tuple[Sentence, Action], ...],
+    lexicon: ActorLexicon,
+    home: Actor | None,
+) -> bool:
+    """Whether the story reports a section's act of its actor: the same act, or a statement
+    where the story says the actor announced its act."""
+    group = act_group(action.family)
+    return any(
+        (act_group(a.family) == group or (action.family == "statement" and _announced(s, a)))
+        and _same_actor(action.actor, a.actor, s, lexicon, home)
+        for s, a in told
+    )
+
+
 def _action_finding(
-    action: Action, text: str, story: Story, told: tuple[tuple[Sentence, Action], ...]
+    action: Action,
+    text: str,
+    story: Story,
+    told: tuple[tuple[Sentence, Action], ...],
+    lexicon: ActorLexicon,
+    home: Actor | None,
 ) -> Finding | None:
     """The finding on one act in a section sentence, if the story does not report it so."""
-    if any(same_act(action, a) for _, a in told):
+    if any(same_act(action, a) for _, a in told) or _reported(action, told, lexicon, home):
         return None
     span = text[action.start : action.end]
     group = act_group(action.family)
