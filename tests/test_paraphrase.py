@@ -330,3 +330,210 @@ def test_an_acronym_compound_beside_a_story_name_is_no_name() -> None:
     story = parse_story("The US banned Fable, whose security tools use AI.")
     section = "Britain's defenders relied on Fable's AI-powered security tools."
     assert check_paraphrase(section, story, get_region("uk")) == []
+
+
+# Issue 18: verbs and phrases that negate the verb after them read as the "not" they say, in the
+# story and the section alike (SummEdits-style edits of news sentences).
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        (
+            "The club failed to sign the striker before the deadline.",
+            "The club signed the striker before the deadline.",
+            "drops the story's negation",
+        ),
+        (
+            "The minister agreed to meet the striking nurses on Monday.",
+            "The minister refused to meet the striking nurses on Monday.",
+            "adds a negation",
+        ),
+        (
+            "The bank no longer offers free accounts to students in Wales.",
+            "The bank still offers free accounts to students in Wales.",
+            "drops the story's negation",
+        ),
+        (
+            "The study found an absence of evidence linking the drug to cancer.",
+            "The study found evidence linking the drug to cancer.",
+            "drops the story's negation",
+        ),
+        (
+            "The minister was unable to attend the summit in Paris on Monday.",
+            "The minister attended the summit in Paris on Monday.",
+            "drops the story's negation",
+        ),
+        (
+            "The regulator has yet to decide on the merger of the two banks.",
+            "The regulator has decided on the merger of the two banks.",
+            "drops the story's negation",
+        ),
+    ],
+)
+def test_a_negating_verb_is_read_as_a_negation(story_text: str, section: str, fault: str) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
+    assert len(messages) == 1 and fault in messages[0], messages
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section"),
+    [
+        # The same negation in other words.
+        (
+            "The club failed to sign the striker before the deadline.",
+            "The club did not sign the striker before the deadline.",
+        ),
+        (
+            "The minister refused to meet the striking nurses on Monday.",
+            "The minister declined to meet the striking nurses on Monday.",
+        ),
+        (
+            "The regulator has yet to decide on the merger of the two banks.",
+            "The regulator has not decided on the merger of the two banks.",
+        ),
+        (
+            "The regulator ordered the firm to stop repeating the conduct.",
+            "The firm was ordered by the regulator not to repeat the conduct.",
+        ),
+        # "declined to" before a figure is a fall, not a refusal.
+        (
+            "Sales declined to $5 million in the third quarter.",
+            "Sales declined to $5 million in the third quarter.",
+        ),
+        # A negation that undoes an opposite says what the story says: no opposite, and no
+        # added or dropped negation.
+        (
+            "The council rejected plans for a new stadium in the city.",
+            "The council did not approve plans for a new stadium in the city.",
+        ),
+        (
+            "Exports rose sharply in the first quarter, figures showed.",
+            "Exports did not fall in the first quarter, figures showed.",
+        ),
+        (
+            "The plans for a new stadium in the city were not approved by the council.",
+            "The council rejected the plans for a new stadium in the city.",
+        ),
+    ],
+)
+def test_a_negation_said_another_way_passes(story_text: str, section: str) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    assert check_paraphrase(section, story, get_region("us")) == []
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        # Two sides of one scale: any verb of a change against any verb of the opposite change.
+        (
+            "The company's sales increased by 10% in Europe.",
+            "The company's sales declined by 10% in Europe.",
+            '"decline" where the story says "increase"',
+        ),
+        (
+            "The airline began flights to the island in March.",
+            "The airline ceased flights to the island in March.",
+            '"cease" where the story says "begin"',
+        ),
+        (
+            "The company stopped selling the drug in 2019 after complaints from doctors.",
+            "The company continued selling the drug in 2019 after complaints from doctors.",
+            '"continue" where the story says "stop"',
+        ),
+    ],
+)
+def test_a_change_swapped_for_the_opposite_change_is_reported(
+    story_text: str, section: str, fault: str
+) -> None:
+    story = parse_story(story_text + "\n\nThe statement came on Wednesday.")
+    messages = [f.message for f in check_paraphrase(section, story, get_region("us"))]
+    assert len(messages) == 1 and fault in messages[0], messages
+
+
+def _paraphrase_us(section: str, story: object) -> list[str]:
+    return [f.message for f in check_paraphrase(section, story, get_region("us"))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("story_text", "section", "fault"),
+    [
+        (
+            "Term life insurance is cheaper, while whole life insurance covers your entire life.",
+            "The agent explains the difference between term and partial life insurance.",
+            '"partial" where the story says "whole"',
+        ),
+        (
+            "The patient was in a stable condition at the hospital.",
+            "The patient was in a critical condition at the hospital.",
+            '"critical" where the story says "stable"',
+        ),
+    ],
+)
+def test_a_news_pair_wordnet_does_not_link_is_reported(
+    story_text: str, section: str, fault: str
+) -> None:
+    messages = _paraphrase_us(section, parse_story(story_text + "\n\nIt came on Wednesday."))
+    assert len(messages) == 1 and fault in messages[0], messages
+
+
+def test_a_dropped_negation_is_placed_by_its_setting_in_a_folded_sentence() -> None:
+    story = parse_story(
+        "Lola asked who the paperwork should go to.\n\n"
+        "Jessica from HR said the paperwork can be sent by email.\n\n"
+        "Just don't make it a habit of sending paperwork late, she said."
+    )
+    # One section sentence folds the three: no story clause covers it, the setting places it.
+    folded = (
+        "Lola asked about the paperwork, and Jessica from HR said to email it and to make it a "
+        "habit of sending paperwork late."
+    )
+    messages = _paraphrase_us(folded, story)
+    assert len(messages) == 1 and "drops the story's negation" in messages[0], messages
+    kept = "Lola asked about the paperwork, and Jessica said not to make a habit of sending late."
+    assert _paraphrase_us(kept, story) == []
+
+
+def test_whether_or_not_is_no_negation() -> None:
+    story = parse_story(
+        "The client asked about pre-existing conditions and whether or not the deductibles "
+        "are affordable."
+    )
+    section = "The client asked whether the deductibles are affordable for pre-existing conditions."
+    assert _paraphrase_us(section, story) == []
+
+
+def test_each_negation_is_compared_on_its_own() -> None:
+    # The section keeps the story's negation ("refused to give") and adds another.
+    story = parse_story(
+        "The woman refused to give a breath sample and had to be restrained by two officers."
+    )
+    section = "The woman refused to give a breath sample and had not to be restrained by officers."
+    messages = _paraphrase_us(section, story)
+    assert len(messages) == 1 and "adds a negation" in messages[0], messages
+    kept = "The woman did not give a breath sample and had to be restrained by two officers."
+    assert _paraphrase_us(kept, story) == []
+
+
+def test_a_player_who_joined_is_not_one_who_left() -> None:
+    story = parse_story("Duffy, 37, has joined the Championship side on a one-year contract.")
+    messages = _paraphrase_us("Duffy has left the Championship side on a one-year contract.", story)
+    assert len(messages) == 1 and '"leave" where the story says "join"' in messages[0], messages
+
+
+def test_a_statement_said_to_be_false_keeps_the_story_s_negation() -> None:
+    # The tuned corpus's clean wire section: "disputes that it demonstrated" is the story's
+    # "did not demonstrate", with no negation to read.
+    story = parse_story(
+        "Amazon researchers published a paper on the model last week.\n\n"
+        "However, Moussouris disputes the paper's findings, stating that it did not demonstrate "
+        "a true jailbreak."
+    )
+    section = (
+        "Katie Moussouris, who reviewed the Amazon research paper, disputes that it demonstrated "
+        "a true jailbreak."
+    )
+    assert _paraphrase_us(section, story) == []
+    dropped = (
+        "Katie Moussouris, who reviewed the Amazon paper, says it demonstrated a true jailbreak."
+    )
+    assert any("negation" in m for m in _paraphrase_us(dropped, story))

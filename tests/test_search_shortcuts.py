@@ -2,19 +2,22 @@
 
 Speed work replaced a few searches with cheaper equivalents: names found whole without a leading
 lookbehind (`find_whole`), a profile's names looked up by their leading word (`FirstWords`),
-lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``. Each is
-compared here with the plain form on generated text, odd Unicode included (characters whose
-case changes length, the Kelvin sign, the long s).
+lookaheads in front of the date patterns, apostrophes dropped without ``str.translate``, the
+places table tried only where a place word leads and its phrases cut where they open no place,
+the leak and meta patterns skipped where none of their words stands. Each is compared here with
+the plain form on generated text, odd Unicode included (characters whose case changes length,
+the Kelvin sign, the long s).
 """
 
 from __future__ import annotations
 
 import re
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from localize.grounding import _dates
+from localize.grounding import _dates, _leak, _meta_text, _places
 from localize.grounding._names import (
     FirstWords,
     expansions,
@@ -68,7 +71,7 @@ def test_a_name_found_whole_leads_with_a_word_of_the_text(text: str, names: list
             assert name in candidates
 
 
-@settings(max_examples=200, derandomize=True)
+@settings(max_examples=200, derandomize=True, deadline=None)  # the lexicon builds once
 @given(texts, name_lists)
 def test_a_lexicon_tried_only_where_a_name_leads_finds_what_finditer_does(
     text: str, names: list[str]
@@ -124,3 +127,79 @@ def test_expansions_read_each_line_once_and_find_what_a_line_by_line_read_finds(
         "CMA",
         "Competition and Markets Authority",
     ) in joined
+
+
+PLACE_PIECES = [
+    *("Scot", "Scots", "Scotland", "Wales", "Welsh", "the Gambia", "The Gambia", "U.S.", "US"),
+    *("New Zealand", "New", "Zealand", "Porto", "Isle of Man", "Isle", "Cape Verde", "Cardiff"),
+    *(" ", "  ", "-", "x", "'s", "\u2019s", "s", ".", ",", "\n", "the ", "Royal ", "-based"),
+]
+place_texts = st.lists(st.sampled_from(PLACE_PIECES), max_size=12).map("".join)
+
+
+def _plain_story_places(text: str) -> set[str]:
+    """`story_places`' phrase walk before it stopped at phrases that open no place."""
+    table = _places._places()
+    words = [w.rstrip(".").replace("\u2019", "'") for w in _places._WORD.findall(text)]
+    words = [w.replace(".", "") if w.replace(".", "").isupper() else w for w in words]
+    given: set[str] = set()
+    for i, word in enumerate(words):
+        if word[:1].isupper():
+            if "-" in word:
+                given |= table.placing.get(word.partition("-")[0], frozenset())
+            for n in range(1, table.longest + 1):
+                phrase = " ".join(words[i : i + n])
+                given |= table.placing.get(phrase, frozenset())
+                given |= table.placing.get(phrase.removesuffix("'s"), frozenset())
+    return given
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)  # the table loads once
+@given(place_texts)
+def test_places_are_tried_only_where_a_place_word_leads(text: str) -> None:
+    table = _places._places()
+    assert "" not in table.leads
+    led = [(m.span(), m.groups()) for m in iter_led(table.pattern, table.leads, text)]
+    assert led == [(m.span(), m.groups()) for m in table.pattern.finditer(text)]
+    assert _places._placed_in(text, table) == _plain_story_places(text)
+
+
+PROSE_PIECES = [
+    *("As an AI", "as an ai", "I cannot", "I can\u2019t", "I'm unable to", "I am sorry"),
+    *("I apologise", "Here is the section", "here's your draft", "Sure,", "OK!", "Okay,"),
+    *("Certainly!", "Word count:", "let me know if", "Fix these problems", "JSON object with"),
+    *(" the key", "The section is 40 words long", "cannot be published as it is", "this story"),
+    *("The article says", "according to the story", "this write-up", "the news item", "piece"),
+    *(" ", "\n", ".", '"', "x", "\u0130", "\u0131", "\u017f", "\u212a", "\u017fORRY", "Sorry"),
+]
+prose_texts = st.lists(st.sampled_from(PROSE_PIECES), max_size=10).map("".join)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)  # the profiles load once
+@given(prose_texts)
+def test_leak_and_meta_patterns_are_skipped_only_where_they_cannot_match(text: str) -> None:
+    guarded = (list(_leak._check_leaks(text)), _meta_text.check_meta_text(text))
+    with (
+        patch.object(_leak, "PROSE_WORDS", ((("",), False),) * len(_leak.PROSE_WORDS)),
+        patch.object(_meta_text, "META_WORDS", ("",)),
+    ):
+        assert guarded == (list(_leak._check_leaks(text)), _meta_text.check_meta_text(text))
+
+
+def test_the_compiled_stemmer_stems_as_snowballs_python_one() -> None:
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from localize.regions._select import _english_stemmer
+
+    compiled = _english_stemmer()
+    assert not isinstance(compiled, EnglishStemmer)  # PyStemmer, a dependency, is installed
+    python = EnglishStemmer()
+    words = set(re.findall(r"(?u)\b\w\w+\b", " ".join(PIECES + PLACE_PIECES + PROSE_PIECES)))
+    for profile in builtin_regions().values():
+        for entry in (*profile.institutions, *profile.laws):
+            words.update(re.findall(r"(?u)\b\w\w+\b", repr(entry).lower()))
+    words |= {"generously", "relational", "skies", "dying", "news", "proceeding", "\u00e9t\u00e9s"}
+    assert len(words) > 2000
+    assert [compiled.stemWord(w) for w in sorted(words)] == [
+        python.stemWord(w) for w in sorted(words)
+    ]

@@ -179,7 +179,7 @@ class ProfileFacts:
     acronym_names: dict[str, str]  # institution acronym -> its name
     region_words: frozenset[str]  # lower-case words that name a region
     mention_names: tuple[str, ...]  # folded institution and law names
-    mention_acronyms: tuple[re.Pattern[str], ...]
+    mention_acronyms: tuple[str, ...]  # institution acronyms, looked for whole (`names_in`)
 
 
 @lru_cache(maxsize=32)
@@ -209,5 +209,5 @@ def profile_facts(profile: RegionProfile) -> ProfileFacts:
         spelling=profile.spelling,
         region_words=frozenset(region_words),
         mention_names=tuple(fold(n) for n in names),
-        mention_acronyms=tuple(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in acronyms),
+        mention_acronyms=tuple(acronyms),
     )

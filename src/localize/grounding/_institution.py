@@ -132,8 +132,10 @@ def _wrong_expansions(
     reported: _Reported,
 ) -> Iterator[Finding]:
     """A known acronym after a name that is not its expansion: "National Crime ... (NCSC)"."""
-    ends = {t.end(): k for k, t in enumerate(tokens)}
+    ends: dict[int, int] | None = None  # built on the first bracketed acronym: most have none
     for m in PAREN_ACRONYM.finditer(body):
+        if ends is None:
+            ends = {t.end(): k for k, t in enumerate(tokens)}
         acr = m.group(1)
         known = profile.facts.expansions.get(acr, frozenset()) | story.expansions.get(
             acr, frozenset()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding
 from localize.grounding._quote import mask_quotes
+from localize.regions._select import folded_for_names
 
 __all__ = ["check_leak"]
 
@@ -45,10 +46,37 @@ _LEAKS_PROSE = tuple(
 )
 
 
+# What each of `_LEAKS_PROSE` cannot match without: words one of which its every match holds,
+# lower-cased (a case-blind pattern's) or as written (None: the pattern is case-blind). Most
+# sections hold none, and each case-blind search is a pass over the whole section.
+PROSE_WORDS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("as an ai",), True),
+    (("cannot", "can't", "can\u2019t", "unable to", "sorry", "apologi"), True),
+    (("here",), True),
+    (("Sure", "OK", "Okay", "Certainly!"), False),
+    (("word count", "let me know if"), True),
+    (
+        ("fix these problems", "cannot be published as it is", "the section is ", "json object"),
+        True,
+    ),
+)
+
+
+def _may_match(words: tuple[str, ...], lowered: bool, text: str, folded: str | None) -> bool:
+    """Whether a pattern with these `PROSE_WORDS` can match ``text`` (``folded``: it lower-cased
+    by `folded_for_names`, None where only the pattern can judge)."""
+    if not lowered:
+        return any(w in text for w in words)
+    return folded is None or any(w in folded for w in words)
+
+
 def _check_leaks(raw: str) -> Iterator[Finding]:
     prose = mask_quotes(raw)
+    folded = folded_for_names(prose)
     for patterns, text in ((_LEAKS_RAW, raw), (_LEAKS_PROSE, prose)):
-        for pattern in patterns:
+        for n, pattern in enumerate(patterns):
+            if patterns is _LEAKS_PROSE and not _may_match(*PROSE_WORDS[n], prose, folded):
+                continue
             m = pattern.search(text)
             if m:
                 span = raw[m.start() : m.end()].strip()

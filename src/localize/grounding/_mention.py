@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._facts import ProfileFacts
 from localize.grounding._findings import Finding
+from localize.grounding._names import names_in
 from localize.regions import Institution, Selection, select_entries
 from localize.text import fold
 
@@ -27,7 +28,10 @@ def _check_mention(body: str, profile: ProfileFacts, selection: Selection) -> It
     folded = fold(body)
     if any(name in folded for name in profile.mention_names):
         return
-    if any(p.search(body) for p in profile.mention_acronyms):
+    # A plain substring test before each acronym's whole-word search (`names_in`): searched
+    # with a lookbehind in front, each acronym cost a pass over the section, nearly always a
+    # vain one.
+    if names_in(body, profile.mention_acronyms):
         return
     examples = " or ".join(
         (c.entry.acronym if isinstance(c.entry, Institution) else c.entry.short_name) or c.name

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from localize.grounding._findings import Finding
+from localize.regions._select import folded_for_names
 
 __all__ = ["check_meta_text"]
 
@@ -40,10 +41,16 @@ _PATTERNS = tuple(
         r"explains|details|looks|reveals|concerns|centres|centers|revolves)\b",
     )
 )
+# Every pattern above matches one of these words (case-blind): a section without any of them
+# (most) needs none of the case-blind searches, each a pass over the whole section.
+META_WORDS = ("story", "article", "piece", "section", "paragraph", "summary", "write-up", "news")
 
 
 def check_meta_text(body: str) -> list[Finding]:
     """The ``meta`` findings: each phrase that speaks about the story or the section itself."""
+    folded = folded_for_names(body)  # None: a character only a case-blind search can judge
+    if folded is not None and not any(w in folded for w in META_WORDS):
+        return []
     findings: list[Finding] = []
     seen: set[str] = set()
     for pattern in _PATTERNS:

@@ -10,7 +10,10 @@ clause is compared with it word by word. Reported, each with the story sentence 
   `word_root`; the two words beside the same word, so two predicates of one long sentence are
   not confused);
 - an added or dropped negation: "does not offer a trial" for "offers a trial" (the negated
-  word itself must be the story clause's);
+  word itself must be the story clause's). A verb or phrase that negates the verb after it
+  reads as "not" ("failed to sign", "stopped selling", "no longer offers", "an absence of
+  evidence"), and a negation that undoes an opposite is no fault ("did not approve" for
+  "rejected");
 - a swapped period or date: "Q4" for "Q3", "the first quarter" for "the third quarter", a year
   or a month the story never gives (a numeral the story never gives is the ``number`` check's);
 - a swapped name: a name the story never gives where the story clause has another.
@@ -23,8 +26,9 @@ a pairing with a name it does give ("Bob Dylan" for Bob Ross, "the Patriots and 
 Alignment is by lemma overlap only, so a clause that merely shares a few words with the story is
 never compared: what it adds is the ``support`` check's business. Names and words of the region
 profile are left out of the comparison; a section names its region's bodies by design. Opposites
-come from a list by class (no antonym lexicon that ships its data installs from our registries:
-WordNet's need a download at run time); lemmas from lemminflect's tables.
+come from WordNet 3.0's antonym pointers (a table written by scripts/make_antonyms.py, shipped
+in the package) with hand pairs and two sides of a scale beside it; lemmas from lemminflect's
+tables.
 
 A batch checks many distinct stories, each for several regions, so the story's side is read once
 per story (`_story_text`, in the story's analysis): its clauses and their index by lemma. A region
@@ -87,6 +91,8 @@ _TOKEN = CLAUSE_TOKEN
 _NEGATION = word_set("not no never none nor neither cannot nothing nobody")
 # "not only", "not just": an addition, not a negation.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|least|merely|simply)\b", re.IGNORECASE)
+# "whether or not the deductibles are affordable": an open question, not a negation.
+_OR_NOT = re.compile(r"\bor\s+not\b", re.IGNORECASE)
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
 # "platforms, rather than parents, are responsible" says what "platforms, not parents" says: a
 # contrast that rules one side out is read as the negation it is.
@@ -98,6 +104,29 @@ _LAST_PERIOD = re.compile(
     r"spring|autumn|decade)\b)",
     re.IGNORECASE,
 )
+# Verbs and phrases that negate the verb after them, read as the "not" they say: "failed to sign"
+# is "did not sign", "no longer offers" is "does not offer", "an absence of evidence" is "no
+# evidence"; "was unable to attend" and "has yet to decide" too. Read so, "the club failed to
+# sign him" and "the club did not sign him" agree, and "the club signed him" drops the story's
+# negation ("failed in July to win" too: a few words may stand between, kept in place).
+# "declined to" only right before a word (never "declined to 5%"); "lack" and "absence" only as
+# nouns with "of". "Stop"/"cease" + -ing is read on the story's side only (`_forbidden`): read
+# as a negation a section could drop, it flagged consistent rows ("stop buying").
+_NEGATING = re.compile(
+    r"\b(?:(?:fail(?:s|ed|ing)?|refus(?:e|es|ed|ing))(?P<between>(?:\s+(?!to\b)[\w'-]+){0,3}?)\s+to"
+    r"(?=\s+[a-z])"
+    r"|(?:declin(?:e|es|ed|ing)|unable|yet)\s+to(?=\s+[a-z])"
+    r"|no\s+longer"
+    r"|(?:an?\s+|the\s+)?(?:lack|absence)\s+of)\b",
+    re.IGNORECASE,
+)
+
+
+def _negating(m: re.Match[str]) -> str:
+    """A negating verb's "not", the words between it and its "to" kept in their place ("failed
+    in July to win": "not in July win")."""
+    return "not" + (m.group("between") or "")
+
 
 # Opposites come from Princeton WordNet 3.0's antonym pointers (antonyms.txt beside this module,
 # written by scripts/make_antonyms.py), plus the pairs below, which WordNet does not link: it
@@ -115,8 +144,37 @@ _OPPOSITES = (
     "allow ban|permit prohibit|add remove|lift impose|tighten ease|support oppose|confirm deny|"
     "within outside|input output|easy hard|temporary permanent|always never|all none|"
     "benefit harm|help hurt|ahead behind|surplus deficit|upper lower|buyer seller|global local|"
-    "strict lenient"
+    "strict lenient|"
+    # News pairs WordNet does not link (issue 18): stance ("praise"/"criticise"), outcome
+    # ("survive"/"die", "stable"/"critical"), movement ("remain"/"leave"), extent ("whole"/
+    # "partial"), standing ("ally"/"enemy"), order ("previous"/"next"), jobs ("hire"/"fire",
+    # "join"/"leave"), place ("lead"/"trail"), custody ("arrest"/"release"), "continue"/"stop".
+    "praise criticise|praise criticize|praise condemn|welcome condemn|welcome criticise|"
+    "welcome criticize|survive die|stable critical|remain leave|arrive depart|whole partial|"
+    "full partial|ally enemy|friend enemy|real fake|calm violent|peaceful violent|"
+    "supporter opponent|boom bust|recovery recession|growth contraction|allow prevent|"
+    "previous next|hire fire|hire sack|increase slash|confident worry|happy sad|join leave|"
+    "lead trail|arrest release|continue stop|continue cease|continue halt"
 )
+
+# Two sides of one scale, each word against every word of the other side: a news edit swaps a
+# verb of a change for any verb of the opposite change ("sales declined" for "sales increased"),
+# and WordNet links only the words of one family ("increase"/"decrease", "rise"/"fall"). Nouns
+# that are also these verbs ("a cut", "a drop") are the same change.
+_SCALES = (
+    (
+        "increase rise grow gain climb jump soar surge raise boost expand rebound",
+        "decrease reduce cut lower fall drop decline shrink slump plunge tumble sink dip",
+    ),
+    ("begin start launch introduce resume", "end stop cease halt scrap abolish suspend"),
+)
+
+
+def _scale_pairs() -> Iterator[str]:
+    for up, down in _SCALES:
+        for a in up.split():
+            for b in down.split():
+                yield f"{a} {b}"
 
 
 @lru_cache(maxsize=1)
@@ -125,7 +183,7 @@ def _pairs() -> dict[str, set[str]]:
     table = files("localize.grounding").joinpath("antonyms.txt").read_text(encoding="utf-8")
     lines = [line for line in table.splitlines() if line and not line.startswith("#")]
     pairs: dict[str, set[str]] = {}
-    for pair in (*lines, *_OPPOSITES.split("|")):
+    for pair in (*lines, *_OPPOSITES.split("|"), *_scale_pairs()):
         a, b = pair.split()
         pairs.setdefault(a, set()).add(b)
         pairs.setdefault(b, set()).add(a)
@@ -277,6 +335,7 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
         read = _LAST_PERIOD.sub("previous", read)
+        read = _NEGATING.sub(_negating, _OR_NOT.sub("or", read))
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
             continue
@@ -412,6 +471,7 @@ class _StoryClauses:
     # whichever clauses hold them (a word a region leaves out is still out of ``by_lemma``).
     derived: dict[str, tuple[str, ...]]
     places: frozenset[str]  # the countries and nations the story gives (`story_places`)
+    negated: frozenset[str]  # the words a story negation stands right before (`_negated_words`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +519,7 @@ def _story_text(story: Story) -> _StoryText:
         frozenset(f for c in clauses if c.content for f in c.figures),
         _by_root(by_lemma),
         story_places(story),
+        frozenset(w for c in clauses for w in _negated_words(c, 1)),
     )
     return _StoryText(tuple(parsed), index, by_word, word_runs(story.text))
 
@@ -622,19 +683,8 @@ def _swapped(
 
 def _negated_words(clause: _Clause, reach: int) -> set[str]:
     """The words a negation in the clause bears on: the first ``reach`` content words after
-    each."""
-    out: set[str] = set()
-    for i, w in enumerate(clause.order):
-        if w != "":
-            continue
-        taken = 0
-        for nxt in clause.order[i + 1 :]:
-            if nxt == "" or taken == reach:
-                break
-            if nxt not in STOPWORDS:
-                out.add(nxt)
-                taken += 1
-    return out
+    each, up to another negation."""
+    return {w for _, words in _negation_groups(clause, reach) for w in words}
 
 
 # Verbs that forbid what follows their "from": "bar US citizens from supporting" says they may
@@ -684,6 +734,24 @@ def _forbidden(clause: _Clause) -> set[str]:
 _NEGATION_NEAR = 6
 
 
+def _negation_groups(clause: _Clause, reach: int = _NEGATION_REACH) -> list[tuple[str, set[str]]]:
+    """Each negation of the clause as (its first content word, the first ``reach`` content
+    words after it, up to another negation); a negation that bears on nothing is left out."""
+    groups: list[tuple[str, set[str]]] = []
+    for i, w in enumerate(clause.order):
+        if w != "":
+            continue
+        reached: list[str] = []
+        for nxt in clause.order[i + 1 :]:
+            if nxt == "" or len(reached) == reach:
+                break
+            if nxt not in STOPWORDS:
+                reached.append(nxt)
+        if reached:
+            groups.append((reached[0], set(reached)))
+    return groups
+
+
 def _negation_near(clause: _Clause, words: set[str]) -> bool:
     """Whether a negation stands within `_NEGATION_NEAR` words of one of ``words`` in the
     clause."""
@@ -695,19 +763,7 @@ def _negation_near(clause: _Clause, words: set[str]) -> bool:
 def _negation_heads(clause: _Clause, word: str) -> set[str]:
     """The first content word after each negation in the clause that bears on ``word`` (has it
     among its `_NEGATION_REACH` words): the verb that negation negates."""
-    out: set[str] = set()
-    for i, w in enumerate(clause.order):
-        if w != "":
-            continue
-        reached: list[str] = []
-        for nxt in clause.order[i + 1 :]:
-            if nxt == "" or len(reached) == _NEGATION_REACH:
-                break
-            if nxt not in STOPWORDS:
-                reached.append(nxt)
-        if word in reached:
-            out.add(reached[0])
-    return out
+    return {head for head, words in _negation_groups(clause) if word in words}
 
 
 def _acronym(name: str, text: str) -> bool:
@@ -729,12 +785,38 @@ def _given(name: str, index: _StoryClauses) -> bool:
     )
 
 
-def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
-    """What ``said`` changes in the story clause ``told`` it restates, or None."""
+def _negated_at(order: tuple[str, ...], i: int) -> bool:
+    """Whether a negation bears on the word at position ``i`` (it is among the
+    `_NEGATION_REACH` content words after one, as `_negated_words` reads them)."""
+    taken = 0
+    for j in range(i - 1, -1, -1):
+        if order[j] == "":
+            return True
+        if order[j] not in STOPWORDS:
+            taken += 1
+            if taken == _NEGATION_REACH:
+                return False
+    return False
+
+
+def _negated_in(order: tuple[str, ...], word: str) -> bool:
+    """Whether a negation bears on ``word`` anywhere in a clause (`_negated_at`)."""
+    return any(_negated_at(order, i) for i, w in enumerate(order) if w == word)
+
+
+def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str]) -> str | None:
+    """What ``said`` changes in the story clause ``told`` it restates, or None. A word whose
+    opposite a negation undoes is added to ``undone`` (for `_local_fault`)."""
     for word in sorted(said.lemmas - told.lemmas):
         other = _opposite(word, told, said.lemmas)
         # The two words must be about the same thing: they share a neighbour.
         if other and _near(said.order, word) & _near(told.order, other):
+            # A negation on one side undoes the opposite: "did not approve the plans" says what
+            # "rejected the plans" says, and "fell" what "did not rise" says. That negation is
+            # then no added or dropped one either.
+            if _negated_in(said.order, word) != _negated_in(told.order, other):
+                undone.add(word)
+                continue
             return f'says "{word}" where the story says "{other}"'
         # Or the two words bear on the same thing: "increase carbon footprint" for the story's
         # "reduce energy consumption and carbon footprint", where the section keeps "reduce" for
@@ -752,22 +834,41 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses) -> str | None:
     # trial" is added; "not" elsewhere in either sentence is about something else.
     # A story sentence is long and loose ("if you don't know where to start, I recommend
     # Anchor"): only its negated verb itself must reappear for a negation to be dropped.
-    said_neg = _negated_words(said, _NEGATION_REACH)
-    told_neg = _negated_words(told, _NEGATION_REACH)
-    if not said_neg & told_neg:
-        # Where the story negates the same words, a section negating another verb says the
-        # same in other words ("it does not apply to basmati rice" for "basmati rice was not
-        # covered by the ban"): only a negated verb the story's clause has is an added negation.
-        # A story negation further off is about something else ("a trial ... at no cost").
-        shared = said_neg & told.lemmas
-        if (
-            shared
-            and not _negated_words(said, 1) & _forbidden(told)
-            and (_negated_words(said, 1) & told.lemmas or not _negation_near(told, shared))
-        ):
-            return "adds a negation"
-        if (_negated_words(told, 1) & said.lemmas) - _without(said):
-            return "drops the story's negation"
+    # Each negation is compared on its own: a clause may keep the story's one ("refused to give
+    # a sample") and add another ("and had not to be restrained").
+    said_groups = _negation_groups(said)
+    told_groups = _negation_groups(told)
+    said_neg = {w for _, words in said_groups for w in words}
+    told_neg = {w for _, words in told_groups for w in words}
+    if not undone:
+        for head, words in said_groups:
+            # Where the story negates the same words, a section negating another verb says
+            # the same in other words ("it does not apply to basmati rice" for "basmati rice was
+            # not covered by the ban"): only a negated verb the story's clause has is an added
+            # negation. A story negation further off is about something else ("a trial ... at
+            # no cost").
+            if words & told_neg:
+                continue
+            # A story verb that forbids or ends the negated one says the negation
+            # (`_forbidden`).
+            shared = words & told.lemmas
+            if (
+                shared
+                and head not in _forbidden(told)
+                and (head in told.lemmas or not _negation_near(told, shared))
+            ):
+                return "adds a negation"
+        # A section that says the statement is false (`_GAINSAYING`), or says it "without" the
+        # word (`_without`), keeps the story's negation.
+        kept = _without(said)
+        for head, words in told_groups:
+            if (
+                not words & said_neg
+                and head in said.lemmas
+                and head not in kept
+                and said.lemmas.isdisjoint(_GAINSAYING)
+            ):
+                return "drops the story's negation"
     # A code, month or weekday the story never gives, where its clause gives another ("Q4" for
     # "Q3"). A numeral the story never gives is the ``number`` check's.
     new_figures = {f for f in said.figures - told.figures if not f[0].isdigit() and f[0] != "$"}
@@ -949,6 +1050,21 @@ def _setting(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set
     """The content lemmas within ``reach`` words of position ``i`` (not the word itself)."""
     lo, hi = max(0, i - reach), i + reach + 1
     return {w for w in order[lo:i] + order[i + 1 : hi] if w and w not in STOPWORDS}
+
+
+def _window(order: tuple[str, ...], i: int, reach: int = _SETTING_REACH) -> set[str]:
+    """The ``reach`` content lemmas nearest position ``i`` on either side, across negations
+    and function words (not the word itself)."""
+    out: set[str] = set()
+    for step in (-1, 1):
+        found, j = 0, i + step
+        while 0 <= j < len(order) and found < reach:
+            if order[j] and order[j] not in STOPWORDS:
+                out.add(order[j])
+                found += 1
+            j += step
+    out.discard(order[i])
+    return out
 
 
 def _content_setting(order: tuple[str, ...], i: int, count: int) -> tuple[set[str], set[str]]:
@@ -1173,12 +1289,13 @@ def _close(told: _Clause, j: int) -> set[str]:
 
 
 def _opposite_in_place(
-    word: str, i: int, said: _Clause, index: _StoryClauses
+    word: str, i: int, said: _Clause, index: _StoryClauses, undone: set[str]
 ) -> tuple[str, int] | None:
     """An opposite of the section's word at ``i`` (or a form the story derives from one:
     "reduction" for "reduce") in the word's setting in the story, where the story never puts
     the word's own family in that setting. Two settings are tried in turn: the words within a
-    few places (`_setting`), and the nearest content words side by side (`_close_setting`)."""
+    few places (`_setting`), and the nearest content words side by side (`_close_setting`).
+    A word whose opposite a negation undoes there is added to ``undone``."""
     exclude = said.lemmas | _RECIPROCAL.get(word, set())
     others = [
         other
@@ -1204,6 +1321,10 @@ def _opposite_in_place(
                 shared -= {word, other}
                 if len(shared) < _SETTING_SHARED:
                     continue
+                # A negation on one side undoes the opposite (`_fault`).
+                if _negated_at(said.order, i) != _negated_at(told.order, j):
+                    undone.add(word)
+                    continue
                 if own is None:
                     own = [
                         setting(mine, k)
@@ -1215,11 +1336,12 @@ def _opposite_in_place(
     return None
 
 
-def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
+def _local_fault(said: _Clause, index: _StoryClauses, undone: set[str]) -> tuple[str, int] | None:
     """An opposite or an added negation found by the words around it, wherever the statement
     sits in the story: a section clause that folds several story sentences into one aligns with
     none of them as a whole. The story must never use the section's word (or its family, for an
-    opposite) in that setting."""
+    opposite) in that setting. ``undone``: the words whose opposite a negation undoes, found so
+    far (`_fault`); those `_opposite_in_place` finds are added."""
     negated = _negated_words(said, _NEGATION_REACH)
     for i, word in enumerate(said.order):
         if not word or word in STOPWORDS:
@@ -1231,15 +1353,30 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
         # Neither an opposite nor the negated word is in any story clause: nothing below can
         # fire, so the word's setting is not read (a rule added below must widen this test).
         negation = word in negated and word in index.by_lemma
+        # A clause with no negation of its own, on a word the story negates: "no men were
+        # arrested" and "men were not arrested" say one thing.
+        # Nor a section that says the statement is false (`_GAINSAYING`), or says it "without"
+        # the word ("usually without symptoms" for "causes no symptoms", `_without`).
+        dropped = (
+            not negated
+            and word in index.negated
+            and said.lemmas.isdisjoint(_GAINSAYING)
+            and word not in _without(said)
+        )
         if (
             not negation
+            and not dropped
             and index.by_lemma.keys().isdisjoint(_opposites(word))
             and index.derived.keys().isdisjoint(_opposites(word))
         ):
             continue
-        opposite = _opposite_in_place(word, i, said, index)
+        opposite = _opposite_in_place(word, i, said, index, undone)
         if opposite:
             return opposite
+        if dropped:
+            found = _dropped_negation(word, i, said, index)
+            if found is not None:
+                return "drops the story's negation", found
         here = _setting(said.order, i)
         if negation and len(here) >= _SETTING_SHARED:
             for told, _ in _settings(word, index):
@@ -1251,6 +1388,8 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
             # negation is then the story's. The word right after the negation that bears on
             # ``word`` must be one the story negates there.
             heads = _negation_heads(said, word)
+            if heads & undone:
+                continue  # "did not fall" for "rose": the negation is the opposite's
             for told, there in _settings(word, index):
                 if len(here & there) >= _SETTING_SHARED:
                     if heads & _negated_words(told, 1):
@@ -1260,6 +1399,41 @@ def _local_fault(said: _Clause, index: _StoryClauses) -> tuple[str, int] | None:
                         return None
                     return f'adds a negation to "{word}"', told.sentence
     return None
+
+
+# Verbs that say a statement is false: "disputes that it demonstrated a jailbreak" says what
+# "said it did not demonstrate a jailbreak" says, with no negation to read.
+_GAINSAYING = word_set("deny dispute doubt question reject refute contest challenge")
+
+
+def _dropped_negation(word: str, i: int, said: _Clause, index: _StoryClauses) -> int | None:
+    """The story sentence that negates ``word`` in its setting where the section says it with
+    no negation ("the club signed the striker" for "the club did not sign the striker", folded
+    with other sentences), or None. The negation must stand right before the story's word, and
+    the story must never say the word without one in that setting."""
+    here = _window(said.order, i)
+    if len(here) < _SETTING_SHARED:
+        return None
+    found: int | None = None
+    for told, j in _occurrences(word, index):
+        there = _story_memo(told, ("window", j), lambda: _window(told.order, j))  # noqa: B023
+        if len(here & there) < _SETTING_SHARED:
+            continue
+        if not _negation_right_before(told.order, j):
+            return None
+        if found is None:
+            found = told.sentence
+    return found
+
+
+def _negation_right_before(order: tuple[str, ...], j: int) -> bool:
+    """Whether a negation stands right before the word at ``j``, only function words between."""
+    for k in range(j - 1, -1, -1):
+        if order[k] == "":
+            return True
+        if order[k] not in STOPWORDS:
+            return False
+    return False
 
 
 def _contradiction(text: str, fault: str, number: int, index: _StoryClauses) -> Finding:
@@ -1294,10 +1468,11 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
                 continue
             found = _best(clause, index)
             fault, sentence_number = None, 0
+            undone: set[str] = set()
             if found is not None and found[1] >= _MIN_COVERAGE:
-                fault, sentence_number = _fault(clause, found[0], index), found[0].sentence
+                fault, sentence_number = _fault(clause, found[0], index, undone), found[0].sentence
             if fault is None:
-                local = _local_fault(clause, index)
+                local = _local_fault(clause, index, undone)
                 if local is None:
                     continue
                 fault, sentence_number = local

@@ -23,8 +23,14 @@ from functools import lru_cache
 from importlib.resources import files
 
 from localize.grounding._analysis import per_story
+from localize.grounding._names import iter_led
 from localize.story import Story
-from localize.text import is_capitalised, is_common_word, sentence_initial
+from localize.text import (
+    is_capitalised,
+    is_common_word,
+    leading_run,
+    sentence_initial,
+)
 
 __all__ = ["gives_place", "in_given_place", "story_places", "unknown_places"]
 
@@ -38,6 +44,12 @@ class _Places:
     lowered: dict[str, frozenset[str]]  # the naming words lower-cased -> the places they name
     longest: int  # words in the longest phrase of either
     pattern: re.Pattern[str]  # the naming words, whole, longest first
+    # Where `pattern` can match (`iter_led`): at a run of word characters that is a naming
+    # word's leading run, or a whole one-run word with the plural "s" ("Scots").
+    leads: frozenset[str]
+    # Every phrase of `placing` cut after each of its words but the last: a run of a story's
+    # words that is none of these is the start of no longer place phrase.
+    openings: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +87,22 @@ def _places() -> _Places:
         _lowered(naming),
         max(len(w.split()) for w in placing),
         pattern,
+        frozenset(_leads(naming)),
+        frozenset(" ".join(w.split()[:n]) for w in placing for n in range(1, len(w.split()))),
     )
+
+
+def _leads(words: dict[str, set[str]]) -> Iterator[str]:
+    """The runs of `_Places.leads`: where `pattern` can match, a run of the text is a naming
+    word's leading run, or a whole one-run word followed by the plural "s"."""
+    for word in words:
+        lead = leading_run(word)
+        if lead is None:  # cannot happen with the shipped table; a lead of "" keeps it exact
+            yield ""
+            continue
+        yield lead
+        if lead == word:
+            yield lead + "s"
 
 
 def _lowered(words: dict[str, set[str]]) -> dict[str, frozenset[str]]:
@@ -94,7 +121,19 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z.'\u2019-]*")
 def story_places(story: Story) -> frozenset[str]:
     """Every place the story gives: named, placed in, or implied as a whole or a part."""
     table = _places()
-    words = [w.rstrip(".").replace("\u2019", "'") for w in _WORD.findall(story.text)]
+    given = _placed_in(story.text, table)
+    for place in list(given):
+        if place in table.parent:
+            given.add(table.parent[place])
+    for country, nations in table.parts.items():
+        if country in given and not nations & given:
+            given |= nations  # "the UK": any of its nations may be meant
+    return frozenset(given)
+
+
+def _placed_in(text: str, table: _Places) -> set[str]:
+    """The places the text's words name or place it in, as written."""
+    words = [w.rstrip(".").replace("\u2019", "'") for w in _WORD.findall(text)]
     words = [w.replace(".", "") if w.replace(".", "").isupper() else w for w in words]  # U.S.
     given: set[str] = set()
     for i, word in enumerate(words):
@@ -106,13 +145,11 @@ def story_places(story: Story) -> frozenset[str]:
             phrase = " ".join(words[i : i + n])
             given |= table.placing.get(phrase, frozenset())
             given |= table.placing.get(phrase.removesuffix("'s"), frozenset())
-    for place in list(given):
-        if place in table.parent:
-            given.add(table.parent[place])
-    for country, nations in table.parts.items():
-        if country in given and not nations & given:
-            given |= nations  # "the UK": any of its nations may be meant
-    return frozenset(given)
+            # A longer phrase keeps these n words as written (only its last loses a "'s"): it
+            # is a place only if they open one. Most capitalised words open none.
+            if phrase not in table.openings:
+                break
+    return given
 
 
 def gives_place(word: str, given: frozenset[str]) -> bool:
@@ -143,7 +180,13 @@ def unknown_places(
     if not given:
         return
     table = _places()
-    for m in table.pattern.finditer(text):
+    # The long alternation is tried only where a naming word can start, not at every offset.
+    found = (
+        table.pattern.finditer(text)
+        if "" in table.leads
+        else iter_led(table.pattern, table.leads, text)
+    )
+    for m in found:
         word = m.group(1)
         places = table.naming[word]
         if places & given or any(_own(place, table, skip) for place in places):

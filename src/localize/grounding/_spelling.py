@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import breame.spelling as _breame  # type: ignore[import-untyped, unused-ignore]
 
@@ -43,6 +44,10 @@ def _only_ize(a: str, b: str) -> bool:
     return a != b and a.replace("z", "s") == b.replace("z", "s")
 
 
+# Kept per word: a section's words are mostly words of the sections before it, and breame's
+# lookups (and Canadian's two of them) ran for every word of every section. Bounded: a stream
+# of stories brings new words forever.
+@lru_cache(maxsize=16384)
 def _other_variant(word: str, spelling: str) -> str | None:
     """The house spelling of ``word`` when it is the other variant's spelling, else None.
 

@@ -334,6 +334,8 @@ def _query_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def _english_stemmer() -> Any:
+    # snowballstemmer hands out PyStemmer's compiled stemmer when it is installed (a dependency:
+    # the same algorithm, the same stems, tests/test_search_shortcuts.py compares them).
     import snowballstemmer  # type: ignore[import-untyped, unused-ignore]
 
     return snowballstemmer.stemmer("english")

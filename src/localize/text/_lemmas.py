@@ -7,7 +7,9 @@ gives a body against the profile's, a section sentence against the story sentenc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from lemminflect import getAllLemmas  # type: ignore[import-untyped, unused-ignore]
 
@@ -35,12 +37,21 @@ STOPWORDS = word_set(
 _POS_ORDER = ("VERB", "NOUN", "ADJ", "ADV")
 
 
+@lru_cache(maxsize=4096)
+def _lexicon(word: str) -> Mapping[str, tuple[str, ...]]:
+    """lemminflect's lemmas of ``word`` by part of speech, looked up once per word: `lemma`,
+    `is_common_word` and `word_root` each asked for the same words, and lemminflect deep-copies
+    every answer. Read-only, since it is shared. Small: the three ask about a word at about the
+    same time, and each keeps its own answers longer."""
+    return MappingProxyType(getAllLemmas(word))
+
+
 @lru_cache(maxsize=16384)
 def lemma(word: str) -> str:
     w = bare_word(word)
     if not w or w[0].isdigit():
         return w
-    found = getAllLemmas(w)
+    found = _lexicon(w)
     for pos in _POS_ORDER:
         if pos in found:
             return str(found[pos][0])
@@ -51,7 +62,7 @@ def lemma(word: str) -> str:
 def is_common_word(word: str) -> bool:
     """Whether lemminflect's English lexicon holds the word: "Expert" and "Committee" are
     common words written with a capital, "Paris" and "Johnson" are not in it and are names."""
-    return bool(getAllLemmas(bare_word(word)))
+    return bool(_lexicon(bare_word(word)))
 
 
 def lemma_words(text: str) -> list[tuple[int, int, str]]:
@@ -108,12 +119,12 @@ def word_root(word: str) -> str | None:
         if len(word) - len(suffix) < shortest:
             return None  # "mission" is no "-ion" noun of "miss" once "-ssion" leaves "mi"
         if noun is None:
-            noun = frozenset(getAllLemmas(word)) == _ONLY_A_NOUN
+            noun = frozenset(_lexicon(word)) == _ONLY_A_NOUN
         if not noun:
             return None
         stem = word[: -len(suffix)]
         for ending in endings:
             root = stem + ending
-            if root != word and root in getAllLemmas(root).get(pos, ()):
+            if root != word and root in _lexicon(root).get(pos, ()):
                 return root
     return None
