@@ -883,7 +883,8 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
     told_text, said_text = told.text.lower(), said.text.lower()
     # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple),
     # unless it is a word of a closed class, which the lexicon leaves out ("Because", "Six"),
-    # or a city of a country the story gives ("Beijing's foreign ministry" for China's).
+    # or a city of a country the story gives ("Beijing's foreign ministry" for China's), or a
+    # first name before a name the story gives ("Katie Moussouris" for the story's Moussouris).
     first = {
         n
         for n in said.proper - said.names
@@ -891,6 +892,7 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
         and n.isalpha()
         and n not in _CLOSED_CLASS
         and not in_given_place(n, index.places)
+        and not _before_a_story_name(said.text, index)
     }
     new_names = [n for n in sorted(said.names | first) if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
@@ -915,6 +917,16 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
         ):
             return f"names {name}, which the story never gives"
     return None
+
+
+_FIRST_TWO = re.compile(r"\W*[\w'-]+\s+([A-Z][\w-]*)")
+
+
+def _before_a_story_name(text: str, index: _StoryClauses) -> bool:
+    """Whether a clause's first word stands before a capitalised word the story gives: a first
+    name, a title or a place before the story's name."""
+    m = _FIRST_TWO.match(text)
+    return m is not None and m.group(1).lower() in index.words
 
 
 # Words that may open a sentence which lemminflect's lexicon (open classes only) does not hold:
