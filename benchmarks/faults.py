@@ -24,6 +24,7 @@ would be), except kill-and-resume, which needs real processes. Exits 1 if any co
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -42,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
-from tests.fault_server import Reply, Script, completion, reset_mid_body, status
+from tests.fault_server import BODY, Reply, Script, completion, reset_mid_body, status
 from werkzeug import Request, Response
 
 from localize.cli._main import cli
@@ -550,6 +551,12 @@ def kill_resume(rounds: int, seed: int) -> tuple[int, bool, str]:
 # ------------------------------------------------------------------------------ 4. key scan
 
 
+def _echo_credentials(request: Request) -> Response:
+    auth = request.authorization
+    sent = f"{request.headers.get('Authorization')} {auth.password if auth else ''} {request.args}"
+    return completion(json.dumps({"body": f"{BODY} It was sent with {sent}."}))
+
+
 def key_scan(tmp: Path) -> int:
     print("3. key scan (keys in the base URL's userinfo and query, and in OPENAI_API_KEY)")
     folder = tmp / "keys"
@@ -597,6 +604,15 @@ def key_scan(tmp: Path) -> int:
             ["batch", str(WIRE), "-r", "uk", "-o", str(folder / "r2.jsonl")], env
         )
         printed.append(refused_batch.output)
+        # A server that echoes every credential it was sent in a 200 answer: the section, the
+        # output, the audit log and a recorded cassette must hold none of them.
+        server.clear()
+        Script(server, _echo_credentials)
+        for extra in (["-o", str(folder / "echo.md")], ["--cassette", str(folder / "echo.yaml")]):
+            echoed = invoke(
+                ["rewrite", str(WIRE), "-r", "uk", "-m", "m", "--no-cache", *extra], env
+            )
+            printed.append(echoed.output)
     finally:
         server.stop()
         root.removeHandler(handler)

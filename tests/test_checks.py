@@ -502,12 +502,33 @@ def test_degenerate_loop_is_reported_once() -> None:
         # Echoes of the re-ask, as the embedded model produced in a recorded us run.
         ("The section is 26 words long; write at least 40 words.", "The section is 26 words long"),
         ("Fix these problems: none.", "Fix these problems"),
+        # The prompt's region block copied out (model output set 2).
+        ("\nThe story's beats are:", "The story's beats are:"),
+        ("\nThe story's beats: cyber, data", "The story's beats:"),
     ],
 )
 def test_prompt_and_model_artefacts_are_leaks(planted: str, span: str) -> None:
     report = run(UK_BASE + " " + planted)
     assert span in found(report, "leak")
     assert not report.ok
+
+
+def test_profile_entries_copied_from_the_prompt_are_leaks() -> None:
+    # The embedded model answered a New Zealand prompt with the region block's entry lines.
+    echo = (
+        "\n- Ministry of Health: the government's lead adviser on health policy and regulation"
+        "\n- Electricity Authority: regulates New Zealand's electricity market"
+        "\n- Environmental Protection Authority (EPA): regulates hazardous substances"
+    )
+    spans = found(run(UK_BASE + echo, region="nz"), "leak")
+    assert "- Ministry of Health:" in spans
+    assert "- Electricity Authority:" in spans
+    assert "- Environmental Protection Authority (EPA):" in spans
+
+
+def test_a_list_item_that_names_no_profile_entry_is_not_a_leak() -> None:
+    spans = found(run(UK_BASE + "\n- Firms: check their suppliers now."), "leak")
+    assert spans == []
 
 
 def test_leak_words_inside_a_story_quote_are_not_leaks() -> None:

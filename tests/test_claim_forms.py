@@ -3,6 +3,8 @@ apposition, and remits a section gives a body."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from localize.grounding._checks import check
@@ -92,3 +94,45 @@ def test_the_quick_start_section_is_flagged_for_what_it_invents() -> None:
     assert {("meta", "This story"), ("meta", "section highlights")} <= {
         (c, t.removeprefix("The ")) for c, t in found
     }
+
+
+_LECANEMAB = (
+    Path(__file__).parent / "data" / "model_output" / "stories" / "health-lecanemab-approval.txt"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        # The embedded model's sentence (model output set 2): the FDA's approval handed to a
+        # profile body, in the present tense.
+        (
+            "The UK Health Security Agency (UKHSA) gives it full approval, and the US Food and "
+            "Drug Administration (FDA) also gave it accelerated approval.",
+            "UK Health Security Agency (UKHSA) gives",
+        ),
+        ("The UK Health Security Agency gave it full approval.", "UK Health Security Agency"),
+        ("The MHRA has approved the drug.", "MHRA has approved"),
+        ("The MHRA granted full approval to Leqembi on Thursday.", "MHRA granted"),
+    ],
+)
+def test_an_approval_the_story_gives_another_body_is_a_claim(sentence: str, span: str) -> None:
+    report = check(sentence, load_story(_LECANEMAB), "uk", min_words=1)
+    found = [f.text for f in report.findings if f.check == "claim"]
+    assert any(span in text for text in found), found
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The FDA gave it full approval on Thursday, and the FDA granted accelerated approval.",
+        "The US Food and Drug Administration approved Leqembi, a drug UK patients may ask for.",
+        "The MHRA approves medicines for use in the UK and gives guidance to doctors.",
+        # A present passive is the body's standing remit (clean copy set 2, donanemab, uk).
+        "In the UK, medicines are licensed by the Medicines and Healthcare products Regulatory "
+        "Agency (MHRA).",
+    ],
+)
+def test_the_story_s_own_approval_and_a_standing_remit_are_not_claims(sentence: str) -> None:
+    report = check(sentence, load_story(_LECANEMAB), "uk", min_words=1)
+    assert [f for f in report.findings if f.check in ("claim", "attribution")] == []

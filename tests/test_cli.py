@@ -253,7 +253,16 @@ def test_unreachable_endpoint(tmp_path: Path) -> None:
 
 
 def test_bad_option_values_exit_2() -> None:
-    assert run("rewrite", WIRE, "-r", "uk", "--format", "pdf").exit_code == 2
+    # click's own report was three lines (usage, hint, error): one line, as every bad input.
+    _one_line_error(
+        run("rewrite", WIRE, "-r", "uk", "--format", "pdf"),
+        2,
+        "localize: error: Invalid value for '-f' / '--format': 'pdf' is not one of",
+        "rewrite --help')",
+    )
+    _one_line_error(run("rewrite", WIRE), 2, "Missing option '-r' / '--region'")
+    _one_line_error(run("nosuch"), 2, "No such command 'nosuch'")
+    _one_line_error(run("--bogus"), 2, "No such option '--bogus'")  # the group's own options
     _one_line_error(
         run("rewrite", WIRE, "-r", "uk", "--max-attempts", "0"),
         2,

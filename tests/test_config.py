@@ -52,3 +52,23 @@ def test_bad_values_name_their_source(tmp_path: Path) -> None:
 
 def test_key_is_not_in_repr() -> None:
     assert "sk-secret" not in repr(Settings.resolve({"OPENAI_API_KEY": "sk-secret"}))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('max_attempts = "many"', "max_attempts: expected a whole number, got 'many'"),
+        ("max_retries = [1]", "max_retries: expected a whole number, got [1]"),
+        ("timeout = true", "timeout: expected a number, got True"),
+        ('timeout = "soon"', "timeout: expected a number, got 'soon'"),
+    ],
+)
+def test_a_config_value_of_the_wrong_type_says_what_it_must_be(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    # It said "expected int" and "expected float": Python's words, not the user's.
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(line + "\n")
+    with pytest.raises(ConfigError) as info:
+        Settings.resolve({"LOCALIZE_CONFIG": str(cfg)})
+    assert str(info.value) == f"{cfg}: {message}"

@@ -210,3 +210,31 @@ def test_eval_generate_stops_on_a_refused_key(tmp_path: Path, httpserver: Any) -
     assert res.exit_code == 3, res.output
     assert res.stderr.strip().splitlines()[-1].startswith("localize: error: ")
     assert "refused the API key" in res.stderr and s.requests == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--strict"], "--strict"),
+        (["--model", "gpt-4o"], "--model"),
+        (["--template", "section"], "--template"),
+        (["--no-cache"], "--no-cache"),
+        (["--max-attempts", "2"], "--max-attempts"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["folder", "jsonl"])
+def test_an_option_for_generate_is_refused_without_it(
+    tmp_path: Path, args: list[str], option: str, kind: str
+) -> None:
+    # Passed over, each looked applied to the checks' figures (a stricter evaluation, another
+    # template's word bounds, another model).
+    if kind == "folder":
+        target = _folder(tmp_path, [{"id": "a", "region": "uk", "story": "wire", "section": "x"}])
+    else:
+        target = tmp_path / "set.jsonl"
+        row = {"id": "a", "label": 1, "doc": "The council met.", "summary": "The council met."}
+        target.write_text(json.dumps(row) + "\n")
+    res = CliRunner().invoke(cli, ["eval", str(target), "--repeat", "0", *args])
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith(f"localize: error: {option}: "), line

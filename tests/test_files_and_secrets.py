@@ -341,7 +341,7 @@ def test_the_declared_license_ships() -> None:
 
 
 def test_an_endpoint_that_echoes_the_key_in_its_answer_leaves_it_in_nothing_kept(
-    script: Callable[..., Script], tmp_path: Path
+    script: Callable[..., Script], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A debugging server or proxy that quotes the request's credentials in a 200 answer: the
     # cassette kept them (scrub_response masked headers only), and so did the section itself,
@@ -370,10 +370,14 @@ def test_an_endpoint_that_echoes_the_key_in_its_answer_leaves_it_in_nothing_kept
         ["batch", WIRE, "-r", "uk", "-o", str(tmp_path / "results.jsonl")],
     ]
     outputs = []
+    # vcrpy logs at DEBUG each response it records as it arrived, before scrub_response.
+    caplog.set_level(logging.DEBUG)
     for args in runs:
         result = CliRunner().invoke(cli, [*args, "-m", "m", "--max-attempts", "1"], env=env)
         assert result.exit_code in (0, 4), result.output
         outputs.append(result.output)
+    outputs += [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
+    assert any(r.name.startswith("vcr") for r in caplog.records)
     assert s.requests == 2  # the cassette run records; the others come from the cache
     kept = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert {"s.md", "s.json", "c.yaml", "results.jsonl", "logs.db"} <= {p.name for p in kept}

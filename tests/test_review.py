@@ -320,6 +320,36 @@ def test_review_of_a_results_file_refuses_a_story_s_options(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [["--strict"], ["--check", "quote=off"], ["--model", "m"], ["--template", "section"]],
+)
+def test_review_of_a_results_file_refuses_options_that_would_change_its_sections(
+    tmp_path: Path, extra: list[str]
+) -> None:
+    # Passed over: the pages show the sections as the batch wrote and checked them.
+    results = tmp_path / "results.jsonl"
+    results.write_text(_results_line() + "\n")
+    res = CliRunner().invoke(cli, ["review", str(results), "-o", str(tmp_path / "out"), *extra])
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith(f"localize: error: {extra[0]}: is for a STORY's section"), line
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_of_a_story_refuses_the_stories_of_a_results_file(tmp_path: Path) -> None:
+    # --stories was passed over for a STORY: the page came from SOURCE, not the files named.
+    section = tmp_path / "section.txt"
+    section.write_text(WIRE_UK)
+    story = str(STORIES / "wire.txt")
+    args = [story, "-r", "uk", "--section", str(section), "--stories", story]
+    res = CliRunner().invoke(cli, ["review", *args, "-o", str(tmp_path / "page.html")])
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("localize: error: --stories: is for a batch's results file")
+    assert not (tmp_path / "page.html").exists()
+
+
 def test_review_of_results_writes_nothing_when_a_region_is_unknown(tmp_path: Path) -> None:
     # The second line's region is a profile file's the review was not given: found out before
     # the first page was written, not after.

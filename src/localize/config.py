@@ -133,15 +133,17 @@ def _coerce(name: str, value: object, where: str) -> object:
     if kind is str:
         return _check_text(name, value, where)
     # A config file holds typed values: true is not a number.
+    # As a person names it ("expected int" was Python's word).
+    wanted = "a whole number" if kind is int else "a number"
     if isinstance(value, bool) or (isinstance(value, str) and not value):
-        raise ConfigError(f"expected {kind.__name__}, got {_shown(value)}", option=where)
+        raise ConfigError(f"expected {wanted}, got {_shown(value)}", option=where)
     low, high = BOUNDS[name]
     if isinstance(value, float) and not math.isfinite(value):  # 1e400 in TOML is infinite
         raise ConfigError(f"must be from {low:g} to {high:g}, got {_shown(value)}", option=where)
     try:
         out = kind(value)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigError(f"expected {kind.__name__}, got {_shown(value)}", option=where) from None
+        raise ConfigError(f"expected {wanted}, got {_shown(value)}", option=where) from None
     if kind is int and isinstance(value, float) and value != out:
         raise ConfigError(f"expected a whole number, got {_shown(value)}", option=where)
     if not (math.isfinite(out) and low <= out <= high):

@@ -3,7 +3,7 @@
 Each subclass carries the structured facts a caller needs (a path, a field, an HTTP status) and an
 ``exit_code`` the CLI uses: 1 for a run that wrote no section, 2 for a bad input or option, 3 for
 an LLM endpoint that failed, 4 for a section written but flagged (check errors left). 0 is a
-section that passed; 130 an interrupted batch.
+section that passed; 130 a command interrupted by Ctrl-C, 143 one stopped by SIGTERM.
 """
 
 from __future__ import annotations

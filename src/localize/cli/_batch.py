@@ -374,7 +374,8 @@ def run(
     story per line ({"id", "body"}). The verb `run` may be left out: `localize batch STORIES...`.
     Exit codes: 0 every section written and passed, 1 a job wrote no section (rerun to retry),
     2 bad input or option, 3 endpoint failure, 4 a section flagged (its line says
-    "status": "flagged"; --strict counts warnings too), 130 interrupted (rerun to resume).
+    "status": "flagged"; --strict counts warnings too), 130 interrupted (rerun to resume;
+    143 after SIGTERM, which stops it as Ctrl-C does).
     """
     json_errors(ctx, fmt == "json")
     settings = settings_from({**options, "strict": strict})

@@ -14,6 +14,7 @@ from localize.cli._group import (
     format_option,
     generation_options,
     json_errors,
+    refuse_given,
     response_cache,
     settings_from,
 )
@@ -142,6 +143,38 @@ def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any]
         )
 
 
+# The options that shape only the sections --generate writes: the checks' figures take none.
+_GENERATION_ONLY = frozenset(
+    {
+        "template",
+        "templates",
+        "max_attempts",
+        "strict",
+        "structured",
+        "context_window",
+        "model",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "no_demo_model",
+        "no_cache",
+        "cache_dir",
+        "logs_db",
+        "no_log",
+    }
+)
+
+
+def _refuse_generation_only(ctx: click.Context) -> None:
+    """An option for --generate given without it: passed over, it looked applied to the
+    figures (a --strict evaluation, another --template's word bounds)."""
+    refuse_given(
+        ctx,
+        _GENERATION_ONLY,
+        "is for the sections --generate writes; the checks' figures take none of it",
+    )
+
+
 @click.command(name="eval")
 @click.argument("path", metavar="FOLDER|FILE.jsonl", type=click.Path(path_type=Path))
 @click.option(
@@ -182,6 +215,8 @@ def eval_cmd(
     json_errors(ctx, fmt == "json")
     settings = settings_from(options)
     severities = dict(settings.checks)
+    if not generate_sections and path.suffix.lower() != ".jsonl":
+        _refuse_generation_only(ctx)
     # A JSONL file is a factual-consistency set; anything else must be a labelled folder.
     if path.suffix.lower() == ".jsonl":
         if generate_sections:
@@ -201,6 +236,7 @@ def eval_cmd(
                     "checks' errors, as region us)",
                     option=flag,
                 )
+        _refuse_generation_only(ctx)
         rows = load_factual(path)
         factual = evaluate_factual(
             rows,

@@ -41,6 +41,7 @@ __all__ = [
     "output_option",
     "profiles_option",
     "recording_options",
+    "refuse_given",
     "resolve_settings",
     "response_cache",
     "say",
@@ -111,6 +112,22 @@ class LocalizeGroup(click.Group):
     localize warning into one ``localize: warning:`` line. A write to standard output that the
     OS refuses (``> /dev/full``, a full disk) is an `OutputError` too, not a traceback."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The group's own options (`localize --bogus`) are parsed here, before invoke.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, not an error
+        except click.UsageError as exc:
+            _say_usage_error(exc, info_name or "localize")
+            raise click.exceptions.Exit(exc.exit_code) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
@@ -143,12 +160,24 @@ class LocalizeGroup(click.Group):
             say(f"localize: error: {' '.join(str(exc).split())}")
             _json_failure(ctx, str(exc), exc.exit_code)
             ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, not an error
+        except click.UsageError as exc:
+            _say_usage_error(exc, ctx.command_path)
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM (see _interrupt): one line and 128 + the signal, not click's
             # "Aborted!" and exit 1, which reads as a failed run.
             say("localize: interrupted")
             _json_failure(ctx, "interrupted", interrupted_exit_code())
             ctx.exit(interrupted_exit_code())
+
+
+def _say_usage_error(exc: click.UsageError, command: str) -> None:
+    """A bad option value, a missing option or argument, an unknown command: one line, as every
+    other bad input (click's own report is three: the usage, a hint and the error)."""
+    where = exc.ctx.command_path if exc.ctx is not None else command
+    say(f"localize: error: {exc.format_message()} (see '{where} --help')")
 
 
 def _json_failure(ctx: click.Context, message: str, exit_code: int) -> None:
@@ -434,6 +463,15 @@ def resolve_settings(**explicit: Any) -> Settings:
     if settings.verify and settings.use_local_model:
         raise ConfigError(VERIFY_NEEDS_ENDPOINT, option=verify_source(explicit.get("verify")))
     return settings
+
+
+def refuse_given(ctx: click.Context, names: frozenset[str], why: str) -> None:
+    """Refuse the first of the command's options ``names`` given on the command line, naming it
+    and saying ``why``: an option a command would pass over looks applied."""
+    for param in ctx.command.params:
+        given = ctx.get_parameter_source(param.name or "")
+        if param.name in names and given == click.core.ParameterSource.COMMANDLINE:
+            raise ConfigError(why, option=param.opts[-1])
 
 
 def verify_source(flag: bool | None) -> str:

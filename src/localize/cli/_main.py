@@ -65,7 +65,8 @@ def cli() -> None:
     Every section is checked deterministically; --verify (rewrite, check, batch, eval, review)
     also asks a configured endpoint whether each sentence is supported by its story sentences.
     Exit codes: 0 passed, 1 no section written, 2 bad input or option, 3 endpoint or local
-    model failure, 4 flagged (a section with check errors left: for review, not publication).
+    model failure, 4 flagged (a section with check errors left: for review, not publication),
+    130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
     """
 
 

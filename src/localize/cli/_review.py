@@ -12,12 +12,41 @@ import click
 
 from localize._atomic import check_writable, write_atomic
 from localize.audit import open_audit
-from localize.cli._group import generation_options, response_cache, say, settings_from
+from localize.cli._group import (
+    generation_options,
+    refuse_given,
+    response_cache,
+    say,
+    settings_from,
+)
 from localize.errors import ConfigError
 from localize.review._pages import stories_by_id, story_review, write_batch_reviews
 from localize.story import load_story
 
 __all__ = ["review"]
+
+# A results file's pages show its sections as the batch wrote and checked them: of the
+# generation options only --profiles (the regions of profile files the batch used) applies.
+_NOT_FOR_RESULTS = frozenset(
+    {
+        "template",
+        "templates",
+        "max_attempts",
+        "strict",
+        "check_settings",
+        "structured",
+        "context_window",
+        "model",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "no_demo_model",
+        "no_cache",
+        "cache_dir",
+        "logs_db",
+        "no_log",
+    }
+)
 
 
 @click.command()
@@ -69,6 +98,12 @@ def review(
                 "a batch's results are reviewed as written; run the batch with --verify",
                 option="--verify",
             )
+        # Nothing is generated or checked again (see _NOT_FOR_RESULTS).
+        refuse_given(
+            click.get_current_context(),
+            _NOT_FOR_RESULTS,
+            "is for a STORY's section; a results file's pages show the sections as written",
+        )
         for option, given in (("--section", section_file), ("--region", region)):
             if given is not None:  # passed over, it would look as if it had been applied
                 raise ConfigError(
@@ -81,6 +116,10 @@ def review(
             say(f"localize: skipped {skipped}")
         say(f"localize: wrote {len(done.written)} review page(s) to {output}")
         return
+    if stories:  # passed over, it would look as if the page had been made from them
+        raise ConfigError(
+            "is for a batch's results file (.jsonl); a STORY is its own story", option="--stories"
+        )
     if region is None:
         raise ConfigError("give the region whose section to review", option="--region")
     check_writable(output, inputs=(source, *([section_file] if section_file else [])))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from localize.grounding._context import CheckContext
 from localize.grounding._findings import Finding
 from localize.grounding._quote import mask_quotes
+from localize.regions import RegionProfile
 from localize.regions._select import folded_for_names
 
 __all__ = ["check_leak"]
@@ -20,7 +21,8 @@ _LEAKS_RAW = tuple(
         r"(?im)^[ \t]*(?:system|user|assistant|human)[ \t]*:",  # role labels
         r"(?i)</?(?:story|region|profile|section|instructions?|article|context|input|output)>",
         r"(?m)^[ \t]*(?:Headline|Region|Audience|Institutions|Laws|Spelling and style|Story|"
-        r"Region profile|Instructions|Heading|Body)[ \t]*:",  # the prompt's labels
+        r"Region profile|Instructions|Heading|Body|The story['\u2019]s beats(?:[ \t]+are)?)[ \t]*:",
+        # the prompt's labels
         r"\b(?:STORY|REGION PROFILE|REGION|PROFILE|INSTRUCTIONS|SECTION|OUTPUT)[ \t]*:",
         r"(?im)^[ \t]*#{1,6}[ \t]*(?:instructions|story|region|region profile|rules|task|output|"
         r"response|answer)\b",
@@ -85,5 +87,22 @@ def _check_leaks(raw: str) -> Iterator[Finding]:
                 )
 
 
+# The prompt lists the region's bodies and laws one a line, "- Name (ACR): remit"; a weak model
+# copies that block into its answer. Each copied line is reported: each is a line a reader sees.
+_LIST_ENTRY = re.compile(r"(?m)^[ \t]*[-*\u2022][ \t]+([^:\n]+?)(?:[ \t]*\([^()\n]*\))?[ \t]*:")
+
+
+def _profile_echoes(raw: str, profile: RegionProfile) -> Iterator[Finding]:
+    names = {i.name.casefold() for i in profile.institutions}
+    names.update(law.name.casefold() for law in profile.laws)
+    for m in _LIST_ENTRY.finditer(raw):
+        if m.group(1).strip().casefold() in names:
+            span = m.group().strip()
+            yield Finding(
+                "leak", "error", f'The section contains prompt or model text ("{span}").', span
+            )
+
+
 def check_leak(ctx: CheckContext) -> Iterator[Finding]:
-    return _check_leaks(ctx.raw)
+    yield from _check_leaks(ctx.raw)
+    yield from _profile_echoes(ctx.raw, ctx.profile)

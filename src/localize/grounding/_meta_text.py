@@ -26,7 +26,7 @@ _PATTERNS = tuple(
         rf"\b(?:this|the\s+present|the\s+above|the\s+following)\s+{_DOCUMENT}\b"
         r"(?!\s+(?:by|from|of|on|published|issued|released|into)\b)",
         # "the article says", "the story highlights": the document as a speaker.
-        r"\bthe\s+(?:story|article|section|piece|summary)\s+(?:also\s+)?"
+        r"\bthe\s+(?:story|article|section|paragraph|piece|summary)\s+(?:also\s+)?"
         r"(?:is\s+about|says|said|states|stated|reports|reported|notes|noted|highlights|"
         r"highlighted|discusses|discussed|describes|described|explains|explained|mentions|"
         r"mentioned|suggests|suggested|argues|focuses|explores|examines|covers|shows|outlines|"
@@ -39,6 +39,12 @@ _PATTERNS = tuple(
         # spacecraft ... has been widely covered", "The story tells of", "The story is a ...".
         r"(?:^|(?<=[.!?]\s)|(?<=\n))the\s+(?:story|article)\s+(?:of|tells|is|was|has|shows|"
         r"explains|details|looks|reveals|concerns|centres|centers|revolves)\b",
+        # A sentence whose subject is the document itself, whatever the verb: a weak model
+        # varies it endlessly ("The story goes into detail", "The story gives us", "The section
+        # ends with", "The paragraph focuses on", "The story's beats are"). Present tense or a
+        # possessive only: "The section of the bridge", "The section was closed" are news.
+        r"(?:^|(?<=[.!?]\s)|(?<=\n))the\s+(?:story|article|section|paragraph)(?:['\u2019]s\b|"
+        r"\s+(?:also\s+)?(?:is|[a-z]+s)\b(?<!\bas)(?<!\bwas)(?<!\bhas))",
     )
 )
 # Every pattern above matches one of these words (case-blind): a section without any of them

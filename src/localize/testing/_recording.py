@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -39,7 +40,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from localize._reading import read_limited
-from localize._redact import mask_secrets
+from localize._redact import SecretFilter, mask_secrets
 from localize.backends._cache import cache_suspended
 from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.config import Settings
@@ -138,6 +139,31 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
                 if name.lower() == "content-length":
                     headers[name] = [str(size)]
     return response
+
+
+# vcrpy's loggers (a filter on a logger sees only the records logged on it, not its children's).
+# At DEBUG they log each request's URL (query keys included) and each response recorded as it
+# arrived, before scrub_response: what a server echoed of the credentials too.
+_VCR_LOGGERS = (
+    "vcr",
+    "vcr.cassette",
+    "vcr.config",
+    "vcr.matchers",
+    "vcr.patch",
+    "vcr.request",
+    "vcr.stubs",
+    "vcr.stubs.httpx_stubs",
+    "vcr.stubs.aiohttp_stubs",
+)
+_VCR_FILTER = SecretFilter()
+
+
+def _redact_vcr_logs() -> None:
+    """Make vcrpy's loggers mask credentials, as the HTTP libraries' are (idempotent)."""
+    for name in _VCR_LOGGERS:
+        logger = logging.getLogger(name)
+        if _VCR_FILTER not in logger.filters:
+            logger.addFilter(_VCR_FILTER)
 
 
 def vcr_config() -> dict[str, Any]:
@@ -314,6 +340,7 @@ def use_cassette(
     if mode not in RECORD_MODES:
         raise ConfigError(f"must be one of {', '.join(RECORD_MODES)}", option="--record-mode")
     vcr = _load_vcr()
+    _redact_vcr_logs()
     path = Path(path)
     exists = path.exists() or path.is_symlink()
     if exists:

@@ -45,6 +45,12 @@ ACT_NOUNS: dict[str, str] = {
     "reaction": "statement",
     "statement": "statement",
     "letter": "letter",
+    # A regulator's decision on a product or a deal: what a weak model hands a profile's own
+    # regulator ("The UK Health Security Agency gives it full approval" for the FDA's).
+    "approval": "approval",
+    "authorisation": "approval",
+    "authorization": "approval",
+    "clearance": "approval",
 }
 # Verbs in the forms that report an event (past, participle, -ing); the base form for "will".
 ACT_VERBS: dict[str, str] = {}
@@ -66,6 +72,10 @@ for _family, _forms in {
         "described"
     ),
     "letter": "signed",
+    "approval": (
+        "approved approving approve authorised authorising authorise authorized authorizing "
+        "authorize cleared clearing licensed licensing"
+    ),
     "development": "developed develop built build created create designed design trained train",
     # Looking into something: what a hedged or reported claim most often invents ("is expected
     # to look at the ban", "has said it is studying the order").
@@ -82,7 +92,8 @@ for _family, _forms in {
 # Verbs whose act is their object: "imposed the export control order", "issued guidance".
 CARRIERS = word_set(
     "imposed impose issued issue issuing published publish introduced introduce placed place "
-    "put opened open opening launched launch announced made make"
+    "put opened open opening launched launch announced made make granted grant granting gave "
+    "give giving gives"
 )
 HABITUAL = word_set(
     "long consistently always repeatedly regularly routinely often continually generally "

@@ -60,7 +60,7 @@ _SAME_ACT = {"ban": "controls", "order": "controls", "restriction": "controls"}
 _BASE_FORMS = frozenset(
     w
     for w in ACT_VERBS.keys() | CARRIERS
-    if not w.endswith(("ed", "ing")) and w not in ("cut", "put", "said", "told", "fine")
+    if not w.endswith(("ed", "ing")) and w not in ("cut", "put", "said", "told", "gave", "fine")
 ) | {"fine"}
 
 
@@ -252,18 +252,25 @@ def _verb_after(words: list[WordSpan], i: int, text: str) -> tuple[str, bool, in
         return None
     w = words[j][2]
     base = w in _BASE_FORMS
-    past = w.endswith(("ed", "ing")) or w in ("said", "told", "cut", "put", "made")
+    past = w.endswith(("ed", "ing")) or w in ("said", "told", "cut", "put", "made", "gave")
     # A hedged or planned act aimed at the story's own event is a claim about it ("is expected
     # to look at the ban"); hedged otherwise, it is a body's standing remit ("may issue
     # guidance").
     speculative = (aspect.hedged or aspect.future) and _about_story(words, j, text)
-    if base and not (aspect.future or aspect.hedged or aspect.perfect):
-        return None  # present simple: a standing remit ("issues guidance")
-    if not (past or (base and aspect.future) or (base and speculative)):
+    # Present simple aimed at the story's own event retells it ("gives it full approval"); any
+    # other present simple is a standing remit ("issues guidance").
+    retold = base and not (aspect.future or aspect.hedged) and _about_story(words, j, text)
+    if base and not (aspect.future or aspect.hedged or aspect.perfect or retold):
         return None
-    event = speculative or (
-        not (aspect.hedged or aspect.habitual)
-        and (past or aspect.future or aspect.perfect or aspect.progressive)
+    if not (past or retold or (base and aspect.future) or (base and speculative)):
+        return None
+    event = (
+        speculative
+        or retold
+        or (
+            not (aspect.hedged or aspect.habitual)
+            and (past or aspect.future or aspect.perfect or aspect.progressive)
+        )
     )
     if w in ACT_VERBS and w not in CARRIERS:
         return _verb_family(words, j), event, words[j][1]
@@ -294,7 +301,9 @@ def _passives(text: str, words: list[WordSpan], actors: list[ActorAt]) -> list[A
                 family = ACT_NOUNS.get(words[j - 1][2])
                 first = j - 1
             if family:
-                out.append(Action(actor, family, True, words[first][0], end))
+                # "medicines are licensed by the MHRA": a present passive is a standing remit.
+                event = not (first > 0 and words[first - 1][2] in ("is", "are"))
+                out.append(Action(actor, family, event, words[first][0], end))
                 break
     return out
 
