@@ -23,6 +23,7 @@ __all__ = [
     "outside_dates",
     "period_code",
     "scan_dates",
+    "scan_quarters",
 ]
 
 # A quarter or a half named by its ordinal ("the fourth quarter", "the second half") is also
@@ -39,6 +40,22 @@ def period_code(ordinal: str, unit: str) -> str | None:
     if number is None or code is None or (code == "h" and number not in "12"):
         return None
     return code + number
+
+
+# A quarter as a code or by its ordinal ("Q3", "the third quarter", "fourth-quarter"), or a
+# half as a code ("H1"): a half in words is as often a match's as a year's.
+_QUARTER = re.compile(
+    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ](?P<unit>quarter))\b",
+    re.IGNORECASE,
+)
+
+
+def scan_quarters(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each quarter or half of a text as its code ("q3", "h1"), with its span."""
+    for m in _QUARTER.finditer(text):
+        code = m["code"].lower() if m["code"] else period_code(m["ord"], m["unit"])
+        if code is not None:
+            yield code, m.start(), m.end()
 
 
 MONTH_NAMES = (

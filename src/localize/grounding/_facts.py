@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import KnownDates
+from localize.grounding._dates import KnownDates, scan_quarters
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._names import expansions
 from localize.regions import RegionProfile
@@ -39,6 +39,9 @@ class Facts:
     percents: frozenset[Decimal]  # values given as a percentage
     numbered_names: dict[str, frozenset[Decimal]]  # "opus" -> {4.8}: numerals after a name
     list_sizes: frozenset[int]  # lengths of lists of names ("Fable and Mythos": 2)
+    # Counts written with a unit of time ("three years", "a six-week trial") -> those units.
+    measures: dict[Decimal, frozenset[str]]
+    quarters: frozenset[str]  # quarters and halves as codes ("q3" for "the third quarter")
     # What two figures of one sentence imply: their difference ("rose from 10 to 12": 2) and,
     # for amounts, the change as a percentage (20, or 16.7 from the larger). -> currencies.
     implied: dict[Decimal, frozenset[str | None]]
@@ -51,8 +54,11 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
     figures: dict[Decimal, set[str | None]] = {}
     percents: set[Decimal] = set()
     numbered: dict[str, set[Decimal]] = {}
+    measures: dict[Decimal, set[str]] = {}
     scanned = list(scan_figures(text))
     for fig in scanned:
+        if fig.measure is not None:
+            measures.setdefault(fig.value, set()).add(fig.measure)
         for value in (fig.value, *fig.alternatives):  # any reading may be the one a section gives
             figures.setdefault(value, set()).add(fig.currency)
         if fig.percent:
@@ -82,6 +88,8 @@ def facts(text: str, extra_expansions: Iterable[tuple[str, str]] = ()) -> Facts:
         percents=frozenset(percents),
         numbered_names={k: frozenset(v) for k, v in numbered.items()},
         list_sizes=frozenset(_list_sizes(text)),
+        measures={k: frozenset(v) for k, v in measures.items()},
+        quarters=frozenset(code for code, _, _ in scan_quarters(text)),
         implied={k: frozenset(v) for k, v in implied.items()},
         implied_percents=frozenset(implied_percents),
         lower_words=frozenset(filter(str.islower, letters)),
@@ -100,8 +108,20 @@ _NAME_LIST = re.compile(rf"{_LIST_ITEM}(?:,\s+{_LIST_ITEM}){{0,30}},?\s+(?:and|o
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
+_YEARS = (1900, 2100)
 # At most this many figures of one sentence are paired: a table's row of figures is no change.
 _MAX_PAIRED = 6
+
+
+def _year(fig: Figure) -> bool:
+    """Whether a figure reads as a year: a whole number from 1900 to 2100, no amount or rate."""
+    return (
+        fig.currency is None
+        and not fig.percent
+        and fig.unit == 1
+        and fig.value == fig.value.to_integral_value()
+        and _YEARS[0] <= fig.value <= _YEARS[1]
+    )
 
 
 def _implied(text: str, figures: list[Figure]) -> Iterator[tuple[Decimal, str | None, bool]]:
@@ -121,10 +141,12 @@ def _implied(text: str, figures: list[Figure]) -> Iterator[tuple[Decimal, str | 
                     continue
                 if a.currency is not None and b.currency is not None and a.currency != b.currency:
                     continue
+                if _year(a) != _year(b):
+                    continue  # "November 1, 2018" implies no 2017: a year and a count differ
                 low, high = sorted((a.value, b.value))
                 # Two percentages differ by percentage points, which are no percentage.
                 yield high - low, a.currency or b.currency, False
-                if not a.percent:
+                if not a.percent and not _year(a):  # two years imply years apart, no rate
                     yield (high - low) / low * 100, None, True
                     yield (high - low) / high * 100, None, True
 

@@ -116,6 +116,30 @@ _IDIOM_TAIL = re.compile(
 )
 _FRACTION_TAIL = re.compile(r"-(thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
 _DENOMINATORS = {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
+# A unit of time right after a count, spaced or hyphened ("six weeks", "a three-year deal").
+_MEASURE = re.compile(
+    r"(?:\s|-)(second|minute|hour|day|week|fortnight|month|year|decade|centur(?:y|ies))s?\b",
+    re.IGNORECASE,
+)
+# A rate: a figure (and its currency word) a unit of time ("12 euros an hour", "7% a year").
+_RATE = re.compile(
+    r"(?:\s+(?:euros?|dollars?|pounds?|cents?|pence))?\s+(?:a|an|per|each|every)\s+"
+    r"(second|minute|hour|day|week|fortnight|month|year)\b",
+    re.IGNORECASE,
+)
+
+
+def _measure(text: str, end: int, plain: bool) -> str | None:
+    """The unit of time written right after a figure ending at ``end``, singular ("year"), or
+    its rate ("per hour"), or None. Only a ``plain`` figure (no amount, no rate) counts units."""
+    rate = _RATE.match(text, end)
+    if rate is not None:
+        return f"per {rate.group(1).lower()}"
+    m = _MEASURE.match(text, end) if plain else None
+    if m is None:
+        return None
+    unit = m.group(1).lower()
+    return "century" if unit.startswith("centur") else unit
 
 
 _FIGURE_WORDS = frozenset(_NUMBER_WORDS.keys() | _SCALE_WORDS.keys())
@@ -173,6 +197,10 @@ class Figure:
     # 7.8 million or 7.8 metres; "50, 000" is 50,000 or a list.
     alternatives: tuple[Decimal, ...] = ()
     fraction: bool = False  # "two-thirds": compared with percentages too
+    # The unit of time written right after a count, singular ("year" for "three years", "a
+    # three-year deal", "34-year-old"), or the rate of any figure ("per hour" for "12 euros an
+    # hour"), or None: "three months" is not the story's "three years".
+    measure: str | None = None
 
 
 def _spoken_pair(before: str, word: str) -> bool:
@@ -247,6 +275,7 @@ def _in_years(text: str, fig: Figure) -> Figure:
 # "half a point", "a half", "half of": a half as news writes it. It grounds a section's "0.5" or
 # "50%", and is never flagged itself (like "one of", a word of the language as much as a figure).
 _HALF = re.compile(r"(?<![\w-])half(?![\w-])", re.IGNORECASE)
+_HALF_A = re.compile(r"(?<![\w-])half\s+an?\s+\Z", re.IGNORECASE)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half(?![\w-])", re.IGNORECASE)
 
 
@@ -375,6 +404,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
         start = before.start()
     else:
         currency = _currency_after(text, tokens, j, end)
+    plain = percent is None and currency is None
     return (
         Figure(
             value,
@@ -386,6 +416,7 @@ def _digit_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]
             name,
             unit=unit,
             alternatives=alternatives,
+            measure=_measure(text, end, plain),
         ),
         j,
     )
@@ -468,6 +499,10 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     elif all(w in _SCALE_WORDS for w in words):
         before = text[max(0, start - 64) : start].rstrip().rsplit(maxsplit=1)
         countable = bool(before) and before[-1].lower() == "a"  # "a million", not "millions"
+        halved = _HALF_A.search(text, max(0, start - 16), start) if countable else None
+        if halved is not None:  # "half a billion dollars" is 500 million, from "half"
+            value /= 2
+            start = halved.start()
     elif is_capitalised(first) and not sentence_initial(text, start):
         countable = False  # Five Eyes
     elif _IDIOM_TAIL.match(text, end):
@@ -475,6 +510,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
     if percent and countable:
         end = percent.end()
     currency = _currency_after(text, tokens, j, end)
+    plain = percent is None and currency is None and fraction is None
     return (
         Figure(
             value,
@@ -484,6 +520,7 @@ def _word_figure(text: str, tokens: list[_Token], i: int) -> tuple[Figure, int]:
             countable,
             percent is not None and countable,
             fraction=fraction is not None,
+            measure=_measure(text, end, plain),
         ),
         j,
     )

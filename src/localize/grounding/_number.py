@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from localize.grounding._context import CheckContext
-from localize.grounding._dates import DateMention, outside_dates, scan_dates
+from localize.grounding._dates import DateMention, outside_dates, scan_dates, scan_quarters
 from localize.grounding._facts import Facts, ProfileFacts
 from localize.grounding._figures import Figure, scan_figures
 from localize.grounding._findings import Finding
@@ -216,6 +216,8 @@ def _figure_finding(
         if _approximates(fig, _hedge_before(body, fig), story, profile):
             return None
     if not currencies:
+        if _same_duration(fig, story) or _same_duration(fig, profile):
+            return None  # "36 months" for the story's "three years"
         return Finding(
             "number", "error", f'The figure "{span}" does not appear in the story.', span
         )
@@ -235,13 +237,122 @@ def _figure_finding(
         return Finding(
             "number", "error", f'The figure "{span}" is not in the story in that currency.', span
         )
-    return None
+    return _measure_finding(fig, span, story, profile)
+
+
+# A unit of time in days, to tell "36 months" from "three years" apart from "three months".
+_DAYS: dict[str, Decimal] = {
+    "second": Decimal(1) / 86400,
+    "minute": Decimal(1) / 1440,
+    "hour": Decimal(1) / 24,
+    "day": Decimal(1),
+    "week": Decimal(7),
+    "fortnight": Decimal(14),
+    "month": Decimal("30.44"),
+    "year": Decimal("365.25"),
+    "decade": Decimal("3652.5"),
+    "century": Decimal("36525"),
+}
+# How far apart two durations may be and still be one written two ways ("four weeks", "a
+# month"; "18 months", "a year and a half").
+_DURATION_SLACK = Decimal("0.1")
+
+
+def _same_duration(fig: Figure, facts: Facts) -> bool:
+    """Whether a count of a unit of time is a duration the source gives in another unit."""
+    if fig.measure not in _DAYS:
+        return False  # no unit of time, or a rate ("per hour")
+    days = fig.value * _DAYS[fig.measure]
+    return any(
+        abs(days - told * _DAYS[unit]) <= days * _DURATION_SLACK
+        for told, units in facts.measures.items()
+        for unit in units
+        if unit in _DAYS
+    )
+
+
+def _in_units(measure: str) -> str:
+    """A unit of time as a message gives it: "in years", "per hour"."""
+    return measure if measure.startswith("per ") else f"in {measure}s"
+
+
+def _measure_finding(fig: Figure, span: str, story: Facts, profile: Facts) -> Finding | None:
+    """A count the story gives only in other units of time: "three months" where the story's
+    three is "three years" (its other threes, with no unit, are other counts); or a figure the
+    story gives only at another rate ("12 euros a month" for "12 euros an hour")."""
+    told = story.measures.get(fig.value, frozenset()) | profile.measures.get(fig.value, frozenset())
+    if fig.measure is None or not told or fig.measure in told:
+        return None
+    if _same_duration(fig, story) or _same_duration(fig, profile):
+        return None
+    units = " or ".join(_in_units(u) for u in sorted(told))
+    return Finding(
+        "number",
+        "error",
+        f'The figure "{span}" is given {units} in the story, not {_in_units(fig.measure)}.',
+        span,
+    )
+
+
+# A quantity given by its size alone ("dozens of", "hundreds of thousands of"): the least and
+# the most it may stand for, loosely (news writes "hundreds" for 1,500). The first word scales
+# the second ("tens of thousands": ten times a thousand).
+_VAGUE_SIZES: dict[str, tuple[Decimal, Decimal]] = {
+    "dozens": (Decimal(12), Decimal(200)),
+    "scores": (Decimal(20), Decimal(200)),
+    "tens": (Decimal(10), Decimal(100)),
+    "hundreds": (Decimal(100), Decimal(2000)),
+    "thousands": (Decimal(1000), Decimal(10**6)),
+    "millions": (Decimal(10**6), Decimal(10**9)),
+    "billions": (Decimal(10**9), Decimal(10**12)),
+}
+_VAGUE = re.compile(
+    r"\b(?:(?P<times>tens|dozens|hundreds) of )?"
+    r"(?P<size>dozens|scores|hundreds|thousands|millions|billions) of\b",
+    re.IGNORECASE,
+)
+
+
+def _vague_findings(body: str, story: Facts) -> Iterator[Finding]:
+    """A quantity given by its size ("hundreds of investors") where the story gives neither
+    that word nor a figure of that size: "hundreds" for the story's "dozens", or a size the
+    story gives no figure for. A percentage is no count of anything."""
+    for m in _VAGUE.finditer(body):
+        size = m["size"].lower()
+        if size in story.words:
+            continue
+        low, high = _VAGUE_SIZES[size]
+        if m["times"]:
+            times_low, times_high = _VAGUE_SIZES[m["times"].lower()]
+            low, high = low * times_low, low * times_high
+        if any(low <= v < high for v in story.figures if v not in story.percents):
+            continue
+        span = m.group()
+        yield Finding(
+            "number",
+            "error",
+            f'"{span}" is not in the story: it gives no figure of that size.',
+            span,
+        )
+
+
+def _quarter_findings(body: str, story: Facts) -> Iterator[Finding]:
+    """A quarter (or a half, as "H1") the story never gives, where it gives another: "Q4" for
+    a story about Q3. A story that gives none says nothing of which one a section may name."""
+    for code, start, end in scan_quarters(body):
+        if code not in story.quarters and any(q[0] == code[0] for q in story.quarters):
+            span = body[start:end]
+            yield Finding(
+                "number", "error", f'The period "{span}" does not appear in the story.', span
+            )
 
 
 def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[Finding]:
     """Figures, references and dates the story does not give."""
     mentions = list(scan_dates(body))
     yield from _date_findings(body, mentions, story, profile.facts)
+    yield from _vague_findings(body, story)
+    yield from _quarter_findings(body, story)
     seen: set[str] = set()
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
         if fig.countable:

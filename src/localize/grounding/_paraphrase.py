@@ -54,9 +54,11 @@ from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
 from localize.grounding._places import (
     gives_place,
+    in_given_place,
     story_places,
     unknown_places,
 )
+from localize.grounding._roles import swapped_role
 from localize.regions import RegionProfile, builtin_regions, pack_regions
 from localize.story import Story
 from localize.text import (
@@ -879,7 +881,20 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
         )
     # A name the story never gives, where its clause has another: "Sydney" for "Melbourne".
     told_text, said_text = told.text.lower(), said.text.lower()
-    new_names = [n for n in said.names if n not in index.lower]
+    # A sentence's first word no lexicon holds is a name too ("Microsoft will pay" for Apple),
+    # unless it is a word of a closed class, which the lexicon leaves out ("Because", "Six"),
+    # or a city of a country the story gives ("Beijing's foreign ministry" for China's), or a
+    # first name before a name the story gives ("Katie Moussouris" for the story's Moussouris).
+    first = {
+        n
+        for n in said.proper - said.names
+        if len(n) > 2
+        and n.isalpha()
+        and n not in _CLOSED_CLASS
+        and not in_given_place(n, index.places)
+        and not _before_a_story_name(said.text, index)
+    }
+    new_names = [n for n in sorted(said.names | first) if n not in index.lower]
     lost_names = [n for n in told.names if n not in said_text]
     if (
         len(new_names) == 1
@@ -902,6 +917,28 @@ def _fault(said: _Clause, told: _Clause, index: _StoryClauses, undone: set[str])
         ):
             return f"names {name}, which the story never gives"
     return None
+
+
+_FIRST_TWO = re.compile(r"\W*[\w'-]+\s+([A-Z][\w-]*)")
+
+
+def _before_a_story_name(text: str, index: _StoryClauses) -> bool:
+    """Whether a clause's first word stands before a capitalised word the story gives: a first
+    name, a title or a place before the story's name."""
+    m = _FIRST_TWO.match(text)
+    return m is not None and m.group(1).lower() in index.words
+
+
+# Words that may open a sentence which lemminflect's lexicon (open classes only) does not hold:
+# conjunctions, prepositions, adverbs of linking, number words.
+_CLOSED_CLASS = STOPWORDS | word_set(
+    """
+    because although though unless whereas whilst despite however meanwhile thus therefore hence
+    moreover furthermore nevertheless nonetheless otherwise instead besides unlike amid amidst
+    toward towards onto via once twice three four five six seven eight nine ten eleven twelve
+    twenty thirty forty fifty hundred thousand million billion
+    """
+)
 
 
 # A run of capitalised words: a person's or an organisation's name ("Prime Minister Kevin Rudd").
@@ -1455,7 +1492,8 @@ def check_paraphrase(body: str, story: Story, profile: RegionProfile) -> list[Fi
             break  # one finding a sentence: the first change is enough to send it back
         else:
             # A story's figure or date put where the story gives another (`_misplaced`).
-            misplaced = misplaced_value(sentence.text, story)
+            # Or a role the story gives another person, or the person another (`_roles`).
+            misplaced = misplaced_value(sentence.text, story) or swapped_role(sentence.text, story)
             if misplaced is not None:
                 fault, sentence_number = misplaced
                 findings.append(_contradiction(sentence.text, fault, sentence_number, index))

@@ -32,7 +32,7 @@ from localize.text import (
     sentence_initial,
 )
 
-__all__ = ["gives_place", "story_places", "unknown_places"]
+__all__ = ["gives_place", "in_given_place", "story_places", "unknown_places"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,14 @@ def gives_place(word: str, given: frozenset[str]) -> bool:
     province is a place of its own: "Sydney" for a story set in Melbourne is a swap."""
     table = _places()
     places = table.naming.get(word) or table.lowered.get(word.lower())
+    return bool(places and places & given)
+
+
+def in_given_place(word: str, given: frozenset[str]) -> bool:
+    """Whether ``word`` is a city or a province of a place ``given``: "Beijing" for a story
+    that gives China, as news names a government by its capital ("Beijing said")."""
+    table = _places()
+    places = table.placing.get(word) or table.placing.get(word.title())
     return bool(places and places & given)
 
 
