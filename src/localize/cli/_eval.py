@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from localize.cli._group import (
+    WRITING_OPTIONS,
     format_option,
     generation_options,
     json_errors,
@@ -143,34 +144,12 @@ def _print_generation(run: GenerationEvaluation | None, baseline: dict[str, Any]
         )
 
 
-# The options that shape only the sections --generate writes: the checks' figures take none.
-_GENERATION_ONLY = frozenset(
-    {
-        "template",
-        "templates",
-        "max_attempts",
-        "strict",
-        "structured",
-        "context_window",
-        "model",
-        "base_url",
-        "timeout",
-        "max_retries",
-        "no_demo_model",
-        "no_cache",
-        "cache_dir",
-        "logs_db",
-        "no_log",
-    }
-)
-
-
 def _refuse_generation_only(ctx: click.Context) -> None:
     """An option for --generate given without it: passed over, it looked applied to the
     figures (a --strict evaluation, another --template's word bounds)."""
     refuse_given(
         ctx,
-        _GENERATION_ONLY,
+        WRITING_OPTIONS,
         "is for the sections --generate writes; the checks' figures take none of it",
     )
 

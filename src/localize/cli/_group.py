@@ -465,6 +465,30 @@ def resolve_settings(**explicit: Any) -> Settings:
     return settings
 
 
+# The generation options that shape only how a section is written, not how it is checked: a
+# command that writes no section (eval without --generate, review of a results file) refuses
+# them rather than passing them over.
+WRITING_OPTIONS = frozenset(
+    {
+        "template",
+        "templates",
+        "max_attempts",
+        "strict",
+        "structured",
+        "context_window",
+        "model",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "no_demo_model",
+        "no_cache",
+        "cache_dir",
+        "logs_db",
+        "no_log",
+    }
+)
+
+
 def refuse_given(ctx: click.Context, names: frozenset[str], why: str) -> None:
     """Refuse the first of the command's options ``names`` given on the command line, naming it
     and saying ``why``: an option a command would pass over looks applied."""

@@ -13,6 +13,7 @@ import click
 from localize._atomic import check_writable, write_atomic
 from localize.audit import open_audit
 from localize.cli._group import (
+    WRITING_OPTIONS,
     generation_options,
     refuse_given,
     response_cache,
@@ -27,26 +28,7 @@ __all__ = ["review"]
 
 # A results file's pages show its sections as the batch wrote and checked them: of the
 # generation options only --profiles (the regions of profile files the batch used) applies.
-_NOT_FOR_RESULTS = frozenset(
-    {
-        "template",
-        "templates",
-        "max_attempts",
-        "strict",
-        "check_settings",
-        "structured",
-        "context_window",
-        "model",
-        "base_url",
-        "timeout",
-        "max_retries",
-        "no_demo_model",
-        "no_cache",
-        "cache_dir",
-        "logs_db",
-        "no_log",
-    }
-)
+_NOT_FOR_RESULTS = WRITING_OPTIONS | {"check_settings"}
 
 
 @click.command()
