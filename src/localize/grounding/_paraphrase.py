@@ -617,15 +617,8 @@ def _near(order: tuple[str, ...], word: str) -> set[str]:
     """The content lemmas nearest ``word`` in a clause: a few on either side."""
     out: set[str] = set()
     for i, w in enumerate(order):
-        if w != word:
-            continue
-        for step in (-1, 1):
-            found, j = 0, i + step
-            while 0 <= j < len(order) and found < _NEAR:
-                if order[j] and order[j] not in STOPWORDS:
-                    out.add(order[j])
-                    found += 1
-                j += step
+        if w == word:
+            out |= _window(order, i, _NEAR)
     return out - {word}
 
 
