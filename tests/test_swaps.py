@@ -207,6 +207,46 @@ def test_a_quarter_the_story_gives_or_a_story_without_quarters_is_not_reported(
     assert [f.message for f in report.errors if f.check == "number"] == []
 
 
+Q1_STORY = parse_story(
+    "Acme Corp said on Tuesday that its revenue rose 12% in the first quarter of 2024 to $3.1 "
+    "billion, helped by demand for its cloud software."
+)
+MONTHS_STORY = parse_story(
+    "Acme Corp said on Tuesday that its revenue rose 12% in the first three months of 2024 to "
+    "$3.1 billion, helped by demand for its cloud software."
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "story"),
+    [
+        ("Acme's revenue rose 12% in the first three months of 2024, to $3.1 billion.", Q1_STORY),
+        ("Acme's revenue rose 12% in the first quarter of 2024, to $3.1 billion.", MONTHS_STORY),
+        ("Acme's revenue rose 12% in Q1 2024, to $3.1 billion.", MONTHS_STORY),
+    ],
+)
+def test_the_first_three_months_restate_the_first_quarter(section: str, story: Story) -> None:
+    report = check(section, story, "us")
+    assert [f.message for f in report.errors if f.check in CONTENT_CHECKS] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "story", "said"),
+    [
+        # Another quarter than the story's, named by its months.
+        ("Net income in the first three months was $94.8 million.", EARNINGS, "period"),
+        # A story that gives no quarter gives no "three" either.
+        ("Sales rose in the first three months.", parse_story("Sales rose this year."), "three"),
+        ("Acme's revenue rose 12% in the last three months of 2024.", Q1_STORY, "three"),
+    ],
+)
+def test_months_that_are_not_the_story_s_period_are_still_reported(
+    section: str, story: Story, said: str
+) -> None:
+    report = check(section, story, "us")
+    assert any(said in f.message for f in report.errors if f.check in CONTENT_CHECKS)
+
+
 def test_a_capital_that_opens_a_sentence_for_its_country_is_no_new_name() -> None:
     """News names a government by its capital: "Beijing's foreign ministry" for the story's
     China's restates it (a set-2 clean section); "Microsoft" for Apple is still a new name."""

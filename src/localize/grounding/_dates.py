@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from localize.grounding._figures import Figure, scanned_once
 
 __all__ = [
+    "MONTHS_PERIOD",
     "MONTH_NAMES",
     "PERIOD_ORDINALS",
     "WEEKDAYS",
     "DateMention",
     "KnownDates",
+    "months_period_words",
     "outside_dates",
     "period_code",
     "scan_dates",
@@ -45,15 +47,31 @@ def period_code(ordinal: str, unit: str) -> str | None:
 # A quarter as a code or by its ordinal ("Q3", "the third quarter", "fourth-quarter"), or a
 # half as a code ("H1"): a half in words is as often a match's as a year's.
 _QUARTER = re.compile(
-    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ](?P<unit>quarter))\b",
+    r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ](?P<unit>quarter)"
+    r"|first[- ](?P<months>three|six)[- ]months)\b",
     re.IGNORECASE,
 )
+# "The first three months" of a year is its first quarter, "the first six months" its first half:
+# a section that writes one for the other restates the story's period. ("The last three months"
+# is as often the three months before the story as the fourth quarter.)
+_MONTHS_PERIOD = {"three": "q1", "six": "h1"}
+MONTHS_PERIOD = re.compile(r"\bfirst[- ](three|six)[- ]months\b", re.IGNORECASE)
+
+
+def months_period_words(match: re.Match[str]) -> str:
+    """ "first quarter" or "first half" for "first three months" or "first six months"."""
+    return "first quarter" if match[1].lower() == "three" else "first half"
 
 
 def scan_quarters(text: str) -> Iterator[tuple[str, int, int]]:
     """Each quarter or half of a text as its code ("q3", "h1"), with its span."""
     for m in _QUARTER.finditer(text):
-        code = m["code"].lower() if m["code"] else period_code(m["ord"], m["unit"])
+        if m["months"]:
+            code: str | None = _MONTHS_PERIOD[m["months"].lower()]
+        elif m["code"]:
+            code = m["code"].lower()
+        else:
+            code = period_code(m["ord"], m["unit"])
         if code is not None:
             yield code, m.start(), m.end()
 

@@ -353,8 +353,13 @@ def _check_numbers(body: str, story: Facts, profile: ProfileFacts) -> Iterator[F
     yield from _date_findings(body, mentions, story, profile.facts)
     yield from _vague_findings(body, story)
     yield from _quarter_findings(body, story)
+    # "Three" in "the first three months" is the period's own where the story gives the period
+    # (as its "first quarter"); where it gives none, the figure is checked as any other.
+    periods = [(start, end) for code, start, end in scan_quarters(body) if code in story.quarters]
     seen: set[str] = set()
     for fig in outside_dates(scan_figures(body), mentions):  # a date's numerals are its own
+        if any(start <= fig.start < end for start, end in periods):
+            continue
         if fig.countable:
             span = body[fig.start : fig.end]
             found = None if span in seen else _figure_finding(body, fig, span, story, profile.facts)

@@ -48,7 +48,14 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from localize.grounding._analysis import per_story
-from localize.grounding._dates import MONTH_NAMES, PERIOD_ORDINALS, WEEKDAYS, period_code
+from localize.grounding._dates import (
+    MONTH_NAMES,
+    MONTHS_PERIOD,
+    PERIOD_ORDINALS,
+    WEEKDAYS,
+    months_period_words,
+    period_code,
+)
 from localize.grounding._findings import Finding, shorten
 from localize.grounding._misplaced import misplaced_value
 from localize.grounding._names import entry_names, names_in
@@ -334,7 +341,7 @@ def _parse(parts: Iterable[str], sentence: int) -> Iterator[_Parsed]:
     for part in parts:
         part = part.replace("\u2019", "'")
         read = _CONTRAST_NEGATION.sub("not", _NOT_A_NEGATION.sub("also", part))
-        read = _LAST_PERIOD.sub("previous", read)
+        read = MONTHS_PERIOD.sub(months_period_words, _LAST_PERIOD.sub("previous", read))
         read = _NEGATING.sub(_negating, _OR_NOT.sub("or", read))
         tokens = [_token(t) for t in _TOKEN.findall(read)]
         if not tokens:
