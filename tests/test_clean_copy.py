@@ -82,8 +82,13 @@ FED = (
 )
 
 
+def _messages(section: str, story: str, region: str, *checks: str) -> list[str]:
+    """The messages of ``checks``' findings on ``section``."""
+    return [f.message for f in check(section, story, region).findings if f.check in checks]
+
+
 def _claims(section: str, story: str, region: str = "uk") -> list[str]:
-    return [f.message for f in check(section, story, region).findings if f.check == "claim"]
+    return _messages(section, story, region, "claim")
 
 
 def test_cutting_a_rate_restates_lowering_it() -> None:
@@ -105,7 +110,7 @@ SOCIAL = (
 
 
 def _region(section: str, story: str, region: str) -> list[str]:
-    return [f.message for f in check(section, story, region).findings if f.check == "region"]
+    return _messages(section, story, region, "region")
 
 
 def test_a_generic_body_name_inside_the_region_s_own_name_is_its_short_form() -> None:
@@ -236,8 +241,7 @@ CHIPS = (
 
 
 def _acts(section: str, story: str, region: str) -> list[str]:
-    findings = check(section, story, region).findings
-    return [f.message for f in findings if f.check in ("attribution", "claim")]
+    return _messages(section, story, region, "attribution", "claim")
 
 
 def test_what_the_story_says_a_body_announced_the_body_said() -> None:
@@ -275,7 +279,7 @@ BONDS = (
 
 
 def _institutions(section: str, story: str, region: str) -> list[str]:
-    return [f.message for f in check(section, story, region).findings if f.check == "institution"]
+    return _messages(section, story, region, "institution")
 
 
 @pytest.mark.parametrize("date", ["Thursday", "February"])
@@ -330,7 +334,7 @@ STRIKE = (
 
 
 def _numbers(section: str, story: str, region: str) -> list[str]:
-    return [f.message for f in check(section, story, region).findings if f.check == "number"]
+    return _messages(section, story, region, "number")
 
 
 def test_decades_restate_the_story_s_years() -> None:
