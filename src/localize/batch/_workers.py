@@ -39,10 +39,11 @@ import pickle
 import signal
 import socket
 import struct
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from localize._signals import handling
 from localize.audit import AuditLog
 from localize.backends import LLMClient, RequestGate, ResponseCache
 from localize.batch._collector import batch_collector
@@ -407,7 +408,9 @@ class _Workers:
             proc = ctx.Process(
                 target=_worker_main, args=(there,), name=f"localize-worker-{k}", daemon=True
             )
-            with _stop_signals_ignored():  # inherited through exec: during start-up too
+            # SIGINT and SIGTERM ignored while a worker starts (a few milliseconds: fork and
+            # exec): the setting is inherited through exec, so start-up is covered too.
+            with handling((signal.SIGINT, signal.SIGTERM), signal.SIG_IGN):
                 proc.start()
             there.close()
             self._procs.append(proc)
@@ -517,21 +520,6 @@ class _Workers:
             if proc.exitcode is None:
                 proc.kill()
                 await asyncio.to_thread(proc.join)
-
-
-@contextlib.contextmanager
-def _stop_signals_ignored() -> Iterator[None]:
-    """SIGINT and SIGTERM ignored while a worker starts (a few milliseconds: fork and exec)."""
-    try:
-        old = [(s, signal.signal(s, signal.SIG_IGN)) for s in (signal.SIGINT, signal.SIGTERM)]
-    except ValueError:  # not the main thread: signals are not ours to change
-        yield
-        return
-    try:
-        yield
-    finally:
-        for s, handler in old:
-            signal.signal(s, handler)
 
 
 async def run_in_workers(

@@ -17,6 +17,8 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
+from localize._signals import handling
+
 __all__ = ["interrupted_exit_code", "stopping_on_sigterm"]
 
 # The signal that stopped this command (the last one received), for its exit code.
@@ -35,18 +37,10 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def stopping_on_sigterm() -> Iterator[None]:
-    """While a command runs, SIGTERM stops it as Ctrl-C does; the old handler is put back after
-    (a command invoked in-process, by a test or a caller, leaves the process as it found it)."""
+    """While a command runs, SIGTERM stops it as Ctrl-C does; the old handler is put back after."""
     _received.clear()
-    try:
-        old = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: signals are not ours to change
+    with handling((signal.SIGTERM,), _on_sigterm):
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 def interrupted_exit_code() -> int:
