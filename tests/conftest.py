@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,18 @@ from localize import LLMClient, Settings, Story, load_story
 from localize.backends._local import LOCAL_MODEL
 from localize.testing import _recording as recording
 from tests.support import CASSETTES, RECORD_BASE_URL, ROOT, STORIES
+
+
+@pytest.fixture
+def stories(tmp_path: Path) -> Path:
+    """Six distinct stories in one JSONL file (the brief example, an update line each)."""
+    text = (STORIES / "brief.txt").read_text(encoding="utf-8")
+    path = tmp_path / "stories.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(6):
+            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
+            f.write(json.dumps({"id": f"story-{i}", "body": body}) + "\n")
+    return path
 
 
 @pytest.fixture(scope="session")

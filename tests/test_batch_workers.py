@@ -35,7 +35,6 @@ from localize.errors import ConfigError, EndpointAuthError, LocalizeError
 from localize.pipeline import prepare, review_completion
 from localize.story import Story
 from tests.fault_server import BODY, Script, completion, status
-from tests.support import STORIES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
@@ -45,18 +44,6 @@ REGIONS = ["uk", "us"]
 @pytest.fixture
 def script(httpserver: HTTPServer) -> Callable[..., Script]:
     return lambda *replies: Script(httpserver, *replies)
-
-
-@pytest.fixture
-def stories(tmp_path: Path) -> Path:
-    """Six distinct stories in one JSONL file."""
-    text = (STORIES / "brief.txt").read_text(encoding="utf-8")
-    path = tmp_path / "stories.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(6):
-            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
-            f.write(json.dumps({"id": f"story-{i}", "body": body}) + "\n")
-    return path
 
 
 def settings_for(url: str) -> Settings:

@@ -81,17 +81,6 @@ def test_a_signal_during_rewrite_exits_128_plus_it_with_one_line_and_no_file(
     assert json.loads(stdout) == {"ok": False, "error": "interrupted", "exit_code": code}
 
 
-@pytest.fixture
-def stories(tmp_path: Path) -> Path:
-    text = (STORIES / "brief.txt").read_text(encoding="utf-8")
-    path = tmp_path / "stories.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(6):
-            body = f"{text}\n\nUpdate {i}: officials said the review would take {i + 2} weeks."
-            f.write(json.dumps({"id": f"story-{i}", "body": body}) + "\n")
-    return path
-
-
 @pytest.mark.parametrize(
     ("workers", "group"),
     [(1, False), (2, False), (2, True)],
