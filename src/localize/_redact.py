@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 __all__ = [
     "REDACTED",
     "SecretFilter",
+    "filter_loggers",
     "mask_secrets",
     "redact_host",
     "redact_library_logs",
@@ -114,12 +115,17 @@ _FILTER = _RedactUrls()
 _URL_LOGGERS = ("httpx", "httpx2", "openai", "openai._base_client")
 
 
+def filter_loggers(names: Iterable[str], log_filter: logging.Filter) -> None:
+    """Add ``log_filter`` to each of the loggers ``names`` that lacks it (idempotent)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if log_filter not in logger.filters:
+            logger.addFilter(log_filter)
+
+
 def redact_library_logs() -> None:
     """Make the HTTP libraries' loggers redact URLs (idempotent)."""
-    for name in _URL_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    filter_loggers(_URL_LOGGERS, _FILTER)
 
 
 # API keys (OpenAI's sk-..., and look-alikes), bearer tokens, and key=value pairs.

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -40,7 +39,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from localize._reading import read_limited
-from localize._redact import SecretFilter, mask_secrets
+from localize._redact import SecretFilter, filter_loggers, mask_secrets
 from localize.backends._cache import cache_suspended
 from localize.backends._local import LOCAL_MODEL, LocalServer
 from localize.config import Settings
@@ -160,10 +159,7 @@ _VCR_FILTER = SecretFilter()
 
 def _redact_vcr_logs() -> None:
     """Make vcrpy's loggers mask credentials, as the HTTP libraries' are (idempotent)."""
-    for name in _VCR_LOGGERS:
-        logger = logging.getLogger(name)
-        if _VCR_FILTER not in logger.filters:
-            logger.addFilter(_VCR_FILTER)
+    filter_loggers(_VCR_LOGGERS, _VCR_FILTER)
 
 
 def vcr_config() -> dict[str, Any]:
