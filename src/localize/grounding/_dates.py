@@ -44,30 +44,31 @@ def period_code(ordinal: str, unit: str) -> str | None:
     return code + number
 
 
+# "The first three months" of a year is its first quarter, "the first six months" its first half:
+# a section that writes one for the other restates the story's period. ("The last three months"
+# is as often the three months before the story as the fourth quarter.)
+_MONTHS_PHRASE = r"first[- ](?P<months>three|six)[- ]months"
+_MONTHS_PERIOD = {"three": ("q1", "first quarter"), "six": ("h1", "first half")}
+MONTHS_PERIOD = re.compile(rf"\b{_MONTHS_PHRASE}\b", re.IGNORECASE)
 # A quarter as a code or by its ordinal ("Q3", "the third quarter", "fourth-quarter"), or a
 # half as a code ("H1"): a half in words is as often a match's as a year's.
 _QUARTER = re.compile(
     r"\b(?:(?P<code>[Qq][1-4]|[Hh][12])|(?P<ord>first|second|third|fourth)[- ](?P<unit>quarter)"
-    r"|first[- ](?P<months>three|six)[- ]months)\b",
+    rf"|{_MONTHS_PHRASE})\b",
     re.IGNORECASE,
 )
-# "The first three months" of a year is its first quarter, "the first six months" its first half:
-# a section that writes one for the other restates the story's period. ("The last three months"
-# is as often the three months before the story as the fourth quarter.)
-_MONTHS_PERIOD = {"three": "q1", "six": "h1"}
-MONTHS_PERIOD = re.compile(r"\bfirst[- ](three|six)[- ]months\b", re.IGNORECASE)
 
 
 def months_period_words(match: re.Match[str]) -> str:
-    """ "first quarter" or "first half" for "first three months" or "first six months"."""
-    return "first quarter" if match[1].lower() == "three" else "first half"
+    """The period a MONTHS_PERIOD match names, in words ("first quarter")."""
+    return _MONTHS_PERIOD[match["months"].lower()][1]
 
 
 def scan_quarters(text: str) -> Iterator[tuple[str, int, int]]:
     """Each quarter or half of a text as its code ("q3", "h1"), with its span."""
     for m in _QUARTER.finditer(text):
         if m["months"]:
-            code: str | None = _MONTHS_PERIOD[m["months"].lower()]
+            code: str | None = _MONTHS_PERIOD[m["months"].lower()][0]
         elif m["code"]:
             code = m["code"].lower()
         else:
